@@ -1,0 +1,62 @@
+# Shared by ./vmrole and ./test: find a JDK 21+, install Debian prerequisites, build the jar.
+# shellcheck shell=bash
+
+say() { printf 'vmrole: %s\n' "$*" >&2; }
+
+java_major() {  # prints the feature version of the java at $1/bin/java
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'
+}
+
+find_jdk() {
+  local c
+  for c in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [ -n "$c" ] && [ -x "$c/bin/javac" ] || continue
+    local v; v=$(java_major "$c")
+    if [ -n "$v" ] && [ "${v%%.*}" -ge 21 ] 2>/dev/null; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+need_jdk() {
+  if ! JAVA_HOME=$(find_jdk); then
+    say "no JDK 21 or newer found (looked at JAVA_HOME='${JAVA_HOME:-}' and /usr/lib/jvm/*)."
+    say "install one, e.g. 'apt-get install openjdk-21-jdk' where available, or set JAVA_HOME to a JDK 21+."
+    exit 3
+  fi
+  export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+}
+
+# Debian packages the platform and its tests use. Installed only when missing.
+VMROLE_PACKAGES="qemu-system-x86 qemu-utils busybox-static syslinux syslinux-common mtools e2fsprogs fdisk dosfstools maven"
+
+ensure_packages() {
+  local missing=() p
+  for p in $VMROLE_PACKAGES "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    say "missing Debian packages: ${missing[*]}; run as root or install them: apt-get install ${missing[*]}"
+    exit 3
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || { say "apt-get update failed"; exit 3; }
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || { say "apt-get install ${missing[*]} failed"; exit 3; }
+}
+
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+JAR="$ROOT/vmrole-server/target/vmrole.jar"
+
+jar_is_stale() {
+  [ -f "$JAR" ] || return 0
+  [ -n "$(find "$ROOT" -path "$ROOT/.git" -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]
+}
+
+build_jar() {
+  if jar_is_stale; then
+    say "building vmrole (first use or sources changed; takes a minute)..."
+    (cd "$ROOT" && mvn -B -q -DskipTests -Dmaven.test.skip=true package -pl vmrole-server -am) >&2 \
+      || { say "build failed; run 'mvn -DskipTests package' in $ROOT to see why"; exit 3; }
+  fi
+}
