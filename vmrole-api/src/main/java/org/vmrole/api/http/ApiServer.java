@@ -1,0 +1,103 @@
+package org.vmrole.api.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.javalin.router.Endpoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmrole.api.ApiError;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.auth.Principal;
+
+/**
+ * The management API's HTTP edge: authenticates each route as its {@link Access} says, turns every failure
+ * into {@code {"error":{code,message,target}}}, and serves {@code /openapi.json} from the same route list.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    private final Javalin app;
+    private final List<Route> routes;
+
+    public ApiServer(ObjectMapper json, Authenticator authenticator, List<Route> apiRoutes) {
+        List<Route> all = new ArrayList<>(apiRoutes);
+        all.add(new Route(HandlerType.GET, "/openapi.json", Access.PUBLIC, "This document", 200, (ctx, who) -> ctx.json(openApi())));
+        this.routes = List.copyOf(all);
+        this.app = Javalin.create(cfg -> {
+            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.startup.showJavalinBanner = false;
+            for (Route r : routes) {
+                cfg.routes.addEndpoint(new Endpoint(r.method(), r.path(), ctx -> {
+                    Principal who = authorize(r.access(), ctx, authenticator);
+                    r.handler().handle(ctx, who);
+                }));
+            }
+            cfg.routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.toError()));
+            cfg.routes.exception(JacksonException.class, (e, ctx) -> respond(ctx, 400,
+                    new ApiError("InvalidJson", "the request body is not valid JSON for this call: " + e.getOriginalMessage(), "body")));
+            cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> respond(ctx, 400,
+                    new ApiError("InvalidArgument", e.getMessage(), null)));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> respond(ctx, e.getStatus(),
+                    new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null)));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                respond(ctx, 500, new ApiError("InternalError", "the server failed on this request; see the server log", null));
+            });
+            cfg.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    respond(ctx, 404, new ApiError("NotFound", "no route " + ctx.method() + " " + ctx.path() + "; see /openapi.json", ctx.path()));
+                }
+            });
+            cfg.routes.error(405, ctx -> respond(ctx, 405,
+                    new ApiError("MethodNotAllowed", ctx.method() + " is not allowed on " + ctx.path() + "; see /openapi.json", ctx.path())));
+        });
+    }
+
+    private static Principal authorize(Access access, Context ctx, Authenticator authenticator) {
+        if (access == Access.PUBLIC) return null;
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiException.unauthorized("send an API key as 'Authorization: Bearer <key>' (CLI: ./vmrole login, or VMROLE_KEY)");
+        }
+        Principal who = authenticator.authenticate(header.substring(7).trim())
+                .orElseThrow(() -> ApiException.unauthorized("the API key is unknown or revoked; create a new one with ./vmrole key create"));
+        if (access == Access.ADMIN && !who.administrator()) {
+            throw ApiException.forbidden("AdministratorOnly", "only the administrator key may call " + ctx.method() + " " + ctx.path(), null);
+        }
+        return who;
+    }
+
+    private static void respond(Context ctx, int status, ApiError error) {
+        ctx.status(status).json(Map.of("error", error));
+    }
+
+    public Map<String, Object> openApi() {
+        return OpenApiDocument.of("vmrole management API", "1", routes);
+    }
+
+    public List<Route> routes() { return routes; }
+
+    /** The endpoints Javalin really serves, for the test that checks the document covers them all. */
+    public List<String> servedRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
+    }
+
+    public ApiServer start(String host, int port) {
+        app.start(host, port);
+        return this;
+    }
+
+    public int port() { return app.port(); }
+
+    @Override
+    public void close() { app.stop(); }
+}
