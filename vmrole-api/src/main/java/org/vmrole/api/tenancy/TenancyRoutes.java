@@ -1,0 +1,58 @@
+package org.vmrole.api.tenancy;
+
+import static io.javalin.http.HandlerType.DELETE;
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.POST;
+
+import java.util.List;
+import java.util.Map;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.audit.AuditLog;
+import org.vmrole.api.http.Access;
+import org.vmrole.api.http.QueryParams;
+import org.vmrole.api.http.Route;
+
+/** The routes for subscriptions, their keys and the audit log. */
+public final class TenancyRoutes {
+    private TenancyRoutes() {}
+
+    record NewSubscription(String id, String displayName) {}
+
+    record NewKey(String description) {}
+
+    public static List<Route> of(Tenants tenants, AuditLog audit) {
+        return List.of(
+                new Route(POST, "/subscriptions", Access.ADMIN, "Create a subscription", 201, (ctx, who) -> {
+                    NewSubscription body = ctx.bodyAsClass(NewSubscription.class);
+                    if (body == null || body.id() == null) throw ApiException.badRequest("MissingField", "give the subscription's 'id'", "id");
+                    ctx.status(201).json(tenants.create(who, body.id(), body.displayName()));
+                }),
+                new Route(GET, "/subscriptions", Access.TENANT, "List subscriptions the caller may see", 200,
+                        (ctx, who) -> ctx.json(Map.of("subscriptions", tenants.list(who)))),
+                new Route(GET, "/subscriptions/{subscription}", Access.TENANT, "Show a subscription", 200,
+                        (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))),
+                new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription and revoke its keys", 204,
+                        (ctx, who) -> {
+                            tenants.delete(who, ctx.pathParam("subscription"));
+                            ctx.status(204);
+                        }),
+                new Route(POST, "/subscriptions/{subscription}/keys", Access.TENANT, "Create an API key (its secret is shown once)", 201,
+                        (ctx, who) -> {
+                            NewKey body = ctx.body().isBlank() ? new NewKey(null) : ctx.bodyAsClass(NewKey.class);
+                            ctx.status(201).json(tenants.createKey(who, ctx.pathParam("subscription"), body.description()));
+                        }),
+                new Route(GET, "/subscriptions/{subscription}/keys", Access.TENANT, "List API keys (ids only, never secrets)", 200,
+                        (ctx, who) -> ctx.json(Map.of("keys", tenants.keys(who, ctx.pathParam("subscription")).stream()
+                                .map(k -> new KeyView(k.id(), k.description(), k.created(), k.revoked())).toList()))),
+                new Route(DELETE, "/subscriptions/{subscription}/keys/{key}", Access.TENANT, "Revoke an API key", 204, (ctx, who) -> {
+                    tenants.revokeKey(who, ctx.pathParam("subscription"), ctx.pathParam("key"));
+                    ctx.status(204);
+                }),
+                new Route(GET, "/audit", Access.TENANT, "Recent changes: the caller's own, or all for the administrator", 200,
+                        (ctx, who) -> ctx.json(Map.of("entries", audit.recent(who.administrator() ? null : who.subscriptionId(),
+                                QueryParams.intParam(ctx, "limit", 100, 1, 1000))))));
+    }
+
+    /** A key as listed: no hash, no secret. */
+    record KeyView(String id, String description, java.time.Instant created, java.time.Instant revoked) {}
+}

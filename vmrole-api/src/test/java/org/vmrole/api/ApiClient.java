@@ -1,0 +1,29 @@
+package org.vmrole.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** A bare HTTP client for contract tests: method, path, key, JSON body; answers status and parsed JSON. */
+final class ApiClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final int port;
+
+    ApiClient(int port) { this.port = port; }
+
+    record Reply(int status, JsonNode body) {
+        String errorCode() { return body.path("error").path("code").asText(); }
+    }
+
+    Reply call(String method, String path, String key, String body) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        var r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()));
+    }
+}
