@@ -1,5 +1,9 @@
 package org.vmrole.server;
 
+import org.vmrole.server.cli.BetaCommand;
+import org.vmrole.server.cli.KeyCommand;
+import org.vmrole.server.cli.LoginCommand;
+import org.vmrole.server.cli.SubscriptionCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +12,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "vmrole 0.1.0",
         description = "Run VM images as stateless, self-healing, load-balanced roles.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class,
+                ServerCommand.class,
+                LoginCommand.class,
+                SubscriptionCommand.class,
+                KeyCommand.class,
+                BetaCommand.class})
 public final class Main implements Runnable {
 
     /** Exit codes the CLI promises: 0 ok, 1 a failed operation, 2 bad usage. */

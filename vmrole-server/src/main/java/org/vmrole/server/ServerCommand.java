@@ -1,0 +1,41 @@
+package org.vmrole.server;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vmrole server}: runs the embedded platform until interrupted. */
+@Command(name = "server", description = "Run the platform: management API on 127.0.0.1 (and its controller and hosts).")
+public final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "data directory (default: ${DEFAULT-VALUE})", defaultValue = "${sys:user.home}/.vmrole/data")
+    Path data;
+
+    @Option(names = "--port", description = "API port (default: ${DEFAULT-VALUE})", defaultValue = "8080")
+    int port;
+
+    @Option(names = "--admin-key", description = "administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY)",
+            defaultValue = "${env:VMROLE_ADMIN_KEY}")
+    String adminKey;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0-65535, got " + port);
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            platform.close();
+            stopped.countDown();
+        }, "vmrole-shutdown"));
+        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ")");
+        platform.firstAdministratorKey().ifPresent(k -> {
+            System.out.println("administrator key (shown once, keep it safe):");
+            System.out.println("  " + k);
+            System.out.println("next: ./vmrole login --url " + platform.apiUrl() + " --key <that key>");
+        });
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

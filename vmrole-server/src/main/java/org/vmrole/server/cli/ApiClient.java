@@ -1,0 +1,69 @@
+package org.vmrole.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The CLI's side of the management API: JSON in and out, API errors turned into {@link CliFailure}s. */
+public final class ApiClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final String key;
+
+    public ApiClient(String base, String key) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.key = key;
+    }
+
+    public String base() { return base; }
+
+    public JsonNode get(String path) { return send("GET", path, null); }
+
+    public JsonNode post(String path, Object body) { return send("POST", path, body); }
+
+    public JsonNode delete(String path) { return send("DELETE", path, null); }
+
+    public JsonNode send(String method, String path, Object body) {
+        try {
+            var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                    .header("Authorization", "Bearer " + key).header("Accept", "application/json");
+            if (body == null) {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            } else {
+                b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json = r.body().isBlank() ? JSON.nullNode() : parse(r.body());
+            if (r.statusCode() >= 400) {
+                JsonNode e = json.path("error");
+                String msg = e.path("message").asText(r.body());
+                // the client got something wrong: bad usage; anything else is a failed operation
+                int exit = r.statusCode() == 400 ? 2 : 1;
+                throw new CliFailure(exit, msg + (e.hasNonNull("code") ? " [" + e.get("code").asText() + "]" : ""));
+            }
+            return json;
+        } catch (ConnectException e) {
+            throw new CliFailure(1, "cannot reach the vmrole API at " + base + "; is './vmrole server' running? (set --url or VMROLE_URL)");
+        } catch (IOException e) {
+            throw new CliFailure(1, "talking to " + base + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure(1, "interrupted");
+        }
+    }
+
+    private static JsonNode parse(String body) throws IOException {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.getNodeFactory().textNode(body);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.vmrole.server.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/** Where {@code vmrole login} keeps the API URL and key: {@code ~/.config/vmrole/login.json}, readable by its owner only. */
+public final class LoginFile {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LoginFile() {}
+
+    /** The saved URL and key. */
+    public record Saved(String url, String key) {
+        @Override
+        public String toString() { return "Saved[url=" + url + "]"; }
+    }
+
+    public static Path location() {
+        String xdg = System.getenv("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("vmrole").resolve("login.json");
+    }
+
+    public static Optional<Saved> read() {
+        Path f = location();
+        if (!Files.exists(f)) return Optional.empty();
+        try {
+            return Optional.of(JSON.readValue(f.toFile(), Saved.class));
+        } catch (IOException e) {
+            throw new CliFailure(2, "cannot read " + f + " (" + e.getMessage() + "); run './vmrole login' again");
+        }
+    }
+
+    public static Path write(Saved saved) throws IOException {
+        Path f = location();
+        Files.createDirectories(f.getParent());
+        Path tmp = Files.createTempFile(f.getParent(), "login", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        JSON.writeValue(tmp.toFile(), saved);
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return f;
+    }
+}
