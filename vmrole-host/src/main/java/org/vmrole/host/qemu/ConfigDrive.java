@@ -28,7 +28,8 @@ final class ConfigDrive {
             Files.writeString(staging.resolve("user-data"), "#cloud-config\n", StandardCharsets.UTF_8);
             Path vmrole = Files.createDirectory(staging.resolve("vmrole"));
             Map<String, Object> env = AgentEnvironment.of(a);
-            JsonLineChannel.JSON.writerWithDefaultPrettyPrinter().writeValue(vmrole.resolve("environment.json").toFile(), env);
+            // One line: the same bytes as the agent's environment message, which simple agents read with head -n 1.
+            Files.writeString(vmrole.resolve("environment.json"), JsonLineChannel.JSON.writeValueAsString(env) + "\n", StandardCharsets.UTF_8);
             Files.deleteIfExists(image);
             HostCommand.require(List.of("mkfs.vfat", "-C", "-n", "CIDATA", image.toString(), "1024"), Duration.ofSeconds(30));
             HostCommand.require(List.of("mcopy", "-i", image.toString(), "-s",

@@ -27,8 +27,8 @@ public final class QemuCommandLine {
         if (s.accelerator().equals("kvm")) c.addAll(List.of("-cpu", "host"));
         c.addAll(List.of("-m", Integer.toString(memory), "-smp", Integer.toString(a.size().cores())));
         c.addAll(List.of("-nodefaults", "-display", "none", "-no-user-config"));
-        // spawn stays allowed: -daemonize forks after the filter is installed.
-        c.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"));
+        // spawn and elevateprivileges stay allowed: -daemonize forks and calls setsid after the filter is installed.
+        c.addAll(List.of("-sandbox", "on,obsolete=deny,resourcecontrol=deny"));
         c.addAll(List.of("-pidfile", f.pidFile().toString(), "-daemonize"));
         c.addAll(List.of("-qmp", "unix:" + f.qmpSocket() + ",server=on,wait=off"));
         c.addAll(List.of("-chardev", "socket,id=console,path=" + f.consoleSocket() + ",server=on,wait=off", "-serial", "chardev:console"));
