@@ -203,4 +203,23 @@ class QemuDriverTest {
         assertThat(running(strangerPid)).isFalse();
         assertThat(second.apply(List.of(mine))).isEmpty();
     }
+
+    @Test
+    void a_host_agent_killed_with_sigkill_leaves_its_vm_running_for_the_next_one() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Process agentJvm = HostAgentProcess.launch(settings.dataDir(), base, port);
+        try {
+            HostAgentProcessOutput.awaitLine(agentJvm, "applied", Duration.ofSeconds(60));
+        } finally {
+            agentJvm.destroyForcibly().waitFor();
+        }
+
+        HostAgent next = new HostAgent(driver, settings.dataDir());
+        assertThat(next.observe()).singleElement().satisfies(o -> assertThat(o.key()).isEqualTo("d-test/Web_IN_0"));
+        assertThat(running(driver.pid("d-test/Web_IN_0").orElseThrow())).isTrue();
+        assertThat(driver.hostPorts("d-test/Web_IN_0")).containsExactly(port);
+    }
 }
