@@ -1,0 +1,100 @@
+package org.vmrole.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A host's local copy of images, by digest. An image is fetched once, verified against its digest as it
+ * streams in, and a file already in the cache is verified again before its first use by this process,
+ * so a corrupted or tampered cache file is fetched anew instead of booted.
+ */
+public final class ImageCache {
+    private static final Logger log = LoggerFactory.getLogger(ImageCache.class);
+
+    private final Path dir;
+    private final ImageSource source;
+    private final Set<String> verified = ConcurrentHashMap.newKeySet();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public ImageCache(Path dir, ImageSource source) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.source = source;
+    }
+
+    /**
+     * The path of the verified qcow2 for a digest, fetching it if needed.
+     *
+     * @throws ImageRejectedException when the source's bytes do not match the digest (nothing is kept)
+     */
+    public Path get(String digest) throws IOException {
+        String d = Sha256.parse(digest);
+        Path file = dir.resolve(Sha256.hex(d) + ".qcow2");
+        synchronized (locks.computeIfAbsent(d, k -> new Object())) {
+            if (verified.contains(d) && Files.exists(file)) return file;
+            if (Files.exists(file)) {
+                String actual = Sha256.ofFile(file);
+                if (actual.equals(d)) {
+                    verified.add(d);
+                    return file;
+                }
+                log.warn("cached image {} has digest {}; fetching it again", d, actual);
+                Files.delete(file);
+            }
+            fetch(d, file);
+            verified.add(d);
+            return file;
+        }
+    }
+
+    /** True when the digest's file is in the cache (verified or not). */
+    public boolean contains(String digest) {
+        return Files.exists(dir.resolve(Sha256.hex(digest) + ".qcow2"));
+    }
+
+    /** Drops an image from the cache. */
+    public void evict(String digest) throws IOException {
+        String d = Sha256.parse(digest);
+        synchronized (locks.computeIfAbsent(d, k -> new Object())) {
+            verified.remove(d);
+            Files.deleteIfExists(dir.resolve(Sha256.hex(d) + ".qcow2"));
+        }
+    }
+
+    private void fetch(String digest, Path file) throws IOException {
+        Path part = dir.resolve(Sha256.hex(digest) + ".part-" + UUID.randomUUID());
+        try {
+            MessageDigest md = Sha256.newDigest();
+            byte[] buf = new byte[Sha256.BUFFER];
+            try (InputStream in = source.open(digest);
+                 FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                int n;
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                    md.update(buf, 0, n);
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    while (bb.hasRemaining()) out.write(bb);
+                }
+                out.force(true);
+            }
+            String actual = Sha256.format(md.digest());
+            if (!actual.equals(digest)) {
+                throw new ImageRejectedException("image " + digest + " fetched for the cache has digest " + actual
+                        + "; refusing it. The source's copy is damaged or the digest is wrong");
+            }
+            DurableFiles.moveAtomically(part, file);
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+}

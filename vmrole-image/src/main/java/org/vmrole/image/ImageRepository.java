@@ -1,0 +1,456 @@
+package org.vmrole.image;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes images in through resumable, verified uploads and keeps them as qcow2, content-addressed by SHA-256.
+ *
+ * <p>Layout under the root: {@code uploads/<id>/data} + {@code session.json} for uploads in progress,
+ * {@code blobs/<hex>.qcow2} for stored images, {@code images/<subscription>/<name>.json} for their metadata,
+ * {@code work/} for conversions. A blob is fsynced and renamed into place before its metadata is written
+ * atomically, so a crash leaves at worst an unreferenced blob, which {@link #sweep()} removes.
+ *
+ * <p>An upload is: {@link #startUpload}, then {@link #append} chunks at the offset {@link #received} reports
+ * (resumable: a client that lost its connection asks and continues), then {@link #commit} with the SHA-256 the
+ * client computed. Commit refuses a digest mismatch, a foreign format, a backing or external data file, an
+ * oversized or damaged image; any refusal deletes the upload, so nothing is kept.
+ */
+public final class ImageRepository {
+    private static final Logger log = LoggerFactory.getLogger(ImageRepository.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern SUBSCRIPTION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Pattern UPLOAD_ID = Pattern.compile("[0-9a-f-]{36}");
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path uploads;
+    private final Path blobs;
+    private final Path images;
+    private final Path work;
+    private final ImageLimits limits;
+    private final QemuImg qemu;
+    private final ImageUsage usage;
+    private final Clock clock;
+    private final ReentrantLock catalog = new ReentrantLock();
+    private final Map<String, Upload> open = new ConcurrentHashMap<>();
+
+    /** The stored description of an upload in progress. */
+    record UploadSession(String id, String subscription, String name, Instant created) {}
+
+    /** An upload's live state: its session, and the running digest of the bytes received so far in this process. */
+    private static final class Upload {
+        final UploadSession session;
+        MessageDigest digest = Sha256.newDigest();
+        long hashed;
+
+        Upload(UploadSession session) {
+            this.session = session;
+        }
+    }
+
+    public ImageRepository(Path root, ImageLimits limits, QemuImg qemu, ImageUsage usage, Clock clock) throws IOException {
+        this.uploads = Files.createDirectories(root.resolve("uploads"));
+        this.blobs = Files.createDirectories(root.resolve("blobs"));
+        this.images = Files.createDirectories(root.resolve("images"));
+        this.work = Files.createDirectories(root.resolve("work"));
+        this.limits = limits;
+        this.qemu = qemu;
+        this.usage = usage;
+        this.clock = clock;
+        DurableFiles.deleteTree(work);
+        Files.createDirectories(work);
+    }
+
+    // ---- uploads ----
+
+    /** Opens an upload session for a new image and returns its id. The name must not be taken in the subscription. */
+    public String startUpload(String subscription, String name) throws IOException {
+        checkNames(subscription, name);
+        if (find(subscription, name).isPresent()) throw nameTaken(subscription, name);
+        String id = UUID.randomUUID().toString();
+        Path dir = Files.createDirectories(uploads.resolve(id));
+        UploadSession s = new UploadSession(id, subscription, name, clock.instant());
+        Files.createFile(dir.resolve("data"));
+        DurableFiles.writeAtomically(dir.resolve("session.json"), JSON.writeValueAsBytes(s));
+        open.put(id, new Upload(s));
+        return id;
+    }
+
+    /** How many bytes of the upload have arrived (and are on disk): where the next chunk starts. */
+    public long received(String uploadId) throws IOException {
+        Upload u = upload(uploadId);
+        synchronized (u) {
+            return size(dataOf(uploadId));
+        }
+    }
+
+    /**
+     * Appends a chunk that starts at {@code offset}, streaming it to disk while hashing; returns the bytes received
+     * in total. The chunk is fsynced before returning, so {@link #received} never counts bytes a crash could lose.
+     */
+    public long append(String uploadId, long offset, InputStream chunk) throws IOException {
+        Upload u = upload(uploadId);
+        synchronized (u) {
+            Path data = dataOf(uploadId);
+            long have = size(data);
+            if (offset != have) throw new UploadOffsetException(uploadId, offset, have);
+            boolean hashing = u.hashed == have;
+            byte[] buf = new byte[Sha256.BUFFER];
+            long total = have;
+            boolean tooLarge = false;
+            try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+                ch.position(have);
+                try {
+                    int n;
+                    while ((n = chunk.readNBytes(buf, 0, buf.length)) > 0) {
+                        if (total + n > limits.maxUploadBytes()) {
+                            tooLarge = true;
+                            break;
+                        }
+                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                        while (bb.hasRemaining()) ch.write(bb);
+                        if (hashing) u.digest.update(buf, 0, n);
+                        total += n;
+                    }
+                } finally {
+                    // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
+                    ch.force(false);
+                    if (hashing) u.hashed = total;
+                }
+            }
+            if (tooLarge) {
+                discard(uploadId);
+                throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limits.maxUploadBytes()
+                        + " bytes; nothing was kept. Upload a smaller image (a sparse format such as qcow2 or dynamic VHD sends less)");
+            }
+            return total;
+        }
+    }
+
+    /** Abandons an upload and deletes what arrived. */
+    public void abort(String uploadId) throws IOException {
+        Upload u = upload(uploadId);
+        synchronized (u) {
+            discard(uploadId);
+        }
+    }
+
+    /**
+     * Verifies, inspects, converts and stores the upload. Returns the stored image.
+     *
+     * @param expectedSha256 the client's SHA-256 of everything it uploaded ({@code sha256:<hex>} or bare hex)
+     * @throws ImageRejectedException when the upload is refused; the upload is then gone
+     */
+    public ImageRecord commit(String uploadId, String expectedSha256) throws IOException {
+        Upload u = upload(uploadId);
+        synchronized (u) {
+            try {
+                return store(u, Sha256.parse(expectedSha256));
+            } catch (IllegalArgumentException e) {
+                throw new ImageRejectedException("upload " + uploadId + " not committed: " + e.getMessage());
+            } catch (ImageRejectedException e) {
+                discard(uploadId);
+                log.info("refused upload {} ({}/{}): {}", uploadId, u.session.subscription(), u.session.name(), e.getMessage());
+                throw e;
+            }
+        }
+    }
+
+    private ImageRecord store(Upload u, String expected) throws IOException {
+        UploadSession s = u.session;
+        String image = s.name();
+        Path data = dataOf(s.id());
+        long size = size(data);
+        String uploaded = u.hashed == size ? Sha256.format(((MessageDigest) cloneDigest(u.digest)).digest()) : Sha256.ofFile(data);
+        if (!uploaded.equals(expected)) {
+            throw new ImageRejectedException("image '" + image + "' refused: the " + size + " bytes received have SHA-256 " + uploaded
+                    + " but the client said " + expected + "; nothing was kept. Upload the file again");
+        }
+        HeaderInspection.Sniffed sniffed = HeaderInspection.inspect(data, image);
+        ImageFormat format = sniffed.format();
+        if (sniffed.declaredVirtualSize().isPresent()) checkVirtualSize(image, sniffed.declaredVirtualSize().getAsLong());
+        QemuImg.Info info;
+        try {
+            info = qemu.info(data, format, limits.inspectTimeout());
+        } catch (QemuImg.QemuImgException e) {
+            throw new ImageRejectedException("image '" + image + "' refused: qemu-img cannot read it as " + format.displayName() + " (" + e.getMessage()
+                    + "). The file is damaged or not a disk image; recreate it and upload again");
+        }
+        // defence in depth: qemu-img's view must agree with the header inspection
+        if (!format.qemuName().equals(info.format())) {
+            throw new ImageRejectedException("image '" + image + "' refused: qemu-img reads it as " + info.format() + ", not " + format.qemuName());
+        }
+        if (info.backingFile() != null) {
+            throw new ImageRejectedException("image '" + image + "' refused: it names a backing file (" + info.backingFile()
+                    + "). Upload a self-contained image: qemu-img convert -O qcow2 IN OUT");
+        }
+        if (info.dataFile() != null) {
+            throw new ImageRejectedException("image '" + image + "' refused: it keeps its data in an external data file (" + info.dataFile()
+                    + "). Upload a self-contained image: qemu-img convert -O qcow2 IN OUT");
+        }
+        if (info.corrupt()) throw damaged(image, "qemu-img marks it corrupt");
+        checkVirtualSize(image, info.virtualSize());
+        if (format.checkable()) {
+            QemuImg.Result check = qemu.check(data, format, limits.inspectTimeout());
+            switch (check.exitCode()) {
+                case 0, 3 -> { /* clean, or only leaked clusters, which conversion drops */ }
+                case 2 -> throw damaged(image, "qemu-img check found corruptions: " + check.reason());
+                default -> throw damaged(image, "qemu-img check could not complete: " + check.reason());
+            }
+        }
+        Path converted = work.resolve(s.id() + ".qcow2");
+        try {
+            try {
+                qemu.convertToQcow2(data, format, converted, limits.conversionTimeout());
+            } catch (QemuImg.QemuImgException e) {
+                throw damaged(image, "conversion to qcow2 failed: " + e.getMessage());
+            }
+            DurableFiles.fsync(converted);
+            String digest = Sha256.ofFile(converted);
+            long actual = size(converted);
+            catalog.lock();
+            try {
+                if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
+                Path blob = blobOf(digest);
+                if (Files.exists(blob)) Files.delete(converted);
+                else DurableFiles.moveAtomically(converted, blob);
+                ImageRecord rec = new ImageRecord(s.subscription(), image, format, info.virtualSize(), actual, digest, uploaded, clock.instant());
+                Path meta = metadataOf(s.subscription(), image);
+                Files.createDirectories(meta.getParent());
+                DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
+                discard(s.id());
+                log.info("stored image {}/{} ({} {} bytes virtual) as {}", s.subscription(), image, format.displayName(), info.virtualSize(), digest);
+                return rec;
+            } finally {
+                catalog.unlock();
+            }
+        } finally {
+            Files.deleteIfExists(converted);
+        }
+    }
+
+    private static Object cloneDigest(MessageDigest md) {
+        try {
+            return md.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digest cannot be cloned", e);
+        }
+    }
+
+    private void checkVirtualSize(String image, long virtualSize) {
+        if (virtualSize > limits.maxVirtualBytes()) {
+            throw new ImageRejectedException("image '" + image + "' refused: its virtual size is " + virtualSize + " bytes, over the limit of "
+                    + limits.maxVirtualBytes() + ". Shrink the disk (e.g. qemu-img resize --shrink) or ask the operator for a higher limit");
+        }
+        if (virtualSize <= 0) throw damaged(image, "it reports a virtual size of " + virtualSize + " bytes");
+    }
+
+    private static ImageRejectedException damaged(String image, String what) {
+        return new ImageRejectedException("image '" + image + "' refused: it is damaged: " + what + ". Recreate the image and upload it again");
+    }
+
+    private static ImageRejectedException nameTaken(String subscription, String name) {
+        return new ImageRejectedException("image '" + name + "' already exists in subscription '" + subscription
+                + "'; images are immutable. Upload under a new name (e.g. " + name + "-v2) or delete the old image first");
+    }
+
+    // ---- images ----
+
+    public Optional<ImageRecord> find(String subscription, String name) throws IOException {
+        checkNames(subscription, name);
+        Path meta = metadataOf(subscription, name);
+        try {
+            return Optional.of(JSON.readValue(Files.readAllBytes(meta), ImageRecord.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The images of one subscription, by name. */
+    public List<ImageRecord> list(String subscription) throws IOException {
+        if (!SUBSCRIPTION.matcher(subscription).matches()) throw badSubscription(subscription);
+        return records(images.resolve(subscription));
+    }
+
+    /** True when a blob with this digest is stored. */
+    public boolean hasBlob(String digest) {
+        return Files.exists(blobOf(Sha256.parse(digest)));
+    }
+
+    /** The stored qcow2 of a digest, for hosts to fetch (see {@link ImageCache}). */
+    public InputStream openBlob(String digest) throws IOException {
+        Path blob = blobOf(Sha256.parse(digest));
+        try {
+            return Files.newInputStream(blob);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchImageException("no image with digest " + digest + " is stored");
+        }
+    }
+
+    /**
+     * Deletes an image unless a deployment uses it; the blob goes when no other image shares it.
+     *
+     * @throws ImageInUseException naming the deployments that use it
+     */
+    public void delete(String subscription, String name) throws IOException {
+        catalog.lock();
+        try {
+            ImageRecord rec = find(subscription, name).orElseThrow(() ->
+                    new NoSuchImageException("subscription '" + subscription + "' has no image '" + name + "'. List images to see the names"));
+            List<String> users = usage.deploymentsUsing(rec.digest());
+            if (!users.isEmpty()) throw new ImageInUseException(name, users);
+            Path meta = metadataOf(subscription, name);
+            Files.delete(meta);
+            DurableFiles.syncDirectory(meta.getParent());
+            if (!referencedDigests().contains(rec.digest())) Files.deleteIfExists(blobOf(rec.digest()));
+            log.info("deleted image {}/{} ({})", subscription, name, rec.digest());
+        } finally {
+            catalog.unlock();
+        }
+    }
+
+    // ---- cleaning up ----
+
+    /**
+     * Deletes uploads idle for longer than the limit and blobs no image references (left by a crash between
+     * storing a blob and writing its metadata). Returns the upload ids it deleted.
+     */
+    public List<String> sweep() throws IOException {
+        Map<String, Instant> activity = new HashMap<>();
+        try (Stream<Path> s = Files.list(uploads)) {
+            for (Path dir : s.toList()) {
+                Path data = dir.resolve("data");
+                Path stamp = Files.exists(data) ? data : dir;
+                activity.put(dir.getFileName().toString(), Files.getLastModifiedTime(stamp).toInstant());
+            }
+        }
+        List<String> expired = UploadExpiry.expired(activity, clock.instant(), limits.uploadIdleTimeout());
+        for (String id : expired) {
+            Upload u = open.get(id);
+            if (u == null) discard(id);
+            else synchronized (u) { discard(id); }
+        }
+        catalog.lock();
+        try {
+            Set<String> referenced = referencedDigests();
+            try (Stream<Path> s = Files.list(blobs)) {
+                for (Path b : s.toList()) {
+                    String f = b.getFileName().toString();
+                    if (f.endsWith(".qcow2") && !referenced.contains("sha256:" + f.substring(0, f.length() - 6))) {
+                        Files.deleteIfExists(b);
+                        log.info("removed unreferenced blob {}", f);
+                    }
+                }
+            }
+        } finally {
+            catalog.unlock();
+        }
+        if (!expired.isEmpty()) log.info("removed {} idle upload(s): {}", expired.size(), expired);
+        return expired;
+    }
+
+    /** Upload ids present on disk (in progress, not yet committed or swept). */
+    public List<String> uploadsInProgress() throws IOException {
+        try (Stream<Path> s = Files.list(uploads)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    // ---- internals ----
+
+    private Upload upload(String id) throws IOException {
+        if (id == null || !UPLOAD_ID.matcher(id).matches()) throw new NoSuchImageException("'" + id + "' is not an upload id");
+        Upload u = open.get(id);
+        if (u != null) return u;
+        Path session = uploads.resolve(id).resolve("session.json");
+        if (!Files.exists(session)) throw new NoSuchImageException("upload " + id + " does not exist (it was committed, aborted or expired); start a new upload");
+        // after a restart the running digest is gone: it is recomputed from the file at commit
+        Upload fresh = new Upload(JSON.readValue(Files.readAllBytes(session), UploadSession.class));
+        fresh.hashed = -1;
+        Upload prior = open.putIfAbsent(id, fresh);
+        return prior == null ? fresh : prior;
+    }
+
+    private void discard(String id) throws IOException {
+        open.remove(id);
+        DurableFiles.deleteTree(uploads.resolve(id));
+        Files.deleteIfExists(work.resolve(id + ".qcow2"));
+    }
+
+    private Path dataOf(String id) throws NoSuchImageException {
+        Path data = uploads.resolve(id).resolve("data");
+        if (!Files.exists(data)) throw new NoSuchImageException("upload " + id + " does not exist (it was committed, aborted or expired); start a new upload");
+        return data;
+    }
+
+    private Path blobOf(String digest) {
+        return blobs.resolve(Sha256.hex(digest) + ".qcow2");
+    }
+
+    private Path metadataOf(String subscription, String name) {
+        return images.resolve(subscription).resolve(name + ".json");
+    }
+
+    private Set<String> referencedDigests() throws IOException {
+        Set<String> out = new HashSet<>();
+        try (Stream<Path> s = Files.list(images)) {
+            for (Path sub : s.filter(Files::isDirectory).toList()) {
+                for (ImageRecord r : records(sub)) out.add(r.digest());
+            }
+        }
+        return out;
+    }
+
+    private static List<ImageRecord> records(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        List<ImageRecord> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
+                out.add(JSON.readValue(Files.readAllBytes(p), ImageRecord.class));
+            }
+        }
+        return out;
+    }
+
+    private static long size(Path p) throws IOException {
+        return Files.size(p);
+    }
+
+    private static void checkNames(String subscription, String name) {
+        if (subscription == null || !SUBSCRIPTION.matcher(subscription).matches()) throw badSubscription(subscription);
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new ImageRejectedException("image name '" + name + "' is not allowed; use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+    }
+
+    private static ImageRejectedException badSubscription(String subscription) {
+        return new ImageRejectedException("subscription '" + subscription + "' is not a valid subscription id (letters, digits, '_' or '-', up to 64)");
+    }
+}

@@ -1,0 +1,80 @@
+package org.vmrole.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageCacheTest {
+    @TempDir Path tmp;
+    ImageRepository repo;
+    ImageRecord image;
+    AtomicInteger fetches = new AtomicInteger();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = new ImageRepository(tmp.resolve("repo"), ImageLimits.defaults(), QemuImg.fromPath(ImageLimits.defaults()), ImageUsage.none(), Clock.systemUTC());
+        Path raw = Images.raw(tmp, "disk.raw", 2, 7);
+        String id = repo.startUpload("contoso", "web");
+        try (InputStream in = Files.newInputStream(raw)) {
+            repo.append(id, 0, in);
+        }
+        image = repo.commit(id, Sha256.ofFile(raw));
+    }
+
+    private ImageSource counting(ImageSource s) {
+        return d -> {
+            fetches.incrementAndGet();
+            return s.open(d);
+        };
+    }
+
+    @Test
+    void fetches_an_image_once_and_serves_it_from_the_cache_after() throws IOException {
+        ImageCache cache = new ImageCache(tmp.resolve("cache"), counting(repo::openBlob));
+        Path first = cache.get(image.digest());
+        Path again = cache.get(image.digest());
+        assertThat(again).isEqualTo(first);
+        assertThat(fetches).hasValue(1);
+        assertThat(Sha256.ofFile(first)).isEqualTo(image.digest());
+    }
+
+    @Test
+    void a_tampered_cache_file_is_caught_before_first_use_and_fetched_again() throws IOException {
+        Path file = new ImageCache(tmp.resolve("cache"), repo::openBlob).get(image.digest());
+        Files.write(file, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.WRITE);
+
+        ImageCache afterRestart = new ImageCache(tmp.resolve("cache"), counting(repo::openBlob));
+        Path served = afterRestart.get(image.digest());
+        assertThat(fetches).hasValue(1);
+        assertThat(Sha256.ofFile(served)).isEqualTo(image.digest());
+    }
+
+    @Test
+    void refuses_bytes_that_do_not_match_the_digest_and_keeps_nothing() throws IOException {
+        ImageCache cache = new ImageCache(tmp.resolve("cache"), d -> new ByteArrayInputStream("not the image".getBytes()));
+        assertThatThrownBy(() -> cache.get(image.digest())).isInstanceOf(ImageRejectedException.class)
+                .hasMessageContaining("fetched for the cache has digest sha256:");
+        try (Stream<Path> left = Files.list(tmp.resolve("cache"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void an_unknown_digest_is_a_clear_error() throws IOException {
+        ImageCache cache = new ImageCache(tmp.resolve("cache"), repo::openBlob);
+        String unknown = "sha256:" + "a".repeat(64);
+        assertThatThrownBy(() -> cache.get(unknown)).isInstanceOf(NoSuchImageException.class).hasMessageContaining(unknown);
+        assertThatThrownBy(() -> cache.get("latest")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a SHA-256 digest");
+    }
+}
