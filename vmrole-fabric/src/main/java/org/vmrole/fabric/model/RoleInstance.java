@@ -4,8 +4,9 @@ import org.vmrole.model.InstanceName;
 
 /**
  * One role instance as the controller wants it: where it runs (host, fault domain; none while it waits for
- * capacity), its update domain, incarnation and reboot generation, whether it is being removed, its healing
- * memory and the last cause of change. Assignments to hosts are computed from these records alone.
+ * capacity), its update domain, incarnation and reboot generation, whether it is being removed, when its current
+ * incarnation or reboot was asked for ({@code assignedAtMillis}, controller clock), its healing memory and the last
+ * cause of change. Assignments to hosts are computed from these records alone.
  */
 public record RoleInstance(
         String deploymentId,
@@ -64,8 +65,9 @@ public record RoleInstance(
         return new RoleInstance(deploymentId, name, updateDomain, null, NO_FAULT_DOMAIN, incarnation + 1, rebootGeneration, retiring, 0, healing, cause, null);
     }
 
-    public RoleInstance nextRebootGeneration(String cause) {
-        return new RoleInstance(deploymentId, name, updateDomain, host, faultDomain, incarnation, rebootGeneration + 1, retiring, assignedAtMillis, healing, cause, waitingReason);
+    /** A reset of the VM that keeps its overlay; the start clock begins again. */
+    public RoleInstance nextRebootGeneration(long now, String cause) {
+        return new RoleInstance(deploymentId, name, updateDomain, host, faultDomain, incarnation, rebootGeneration + 1, retiring, now, healing, cause, waitingReason);
     }
 
     public RoleInstance withRetiring(boolean value, String cause) {
