@@ -8,9 +8,15 @@ import org.vmrole.model.host.HostCapacity;
  */
 public record Host(String name, HostCapacity capacity, int faultDomain, HostStatus status, long lastHeartbeatMillis) {
     public Host {
-        if (name == null || name.isBlank() || name.contains("/")) throw new IllegalArgumentException("host name '" + name + "' must be non-empty and contain no '/'");
+        requireValidName(name);
         if (capacity == null) throw new IllegalArgumentException("host '" + name + "' gives no capacity");
         if (faultDomain < 0) throw new IllegalArgumentException("host '" + name + "': fault domain " + faultDomain + " must be 0 or more");
+    }
+
+    /** Host names become store keys and appear in paths: non-empty, no '/'. */
+    public static String requireValidName(String name) {
+        if (name == null || name.isBlank() || name.contains("/")) throw new IllegalArgumentException("host name '" + name + "' must be non-empty and contain no '/'");
+        return name;
     }
 
     public Host withStatus(HostStatus value) {

@@ -43,7 +43,7 @@ public record RoleInstance(
         return key(deploymentId, name);
     }
 
-    public boolean isPlaced() {
+    public boolean hasHost() {
         return host != null;
     }
 

@@ -28,7 +28,7 @@ public record InstanceView(
         boolean live = obs != null && obs.state().mayBeLive();
         if (ri.retiring()) return live && hostStatus != HostStatus.Down ? RoleState.StoppingVM : RoleState.StoppedVM;
         if (ri.healing().restartPending()) return RoleState.CyclingRole;
-        if (!ri.isPlaced()) return RoleState.CreatingVM;
+        if (!ri.hasHost()) return RoleState.CreatingVM;
         if (hostStatus == null || hostStatus == HostStatus.Down) return RoleState.RoleStateUnknown;
         if (obs == null || obs.incarnation() < ri.incarnation()) return RoleState.CreatingVM;
         if (obs.rebootGeneration() < ri.rebootGeneration()) return RoleState.RestartingRole;

@@ -43,7 +43,7 @@ final class OperationProgress {
             return;
         }
         t.present++;
-        if (ri.isPlaced() && hostStatus.get(ri.host()) == HostStatus.Up && InstanceHealth.ready(ri, observed.instance(ri.host(), ri.key()))) t.ready++;
+        if (ri.hasHost() && hostStatus.get(ri.host()) == HostStatus.Up && InstanceHealth.ready(ri, observed.instance(ri.host(), ri.key()))) t.ready++;
         if (ri.waitingReason() != null && t.waiting == null) t.waiting = ri.name() + " " + ri.waitingReason();
     }
 
@@ -113,7 +113,7 @@ final class OperationProgress {
         if (ri == null || ri.retiring()) return op.failed("instance " + op.instance() + " was removed before the operation finished", now);
         boolean reimage = op.kind() == OperationKind.ReimageInstance;
         long reached = reimage ? ri.incarnation() : ri.rebootGeneration();
-        boolean ready = ri.isPlaced() && hostStatus.get(ri.host()) == HostStatus.Up && InstanceHealth.ready(ri, observed.instance(ri.host(), ri.key()));
+        boolean ready = ri.hasHost() && hostStatus.get(ri.host()) == HostStatus.Up && InstanceHealth.ready(ri, observed.instance(ri.host(), ri.key()));
         if (reached >= op.goal() && ready) {
             return op.succeeded(op.instance() + " ready at " + (reimage ? "incarnation " : "reboot ") + reached, now);
         }

@@ -116,7 +116,7 @@ public final class Reconciler {
                 return;
             }
             Healing h = ri.healing();
-            if (!ri.isPlaced()) {
+            if (!ri.hasHost()) {
                 if (h.restartPending() && now < h.restartAtMillis()) return;
                 pending.add(new Pending(ri.withHealing(h.withRestartDone(), ri.lastCause()), null, Move.UNPLACED, null, ri.lastCause()));
                 return;
@@ -127,11 +127,11 @@ public final class Reconciler {
                 relocate(ri, ri.host(), cause);
                 return;
             }
-            heal(ri, observed.instance(ri.host(), ri.key()));
+            if (observed.hasReport(ri.host())) heal(ri, observed.instance(ri.host(), ri.key()));
         }
 
         private void retire(RoleInstance ri, Deployment d, RoleSpec spec) {
-            if (!ri.isPlaced()) {
+            if (!ri.hasHost()) {
                 add(new RemoveInstance(ri, "not wanted and not placed"));
                 return;
             }
@@ -244,7 +244,7 @@ public final class Reconciler {
             Map<String, int[]> used = new HashMap<>();
             Map<String, Map<Integer, Integer>> spread = new HashMap<>();
             for (RoleInstance ri : desired.instances().values()) {
-                if (!ri.isPlaced()) continue;
+                if (!ri.hasHost()) continue;
                 RoleSpec spec = spec(ri.deploymentId(), ri.name().role());
                 if (spec == null) continue;
                 int[] u = used.computeIfAbsent(ri.host(), k -> new int[3]);
