@@ -1,0 +1,246 @@
+package org.vmrole.host.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmrole.host.HealthTransitions;
+import org.vmrole.host.VmSignal;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.ObservedInstance;
+
+/**
+ * One running QEMU process and the driver's connections to it (QMP, agent channel, console), turning
+ * what they say into signals. The process is not a child of this JVM: it was daemonized so that it
+ * outlives the host agent, and is watched through its pid and its QMP socket.
+ */
+final class QemuVm {
+    private static final Logger log = LoggerFactory.getLogger(QemuVm.class);
+    private static final int MAX_AGENT_LINE = 64 * 1024;
+
+    final VmFiles files;
+    final long pid;
+    final List<Integer> hostPorts;
+    private final InstantSource clock;
+    private final Consumer<ObservedInstance> onChange;
+    private final CompletableFuture<Void> exited = new CompletableFuture<>();
+    private final AtomicBoolean exitSeen = new AtomicBoolean();
+    private volatile Assignment assignment;
+    private volatile ObservedInstance observed;
+    private volatile QmpClient qmp;
+    private volatile JsonLineChannel agent;
+    private volatile ConsoleLog console;
+    private volatile boolean agentHeard;
+    private volatile long lastAgentMillis;
+    private volatile long bootStartedMillis;
+    /** Set when the driver lets go or replaces the process: its end is then not news. */
+    private volatile boolean detached;
+
+    QemuVm(Assignment assignment, VmFiles files, long pid, List<Integer> hostPorts, InstantSource clock, Consumer<ObservedInstance> onChange) {
+        this.assignment = assignment;
+        this.files = files;
+        this.pid = pid;
+        this.hostPorts = List.copyOf(hostPorts);
+        this.clock = clock;
+        this.onChange = onChange;
+        long now = clock.millis();
+        this.observed = HealthTransitions.creating(assignment.key(), assignment.incarnation(), assignment.rebootGeneration(), now);
+        this.bootStartedMillis = now;
+    }
+
+    /** Connects to QMP, the agent channel and the console of a process that has just started or is re-adopted. */
+    void attach(long consoleLogBytes, Duration qmpTimeout) throws IOException {
+        qmp = QmpClient.connect(files.qmpSocket(), qmpTimeout);
+        qmp.addEventListener(this::onEvent);
+        qmp.closed().thenRun(() -> Thread.ofVirtual().start(this::awaitProcessEnd));
+        agent = JsonLineChannel.open(files.agentSocket(), MAX_AGENT_LINE, this::onAgentMessage, () -> { });
+        console = ConsoleLog.attach(files.consoleSocket(), files.consoleLog(), consoleLogBytes);
+    }
+
+    String key() {
+        return assignment.key();
+    }
+
+    Assignment assignment() {
+        return assignment;
+    }
+
+    ObservedInstance observed() {
+        return observed;
+    }
+
+    CompletableFuture<Void> exited() {
+        return exited;
+    }
+
+    Optional<QmpClient> qmp() {
+        return Optional.ofNullable(qmp);
+    }
+
+    boolean agentConnected() {
+        JsonLineChannel a = agent;
+        return a != null && a.isOpen() && agentHeard;
+    }
+
+    void sendToAgent(Map<String, Object> message) throws IOException {
+        JsonLineChannel a = agent;
+        if (a == null) throw new IOException("no agent channel");
+        a.send(message);
+    }
+
+    /** A reboot was asked for with this generation. */
+    void rebooting(long rebootGeneration) {
+        Assignment a = assignment;
+        assignment = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), rebootGeneration, a.size(), a.imageDigest(),
+                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks());
+        synchronized (this) {
+            ObservedInstance o = observed;
+            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis());
+        }
+    }
+
+    /** Marks a re-adopted VM: its agent is expected to be talking already. */
+    void readopted() {
+        agentHeard = true;
+        lastAgentMillis = clock.millis();
+        signal(VmSignal.LAUNCHED, "re-adopted after a host agent restart");
+    }
+
+    void signal(VmSignal s, String message) {
+        if (detached) return;
+        ObservedInstance next;
+        synchronized (this) {
+            ObservedInstance current = observed;
+            next = HealthTransitions.next(current, s, message, clock.millis());
+            if (next == current) return;
+            boolean sameState = next.state() == current.state() && next.cause() == current.cause();
+            observed = next;
+            if (sameState) return;
+        }
+        log.info("{}: {} ({}){}", next.key(), next.state(), next.cause(), next.message().isEmpty() ? "" : " " + next.message());
+        onChange.accept(next);
+    }
+
+    /** Checks liveness and agent silence; called by the driver's watchdog a few times a second. */
+    void check(Duration agentTimeout, Duration bootTimeout) {
+        RoleState state = observed.state();
+        if (state == RoleState.StoppedVM || state == RoleState.FailedStartingVM || detached) return;
+        if (!alive()) {
+            processEnded();
+            return;
+        }
+        long now = clock.millis();
+        if (agentHeard) {
+            if (now - lastAgentMillis > agentTimeout.toMillis()) {
+                signal(VmSignal.AGENT_SILENT, "no heartbeat for " + (now - lastAgentMillis) / 1000 + " s");
+            }
+        } else if (now - bootStartedMillis > bootTimeout.toMillis()) {
+            signal(VmSignal.AGENT_SILENT, "no agent hello within " + bootTimeout.toSeconds() + " s of boot");
+        }
+    }
+
+    boolean alive() {
+        return isOurQemu(pid, files);
+    }
+
+    /** True when {@code pid} is a QEMU process serving this VM's QMP socket (a reused pid is not ours). */
+    static boolean isOurQemu(long pid, VmFiles files) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String cmdline = new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+            if (!cmdline.contains("qemu-system") || !cmdline.contains(files.qmpSocket().toString())) return false;
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // A zombie has exited; only its parent has yet to reap it.
+            int close = stat.lastIndexOf(')');
+            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void onEvent(QmpEvent e) {
+        switch (e.name()) {
+            case "GUEST_PANICKED" -> signal(VmSignal.GUEST_PANICKED, "guest kernel panic (pvpanic)");
+            case "SHUTDOWN" -> {
+                String reason = e.data().path("reason").asText("");
+                if (reason.equals("guest-panic")) signal(VmSignal.GUEST_PANICKED, "guest kernel panic (pvpanic)");
+                else if (reason.equals("guest-shutdown")) signal(VmSignal.GUEST_SHUTDOWN, "the guest powered off");
+            }
+            case "RESET" -> {
+                agentHeard = false;
+                bootStartedMillis = clock.millis();
+                signal(VmSignal.GUEST_RESET, e.data().path("guest").asBoolean(false) ? "the guest rebooted" : "reset by the host");
+            }
+            default -> { }
+        }
+    }
+
+    private void onAgentMessage(JsonNode m) {
+        String type = m.path("type").asText("");
+        lastAgentMillis = clock.millis();
+        switch (type) {
+            case "hello" -> {
+                agentHeard = true;
+                signal(VmSignal.AGENT_HELLO, m.path("agent").asText(""));
+                try {
+                    sendToAgent(AgentEnvironment.of(assignment));
+                } catch (IOException ex) {
+                    log.warn("{}: cannot send the environment to the agent: {}", key(), ex.getMessage());
+                }
+            }
+            case "heartbeat" -> {
+                agentHeard = true;
+                String status = m.path("status").asText("");
+                String message = m.path("message").asText("");
+                if (status.equals("Ready")) signal(VmSignal.AGENT_READY, message);
+                else if (status.equals("Busy")) signal(VmSignal.AGENT_BUSY, message);
+            }
+            default -> { }
+        }
+    }
+
+    private void awaitProcessEnd() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (alive() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        if (!alive()) processEnded();
+    }
+
+    private void processEnded() {
+        if (!exitSeen.compareAndSet(false, true)) return;
+        signal(VmSignal.PROCESS_EXITED, "QEMU process " + pid + " exited");
+        disconnect();
+        exited.complete(null);
+    }
+
+    /** Lets go of the process without a word: it keeps running (driver closed) or is being replaced. */
+    void detach() {
+        detached = true;
+        disconnect();
+    }
+
+    private void disconnect() {
+        QmpClient q = qmp;
+        if (q != null) q.close();
+        JsonLineChannel a = agent;
+        if (a != null) a.close();
+        ConsoleLog c = console;
+        if (c != null) c.close();
+    }
+}

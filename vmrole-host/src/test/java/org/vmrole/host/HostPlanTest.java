@@ -1,0 +1,57 @@
+package org.vmrole.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.vmrole.host.HostAction.Kind.REBOOT;
+import static org.vmrole.host.HostAction.Kind.REIMAGE;
+import static org.vmrole.host.HostAction.Kind.START;
+import static org.vmrole.host.HostAction.Kind.STOP;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.vmrole.model.host.Assignment;
+
+class HostPlanTest {
+    private final Assignment web0 = Assignments.of("Web", 0, 1, 0);
+
+    @Test
+    void starts_an_assigned_instance_that_is_missing() {
+        assertThat(HostPlan.plan(List.of(web0), Map.of(), Map.of())).containsExactly(new HostAction(START, web0.key()));
+    }
+
+    @Test
+    void does_nothing_when_reality_matches() {
+        assertThat(HostPlan.plan(List.of(web0), Map.of(web0.key(), web0), Map.of())).isEmpty();
+    }
+
+    @Test
+    void reimages_when_the_incarnation_grew() {
+        Assignment next = Assignments.of("Web", 0, 2, 0);
+        assertThat(HostPlan.plan(List.of(next), Map.of(web0.key(), web0), Map.of())).containsExactly(new HostAction(REIMAGE, web0.key()));
+    }
+
+    @Test
+    void reboots_when_the_reboot_generation_grew() {
+        Assignment next = Assignments.of("Web", 0, 1, 1);
+        assertThat(HostPlan.plan(List.of(next), Map.of(web0.key(), web0), Map.of())).containsExactly(new HostAction(REBOOT, web0.key()));
+    }
+
+    @Test
+    void stops_what_is_not_assigned() {
+        assertThat(HostPlan.plan(List.of(), Map.of(web0.key(), web0), Map.of())).containsExactly(new HostAction(STOP, web0.key()));
+    }
+
+    @Test
+    void retries_a_failed_start_only_for_a_newer_incarnation() {
+        assertThat(HostPlan.plan(List.of(web0), Map.of(), Map.of(web0.key(), 1L))).isEmpty();
+        Assignment next = Assignments.of("Web", 0, 2, 0);
+        assertThat(HostPlan.plan(List.of(next), Map.of(), Map.of(web0.key(), 1L))).containsExactly(new HostAction(START, web0.key()));
+    }
+
+    @Test
+    void refuses_an_instance_assigned_twice() {
+        assertThatThrownBy(() -> HostPlan.plan(List.of(web0, web0), Map.of(), Map.of()))
+                .hasMessageContaining("d-test/Web_IN_0 appears twice");
+    }
+}
