@@ -1,0 +1,254 @@
+package org.vmrole.fabric.controller;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Host;
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.fabric.model.Operation;
+import org.vmrole.fabric.model.OperationKind;
+import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.fabric.reconcile.Action;
+import org.vmrole.fabric.reconcile.DesiredState;
+import org.vmrole.fabric.reconcile.HealingPolicy;
+import org.vmrole.fabric.reconcile.InstanceView;
+import org.vmrole.fabric.reconcile.ObservedState;
+import org.vmrole.fabric.reconcile.Reconciler;
+import org.vmrole.fabric.store.Store;
+import org.vmrole.model.InstanceName;
+import org.vmrole.model.host.ObservedInstance;
+
+/**
+ * The fabric controller: admits hosts with join tokens, takes their heartbeats and answers with their
+ * assignments, accepts API requests as changes to desired state, and runs reconcile passes. Everything it
+ * acknowledges is in the store first; a new controller on the same store carries on where this one stopped.
+ *
+ * <p>Thread-safe (one lock); it starts no threads. {@link ReconcileLoop} runs passes on a schedule, and an HTTP
+ * layer maps its methods one to one.
+ */
+public final class FabricController {
+    private static final Logger log = LoggerFactory.getLogger(FabricController.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final InstantSource clock;
+    private final Reconciler reconciler;
+    private final FabricState state;
+    private final ActionExecutor executor;
+    private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
+
+    /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
+    public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
+        this.clock = clock;
+        this.reconciler = new Reconciler(policy);
+        this.state = FabricState.load(store, new StateCodec(), clock.millis());
+        this.executor = new ActionExecutor(state);
+    }
+
+    // ---- hosts ---------------------------------------------------------------------------------------------
+
+    /** Issues the token a host must present to join and on every heartbeat; replaces any earlier token for that name. */
+    public synchronized String issueJoinToken(String hostName) {
+        Host.requireValidName(hostName);
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        state.commit(new ChangeSet().put(new JoinToken(hostName, sha256(token), clock.millis())));
+        return token;
+    }
+
+    /** Revokes the host's token and forgets the host: it can no longer beat, and its instances move elsewhere. */
+    public synchronized void revokeHost(String hostName) {
+        if (!state.tokens.containsKey(hostName) && !state.hosts.containsKey(hostName)) throw new NoSuchTarget("no host named '" + hostName + "'");
+        ChangeSet changes = new ChangeSet();
+        if (state.tokens.containsKey(hostName)) changes.delete(StateCodec.tokenKey(hostName));
+        if (state.hosts.containsKey(hostName)) changes.delete(StateCodec.HOSTS + hostName);
+        state.commit(changes);
+        observed.remove(hostName);
+        log.info("host {} revoked", hostName);
+    }
+
+    /** Admits a host (or updates its capacity when it joins again). */
+    public synchronized Host registerHost(String joinToken, HostRegistration registration) {
+        admit(registration.name(), joinToken);
+        Host existing = state.hosts.get(registration.name());
+        if (existing != null && existing.faultDomain() != registration.faultDomain()) {
+            throw new RequestConflict("host '" + registration.name() + "' is registered in fault domain " + existing.faultDomain()
+                    + ", not " + registration.faultDomain() + "; revoke it and issue a new join token to move it");
+        }
+        HostStatus status = existing == null || existing.status() == HostStatus.Down ? HostStatus.Up : existing.status();
+        Host host = new Host(registration.name(), registration.capacity(), registration.faultDomain(), status, clock.millis());
+        state.commit(new ChangeSet().put(host));
+        log.info("host {} joined: fault domain {}, {} cores, {} MiB", host.name(), host.faultDomain(), host.capacity().cores(), host.capacity().memoryMiB());
+        return host;
+    }
+
+    /**
+     * Records what the host observes and answers with its assignments when they changed since
+     * {@code knownAssignmentsVersion} (empty otherwise: nothing to send).
+     *
+     * @throws HostNotAdmitted when the token is wrong or revoked, or the host never registered
+     */
+    public synchronized Optional<AssignmentSet> heartbeat(String hostName, String joinToken, List<ObservedInstance> instances, long knownAssignmentsVersion) {
+        admit(hostName, joinToken);
+        if (!state.hosts.containsKey(hostName)) throw new HostNotAdmitted("host '" + hostName + "' has not registered; register before sending heartbeats");
+        state.heard(hostName, clock.millis());
+        Map<String, ObservedInstance> byKey = new HashMap<>(instances.size() * 2);
+        for (ObservedInstance o : instances) byKey.put(o.key(), o);
+        observed.put(hostName, byKey);
+        long version = state.assignmentVersion(hostName);
+        if (version == knownAssignmentsVersion) return Optional.empty();
+        return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
+    }
+
+    private void admit(String hostName, String joinToken) {
+        JoinToken known = state.tokens.get(hostName);
+        boolean ok = known != null && joinToken != null
+                && MessageDigest.isEqual(known.sha256().getBytes(StandardCharsets.US_ASCII), sha256(joinToken).getBytes(StandardCharsets.US_ASCII));
+        if (!ok) throw new HostNotAdmitted("host '" + hostName + "' is not admitted: its join token is unknown or revoked; ask the operator for a new one");
+    }
+
+    public synchronized List<Host> listHosts() {
+        List<Host> out = new ArrayList<>(state.hosts.values());
+        out.sort(Comparator.comparing(Host::name));
+        return out;
+    }
+
+    // ---- API -----------------------------------------------------------------------------------------------
+
+    /** Accepts a new deployment; its instances are placed by the next passes. */
+    public synchronized Operation createDeployment(Deployment deployment) {
+        if (deployment.deleting()) throw new IllegalArgumentException("deployment '" + deployment.id() + "' is marked for deletion; create it with deleting=false");
+        if (state.deployments.containsKey(deployment.id())) throw new RequestConflict("deployment '" + deployment.id() + "' already exists; pick another id or delete it first");
+        Operation op = newOperation(OperationKind.CreateDeployment, deployment.id(), null, null, 0);
+        state.commit(new ChangeSet().put(deployment).put(op));
+        return op;
+    }
+
+    /** Stops every instance of the deployment, then removes it. */
+    public synchronized Operation deleteDeployment(String deploymentId) {
+        Deployment d = deployment(deploymentId);
+        Operation op = newOperation(OperationKind.DeleteDeployment, deploymentId, null, null, 0);
+        state.commit(new ChangeSet().put(d.markedForDeletion()).put(op));
+        return op;
+    }
+
+    /** Sets a role's instance count; scale-in removes the highest indexes. */
+    public synchronized Operation scale(String deploymentId, String role, int instanceCount) {
+        Deployment d = liveDeployment(deploymentId);
+        if (instanceCount < 0) throw new IllegalArgumentException("instance count " + instanceCount + " must be 0 or more");
+        Deployment next = d.withInstanceCount(role, instanceCount);
+        Operation op = newOperation(OperationKind.ScaleRole, deploymentId, role, null, instanceCount);
+        state.commit(new ChangeSet().put(next).put(op));
+        return op;
+    }
+
+    /** Resets one instance's VM, keeping its overlay. */
+    public synchronized Operation reboot(String deploymentId, String instanceName) {
+        RoleInstance ri = instance(deploymentId, instanceName);
+        RoleInstance next = ri.nextRebootGeneration(clock.millis(), "reboot requested");
+        Operation op = newOperation(OperationKind.RebootInstance, deploymentId, ri.name().role(), ri.name().toString(), next.rebootGeneration());
+        state.commit(new ChangeSet().put(next).put(op));
+        return op;
+    }
+
+    /** Starts one instance afresh from its image (a new incarnation on the same host). */
+    public synchronized Operation reimage(String deploymentId, String instanceName) {
+        RoleInstance ri = instance(deploymentId, instanceName);
+        RoleInstance next = ri.hasHost() ? ri.nextIncarnation(clock.millis(), "reimage requested") : ri;
+        Operation op = newOperation(OperationKind.ReimageInstance, deploymentId, ri.name().role(), ri.name().toString(), next.incarnation());
+        state.commit(new ChangeSet().put(next).put(op));
+        return op;
+    }
+
+    public synchronized Optional<Operation> getOperation(String operationId) {
+        return Optional.ofNullable(state.operations.get(operationId));
+    }
+
+    public synchronized Optional<Deployment> getDeployment(String deploymentId) {
+        return Optional.ofNullable(state.deployments.get(deploymentId));
+    }
+
+    public synchronized List<Deployment> listDeployments() {
+        List<Deployment> out = new ArrayList<>(state.deployments.values());
+        out.sort(Comparator.comparing(Deployment::id));
+        return out;
+    }
+
+    /** The deployment's instances as people see them, by role and index. */
+    public synchronized List<InstanceView> listInstances(String deploymentId) {
+        deployment(deploymentId);
+        List<RoleInstance> mine = new ArrayList<>();
+        for (RoleInstance ri : state.instances.values()) if (ri.deploymentId().equals(deploymentId)) mine.add(ri);
+        mine.sort(Comparator.comparing(RoleInstance::name));
+        List<InstanceView> out = new ArrayList<>(mine.size());
+        for (RoleInstance ri : mine) {
+            Host h = ri.host() == null ? null : state.hosts.get(ri.host());
+            Map<String, ObservedInstance> onHost = ri.host() == null ? null : observed.get(ri.host());
+            out.add(InstanceView.of(ri, h == null ? null : h.status(), onHost == null ? null : onHost.get(ri.key())));
+        }
+        return out;
+    }
+
+    // ---- reconciling ---------------------------------------------------------------------------------------
+
+    /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
+    public synchronized List<Action> reconcileOnce() {
+        long now = clock.millis();
+        DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
+                java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
+                java.util.Collections.unmodifiableMap(state.operations));
+        List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed)), now);
+        executor.execute(actions);
+        for (Action a : actions) {
+            if (log.isDebugEnabled()) log.debug("{}: {}", a.getClass().getSimpleName(), a.cause());
+        }
+        return actions;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private Operation newOperation(OperationKind kind, String deploymentId, String role, String instance, long goal) {
+        return Operation.started("op-" + (state.revision() + 1), kind, deploymentId, role, instance, goal, clock.millis());
+    }
+
+    private Deployment deployment(String id) {
+        Deployment d = state.deployments.get(id);
+        if (d == null) throw new NoSuchTarget("no deployment '" + id + "'");
+        return d;
+    }
+
+    private Deployment liveDeployment(String id) {
+        Deployment d = deployment(id);
+        if (d.deleting()) throw new RequestConflict("deployment '" + id + "' is being deleted");
+        return d;
+    }
+
+    private RoleInstance instance(String deploymentId, String instanceName) {
+        liveDeployment(deploymentId);
+        InstanceName name = InstanceName.parse(instanceName);
+        RoleInstance ri = state.instances.get(RoleInstance.key(deploymentId, name));
+        if (ri == null || ri.retiring()) throw new NoSuchTarget("deployment '" + deploymentId + "' has no instance " + instanceName);
+        return ri;
+    }
+
+    private static String sha256(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+}

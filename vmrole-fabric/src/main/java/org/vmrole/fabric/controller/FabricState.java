@@ -1,0 +1,170 @@
+package org.vmrole.fabric.controller;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Host;
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.fabric.model.Operation;
+import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.store.Store;
+import org.vmrole.fabric.store.StoredRecord;
+import org.vmrole.fabric.store.Write;
+import org.vmrole.model.host.Assignment;
+
+/**
+ * The controller's desired state in memory, written through to the store: every change is committed (with
+ * compare-and-set on each key's revision, so a second controller on the same store is caught) before memory
+ * changes. Also keeps, per host, its instances and the version of its assignments.
+ */
+final class FabricState {
+    final Map<String, Deployment> deployments = new HashMap<>();
+    final Map<String, RoleInstance> instances = new HashMap<>();
+    final Map<String, Host> hosts = new HashMap<>();
+    final Map<String, Operation> operations = new HashMap<>();
+    final Map<String, JoinToken> tokens = new HashMap<>();
+    private final Map<String, Long> revisions = new HashMap<>();
+    private final Map<String, Set<String>> instancesByHost = new HashMap<>();
+    private final Map<String, Long> hostVersions = new HashMap<>();
+    private final Store store;
+    private final StateCodec codec;
+    private long loadedRevision;
+
+    private FabricState(Store store, StateCodec codec) {
+        this.store = store;
+        this.codec = codec;
+    }
+
+    /** Reads everything from the store; hosts that were not Down get a fresh grace period from {@code now}. */
+    static FabricState load(Store store, StateCodec codec, long now) {
+        FabricState s = new FabricState(store, codec);
+        s.loadedRevision = store.revision();
+        for (StoredRecord r : store.list(StateCodec.DEPLOYMENTS)) s.remember(r, codec.read(r, Deployment.class));
+        for (StoredRecord r : store.list(StateCodec.INSTANCES)) s.remember(r, codec.read(r, RoleInstance.class));
+        for (StoredRecord r : store.list(StateCodec.HOSTS)) {
+            Host h = codec.read(r, Host.class);
+            s.remember(r, h.status() == HostStatus.Down ? h : h.heardAt(now));
+        }
+        for (StoredRecord r : store.list(StateCodec.OPERATIONS)) s.remember(r, codec.read(r, Operation.class));
+        for (StoredRecord r : store.list(StateCodec.TOKENS)) s.remember(r, codec.read(r, JoinToken.class));
+        return s;
+    }
+
+    private void remember(StoredRecord r, Object value) {
+        revisions.put(r.key(), r.revision());
+        applyToMemory(r.key(), value);
+    }
+
+    /** Commits the changes to the store, then to memory; returns the store revision (unchanged when empty). */
+    long commit(ChangeSet set) {
+        if (set.isEmpty()) return store.revision();
+        List<Write> writes = new ArrayList<>(set.changes.size());
+        for (Map.Entry<String, Object> e : set.changes.entrySet()) {
+            long expected = revisions.getOrDefault(e.getKey(), Store.ABSENT);
+            writes.add(e.getValue() == null ? Write.delete(e.getKey(), expected) : Write.put(e.getKey(), codec.write(e.getValue()), expected));
+        }
+        long revision = store.commit(writes);
+        Set<String> dirtyHosts = new HashSet<>();
+        for (Map.Entry<String, Object> e : set.changes.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(StateCodec.INSTANCES)) {
+                RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
+                RoleInstance after = (RoleInstance) e.getValue();
+                if (changesAssignment(before, after)) {
+                    if (before != null && before.host() != null) dirtyHosts.add(before.host());
+                    if (after != null && after.host() != null) dirtyHosts.add(after.host());
+                }
+            }
+            if (e.getValue() == null) {
+                revisions.remove(key);
+                forget(key);
+            } else {
+                revisions.put(key, revision);
+                applyToMemory(key, e.getValue());
+            }
+        }
+        for (String h : dirtyHosts) hostVersions.put(h, revision);
+        return revision;
+    }
+
+    private static boolean changesAssignment(RoleInstance before, RoleInstance after) {
+        if (before == null || after == null) return true;
+        return !Objects.equals(before.host(), after.host()) || before.incarnation() != after.incarnation()
+                || before.rebootGeneration() != after.rebootGeneration() || before.retiring() != after.retiring();
+    }
+
+    private void applyToMemory(String key, Object value) {
+        switch (value) {
+            case Deployment d -> deployments.put(d.id(), d);
+            case RoleInstance ri -> {
+                RoleInstance before = instances.put(ri.key(), ri);
+                if (before != null && before.host() != null && !before.host().equals(ri.host())) unindex(before);
+                if (ri.host() != null) instancesByHost.computeIfAbsent(ri.host(), h -> new HashSet<>()).add(ri.key());
+            }
+            case Host h -> hosts.put(h.name(), h);
+            case Operation op -> operations.put(op.id(), op);
+            case JoinToken t -> tokens.put(t.hostName(), t);
+            default -> throw new IllegalStateException("no place in memory for " + value.getClass().getSimpleName() + " at '" + key + "'");
+        }
+    }
+
+    private void forget(String key) {
+        int slash = key.indexOf('/');
+        String prefix = key.substring(0, slash + 1);
+        String id = key.substring(slash + 1);
+        switch (prefix) {
+            case StateCodec.DEPLOYMENTS -> deployments.remove(id);
+            case StateCodec.INSTANCES -> {
+                RoleInstance before = instances.remove(id);
+                if (before != null && before.host() != null) unindex(before);
+            }
+            case StateCodec.HOSTS -> hosts.remove(id);
+            case StateCodec.OPERATIONS -> operations.remove(id);
+            case StateCodec.TOKENS -> tokens.remove(id);
+            default -> throw new IllegalStateException("unknown store key '" + key + "'");
+        }
+    }
+
+    private void unindex(RoleInstance ri) {
+        Set<String> onHost = instancesByHost.get(ri.host());
+        if (onHost == null) return;
+        onHost.remove(ri.key());
+        if (onHost.isEmpty()) instancesByHost.remove(ri.host());
+    }
+
+    /** Updates a host's heartbeat time in memory only: heartbeats are too frequent to persist. */
+    void heard(String hostName, long now) {
+        hosts.computeIfPresent(hostName, (n, h) -> h.heardAt(now));
+    }
+
+    /** The version of the host's assignments: the store revision of their last change (at least the revision loaded at start). */
+    long assignmentVersion(String host) {
+        return hostVersions.getOrDefault(host, loadedRevision);
+    }
+
+    /** What the host should run, in key order: its instances that are not being removed. */
+    List<Assignment> assignmentsFor(String host) {
+        List<Assignment> out = new ArrayList<>();
+        for (String key : new TreeSet<>(instancesByHost.getOrDefault(host, Set.of()))) {
+            RoleInstance ri = instances.get(key);
+            if (ri.retiring()) continue;
+            Deployment d = deployments.get(ri.deploymentId());
+            RoleSpec spec = d == null ? null : d.role(ri.name().role()).orElse(null);
+            if (spec == null) continue;
+            out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
+                    spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks()));
+        }
+        return out;
+    }
+
+    long revision() {
+        return store.revision();
+    }
+}

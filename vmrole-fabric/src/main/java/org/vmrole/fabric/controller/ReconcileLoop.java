@@ -1,0 +1,40 @@
+package org.vmrole.fabric.controller;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs the controller's reconcile passes on a fixed period on one daemon thread, until closed. */
+public final class ReconcileLoop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
+    private final ScheduledExecutorService timer;
+
+    public ReconcileLoop(FabricController controller, Duration period) {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fabric-reconcile");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                controller.reconcileOnce();
+            } catch (RuntimeException e) {
+                // a failed pass changed nothing in memory; the next one starts again from the same state
+                log.error("reconcile pass failed: {}", e.getMessage(), e);
+            }
+        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.vmrole.fabric.controller;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Host;
+import org.vmrole.fabric.model.Operation;
+import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.fabric.store.StoredRecord;
+
+/** Where each kind of record lives in the store, and its JSON form. */
+final class StateCodec {
+    static final String DEPLOYMENTS = "deployments/";
+    static final String INSTANCES = "instances/";
+    static final String HOSTS = "hosts/";
+    static final String OPERATIONS = "operations/";
+    static final String TOKENS = "join-tokens/";
+
+    private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    static String key(Deployment d) {
+        return DEPLOYMENTS + d.id();
+    }
+
+    static String key(RoleInstance ri) {
+        return INSTANCES + ri.key();
+    }
+
+    static String instanceKey(String instanceKey) {
+        return INSTANCES + instanceKey;
+    }
+
+    static String key(Host h) {
+        return HOSTS + h.name();
+    }
+
+    static String key(Operation op) {
+        return OPERATIONS + op.id();
+    }
+
+    static String deploymentKey(String id) {
+        return DEPLOYMENTS + id;
+    }
+
+    static String tokenKey(String hostName) {
+        return TOKENS + hostName;
+    }
+
+    String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    <T> T read(StoredRecord record, Class<T> type) {
+        try {
+            return json.readValue(record.value(), type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("store record '" + record.key() + "' is not a readable " + type.getSimpleName()
+                    + " (" + e.getOriginalMessage() + "); restore the store from a backup or delete the record", e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package org.vmrole.fabric.model;
+
+import java.util.List;
+import java.util.Map;
+import org.vmrole.model.VmSize;
+import org.vmrole.model.host.EndpointBinding;
+import org.vmrole.model.host.LocalDisk;
+
+/** One role of a deployment as the fabric runs it: size, how many instances, which image, settings, endpoints, disks. */
+public record RoleSpec(
+        String name,
+        VmSize size,
+        int instanceCount,
+        String imageDigest,
+        Map<String, String> settings,
+        List<EndpointBinding> endpoints,
+        List<LocalDisk> localDisks) {
+
+    public RoleSpec {
+        if (name == null || name.isBlank() || name.contains("/")) throw new IllegalArgumentException("role name '" + name + "' must be non-empty and contain no '/'");
+        if (size == null) throw new IllegalArgumentException("role '" + name + "' has no VM size; give one of " + List.of(VmSize.values()));
+        if (instanceCount < 0) throw new IllegalArgumentException("role '" + name + "': instance count " + instanceCount + " must be 0 or more");
+        if (imageDigest == null || imageDigest.isBlank()) throw new IllegalArgumentException("role '" + name + "' names no image digest");
+        settings = Map.copyOf(settings == null ? Map.of() : settings);
+        endpoints = List.copyOf(endpoints == null ? List.of() : endpoints);
+        localDisks = List.copyOf(localDisks == null ? List.of() : localDisks);
+    }
+
+    public RoleSpec withInstanceCount(int count) {
+        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks);
+    }
+}

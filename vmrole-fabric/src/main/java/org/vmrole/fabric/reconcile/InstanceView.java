@@ -1,0 +1,37 @@
+package org.vmrole.fabric.reconcile;
+
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.host.ObservedInstance;
+
+/** An instance as people see it: Azure state, host, fault and update domain, incarnation, last cause, why it waits. */
+public record InstanceView(
+        String deploymentId,
+        String instance,
+        RoleState state,
+        String host,
+        int faultDomain,
+        int updateDomain,
+        long incarnation,
+        String lastCause,
+        String waitingReason,
+        String message) {
+
+    /** Combines the desired record with its host's status ({@code null} if unknown) and last report ({@code null} if none). */
+    public static InstanceView of(RoleInstance ri, HostStatus hostStatus, ObservedInstance obs) {
+        return new InstanceView(ri.deploymentId(), ri.name().toString(), state(ri, hostStatus, obs), ri.host(), ri.faultDomain(),
+                ri.updateDomain(), ri.incarnation(), ri.lastCause(), ri.waitingReason(), obs == null ? null : obs.message());
+    }
+
+    static RoleState state(RoleInstance ri, HostStatus hostStatus, ObservedInstance obs) {
+        boolean live = obs != null && obs.state().mayBeLive();
+        if (ri.retiring()) return live && hostStatus != HostStatus.Down ? RoleState.StoppingVM : RoleState.StoppedVM;
+        if (ri.healing().restartPending()) return RoleState.CyclingRole;
+        if (!ri.hasHost()) return RoleState.CreatingVM;
+        if (hostStatus == null || hostStatus == HostStatus.Down) return RoleState.RoleStateUnknown;
+        if (obs == null || obs.incarnation() < ri.incarnation()) return RoleState.CreatingVM;
+        if (obs.rebootGeneration() < ri.rebootGeneration()) return RoleState.RestartingRole;
+        return obs.state();
+    }
+}

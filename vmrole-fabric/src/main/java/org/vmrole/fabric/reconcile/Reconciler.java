@@ -1,0 +1,297 @@
+package org.vmrole.fabric.reconcile;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Healing;
+import org.vmrole.fabric.model.Host;
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.placement.FreeCapacity;
+import org.vmrole.fabric.placement.HostOffer;
+import org.vmrole.fabric.placement.Placement;
+import org.vmrole.fabric.placement.PlacementDecision;
+import org.vmrole.fabric.placement.PlacementRequest;
+import org.vmrole.model.InstanceName;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.host.ObservedInstance;
+
+/**
+ * Decides what should happen: {@code (desired, observed, now) -> actions}, each with its cause. Pure and
+ * idempotent: no I/O, the clock is a parameter, and running it again on the same input gives the same actions.
+ * Carrying the actions out (and feeding the results back as the next desired state) is the caller's job.
+ */
+public final class Reconciler {
+    private final HealingPolicy policy;
+
+    public Reconciler(HealingPolicy policy) {
+        this.policy = policy;
+    }
+
+    public List<Action> reconcile(DesiredState desired, ObservedState observed, long now) {
+        return new Pass(desired, observed, now).run();
+    }
+
+    private enum Move { NEW, UNPLACED, RELOCATE }
+
+    /** An instance that needs a host in this pass; {@code base} is its record before the host is chosen. */
+    private record Pending(RoleInstance base, String avoidHost, Move move, String fromHost, String cause) {
+    }
+
+    /** One reconcile pass; lives for a single call. */
+    private final class Pass {
+        private final DesiredState desired;
+        private final ObservedState observed;
+        private final long now;
+        private final List<Action> actions = new ArrayList<>();
+        private final Map<String, HostStatus> hostStatus = new HashMap<>();
+        private final Map<String, Map<String, RoleSpec>> specs = new HashMap<>();
+        private final Map<String, Map<String, int[]>> present = new HashMap<>();
+        private final List<Pending> pending = new ArrayList<>();
+        private final Set<String> leaving = new HashSet<>();
+        private final Map<String, Integer> remaining = new HashMap<>();
+        private final OperationProgress operations;
+
+        Pass(DesiredState desired, ObservedState observed, long now) {
+            this.desired = desired;
+            this.observed = observed;
+            this.now = now;
+            this.operations = new OperationProgress(desired, now);
+        }
+
+        List<Action> run() {
+            checkHosts();
+            for (RoleInstance ri : desired.instances().values()) reconcile(ri);
+            createMissing();
+            place();
+            operations.finish(actions, hostStatus, observed, remaining);
+            return actions;
+        }
+
+        private void checkHosts() {
+            long timeout = policy.hostTimeout().toMillis();
+            for (Host h : desired.hosts().values()) {
+                long silent = now - h.lastHeartbeatMillis();
+                HostStatus status = h.status();
+                if (status != HostStatus.Down && silent > timeout) {
+                    status = HostStatus.Down;
+                    actions.add(new MarkHostDown(h.withStatus(status), "no heartbeat for " + seconds(silent) + " (timeout " + seconds(timeout) + ")"));
+                } else if (status == HostStatus.Down && silent <= timeout) {
+                    status = HostStatus.Up;
+                    actions.add(new MarkHostUp(h.withStatus(status), "heartbeats resumed"));
+                }
+                hostStatus.put(h.name(), status);
+            }
+        }
+
+        private RoleSpec spec(String deploymentId, String role) {
+            Map<String, RoleSpec> roles = specs.computeIfAbsent(deploymentId, id -> {
+                Deployment d = desired.deployments().get(id);
+                Map<String, RoleSpec> byName = new HashMap<>();
+                if (d != null) d.roles().forEach(r -> byName.put(r.name(), r));
+                return byName;
+            });
+            return roles.get(role);
+        }
+
+        private void reconcile(RoleInstance ri) {
+            Deployment d = desired.deployments().get(ri.deploymentId());
+            RoleSpec spec = d == null ? null : spec(d.id(), ri.name().role());
+            boolean wanted = d != null && !d.deleting() && spec != null && ri.name().index() < spec.instanceCount();
+            operations.count(ri, wanted, hostStatus, observed);
+            if (!wanted) {
+                retire(ri, d, spec);
+                return;
+            }
+            present.computeIfAbsent(ri.deploymentId(), k -> new HashMap<>()).computeIfAbsent(ri.name().role(), k -> new int[1])[0]++;
+            if (ri.retiring()) {
+                add(new StartInstance(ri.withRetiring(false, null).nextIncarnation(now, "wanted again after a scale-in"), "wanted again after a scale-in"));
+                return;
+            }
+            Healing h = ri.healing();
+            if (!ri.hasHost()) {
+                if (h.restartPending() && now < h.restartAtMillis()) return;
+                pending.add(new Pending(ri.withHealing(h.withRestartDone(), ri.lastCause()), null, Move.UNPLACED, null, ri.lastCause()));
+                return;
+            }
+            HostStatus status = hostStatus.get(ri.host());
+            if (status == null || status == HostStatus.Down) {
+                String cause = status == null ? "host " + ri.host() + " was removed" : "host " + ri.host() + " is down";
+                relocate(ri, ri.host(), cause);
+                return;
+            }
+            if (observed.hasReport(ri.host())) heal(ri, observed.instance(ri.host(), ri.key()));
+        }
+
+        private void retire(RoleInstance ri, Deployment d, RoleSpec spec) {
+            if (!ri.hasHost()) {
+                add(new RemoveInstance(ri, "not wanted and not placed"));
+                return;
+            }
+            if (!ri.retiring()) {
+                String cause = d == null ? "deployment is gone" : d.deleting() ? "deployment is being deleted"
+                        : spec == null ? "role is gone" : "scaled in to " + spec.instanceCount() + " instances";
+                add(new StopInstance(ri.withRetiring(true, cause), cause));
+                countRemaining(ri);
+                return;
+            }
+            HostStatus status = hostStatus.get(ri.host());
+            ObservedInstance obs = observed.instance(ri.host(), ri.key());
+            if (status == null || status == HostStatus.Down) {
+                add(new RemoveInstance(ri, "host " + ri.host() + " is down; it fences the instance if it returns"));
+            } else if (obs == null || !obs.state().mayBeLive()) {
+                add(new RemoveInstance(ri, "host " + ri.host() + " stopped it"));
+            } else {
+                countRemaining(ri);
+            }
+        }
+
+        private void countRemaining(RoleInstance ri) {
+            remaining.merge(ri.deploymentId(), 1, Integer::sum);
+        }
+
+        private void heal(RoleInstance ri, ObservedInstance obs) {
+            Healing h = ri.healing();
+            if (h.restartPending()) {
+                if (now >= h.restartAtMillis()) restart(ri.withHealing(h.withRestartDone(), ri.lastCause()), ri.lastCause());
+                return;
+            }
+            boolean tooLong = ri.assignedAtMillis() > 0 && now - ri.assignedAtMillis() > policy.startTimeout().toMillis();
+            if (!InstanceHealth.current(ri, obs)) {
+                if (tooLong) fail(ri, "not started " + seconds(policy.startTimeout().toMillis()) + " after it was asked for");
+                return;
+            }
+            if (InstanceHealth.failed(obs)) {
+                fail(ri, InstanceHealth.describeFailure(obs));
+                return;
+            }
+            RoleState state = obs.state();
+            if (state == RoleState.ReadyRole || state == RoleState.BusyRole) {
+                boolean stable = h.failures() > 0 && now - h.lastFailureMillis() >= policy.stableAfter().toMillis();
+                if (stable || h.resetForSilence()) {
+                    Healing next = new Healing(stable ? 0 : h.failures(), h.lastFailureMillis(), 0, false);
+                    add(new RecordRecovery(ri.withHealing(next, ri.lastCause()), stable ? "healthy for " + seconds(policy.stableAfter().toMillis()) : "answering again after a reset"));
+                }
+            } else if (state == RoleState.UnresponsiveRole) {
+                if (!h.resetForSilence()) {
+                    String cause = "guest agent silent; resetting the VM";
+                    add(new RebootInstance(ri.nextRebootGeneration(now, cause).withHealing(h.withResetForSilence(), cause), cause));
+                } else {
+                    fail(ri, "guest agent still silent after a reset");
+                }
+            } else if (tooLong) {
+                fail(ri, "not ready " + seconds(policy.startTimeout().toMillis()) + " after it was asked for (" + state + ")");
+            }
+        }
+
+        private void fail(RoleInstance ri, String reason) {
+            Healing h = ri.healing();
+            int failures = h.failures() + 1;
+            long wait = policy.backoffMillis(failures);
+            Healing next = h.withFailure(now, wait == 0 ? 0 : now + wait);
+            if (wait == 0) {
+                restart(ri.withHealing(next, reason), reason);
+            } else {
+                String cause = reason + "; failure " + failures + " in a row, restarting in " + seconds(wait);
+                add(new BackOffInstance(ri.withHealing(next, cause), cause));
+            }
+        }
+
+        private void restart(RoleInstance ri, String reason) {
+            int failures = ri.healing().failures();
+            if (policy.relocatesAfter(failures)) {
+                relocate(ri, ri.host(), reason + "; moving off " + ri.host() + " after " + failures + " failures");
+            } else {
+                String cause = reason + "; reimaging on " + ri.host();
+                add(new ReimageInstance(ri.nextIncarnation(now, cause), cause));
+            }
+        }
+
+        private void relocate(RoleInstance ri, String from, String cause) {
+            leaving.add(ri.key());
+            pending.add(new Pending(ri.unplacedForMove(cause), from, Move.RELOCATE, from, cause));
+        }
+
+        private void createMissing() {
+            for (Deployment d : desired.deployments().values()) {
+                if (d.deleting()) continue;
+                Map<String, int[]> counts = present.getOrDefault(d.id(), Map.of());
+                for (RoleSpec r : d.roles()) {
+                    int[] have = counts.get(r.name());
+                    if (have != null && have[0] >= r.instanceCount()) continue;
+                    for (int i = 0; i < r.instanceCount(); i++) {
+                        InstanceName name = new InstanceName(r.name(), i);
+                        if (desired.instances().containsKey(RoleInstance.key(d.id(), name))) continue;
+                        String cause = "created for deployment " + d.id();
+                        pending.add(new Pending(RoleInstance.unplaced(d.id(), name, d.upgradeDomainCount(), cause), null, Move.NEW, null, cause));
+                    }
+                }
+            }
+        }
+
+        private void place() {
+            if (pending.isEmpty()) return;
+            pending.sort(Comparator.comparing((Pending p) -> p.base().deploymentId()).thenComparing(p -> p.base().name()));
+            Set<String> groupsOfInterest = new HashSet<>();
+            for (Pending p : pending) groupsOfInterest.add(p.base().deploymentId());
+            Map<String, int[]> used = new HashMap<>();
+            Map<String, Map<Integer, Integer>> spread = new HashMap<>();
+            for (RoleInstance ri : desired.instances().values()) {
+                if (!ri.hasHost()) continue;
+                RoleSpec spec = spec(ri.deploymentId(), ri.name().role());
+                if (spec == null) continue;
+                int[] u = used.computeIfAbsent(ri.host(), k -> new int[3]);
+                u[0] += spec.size().cores();
+                u[1] += spec.size().memoryMiB();
+                u[2] += spec.size().localDiskGiB();
+                if (!ri.retiring() && groupsOfInterest.contains(ri.deploymentId()) && !leaving.contains(ri.key())) {
+                    spread.computeIfAbsent(group(ri), k -> new HashMap<>()).merge(ri.faultDomain(), 1, Integer::sum);
+                }
+            }
+            List<HostOffer> offers = new ArrayList<>();
+            for (Host h : desired.hosts().values()) {
+                if (hostStatus.get(h.name()) != HostStatus.Up) continue;
+                int[] u = used.getOrDefault(h.name(), new int[3]);
+                offers.add(new HostOffer(h.name(), h.faultDomain(), new FreeCapacity(h.capacity().cores() - u[0],
+                        h.capacity().memoryMiB() - u[1], h.capacity().diskGiB() - u[2])));
+            }
+            offers.sort(Comparator.comparing(HostOffer::host));
+            Placement placement = new Placement(offers, spread);
+            for (Pending p : pending) {
+                RoleInstance base = p.base();
+                RoleSpec spec = spec(base.deploymentId(), base.name().role());
+                PlacementDecision decision = placement.place(new PlacementRequest(base.key(), group(base), spec.size(), p.avoidHost()));
+                if (decision.placed()) {
+                    String cause = p.move() == Move.UNPLACED ? "placed after waiting" : p.cause();
+                    RoleInstance next = base.placedOn(decision.host(), decision.faultDomain(), now, cause);
+                    add(p.move() == Move.RELOCATE ? new RelocateInstance(next, p.fromHost(), cause) : new StartInstance(next, cause));
+                } else {
+                    String reason = "waiting: " + decision.waitingReason();
+                    RoleInstance next = base.waiting(reason);
+                    if (p.move() == Move.RELOCATE) add(new RelocateInstance(next, p.fromHost(), p.cause()));
+                    else if (p.move() == Move.NEW || !Objects.equals(reason, desired.instances().get(base.key()).waitingReason())) add(new WaitForCapacity(next, reason));
+                }
+            }
+        }
+
+        private void add(Action action) {
+            actions.add(action);
+            if (action instanceof InstanceAction ia) operations.note(ia);
+        }
+    }
+
+    static String group(RoleInstance ri) {
+        return ri.deploymentId() + "/" + ri.name().role();
+    }
+
+    static String seconds(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+}

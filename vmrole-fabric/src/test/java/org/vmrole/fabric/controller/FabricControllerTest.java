@@ -1,0 +1,203 @@
+package org.vmrole.fabric.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.fabric.model.OperationStatus;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.reconcile.HealingPolicy;
+import org.vmrole.fabric.reconcile.InstanceView;
+import org.vmrole.fabric.reconcile.StartInstance;
+import org.vmrole.fabric.store.InMemoryStore;
+import org.vmrole.fabric.store.SqliteStore;
+import org.vmrole.fabric.store.Store;
+import org.vmrole.host.sim.SimulatedClock;
+import org.vmrole.host.sim.SimulatedDriver;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.VmSize;
+import org.vmrole.model.host.HostCapacity;
+
+class FabricControllerTest {
+    private final SimulatedClock clock = new SimulatedClock();
+    private final List<SimulatedHost> hosts = new ArrayList<>();
+    private Store store = new InMemoryStore();
+    private FabricController controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+
+    private SimulatedHost host(String name, int faultDomain) {
+        SimulatedHost h = new SimulatedHost(name, faultDomain, new HostCapacity(4, 16384, 2000), clock, SimulatedDriver.Timings.instant());
+        h.join(controller);
+        hosts.add(h);
+        return h;
+    }
+
+    private static Deployment deployment(String id, int count) {
+        return new Deployment(id, "contoso", "production", 5,
+                List.of(new RoleSpec("WebVM", VmSize.Small, count, "sha256:0123", Map.of("Greeting", "hi"), List.of(), List.of())), false);
+    }
+
+    /** A second of fabric time: every host beats, then one reconcile pass. */
+    private void tick() {
+        clock.advance(Duration.ofSeconds(1));
+        for (SimulatedHost h : hosts) h.beat(controller);
+        controller.reconcileOnce();
+    }
+
+    private void ticks(int n) {
+        for (int i = 0; i < n; i++) tick();
+    }
+
+    private List<InstanceView> instances(String deploymentId) {
+        return controller.listInstances(deploymentId);
+    }
+
+    @Test
+    void refuses_a_host_without_a_valid_join_token() {
+        SimulatedHost known = host("h1", 0);
+        HostRegistration stranger = new HostRegistration("h2", new HostCapacity(4, 8192, 100), 1);
+        assertThatThrownBy(() -> controller.registerHost("made-up", stranger)).isInstanceOf(HostNotAdmitted.class).hasMessageContaining("'h2' is not admitted");
+        assertThatThrownBy(() -> controller.heartbeat("h1", "wrong", List.of(), -1)).isInstanceOf(HostNotAdmitted.class);
+        assertThatThrownBy(() -> controller.registerHost(known.token(), stranger)).isInstanceOf(HostNotAdmitted.class);
+        controller.revokeHost("h1");
+        assertThatThrownBy(() -> controller.heartbeat("h1", known.token(), List.of(), -1)).isInstanceOf(HostNotAdmitted.class);
+    }
+
+    @Test
+    void deploys_instances_that_become_ready_across_fault_domains() {
+        host("h1", 0);
+        host("h2", 1);
+        var op = controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        assertThat(instances("d1")).extracting(InstanceView::faultDomain).containsExactlyInAnyOrder(0, 1);
+        assertThat(instances("d1")).extracting(InstanceView::updateDomain).containsExactly(0, 1);
+    }
+
+    @Test
+    void sends_assignments_only_when_they_changed() {
+        SimulatedHost h = host("h1", 0);
+        controller.createDeployment(deployment("d1", 1));
+        assertThat(h.beat(controller)).isTrue();
+        controller.reconcileOnce();
+        assertThat(h.beat(controller)).isTrue();
+        assertThat(h.beat(controller)).isFalse();
+        assertThat(h.beat(controller)).isFalse();
+        controller.scale("d1", "WebVM", 2);
+        controller.reconcileOnce();
+        assertThat(h.beat(controller)).isTrue();
+    }
+
+    @Test
+    void heals_a_crashed_vm_with_a_higher_incarnation_on_the_same_host() {
+        SimulatedHost h = host("h1", 0);
+        controller.createDeployment(deployment("d1", 1));
+        ticks(3);
+        h.driver().crash("d1/WebVM_IN_0");
+        ticks(3);
+        InstanceView view = instances("d1").get(0);
+        assertThat(view.state()).isEqualTo(RoleState.ReadyRole);
+        assertThat(view.incarnation()).isEqualTo(2);
+        assertThat(view.host()).isEqualTo("h1");
+        assertThat(view.lastCause()).contains("VM exited");
+    }
+
+    @Test
+    void moves_instances_off_a_silent_host_and_fences_them_when_it_returns() {
+        host("a", 0);
+        host("b", 1);
+        host("c", 0);
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        String lost = instances("d1").get(0).host();
+        SimulatedHost lostHost = hosts.stream().filter(x -> x.name.equals(lost)).findFirst().orElseThrow();
+        lostHost.partitioned = true;
+        ticks(6);
+        assertThat(controller.listHosts()).filteredOn(x -> x.name().equals(lost)).extracting(x -> x.status()).containsExactly(HostStatus.Down);
+        InstanceView moved = instances("d1").get(0);
+        assertThat(moved.host()).isNotEqualTo(lost);
+        assertThat(moved.incarnation()).isEqualTo(2);
+        assertThat(moved.state()).isEqualTo(RoleState.ReadyRole);
+        assertThat(lostHost.observe()).extracting(o -> o.key()).contains("d1/WebVM_IN_0");
+        lostHost.partitioned = false;
+        tick();
+        assertThat(lostHost.observe()).noneMatch(o -> o.key().equals("d1/WebVM_IN_0"));
+    }
+
+    @Test
+    void finishes_reboot_and_reimage_operations() {
+        host("h1", 0);
+        controller.createDeployment(deployment("d1", 1));
+        ticks(3);
+        var reboot = controller.reboot("d1", "WebVM_IN_0");
+        ticks(2);
+        assertThat(controller.getOperation(reboot.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        var reimage = controller.reimage("d1", "WebVM_IN_0");
+        ticks(2);
+        assertThat(controller.getOperation(reimage.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(instances("d1").get(0).incarnation()).isEqualTo(2);
+    }
+
+    @Test
+    void deleting_a_deployment_stops_every_vm_and_removes_it() {
+        SimulatedHost h = host("h1", 0);
+        controller.createDeployment(deployment("d1", 3));
+        ticks(3);
+        var op = controller.deleteDeployment("d1");
+        ticks(3);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(controller.getDeployment("d1")).isEmpty();
+        assertThat(h.observe()).isEmpty();
+    }
+
+    @Test
+    void says_why_a_deployment_waits() {
+        host("h1", 0);
+        var op = controller.createDeployment(new Deployment("d1", "contoso", "production", 5,
+                List.of(new RoleSpec("Big", VmSize.ExtraLarge, 1, "sha256:0123", Map.of(), List.of(), List.of())), false));
+        ticks(2);
+        assertThat(controller.getOperation(op.id()).orElseThrow().progress()).isEqualTo("0 of 1 instances ready; Big_IN_0 waiting: needs 8 cores, largest free host has 4");
+        assertThat(instances("d1").get(0).waitingReason()).isEqualTo("waiting: needs 8 cores, largest free host has 4");
+    }
+
+    @Test
+    void refuses_bad_requests_with_a_clear_error() {
+        controller.createDeployment(deployment("d1", 1));
+        assertThatThrownBy(() -> controller.createDeployment(deployment("d1", 1))).isInstanceOf(RequestConflict.class).hasMessageContaining("already exists");
+        assertThatThrownBy(() -> controller.scale("d1", "Nope", 2)).hasMessageContaining("has no role 'Nope'");
+        assertThatThrownBy(() -> controller.reboot("d9", "WebVM_IN_0")).isInstanceOf(NoSuchTarget.class);
+        assertThatThrownBy(() -> controller.reboot("d1", "WebVM-0")).hasMessageContaining("<Role>_IN_<n>");
+    }
+
+    @Test
+    void picks_up_where_it_left_off_after_a_restart_on_the_same_store(@TempDir Path dir) {
+        store = SqliteStore.open(dir.resolve("fabric.db"));
+        controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        host("h1", 0);
+        host("h2", 1);
+        var op = controller.createDeployment(deployment("d1", 4));
+        tick();
+        store.close();
+
+        store = SqliteStore.open(dir.resolve("fabric.db"));
+        controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        assertThat(controller.reconcileOnce()).noneMatch(a -> a instanceof StartInstance);
+        ticks(3);
+        assertThat(instances("d1")).hasSize(4).allSatisfy(v -> {
+            assertThat(v.state()).isEqualTo(RoleState.ReadyRole);
+            assertThat(v.incarnation()).isEqualTo(1);
+        });
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        long running = hosts.stream().mapToLong(h -> h.observe().size()).sum();
+        assertThat(running).isEqualTo(4);
+        store.close();
+    }
+}

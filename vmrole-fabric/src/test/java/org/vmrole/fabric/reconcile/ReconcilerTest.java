@@ -1,0 +1,203 @@
+package org.vmrole.fabric.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vmrole.fabric.reconcile.World.ofType;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.fabric.model.Operation;
+import org.vmrole.fabric.model.OperationKind;
+import org.vmrole.fabric.model.OperationStatus;
+import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.VmSize;
+import org.vmrole.model.host.HealthCause;
+
+class ReconcilerTest {
+    private final World world = new World().host("a", 0, 4).host("b", 1, 4).host("c", 2, 4);
+
+    @Test
+    void creates_and_places_every_instance_of_a_new_deployment_across_fault_domains() {
+        world.deployment("d1", 3, VmSize.Small);
+        List<Action> actions = world.pass();
+        assertThat(ofType(actions, StartInstance.class)).hasSize(3);
+        assertThat(world.instances.values()).extracting(RoleInstance::faultDomain).containsExactlyInAnyOrder(0, 1, 2);
+        assertThat(world.instance("d1/Web_IN_2").updateDomain()).isEqualTo(2);
+        assertThat(world.instance("d1/Web_IN_0").incarnation()).isEqualTo(1);
+    }
+
+    @Test
+    void decides_nothing_more_once_everything_runs() {
+        world.deployment("d1", 3, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        assertThat(world.pass()).isEmpty();
+        assertThat(world.pass()).isEmpty();
+    }
+
+    @Test
+    void reimages_an_instance_whose_vm_crashed_on_the_same_host() {
+        world.deployment("d1", 1, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        RoleInstance before = world.instance("d1/Web_IN_0");
+        world.report(before, RoleState.StoppedVM, HealthCause.PROCESS_EXITED);
+        List<Action> actions = world.pass();
+        ReimageInstance reimage = ofType(actions, ReimageInstance.class).get(0);
+        assertThat(reimage.instance().host()).isEqualTo(before.host());
+        assertThat(reimage.instance().incarnation()).isEqualTo(before.incarnation() + 1);
+        assertThat(reimage.cause()).startsWith("VM exited");
+    }
+
+    @Test
+    void resets_an_unresponsive_instance_then_reimages_it_if_it_stays_silent() {
+        world.deployment("d1", 1, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.report(world.instance("d1/Web_IN_0"), RoleState.UnresponsiveRole, HealthCause.AGENT_SILENT);
+        RebootInstance reboot = ofType(world.pass(), RebootInstance.class).get(0);
+        assertThat(reboot.instance().rebootGeneration()).isEqualTo(1);
+        world.report(world.instance("d1/Web_IN_0"), RoleState.UnresponsiveRole, HealthCause.AGENT_SILENT);
+        ReimageInstance reimage = ofType(world.pass(), ReimageInstance.class).get(0);
+        assertThat(reimage.instance().incarnation()).isEqualTo(2);
+        assertThat(reimage.cause()).contains("still silent after a reset");
+    }
+
+    @Test
+    void backs_off_a_crash_loop_and_then_moves_it_to_another_host() {
+        world.deployment("d1", 1, VmSize.Small);
+        world.pass();
+        String firstHost = world.instance("d1/Web_IN_0").host();
+        world.report(world.instance("d1/Web_IN_0"), RoleState.StoppedVM, HealthCause.PROCESS_EXITED);
+        assertThat(ofType(world.pass(), ReimageInstance.class)).hasSize(1);
+        world.report(world.instance("d1/Web_IN_0"), RoleState.StoppedVM, HealthCause.PROCESS_EXITED);
+        BackOffInstance backOff = ofType(world.pass(), BackOffInstance.class).get(0);
+        assertThat(backOff.cause()).contains("failure 2 in a row, restarting in 1 s");
+        assertThat(InstanceView.of(world.instance("d1/Web_IN_0"), HostStatus.Up, null).state()).isEqualTo(RoleState.CyclingRole);
+        assertThat(world.pass()).isEmpty();
+        world.advance(Duration.ofSeconds(1));
+        world.beat("a"); world.beat("b"); world.beat("c");
+        assertThat(ofType(world.pass(), ReimageInstance.class)).hasSize(1);
+        world.report(world.instance("d1/Web_IN_0"), RoleState.StoppedVM, HealthCause.GUEST_PANICKED);
+        assertThat(ofType(world.pass(), BackOffInstance.class).get(0).cause()).contains("restarting in 2 s");
+        world.advance(Duration.ofSeconds(2));
+        world.beat("a"); world.beat("b"); world.beat("c");
+        RelocateInstance move = ofType(world.pass(), RelocateInstance.class).get(0);
+        assertThat(move.fromHost()).isEqualTo(firstHost);
+        assertThat(move.instance().host()).isNotEqualTo(firstHost);
+        assertThat(move.instance().incarnation()).isEqualTo(4);
+    }
+
+    @Test
+    void marks_a_silent_host_down_and_recreates_its_instances_elsewhere_in_the_same_fault_domain() {
+        world.host("a2", 0, 4);
+        world.deployment("d1", 3, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        RoleInstance onA = world.instances.values().stream().filter(ri -> ri.faultDomain() == 0).findFirst().orElseThrow();
+        String lost = onA.host();
+        world.advance(Duration.ofSeconds(4));
+        world.hosts.keySet().stream().filter(h -> !h.equals(lost)).toList().forEach(world::beat);
+        List<Action> actions = world.pass();
+        assertThat(ofType(actions, MarkHostDown.class)).extracting(m -> m.host().name()).containsExactly(lost);
+        RelocateInstance move = ofType(actions, RelocateInstance.class).get(0);
+        assertThat(move.instance().host()).isNotEqualTo(lost);
+        assertThat(move.instance().faultDomain()).isEqualTo(0);
+        assertThat(move.instance().incarnation()).isEqualTo(onA.incarnation() + 1);
+        assertThat(move.cause()).isEqualTo("host " + lost + " is down");
+    }
+
+    @Test
+    void a_host_that_returns_is_marked_up_without_the_instances_that_moved() {
+        world.deployment("d1", 3, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.advance(Duration.ofSeconds(4));
+        world.beat("b"); world.beat("c");
+        world.pass();
+        assertThat(world.instances.values()).noneMatch(ri -> "a".equals(ri.host()));
+        world.beat("a");
+        assertThat(ofType(world.pass(), MarkHostUp.class)).hasSize(1);
+        assertThat(world.hosts.get("a").status()).isEqualTo(HostStatus.Up);
+    }
+
+    @Test
+    void waits_with_a_reason_when_no_host_has_room() {
+        world.deployment("d1", 1, VmSize.ExtraLarge);
+        world.operations.put("op1", Operation.started("op1", OperationKind.CreateDeployment, "d1", null, null, 0, world.now));
+        List<Action> actions = world.pass();
+        assertThat(ofType(actions, WaitForCapacity.class).get(0).instance().waitingReason())
+                .isEqualTo("waiting: needs 8 cores, largest free host has 4");
+        world.pass();
+        assertThat(world.operations.get("op1").progress()).contains("0 of 1 instances ready; Web_IN_0 waiting: needs 8 cores, largest free host has 4");
+        assertThat(world.pass()).isEmpty();
+        world.host("big", 3, 8);
+        assertThat(ofType(world.pass(), StartInstance.class).get(0).instance().host()).isEqualTo("big");
+    }
+
+    @Test
+    void scale_in_stops_the_highest_indexes_and_keeps_the_fault_domains_balanced() {
+        world.deployment("d1", 6, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.deployments.put("d1", world.deployments.get("d1").withInstanceCount("Web", 3));
+        List<StopInstance> stops = ofType(world.pass(), StopInstance.class);
+        assertThat(stops).extracting(s -> s.instance().name().index()).containsExactlyInAnyOrder(3, 4, 5);
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        assertThat(ofType(world.pass(), RemoveInstance.class)).hasSize(3);
+        Map<Integer, Long> perDomain = world.instances.values().stream().collect(Collectors.groupingBy(RoleInstance::faultDomain, Collectors.counting()));
+        assertThat(perDomain).containsOnlyKeys(0, 1, 2);
+    }
+
+    @Test
+    void removes_a_deleted_deployment_once_every_instance_stopped() {
+        world.deployment("d1", 2, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.deployments.put("d1", world.deployments.get("d1").markedForDeletion());
+        world.operations.put("del", Operation.started("del", OperationKind.DeleteDeployment, "d1", null, null, 0, world.now));
+        assertThat(ofType(world.pass(), StopInstance.class)).hasSize(2);
+        assertThat(world.operations.get("del").progress()).isEqualTo("2 instances still stopping");
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        List<Action> actions = world.pass();
+        assertThat(ofType(actions, RemoveInstance.class)).hasSize(2);
+        assertThat(ofType(actions, RemoveDeployment.class)).hasSize(1);
+        assertThat(world.operations.get("del").status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(world.instances).isEmpty();
+    }
+
+    @Test
+    void finishes_a_create_operation_when_every_instance_is_ready() {
+        world.deployment("d1", 2, VmSize.Small);
+        world.operations.put("op1", Operation.started("op1", OperationKind.CreateDeployment, "d1", null, null, 0, world.now));
+        world.pass();
+        world.hostsRunAssigned(RoleState.StartingRole);
+        world.pass();
+        assertThat(world.operations.get("op1").progress()).isEqualTo("0 of 2 instances ready");
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.pass();
+        assertThat(world.operations.get("op1").status()).isEqualTo(OperationStatus.Succeeded);
+    }
+
+    @Test
+    void treats_an_instance_that_never_becomes_ready_as_failed() {
+        world.deployment("d1", 1, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.StartingRole);
+        world.advance(Duration.ofMinutes(6));
+        world.hostsRunAssigned(RoleState.StartingRole);
+        assertThat(ofType(world.pass(), ReimageInstance.class).get(0).cause()).contains("not ready 300 s after it was asked for");
+    }
+
+    @Test
+    void decides_the_same_actions_for_the_same_input() {
+        world.deployment("d1", 5, VmSize.Small).deployment("d2", 4, VmSize.Medium);
+        List<Action> first = world.reconciler.reconcile(world.desired(), new ObservedState(world.observed), world.now);
+        List<Action> second = world.reconciler.reconcile(world.desired(), new ObservedState(world.observed), world.now);
+        assertThat(first).isEqualTo(second);
+    }
+}
