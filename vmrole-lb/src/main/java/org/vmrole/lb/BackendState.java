@@ -25,7 +25,7 @@ final class BackendState {
     ScheduledFuture<?> nextProbe;
 
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
-    private boolean draining;
+    private volatile boolean draining;
     private boolean drainDone;
     private CompletableFuture<Drained> drain;
 
@@ -35,7 +35,7 @@ final class BackendState {
         this.availability = backend.availability();
     }
 
-    synchronized boolean draining() {
+    boolean draining() {
         return draining;
     }
 

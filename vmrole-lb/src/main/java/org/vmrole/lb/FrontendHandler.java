@@ -88,9 +88,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backend = chosen;
         backendChannel = ch;
         ChannelPipeline p = frontend.pipeline();
-        if (spec.forwardedFor()) {
-            InetSocketAddress client = (InetSocketAddress) frontend.remoteAddress();
-            p.addLast(new ForwardedForInserter(client.getAddress().getHostAddress(), counters));
+        if (spec.protocol() == Protocol.HTTP) {
+            String client = spec.forwardedFor()
+                    ? ((InetSocketAddress) frontend.remoteAddress()).getAddress().getHostAddress() : null;
+            ResponseCloseMarker marker = new ResponseCloseMarker();
+            ch.pipeline().addFirst(marker);
+            p.addLast(new RequestHeadRewriter(client, chosen::draining, marker::arm, counters));
         }
         p.addLast(new Relay(ch, counters.bytesToBackends));
         ch.config().setAutoRead(true);

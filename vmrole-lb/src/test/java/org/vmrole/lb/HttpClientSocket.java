@@ -12,8 +12,16 @@ import java.util.Locale;
 /** A plain-socket HTTP/1.1 client for tests: exact bytes out, Content-Length replies in. */
 final class HttpClientSocket implements AutoCloseable {
 
-    /** A reply: status and body. */
-    record Reply(int status, String body) {
+    /** A reply: status, body, and whether the server said it closes the connection after it. */
+    record Reply(int status, String body, boolean closing) {
+        Reply(int status, String body) {
+            this(status, body, false);
+        }
+
+        /** Status and body only, for comparisons. */
+        Reply content() {
+            return new Reply(status, body);
+        }
     }
 
     private final Socket socket;
@@ -48,16 +56,20 @@ final class HttpClientSocket implements AutoCloseable {
             throw new IOException("connection closed before a reply");
         }
         int length = 0;
+        boolean closing = false;
         for (String h = line(); h != null && !h.isEmpty(); h = line()) {
-            if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+            String lower = h.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
                 length = Integer.parseInt(h.substring(15).trim());
+            } else if (lower.startsWith("connection:") && lower.contains("close")) {
+                closing = true;
             }
         }
         byte[] body = in.readNBytes(length);
         if (body.length < length) {
             throw new IOException("reply body cut short: " + body.length + " of " + length);
         }
-        return new Reply(Integer.parseInt(statusLine.split(" ")[1]), new String(body, StandardCharsets.UTF_8));
+        return new Reply(Integer.parseInt(statusLine.split(" ")[1]), new String(body, StandardCharsets.UTF_8), closing);
     }
 
     /** True when the peer closed the connection (read sees end of stream). */

@@ -152,7 +152,7 @@ class LoadBalancerTest {
         assertThat(spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
         assertThat(drained).isNotDone();
         a.releaseSlow();
-        assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(new HttpClientSocket.Reply(200, "a slow"));
+        assertThat(slow.get(10, TimeUnit.SECONDS).content()).isEqualTo(new HttpClientSocket.Reply(200, "a slow"));
         assertThat(drained.get(10, TimeUnit.SECONDS)).isEqualTo(new Drained("a", 0));
     }
 
@@ -199,7 +199,7 @@ class LoadBalancerTest {
         assertThat(HttpClientSocket.get(staging.port(), "/").body()).isEqualTo("old");
         assertThat(open).isNotDone();
         oldInstance.releaseSlow();
-        assertThat(open.get(10, TimeUnit.SECONDS)).isEqualTo(new HttpClientSocket.Reply(200, "old slow"));
+        assertThat(open.get(10, TimeUnit.SECONDS).content()).isEqualTo(new HttpClientSocket.Reply(200, "old slow"));
     }
 
     @Test

@@ -9,12 +9,14 @@ import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ForwardedForInserterTest {
+class RequestHeadRewriterTest {
 
     private static final String XFF = "X-Forwarded-For: 192.0.2.7\r\n";
 
     private final EndpointCounters counters = new EndpointCounters();
-    private final EmbeddedChannel channel = new EmbeddedChannel(new ForwardedForInserter("192.0.2.7", counters));
+    private volatile boolean draining;
+    private int closeAsked;
+    private final EmbeddedChannel channel = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, counters));
 
     private void arrive(String... pieces) {
         for (String piece : pieces) {
@@ -92,15 +94,42 @@ class ForwardedForInserterTest {
         arrive("POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n");
         assertThat(channel.isOpen()).isFalse();
 
-        EmbeddedChannel folded = new EmbeddedChannel(new ForwardedForInserter("192.0.2.7", counters));
+        EmbeddedChannel folded = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, counters));
         folded.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: x\r\n y\r\n\r\n", StandardCharsets.ISO_8859_1));
         assertThat(folded.isOpen()).isFalse();
         assertThat(counters.badRequests.sum()).isEqualTo(2);
     }
 
     @Test
+    void asks_the_backend_to_close_after_the_next_request_once_it_is_draining() {
+        arrive("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        draining = true;
+        arrive("GET /2 HTTP/1.1\r\nconnection: keep-alive\r\nHost: x\r\nKeep-Alive: timeout=5\r\n\r\n");
+        arrive("GET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(forwarded()).isEqualTo("GET /1 HTTP/1.1\r\nHost: x\r\n" + XFF + "\r\n"
+                + "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + XFF + "\r\n"
+                + "GET /3 HTTP/1.1\r\nHost: x\r\n" + XFF + "\r\n");
+        assertThat(closeAsked).isEqualTo(1);
+    }
+
+    @Test
+    void forwards_heads_as_sent_when_no_forwarded_for_is_asked_and_nothing_drains() {
+        EmbeddedChannel plain = new EmbeddedChannel(new RequestHeadRewriter(null, () -> false, () -> closeAsked++, counters));
+        String requests = "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiGET / HTTP/1.1\r\n\r\n";
+        plain.writeInbound(Unpooled.copiedBuffer(requests, StandardCharsets.ISO_8859_1));
+
+        StringBuilder out = new StringBuilder();
+        for (ByteBuf b = plain.readInbound(); b != null; b = plain.readInbound()) {
+            out.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        assertThat(out).hasToString(requests);
+    }
+
+    @Test
     void closes_a_connection_whose_head_never_ends() {
-        arrive("GET / HTTP/1.1\r\n" + "X: " + "y".repeat(ForwardedForInserter.MAX_HEAD_BYTES) + "\r\n");
+        arrive("GET / HTTP/1.1\r\n" + "X: " + "y".repeat(RequestHeadRewriter.MAX_HEAD_BYTES) + "\r\n");
 
         assertThat(channel.isOpen()).isFalse();
     }

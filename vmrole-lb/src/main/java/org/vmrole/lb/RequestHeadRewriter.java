@@ -5,16 +5,23 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
 /**
- * Adds {@code X-Forwarded-For: <client address>} to every HTTP/1.1 request on a client connection. Only the
- * request framing is parsed (head end, Content-Length, chunked encoding); bodies stream through as the
- * buffers that arrived. The header goes last in the head, so a client-sent X-Forwarded-For keeps its place
- * before ours in the combined list. Heads that could smuggle a request (both Content-Length and
- * Transfer-Encoding, conflicting lengths, folded lines) close the connection. After a CONNECT or an
- * {@code Upgrade} request the rest of the connection passes untouched.
+ * Follows the HTTP/1.1 requests on a client connection and rewrites their heads: adds
+ * {@code X-Forwarded-For: <client address>} when the endpoint asks for it, and once the connection's backend
+ * is draining, turns the next request into {@code Connection: close} so the backend answers it and closes, and
+ * the client, told so in the response, opens its next connection to a backend in rotation: a keep-alive
+ * connection leaves a draining backend without a failed request.
+ *
+ * <p>Only the request framing is parsed (head end, Content-Length, chunked encoding); bodies stream through
+ * as the buffers that arrived, and a head that needs no change is forwarded as a slice, uncopied. Our
+ * X-Forwarded-For goes last in the head, so a client-sent one keeps its place before ours in the combined
+ * list. Heads that could smuggle a request (both Content-Length and Transfer-Encoding, conflicting lengths,
+ * folded lines) close the connection. After a CONNECT or an {@code Upgrade} request the rest of the
+ * connection passes untouched.
  */
-final class ForwardedForInserter extends ChannelInboundHandlerAdapter {
+final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
 
     static final int MAX_HEAD_BYTES = 64 * 1024;
     private static final long MAX_CHUNK_SIZE = 1L << 40;
@@ -23,13 +30,18 @@ final class ForwardedForInserter extends ChannelInboundHandlerAdapter {
     private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSFER_ENCODING = "transfer-encoding".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UPGRADE = "upgrade".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION = "connection".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE = "keep-alive".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION_CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_EXTENSION, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR,
         CHUNK_DATA_LF, TRAILER, TRAILER_LF, TUNNEL }
 
-    private final byte[] headerLine;
+    private final byte[] forwardedFor;
+    private final BooleanSupplier draining;
+    private final Runnable closeAsked;
     private final EndpointCounters counters;
-    private ByteBuf header;
+    private ByteBuf forwardedForAndEnd;
     private ByteBuf pendingHead;
 
     private State state = State.HEAD;
@@ -38,20 +50,34 @@ final class ForwardedForInserter extends ChannelInboundHandlerAdapter {
     private boolean chunkSizeHasDigit;
     private int trailerLineLength;
     private boolean tunnelAfterBody;
+    private boolean askedToClose;
 
-    ForwardedForInserter(String clientAddress, EndpointCounters counters) {
-        this.headerLine = ("X-Forwarded-For: " + clientAddress + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    /**
+     * @param clientAddress the address to put in X-Forwarded-For, or null to add none
+     * @param draining      whether the backend of this connection is draining now
+     * @param closeAsked    told when a request asking the backend to close has been forwarded
+     */
+    RequestHeadRewriter(String clientAddress, BooleanSupplier draining, Runnable closeAsked, EndpointCounters counters) {
+        this.forwardedFor = clientAddress == null ? new byte[0]
+                : ("X-Forwarded-For: " + clientAddress + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.draining = draining;
+        this.closeAsked = closeAsked;
         this.counters = counters;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        header = ctx.alloc().directBuffer(headerLine.length).writeBytes(headerLine);
+        if (forwardedFor.length > 0) {
+            forwardedForAndEnd = ctx.alloc().directBuffer(forwardedFor.length + 2).writeBytes(forwardedFor)
+                    .writeByte(CR).writeByte(LF);
+        }
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        header.release();
+        if (forwardedForAndEnd != null) {
+            forwardedForAndEnd.release();
+        }
         if (pendingHead != null) {
             pendingHead.release();
             pendingHead = null;
@@ -139,11 +165,36 @@ final class ForwardedForInserter extends ChannelInboundHandlerAdapter {
         if (end - start > MAX_HEAD_BYTES) {
             throw new MalformedRequest();
         }
-        inspectHead(in, start, end);
-        ctx.fireChannelRead(in.retainedSlice(start, end + 2 - start));
-        ctx.fireChannelRead(header.retainedDuplicate());
+        boolean tunnel = inspectHead(in, start, end);
+        if (!tunnel && !askedToClose && draining.getAsBoolean()) {
+            askedToClose = true;
+            ctx.fireChannelRead(closingHead(ctx, in, start, end));
+            closeAsked.run();
+        } else if (forwardedForAndEnd != null) {
+            ctx.fireChannelRead(in.retainedSlice(start, end + 2 - start));
+            ctx.fireChannelRead(forwardedForAndEnd.retainedDuplicate());
+        } else {
+            ctx.fireChannelRead(in.retainedSlice(start, end + 4 - start));
+        }
         in.readerIndex(end + 4);
         return true;
+    }
+
+    /** A copy of the head without its Connection and Keep-Alive lines, asking the backend to close after it. */
+    private ByteBuf closingHead(ChannelHandlerContext ctx, ByteBuf in, int start, int end) {
+        ByteBuf head = ctx.alloc().buffer(end + 4 - start + CONNECTION_CLOSE.length + forwardedFor.length);
+        int line = start;
+        while (line < end + 2) {
+            int next = in.indexOf(line, end + 2, LF) + 1;
+            int colon = in.indexOf(line, next, (byte) ':');
+            boolean drop = line > start && colon > line
+                    && (isName(in, line, colon - line, CONNECTION) || isName(in, line, colon - line, KEEP_ALIVE));
+            if (!drop) {
+                head.writeBytes(in, line, next - line);
+            }
+            line = next;
+        }
+        return head.writeBytes(CONNECTION_CLOSE).writeBytes(forwardedFor).writeByte(CR).writeByte(LF);
     }
 
     /** Index of the CR that starts the blank line ending the head, or -1. */
@@ -162,8 +213,11 @@ final class ForwardedForInserter extends ChannelInboundHandlerAdapter {
         return -1;
     }
 
-    /** Reads the framing of the request whose head is [start, end) and sets the state for its body. */
-    private void inspectHead(ByteBuf in, int start, int end) {
+    /**
+     * Reads the framing of the request whose head is [start, end) and sets the state for its body; true when
+     * the connection becomes a tunnel (CONNECT or Upgrade), whose head must go as sent.
+     */
+    private boolean inspectHead(ByteBuf in, int start, int end) {
         int requestLineEnd = in.indexOf(start, end + 2, LF);
         boolean connect = startsWith(in, start, "CONNECT ");
         long contentLength = -1;
@@ -215,6 +269,7 @@ final class ForwardedForInserter extends ChannelInboundHandlerAdapter {
         } else {
             endOfMessage();
         }
+        return connect || upgrade;
     }
 
     private void endOfMessage() {
