@@ -1,0 +1,242 @@
+package org.vmrole.lb;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The backends of one endpoint of one deployment: the controller sets them, the pool probes them, and new
+ * connections go round-robin over those in rotation. Any number of listeners may route to a pool.
+ */
+public final class BackendPool implements Route, AutoCloseable {
+
+    private static final BackendState[] NONE = new BackendState[0];
+
+    private final String name;
+    private final ProbeSpec probeSpec;
+    private final Prober prober;
+    private final EventLoopGroup group;
+
+    private final Map<String, BackendState> backends = new LinkedHashMap<>();
+    private boolean closed;
+    private volatile BackendState[] rotation = NONE;
+    private final AtomicInteger cursor = new AtomicInteger();
+
+    BackendPool(String name, ProbeSpec probeSpec, Prober prober, EventLoopGroup group) {
+        this.name = Objects.requireNonNull(name, "pool name");
+        this.probeSpec = Objects.requireNonNull(probeSpec, () -> "pool '" + name + "' has no probe");
+        this.prober = prober;
+        this.group = group;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ProbeSpec probeSpec() {
+        return probeSpec;
+    }
+
+    @Override
+    public BackendPool pool() {
+        return this;
+    }
+
+    /**
+     * Replaces the set of backends. A backend already known by id and address keeps its probe record and
+     * connections and takes the new availability; a new one is probed at once and enters rotation on its first
+     * pass; one left out stops being probed and takes no new connections (its open ones are left to finish,
+     * and a drain in progress runs to its end). A drained backend stays out until it is left out once.
+     */
+    public void setBackends(List<Backend> list) {
+        Map<String, Backend> wanted = new LinkedHashMap<>();
+        for (Backend b : list) {
+            if (wanted.put(b.id(), b) != null) {
+                throw new IllegalArgumentException("pool '" + name + "' was given backend id '" + b.id() + "' twice: ids must be unique");
+            }
+        }
+        List<BackendState> toProbe = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("pool '" + name + "' is closed");
+            }
+            for (var it = backends.values().iterator(); it.hasNext(); ) {
+                BackendState s = it.next();
+                Backend w = wanted.get(s.id);
+                if (w == null || !w.address().equals(s.address)) {
+                    retire(s);
+                    it.remove();
+                }
+            }
+            for (Backend w : wanted.values()) {
+                BackendState s = backends.get(w.id());
+                if (s == null) {
+                    s = new BackendState(w);
+                    backends.put(w.id(), s);
+                    toProbe.add(s);
+                } else {
+                    s.availability = w.availability();
+                }
+            }
+            recompute();
+        }
+        toProbe.forEach(s -> scheduleProbe(s, 0));
+    }
+
+    /**
+     * Takes a backend out of rotation at once; its open connections may finish within {@code period}, then
+     * are closed. The future completes when it has none left, so the controller may stop the instance. Draining
+     * again returns the same future; an unknown id is already drained.
+     */
+    public CompletableFuture<Drained> drain(String backendId, Duration period) {
+        if (period == null || period.isNegative()) {
+            throw new IllegalArgumentException("drain period for '" + backendId + "' is " + period + ": give zero or more");
+        }
+        BackendState s;
+        CompletableFuture<Drained> future;
+        synchronized (this) {
+            s = backends.get(backendId);
+            if (s == null) {
+                return CompletableFuture.completedFuture(new Drained(backendId, 0));
+            }
+            boolean first = !s.draining();
+            future = s.beginDrain();
+            if (!first) {
+                return future;
+            }
+            recompute();
+        }
+        s.finishIfIdle();
+        if (!future.isDone()) {
+            group.schedule(s::deadline, period.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return future;
+    }
+
+    /** What the pool knows of each backend, in the order the controller gave them. */
+    public synchronized List<BackendStatus> status() {
+        Set<BackendState> in = Set.of(rotation);
+        List<BackendStatus> out = new ArrayList<>();
+        for (BackendState s : backends.values()) {
+            out.add(new BackendStatus(s.id, s.address, s.availability, s.probe.health(), s.draining(), in.contains(s),
+                    s.openConnections()));
+        }
+        return out;
+    }
+
+    /** Ids of the backends now taking new connections. */
+    public List<String> inRotation() {
+        List<String> ids = new ArrayList<>();
+        for (BackendState s : rotation) {
+            ids.add(s.id);
+        }
+        return ids;
+    }
+
+    /** Stops probing; open connections are left to their listeners. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        backends.values().forEach(this::retire);
+        backends.clear();
+        rotation = NONE;
+    }
+
+    /** The next backend in rotation not yet tried for this connection, round-robin; null when none is left. */
+    BackendState next(List<BackendState> tried) {
+        BackendState[] r = rotation;
+        int n = r.length;
+        if (n == 0) {
+            return null;
+        }
+        int start = Math.floorMod(cursor.getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            BackendState candidate = r[(start + i) % n];
+            if (!tried.contains(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    boolean admit(BackendState s, Channel frontend) {
+        return s.admit(frontend);
+    }
+
+    void release(BackendState s, Channel frontend) {
+        s.release(frontend);
+    }
+
+    /** Live traffic could not connect: take the backend out now and probe it again at once. */
+    void connectFailed(BackendState s) {
+        boolean reprobe;
+        synchronized (this) {
+            if (s.retired) {
+                return;
+            }
+            s.probe = s.probe.refused();
+            recompute();
+            reprobe = s.nextProbe != null && s.nextProbe.cancel(false);
+        }
+        if (reprobe) {
+            scheduleProbe(s, 0);
+        }
+    }
+
+    private void scheduleProbe(BackendState s, long delayNanos) {
+        synchronized (this) {
+            if (s.retired || closed) {
+                return;
+            }
+            s.nextProbe = group.schedule(() -> runProbe(s), delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runProbe(BackendState s) {
+        prober.probe(s.address, probeSpec).whenComplete((passed, error) -> {
+            synchronized (this) {
+                if (s.retired) {
+                    return;
+                }
+                s.probe = s.probe.after(error == null && passed, probeSpec.failureThreshold());
+                recompute();
+            }
+            scheduleProbe(s, probeSpec.interval().toNanos());
+        });
+    }
+
+    private void retire(BackendState s) {
+        s.retired = true;
+        if (s.nextProbe != null) {
+            s.nextProbe.cancel(false);
+        }
+    }
+
+    // Called with the lock held: the hot path reads the published array without locking.
+    private void recompute() {
+        int size = backends.size();
+        List<BackendState> in = new ArrayList<>(size);
+        for (BackendState s : backends.values()) {
+            if (RotationRule.inRotation(s.availability, s.probe.health(), s.draining(), size)) {
+                in.add(s);
+            }
+        }
+        rotation = in.toArray(NONE);
+    }
+
+    @Override
+    public String toString() {
+        return "pool '" + name + "' " + new HashSet<>(inRotation());
+    }
+}

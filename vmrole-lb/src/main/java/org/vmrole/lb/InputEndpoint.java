@@ -1,0 +1,50 @@
+package org.vmrole.lb;
+
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+
+import java.net.InetSocketAddress;
+
+/** One open listener of the load balancer: where clients connect, and its counters. */
+public final class InputEndpoint implements AutoCloseable {
+
+    private final EndpointSpec spec;
+    private final Channel server;
+    private final ChannelGroup connections;
+    private final EndpointCounters counters;
+
+    InputEndpoint(EndpointSpec spec, Channel server, ChannelGroup connections, EndpointCounters counters) {
+        this.spec = spec;
+        this.server = server;
+        this.connections = connections;
+        this.counters = counters;
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public EndpointSpec spec() {
+        return spec;
+    }
+
+    /** The bound address; its port is the assigned one when the spec asked for port 0. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    public EndpointMetrics metrics() {
+        return counters.snapshot(spec.name());
+    }
+
+    /** Stops listening and closes this listener's client connections (the endpoint is gone). */
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,110 @@
+package org.vmrole.lb;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The load balancer: one set of event loops (epoll when available, NIO otherwise) serving every listener,
+ * backend connection and probe. The controller creates pools and listeners here and drives them.
+ */
+public final class LoadBalancer implements AutoCloseable {
+
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final Prober prober;
+    private final List<InputEndpoint> endpoints = new CopyOnWriteArrayList<>();
+    private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
+
+    private LoadBalancer(Transport transport, int ioThreads) {
+        this.transport = transport;
+        this.group = transport.newGroup(ioThreads);
+        this.prober = new Prober(group, transport);
+    }
+
+    /** Starts with one I/O thread per core. */
+    public static LoadBalancer start() {
+        return start(Runtime.getRuntime().availableProcessors());
+    }
+
+    public static LoadBalancer start(int ioThreads) {
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads is " + ioThreads + ": give 1 or more");
+        }
+        return new LoadBalancer(Transport.best(), ioThreads);
+    }
+
+    /** {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport.name();
+    }
+
+    /** A new, empty pool that probes its backends as {@code probe} says. */
+    public BackendPool newPool(String name, ProbeSpec probe) {
+        BackendPool pool = new BackendPool(name, probe, prober, group);
+        pools.add(pool);
+        return pool;
+    }
+
+    /**
+     * Opens a listener that sends each new connection to {@code route}'s pool of the moment. Fails with a
+     * clear message when the address cannot be bound.
+     */
+    public InputEndpoint listen(EndpointSpec spec, Route route) {
+        Objects.requireNonNull(route, () -> "endpoint '" + spec.name() + "' has no route: give a BackendPool or a ServiceSlots route");
+        EndpointCounters counters = new EndpointCounters();
+        ChannelGroup connections = new DefaultChannelGroup(spec.name(), GlobalEventExecutor.INSTANCE);
+        Bootstrap backendTemplate = new Bootstrap()
+                .group(group)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis()));
+        ServerBootstrap server = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(new FrontendHandler(route, spec, counters, backendTemplate));
+                    }
+                });
+        Channel bound;
+        try {
+            bound = server.bind(spec.bind()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen for endpoint '" + spec.name() + "' on " + spec.bind()
+                    + ": " + e.getMessage() + " (choose another port, or 0 to have one assigned)", e);
+        }
+        InputEndpoint endpoint = new InputEndpoint(spec, bound, connections, counters);
+        endpoints.add(endpoint);
+        return endpoint;
+    }
+
+    /** Closes every listener and pool and stops the event loops. */
+    @Override
+    public void close() {
+        endpoints.forEach(InputEndpoint::close);
+        pools.forEach(BackendPool::close);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

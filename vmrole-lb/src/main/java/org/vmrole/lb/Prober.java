@@ -1,0 +1,121 @@
+package org.vmrole.lb;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs one probe attempt against a backend: TCP connect, or HTTP GET expecting status 200. */
+final class Prober {
+
+    private static final int MAX_STATUS_LINE = 1024;
+
+    private final EventLoopGroup group;
+    private final Transport transport;
+
+    Prober(EventLoopGroup group, Transport transport) {
+        this.group = group;
+        this.transport = transport;
+    }
+
+    /** Completes with true when the backend passed, false when it failed or did not answer within the timeout. */
+    CompletableFuture<Boolean> probe(InetSocketAddress address, ProbeSpec spec) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        int timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, spec.timeout().toMillis()));
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (spec.kind() == ProbeSpec.Kind.HTTP) {
+                            ch.pipeline().addLast(new HttpProbe(address, spec.path(), result));
+                        }
+                    }
+                });
+        bootstrap.connect(address).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                result.complete(false);
+                return;
+            }
+            if (spec.kind() == ProbeSpec.Kind.TCP) {
+                result.complete(true);
+                f.channel().close();
+                return;
+            }
+            var timeout = f.channel().eventLoop().schedule(() -> {
+                result.complete(false);
+                f.channel().close();
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            result.whenComplete((ok, e) -> timeout.cancel(false));
+        });
+        return result;
+    }
+
+    /** Sends the GET and reads just the status line. */
+    private static final class HttpProbe extends ChannelInboundHandlerAdapter {
+        private final InetSocketAddress address;
+        private final String path;
+        private final CompletableFuture<Boolean> result;
+        private final StringBuilder statusLine = new StringBuilder();
+
+        HttpProbe(InetSocketAddress address, String path, CompletableFuture<Boolean> result) {
+            this.address = address;
+            this.path = path;
+            this.result = result;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            String request = "GET " + path + " HTTP/1.1\r\nHost: " + address.getHostString() + ":" + address.getPort()
+                    + "\r\nUser-Agent: vmrole-lb-probe\r\nConnection: close\r\n\r\n";
+            ctx.writeAndFlush(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            try {
+                while (buf.isReadable() && !result.isDone()) {
+                    char c = (char) buf.readByte();
+                    if (c == '\n' || statusLine.length() > MAX_STATUS_LINE) {
+                        result.complete(isOk(statusLine.toString().trim()));
+                        ctx.close();
+                    } else {
+                        statusLine.append(c);
+                    }
+                }
+            } finally {
+                buf.release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            result.complete(false);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            result.complete(false);
+            ctx.close();
+        }
+
+        static boolean isOk(String line) {
+            String[] parts = line.split(" ", 3);
+            return parts.length >= 2 && parts[0].startsWith("HTTP/1.") && parts[1].equals("200");
+        }
+    }
+}

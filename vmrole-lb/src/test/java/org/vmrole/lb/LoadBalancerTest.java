@@ -1,0 +1,323 @@
+package org.vmrole.lb;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class LoadBalancerTest {
+
+    private static final ProbeSpec FAST_HTTP_PROBE = ProbeSpec.http("/health")
+            .withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofMillis(500));
+    private static final ProbeSpec SLOW_HTTP_PROBE = ProbeSpec.http("/health")
+            .withInterval(Duration.ofMinutes(10)).withTimeout(Duration.ofMillis(500));
+
+    private final LoadBalancer lb = LoadBalancer.start(2);
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        lb.close();
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    private HttpBackend backend(String id) throws IOException {
+        HttpBackend b = new HttpBackend(id);
+        toClose.add(b);
+        return b;
+    }
+
+    private static void awaitRotation(BackendPool pool, String... ids) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.inRotation().equals(List.of(ids)));
+    }
+
+    private static Map<String, Integer> spread(int port, int requests) throws IOException {
+        Map<String, Integer> byBackend = new HashMap<>();
+        for (int i = 0; i < requests; i++) {
+            HttpClientSocket.Reply reply = HttpClientSocket.get(port, "/");
+            assertThat(reply.status()).isEqualTo(200);
+            byBackend.merge(reply.body(), 1, Integer::sum);
+        }
+        return byBackend;
+    }
+
+    @Test
+    void spreads_new_connections_round_robin_over_the_backends_in_rotation() throws IOException {
+        HttpBackend a = backend("a"), b = backend("b"), c = backend("c");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready(), b.ready(), c.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a", "b", "c");
+
+        assertThat(spread(endpoint.port(), 30)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 10, "b", 10, "c", 10));
+        assertThat(endpoint.metrics().connectionsAccepted()).isEqualTo(30);
+        assertThat(endpoint.metrics().bytesToClients()).isPositive();
+        assertThat(endpoint.metrics().bytesToBackends()).isPositive();
+    }
+
+    @Test
+    void a_backend_failing_its_probe_leaves_rotation_and_comes_back_when_it_passes() throws IOException {
+        HttpBackend a = backend("a"), b = backend("b");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready(), b.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a", "b");
+
+        b.healthy(false);
+        awaitRotation(pool, "a");
+        assertThat(pool.status().get(1).probe()).isEqualTo(ProbeHealth.FAILING);
+        assertThat(spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
+
+        b.healthy(true);
+        awaitRotation(pool, "a", "b");
+        assertThat(spread(endpoint.port(), 6)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 3, "b", 3));
+    }
+
+    @Test
+    void a_backend_the_controller_holds_ineligible_leaves_rotation_at_once() throws IOException {
+        HttpBackend a = backend("a"), b = backend("b");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready(), b.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a", "b");
+
+        pool.setBackends(List.of(Backend.of("a", a.address(), false), Backend.of("b", b.address(), true)));
+
+        assertThat(pool.inRotation()).containsExactly("b");
+        assertThat(spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
+    }
+
+    @Test
+    void a_busy_sole_backend_stays_in_rotation_but_leaves_when_others_can_serve() throws IOException {
+        HttpBackend a = backend("a"), b = backend("b");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(Backend.busy("a", a.address())));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+
+        awaitRotation(pool, "a");
+        assertThat(HttpClientSocket.get(endpoint.port(), "/").body()).isEqualTo("a");
+
+        pool.setBackends(List.of(Backend.busy("a", a.address()), b.ready()));
+        awaitRotation(pool, "b");
+    }
+
+    @Test
+    void a_dead_sole_backend_is_out_of_rotation_even_though_only_the_busy_rule_spares_a_sole_backend() throws IOException {
+        HttpBackend a = backend("a");
+        InetSocketAddress deadAddress = a.address();
+        a.close();
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(Backend.busy("a", deadAddress)));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.status().get(0).probe() == ProbeHealth.FAILING);
+        assertThat(pool.inRotation()).isEmpty();
+        assertThatThrownBy(() -> HttpClientSocket.get(endpoint.port(), "/")).isInstanceOf(IOException.class);
+        assertThat(endpoint.metrics().noBackend()).isEqualTo(1);
+    }
+
+    @Test
+    void drain_takes_a_backend_out_at_once_and_lets_an_open_connection_finish() throws Exception {
+        HttpBackend a = backend("a"), b = backend("b");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a");
+        CompletableFuture<HttpClientSocket.Reply> slow = CompletableFuture.supplyAsync(() -> uncheckedGet(endpoint.port(), "/slow"));
+        assertThat(a.slowArrived.await(10, TimeUnit.SECONDS)).isTrue();
+        pool.setBackends(List.of(a.ready(), b.ready()));
+        awaitRotation(pool, "a", "b");
+
+        CompletableFuture<Drained> drained = pool.drain("a", Duration.ofSeconds(30));
+
+        assertThat(pool.inRotation()).containsExactly("b");
+        assertThat(spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
+        assertThat(drained).isNotDone();
+        a.releaseSlow();
+        assertThat(slow.get(10, TimeUnit.SECONDS).content()).isEqualTo(new HttpClientSocket.Reply(200, "a slow"));
+        assertThat(drained.get(10, TimeUnit.SECONDS)).isEqualTo(new Drained("a", 0));
+    }
+
+    @Test
+    void drain_closes_a_connection_still_open_when_the_drain_period_ends() throws Exception {
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a");
+        try (HttpClientSocket keepAlive = new HttpClientSocket(endpoint.port())) {
+            keepAlive.send("GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
+            assertThat(keepAlive.reply().body()).isEqualTo("a");
+
+            Drained drained = pool.drain("a", Duration.ofMillis(200)).get(10, TimeUnit.SECONDS);
+
+            assertThat(drained).isEqualTo(new Drained("a", 1));
+            assertThat(keepAlive.closedByPeer()).isTrue();
+        }
+        assertThat(pool.drain("a", Duration.ZERO)).isCompletedWithValue(new Drained("a", 1));
+        assertThat(pool.drain("unknown", Duration.ZERO)).isCompletedWithValue(new Drained("unknown", 0));
+    }
+
+    @Test
+    void swap_moves_new_connections_while_an_open_one_finishes_on_the_old_deployment() throws Exception {
+        HttpBackend oldInstance = backend("old"), newInstance = backend("new");
+        BackendPool deploymentOne = lb.newPool("d1/http", FAST_HTTP_PROBE);
+        BackendPool deploymentTwo = lb.newPool("d2/http", FAST_HTTP_PROBE);
+        deploymentOne.setBackends(List.of(oldInstance.ready()));
+        deploymentTwo.setBackends(List.of(newInstance.ready()));
+        ServiceSlots slots = new ServiceSlots("contoso");
+        slots.place(Slot.PRODUCTION, Map.of("http", deploymentOne));
+        slots.place(Slot.STAGING, Map.of("http", deploymentTwo));
+        InputEndpoint production = lb.listen(EndpointSpec.http("http", 0), slots.route(Slot.PRODUCTION, "http"));
+        InputEndpoint staging = lb.listen(EndpointSpec.http("http", 0), slots.route(Slot.STAGING, "http"));
+        awaitRotation(deploymentOne, "old");
+        awaitRotation(deploymentTwo, "new");
+        CompletableFuture<HttpClientSocket.Reply> open = CompletableFuture.supplyAsync(() -> uncheckedGet(production.port(), "/slow"));
+        assertThat(oldInstance.slowArrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+        slots.swap();
+
+        assertThat(HttpClientSocket.get(production.port(), "/").body()).isEqualTo("new");
+        assertThat(HttpClientSocket.get(staging.port(), "/").body()).isEqualTo("old");
+        assertThat(open).isNotDone();
+        oldInstance.releaseSlow();
+        assertThat(open.get(10, TimeUnit.SECONDS).content()).isEqualTo(new HttpClientSocket.Reply(200, "old slow"));
+    }
+
+    @Test
+    void swap_refuses_slots_that_expose_different_endpoints() {
+        BackendPool web = lb.newPool("web", FAST_HTTP_PROBE);
+        BackendPool raw = lb.newPool("raw", ProbeSpec.tcp());
+        ServiceSlots slots = new ServiceSlots("contoso");
+        slots.place(Slot.PRODUCTION, Map.of("http", web));
+        slots.place(Slot.STAGING, Map.of("raw", raw));
+
+        assertThatThrownBy(slots::swap).hasMessageContaining("[http]").hasMessageContaining("[raw]");
+    }
+
+    @Test
+    void a_refused_connect_is_retried_on_another_backend_without_the_client_noticing() throws IOException {
+        HttpBackend a = backend("a"), b = backend("b");
+        BackendPool pool = lb.newPool("web", SLOW_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready(), b.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a", "b");
+
+        b.close();
+
+        assertThat(spread(endpoint.port(), 10)).containsExactlyEntriesOf(Map.of("a", 10));
+        EndpointMetrics metrics = endpoint.metrics();
+        assertThat(metrics.backendConnectFailures()).isGreaterThanOrEqualTo(1);
+        assertThat(metrics.retried()).isEqualTo(metrics.backendConnectFailures());
+        assertThat(pool.inRotation()).containsExactly("a");
+    }
+
+    @Test
+    void a_tcp_endpoint_passes_bytes_untouched() throws Exception {
+        EchoBackend echo = new EchoBackend();
+        toClose.add(echo);
+        BackendPool pool = lb.newPool("raw", ProbeSpec.tcp().withInterval(Duration.ofMillis(50)));
+        pool.setBackends(List.of(Backend.ready("echo", echo.address())));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.tcp("raw", 0), pool);
+        awaitRotation(pool, "echo");
+        byte[] payload = new byte[4 << 20];
+        new Random(42).nextBytes(payload);
+
+        byte[] returned;
+        try (Socket socket = new Socket("127.0.0.1", endpoint.port())) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    socket.getOutputStream().write(payload);
+                    socket.shutdownOutput();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (InputStream in = socket.getInputStream()) {
+                returned = in.readAllBytes();
+            }
+            writer.get(10, TimeUnit.SECONDS);
+        }
+
+        assertThat(sha256(returned)).isEqualTo(sha256(payload));
+        assertThat(endpoint.metrics().bytesToBackends()).isEqualTo(payload.length);
+        assertThat(endpoint.metrics().bytesToClients()).isEqualTo(payload.length);
+    }
+
+    @Test
+    void an_http_endpoint_adds_x_forwarded_for_to_every_request_on_a_connection() throws IOException {
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0).withForwardedFor(true), pool);
+        awaitRotation(pool, "a");
+
+        try (HttpClientSocket c = new HttpClientSocket(endpoint.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
+            assertThat(c.reply().status()).isEqualTo(200);
+            c.send("POST / HTTP/1.1\r\nHost: lb\r\nContent-Length: 5\r\n\r\nhello");
+            assertThat(c.reply().status()).isEqualTo(200);
+            c.send("POST / HTTP/1.1\r\nHost: lb\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nchunked\r\n");
+            c.send("5\r\n body\r\n0\r\n\r\n");
+            assertThat(c.reply().status()).isEqualTo(200);
+            c.send("GET / HTTP/1.1\r\nHost: lb\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
+            assertThat(c.reply().status()).isEqualTo(200);
+        }
+
+        assertThat(a.forwardedFor).containsExactly(
+                List.of("127.0.0.1"), List.of("127.0.0.1"), List.of("127.0.0.1"), List.of("10.0.0.1", "127.0.0.1"));
+        assertThat(a.bodies).containsExactly("hello", "chunked body");
+    }
+
+    @Test
+    void an_http_endpoint_without_forwarded_for_passes_requests_as_sent() throws IOException {
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        pool.setBackends(List.of(a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "a");
+
+        HttpClientSocket.get(endpoint.port(), "/");
+
+        assertThat(a.forwardedFor).containsExactly(List.of());
+    }
+
+    @Test
+    void a_port_in_use_is_refused_with_a_message_naming_the_endpoint() {
+        BackendPool pool = lb.newPool("web", FAST_HTTP_PROBE);
+        InputEndpoint first = lb.listen(EndpointSpec.http("http", 0), pool);
+
+        assertThatThrownBy(() -> lb.listen(EndpointSpec.http("api", first.port()), pool))
+                .hasMessageContaining("endpoint 'api'").hasMessageContaining("port");
+    }
+
+    private static HttpClientSocket.Reply uncheckedGet(int port, String path) {
+        try {
+            return HttpClientSocket.get(port, path);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+}

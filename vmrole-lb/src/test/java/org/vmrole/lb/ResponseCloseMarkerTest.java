@@ -1,0 +1,47 @@
+package org.vmrole.lb;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ResponseCloseMarkerTest {
+
+    private final ResponseCloseMarker marker = new ResponseCloseMarker();
+    private final EmbeddedChannel channel = new EmbeddedChannel(marker);
+
+    private void arrive(String... pieces) {
+        for (String piece : pieces) {
+            channel.writeInbound(Unpooled.copiedBuffer(piece, StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    private String passed() {
+        StringBuilder out = new StringBuilder();
+        for (ByteBuf b = channel.readInbound(); b != null; b = channel.readInbound()) {
+            out.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return out.toString();
+    }
+
+    @Test
+    void passes_responses_untouched_until_armed() {
+        arrive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+
+        assertThat(passed()).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    }
+
+    @Test
+    void marks_the_final_response_after_an_interim_one_even_when_its_head_arrives_in_pieces() {
+        marker.arm();
+        arrive("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nConte", "nt-Length: 2\r\n\r\nhi");
+
+        assertThat(passed()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+        assertThat(channel.pipeline().get(ResponseCloseMarker.class)).isNull();
+    }
+}
