@@ -1,37 +1,118 @@
 package org.vmrole.server;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmrole.api.ManagementApi;
+import org.vmrole.api.fabric.HostRoutes;
+import org.vmrole.api.hostlink.HostLinkRoutes;
+import org.vmrole.api.http.Route;
+import org.vmrole.fabric.controller.FabricController;
+import org.vmrole.fabric.controller.ReconcileLoop;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.reconcile.HealingPolicy;
 import org.vmrole.fabric.store.SqliteStore;
+import org.vmrole.image.ImageLimits;
+import org.vmrole.image.ImageRepository;
+import org.vmrole.image.QemuImg;
+import org.vmrole.model.host.HostCapacity;
 
-/** The whole platform in one process over one data directory: store, management API (and what hangs off it). */
+/**
+ * The whole platform in one process over one data directory: store, fabric controller, image repository,
+ * management API, and optionally N hosts of its own, each in its own fault domain.
+ */
 public final class EmbeddedPlatform implements AutoCloseable {
-    private final SqliteStore store;
-    private final ManagementApi api;
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPlatform.class);
 
-    private EmbeddedPlatform(SqliteStore store, ManagementApi api) {
+    /** A host is declared down after this much silence; it fences itself a second earlier. */
+    static final Duration HOST_TIMEOUT = Duration.ofSeconds(4);
+    static final Duration HEARTBEAT = Duration.ofSeconds(1);
+
+    private final SqliteStore store;
+    private final FabricController fabric;
+    private final ReconcileLoop loop;
+    private final ImageRepository images;
+    private final ManagementApi api;
+    private final List<HostRuntime> hosts = new ArrayList<>();
+
+    /** Settings of one embedded platform. */
+    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount) {}
+
+    private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api) {
         this.store = store;
+        this.fabric = fabric;
+        this.loop = loop;
+        this.images = images;
         this.api = api;
     }
 
-    /** Settings of one embedded platform. */
-    public record Settings(Path dataDir, String host, int apiPort, String adminKey) {}
+    public static HealingPolicy healingPolicy() {
+        HealingPolicy d = HealingPolicy.DEFAULT;
+        return new HealingPolicy(HOST_TIMEOUT, d.startTimeout(), d.backoffBase(), d.backoffMax(), d.relocateAfterFailures(), d.stableAfter());
+    }
 
     public static EmbeddedPlatform start(Settings s) throws IOException {
         Files.createDirectories(s.dataDir());
         SqliteStore store = SqliteStore.open(s.dataDir().resolve("store.db"));
+        List<AutoCloseable> opened = new ArrayList<>(List.of(store));
         try {
-            ManagementApi api = new ManagementApi(store, Clock.systemUTC(), s.adminKey(), List.of()).start(s.host(), s.apiPort());
-            return new EmbeddedPlatform(store, api);
-        } catch (RuntimeException e) {
-            store.close();
+            FabricController fabric = new FabricController(store, Clock.systemUTC(), healingPolicy());
+            ImageLimits limits = ImageLimits.defaults();
+            ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
+                    digest -> deploymentsUsing(fabric, digest), Clock.systemUTC());
+            List<Route> routes = new ArrayList<>(HostLinkRoutes.of(fabric, images::openBlob));
+            routes.addAll(HostRoutes.of(fabric));
+            ManagementApi api = new ManagementApi(store, Clock.systemUTC(), s.adminKey(), routes).start(s.host(), s.apiPort());
+            opened.add(api);
+            ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250));
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api);
+            HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                    (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
+            for (int i = 0; i < s.hostCount(); i++) platform.startHost("host-" + i, i, s.dataDir().resolve("hosts").resolve("host-" + i), share);
+            return platform;
+        } catch (IOException | RuntimeException e) {
+            for (AutoCloseable c : opened.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
+    }
+
+    private static List<String> deploymentsUsing(FabricController fabric, String digest) {
+        List<String> using = new ArrayList<>();
+        for (Deployment d : fabric.listDeployments()) {
+            for (RoleSpec r : d.roles()) if (r.imageDigest().equals(digest)) using.add(d.serviceName() + "/" + d.slot());
+        }
+        return using;
+    }
+
+    /** Runs a host of this process, joined with a token the controller issues for it now. */
+    public HostRuntime startHost(String name, int faultDomain, Path dir, HostCapacity capacity) throws IOException {
+        HostRuntime h = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, dir, URI.create(apiUrl()), fabric.issueJoinToken(name),
+                capacity, HEARTBEAT, HOST_TIMEOUT.minus(HEARTBEAT)));
+        hosts.add(h);
+        log.info("host {} runs in this process (fault domain {}, data in {})", name, faultDomain, dir);
+        return h;
+    }
+
+    private static long osMemoryMiB() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize() >> 20;
+        }
+        return 4096;
     }
 
     public String apiUrl() {
@@ -44,8 +125,17 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     public ManagementApi api() { return api; }
 
+    public FabricController fabric() { return fabric; }
+
+    public ImageRepository images() { return images; }
+
+    public List<HostRuntime> hosts() { return List.copyOf(hosts); }
+
+    /** Stops everything this process runs, VMs included. */
     @Override
     public void close() {
+        for (HostRuntime h : hosts.reversed()) h.close(true);
+        loop.close();
         api.close();
         store.close();
     }

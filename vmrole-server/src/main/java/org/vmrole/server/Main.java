@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Run VM images as stateless, self-healing, load-balanced roles.",
         subcommands = {CommandLine.HelpCommand.class,
                 ServerCommand.class,
+                HostAgentCommand.class,
                 ValidateCommand.class,
                 LoginCommand.class,
                 SubscriptionCommand.class,

@@ -15,6 +15,9 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "API port (default: ${DEFAULT-VALUE})", defaultValue = "8080")
     int port;
 
+    @Option(names = "--hosts", description = "hosts to run in this process, each in its own fault domain (default: ${DEFAULT-VALUE})", defaultValue = "2")
+    int hosts;
+
     @Option(names = "--admin-key", description = "administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY)",
             defaultValue = "${env:VMROLE_ADMIN_KEY}")
     String adminKey;
@@ -22,7 +25,8 @@ public final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0-65535, got " + port);
-        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey));
+        if (hosts < 0 || hosts > 64) throw new IllegalArgumentException("--hosts must be 0-64, got " + hosts);
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             platform.close();

@@ -7,5 +7,7 @@ public enum Access {
     /** Any valid key: a subscription acts on its own resources, the administrator on any. */
     TENANT,
     /** The administrator key only. */
-    ADMIN
+    ADMIN,
+    /** A host's join token, checked by the fabric controller itself (not an API key). */
+    HOST
 }

@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 import org.vmrole.api.ApiError;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.auth.Principal;
+import org.vmrole.fabric.controller.HostNotAdmitted;
+import org.vmrole.fabric.controller.NoSuchTarget;
+import org.vmrole.fabric.controller.RequestConflict;
 
 /**
  * The management API's HTTP edge: authenticates each route as its {@link Access} says, turns every failure
@@ -45,6 +48,9 @@ public final class ApiServer implements AutoCloseable {
                     new ApiError("InvalidJson", "the request body is not valid JSON for this call: " + e.getOriginalMessage(), "body")));
             cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> respond(ctx, 400,
                     new ApiError("InvalidArgument", e.getMessage(), null)));
+            cfg.routes.exception(NoSuchTarget.class, (e, ctx) -> respond(ctx, 404, new ApiError("NotFound", e.getMessage(), null)));
+            cfg.routes.exception(RequestConflict.class, (e, ctx) -> respond(ctx, 409, new ApiError("Conflict", e.getMessage(), null)));
+            cfg.routes.exception(HostNotAdmitted.class, (e, ctx) -> respond(ctx, 401, new ApiError("HostNotAdmitted", e.getMessage(), "Authorization")));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> respond(ctx, e.getStatus(),
                     new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -62,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static Principal authorize(Access access, Context ctx, Authenticator authenticator) {
-        if (access == Access.PUBLIC) return null;
+        if (access == Access.PUBLIC || access == Access.HOST) return null;
         String header = ctx.header("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw ApiException.unauthorized("send an API key as 'Authorization: Bearer <key>' (CLI: ./vmrole login, or VMROLE_KEY)");

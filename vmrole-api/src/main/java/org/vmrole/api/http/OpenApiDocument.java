@@ -26,7 +26,7 @@ public final class OpenApiDocument {
                     .map(m -> Map.<String, Object>of("name", m.group(1), "in", "path", "required", true, "schema", Map.of("type", "string")))
                     .toList();
             if (!params.isEmpty()) op.put("parameters", params);
-            if (r.access() != Access.PUBLIC) op.put("security", List.of(Map.of("bearer", List.of())));
+            if (r.access() != Access.PUBLIC) op.put("security", List.of(Map.of(r.access() == Access.HOST ? "hostToken" : "bearer", List.of())));
             Map<String, Object> responses = new LinkedHashMap<>();
             responses.put(String.valueOf(r.successStatus()), Map.of("description", "success"));
             responses.put("4XX", Map.of("description", "the request was wrong; see error.code and error.message",
@@ -44,7 +44,8 @@ public final class OpenApiDocument {
         doc.put("paths", paths);
         doc.put("components", Map.of(
                 "schemas", Map.of("Error", errorSchema),
-                "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer"))));
+                "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer", "description", "an API key"),
+                        "hostToken", Map.of("type", "http", "scheme", "bearer", "description", "a host join token"))));
         return doc;
     }
 

@@ -113,6 +113,11 @@ public final class FabricController {
         return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
     }
 
+    /** Checks a host's token without recording a heartbeat (image downloads, for instance). */
+    public synchronized void requireAdmitted(String hostName, String joinToken) {
+        admit(hostName, joinToken);
+    }
+
     private void admit(String hostName, String joinToken) {
         JoinToken known = state.tokens.get(hostName);
         boolean ok = known != null && joinToken != null

@@ -1,0 +1,66 @@
+package org.vmrole.api.hostlink;
+
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.POST;
+
+import io.javalin.http.Context;
+import java.io.InputStream;
+import java.util.List;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.http.Access;
+import org.vmrole.api.http.Route;
+import org.vmrole.fabric.controller.FabricController;
+import org.vmrole.fabric.controller.HostRegistration;
+import org.vmrole.model.host.HostAssignments;
+import org.vmrole.model.host.HostHeartbeat;
+import org.vmrole.model.host.HostJoin;
+
+/**
+ * The controller's side of the host protocol: hosts join and beat with the join token the controller issued,
+ * and fetch images by digest. Every call checks the token, so a revoked host reads nothing.
+ */
+public final class HostLinkRoutes {
+    public static final String PREFIX = "/hostlink/v1";
+
+    private HostLinkRoutes() {}
+
+    /** Opens an image's stored qcow2 by digest; empty when there is none. */
+    @FunctionalInterface
+    public interface ImageBlobs {
+        InputStream open(String digest) throws java.io.IOException;
+    }
+
+    public static List<Route> of(FabricController fabric, ImageBlobs images) {
+        return List.of(
+                new Route(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, (ctx, who) -> {
+                    HostJoin join = ctx.bodyAsClass(HostJoin.class);
+                    if (join == null || join.host() == null || join.capacity() == null) {
+                        throw ApiException.badRequest("MissingField", "a join gives 'host', 'faultDomain' and 'capacity'", "body");
+                    }
+                    ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain())));
+                }),
+                new Route(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
+                        (ctx, who) -> {
+                            HostHeartbeat beat = ctx.bodyAsClass(HostHeartbeat.class);
+                            if (beat == null || beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
+                            fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
+                                    .map(set -> new HostAssignments(set.version(), set.assignments()))
+                                    .ifPresentOrElse(ctx::json, () -> ctx.status(204));
+                        }),
+                new Route(GET, PREFIX + "/images/{digest}", Access.HOST, "A host fetches a base image (qcow2) by digest", 200, (ctx, who) -> {
+                    String host = ctx.header("X-Vmrole-Host");
+                    if (host == null) throw ApiException.badRequest("MissingHeader", "name the host in the X-Vmrole-Host header", "X-Vmrole-Host");
+                    fabric.requireAdmitted(host, token(ctx));
+                    InputStream in = images.open(ctx.pathParam("digest"));
+                    ctx.contentType("application/octet-stream").result(in);
+                }));
+    }
+
+    private static String token(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiException.unauthorized("a host sends its join token as 'Authorization: Bearer <token>'");
+        }
+        return h.substring(7).trim();
+    }
+}

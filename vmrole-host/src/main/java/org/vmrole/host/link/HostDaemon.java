@@ -1,0 +1,116 @@
+package org.vmrole.host.link;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmrole.host.HostAgent;
+import org.vmrole.model.host.HostAssignments;
+import org.vmrole.model.host.HostHeartbeat;
+import org.vmrole.model.host.HostJoin;
+
+/**
+ * Keeps one host in the fabric: joins, beats every {@code interval} with what the host agent observes, and
+ * hands new assignments to the host agent on a thread of their own, so a slow VM start never delays a
+ * heartbeat. When the controller has been out of reach for {@code fenceAfter}, the host stops its VMs
+ * itself: by then the controller is about to declare it down and start them elsewhere.
+ */
+public final class HostDaemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HostDaemon.class);
+
+    private final ControllerClient controller;
+    private final HostJoin join;
+    private final HostAgent agent;
+    private final Duration fenceAfter;
+    private final InstantSource clock;
+    private final AtomicReference<HostAssignments> pending = new AtomicReference<>();
+    private final ScheduledExecutorService beats;
+    private final ExecutorService applier;
+    private boolean joined;
+    private boolean warned;
+    private boolean fenced;
+    private volatile long knownVersion = -1;
+    private long lastContactMillis;
+
+    public HostDaemon(ControllerClient controller, HostJoin join, HostAgent agent, Duration interval, Duration fenceAfter, InstantSource clock) {
+        this.controller = controller;
+        this.join = join;
+        this.agent = agent;
+        this.fenceAfter = fenceAfter;
+        this.clock = clock;
+        this.lastContactMillis = clock.millis();
+        this.beats = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("host-" + join.host() + "-heartbeat").factory());
+        this.applier = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("host-" + join.host() + "-apply").factory());
+        beats.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            if (!joined) {
+                controller.join(join);
+                joined = true;
+                log.info("host {} joined the fabric (fault domain {})", join.host(), join.faultDomain());
+            }
+            controller.heartbeat(new HostHeartbeat(join.host(), knownVersion, agent.observe())).ifPresent(this::offer);
+            lastContactMillis = clock.millis();
+            fenced = false;
+            warned = false;
+        } catch (ControllerClient.NotAdmitted e) {
+            if (!warned) log.error("host {} is not admitted by the controller: {}", join.host(), e.getMessage());
+            warned = true;
+            joined = false;
+            fenceIfSilent();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            if (!warned) log.warn("host {} cannot reach the controller: {}", join.host(), e.toString());
+            warned = true;
+            fenceIfSilent();
+        }
+    }
+
+    private void fenceIfSilent() {
+        if (!fenced && clock.millis() - lastContactMillis > fenceAfter.toMillis()) {
+            fenced = true;
+            log.warn("host {} has not reached the controller for {} ms: stopping its VMs so that no instance runs twice",
+                    join.host(), clock.millis() - lastContactMillis);
+            knownVersion = -1;
+            offer(new HostAssignments(-1, List.of()));
+        }
+    }
+
+    /** Latest wins: a set that arrives while another is being applied replaces any set still waiting. */
+    private void offer(HostAssignments next) {
+        knownVersion = next.version();
+        if (pending.getAndSet(next) == null) applier.execute(this::applyPending);
+    }
+
+    private void applyPending() {
+        HostAssignments next = pending.getAndSet(null);
+        if (next == null) return;
+        try {
+            agent.apply(next.assignments());
+        } catch (RuntimeException e) {
+            log.error("host {} failed to apply assignments version {}: {}", join.host(), next.version(), e.getMessage(), e);
+        }
+    }
+
+    /** Stops beating; the VMs keep running so that a new daemon on the same data can re-adopt them. */
+    @Override
+    public void close() {
+        beats.shutdownNow();
+        applier.shutdownNow();
+        try {
+            beats.awaitTermination(5, TimeUnit.SECONDS);
+            applier.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.vmrole.server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.vmrole.model.host.HostCapacity;
+import org.vmrole.server.cli.HostAdminCommands;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vmrole host}: runs this machine as a host of a fabric controller (or, with a subcommand, administers hosts). */
+@Command(name = "host", description = "Run a host agent that joins a controller; or list/token/revoke hosts.",
+        subcommands = {HostAdminCommands.ListHosts.class, HostAdminCommands.Token.class, HostAdminCommands.Revoke.class})
+public final class HostAgentCommand implements Callable<Integer> {
+    @Option(names = "--controller", description = "controller URL, e.g. http://127.0.0.1:8080")
+    URI controller;
+
+    @Option(names = "--name", description = "this host's name")
+    String name;
+
+    @Option(names = "--fault-domain", description = "fault domain number (hosts sharing power or a switch share one)", defaultValue = "0")
+    int faultDomain;
+
+    @Option(names = "--data", description = "where VMs, overlays and the image cache live")
+    Path data;
+
+    @Option(names = "--join-token", description = "token from 'vmrole host token NAME' (or VMROLE_JOIN_TOKEN)", defaultValue = "${env:VMROLE_JOIN_TOKEN}")
+    String joinToken;
+
+    @Option(names = "--cores", description = "cores offered to instances (default: this machine's)")
+    Integer cores;
+
+    @Option(names = "--memory-mib", description = "memory offered to instances (default: this machine's)")
+    Integer memoryMiB;
+
+    @Override
+    public Integer call() throws Exception {
+        if (controller == null || name == null || data == null) {
+            throw new IllegalArgumentException("a host needs --controller URL, --name NAME and --data DIR (and --join-token or VMROLE_JOIN_TOKEN)");
+        }
+        if (faultDomain < 0) throw new IllegalArgumentException("--fault-domain must be 0 or more, got " + faultDomain);
+        HostCapacity capacity = new HostCapacity(cores != null ? cores : Math.max(2, Runtime.getRuntime().availableProcessors()),
+                memoryMiB != null ? memoryMiB : (int) (((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 20), 512);
+        HostRuntime host = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, data, controller, joinToken, capacity,
+                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT)));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // a stopped host agent leaves its VMs running: the next one re-adopts them, or the controller moves them
+            host.close(false);
+            stopped.countDown();
+        }, "vmrole-host-shutdown"));
+        System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controller + "; data in " + data);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+}

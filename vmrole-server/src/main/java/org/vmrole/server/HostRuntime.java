@@ -1,0 +1,68 @@
+package org.vmrole.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import org.vmrole.host.HostAgent;
+import org.vmrole.host.link.ControllerClient;
+import org.vmrole.host.link.HostDaemon;
+import org.vmrole.host.qemu.QemuDriver;
+import org.vmrole.host.qemu.QemuSettings;
+import org.vmrole.image.ImageCache;
+import org.vmrole.model.host.HostCapacity;
+import org.vmrole.model.host.HostJoin;
+
+/** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
+public final class HostRuntime implements AutoCloseable {
+    private final QemuDriver driver;
+    private final HostAgent agent;
+    private final HostDaemon daemon;
+
+    /** What one host needs to know to run. */
+    public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
+                       Duration heartbeat, Duration fenceAfter) {}
+
+    private HostRuntime(QemuDriver driver, HostAgent agent, HostDaemon daemon) {
+        this.driver = driver;
+        this.agent = agent;
+        this.daemon = daemon;
+    }
+
+    public static HostRuntime start(Spec spec) throws IOException {
+        Files.createDirectories(spec.dataDir());
+        ControllerClient controller = new ControllerClient(spec.controller(), spec.name(), spec.joinToken());
+        ImageCache images = new ImageCache(spec.dataDir().resolve("images"), controller::image);
+        QemuSettings settings = QemuSettings.defaults(spec.dataDir(), digest -> {
+            try {
+                return images.get(digest);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot fetch image " + digest + " from the controller: " + e.getMessage(), e);
+            }
+        }).withCapacity(spec.capacity());
+        QemuDriver driver = new QemuDriver(settings);
+        HostAgent agent = new HostAgent(driver, spec.dataDir());
+        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity()), agent,
+                spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
+        return new HostRuntime(driver, agent, daemon);
+    }
+
+    public QemuDriver driver() { return driver; }
+
+    public HostAgent agent() { return agent; }
+
+    /** Stops linking to the controller; {@code stopVms} also stops every VM (a clean shutdown), otherwise they keep running for re-adoption. */
+    public void close(boolean stopVms) {
+        daemon.close();
+        if (stopVms) agent.stopAll();
+        agent.close();
+    }
+
+    @Override
+    public void close() {
+        close(true);
+    }
+}
