@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,31 +13,68 @@ import java.util.Optional;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.beta.BetaPrograms;
 import org.vmrole.api.beta.BetaRoutes;
+import org.vmrole.api.fabric.HostRoutes;
+import org.vmrole.api.hostlink.HostLinkRoutes;
 import org.vmrole.api.http.ApiServer;
 import org.vmrole.api.http.Route;
+import org.vmrole.api.services.ConsoleLogs;
+import org.vmrole.api.services.Deployments;
+import org.vmrole.api.services.HostedServices;
+import org.vmrole.api.services.ImageRoutes;
+import org.vmrole.api.services.Ownership;
+import org.vmrole.api.services.ServiceRoutes;
 import org.vmrole.api.tenancy.TenancyRoutes;
 import org.vmrole.api.tenancy.Tenants;
+import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.store.Store;
+import org.vmrole.image.ImageRecord;
+import org.vmrole.image.ImageRepository;
+import org.vmrole.model.service.ImageCatalog;
 
-/** Assembles the management API over one store: tenants, keys, beta programs, audit, and the routes that serve them. */
+/** Assembles the management API over one store: tenants, beta programs, images, services and deployments, hosts. */
 public final class ManagementApi implements AutoCloseable {
     private final Tenants tenants;
     private final BetaPrograms beta;
+    private final Deployments deployments;
     private final ApiServer server;
     private final Optional<String> firstAdministratorKey;
 
-    public ManagementApi(Store store, Clock clock, String givenAdminKey, List<Route> moreRoutes) {
+    /** What the API needs from the rest of the platform. */
+    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images, ConsoleLogs consoleLogs) {}
+
+    public ManagementApi(Parts parts, String givenAdminKey, List<Route> moreRoutes) {
         ObjectMapper json = json();
+        Store store = parts.store();
         AuditLog audit = new AuditLog(store, json);
-        this.tenants = new Tenants(store, json, audit, clock);
-        this.beta = new BetaPrograms(store, json, audit, clock);
+        this.tenants = new Tenants(store, json, audit, parts.clock());
+        this.beta = new BetaPrograms(store, json, audit, parts.clock());
+        HostedServices services = new HostedServices(store, json, audit, parts.clock());
+        this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, new Ownership(store, json, "Operation"),
+                (subscription, href) -> digestOf(parts.images(), subscription, href));
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
         routes.addAll(TenancyRoutes.of(tenants, audit));
         routes.addAll(BetaRoutes.of(beta));
+        routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock()));
+        routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
+        routes.addAll(HostRoutes.of(parts.fabric()));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob));
         routes.addAll(moreRoutes);
         this.server = new ApiServer(json, tenants::authenticate, routes);
+    }
+
+    /** A role's image href (a name, or a digest the subscription owns) to the stored digest, or null. */
+    static String digestOf(ImageRepository images, String subscription, String href) {
+        try {
+            if (ImageCatalog.DIGEST.matcher(href).matches()) {
+                return images.list(subscription).stream().map(ImageRecord::digest).filter(href::equals).findFirst().orElse(null);
+            }
+            if (!ImageCatalog.NAME.matcher(href).matches()) return null;
+            return images.find(subscription, href).map(ImageRecord::digest).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the image catalog: " + e.getMessage(), e);
+        }
     }
 
     /** The JSON rules of the API: ISO-8601 times, and unknown fields refused so a typo is an error, not a silent default. */
@@ -56,6 +95,8 @@ public final class ManagementApi implements AutoCloseable {
     public Tenants tenants() { return tenants; }
 
     public BetaPrograms beta() { return beta; }
+
+    public Deployments deployments() { return deployments; }
 
     public ApiServer server() { return server; }
 

@@ -20,10 +20,13 @@ final class ApiClient {
     }
 
     Reply call(String method, String path, String key, String body) throws Exception {
-        var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return send(method, path, key, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    Reply send(String method, String path, String key, HttpRequest.BodyPublisher body) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).method(method, body);
         if (key != null) b.header("Authorization", "Bearer " + key);
         var r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()));
+        return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : r.body().startsWith("{") ? JSON.readTree(r.body()) : JSON.getNodeFactory().textNode(r.body()));
     }
 }

@@ -3,48 +3,38 @@ package org.vmrole.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmrole.fabric.store.SqliteStore;
 
 class TenancyContractTest {
     @TempDir Path dir;
-    SqliteStore store;
-    ManagementApi api;
+    ApiFixture fx;
     ApiClient client;
     String admin;
 
     @BeforeEach
-    void start() {
-        store = SqliteStore.open(dir.resolve("store.db"));
-        api = new ManagementApi(store, Clock.systemUTC(), null, List.of()).start("127.0.0.1", 0);
-        admin = api.firstAdministratorKey().orElseThrow();
-        client = new ApiClient(api.port());
+    void start() throws Exception {
+        fx = new ApiFixture(dir);
+        client = fx.client;
+        admin = fx.admin;
     }
 
     @AfterEach
     void stop() {
-        api.close();
-        store.close();
+        fx.close();
     }
 
     private String subscriptionWithKey(String id) throws Exception {
-        assertThat(client.call("POST", "/subscriptions", admin, "{\"id\":\"" + id + "\"}").status()).isEqualTo(201);
-        var key = client.call("POST", "/subscriptions/" + id + "/keys", admin, "{\"description\":\"ci\"}");
-        assertThat(key.status()).isEqualTo(201);
-        return key.body().get("key").asText();
+        return fx.subscriptionWithKey(id);
     }
 
     @Test
     void the_administrator_key_is_printed_once_and_survives_a_restart() throws Exception {
-        api.close();
-        api = new ManagementApi(store, Clock.systemUTC(), null, List.of()).start("127.0.0.1", 0);
-        client = new ApiClient(api.port());
-        assertThat(api.firstAdministratorKey()).isEmpty();
+        fx.start();
+        client = fx.client;
+        assertThat(fx.api.firstAdministratorKey()).isEmpty();
         assertThat(client.call("GET", "/subscriptions", admin, null).status()).isEqualTo(200);
     }
 
@@ -68,7 +58,7 @@ class TenancyContractTest {
         String keyId = keys.get(0).get("id").asText();
         assertThat(client.call("DELETE", "/subscriptions/contoso/keys/" + keyId, admin, null).status()).isEqualTo(204);
         assertThat(client.call("GET", "/subscriptions", contoso, null).status()).isEqualTo(401);
-        assertThat(store.list("/").toString()).doesNotContain(contoso);
+        assertThat(fx.store.list("/").toString()).doesNotContain(contoso);
     }
 
     @Test
@@ -110,7 +100,7 @@ class TenancyContractTest {
         var approved = client.call("POST", "/beta/requests/" + id + "/approve", admin, "{\"note\":\"welcome\"}");
         assertThat(approved.body().get("state").asText()).isEqualTo("Approved");
         assertThat(client.call("POST", "/beta/requests/" + id + "/deny", admin, null).errorCode()).isEqualTo("AdmissionAlreadyDecided");
-        api.beta().requireAdmission("vm-role", "contoso");
+        fx.api.beta().requireAdmission("vm-role", "contoso");
         var audit = client.call("GET", "/audit", contoso, null).body().get("entries").toString();
         assertThat(audit).contains("beta.approve").contains("beta.request").contains("key.create");
     }

@@ -12,13 +12,9 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ManagementApi;
-import org.vmrole.api.fabric.HostRoutes;
-import org.vmrole.api.hostlink.HostLinkRoutes;
-import org.vmrole.api.http.Route;
+import org.vmrole.api.services.FabricImageUsage;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.controller.ReconcileLoop;
-import org.vmrole.fabric.model.Deployment;
-import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.reconcile.HealingPolicy;
 import org.vmrole.fabric.store.SqliteStore;
 import org.vmrole.image.ImageLimits;
@@ -42,12 +38,14 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final ReconcileLoop loop;
     private final ImageRepository images;
     private final ManagementApi api;
-    private final List<HostRuntime> hosts = new ArrayList<>();
+    private final List<HostRuntime> hosts;
 
     /** Settings of one embedded platform. */
     public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount) {}
 
-    private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api) {
+    private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
+                             List<HostRuntime> hosts) {
+        this.hosts = hosts;
         this.store = store;
         this.fabric = fabric;
         this.loop = loop;
@@ -68,13 +66,14 @@ public final class EmbeddedPlatform implements AutoCloseable {
             FabricController fabric = new FabricController(store, Clock.systemUTC(), healingPolicy());
             ImageLimits limits = ImageLimits.defaults();
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
-                    digest -> deploymentsUsing(fabric, digest), Clock.systemUTC());
-            List<Route> routes = new ArrayList<>(HostLinkRoutes.of(fabric, images::openBlob));
-            routes.addAll(HostRoutes.of(fabric));
-            ManagementApi api = new ManagementApi(store, Clock.systemUTC(), s.adminKey(), routes).start(s.host(), s.apiPort());
+                    FabricImageUsage.of(fabric), Clock.systemUTC());
+            List<HostRuntime> hosts = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, (host, key, bytes) ->
+                    hosts.stream().filter(h -> h.name().equals(host)).findFirst().flatMap(h -> h.consoleTail(key, bytes))),
+                    s.adminKey(), List.of()).start(s.host(), s.apiPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250));
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api);
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts);
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             for (int i = 0; i < s.hostCount(); i++) platform.startHost("host-" + i, i, s.dataDir().resolve("hosts").resolve("host-" + i), share);
@@ -89,14 +88,6 @@ public final class EmbeddedPlatform implements AutoCloseable {
             }
             throw e;
         }
-    }
-
-    private static List<String> deploymentsUsing(FabricController fabric, String digest) {
-        List<String> using = new ArrayList<>();
-        for (Deployment d : fabric.listDeployments()) {
-            for (RoleSpec r : d.roles()) if (r.imageDigest().equals(digest)) using.add(d.serviceName() + "/" + d.slot());
-        }
-        return using;
     }
 
     /** Runs a host of this process, joined with a token the controller issues for it now. */

@@ -3,6 +3,12 @@ package org.vmrole.server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,12 +18,14 @@ import org.vmrole.host.link.ControllerClient;
 import org.vmrole.host.link.HostDaemon;
 import org.vmrole.host.qemu.QemuDriver;
 import org.vmrole.host.qemu.QemuSettings;
+import org.vmrole.host.qemu.VmFiles;
 import org.vmrole.image.ImageCache;
 import org.vmrole.model.host.HostCapacity;
 import org.vmrole.model.host.HostJoin;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
+    private final String name;
     private final QemuDriver driver;
     private final HostAgent agent;
     private final HostDaemon daemon;
@@ -26,7 +34,8 @@ public final class HostRuntime implements AutoCloseable {
     public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
                        Duration heartbeat, Duration fenceAfter) {}
 
-    private HostRuntime(QemuDriver driver, HostAgent agent, HostDaemon daemon) {
+    private HostRuntime(String name, QemuDriver driver, HostAgent agent, HostDaemon daemon) {
+        this.name = name;
         this.driver = driver;
         this.agent = agent;
         this.daemon = daemon;
@@ -47,10 +56,27 @@ public final class HostRuntime implements AutoCloseable {
         HostAgent agent = new HostAgent(driver, spec.dataDir());
         HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity()), agent,
                 spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        return new HostRuntime(driver, agent, daemon);
+        return new HostRuntime(spec.name(), driver, agent, daemon);
     }
 
     public QemuDriver driver() { return driver; }
+
+    public String name() { return name; }
+
+    /** The last {@code maxBytes} of an instance's serial console log, if this host runs it. */
+    public Optional<String> consoleTail(String instanceKey, int maxBytes) {
+        if (driver.assignment(instanceKey).isEmpty()) return Optional.empty();
+        try (FileChannel ch = FileChannel.open(new VmFiles(driver.directory(instanceKey)).consoleLog(), StandardOpenOption.READ)) {
+            long start = Math.max(0, ch.size() - maxBytes);
+            ByteBuffer buf = ByteBuffer.allocate((int) (ch.size() - start));
+            ch.read(buf, start);
+            return Optional.of(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.of("");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the console log of " + instanceKey + ": " + e.getMessage(), e);
+        }
+    }
 
     public HostAgent agent() { return agent; }
 

@@ -19,6 +19,10 @@ import org.vmrole.api.auth.Principal;
 import org.vmrole.fabric.controller.HostNotAdmitted;
 import org.vmrole.fabric.controller.NoSuchTarget;
 import org.vmrole.fabric.controller.RequestConflict;
+import org.vmrole.image.ImageInUseException;
+import org.vmrole.image.ImageRepositoryException;
+import org.vmrole.image.NoSuchImageException;
+import org.vmrole.image.UploadOffsetException;
 
 /**
  * The management API's HTTP edge: authenticates each route as its {@link Access} says, turns every failure
@@ -51,6 +55,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(NoSuchTarget.class, (e, ctx) -> respond(ctx, 404, new ApiError("NotFound", e.getMessage(), null)));
             cfg.routes.exception(RequestConflict.class, (e, ctx) -> respond(ctx, 409, new ApiError("Conflict", e.getMessage(), null)));
             cfg.routes.exception(HostNotAdmitted.class, (e, ctx) -> respond(ctx, 401, new ApiError("HostNotAdmitted", e.getMessage(), "Authorization")));
+            cfg.routes.exception(NoSuchImageException.class, (e, ctx) -> respond(ctx, 404, new ApiError("ImageNotFound", e.getMessage(), null)));
+            cfg.routes.exception(ImageInUseException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageInUse", e.getMessage(), null)));
+            cfg.routes.exception(UploadOffsetException.class, (e, ctx) -> respond(ctx, 409, new ApiError("WrongOffset", e.getMessage(), "offset")));
+            cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> respond(ctx, e.getStatus(),
                     new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {

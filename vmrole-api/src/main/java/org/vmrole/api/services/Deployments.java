@@ -1,0 +1,198 @@
+package org.vmrole.api.services;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.audit.AuditLog;
+import org.vmrole.api.auth.Principal;
+import org.vmrole.api.beta.BetaProgram;
+import org.vmrole.api.beta.BetaPrograms;
+import org.vmrole.api.store.JsonRecords.Versioned;
+import org.vmrole.api.tenancy.Tenants;
+import org.vmrole.api.tenancy.Usage;
+import org.vmrole.fabric.controller.FabricController;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Operation;
+import org.vmrole.fabric.reconcile.InstanceView;
+import org.vmrole.fabric.store.Store;
+import org.vmrole.fabric.store.Write;
+import org.vmrole.model.service.ImageCatalog;
+import org.vmrole.model.service.Problem;
+import org.vmrole.model.service.ServiceModel;
+import org.vmrole.model.service.ServiceModelReader;
+import org.vmrole.model.service.ServiceReading;
+import org.vmrole.model.service.ServiceValidator;
+import org.vmrole.model.service.ValidationReport;
+import org.vmrole.model.service.ValidationRules;
+
+/**
+ * Deployments in the slots of hosted services: validates what a subscription sends, checks its beta admission
+ * and limits, and hands desired state to the fabric controller. Each change answers with the fabric's operation.
+ */
+public final class Deployments {
+    private final Store store;
+    private final FabricController fabric;
+    private final HostedServices services;
+    private final Tenants tenants;
+    private final BetaPrograms beta;
+    private final AuditLog audit;
+    private final Ownership owners;
+    private final BiFunction<String, String, String> imageDigest;
+    private final SecureRandom random = new SecureRandom();
+
+    /**
+     * @param imageDigest (subscription, href) to the digest of that subscription's image, or null
+     */
+    public Deployments(Store store, FabricController fabric, HostedServices services, Tenants tenants, BetaPrograms beta,
+                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest) {
+        this.store = store;
+        this.fabric = fabric;
+        this.services = services;
+        this.tenants = tenants;
+        this.beta = beta;
+        this.audit = audit;
+        this.owners = owners;
+        this.imageDigest = imageDigest;
+    }
+
+    /** What a client sends to create a deployment: a csdef + cscfg pair, or one YAML document. */
+    public record Request(String definition, String configuration, String yaml, String definitionName, String configurationName) {}
+
+    public Operation create(Principal who, String subscriptionId, String serviceName, String slot, Request request) {
+        HostedService.requireValidSlot(slot);
+        Versioned<HostedService> service = services.get(subscriptionId, serviceName);
+        String current = service.value().deployments().get(slot);
+        if (current != null && fabric.getDeployment(current).isPresent()) {
+            throw ApiException.conflict("SlotOccupied", "the " + slot + " slot of '" + serviceName + "' already holds deployment " + current
+                    + "; delete it first (./vmrole delete " + serviceName + " --slot " + slot + ")", slot);
+        }
+        beta.requireAdmission(BetaProgram.VM_ROLE, subscriptionId);
+        ServiceModel model = validate(subscriptionId, request);
+        String id = "d-" + HexFormat.of().formatHex(bytes(5));
+        Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
+        Usage after = usageOf(subscriptionId).plus(DeploymentPlan.usage(d));
+        after.requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+        store.commit(List.of(services.setSlot(service, slot, id),
+                audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
+        Operation op = fabric.createDeployment(d);
+        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot))));
+        return op;
+    }
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private ServiceModel validate(String subscriptionId, Request r) {
+        if (r == null) throw ApiException.badRequest("MissingField", "send 'definition' and 'configuration' (csdef/cscfg XML) or 'yaml'", "body");
+        ServiceReading reading;
+        if (r.yaml() != null && !r.yaml().isBlank()) {
+            reading = ServiceModelReader.readYaml(orDefault(r.definitionName(), "service.yaml"), utf8(r.yaml()));
+        } else if (r.definition() != null && r.configuration() != null) {
+            reading = ServiceModelReader.readAzure(orDefault(r.definitionName(), "ServiceDefinition.csdef"), utf8(r.definition()),
+                    orDefault(r.configurationName(), "ServiceConfiguration.cscfg"), utf8(r.configuration()));
+        } else {
+            throw ApiException.badRequest("MissingField", "send 'definition' and 'configuration' (csdef/cscfg XML) or 'yaml'", "body");
+        }
+        ImageCatalog catalog = href -> imageDigest.apply(subscriptionId, href) != null;
+        ValidationReport report = new ServiceValidator(new ValidationRules(ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE, catalog)).validate(reading);
+        if (!report.valid()) {
+            throw ApiException.badRequest("InvalidService", report.errors().stream().map(Problem::toString).collect(Collectors.joining("\n")), "definition");
+        }
+        return report.model().orElseThrow();
+    }
+
+    private static ByteArrayInputStream utf8(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String orDefault(String v, String d) {
+        return v == null || v.isBlank() ? d : v;
+    }
+
+    /** Cores and instances the subscription's live deployments hold. */
+    public Usage usageOf(String subscriptionId) {
+        Usage u = new Usage(0, 0, 0, 0);
+        for (Deployment d : fabric.listDeployments()) {
+            if (!d.deleting() && d.serviceName().startsWith(subscriptionId + "/")) u = u.plus(DeploymentPlan.usage(d));
+        }
+        return u;
+    }
+
+    /** The deployment in a slot; a slot whose deployment is gone reads as empty (404). */
+    public Deployment inSlot(String subscriptionId, String serviceName, String slot) {
+        HostedService.requireValidSlot(slot);
+        HostedService s = services.get(subscriptionId, serviceName).value();
+        String id = s.deployments().get(slot);
+        return id == null ? null : fabric.getDeployment(id).orElse(null);
+    }
+
+    private Deployment require(String subscriptionId, String serviceName, String slot) {
+        Deployment d = inSlot(subscriptionId, serviceName, slot);
+        if (d == null) throw ApiException.notFound("Deployment", serviceName + "/" + slot);
+        return d;
+    }
+
+    public DeploymentView show(String subscriptionId, String serviceName, String slot) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, fabric.listInstances(d.id()));
+    }
+
+    public Operation delete(Principal who, String subscriptionId, String serviceName, String slot) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        Versioned<HostedService> service = services.get(subscriptionId, serviceName);
+        Operation op = fabric.deleteDeployment(d.id());
+        store.commit(List.of(services.setSlot(service, slot, null), owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)),
+                audit.record(services.entry(who, subscriptionId, "deployment.delete", serviceName + "/" + slot))));
+        return op;
+    }
+
+    public Operation scale(Principal who, String subscriptionId, String serviceName, String slot, String role, int count) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        if (count < 1 || count > ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE) {
+            throw ApiException.badRequest("InvalidInstanceCount", "instance count must be 1-" + ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE + ", got " + count, "count");
+        }
+        var spec = d.role(role).orElseThrow(() -> ApiException.notFound("Role", role));
+        Usage delta = new Usage(spec.size().cores() * (count - spec.instanceCount()), count - spec.instanceCount(), 0, 0);
+        usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+        return recorded(who, subscriptionId, serviceName, slot, "role.scale", role + "=" + count, fabric.scale(d.id(), role, count));
+    }
+
+    public Operation reboot(Principal who, String subscriptionId, String serviceName, String slot, String instance) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        return recorded(who, subscriptionId, serviceName, slot, "instance.reboot", instance, fabric.reboot(d.id(), instance));
+    }
+
+    public Operation reimage(Principal who, String subscriptionId, String serviceName, String slot, String instance) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        return recorded(who, subscriptionId, serviceName, slot, "instance.reimage", instance, fabric.reimage(d.id(), instance));
+    }
+
+    public InstanceView instance(String subscriptionId, String serviceName, String slot, String instance) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        return fabric.listInstances(d.id()).stream().filter(i -> i.instance().equals(instance)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("Instance", instance));
+    }
+
+    private Operation recorded(Principal who, String subscriptionId, String service, String slot, String action, String target, Operation op) {
+        List<Write> writes = new ArrayList<>();
+        writes.add(owners.record(op.id(), new Ownership.Owner(subscriptionId, service, slot)));
+        writes.add(audit.record(services.entry(who, subscriptionId, action, service + "/" + slot + "/" + target)));
+        store.commit(writes);
+        return op;
+    }
+
+    /** An operation the caller may see: its own subscription's, or any for the administrator. */
+    public Operation operation(Principal who, String operationId) {
+        owners.require(who, operationId);
+        return fabric.getOperation(operationId).orElseThrow(() -> ApiException.notFound("Operation", operationId));
+    }
+}

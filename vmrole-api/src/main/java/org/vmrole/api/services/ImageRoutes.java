@@ -1,0 +1,85 @@
+package org.vmrole.api.services;
+
+import static io.javalin.http.HandlerType.DELETE;
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.POST;
+import static io.javalin.http.HandlerType.PUT;
+
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.audit.AuditEntry;
+import org.vmrole.api.audit.AuditLog;
+import org.vmrole.api.auth.Principal;
+import org.vmrole.api.http.Access;
+import org.vmrole.api.http.Route;
+import org.vmrole.fabric.store.Store;
+import org.vmrole.image.ImageRecord;
+import org.vmrole.image.ImageRepository;
+
+/**
+ * Routes for images: a resumable, streaming, verified upload (start, ask how much arrived, send chunks at an
+ * offset, commit with the SHA-256), then list, show and delete.
+ */
+public final class ImageRoutes {
+    private ImageRoutes() {}
+
+    record NewUpload(String name) {}
+
+    record Commit(String sha256) {}
+
+    public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock) {
+        return List.of(
+                new Route(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, (ctx, who) -> {
+                    NewUpload body = ctx.bodyAsClass(NewUpload.class);
+                    if (body.name() == null) throw ApiException.badRequest("MissingField", "give the image's 'name'", "name");
+                    String sub = sub(ctx, who);
+                    String id = images.startUpload(sub, body.name());
+                    store.commit(List.of(uploads.record(id, new Ownership.Owner(sub, body.name(), null))));
+                    ctx.status(201).json(Map.of("uploadId", id, "name", body.name(), "received", 0));
+                }),
+                new Route(GET, "/images/uploads/{upload}", Access.TENANT, "How many bytes of an upload arrived (resume from there)", 200, (ctx, who) -> {
+                    var owner = uploads.require(who, ctx.pathParam("upload"));
+                    ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "name", owner.service(), "received", images.received(ctx.pathParam("upload"))));
+                }),
+                new Route(PUT, "/images/uploads/{upload}", Access.TENANT, "Append a chunk at ?offset=N (streamed to disk, fsynced)", 200, (ctx, who) -> {
+                    uploads.require(who, ctx.pathParam("upload"));
+                    String off = ctx.queryParam("offset");
+                    long offset;
+                    try {
+                        offset = Long.parseLong(off);
+                    } catch (NumberFormatException e) {
+                        throw ApiException.badRequest("InvalidQueryParameter", "give the chunk's start as ?offset=N (bytes), got '" + off + "'", "offset");
+                    }
+                    long received = images.append(ctx.pathParam("upload"), offset, ctx.bodyInputStream());
+                    ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "received", received));
+                }),
+                new Route(DELETE, "/images/uploads/{upload}", Access.TENANT, "Abandon an upload", 204, (ctx, who) -> {
+                    uploads.require(who, ctx.pathParam("upload"));
+                    images.abort(ctx.pathParam("upload"));
+                    ctx.status(204);
+                }),
+                new Route(POST, "/images/uploads/{upload}/commit", Access.TENANT, "Verify the SHA-256, inspect, convert and store the image", 201, (ctx, who) -> {
+                    var owner = uploads.require(who, ctx.pathParam("upload"));
+                    Commit body = ctx.bodyAsClass(Commit.class);
+                    if (body.sha256() == null) throw ApiException.badRequest("MissingField", "give the SHA-256 of the uploaded file as 'sha256'", "sha256");
+                    ImageRecord rec = images.commit(ctx.pathParam("upload"), body.sha256());
+                    store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), owner.subscriptionId(), "image.create", rec.name()))));
+                    ctx.status(201).json(rec);
+                }),
+                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(ctx, who))))),
+                new Route(GET, "/images/{image}", Access.TENANT, "Show an image", 200, (ctx, who) ->
+                        ctx.json(images.find(sub(ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image"))))),
+                new Route(DELETE, "/images/{image}", Access.TENANT, "Delete an image no deployment uses", 204, (ctx, who) -> {
+                    String sub = sub(ctx, who);
+                    images.delete(sub, ctx.pathParam("image"));
+                    store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), sub, "image.delete", ctx.pathParam("image")))));
+                    ctx.status(204);
+                }));
+    }
+
+    private static String sub(Context ctx, Principal who) {
+        return HostedServices.subscriptionOf(who, ctx.queryParam("subscription"));
+    }
+}

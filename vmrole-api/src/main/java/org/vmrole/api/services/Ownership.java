@@ -1,0 +1,35 @@
+package org.vmrole.api.services;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.auth.Principal;
+import org.vmrole.api.store.JsonRecords;
+import org.vmrole.fabric.store.Store;
+import org.vmrole.fabric.store.Write;
+
+/** Which subscription owns each operation (or upload), so a tenant reaches its own and finds no one else's. */
+public final class Ownership {
+    private final Store store;
+    private final JsonRecords<Owner> owners;
+    private final String kind;
+
+    /** The owner of one id; service and slot are null where they do not apply. */
+    public record Owner(String subscriptionId, String service, String slot) {}
+
+    public Ownership(Store store, ObjectMapper json, String kind) {
+        this.store = store;
+        this.kind = kind;
+        this.owners = new JsonRecords<>(json, "/api/owners/" + kind.toLowerCase(java.util.Locale.ROOT) + "/", Owner.class);
+    }
+
+    public Write record(String id, Owner owner) {
+        return owners.put(id, owner, Store.ANY);
+    }
+
+    /** Throws "not found" unless the caller is the administrator or the owner. */
+    public Owner require(Principal who, String id) {
+        return owners.get(store, id).map(JsonRecords.Versioned::value)
+                .filter(o -> who.administrator() || o.subscriptionId().equals(who.subscriptionId()))
+                .orElseThrow(() -> ApiException.notFound(kind, id));
+    }
+}

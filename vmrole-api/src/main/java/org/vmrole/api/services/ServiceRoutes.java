@@ -1,0 +1,86 @@
+package org.vmrole.api.services;
+
+import static io.javalin.http.HandlerType.DELETE;
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.POST;
+
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+import org.vmrole.api.ApiException;
+import org.vmrole.api.auth.Principal;
+import org.vmrole.api.http.Access;
+import org.vmrole.api.http.QueryParams;
+import org.vmrole.api.http.Route;
+import org.vmrole.fabric.model.Operation;
+
+/** Routes for hosted services, their deployments, roles, instances and operations. Changes answer 202 with an operation. */
+public final class ServiceRoutes {
+    private static final String DEPLOYMENT = "/services/{service}/deployments/{slot}";
+
+    private ServiceRoutes() {}
+
+    record NewService(String name, String label) {}
+
+    record Scale(Integer count) {}
+
+    public static List<Route> of(HostedServices services, Deployments deployments, ConsoleLogs logs) {
+        return List.of(
+                new Route(POST, "/services", Access.TENANT, "Create a hosted service", 201, (ctx, who) -> {
+                    NewService body = ctx.bodyAsClass(NewService.class);
+                    if (body.name() == null) throw ApiException.badRequest("MissingField", "give the service's 'name'", "name");
+                    ctx.status(201).json(services.create(who, sub(ctx, who), body.name(), body.label()));
+                }),
+                new Route(GET, "/services", Access.TENANT, "List hosted services", 200,
+                        (ctx, who) -> ctx.json(Map.of("services", services.list(sub(ctx, who))))),
+                new Route(GET, "/services/{service}", Access.TENANT, "Show a hosted service and its slots", 200,
+                        (ctx, who) -> ctx.json(services.get(sub(ctx, who), ctx.pathParam("service")).value())),
+                new Route(DELETE, "/services/{service}", Access.TENANT, "Delete a hosted service with no deployments", 204, (ctx, who) -> {
+                    services.delete(who, sub(ctx, who), ctx.pathParam("service"));
+                    ctx.status(204);
+                }),
+                new Route(POST, DEPLOYMENT, Access.TENANT, "Create a deployment from a definition and configuration (or YAML)", 202,
+                        (ctx, who) -> accepted(ctx, deployments.create(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"),
+                                ctx.bodyAsClass(Deployments.Request.class)))),
+                new Route(GET, DEPLOYMENT, Access.TENANT, "Show a deployment with every role and instance", 200,
+                        (ctx, who) -> ctx.json(deployments.show(sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot")))),
+                new Route(DELETE, DEPLOYMENT, Access.TENANT, "Delete a deployment: every VM stopped, every overlay removed", 202,
+                        (ctx, who) -> accepted(ctx, deployments.delete(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot")))),
+                new Route(POST, DEPLOYMENT + "/roles/{role}/scale", Access.TENANT, "Set a role's instance count", 202, (ctx, who) -> {
+                    Scale s = ctx.bodyAsClass(Scale.class);
+                    if (s.count() == null) throw ApiException.badRequest("MissingField", "give the new instance 'count'", "count");
+                    accepted(ctx, deployments.scale(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"), ctx.pathParam("role"), s.count()));
+                }),
+                new Route(POST, DEPLOYMENT + "/instances/{instance}/reboot", Access.TENANT, "Reboot an instance (its disk is kept)", 202,
+                        (ctx, who) -> accepted(ctx, deployments.reboot(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"), ctx.pathParam("instance")))),
+                new Route(POST, DEPLOYMENT + "/instances/{instance}/reimage", Access.TENANT, "Reimage an instance (a fresh disk from its image)", 202,
+                        (ctx, who) -> accepted(ctx, deployments.reimage(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"), ctx.pathParam("instance")))),
+                new Route(GET, DEPLOYMENT + "/instances/{instance}/console", Access.TENANT, "The tail of an instance's serial console log", 200, (ctx, who) -> {
+                    var view = deployments.instance(sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"), ctx.pathParam("instance"));
+                    if (view.host() == null) throw ApiException.conflict("NotPlaced", "instance " + view.instance() + " runs on no host yet", view.instance());
+                    int bytes = QueryParams.intParam(ctx, "bytes", 64 * 1024, 1, 1 << 20);
+                    String text = logs.tail(view.host(), view.deploymentId() + "/" + view.instance(), bytes)
+                            .orElseThrow(() -> ApiException.conflict("ConsoleUnavailable", "the console log of " + view.instance()
+                                    + " lives on host " + view.host() + ", which this server cannot read", view.instance()));
+                    ctx.contentType("text/plain; charset=utf-8").result(text);
+                }),
+                new Route(GET, "/operations/{operation}", Access.TENANT, "Show an operation; ?wait=SECONDS waits for it to finish", 200, (ctx, who) -> {
+                    int wait = QueryParams.intParam(ctx, "wait", 0, 0, 300);
+                    long until = System.nanoTime() + wait * 1_000_000_000L;
+                    Operation op = deployments.operation(who, ctx.pathParam("operation"));
+                    while (op.inProgress() && System.nanoTime() < until) {
+                        Thread.sleep(200);
+                        op = deployments.operation(who, ctx.pathParam("operation"));
+                    }
+                    ctx.json(op);
+                }));
+    }
+
+    private static String sub(Context ctx, Principal who) {
+        return HostedServices.subscriptionOf(who, ctx.queryParam("subscription"));
+    }
+
+    private static void accepted(Context ctx, Operation op) {
+        ctx.status(202).header("Location", "/operations/" + op.id()).json(op);
+    }
+}

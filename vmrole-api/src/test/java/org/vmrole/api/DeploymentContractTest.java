@@ -1,0 +1,201 @@
+package org.vmrole.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Images, services, deployments and operations over real HTTP, with a real store, fabric and image repository (no hosts). */
+class DeploymentContractTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CSDEF = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <ServiceDefinition name="web" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceDefinition">
+              <VirtualMachineRole name="WebVM" vmsize="ExtraSmall">
+                <Endpoints><InputEndpoint name="Http" protocol="http" port="80"/></Endpoints>
+              </VirtualMachineRole>
+            </ServiceDefinition>
+            """;
+    private static final String CSCFG = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <ServiceConfiguration serviceName="web" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration">
+              <Role name="WebVM"><OsImage href="web-v1"/><Instances count="2"/></Role>
+            </ServiceConfiguration>
+            """;
+
+    @TempDir Path dir;
+    ApiFixture fx;
+    ApiClient http;
+    String contoso;
+    String fabrikam;
+
+    @BeforeEach
+    void start() throws Exception {
+        fx = new ApiFixture(dir);
+        http = fx.client;
+        contoso = fx.subscriptionWithKey("contoso");
+        fabrikam = fx.subscriptionWithKey("fabrikam");
+    }
+
+    @AfterEach
+    void stop() {
+        fx.close();
+    }
+
+    private byte[] smallQcow2() throws Exception {
+        Path img = dir.resolve("small.qcow2");
+        Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "16M").inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+        return Files.readAllBytes(img);
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    private String upload(String key, String name, byte[] bytes) throws Exception {
+        var started = http.call("POST", "/images/uploads", key, "{\"name\":\"" + name + "\"}");
+        assertThat(started.status()).isEqualTo(201);
+        String id = started.body().get("uploadId").asText();
+        int half = bytes.length / 2;
+        var first = http.send("PUT", "/images/uploads/" + id + "?offset=0", key, HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOf(bytes, half)));
+        assertThat(first.body().get("received").asLong()).isEqualTo(half);
+        assertThat(http.call("GET", "/images/uploads/" + id, key, null).body().get("received").asLong()).isEqualTo(half);
+        var rest = http.send("PUT", "/images/uploads/" + id + "?offset=" + half, key,
+                HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOfRange(bytes, half, bytes.length)));
+        assertThat(rest.body().get("received").asLong()).isEqualTo(bytes.length);
+        return id;
+    }
+
+    private void admitToVmRole(String key) throws Exception {
+        String req = http.call("POST", "/beta/programs/vm-role/requests", key, "{\"reason\":\"tests\"}").body().get("id").asText();
+        assertThat(http.call("POST", "/beta/requests/" + req + "/approve", fx.admin, null).status()).isEqualTo(200);
+    }
+
+    private String deployBody(String cscfg) throws Exception {
+        return JSON.writeValueAsString(Map.of("definition", CSDEF, "configuration", cscfg));
+    }
+
+    @Test
+    void a_resumed_upload_with_the_right_digest_becomes_an_image_only_its_subscription_sees() throws Exception {
+        byte[] image = smallQcow2();
+        String id = upload(contoso, "web-v1", image);
+        assertThat(http.call("GET", "/images/uploads/" + id, fabrikam, null).status()).isEqualTo(404);
+        var committed = http.call("POST", "/images/uploads/" + id + "/commit", contoso, "{\"sha256\":\"" + sha256(image) + "\"}");
+        assertThat(committed.status()).isEqualTo(201);
+        assertThat(committed.body().get("digest").asText()).startsWith("sha256:");
+        assertThat(http.call("GET", "/images", contoso, null).body().get("images")).hasSize(1);
+        assertThat(http.call("GET", "/images", fabrikam, null).body().get("images")).isEmpty();
+        assertThat(http.call("GET", "/images/web-v1", fabrikam, null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void a_chunk_at_the_wrong_offset_is_refused_with_the_offset_to_resume_from() throws Exception {
+        var started = http.call("POST", "/images/uploads", contoso, "{\"name\":\"x\"}");
+        String id = started.body().get("uploadId").asText();
+        http.send("PUT", "/images/uploads/" + id + "?offset=0", contoso, HttpRequest.BodyPublishers.ofByteArray(new byte[100]));
+        var wrong = http.send("PUT", "/images/uploads/" + id + "?offset=0", contoso, HttpRequest.BodyPublishers.ofByteArray(new byte[100]));
+        assertThat(wrong.status()).isEqualTo(409);
+        assertThat(wrong.body().path("error").path("message").asText()).contains("send from offset 100");
+        var noOffset = http.send("PUT", "/images/uploads/" + id, contoso, HttpRequest.BodyPublishers.ofByteArray(new byte[1]));
+        assertThat(noOffset.status()).isEqualTo(400);
+    }
+
+    @Test
+    void a_digest_mismatch_keeps_nothing() throws Exception {
+        byte[] image = smallQcow2();
+        String id = upload(contoso, "web-v1", image);
+        var r = http.call("POST", "/images/uploads/" + id + "/commit", contoso, "{\"sha256\":\"" + "0".repeat(64) + "\"}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().path("error").path("message").asText()).contains("nothing was kept");
+        assertThat(http.call("GET", "/images", contoso, null).body().get("images")).isEmpty();
+    }
+
+    @Test
+    void deploying_needs_vm_role_admission_a_valid_service_and_an_uploaded_image() throws Exception {
+        byte[] image = smallQcow2();
+        String id = upload(contoso, "web-v1", image);
+        http.call("POST", "/images/uploads/" + id + "/commit", contoso, "{\"sha256\":\"" + sha256(image) + "\"}");
+        assertThat(http.call("POST", "/services", contoso, "{\"name\":\"web\"}").status()).isEqualTo(201);
+
+        var early = http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG));
+        assertThat(early.status()).isEqualTo(403);
+        assertThat(early.errorCode()).isEqualTo("BetaProgramAdmissionRequired");
+
+        admitToVmRole(contoso);
+        var invalid = http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG.replace("count=\"2\"", "count=\"0\"")));
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.body().path("error").path("message").asText()).contains("ServiceConfiguration.cscfg:").contains("0");
+
+        var unknownImage = http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG.replace("web-v1", "web-v9")));
+        assertThat(unknownImage.status()).isEqualTo(400);
+        assertThat(unknownImage.body().path("error").path("message").asText()).contains("web-v9");
+
+        var badSlot = http.call("POST", "/services/web/deployments/preview", contoso, deployBody(CSCFG));
+        assertThat(badSlot.errorCode()).isEqualTo("InvalidSlot");
+
+        var ok = http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG));
+        assertThat(ok.status()).isEqualTo(202);
+        String op = ok.body().get("id").asText();
+        assertThat(http.call("GET", "/operations/" + op, contoso, null).body().get("status").asText()).isEqualTo("InProgress");
+        assertThat(http.call("GET", "/operations/" + op, fabrikam, null).status()).isEqualTo(404);
+
+        fx.fabric.reconcileOnce();
+        var shown = http.call("GET", "/services/web/deployments/production", contoso, null);
+        assertThat(shown.status()).isEqualTo(200);
+        assertThat(shown.body().get("instances")).hasSize(2);
+        assertThat(shown.body().get("instances").get(0).get("waitingReason").asText()).isNotBlank();
+        assertThat(http.call("GET", "/services/web/deployments/production", fabrikam, null).status()).isEqualTo(404);
+
+        var busy = http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG));
+        assertThat(busy.errorCode()).isEqualTo("SlotOccupied");
+        assertThat(http.call("DELETE", "/images/web-v1", contoso, null).errorCode()).isEqualTo("ImageInUse");
+        assertThat(http.call("DELETE", "/services/web", contoso, null).errorCode()).isEqualTo("ServiceHasDeployments");
+    }
+
+    @Test
+    void scaling_past_the_subscription_limits_is_refused_and_a_deleted_deployment_leaves_its_slot_empty() throws Exception {
+        byte[] image = smallQcow2();
+        String id = upload(contoso, "web-v1", image);
+        http.call("POST", "/images/uploads/" + id + "/commit", contoso, "{\"sha256\":\"" + sha256(image) + "\"}");
+        http.call("POST", "/services", contoso, "{\"name\":\"web\"}");
+        admitToVmRole(contoso);
+        assertThat(http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG)).status()).isEqualTo(202);
+
+        var tooMany = http.call("POST", "/services/web/deployments/production/roles/WebVM/scale", contoso, "{\"count\":50}");
+        assertThat(tooMany.status()).isEqualTo(409);
+        assertThat(tooMany.errorCode()).isEqualTo("QuotaExceeded");
+        assertThat(http.call("POST", "/services/web/deployments/production/roles/NoSuchRole/scale", contoso, "{\"count\":3}").status()).isEqualTo(404);
+        assertThat(http.call("POST", "/services/web/deployments/production/roles/WebVM/scale", contoso, "{\"count\":3}").status()).isEqualTo(202);
+        assertThat(http.call("POST", "/services/web/deployments/production/instances/WebVM_IN_0/reimage", fabrikam, null).status()).isEqualTo(404);
+        assertThat(http.call("POST", "/services/web/deployments/production/instances/Nope/reboot", contoso, null).status()).isEqualTo(400);
+
+        var deleted = http.call("DELETE", "/services/web/deployments/production", contoso, null);
+        assertThat(deleted.status()).isEqualTo(202);
+        assertThat(http.call("GET", "/services/web/deployments/production", contoso, null).status()).isEqualTo(404);
+        assertThat(http.call("GET", "/audit", contoso, null).body().toString()).contains("deployment.delete").contains("role.scale");
+    }
+
+    @Test
+    void service_routes_without_a_key_are_unauthorized() throws Exception {
+        assertThat(http.call("GET", "/services", null, null).status()).isEqualTo(401);
+        assertThat(http.call("POST", "/images/uploads", null, "{}").status()).isEqualTo(401);
+        assertThat(http.call("GET", "/operations/op-1", null, null).status()).isEqualTo(401);
+    }
+
+    @Test
+    void the_administrator_must_say_which_subscription_it_acts_for() throws Exception {
+        assertThat(http.call("GET", "/services", fx.admin, null).errorCode()).isEqualTo("SubscriptionRequired");
+        assertThat(http.call("GET", "/services?subscription=contoso", fx.admin, null).status()).isEqualTo(200);
+    }
+}
