@@ -15,6 +15,7 @@ import org.vmrole.api.beta.BetaPrograms;
 import org.vmrole.api.beta.BetaRoutes;
 import org.vmrole.api.fabric.HostRoutes;
 import org.vmrole.api.hostlink.HostLinkRoutes;
+import org.vmrole.api.hostlink.InstanceEndpoints;
 import org.vmrole.api.http.ApiServer;
 import org.vmrole.api.http.Route;
 import org.vmrole.api.services.ConsoleLogs;
@@ -49,8 +50,9 @@ public final class ManagementApi implements AutoCloseable {
         this.tenants = new Tenants(store, json, audit, parts.clock());
         this.beta = new BetaPrograms(store, json, audit, parts.clock());
         HostedServices services = new HostedServices(store, json, audit, parts.clock());
+        InstanceEndpoints endpoints = new InstanceEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, new Ownership(store, json, "Operation"),
-                (subscription, href) -> digestOf(parts.images(), subscription, href));
+                (subscription, href) -> digestOf(parts.images(), subscription, href), endpoints);
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
@@ -59,7 +61,7 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock()));
         routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
         routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints));
         routes.addAll(moreRoutes);
         this.server = new ApiServer(json, tenants::authenticate, routes);
     }

@@ -8,6 +8,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +24,9 @@ import org.vmrole.host.qemu.QemuDriver;
 import org.vmrole.host.qemu.QemuSettings;
 import org.vmrole.host.qemu.VmFiles;
 import org.vmrole.image.ImageCache;
+import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HostCapacity;
+import org.vmrole.model.host.ObservedInstance;
 import org.vmrole.model.host.HostJoin;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
@@ -55,8 +61,25 @@ public final class HostRuntime implements AutoCloseable {
         QemuDriver driver = new QemuDriver(settings);
         HostAgent agent = new HostAgent(driver, spec.dataDir());
         HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity()), agent,
-                spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
+                () -> forwardedPorts(driver), spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
         return new HostRuntime(spec.name(), driver, agent, daemon);
+    }
+
+    /** Each running instance's endpoints with the host ports QEMU forwards to them. */
+    static Map<String, List<EndpointBinding>> forwardedPorts(QemuDriver driver) {
+        Map<String, List<EndpointBinding>> out = new HashMap<>();
+        for (ObservedInstance o : driver.observe()) {
+            driver.assignment(o.key()).ifPresent(a -> {
+                List<Integer> ports = driver.hostPorts(o.key());
+                List<EndpointBinding> bound = new ArrayList<>();
+                for (int i = 0; i < a.endpoints().size() && i < ports.size(); i++) {
+                    EndpointBinding e = a.endpoints().get(i);
+                    bound.add(new EndpointBinding(e.name(), e.protocol(), e.guestPort(), ports.get(i)));
+                }
+                out.put(o.key(), bound);
+            });
+        }
+        return out;
     }
 
     public QemuDriver driver() { return driver; }

@@ -1,6 +1,9 @@
 package org.vmrole.server;
 
 import org.vmrole.server.cli.BetaCommand;
+import org.vmrole.server.cli.DeploymentCommands;
+import org.vmrole.server.cli.ImageCommand;
+import org.vmrole.server.cli.ServiceCommand;
 import org.vmrole.server.cli.KeyCommand;
 import org.vmrole.server.cli.LoginCommand;
 import org.vmrole.server.cli.SubscriptionCommand;
@@ -19,7 +22,17 @@ import picocli.CommandLine.Command;
                 LoginCommand.class,
                 SubscriptionCommand.class,
                 KeyCommand.class,
-                BetaCommand.class})
+                BetaCommand.class,
+                ImageCommand.class,
+                ServiceCommand.class,
+                DeploymentCommands.Deploy.class,
+                DeploymentCommands.Status.class,
+                DeploymentCommands.Scale.class,
+                DeploymentCommands.Reboot.class,
+                DeploymentCommands.Reimage.class,
+                DeploymentCommands.Logs.class,
+                DeploymentCommands.Delete.class,
+                DeploymentCommands.Operation.class})
 public final class Main implements Runnable {
 
     /** Exit codes the CLI promises: 0 ok, 1 a failed operation, 2 bad usage. */

@@ -30,7 +30,7 @@ public final class HostLinkRoutes {
         InputStream open(String digest) throws java.io.IOException;
     }
 
-    public static List<Route> of(FabricController fabric, ImageBlobs images) {
+    public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints) {
         return List.of(
                 new Route(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, (ctx, who) -> {
                     HostJoin join = ctx.bodyAsClass(HostJoin.class);
@@ -43,9 +43,10 @@ public final class HostLinkRoutes {
                         (ctx, who) -> {
                             HostHeartbeat beat = ctx.bodyAsClass(HostHeartbeat.class);
                             if (beat == null || beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
-                            fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
-                                    .map(set -> new HostAssignments(set.version(), set.assignments()))
-                                    .ifPresentOrElse(ctx::json, () -> ctx.status(204));
+                            var reply = fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
+                                    .map(set -> new HostAssignments(set.version(), set.assignments()));
+                            endpoints.reported(beat.host(), beat.endpoints());
+                            reply.ifPresentOrElse(ctx::json, () -> ctx.status(204));
                         }),
                 new Route(GET, PREFIX + "/images/{digest}", Access.HOST, "A host fetches a base image (qcow2) by digest", 200, (ctx, who) -> {
                     String host = ctx.header("X-Vmrole-Host");

@@ -13,6 +13,7 @@ import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.beta.BetaProgram;
 import org.vmrole.api.beta.BetaPrograms;
+import org.vmrole.api.hostlink.InstanceEndpoints;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.tenancy.Usage;
@@ -44,13 +45,15 @@ public final class Deployments {
     private final AuditLog audit;
     private final Ownership owners;
     private final BiFunction<String, String, String> imageDigest;
+    private final InstanceEndpoints endpoints;
     private final SecureRandom random = new SecureRandom();
 
     /**
      * @param imageDigest (subscription, href) to the digest of that subscription's image, or null
      */
     public Deployments(Store store, FabricController fabric, HostedServices services, Tenants tenants, BetaPrograms beta,
-                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest) {
+                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest, InstanceEndpoints endpoints) {
+        this.endpoints = endpoints;
         this.store = store;
         this.fabric = fabric;
         this.services = services;
@@ -143,7 +146,8 @@ public final class Deployments {
 
     public DeploymentView show(String subscriptionId, String serviceName, String slot) {
         Deployment d = require(subscriptionId, serviceName, slot);
-        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, fabric.listInstances(d.id()));
+        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, fabric.listInstances(d.id()).stream()
+                .map(v -> DeploymentView.InstanceStatus.of(v, endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList());
     }
 
     public Operation delete(Principal who, String subscriptionId, String serviceName, String slot) {

@@ -3,6 +3,8 @@ package org.vmrole.host.link;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.host.HostAgent;
+import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
 import org.vmrole.model.host.HostJoin;
@@ -27,6 +30,7 @@ public final class HostDaemon implements AutoCloseable {
     private final ControllerClient controller;
     private final HostJoin join;
     private final HostAgent agent;
+    private final Supplier<Map<String, List<EndpointBinding>>> endpoints;
     private final Duration fenceAfter;
     private final InstantSource clock;
     private final AtomicReference<HostAssignments> pending = new AtomicReference<>();
@@ -38,10 +42,15 @@ public final class HostDaemon implements AutoCloseable {
     private volatile long knownVersion = -1;
     private long lastContactMillis;
 
-    public HostDaemon(ControllerClient controller, HostJoin join, HostAgent agent, Duration interval, Duration fenceAfter, InstantSource clock) {
+    /**
+     * @param endpoints the host ports of each running instance's endpoints, reported with every heartbeat
+     */
+    public HostDaemon(ControllerClient controller, HostJoin join, HostAgent agent, Supplier<Map<String, List<EndpointBinding>>> endpoints,
+                      Duration interval, Duration fenceAfter, InstantSource clock) {
         this.controller = controller;
         this.join = join;
         this.agent = agent;
+        this.endpoints = endpoints;
         this.fenceAfter = fenceAfter;
         this.clock = clock;
         this.lastContactMillis = clock.millis();
@@ -57,7 +66,7 @@ public final class HostDaemon implements AutoCloseable {
                 joined = true;
                 log.info("host {} joined the fabric (fault domain {})", join.host(), join.faultDomain());
             }
-            controller.heartbeat(new HostHeartbeat(join.host(), knownVersion, agent.observe())).ifPresent(this::offer);
+            controller.heartbeat(new HostHeartbeat(join.host(), knownVersion, agent.observe(), endpoints.get())).ifPresent(this::offer);
             lastContactMillis = clock.millis();
             fenced = false;
             warned = false;

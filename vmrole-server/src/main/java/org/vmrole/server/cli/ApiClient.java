@@ -30,15 +30,36 @@ public final class ApiClient {
 
     public JsonNode delete(String path) { return send("DELETE", path, null); }
 
+    /** Sends raw bytes (an upload chunk). */
+    public JsonNode putBytes(String path, byte[] bytes, int length) {
+        return exchange(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes, 0, length)));
+    }
+
+    /** Reads a plain-text answer (a console log). */
+    public String getText(String path) {
+        return exchange(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + key).GET()).asText();
+    }
+
     public JsonNode send(String method, String path, Object body) {
         try {
-            var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                    .header("Authorization", "Bearer " + key).header("Accept", "application/json");
+            var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(330)).header("Accept", "application/json")
+                    .header("Authorization", "Bearer " + key);
             if (body == null) {
                 b.method(method, HttpRequest.BodyPublishers.noBody());
             } else {
                 b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
             }
+            return exchange(b);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CliFailure(1, "cannot encode the request: " + e.getMessage());
+        }
+    }
+
+    private JsonNode exchange(HttpRequest.Builder b) {
+        try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json = r.body().isBlank() ? JSON.nullNode() : parse(r.body());
             if (r.statusCode() >= 400) {
