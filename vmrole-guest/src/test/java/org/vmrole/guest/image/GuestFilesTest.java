@@ -27,7 +27,7 @@ class GuestFilesTest {
     void boots_the_kernel_on_the_serial_console_from_the_second_partition() {
         String cfg = new String(GuestFiles.load().file("boot", "/syslinux.cfg").content(), StandardCharsets.UTF_8);
 
-        assertThat(cfg).contains("LINUX /vmlinuz", "INITRD /initrd.gz", "root=/dev/vda2", "console=ttyS0");
+        assertThat(cfg).contains("LINUX /vmlinuz", "INITRD /initrd.gz", "root=LABEL=vmrole-root", "console=ttyS0");
     }
 
     @Test
