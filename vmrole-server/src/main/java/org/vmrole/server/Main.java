@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         description = "Run VM images as stateless, self-healing, load-balanced roles.",
         subcommands = {CommandLine.HelpCommand.class,
                 ServerCommand.class,
+                SampleImageCommand.class,
                 HostAgentCommand.class,
                 ValidateCommand.class,
                 LoginCommand.class,
