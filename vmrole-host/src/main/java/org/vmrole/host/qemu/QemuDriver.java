@@ -252,7 +252,9 @@ public final class QemuDriver implements HypervisorDriver {
         try {
             createLocalDisks(next, vm.files, false);
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(next, vm.hostPorts));
-            vms.put(key, launch(next, vm.files, vm.hostPorts));
+            QemuVm restarted = launch(next, vm.files, vm.hostPorts);
+            restarted.signal(VmSignal.GUEST_RESET, "restarted with clean local storage");
+            vms.put(key, restarted);
         } catch (IOException | RuntimeException e) {
             vms.remove(key, vm);
             discard(vm.files);
@@ -418,7 +420,14 @@ public final class QemuDriver implements HypervisorDriver {
             if (QemuVm.isOurQemu(pid, files)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) Thread.onSpinWait();
+                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         });
         try {
