@@ -96,7 +96,7 @@ public final class QemuDriver implements HypervisorDriver {
                     + files.qmpSocket().toString().length() + " > " + MAX_SOCKET_PATH + " bytes); choose a shorter path");
         }
         try {
-            deleteTree(files.dir());
+            discard(files);
             Files.createDirectories(files.dir());
             createOverlay(base, format, files);
             createLocalDisks(a, files, true);
