@@ -96,7 +96,7 @@ public final class QemuDriver implements HypervisorDriver {
                     + files.qmpSocket().toString().length() + " > " + MAX_SOCKET_PATH + " bytes); choose a shorter path");
         }
         try {
-            deleteTree(files.dir());
+            discard(files);
             Files.createDirectories(files.dir());
             createOverlay(base, format, files);
             createLocalDisks(a, files, true);
@@ -252,7 +252,9 @@ public final class QemuDriver implements HypervisorDriver {
         try {
             createLocalDisks(next, vm.files, false);
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(next, vm.hostPorts));
-            vms.put(key, launch(next, vm.files, vm.hostPorts));
+            QemuVm restarted = launch(next, vm.files, vm.hostPorts);
+            restarted.signal(VmSignal.GUEST_RESET, "restarted with clean local storage");
+            vms.put(key, restarted);
         } catch (IOException | RuntimeException e) {
             vms.remove(key, vm);
             discard(vm.files);
@@ -418,7 +420,14 @@ public final class QemuDriver implements HypervisorDriver {
             if (QemuVm.isOurQemu(pid, files)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) Thread.onSpinWait();
+                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         });
         try {
