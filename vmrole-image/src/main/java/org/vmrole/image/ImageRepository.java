@@ -175,6 +175,7 @@ public final class ImageRepository {
         String image = s.name();
         Path data = dataOf(s.id());
         long size = size(data);
+        long t0 = System.nanoTime();
         String uploaded = u.hashed == size ? Sha256.format(((MessageDigest) cloneDigest(u.digest)).digest()) : Sha256.ofFile(data);
         if (!uploaded.equals(expected)) {
             throw new ImageRejectedException("image '" + image + "' refused: the " + size + " bytes received have SHA-256 " + uploaded
@@ -213,11 +214,13 @@ public final class ImageRepository {
             }
         }
         Path converted = work.resolve(s.id() + ".qcow2");
+        long tInspected = System.nanoTime();
         try {
             try {
                 qemu.convertToQcow2(data, format, converted, limits.conversionTimeout());
             } catch (QemuImg.QemuImgException e) {
-                throw damaged(image, "conversion to qcow2 failed: " + e.getMessage());
+                throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
+                        + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
             }
             var synced = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
@@ -226,6 +229,7 @@ public final class ImageRepository {
                     throw new java.io.UncheckedIOException(e);
                 }
             }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
+            long tConverted = System.nanoTime();
             String digest = Sha256.ofFile(converted);
             try {
                 synced.join();
@@ -244,7 +248,10 @@ public final class ImageRepository {
                 Files.createDirectories(meta.getParent());
                 DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
                 discard(s.id());
-                log.info("stored image {}/{} ({} {} bytes virtual) as {}", s.subscription(), image, format.displayName(), info.virtualSize(), digest);
+                long tDone = System.nanoTime();
+                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms)",
+                        s.subscription(), image, format.displayName(), info.virtualSize(), digest, (tDone - t0) / 1_000_000,
+                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000);
                 return rec;
             } finally {
                 catalog.unlock();
