@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -122,27 +121,15 @@ public final class ImageRepository {
             long have = size(data);
             if (offset != have) throw new UploadOffsetException(uploadId, offset, have);
             boolean hashing = u.hashed == have;
-            byte[] buf = new byte[Sha256.BUFFER];
-            long total = have;
-            boolean tooLarge = false;
+            long[] progress = {have};
+            boolean tooLarge;
             try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
-                ch.position(have);
                 try {
-                    int n;
-                    while ((n = chunk.readNBytes(buf, 0, buf.length)) > 0) {
-                        if (total + n > limits.maxUploadBytes()) {
-                            tooLarge = true;
-                            break;
-                        }
-                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                        while (bb.hasRemaining()) ch.write(bb);
-                        if (hashing) u.digest.update(buf, 0, n);
-                        total += n;
-                    }
+                    tooLarge = HashingWriter.append(ch, have, chunk, hashing ? u.digest : null, limits.maxUploadBytes(), progress).tooLarge();
                 } finally {
                     // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
                     ch.force(false);
-                    if (hashing) u.hashed = total;
+                    if (hashing) u.hashed = progress[0];
                 }
             }
             if (tooLarge) {
@@ -150,7 +137,7 @@ public final class ImageRepository {
                 throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limits.maxUploadBytes()
                         + " bytes; nothing was kept. Upload a smaller image (a sparse format such as qcow2 or dynamic VHD sends less)");
             }
-            return total;
+            return progress[0];
         }
     }
 
@@ -188,6 +175,7 @@ public final class ImageRepository {
         String image = s.name();
         Path data = dataOf(s.id());
         long size = size(data);
+        long t0 = System.nanoTime();
         String uploaded = u.hashed == size ? Sha256.format(((MessageDigest) cloneDigest(u.digest)).digest()) : Sha256.ofFile(data);
         if (!uploaded.equals(expected)) {
             throw new ImageRejectedException("image '" + image + "' refused: the " + size + " bytes received have SHA-256 " + uploaded
@@ -226,14 +214,28 @@ public final class ImageRepository {
             }
         }
         Path converted = work.resolve(s.id() + ".qcow2");
+        long tInspected = System.nanoTime();
         try {
             try {
                 qemu.convertToQcow2(data, format, converted, limits.conversionTimeout());
             } catch (QemuImg.QemuImgException e) {
-                throw damaged(image, "conversion to qcow2 failed: " + e.getMessage());
+                throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
+                        + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
             }
-            DurableFiles.fsync(converted);
+            var synced = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    DurableFiles.fsync(converted);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
+            long tConverted = System.nanoTime();
             String digest = Sha256.ofFile(converted);
+            try {
+                synced.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof java.io.UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
+            }
             long actual = size(converted);
             catalog.lock();
             try {
@@ -246,7 +248,10 @@ public final class ImageRepository {
                 Files.createDirectories(meta.getParent());
                 DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
                 discard(s.id());
-                log.info("stored image {}/{} ({} {} bytes virtual) as {}", s.subscription(), image, format.displayName(), info.virtualSize(), digest);
+                long tDone = System.nanoTime();
+                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms)",
+                        s.subscription(), image, format.displayName(), info.virtualSize(), digest, (tDone - t0) / 1_000_000,
+                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000);
                 return rec;
             } finally {
                 catalog.unlock();

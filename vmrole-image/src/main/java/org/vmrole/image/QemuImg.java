@@ -83,7 +83,11 @@ public final class QemuImg {
             cmd.addAll(List.of("/bin/sh", "-c", "ulimit -v " + (memoryBytes / 1024) + " && ulimit -t " + cpuSeconds + " && exec \"$0\" \"$@\"", binary));
         }
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // glibc reserves 64 MiB of address space per malloc arena and qemu-img's I/O threads each get one:
+        // under an address-space limit that makes thread creation fail, so keep the arenas few
+        pb.environment().put("MALLOC_ARENA_MAX", "2");
+        Process p = pb.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), r -> Thread.ofVirtual().start(r));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), r -> Thread.ofVirtual().start(r));
         try {

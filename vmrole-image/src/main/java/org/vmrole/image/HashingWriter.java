@@ -1,0 +1,109 @@
+package org.vmrole.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Streams bytes into a file while a second thread hashes them, so hashing overlaps the disk writes instead of
+ * adding to them. All-zero blocks are skipped as holes (the file stays sparse, as {@code cp} would leave it).
+ * Memory is a fixed ring of buffers whatever the size of the stream.
+ */
+final class HashingWriter {
+    private static final int BUFFERS = 4;
+    private static final byte[] ZEROS = new byte[Sha256.BUFFER];
+    private static final byte[] END = new byte[0];
+
+    /** What was written: bytes in total; {@code tooLarge} when the stream went past the limit (nothing past it is written). */
+    record Outcome(long written, boolean tooLarge) {}
+
+    private record Chunk(byte[] buf, int length) {}
+
+    private HashingWriter() {}
+
+    /**
+     * Appends {@code in} at {@code start}, stopping before {@code limit} total bytes. Even when reading fails midway,
+     * every chunk written is also hashed before this returns or throws; {@code written} is then given via
+     * {@code progress[0]}.
+     */
+    static Outcome append(FileChannel ch, long start, InputStream in, MessageDigest digest, long limit, long[] progress) throws IOException {
+        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+        BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS);
+        for (int i = 0; i < BUFFERS; i++) free.add(new byte[Sha256.BUFFER]);
+        Thread hasher = digest == null ? null : Thread.ofPlatform().daemon().name("upload-hasher").start(() -> {
+            try {
+                for (Chunk c = full.take(); c.buf != END; c = full.take()) {
+                    digest.update(c.buf, 0, c.length);
+                    free.put(c.buf);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        byte[] only = digest == null ? new byte[Sha256.BUFFER] : null;
+        long pos = start;
+        boolean tooLarge = false;
+        try {
+            while (true) {
+                byte[] buf = digest == null ? only : take(free);
+                int n = in.readNBytes(buf, 0, buf.length);
+                if (n <= 0) {
+                    if (digest != null) free.add(buf);
+                    break;
+                }
+                if (pos + n > limit) {
+                    tooLarge = true;
+                    break;
+                }
+                if (Arrays.mismatch(buf, 0, n, ZEROS, 0, n) != -1) {
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    long at = pos;
+                    while (bb.hasRemaining()) at += ch.write(bb, at);
+                }
+                if (digest != null) put(full, new Chunk(buf, n));
+                pos += n;
+                progress[0] = pos;
+            }
+        } finally {
+            if (hasher != null) {
+                put(full, new Chunk(END, 0));
+                join(hasher);
+            }
+            // a trailing hole must still count as bytes received: give the file its full length
+            if (ch.size() < pos) ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
+        }
+        return new Outcome(pos, tooLarge);
+    }
+
+    private static byte[] take(BlockingQueue<byte[]> q) throws IOException {
+        try {
+            return q.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while receiving an upload", e);
+        }
+    }
+
+    private static void put(BlockingQueue<Chunk> q, Chunk c) throws IOException {
+        try {
+            q.put(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while receiving an upload", e);
+        }
+    }
+
+    private static void join(Thread t) throws IOException {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while hashing an upload", e);
+        }
+    }
+}
