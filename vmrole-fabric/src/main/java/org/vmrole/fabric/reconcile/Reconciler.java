@@ -39,10 +39,28 @@ public final class Reconciler {
         return new Pass(desired, observed, now).run();
     }
 
-    private enum Move { NEW, UNPLACED, RELOCATE }
+    private enum Move { NEW, UNPLACED, RELOCATE, REBALANCE }
 
     /** An instance that needs a host in this pass; {@code base} is its record before the host is chosen. */
-    private record Pending(RoleInstance base, String avoidHost, Move move, String fromHost, String cause) {
+    private record Pending(RoleInstance base, String avoidHost, Move move, String fromHost, String cause, GroupStats group) {
+        Pending(RoleInstance base, String avoidHost, Move move, String fromHost, String cause) {
+            this(base, avoidHost, move, fromHost, cause, null);
+        }
+    }
+
+    /** The wanted instances of one role: how many exist, how many are ready, and how they sit in fault domains. */
+    private static final class GroupStats {
+        int present;
+        int ready;
+        boolean busy;
+        final Map<Integer, Integer> perDomain = new HashMap<>();
+        final Map<Integer, RoleInstance> highestPerDomain = new HashMap<>();
+
+        void placed(RoleInstance ri) {
+            perDomain.merge(ri.faultDomain(), 1, Integer::sum);
+            RoleInstance top = highestPerDomain.get(ri.faultDomain());
+            if (top == null || top.name().index() < ri.name().index()) highestPerDomain.put(ri.faultDomain(), ri);
+        }
     }
 
     /** One reconcile pass; lives for a single call. */
@@ -53,7 +71,8 @@ public final class Reconciler {
         private final List<Action> actions = new ArrayList<>();
         private final Map<String, HostStatus> hostStatus = new HashMap<>();
         private final Map<String, Map<String, RoleSpec>> specs = new HashMap<>();
-        private final Map<String, Map<String, int[]>> present = new HashMap<>();
+        private final Map<String, Map<String, GroupStats>> groups = new HashMap<>();
+        private final Set<Integer> liveDomains = new HashSet<>();
         private final List<Pending> pending = new ArrayList<>();
         private final Set<String> leaving = new HashSet<>();
         private final Map<String, Integer> remaining = new HashMap<>();
@@ -70,6 +89,7 @@ public final class Reconciler {
             checkHosts();
             for (RoleInstance ri : desired.instances().values()) reconcile(ri);
             createMissing();
+            rebalance();
             place();
             operations.finish(actions, hostStatus, observed, remaining);
             return actions;
@@ -88,6 +108,7 @@ public final class Reconciler {
                     actions.add(new MarkHostUp(h.withStatus(status), "heartbeats resumed"));
                 }
                 hostStatus.put(h.name(), status);
+                if (status == HostStatus.Up) liveDomains.add(h.faultDomain());
             }
         }
 
@@ -110,13 +131,16 @@ public final class Reconciler {
                 retire(ri, d, spec);
                 return;
             }
-            present.computeIfAbsent(ri.deploymentId(), k -> new HashMap<>()).computeIfAbsent(ri.name().role(), k -> new int[1])[0]++;
+            GroupStats stats = groups.computeIfAbsent(ri.deploymentId(), k -> new HashMap<>()).computeIfAbsent(ri.name().role(), k -> new GroupStats());
+            stats.present++;
             if (ri.retiring()) {
+                stats.busy = true;
                 add(new StartInstance(ri.withRetiring(false, null).nextIncarnation(now, "wanted again after a scale-in"), "wanted again after a scale-in"));
                 return;
             }
             Healing h = ri.healing();
             if (!ri.hasHost()) {
+                stats.busy = true;
                 if (h.restartPending() && now < h.restartAtMillis()) return;
                 pending.add(new Pending(ri.withHealing(h.withRestartDone(), ri.lastCause()), null, Move.UNPLACED, null, ri.lastCause()));
                 return;
@@ -124,10 +148,15 @@ public final class Reconciler {
             HostStatus status = hostStatus.get(ri.host());
             if (status == null || status == HostStatus.Down) {
                 String cause = status == null ? "host " + ri.host() + " was removed" : "host " + ri.host() + " is down";
+                stats.busy = true;
                 relocate(ri, ri.host(), cause);
                 return;
             }
-            if (observed.hasReport(ri.host())) heal(ri, observed.instance(ri.host(), ri.key()));
+            stats.placed(ri);
+            if (!observed.hasReport(ri.host())) return;
+            ObservedInstance obs = observed.instance(ri.host(), ri.key());
+            if (InstanceHealth.ready(ri, obs) && !ri.healing().restartPending()) stats.ready++;
+            heal(ri, obs);
         }
 
         private void retire(RoleInstance ri, Deployment d, RoleSpec spec) {
@@ -222,16 +251,49 @@ public final class Reconciler {
         private void createMissing() {
             for (Deployment d : desired.deployments().values()) {
                 if (d.deleting()) continue;
-                Map<String, int[]> counts = present.getOrDefault(d.id(), Map.of());
+                Map<String, GroupStats> counts = groups.getOrDefault(d.id(), Map.of());
                 for (RoleSpec r : d.roles()) {
-                    int[] have = counts.get(r.name());
-                    if (have != null && have[0] >= r.instanceCount()) continue;
+                    GroupStats have = counts.get(r.name());
+                    if (have != null && have.present >= r.instanceCount()) continue;
                     for (int i = 0; i < r.instanceCount(); i++) {
                         InstanceName name = new InstanceName(r.name(), i);
                         if (desired.instances().containsKey(RoleInstance.key(d.id(), name))) continue;
                         String cause = "created for deployment " + d.id();
                         pending.add(new Pending(RoleInstance.unplaced(d.id(), name, d.upgradeDomainCount(), cause), null, Move.NEW, null, cause));
                     }
+                }
+            }
+        }
+
+        /**
+         * Moves one instance of a fully ready role from its most crowded fault domain when another live domain has
+         * at least two fewer (after hosts came back, say). One move per role per pass, so the role stays available.
+         */
+        private void rebalance() {
+            if (liveDomains.size() < 2) return;
+            Set<String> touched = new HashSet<>();
+            for (Pending p : pending) touched.add(group(p.base()));
+            for (var byDeployment : groups.entrySet()) {
+                for (var byRole : byDeployment.getValue().entrySet()) {
+                    GroupStats g = byRole.getValue();
+                    if (g.busy || g.ready != g.present || g.present < 2) continue;
+                    int most = -1;
+                    int mostCount = 0;
+                    int fewest = Integer.MAX_VALUE;
+                    for (int fd : liveDomains) {
+                        int n = g.perDomain.getOrDefault(fd, 0);
+                        if (n > mostCount || (n == mostCount && fd < most)) {
+                            most = fd;
+                            mostCount = n;
+                        }
+                        fewest = Math.min(fewest, n);
+                    }
+                    if (mostCount - fewest < 2) continue;
+                    RoleInstance mover = g.highestPerDomain.get(most);
+                    if (touched.contains(group(mover))) continue;
+                    String cause = "spreading fault domains: " + mostCount + " in FD " + most + ", " + fewest + " in another";
+                    leaving.add(mover.key());
+                    pending.add(new Pending(mover.unplacedForMove(cause), null, Move.REBALANCE, mover.host(), cause, g));
                 }
             }
         }
@@ -268,7 +330,12 @@ public final class Reconciler {
                 RoleInstance base = p.base();
                 RoleSpec spec = spec(base.deploymentId(), base.name().role());
                 PlacementDecision decision = placement.place(new PlacementRequest(base.key(), group(base), spec.size(), p.avoidHost()));
-                if (decision.placed()) {
+                if (p.move() == Move.REBALANCE) {
+                    int from = p.group().perDomain.getOrDefault(desired.instances().get(base.key()).faultDomain(), 0);
+                    if (decision.placed() && p.group().perDomain.getOrDefault(decision.faultDomain(), 0) < from - 1) {
+                        add(new RelocateInstance(base.placedOn(decision.host(), decision.faultDomain(), now, p.cause()), p.fromHost(), p.cause()));
+                    }
+                } else if (decision.placed()) {
                     String cause = p.move() == Move.UNPLACED ? "placed after waiting" : p.cause();
                     RoleInstance next = base.placedOn(decision.host(), decision.faultDomain(), now, cause);
                     add(p.move() == Move.RELOCATE ? new RelocateInstance(next, p.fromHost(), cause) : new StartInstance(next, cause));

@@ -200,4 +200,23 @@ class ReconcilerTest {
         List<Action> second = world.reconciler.reconcile(world.desired(), new ObservedState(world.observed), world.now);
         assertThat(first).isEqualTo(second);
     }
+
+    @Test
+    void spreads_a_ready_role_again_when_a_lost_fault_domain_returns() {
+        world.deployment("d1", 3, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.advance(Duration.ofSeconds(4));
+        world.beat("b"); world.beat("c");
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        assertThat(world.instances.values()).noneMatch(ri -> ri.faultDomain() == 0);
+        world.beat("a");
+        List<RelocateInstance> moves = ofType(world.pass(), RelocateInstance.class);
+        assertThat(moves).hasSize(1);
+        assertThat(moves.get(0).instance().faultDomain()).isEqualTo(0);
+        assertThat(moves.get(0).cause()).startsWith("spreading fault domains");
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        assertThat(world.pass()).isEmpty();
+    }
 }

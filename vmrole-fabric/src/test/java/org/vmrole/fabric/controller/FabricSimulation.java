@@ -1,0 +1,286 @@
+package org.vmrole.fabric.controller;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Operation;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.reconcile.HealingPolicy;
+import org.vmrole.fabric.reconcile.InstanceView;
+import org.vmrole.fabric.store.InMemoryStore;
+import org.vmrole.host.sim.SimulatedClock;
+import org.vmrole.host.sim.SimulatedDriver;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.VmSize;
+import org.vmrole.model.host.HostCapacity;
+import org.vmrole.model.host.ObservedInstance;
+
+/**
+ * One seeded failure schedule: a controller and simulated hosts on a fake clock, with no threads of its own.
+ * A chaos phase crashes and hangs VMs, partitions and power-cycles hosts, restarts the controller, scales and
+ * deletes deployments; a quiet phase then waits for convergence. Invariants are checked after every second.
+ */
+final class FabricSimulation {
+    static final HealingPolicy POLICY = new HealingPolicy(Duration.ofSeconds(3), Duration.ofSeconds(30),
+            Duration.ofSeconds(1), Duration.ofSeconds(8), 3, Duration.ofSeconds(20));
+    private static final int CHAOS_SECONDS = 45;
+    private static final int QUIET_SECONDS = 180;
+
+    private final long seed;
+    private final Random random;
+    private final SimulatedClock clock = new SimulatedClock();
+    private final InMemoryStore store = new InMemoryStore();
+    private final List<SimulatedHost> hosts = new ArrayList<>();
+    private final Map<String, Integer> offUntil = new HashMap<>();
+    private final Map<String, Integer> partitionedUntil = new HashMap<>();
+    private final Map<String, Deployment> live = new TreeMap<>();
+    private final Set<String> deleted = new TreeSet<>();
+    private final List<String> operations = new ArrayList<>();
+    private final Deque<String> trace = new ArrayDeque<>();
+    private FabricController controller;
+    private int second;
+    private int nextDeployment = 1;
+    private int faultDomains;
+
+    FabricSimulation(long seed) {
+        this.seed = seed;
+        this.random = new Random(seed);
+    }
+
+    /** Runs the schedule; throws {@link AssertionError} naming the seed and the last events when an invariant breaks. */
+    void run() {
+        controller = new FabricController(store, clock, POLICY);
+        faultDomains = 2 + random.nextInt(2);
+        int hostCount = faultDomains * 2 + random.nextInt(3);
+        for (int i = 0; i < hostCount; i++) {
+            SimulatedHost h = new SimulatedHost("h" + i, i % faultDomains, new HostCapacity(4, 16384, 2000), clock,
+                    new SimulatedDriver.Timings(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(3)));
+            h.join(controller);
+            hosts.add(h);
+        }
+        createDeployment();
+        if (random.nextBoolean()) createDeployment();
+        for (int i = 0; i < CHAOS_SECONDS; i++) {
+            if (random.nextInt(10) < 4) chaos();
+            tick();
+        }
+        note("quiet: hosts return, failures stop");
+        partitionedUntil.clear();
+        offUntil.clear();
+        for (SimulatedHost h : hosts) h.partitioned = false;
+        for (int i = 0; i < QUIET_SECONDS; i++) {
+            tick();
+            String unmet = unconverged();
+            if (unmet == null) return;
+            if (i == QUIET_SECONDS - 1) fail("did not converge " + QUIET_SECONDS + " s after failures stopped: " + unmet);
+        }
+    }
+
+    // ---- the world moving ------------------------------------------------------------------------------
+
+    private void tick() {
+        second++;
+        clock.advance(Duration.ofSeconds(1));
+        for (SimulatedHost h : hosts) {
+            Integer off = offUntil.get(h.name);
+            if (off != null && second >= off) {
+                offUntil.remove(h.name);
+                note(h.name + " powers on");
+            }
+            Integer cut = partitionedUntil.get(h.name);
+            if (cut != null && second >= cut) {
+                partitionedUntil.remove(h.name);
+                h.partitioned = false;
+                note(h.name + " reconnects");
+            }
+            if (!offUntil.containsKey(h.name)) h.beat(controller);
+        }
+        controller.reconcileOnce();
+        checkOneLiveCopy();
+    }
+
+    private void chaos() {
+        switch (random.nextInt(12)) {
+            case 0, 1 -> onRandomVm("crashes", (h, key) -> h.driver().crash(key));
+            case 2 -> onRandomVm("panics", (h, key) -> h.driver().panic(key));
+            case 3 -> onRandomVm("hangs", (h, key) -> h.driver().hangAgent(key));
+            case 4 -> {
+                SimulatedHost h = pick(hosts);
+                List<InstanceView> all = allInstances();
+                if (all.isEmpty()) return;
+                String key = pick(all).deploymentId() + "/" + pick(all).instance();
+                h.driver().failNextStart(key);
+                note("next start of " + key + " on " + h.name + " will fail");
+            }
+            case 5 -> {
+                SimulatedHost h = pick(hosts);
+                if (h.partitioned || offUntil.containsKey(h.name)) return;
+                h.partitioned = true;
+                partitionedUntil.put(h.name, second + 2 + random.nextInt(10));
+                note(h.name + " is cut off until " + partitionedUntil.get(h.name));
+            }
+            case 6 -> {
+                SimulatedHost h = pick(hosts);
+                if (offUntil.containsKey(h.name)) return;
+                h.powerCycle();
+                offUntil.put(h.name, second + 1 + random.nextInt(10));
+                note(h.name + " loses power until " + offUntil.get(h.name));
+            }
+            case 7 -> {
+                note("controller restarts");
+                controller = new FabricController(store, clock, POLICY);
+            }
+            case 8 -> {
+                if (live.isEmpty()) return;
+                Deployment d = pick(new ArrayList<>(live.values()));
+                int count = random.nextInt(5);
+                operations.add(controller.scale(d.id(), "Web", count).id());
+                live.put(d.id(), d.withInstanceCount("Web", count));
+                note("scale " + d.id() + " to " + count);
+            }
+            case 9 -> {
+                if (live.isEmpty()) return;
+                String id = pick(new ArrayList<>(live.keySet()));
+                operations.add(controller.deleteDeployment(id).id());
+                live.remove(id);
+                deleted.add(id);
+                note("delete " + id);
+            }
+            case 10 -> {
+                if (live.size() < 2) createDeployment();
+            }
+            default -> {
+                List<InstanceView> all = allInstances();
+                if (all.isEmpty()) return;
+                InstanceView v = pick(all);
+                if (v.state() == RoleState.StoppingVM || v.state() == RoleState.StoppedVM) return;
+                boolean reboot = random.nextBoolean();
+                operations.add((reboot ? controller.reboot(v.deploymentId(), v.instance()) : controller.reimage(v.deploymentId(), v.instance())).id());
+                note((reboot ? "reboot " : "reimage ") + v.deploymentId() + "/" + v.instance());
+            }
+        }
+    }
+
+    private void createDeployment() {
+        String id = "d" + nextDeployment++;
+        int count = 1 + random.nextInt(4);
+        Deployment d = new Deployment(id, "svc-" + id, "production", 1 + random.nextInt(5),
+                List.of(new RoleSpec("Web", VmSize.Small, count, "sha256:00", Map.of(), List.of(), List.of())), false);
+        operations.add(controller.createDeployment(d).id());
+        live.put(id, d);
+        note("create " + id + " with " + count + " instances");
+    }
+
+    private void onRandomVm(String what, java.util.function.BiConsumer<SimulatedHost, String> fault) {
+        List<String[]> running = new ArrayList<>();
+        for (SimulatedHost h : hosts) {
+            if (offUntil.containsKey(h.name)) continue;
+            for (ObservedInstance o : sorted(h.observe())) if (o.state().mayBeLive()) running.add(new String[] {h.name, o.key()});
+        }
+        if (running.isEmpty()) return;
+        String[] chosen = pick(running);
+        SimulatedHost h = hosts.stream().filter(x -> x.name.equals(chosen[0])).findFirst().orElseThrow();
+        fault.accept(h, chosen[1]);
+        note(chosen[1] + " on " + h.name + " " + what);
+    }
+
+    // ---- invariants ------------------------------------------------------------------------------------
+
+    private boolean reachable(SimulatedHost h) {
+        return !h.partitioned && !offUntil.containsKey(h.name);
+    }
+
+    /** Never two live copies of one instance on hosts the controller can reach. */
+    private void checkOneLiveCopy() {
+        Map<String, String> seen = new HashMap<>();
+        for (SimulatedHost h : hosts) {
+            if (!reachable(h)) continue;
+            for (ObservedInstance o : h.observe()) {
+                if (!o.state().mayBeLive()) continue;
+                String other = seen.put(o.key(), h.name);
+                if (other != null) fail("two live copies of " + o.key() + ": on " + other + " and " + h.name);
+            }
+        }
+    }
+
+    /** Null when everything converged; otherwise what has not. */
+    private String unconverged() {
+        for (String id : operations) {
+            Operation op = controller.getOperation(id).orElse(null);
+            if (op == null) return "operation " + id + " is lost";
+            if (op.inProgress()) return "operation " + id + " (" + op.kind() + " " + op.deploymentId() + ") still in progress: " + op.progress();
+        }
+        Map<String, List<String>> running = new HashMap<>();
+        int vms = 0;
+        for (SimulatedHost h : hosts) {
+            for (ObservedInstance o : h.observe()) {
+                if (!o.state().mayBeLive()) continue;
+                running.computeIfAbsent(o.key(), k -> new ArrayList<>()).add(h.name + "@" + o.incarnation());
+                vms++;
+            }
+        }
+        int wanted = 0;
+        for (Deployment d : live.values()) {
+            List<InstanceView> views = controller.listInstances(d.id());
+            int count = d.roles().get(0).instanceCount();
+            wanted += count;
+            if (views.size() != count) return d.id() + " has " + views.size() + " instances, wants " + count;
+            Map<Integer, Integer> perDomain = new HashMap<>();
+            for (InstanceView v : views) {
+                if (v.state() != RoleState.ReadyRole) return d.id() + "/" + v.instance() + " is " + v.state() + " (" + v.lastCause() + ")";
+                List<String> copies = running.getOrDefault(v.deploymentId() + "/" + v.instance(), List.of());
+                if (!copies.equals(List.of(v.host() + "@" + v.incarnation()))) return d.id() + "/" + v.instance() + " runs as " + copies + ", controller says " + v.host() + "@" + v.incarnation();
+                perDomain.merge(v.faultDomain(), 1, Integer::sum);
+            }
+            int most = perDomain.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            int fewest = perDomain.size() < Math.min(count, faultDomains) ? 0 : perDomain.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+            if (perDomain.size() < faultDomains && count >= faultDomains) fewest = 0;
+            if (most - fewest > 1) return d.id() + " is spread unevenly over fault domains: " + perDomain;
+        }
+        for (String id : deleted) {
+            if (controller.getDeployment(id).isPresent()) return "deleted " + id + " is still there";
+            for (String key : running.keySet()) if (key.startsWith(id + "/")) return "deleted " + id + " still runs " + key;
+        }
+        if (vms != wanted) return vms + " VMs run, " + wanted + " wanted: " + new TreeMap<>(running);
+        return null;
+    }
+
+    // ---- plumbing --------------------------------------------------------------------------------------
+
+    private List<InstanceView> allInstances() {
+        List<InstanceView> out = new ArrayList<>();
+        for (String id : live.keySet()) out.addAll(controller.listInstances(id));
+        return out;
+    }
+
+    private static List<ObservedInstance> sorted(List<ObservedInstance> list) {
+        List<ObservedInstance> out = new ArrayList<>(list);
+        out.sort(java.util.Comparator.comparing(ObservedInstance::key));
+        return out;
+    }
+
+    private <T> T pick(List<T> list) {
+        return list.get(random.nextInt(list.size()));
+    }
+
+    private void note(String event) {
+        trace.addLast("t=" + second + " " + event);
+        if (trace.size() > 40) trace.removeFirst();
+    }
+
+    private void fail(String why) {
+        throw new AssertionError("simulation seed " + seed + " failed at t=" + second + ": " + why
+                + "\nreplay: mvn -pl vmrole-fabric -am test -Dtest=FabricSimulationTest -Dsurefire.failIfNoSpecifiedTests=false -Dvmrole.simulation.seed=" + seed
+                + "\nlast events:\n  " + String.join("\n  ", trace));
+    }
+}

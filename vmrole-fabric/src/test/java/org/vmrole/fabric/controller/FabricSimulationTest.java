@@ -1,0 +1,30 @@
+package org.vmrole.fabric.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded random failure schedules against the controller and simulated hosts. {@code -Dvmrole.simulation.schedules=N}
+ * runs more; {@code -Dvmrole.simulation.seed=S} replays one schedule exactly.
+ */
+class FabricSimulationTest {
+    private static final int DEFAULT_SCHEDULES = 300;
+
+    @Test
+    void keeps_its_invariants_through_random_failure_schedules() {
+        String only = System.getProperty("vmrole.simulation.seed", "");
+        if (!only.isBlank()) {
+            new FabricSimulation(Long.parseLong(only.trim())).run();
+            return;
+        }
+        String asked = System.getProperty("vmrole.simulation.schedules", "");
+        int schedules = asked.isBlank() ? DEFAULT_SCHEDULES : Integer.parseInt(asked.trim());
+        int ran = 0;
+        for (long seed = 1; seed <= schedules; seed++) {
+            new FabricSimulation(seed).run();
+            ran++;
+        }
+        assertThat(ran).isEqualTo(schedules);
+    }
+}
