@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -260,6 +261,30 @@ class LoadBalancerTest {
         assertThat(sha256(returned)).isEqualTo(sha256(payload));
         assertThat(endpoint.metrics().bytesToBackends()).isEqualTo(payload.length);
         assertThat(endpoint.metrics().bytesToClients()).isEqualTo(payload.length);
+    }
+
+    @Test
+    void a_tcp_probe_fails_a_backend_that_accepts_and_closes_at_once_as_qemu_user_networking_does_for_a_refusing_guest()
+            throws Exception {
+        EchoBackend echo = new EchoBackend();
+        toClose.add(echo);
+        try (ServerSocket slamming = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                while (!slamming.isClosed()) {
+                    try {
+                        slamming.accept().close();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            BackendPool pool = lb.newPool("raw", ProbeSpec.tcp().withInterval(Duration.ofMillis(50)));
+            pool.setBackends(List.of(Backend.ready("refusing", new InetSocketAddress("127.0.0.1", slamming.getLocalPort())),
+                    Backend.ready("echo", echo.address())));
+
+            awaitRotation(pool, "echo");
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.status().get(0).probe() == ProbeHealth.FAILING);
+        }
     }
 
     @Test
