@@ -232,6 +232,47 @@ class LoadBalancerTest {
     }
 
     @Test
+    void an_idempotent_request_whose_backend_closes_without_answering_is_sent_again_to_another_backend() throws Exception {
+        AnswerlessBackend dying = new AnswerlessBackend();
+        toClose.add(dying);
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", SLOW_HTTP_PROBE);
+        pool.setBackends(List.of(Backend.ready("dying", dying.address()), a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0).withForwardedFor(true), pool);
+        awaitRotation(pool, "dying", "a");
+
+        assertThat(spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
+        assertThat(dying.dropped.get()).isPositive();
+        assertThat(endpoint.metrics().backendConnectFailures()).isEqualTo(dying.dropped.get());
+        assertThat(a.forwardedFor).allSatisfy(values -> assertThat(values).containsExactly("127.0.0.1"));
+    }
+
+    @Test
+    void a_post_is_not_sent_twice_when_its_backend_closes_without_answering() throws Exception {
+        AnswerlessBackend dying = new AnswerlessBackend();
+        toClose.add(dying);
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", SLOW_HTTP_PROBE);
+        pool.setBackends(List.of(Backend.ready("dying", dying.address()), a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "dying", "a");
+
+        int failed = 0;
+        for (int i = 0; i < 2; i++) {
+            try (HttpClientSocket c = new HttpClientSocket(endpoint.port())) {
+                c.send("POST / HTTP/1.1\r\nHost: lb\r\nContent-Length: 4\r\nConnection: close\r\n\r\nonce");
+                c.reply();
+            } catch (IOException e) {
+                failed++;
+            }
+        }
+
+        assertThat(failed).isEqualTo(1);
+        assertThat(dying.dropped.get()).isEqualTo(1);
+        assertThat(a.bodies).containsExactly("once");
+    }
+
+    @Test
     void a_tcp_endpoint_passes_bytes_untouched() throws Exception {
         EchoBackend echo = new EchoBackend();
         toClose.add(echo);
