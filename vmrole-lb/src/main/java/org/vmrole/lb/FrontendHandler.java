@@ -68,7 +68,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         connect.addListener((ChannelFutureListener) f -> {
             Channel ch = f.channel();
             if (!f.isSuccess()) {
-                counters.backendConnectFailures.increment();
+                counters.backendErrors.increment();
                 pool.connectFailed(next);
                 if (frontend.isActive()) {
                     connectNext();
@@ -120,7 +120,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (!frontend.isActive() || pool.next(tried) == null) {
             return false;
         }
-        counters.backendConnectFailures.increment();
+        counters.backendErrors.increment();
         frontend.config().setAutoRead(false);
         frontend.pipeline().remove(Relay.class);
         pool.release(backend, frontend);

@@ -226,8 +226,8 @@ class LoadBalancerTest {
 
         assertThat(spread(endpoint.port(), 10)).containsExactlyEntriesOf(Map.of("a", 10));
         EndpointMetrics metrics = endpoint.metrics();
-        assertThat(metrics.backendConnectFailures()).isGreaterThanOrEqualTo(1);
-        assertThat(metrics.retried()).isEqualTo(metrics.backendConnectFailures());
+        assertThat(metrics.backendErrors()).isGreaterThanOrEqualTo(1);
+        assertThat(metrics.retried()).isEqualTo(metrics.backendErrors());
         assertThat(pool.inRotation()).containsExactly("a");
     }
 
@@ -243,7 +243,7 @@ class LoadBalancerTest {
 
         assertThat(spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
         assertThat(dying.dropped.get()).isPositive();
-        assertThat(endpoint.metrics().backendConnectFailures()).isEqualTo(dying.dropped.get());
+        assertThat(endpoint.metrics().backendErrors()).isEqualTo(dying.dropped.get());
         assertThat(a.forwardedFor).allSatisfy(values -> assertThat(values).containsExactly("127.0.0.1"));
     }
 
