@@ -5,7 +5,6 @@ import io.netty.channel.EventLoopGroup;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The backends of one endpoint of one deployment: the controller sets them, the pool probes them, and new
@@ -27,17 +27,19 @@ public final class BackendPool implements Route, AutoCloseable {
     private final ProbeSpec probeSpec;
     private final Prober prober;
     private final EventLoopGroup group;
+    private final Consumer<BackendPool> onClose;
 
     private final Map<String, BackendState> backends = new LinkedHashMap<>();
     private boolean closed;
     private volatile BackendState[] rotation = NONE;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    BackendPool(String name, ProbeSpec probeSpec, Prober prober, EventLoopGroup group) {
+    BackendPool(String name, ProbeSpec probeSpec, Prober prober, EventLoopGroup group, Consumer<BackendPool> onClose) {
         this.name = Objects.requireNonNull(name, "pool name");
         this.probeSpec = Objects.requireNonNull(probeSpec, () -> "pool '" + name + "' has no probe");
         this.prober = prober;
         this.group = group;
+        this.onClose = onClose;
     }
 
     public String name() {
@@ -144,13 +146,19 @@ public final class BackendPool implements Route, AutoCloseable {
         return ids;
     }
 
-    /** Stops probing; open connections are left to their listeners. */
+    /** Stops probing and takes every backend out; open connections are left to finish. */
     @Override
-    public synchronized void close() {
-        closed = true;
-        backends.values().forEach(this::retire);
-        backends.clear();
-        rotation = NONE;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            backends.values().forEach(this::retire);
+            backends.clear();
+            rotation = NONE;
+        }
+        onClose.accept(this);
     }
 
     /** The next backend in rotation not yet tried for this connection, round-robin; null when none is left. */
@@ -237,6 +245,6 @@ public final class BackendPool implements Route, AutoCloseable {
 
     @Override
     public String toString() {
-        return "pool '" + name + "' " + new HashSet<>(inRotation());
+        return "pool '" + name + "' in rotation " + inRotation();
     }
 }

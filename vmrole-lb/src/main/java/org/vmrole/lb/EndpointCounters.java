@@ -8,13 +8,13 @@ final class EndpointCounters {
     final LongAdder open = new LongAdder();
     final LongAdder bytesToBackends = new LongAdder();
     final LongAdder bytesToClients = new LongAdder();
-    final LongAdder backendConnectFailures = new LongAdder();
+    final LongAdder backendErrors = new LongAdder();
     final LongAdder retried = new LongAdder();
     final LongAdder noBackend = new LongAdder();
     final LongAdder badRequests = new LongAdder();
 
     EndpointMetrics snapshot(String endpoint) {
         return new EndpointMetrics(endpoint, accepted.sum(), open.sum(), bytesToBackends.sum(), bytesToClients.sum(),
-                backendConnectFailures.sum(), retried.sum(), noBackend.sum(), badRequests.sum());
+                backendErrors.sum(), retried.sum(), noBackend.sum(), badRequests.sum());
     }
 }

@@ -7,12 +7,13 @@ package org.vmrole.lb;
  * @param connectionsOpen        client connections open now
  * @param bytesToBackends        bytes forwarded from clients to backends (with any inserted headers)
  * @param bytesToClients         bytes forwarded from backends to clients
- * @param backendConnectFailures backend connects that failed or timed out (each is one backend error)
- * @param retried                connections that were moved to another backend after such a failure
+ * @param backendErrors          backend connections that failed or timed out at connect, or (HTTP) closed before
+ *                               answering a byte
+ * @param retried                connections that were moved to another backend after such an error
  * @param noBackend              connections closed because no backend in rotation could take them
  * @param badRequests            HTTP connections closed for a malformed request head
  */
 public record EndpointMetrics(String endpoint, long connectionsAccepted, long connectionsOpen, long bytesToBackends,
-                              long bytesToClients, long backendConnectFailures, long retried, long noBackend,
+                              long bytesToClients, long backendErrors, long retried, long noBackend,
                               long badRequests) {
 }

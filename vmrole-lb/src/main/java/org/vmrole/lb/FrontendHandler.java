@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Takes one client connection to a backend. Nothing is read from the client until a backend has accepted,
  * so a backend that refuses or times out is simply replaced by the next one in rotation: the client never
- * sees it.
+ * sees it. On HTTP endpoints a backend that closes before answering is replaced too, and sent the same
+ * idempotent requests again (see {@link ReplayBuffer}).
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -25,9 +26,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final Bootstrap backendTemplate;
     private final List<BackendState> tried = new ArrayList<>(2);
 
+    private Channel frontend;
     private BackendPool pool;
     private BackendState backend;
     private Channel backendChannel;
+    private ReplayBuffer replay;
+    private ResponseCloseMarker closeMarker;
 
     FrontendHandler(Route route, EndpointSpec spec, EndpointCounters counters, Bootstrap backendTemplate) {
         this.route = route;
@@ -40,13 +44,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         counters.accepted.increment();
         counters.open.increment();
+        frontend = ctx.channel();
         // The route is read once: a VIP swap after this moment does not move this connection.
         pool = route.pool();
-        connectNext(ctx.channel());
+        connectNext();
         ctx.fireChannelActive();
     }
 
-    private void connectNext(Channel frontend) {
+    private void connectNext() {
         BackendState next = pool == null ? null : pool.next(tried);
         if (next == null) {
             counters.noBackend.increment();
@@ -63,10 +68,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         connect.addListener((ChannelFutureListener) f -> {
             Channel ch = f.channel();
             if (!f.isSuccess()) {
-                counters.backendConnectFailures.increment();
+                counters.backendErrors.increment();
                 pool.connectFailed(next);
                 if (frontend.isActive()) {
-                    connectNext(frontend);
+                    connectNext();
                 }
                 return;
             }
@@ -77,27 +82,53 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             if (!pool.admit(next, frontend)) {
                 // Its drain finished while we connected: it may be stopped any moment, so go elsewhere.
                 ch.close();
-                connectNext(frontend);
+                connectNext();
                 return;
             }
-            attach(frontend, next, ch);
+            attach(next, ch);
         });
     }
 
-    private void attach(Channel frontend, BackendState chosen, Channel ch) {
+    private void attach(BackendState chosen, Channel ch) {
         backend = chosen;
         backendChannel = ch;
         ChannelPipeline p = frontend.pipeline();
         if (spec.protocol() == Protocol.HTTP) {
-            String client = spec.forwardedFor()
-                    ? ((InetSocketAddress) frontend.remoteAddress()).getAddress().getHostAddress() : null;
-            ResponseCloseMarker marker = new ResponseCloseMarker();
-            ch.pipeline().addFirst(marker);
-            p.addLast(new RequestHeadRewriter(client, chosen::draining, marker::arm, counters));
+            closeMarker = new ResponseCloseMarker();
+            ch.pipeline().addFirst(closeMarker);
+            if (replay == null) {
+                String client = spec.forwardedFor()
+                        ? ((InetSocketAddress) frontend.remoteAddress()).getAddress().getHostAddress() : null;
+                replay = new ReplayBuffer();
+                p.addLast(new RequestHeadRewriter(client, () -> backend != null && backend.draining(),
+                        () -> closeMarker.arm(), replay::stop, counters));
+                p.addLast(replay);
+            } else {
+                replay.replayTo(ch);
+            }
+            if (replay.replayable()) {
+                ch.pipeline().addFirst(new AnswerWatch(replay, this::retryElsewhere));
+            }
         }
         p.addLast(new Relay(ch, counters.bytesToBackends));
         ch.config().setAutoRead(true);
         frontend.config().setAutoRead(true);
+    }
+
+    /** The backend closed before answering: move this client to another backend, if one is in rotation. */
+    private boolean retryElsewhere() {
+        if (!frontend.isActive() || pool.next(tried) == null) {
+            return false;
+        }
+        counters.backendErrors.increment();
+        frontend.config().setAutoRead(false);
+        frontend.pipeline().remove(Relay.class);
+        pool.release(backend, frontend);
+        pool.connectFailed(backend);
+        backend = null;
+        backendChannel = null;
+        connectNext();
+        return true;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /** One open listener of the load balancer: where clients connect, and its counters. */
 public final class InputEndpoint implements AutoCloseable {
@@ -12,12 +13,15 @@ public final class InputEndpoint implements AutoCloseable {
     private final Channel server;
     private final ChannelGroup connections;
     private final EndpointCounters counters;
+    private final Consumer<InputEndpoint> onClose;
 
-    InputEndpoint(EndpointSpec spec, Channel server, ChannelGroup connections, EndpointCounters counters) {
+    InputEndpoint(EndpointSpec spec, Channel server, ChannelGroup connections, EndpointCounters counters,
+                  Consumer<InputEndpoint> onClose) {
         this.spec = spec;
         this.server = server;
         this.connections = connections;
         this.counters = counters;
+        this.onClose = onClose;
     }
 
     public String name() {
@@ -46,5 +50,6 @@ public final class InputEndpoint implements AutoCloseable {
     public void close() {
         server.close().syncUninterruptibly();
         connections.close().awaitUninterruptibly();
+        onClose.accept(this);
     }
 }

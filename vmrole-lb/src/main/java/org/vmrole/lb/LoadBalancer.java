@@ -13,7 +13,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,10 +26,10 @@ public final class LoadBalancer implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup group;
     private final Prober prober;
-    private final List<InputEndpoint> endpoints = new CopyOnWriteArrayList<>();
-    private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
+    private final Set<InputEndpoint> endpoints = ConcurrentHashMap.newKeySet();
+    private final Set<BackendPool> pools = ConcurrentHashMap.newKeySet();
 
-    private LoadBalancer(Transport transport, int ioThreads) {
+    LoadBalancer(Transport transport, int ioThreads) {
         this.transport = transport;
         this.group = transport.newGroup(ioThreads);
         this.prober = new Prober(group, transport);
@@ -53,7 +54,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** A new, empty pool that probes its backends as {@code probe} says. */
     public BackendPool newPool(String name, ProbeSpec probe) {
-        BackendPool pool = new BackendPool(name, probe, prober, group);
+        BackendPool pool = new BackendPool(name, probe, prober, group, pools::remove);
         pools.add(pool);
         return pool;
     }
@@ -95,7 +96,7 @@ public final class LoadBalancer implements AutoCloseable {
             throw new IllegalStateException("cannot listen for endpoint '" + spec.name() + "' on " + spec.bind()
                     + ": " + e.getMessage() + " (choose another port, or 0 to have one assigned)", e);
         }
-        InputEndpoint endpoint = new InputEndpoint(spec, bound, connections, counters);
+        InputEndpoint endpoint = new InputEndpoint(spec, bound, connections, counters, endpoints::remove);
         endpoints.add(endpoint);
         return endpoint;
     }
@@ -103,8 +104,8 @@ public final class LoadBalancer implements AutoCloseable {
     /** Closes every listener and pool and stops the event loops. */
     @Override
     public void close() {
-        endpoints.forEach(InputEndpoint::close);
-        pools.forEach(BackendPool::close);
+        List.copyOf(endpoints).forEach(InputEndpoint::close);
+        List.copyOf(pools).forEach(BackendPool::close);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

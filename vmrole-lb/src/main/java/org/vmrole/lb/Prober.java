@@ -10,16 +10,24 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs one probe attempt against a backend: TCP connect, or HTTP GET expecting status 200. */
+/**
+ * Runs one probe attempt against a backend: TCP connect, or HTTP GET expecting status 200.
+ *
+ * <p>A TCP probe also waits a short settle time after connecting and fails if the peer closes in it: QEMU's
+ * user networking accepts a forwarded connection on the host before the guest has answered, and closes it
+ * when the guest refuses, so a bare connect would pass an instance whose application is not listening.
+ */
 final class Prober {
 
     private static final int MAX_STATUS_LINE = 1024;
+    static final long TCP_SETTLE_MILLIS = 100;
 
     private final EventLoopGroup group;
     private final Transport transport;
@@ -42,6 +50,8 @@ final class Prober {
                     protected void initChannel(SocketChannel ch) {
                         if (spec.kind() == ProbeSpec.Kind.HTTP) {
                             ch.pipeline().addLast(new HttpProbe(address, spec.path(), result));
+                        } else {
+                            ch.pipeline().addLast(new TcpProbe(result));
                         }
                     }
                 });
@@ -51,8 +61,11 @@ final class Prober {
                 return;
             }
             if (spec.kind() == ProbeSpec.Kind.TCP) {
-                result.complete(true);
-                f.channel().close();
+                long settle = Math.min(TCP_SETTLE_MILLIS, timeoutMillis);
+                f.channel().eventLoop().schedule(() -> {
+                    result.complete(f.channel().isActive());
+                    f.channel().close();
+                }, settle, TimeUnit.MILLISECONDS);
                 return;
             }
             var timeout = f.channel().eventLoop().schedule(() -> {
@@ -62,6 +75,31 @@ final class Prober {
             result.whenComplete((ok, e) -> timeout.cancel(false));
         });
         return result;
+    }
+
+    /** Fails the probe if the peer closes during the settle time; whatever it sends is discarded. */
+    private static final class TcpProbe extends ChannelInboundHandlerAdapter {
+        private final CompletableFuture<Boolean> result;
+
+        TcpProbe(CompletableFuture<Boolean> result) {
+            this.result = result;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            result.complete(false);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            result.complete(false);
+            ctx.close();
+        }
     }
 
     /** Sends the GET and reads just the status line. */

@@ -32,6 +32,7 @@ final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
     private static final byte[] UPGRADE = "upgrade".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION = "connection".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KEEP_ALIVE = "keep-alive".getBytes(StandardCharsets.US_ASCII);
+    private static final String[] IDEMPOTENT = {"GET ", "HEAD ", "OPTIONS ", "TRACE ", "PUT ", "DELETE "};
     private static final byte[] CONNECTION_CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_EXTENSION, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR,
@@ -40,6 +41,7 @@ final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
     private final byte[] forwardedFor;
     private final BooleanSupplier draining;
     private final Runnable closeAsked;
+    private final Runnable notIdempotent;
     private final EndpointCounters counters;
     private ByteBuf forwardedForAndEnd;
     private ByteBuf pendingHead;
@@ -56,12 +58,15 @@ final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
      * @param clientAddress the address to put in X-Forwarded-For, or null to add none
      * @param draining      whether the backend of this connection is draining now
      * @param closeAsked    told when a request asking the backend to close has been forwarded
+     * @param notIdempotent told before a request that must not be sent twice is forwarded (or a tunnel opens)
      */
-    RequestHeadRewriter(String clientAddress, BooleanSupplier draining, Runnable closeAsked, EndpointCounters counters) {
+    RequestHeadRewriter(String clientAddress, BooleanSupplier draining, Runnable closeAsked, Runnable notIdempotent,
+                        EndpointCounters counters) {
         this.forwardedFor = clientAddress == null ? new byte[0]
                 : ("X-Forwarded-For: " + clientAddress + "\r\n").getBytes(StandardCharsets.US_ASCII);
         this.draining = draining;
         this.closeAsked = closeAsked;
+        this.notIdempotent = notIdempotent;
         this.counters = counters;
     }
 
@@ -166,6 +171,9 @@ final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
             throw new MalformedRequest();
         }
         boolean tunnel = inspectHead(in, start, end);
+        if (tunnel || !idempotent(in, start)) {
+            notIdempotent.run();
+        }
         if (!tunnel && !askedToClose && draining.getAsBoolean()) {
             askedToClose = true;
             ctx.fireChannelRead(closingHead(ctx, in, start, end));
@@ -359,6 +367,16 @@ final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
             }
         }
         return i - in.readerIndex();
+    }
+
+    /** GET, HEAD, OPTIONS, TRACE, PUT and DELETE may be sent again after a failure (RFC 9110 9.2.2). */
+    private static boolean idempotent(ByteBuf in, int start) {
+        for (String method : IDEMPOTENT) {
+            if (startsWith(in, start, method)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean startsWith(ByteBuf in, int at, String prefix) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -225,9 +226,50 @@ class LoadBalancerTest {
 
         assertThat(spread(endpoint.port(), 10)).containsExactlyEntriesOf(Map.of("a", 10));
         EndpointMetrics metrics = endpoint.metrics();
-        assertThat(metrics.backendConnectFailures()).isGreaterThanOrEqualTo(1);
-        assertThat(metrics.retried()).isEqualTo(metrics.backendConnectFailures());
+        assertThat(metrics.backendErrors()).isGreaterThanOrEqualTo(1);
+        assertThat(metrics.retried()).isEqualTo(metrics.backendErrors());
         assertThat(pool.inRotation()).containsExactly("a");
+    }
+
+    @Test
+    void an_idempotent_request_whose_backend_closes_without_answering_is_sent_again_to_another_backend() throws Exception {
+        AnswerlessBackend dying = new AnswerlessBackend();
+        toClose.add(dying);
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", SLOW_HTTP_PROBE);
+        pool.setBackends(List.of(Backend.ready("dying", dying.address()), a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0).withForwardedFor(true), pool);
+        awaitRotation(pool, "dying", "a");
+
+        assertThat(spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
+        assertThat(dying.dropped.get()).isPositive();
+        assertThat(endpoint.metrics().backendErrors()).isEqualTo(dying.dropped.get());
+        assertThat(a.forwardedFor).allSatisfy(values -> assertThat(values).containsExactly("127.0.0.1"));
+    }
+
+    @Test
+    void a_post_is_not_sent_twice_when_its_backend_closes_without_answering() throws Exception {
+        AnswerlessBackend dying = new AnswerlessBackend();
+        toClose.add(dying);
+        HttpBackend a = backend("a");
+        BackendPool pool = lb.newPool("web", SLOW_HTTP_PROBE);
+        pool.setBackends(List.of(Backend.ready("dying", dying.address()), a.ready()));
+        InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
+        awaitRotation(pool, "dying", "a");
+
+        int failed = 0;
+        for (int i = 0; i < 2; i++) {
+            try (HttpClientSocket c = new HttpClientSocket(endpoint.port())) {
+                c.send("POST / HTTP/1.1\r\nHost: lb\r\nContent-Length: 4\r\nConnection: close\r\n\r\nonce");
+                c.reply();
+            } catch (IOException e) {
+                failed++;
+            }
+        }
+
+        assertThat(failed).isEqualTo(1);
+        assertThat(dying.dropped.get()).isEqualTo(1);
+        assertThat(a.bodies).containsExactly("once");
     }
 
     @Test
@@ -260,6 +302,30 @@ class LoadBalancerTest {
         assertThat(sha256(returned)).isEqualTo(sha256(payload));
         assertThat(endpoint.metrics().bytesToBackends()).isEqualTo(payload.length);
         assertThat(endpoint.metrics().bytesToClients()).isEqualTo(payload.length);
+    }
+
+    @Test
+    void a_tcp_probe_fails_a_backend_that_accepts_and_closes_at_once_as_qemu_user_networking_does_for_a_refusing_guest()
+            throws Exception {
+        EchoBackend echo = new EchoBackend();
+        toClose.add(echo);
+        try (ServerSocket slamming = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                while (!slamming.isClosed()) {
+                    try {
+                        slamming.accept().close();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            BackendPool pool = lb.newPool("raw", ProbeSpec.tcp().withInterval(Duration.ofMillis(50)));
+            pool.setBackends(List.of(Backend.ready("refusing", new InetSocketAddress("127.0.0.1", slamming.getLocalPort())),
+                    Backend.ready("echo", echo.address())));
+
+            awaitRotation(pool, "echo");
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.status().get(0).probe() == ProbeHealth.FAILING);
+        }
     }
 
     @Test

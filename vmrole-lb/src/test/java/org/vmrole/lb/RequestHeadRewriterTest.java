@@ -16,7 +16,8 @@ class RequestHeadRewriterTest {
     private final EndpointCounters counters = new EndpointCounters();
     private volatile boolean draining;
     private int closeAsked;
-    private final EmbeddedChannel channel = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, counters));
+    private int notIdempotent;
+    private final EmbeddedChannel channel = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, () -> notIdempotent++, counters));
 
     private void arrive(String... pieces) {
         for (String piece : pieces) {
@@ -94,7 +95,7 @@ class RequestHeadRewriterTest {
         arrive("POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n");
         assertThat(channel.isOpen()).isFalse();
 
-        EmbeddedChannel folded = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, counters));
+        EmbeddedChannel folded = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, () -> notIdempotent++, counters));
         folded.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: x\r\n y\r\n\r\n", StandardCharsets.ISO_8859_1));
         assertThat(folded.isOpen()).isFalse();
         assertThat(counters.badRequests.sum()).isEqualTo(2);
@@ -115,7 +116,7 @@ class RequestHeadRewriterTest {
 
     @Test
     void forwards_heads_as_sent_when_no_forwarded_for_is_asked_and_nothing_drains() {
-        EmbeddedChannel plain = new EmbeddedChannel(new RequestHeadRewriter(null, () -> false, () -> closeAsked++, counters));
+        EmbeddedChannel plain = new EmbeddedChannel(new RequestHeadRewriter(null, () -> false, () -> closeAsked++, () -> notIdempotent++, counters));
         String requests = "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiGET / HTTP/1.1\r\n\r\n";
         plain.writeInbound(Unpooled.copiedBuffer(requests, StandardCharsets.ISO_8859_1));
 
@@ -125,6 +126,15 @@ class RequestHeadRewriterTest {
             b.release();
         }
         assertThat(out).hasToString(requests);
+    }
+
+    @Test
+    void tells_when_a_request_must_not_be_sent_twice() {
+        arrive("GET / HTTP/1.1\r\n\r\nDELETE /x HTTP/1.1\r\n\r\n");
+        assertThat(notIdempotent).isZero();
+
+        arrive("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+        assertThat(notIdempotent).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Load-balancer benchmark: requests/s and p50/p99 latency through vmrole-lb against the same keep-alive load
+# sent straight to a fast backend, on loopback. Arguments go to LoadBalancerBenchmark, e.g.
+#   scripts/bench-lb.sh --connections 1,8 --seconds 8 --rounds 2
+#   scripts/bench-lb.sh --connections 4 --rate 5000
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+need_jdk
+cd "$ROOT"
+mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+uptime
+exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx1g \
+  -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml \
+  -cp "vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)" \
+  org.vmrole.bench.lb.LoadBalancerBenchmark "$@"

@@ -1,0 +1,113 @@
+package org.vmrole.bench.lb;
+
+import org.vmrole.lb.Backend;
+import org.vmrole.lb.BackendPool;
+import org.vmrole.lb.EndpointSpec;
+import org.vmrole.lb.InputEndpoint;
+import org.vmrole.lb.LoadBalancer;
+import org.vmrole.lb.ProbeSpec;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Locale;
+
+/**
+ * Requests/s and p50/p99 latency of the same keep-alive HTTP load sent straight to a fast backend and through
+ * the load balancer (TCP endpoint, HTTP endpoint, HTTP endpoint with X-Forwarded-For), all on loopback.
+ *
+ * <p>Arguments (all optional): {@code --connections 1,8 --rate 0 --warmup-seconds 3 --seconds 8 --rounds 2
+ * --lb-threads 1 --backend-threads 1}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
+ * closed loop, as fast as answers come.
+ */
+public final class LoadBalancerBenchmark {
+
+    private LoadBalancerBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = options(args);
+        List<Integer> connectionCounts = new ArrayList<>();
+        for (String c : opts.getOrDefault("connections", "1,8").split(",")) {
+            connectionCounts.add(Integer.parseInt(c.trim()));
+        }
+        int rate = Integer.parseInt(opts.getOrDefault("rate", "0"));
+        Duration warmup = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("warmup-seconds", "3")));
+        Duration measure = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("seconds", "8")));
+        int rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
+        int lbThreads = Integer.parseInt(opts.getOrDefault("lb-threads", "1"));
+        int backendThreads = Integer.parseInt(opts.getOrDefault("backend-threads", "1"));
+
+        try (FastHttpBackend backend = new FastHttpBackend(backendThreads);
+             LoadBalancer lb = LoadBalancer.start(lbThreads)) {
+            BackendPool pool = lb.newPool("bench", ProbeSpec.tcp());
+            pool.setBackends(List.of(Backend.ready("backend", backend.address())));
+            InputEndpoint tcp = lb.listen(EndpointSpec.tcp("tcp", 0), pool);
+            InputEndpoint http = lb.listen(EndpointSpec.http("http", 0), pool);
+            InputEndpoint xff = lb.listen(EndpointSpec.http("http-xff", 0).withForwardedFor(true), pool);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (pool.inRotation().isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the benchmark backend never passed its probe");
+                }
+                Thread.onSpinWait();
+            }
+            Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
+            targets.put("direct", backend.address());
+            targets.put("lb tcp", tcp.address());
+            targets.put("lb http", http.address());
+            targets.put("lb http+xff", xff.address());
+
+            System.out.printf(Locale.ROOT, "load balancer benchmark: transport %s, lb threads %d, backend threads %d, %d cores, "
+                            + "warm-up %ds, measure %ds, %d rounds%n", lb.transport(), lbThreads, backendThreads,
+                    Runtime.getRuntime().availableProcessors(), warmup.toSeconds(), measure.toSeconds(), rounds);
+            for (int connections : connectionCounts) {
+                Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
+                for (int r = 0; r < rounds; r++) {
+                    for (var t : targets.entrySet()) {
+                        results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
+                                .add(LoadGenerator.run(t.getKey(), t.getValue(), connections, rate, warmup, measure));
+                    }
+                }
+                report(connections, rate, results);
+            }
+        }
+    }
+
+    private static void report(int connections, int rate, Map<String, List<LoadGenerator.Result>> results) {
+        System.out.printf(Locale.ROOT, "%n%d keep-alive connection(s), %s%n", connections,
+                rate > 0 ? "paced at " + rate + " requests/s" : "closed loop");
+        System.out.printf(Locale.ROOT, "%-12s %12s %10s %10s %8s %10s %14s %7s%n",
+                "target", "req/s", "p50 us", "p99 us", "errors", "vs direct", "added p50 us", "");
+        double directRps = mean(results.get("direct"), LoadGenerator.Result::requestsPerSecond);
+        double directP50 = mean(results.get("direct"), LoadGenerator.Result::p50Micros);
+        for (var e : results.entrySet()) {
+            double rps = mean(e.getValue(), LoadGenerator.Result::requestsPerSecond);
+            double p50 = mean(e.getValue(), LoadGenerator.Result::p50Micros);
+            double p99 = mean(e.getValue(), LoadGenerator.Result::p99Micros);
+            long errors = e.getValue().stream().mapToLong(LoadGenerator.Result::errors).sum();
+            boolean lb = !e.getKey().equals("direct");
+            String verdict = !lb ? "" : (rps >= 0.9 * directRps && p50 - directP50 < 100 ? "goal met" : "goal MISSED");
+            System.out.printf(Locale.ROOT, "%-12s %12.0f %10.1f %10.1f %8d %9.1f%% %14s %7s%n", e.getKey(), rps, p50, p99,
+                    errors, 100 * rps / directRps, lb ? String.format(Locale.ROOT, "%+.1f", p50 - directP50) : "", verdict);
+        }
+    }
+
+    private static double mean(List<LoadGenerator.Result> runs, java.util.function.ToDoubleFunction<LoadGenerator.Result> f) {
+        return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("argument '" + args[i] + "' not understood: use --name value, e.g. --connections 1,8");
+            }
+            opts.put(args[i].substring(2), args[++i]);
+        }
+        return opts;
+    }
+}
