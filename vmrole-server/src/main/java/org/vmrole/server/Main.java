@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         version = "vmrole 0.1.0",
         description = "Run VM images as stateless, self-healing, load-balanced roles.",
         subcommands = {CommandLine.HelpCommand.class,
+                DemoCommand.class,
                 ServerCommand.class,
                 SampleImageCommand.class,
                 HostAgentCommand.class,
