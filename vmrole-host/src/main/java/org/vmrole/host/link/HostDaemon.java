@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ public final class HostDaemon implements AutoCloseable {
     private final Duration fenceAfter;
     private final InstantSource clock;
     private final AtomicReference<HostAssignments> pending = new AtomicReference<>();
+    private final AtomicBoolean urgent = new AtomicBoolean();
     private final ScheduledExecutorService beats;
     private final ExecutorService applier;
     private boolean joined;
@@ -57,6 +59,15 @@ public final class HostDaemon implements AutoCloseable {
         this.beats = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("host-" + join.host() + "-heartbeat").factory());
         this.applier = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("host-" + join.host() + "-apply").factory());
         beats.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        // a VM that dies or becomes ready is reported at once, not at the next tick: detection well under a second
+        agent.driver().addListener(change -> {
+            if (!urgent.getAndSet(true)) beats.execute(this::urgentBeat);
+        });
+    }
+
+    private void urgentBeat() {
+        urgent.set(false);
+        beat();
     }
 
     private void beat() {

@@ -1,0 +1,122 @@
+package org.vmrole.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.guest.image.SampleImage;
+import org.vmrole.server.cli.ApiClient;
+import org.vmrole.server.cli.ImageUploader;
+
+/**
+ * The fabric on real QEMU with two host-agent processes in different fault domains: both instances become ready on
+ * different hosts; a VM killed with SIGKILL is replaced with a higher incarnation; a host agent killed with SIGKILL
+ * (with its VMs) has its instance recreated on the other host.
+ */
+@Tag("vm")
+class HostProcessesVmTest {
+    @TempDir Path dir;
+    EmbeddedPlatform platform;
+    Process hostA;
+    Process hostB;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : new Process[] {hostA, hostB}) if (p != null) p.destroy();
+        if (platform != null) {
+            ApiClient admin = new ApiClient(platform.apiUrl(), adminKey);
+            try {
+                admin.delete("/services/web/deployments/production?subscription=contoso");
+            } catch (RuntimeException alreadyGone) {
+                // the test may have failed before deploying
+            }
+            platform.close();
+        }
+        for (long pid : ChildJvm.processesMentioning(dir.toString())) ChildJvm.kill9(pid);
+    }
+
+    String adminKey;
+
+    private Process host(String name, int fd, ApiClient admin) throws Exception {
+        String token = admin.post("/hosts/" + name + "/join-token", Map.of()).get("joinToken").asText();
+        return ChildJvm.start(dir.resolve(name + ".log"), "host", "--controller", platform.apiUrl(), "--name", name, "--fault-domain", String.valueOf(fd),
+                "--data", dir.resolve(name).toString(), "--join-token", token, "--cores", "2", "--memory-mib", "4096");
+    }
+
+    private static JsonNode instance(ApiClient tenant, String name) {
+        for (JsonNode i : tenant.get("/services/web/deployments/production").path("instances")) {
+            if (name.equals(i.path("instance").asText())) return i;
+        }
+        throw new AssertionError("no instance " + name);
+    }
+
+    @Test
+    void heals_a_killed_vm_and_moves_the_instances_of_a_killed_host() throws Exception {
+        platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("controller"), "127.0.0.1", 0, null, 0));
+        adminKey = platform.firstAdministratorKey().orElseThrow();
+        ApiClient admin = new ApiClient(platform.apiUrl(), adminKey);
+        hostA = host("host-a", 0, admin);
+        hostB = host("host-b", 1, admin);
+
+        admin.post("/subscriptions", Map.of("id", "contoso"));
+        ApiClient tenant = new ApiClient(platform.apiUrl(), admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
+        String req = tenant.post("/beta/programs/vm-role/requests", Map.of("reason", "test")).get("id").asText();
+        admin.post("/beta/requests/" + req + "/approve", Map.of());
+        new ImageUploader(tenant, new PrintWriter(Writer.nullWriter())).upload(SampleImage.ensure(), "sample-v1", null);
+        tenant.post("/services", Map.of("name", "web"));
+        tenant.post("/services/web/deployments/production", Map.of(
+                "definition", Files.readString(Path.of(getClass().getResource("/demo/ServiceDefinition.csdef").toURI())),
+                "configuration", Files.readString(Path.of(getClass().getResource("/demo/ServiceConfiguration.cscfg").toURI()))));
+
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(instance(tenant, "WebVM_IN_0").path("state").asText()).isEqualTo("ReadyRole");
+            assertThat(instance(tenant, "WebVM_IN_1").path("state").asText()).isEqualTo("ReadyRole");
+        });
+        assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
+                .containsExactlyInAnyOrder("host-a", "host-b");
+        String deployment = tenant.get("/services/web/deployments/production").path("id").asText();
+
+        // kill -9 one VM: replaced on its host with a higher incarnation
+        List<Long> qemu = ChildJvm.processesMentioning("vmrole:" + deployment + "/WebVM_IN_0");
+        assertThat(qemu).hasSize(1);
+        long killedAt = System.nanoTime();
+        ChildJvm.kill9(qemu.get(0));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> instance(tenant, "WebVM_IN_0").path("incarnation").asLong() >= 2);
+        long detectedMs = (System.nanoTime() - killedAt) / 1_000_000;
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                .until(() -> "ReadyRole".equals(instance(tenant, "WebVM_IN_0").path("state").asText()));
+        long replacedMs = (System.nanoTime() - killedAt) / 1_000_000;
+        System.out.printf("VM kill -9: replacement decided after %d ms, ReadyRole after %d ms%n", detectedMs, replacedMs);
+
+        // kill -9 the host agent of host-b and its VMs: its instance is recreated on host-a
+        String onB = instance(tenant, "WebVM_IN_0").path("host").asText().equals("host-b") ? "WebVM_IN_0" : "WebVM_IN_1";
+        long incarnation = instance(tenant, onB).path("incarnation").asLong();
+        long hostKilledAt = System.nanoTime();
+        hostB.destroyForcibly();
+        for (long pid : ChildJvm.processesMentioning(dir.resolve("host-b").toString())) ChildJvm.kill9(pid);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> instance(tenant, onB).path("incarnation").asLong() > incarnation);
+        long hostDetectedMs = (System.nanoTime() - hostKilledAt) / 1_000_000;
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode moved = instance(tenant, onB);
+            assertThat(moved.path("host").asText()).isEqualTo("host-a");
+            assertThat(moved.path("state").asText()).isEqualTo("ReadyRole");
+        });
+        System.out.printf("host kill -9: instance moved after %d ms, ReadyRole on host-a after %d ms%n",
+                hostDetectedMs, (System.nanoTime() - hostKilledAt) / 1_000_000);
+        JsonNode hosts = admin.get("/hosts").path("hosts");
+        assertThat(hosts.toString()).contains("\"name\":\"host-b\"").contains("\"status\":\"Down\"");
+    }
+}
