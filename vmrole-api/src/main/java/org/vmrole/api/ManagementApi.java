@@ -16,7 +16,10 @@ import org.vmrole.api.beta.BetaRoutes;
 import org.vmrole.api.fabric.HostRoutes;
 import org.vmrole.api.hostlink.HostLinkRoutes;
 import org.vmrole.api.hostlink.InstanceEndpoints;
+import io.javalin.http.HandlerType;
+import org.vmrole.api.http.Access;
 import org.vmrole.api.http.ApiServer;
+import org.vmrole.api.metrics.PlatformMetrics;
 import org.vmrole.api.http.Route;
 import org.vmrole.api.services.ConsoleLogs;
 import org.vmrole.api.services.Deployments;
@@ -37,6 +40,7 @@ public final class ManagementApi implements AutoCloseable {
     private final Tenants tenants;
     private final BetaPrograms beta;
     private final Deployments deployments;
+    private final PlatformMetrics metrics;
     private final ApiServer server;
     private final Optional<String> firstAdministratorKey;
 
@@ -53,15 +57,18 @@ public final class ManagementApi implements AutoCloseable {
         InstanceEndpoints endpoints = new InstanceEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, new Ownership(store, json, "Operation"),
                 (subscription, href) -> digestOf(parts.images(), subscription, href), endpoints);
+        this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
         routes.addAll(TenancyRoutes.of(tenants, audit));
         routes.addAll(BetaRoutes.of(beta));
-        routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock()));
+        routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock(), metrics::uploaded));
         routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
         routes.addAll(HostRoutes.of(parts.fabric()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints));
+        routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
+                (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(moreRoutes);
         this.server = new ApiServer(json, tenants::authenticate, routes);
     }
@@ -99,6 +106,8 @@ public final class ManagementApi implements AutoCloseable {
     public BetaPrograms beta() { return beta; }
 
     public Deployments deployments() { return deployments; }
+
+    public PlatformMetrics metrics() { return metrics; }
 
     public ApiServer server() { return server; }
 

@@ -198,4 +198,29 @@ class DeploymentContractTest {
         assertThat(http.call("GET", "/services", fx.admin, null).errorCode()).isEqualTo("SubscriptionRequired");
         assertThat(http.call("GET", "/services?subscription=contoso", fx.admin, null).status()).isEqualTo(200);
     }
+
+    @Test
+    void every_route_of_the_api_is_in_the_openapi_document_and_refuses_a_call_without_a_key() throws Exception {
+        var doc = http.call("GET", "/openapi.json", null, null).body();
+        for (String served : fx.api.server().servedRoutes()) {
+            String[] mp = served.split(" ", 2);
+            var op = doc.path("paths").path(mp[1]).path(mp[0].toLowerCase());
+            assertThat(op.isMissingNode()).as(served + " is in /openapi.json").isFalse();
+            if (op.has("security") && op.toString().contains("bearer")) {
+                String path = mp[1].replaceAll("\\{[^}]+}", "x");
+                assertThat(http.call(mp[0], path, null, null).status()).as(served + " without a key").isEqualTo(401);
+            }
+        }
+        assertThat(fx.api.server().servedRoutes()).hasSizeGreaterThan(30);
+    }
+
+    @Test
+    void metrics_are_for_the_administrator_and_count_instances_by_state_and_uploaded_bytes() throws Exception {
+        byte[] image = smallQcow2();
+        upload(contoso, "web-v1", image);
+        assertThat(http.call("GET", "/metrics", contoso, null).status()).isEqualTo(403);
+        var m = http.call("GET", "/metrics", fx.admin, null);
+        assertThat(m.status()).isEqualTo(200);
+        assertThat(m.body().asText()).contains("vmrole_instances{state=\"ReadyRole\"}").contains("vmrole_image_upload_bytes_total " + image.length + ".0");
+    }
 }

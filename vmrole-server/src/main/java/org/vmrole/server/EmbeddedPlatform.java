@@ -72,7 +72,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
                     hosts.stream().filter(h -> h.name().equals(host)).findFirst().flatMap(h -> h.consoleTail(key, bytes))),
                     s.adminKey(), List.of()).start(s.host(), s.apiPort());
             opened.add(api);
-            ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250));
+            ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
             EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts);
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);

@@ -8,6 +8,7 @@ import static io.javalin.http.HandlerType.PUT;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
@@ -29,7 +30,7 @@ public final class ImageRoutes {
 
     record Commit(String sha256) {}
 
-    public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock) {
+    public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock, LongConsumer uploadedBytes) {
         return List.of(
                 new Route(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, (ctx, who) -> {
                     NewUpload body = ctx.bodyAsClass(NewUpload.class);
@@ -53,6 +54,7 @@ public final class ImageRoutes {
                         throw ApiException.badRequest("InvalidQueryParameter", "give the chunk's start as ?offset=N (bytes), got '" + off + "'", "offset");
                     }
                     long received = images.append(ctx.pathParam("upload"), offset, ctx.bodyInputStream());
+                    uploadedBytes.accept(received - offset);
                     ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "received", received));
                 }),
                 new Route(DELETE, "/images/uploads/{upload}", Access.TENANT, "Abandon an upload", 204, (ctx, who) -> {

@@ -182,6 +182,13 @@ public final class FabricController {
         return Optional.ofNullable(state.operations.get(operationId));
     }
 
+    /** Every operation the store still holds, oldest first. */
+    public synchronized List<Operation> listOperations() {
+        List<Operation> out = new ArrayList<>(state.operations.values());
+        out.sort(Comparator.comparingLong(Operation::startedMillis).thenComparing(Operation::id));
+        return out;
+    }
+
     public synchronized Optional<Deployment> getDeployment(String deploymentId) {
         return Optional.ofNullable(state.deployments.get(deploymentId));
     }

@@ -1,11 +1,14 @@
 package org.vmrole.fabric.controller;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmrole.fabric.reconcile.Action;
 
 /** Runs the controller's reconcile passes on a fixed period on one daemon thread, until closed. */
 public final class ReconcileLoop implements AutoCloseable {
@@ -13,6 +16,11 @@ public final class ReconcileLoop implements AutoCloseable {
     private final ScheduledExecutorService timer;
 
     public ReconcileLoop(FabricController controller, Duration period) {
+        this(controller, period, actions -> { });
+    }
+
+    /** As above; {@code observer} sees the actions of every pass (metrics). */
+    public ReconcileLoop(FabricController controller, Duration period, Consumer<List<Action>> observer) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fabric-reconcile");
             t.setDaemon(true);
@@ -20,7 +28,7 @@ public final class ReconcileLoop implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(() -> {
             try {
-                controller.reconcileOnce();
+                observer.accept(controller.reconcileOnce());
             } catch (RuntimeException e) {
                 // a failed pass changed nothing in memory; the next one starts again from the same state
                 log.error("reconcile pass failed: {}", e.getMessage(), e);
