@@ -2,10 +2,8 @@ package org.vmrole.guest.image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -52,18 +50,11 @@ public final class DebianPackages {
     /** The .deb of {@code pkg} in the cache, downloading it first if it is not there. */
     public Path fetch(String pkg) {
         Path dir = cache();
-        try (FileChannel lock = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             var held = lock.lock()) {
-            Optional<Path> cached = cached(pkg);
-            if (cached.isPresent()) {
-                return cached.get();
-            }
+        return DirectoryLock.holding(dir, () -> cached(pkg).orElseGet(() -> {
             tools.run(dir, null, List.of("apt-get", "download", "-q", pkg));
             return cached(pkg).orElseThrow(() -> new ImageBuildException("apt-get download " + pkg
                     + " reported success but left no " + pkg + "_*.deb in " + dir));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        }));
     }
 
     /** Unpacks a .deb into {@code into} (created if needed). */
@@ -76,11 +67,13 @@ public final class DebianPackages {
         tools.run(into, null, List.of("dpkg-deb", "-x", deb.toString(), into.toString()));
     }
 
-    private Optional<Path> cached(String pkg) throws IOException {
+    private Optional<Path> cached(String pkg) {
         try (Stream<Path> files = Files.list(cache)) {
             return files.filter(p -> p.getFileName().toString().startsWith(pkg + "_"))
                     .filter(p -> p.getFileName().toString().endsWith(".deb"))
                     .max(Comparator.comparing(Path::getFileName));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
