@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -57,14 +58,17 @@ public final class DebianPackages {
         }));
     }
 
-    /** Unpacks a .deb into {@code into} (created if needed). */
-    public void extract(Path deb, Path into) {
+    /** Unpacks only the regular files {@code wanted} accepts (paths like "boot/vmlinuz-6.1.0-56-amd64"); returns how many. */
+    public int extract(Path deb, Path into, Predicate<String> wanted) {
         try {
             Files.createDirectories(into);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        tools.run(into, null, List.of("dpkg-deb", "-x", deb.toString(), into.toString()));
+        int[] count = {0};
+        tools.stream(into, List.of("dpkg-deb", "--fsys-tarfile", deb.toString()),
+                tar -> count[0] = TarExtractor.extract(tar, wanted, into.toAbsolutePath().normalize()));
+        return count[0];
     }
 
     private Optional<Path> cached(String pkg) {

@@ -85,11 +85,17 @@ public final class SampleImageBuilder {
             Files.createDirectories(work);
             Path kernelDir = work.resolve("kernel");
             Path busyboxDir = work.resolve("busybox");
-            packages.extract(debs.get(0), kernelDir);
-            packages.extract(debs.get(1), busyboxDir);
+            GuestFiles files = GuestFiles.load();
+            List<String> modules = Initramfs.moduleList(
+                    new String(files.file("initramfs", "/etc/modules").content(), StandardCharsets.UTF_8));
+            packages.extract(debs.get(0), kernelDir, KernelTree.needed(modules));
+            packages.extract(debs.get(1), busyboxDir, path -> path.equals("bin/busybox"));
             KernelTree kernel = new KernelTree(kernelDir);
             Path busybox = busyboxDir.resolve("bin/busybox");
-            GuestFiles files = GuestFiles.load();
+            if (!Files.isRegularFile(busybox)) {
+                throw new ImageBuildException(debs.get(1).getFileName() + " holds no bin/busybox");
+            }
+            Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
 
             byte[] initrd = Initramfs.build(files, busybox, kernel, tools).toGzip();
             byte[] vmlinuz = Files.readAllBytes(kernel.vmlinuz());
