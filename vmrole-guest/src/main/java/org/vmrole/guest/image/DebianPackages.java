@@ -2,13 +2,12 @@ package org.vmrole.guest.image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -52,35 +51,33 @@ public final class DebianPackages {
     /** The .deb of {@code pkg} in the cache, downloading it first if it is not there. */
     public Path fetch(String pkg) {
         Path dir = cache();
-        try (FileChannel lock = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             var held = lock.lock()) {
-            Optional<Path> cached = cached(pkg);
-            if (cached.isPresent()) {
-                return cached.get();
-            }
+        return DirectoryLock.holding(dir, () -> cached(pkg).orElseGet(() -> {
             tools.run(dir, null, List.of("apt-get", "download", "-q", pkg));
             return cached(pkg).orElseThrow(() -> new ImageBuildException("apt-get download " + pkg
                     + " reported success but left no " + pkg + "_*.deb in " + dir));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        }));
     }
 
-    /** Unpacks a .deb into {@code into} (created if needed). */
-    public void extract(Path deb, Path into) {
+    /** Unpacks only the regular files {@code wanted} accepts (paths like "boot/vmlinuz-6.1.0-56-amd64"); returns how many. */
+    public int extract(Path deb, Path into, Predicate<String> wanted) {
         try {
             Files.createDirectories(into);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        tools.run(into, null, List.of("dpkg-deb", "-x", deb.toString(), into.toString()));
+        int[] count = {0};
+        tools.stream(into, List.of("dpkg-deb", "--fsys-tarfile", deb.toString()),
+                tar -> count[0] = TarExtractor.extract(tar, wanted, into.toAbsolutePath().normalize()));
+        return count[0];
     }
 
-    private Optional<Path> cached(String pkg) throws IOException {
+    private Optional<Path> cached(String pkg) {
         try (Stream<Path> files = Files.list(cache)) {
             return files.filter(p -> p.getFileName().toString().startsWith(pkg + "_"))
                     .filter(p -> p.getFileName().toString().endsWith(".deb"))
                     .max(Comparator.comparing(Path::getFileName));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

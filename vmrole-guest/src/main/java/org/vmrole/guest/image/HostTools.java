@@ -2,6 +2,7 @@ package org.vmrole.guest.image;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,21 +36,7 @@ public final class HostTools {
 
     /** Runs a tool in {@code dir}, feeding it {@code stdin}; returns its standard output, or fails with its error output. */
     public byte[] run(Path dir, byte[] stdin, List<String> command) {
-        String tool = command.get(0);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-        pb.environment().putAll(environment);
-        pb.environment().put("LC_ALL", "C");
-        if (!java.nio.file.Files.isDirectory(dir)) {
-            throw new IllegalStateException("cannot run " + tool + " in " + dir + ": no such directory");
-        }
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            String pkg = PACKAGE_OF.getOrDefault(tool, tool);
-            throw new ImageBuildException(tool + " is not installed (needed to build the sample image): "
-                    + "apt-get install " + pkg);
-        }
+        Process p = start(dir, command);
         CompletableFuture<byte[]> out = drain(p.getInputStream());
         CompletableFuture<byte[]> err = drain(p.getErrorStream());
         try (var in = p.getOutputStream()) {
@@ -59,6 +46,50 @@ public final class HostTools {
         } catch (IOException e) {
             // The tool closed its input early; its exit status below tells whether that mattered.
         }
+        finish(p, command, err);
+        return out.join();
+    }
+
+    /** What reads a tool's standard output while it runs. */
+    @FunctionalInterface
+    public interface OutputReader {
+        void read(InputStream stdout) throws IOException;
+    }
+
+    /** Runs a tool and hands its standard output to {@code reader} as it comes (for output too large to hold). */
+    public void stream(Path dir, List<String> command, OutputReader reader) {
+        Process p = start(dir, command);
+        CompletableFuture<byte[]> err = drain(p.getErrorStream());
+        try (InputStream out = p.getInputStream()) {
+            p.getOutputStream().close();
+            reader.read(out);
+            out.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw new ImageBuildException("reading the output of " + String.join(" ", command) + " failed: " + e.getMessage(), e);
+        }
+        finish(p, command, err);
+    }
+
+    private Process start(Path dir, List<String> command) {
+        String tool = command.get(0);
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalStateException("cannot run " + tool + " in " + dir + ": no such directory");
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(environment);
+        pb.environment().put("LC_ALL", "C");
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            String pkg = PACKAGE_OF.getOrDefault(tool, tool);
+            throw new ImageBuildException(tool + " is not installed (needed to build the sample image): "
+                    + "apt-get install " + pkg);
+        }
+    }
+
+    private static void finish(Process p, List<String> command, CompletableFuture<byte[]> err) {
+        String tool = command.get(0);
         int code;
         try {
             code = p.waitFor();
@@ -72,7 +103,6 @@ public final class HostTools {
             throw new ImageBuildException(tool + " failed (exit " + code + "): " + String.join(" ", command)
                     + (stderr.isEmpty() ? "" : "\n" + stderr));
         }
-        return out.join();
     }
 
     public String runText(Path dir, List<String> command) {

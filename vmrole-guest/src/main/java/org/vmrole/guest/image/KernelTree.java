@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** An unpacked Debian kernel package: its vmlinuz and its loadable modules, found by name. */
@@ -22,7 +24,7 @@ public final class KernelTree {
 
     public KernelTree(Path root) {
         this.root = root;
-        Path modulesRoot = root.resolve("lib/modules");
+        Path modulesRoot = Files.isDirectory(root.resolve("usr/lib/modules")) ? root.resolve("usr/lib/modules") : root.resolve("lib/modules");
         try (Stream<Path> versions = Files.list(modulesRoot)) {
             List<Path> dirs = versions.filter(Files::isDirectory).sorted().toList();
             if (dirs.size() != 1) {
@@ -43,6 +45,23 @@ public final class KernelTree {
         } catch (IOException e) {
             throw new ImageBuildException("cannot read the kernel package at " + root + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The files of a kernel package the sample image needs: vmlinuz, modules.builtin and the named modules. */
+    static Predicate<String> needed(Collection<String> moduleNames) {
+        Set<String> names = new HashSet<>();
+        moduleNames.forEach(n -> names.add(canonical(n)));
+        return path -> {
+            String p = path.startsWith("usr/") ? path.substring(4) : path;
+            if (p.startsWith("boot/vmlinuz-")) {
+                return true;
+            }
+            if (!p.startsWith("lib/modules/")) {
+                return false;
+            }
+            String file = p.substring(p.lastIndexOf('/') + 1);
+            return file.equals("modules.builtin") || moduleName(file).filter(names::contains).isPresent();
+        };
     }
 
     public String version() {

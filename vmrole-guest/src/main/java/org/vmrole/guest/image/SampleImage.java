@@ -2,10 +2,8 @@ package org.vmrole.guest.image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
@@ -51,19 +49,18 @@ public final class SampleImage {
         List<Path> debs = builder.inputs();
         Path dir = cacheRoot.resolve("sample-image").resolve(builder.inputsHash(debs).substring(0, 16));
         Path image = dir.resolve("sample.qcow2");
-        try {
-            Files.createDirectories(dir);
-            try (FileChannel lock = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 var held = lock.lock()) {
-                if (!Files.isRegularFile(image)) {
-                    builder.build(image, ImageFormat.QCOW2, Files.createTempDirectory(dir, "work-"));
+        DirectoryLock.holding(dir, () -> {
+            if (!Files.isRegularFile(image)) {
+                try {
+                    builder.build(debs, image, ImageFormat.QCOW2, Files.createTempDirectory(dir, "work-"));
                     // Instances boot through overlays; nothing may write the shared base.
                     Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("r--r--r--"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+            return image;
+        });
         ENSURED.put(cacheRoot.toAbsolutePath(), image);
         return image;
     }

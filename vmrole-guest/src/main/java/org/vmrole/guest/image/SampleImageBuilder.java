@@ -3,6 +3,7 @@ package org.vmrole.guest.image;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,16 +76,26 @@ public final class SampleImageBuilder {
 
     /** Builds the image into {@code out} in {@code format}, using {@code work} for scratch files (deleted after). */
     public void build(Path out, ImageFormat format, Path work) {
-        List<Path> debs = inputs();
+        build(inputs(), out, format, work);
+    }
+
+    /** Builds from the given {@link #inputs()}. */
+    public void build(List<Path> debs, Path out, ImageFormat format, Path work) {
         try {
             Files.createDirectories(work);
             Path kernelDir = work.resolve("kernel");
             Path busyboxDir = work.resolve("busybox");
-            packages.extract(debs.get(0), kernelDir);
-            packages.extract(debs.get(1), busyboxDir);
+            GuestFiles files = GuestFiles.load();
+            List<String> modules = Initramfs.moduleList(
+                    new String(files.file("initramfs", "/etc/modules").content(), StandardCharsets.UTF_8));
+            packages.extract(debs.get(0), kernelDir, KernelTree.needed(modules));
+            packages.extract(debs.get(1), busyboxDir, path -> path.equals("bin/busybox"));
             KernelTree kernel = new KernelTree(kernelDir);
             Path busybox = busyboxDir.resolve("bin/busybox");
-            GuestFiles files = GuestFiles.load();
+            if (!Files.isRegularFile(busybox)) {
+                throw new ImageBuildException(debs.get(1).getFileName() + " holds no bin/busybox");
+            }
+            Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
 
             byte[] initrd = Initramfs.build(files, busybox, kernel, tools).toGzip();
             byte[] vmlinuz = Files.readAllBytes(kernel.vmlinuz());
@@ -121,7 +132,7 @@ public final class SampleImageBuilder {
                 List.of("sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", "--wipe", "never", raw.toString()));
         try (FileChannel disk = FileChannel.open(raw, StandardOpenOption.WRITE)) {
             // syslinux's mbr.bin is boot code only: the first 440 bytes, before the disk id and partition table.
-            disk.write(java.nio.ByteBuffer.wrap(Arrays.copyOf(readMbr(), 440)), 0);
+            disk.write(ByteBuffer.wrap(Arrays.copyOf(readMbr(), 440)), 0);
             copyInto(disk, bootImage, layout.bootOffsetBytes());
             copyInto(disk, rootImage, layout.rootOffsetBytes());
         }
@@ -133,7 +144,7 @@ public final class SampleImageBuilder {
         Path tmp = Files.createTempFile(parent, ".sample-image-", ".tmp");
         try {
             switch (format) {
-                case RAW -> Files.copy(raw, tmp, StandardCopyOption.REPLACE_EXISTING);
+                case RAW -> Files.move(raw, tmp, StandardCopyOption.REPLACE_EXISTING);
                 case QCOW2 -> tools.run(work, null, List.of("qemu-img", "convert", "-f", "raw", "-O", "qcow2",
                         raw.toString(), tmp.toString()));
                 case VPC -> {
@@ -149,14 +160,35 @@ public final class SampleImageBuilder {
         }
     }
 
+    /** Copies a partition image into the disk, skipping all-zero blocks so the disk stays sparse. */
     private static void copyInto(FileChannel disk, Path part, long offset) throws IOException {
         try (FileChannel in = FileChannel.open(part, StandardOpenOption.READ)) {
-            long size = in.size();
-            long done = 0;
-            while (done < size) {
-                done += in.transferTo(done, size - done, disk.position(offset + done));
+            ByteBuffer block = ByteBuffer.allocate(1 << 20);
+            long position = 0;
+            while (true) {
+                block.clear();
+                int n = in.read(block, position);
+                if (n <= 0) {
+                    return;
+                }
+                block.flip();
+                if (!allZero(block)) {
+                    while (block.hasRemaining()) {
+                        disk.write(block, offset + position + block.position());
+                    }
+                }
+                position += n;
             }
         }
+    }
+
+    private static boolean allZero(ByteBuffer block) {
+        for (int i = block.position(); i < block.limit(); i++) {
+            if (block.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] readMbr() {

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots the sample image under plain QEMU (TCG) and plays the host's side of the agent channel:
- * hello, environment, heartbeats up to Ready, the app through the forwarded port, then stop.
+ * hello, environment, heartbeats up to Ready, the app through the forwarded port, a settings
+ * change, then stop.
  */
 @Tag("vm")
 class SampleImageBootTest {
@@ -57,7 +58,7 @@ class SampleImageBootTest {
     }
 
     @Test
-    void boots_says_hello_turns_ready_serves_its_instance_id_and_powers_off_on_stop() throws Exception {
+    void boots_says_hello_turns_ready_serves_its_instance_id_takes_a_settings_change_and_powers_off_on_stop() throws Exception {
         Path image = SampleImage.ensure();
         Path socket = dir.resolve("agent.sock");
         int port = freePort();
@@ -90,11 +91,15 @@ class SampleImageBootTest {
         assertThat(fromGuest.get(0).path("type").asText()).isEqualTo("hello");
         assertThat(fromGuest.get(0).path("agent").asText()).startsWith("vmrole-busybox/");
 
-        HttpResponse<String> page = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).startsWith("instance=WebVM_IN_7 incarnation=4 uptime=");
+        assertThat(get(port, "/")).startsWith("instance=WebVM_IN_7 incarnation=4 uptime=");
+
+        send(toGuest, Map.of("type", "changing", "settings", Map.of("Greeting", "bonjour")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> fromGuest.stream().anyMatch(m -> m.path("type").asText().equals("change-ack")));
+        assertThat(fromGuest.stream().filter(m -> m.path("type").asText().equals("change-ack")).findFirst().orElseThrow()
+                .path("restart").asBoolean(true)).isFalse();
+        send(toGuest, Map.of("type", "changed", "settings", Map.of("Greeting", "bonjour")));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(port, "/environment"))
+                .contains("VMROLE_SETTING_Greeting='bonjour'").doesNotContain("'hello'").contains("VMROLE_INSTANCE_ID='WebVM_IN_7'"));
 
         send(toGuest, Map.of("type", "stop", "deadlineSeconds", 10));
         await().atMost(Duration.ofSeconds(60)).until(() -> !qemu.isAlive());
@@ -124,6 +129,14 @@ class SampleImageBootTest {
             out.write((JSON.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
+    }
+
+    private static String get(int port, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+        return response.body();
     }
 
     private static int freePort() throws IOException {
