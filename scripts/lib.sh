@@ -34,7 +34,14 @@ ensure_packages() {
   for p in $VMROLE_PACKAGES "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ ${#missing[@]} -eq 0 ]; then
+    # the sample image is built from .deb files fetched with apt-get download, which needs package lists
+    if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      say "fetching Debian package lists (apt-get update)"
+      apt-get update -qq >&2 || { say "apt-get update failed"; exit 3; }
+    fi
+    return 0
+  fi
   if [ "$(id -u)" != 0 ]; then
     say "missing Debian packages: ${missing[*]}; run as root or install them: apt-get install ${missing[*]}"
     exit 3
