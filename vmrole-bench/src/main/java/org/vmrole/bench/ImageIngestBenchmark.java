@@ -45,6 +45,7 @@ public final class ImageIngestBenchmark {
         System.out.printf(Locale.ROOT, "jvm: %s, max heap %d MiB, %d cpus%n", Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
                 Runtime.getRuntime().availableProcessors());
 
+        System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
         HeapSampler heap = new HeapSampler();
         heap.start();
         List<double[]> results = new ArrayList<>();
@@ -60,12 +61,23 @@ public final class ImageIngestBenchmark {
             results.add(new double[] {floorNoSync, floorSync, ingest[0], peak});
         }
         heap.interrupt();
+        double medFloor = median(results, 1);
+        double medFloorNoSync = median(results, 0);
+        double medIngest = median(results, 2);
+        System.out.printf(Locale.ROOT, "median: floor %.2f s (no fsync %.2f s), ingest %.2f s, ratio %.2f (%.2f vs no-fsync floor)%n",
+                medFloor, medFloorNoSync, medIngest, medIngest / medFloor, medIngest / medFloorNoSync);
+        System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
         double bestFloor = results.stream().mapToDouble(r -> r[1]).min().orElseThrow();
         double bestFloorNoSync = results.stream().mapToDouble(r -> r[0]).min().orElseThrow();
         double bestIngest = results.stream().mapToDouble(r -> r[2]).min().orElseThrow();
         long peak = (long) results.stream().mapToDouble(r -> r[3]).max().orElseThrow();
         System.out.printf(Locale.ROOT, "best: floor %.2f s (no fsync %.2f s), ingest %.2f s, ratio %.2f (%.2f vs no-fsync floor), peak heap used %d MiB%n",
                 bestFloor, bestFloorNoSync, bestIngest, bestIngest / bestFloor, bestIngest / bestFloorNoSync, peak >> 20);
+    }
+
+    private static double median(List<double[]> rows, int column) {
+        double[] v = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** cp + qemu-img convert on the same disk; with fsync, both outputs are synced as the repository syncs its own. */
