@@ -245,6 +245,15 @@ class ImageRepositoryTest {
     }
 
     @Test
+    void the_sweeper_removes_idle_uploads_on_its_own() throws IOException {
+        String stale = repo.startUpload("contoso", "stale");
+        repo = repository(limits, Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
+        try (RepositorySweeper sweeper = new RepositorySweeper(repo, Duration.ofMillis(50))) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !repo.uploadsInProgress().contains(stale));
+        }
+    }
+
+    @Test
     void sweep_removes_a_blob_that_a_crash_left_without_metadata() throws IOException {
         ImageRecord rec = upload("web", raw);
         Files.delete(root.resolve("images/contoso/web.json"));
