@@ -161,6 +161,17 @@ class ImageRepositoryTest {
     }
 
     @Test
+    void a_malformed_digest_leaves_the_upload_to_commit_again() throws IOException {
+        String id = repo.startUpload("contoso", "web");
+        try (InputStream in = Files.newInputStream(raw)) {
+            repo.append(id, 0, in);
+        }
+        assertThatThrownBy(() -> repo.commit(id, "md5:abc")).isExactlyInstanceOf(ImageRepositoryException.class)
+                .hasMessageContaining("not a SHA-256 digest");
+        assertThat(repo.commit(id, sha(raw)).name()).isEqualTo("web");
+    }
+
+    @Test
     void resumes_an_upload_cut_off_midway_from_the_bytes_that_arrived() throws IOException {
         String id = repo.startUpload("contoso", "web");
         byte[] all = Files.readAllBytes(raw);
