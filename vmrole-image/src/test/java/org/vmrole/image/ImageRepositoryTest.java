@@ -259,8 +259,11 @@ class ImageRepositoryTest {
     void the_sweeper_removes_idle_uploads_on_its_own() throws IOException {
         String stale = repo.startUpload("contoso", "stale");
         repo = repository(limits, Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
-        try (RepositorySweeper sweeper = new RepositorySweeper(repo, Duration.ofMillis(50))) {
+        RepositorySweeper sweeper = new RepositorySweeper(repo, Duration.ofMillis(50));
+        try {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !repo.uploadsInProgress().contains(stale));
+        } finally {
+            sweeper.close();
         }
     }
 
