@@ -42,9 +42,11 @@ public final class ImageIngestBenchmark {
         if (!Files.exists(source) || Files.size(source) != mib << 20) makeDisk(source, mib);
         String sha = Sha256.ofFile(source); // the client's digest; also leaves the file equally cached for both sides
         System.out.printf(Locale.ROOT, "image: %s, %d MiB raw, %s%n", source, mib, sha);
+        System.out.printf(Locale.ROOT, "sha-256 in this JVM: %.0f MB/s (256 MiB in memory, after warm-up)%n", shaThroughput() / 1e6);
         System.out.printf(Locale.ROOT, "jvm: %s, max heap %d MiB, %d cpus%n", Runtime.version(), Runtime.getRuntime().maxMemory() >> 20,
                 Runtime.getRuntime().availableProcessors());
 
+        System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
         HeapSampler heap = new HeapSampler();
         heap.start();
         List<double[]> results = new ArrayList<>();
@@ -60,12 +62,35 @@ public final class ImageIngestBenchmark {
             results.add(new double[] {floorNoSync, floorSync, ingest[0], peak});
         }
         heap.interrupt();
+        double medFloor = median(results, 1);
+        double medFloorNoSync = median(results, 0);
+        double medIngest = median(results, 2);
+        System.out.printf(Locale.ROOT, "median: floor %.2f s (no fsync %.2f s), ingest %.2f s, ratio %.2f (%.2f vs no-fsync floor)%n",
+                medFloor, medFloorNoSync, medIngest, medIngest / medFloor, medIngest / medFloorNoSync);
+        System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
         double bestFloor = results.stream().mapToDouble(r -> r[1]).min().orElseThrow();
         double bestFloorNoSync = results.stream().mapToDouble(r -> r[0]).min().orElseThrow();
         double bestIngest = results.stream().mapToDouble(r -> r[2]).min().orElseThrow();
         long peak = (long) results.stream().mapToDouble(r -> r[3]).max().orElseThrow();
         System.out.printf(Locale.ROOT, "best: floor %.2f s (no fsync %.2f s), ingest %.2f s, ratio %.2f (%.2f vs no-fsync floor), peak heap used %d MiB%n",
                 bestFloor, bestFloorNoSync, bestIngest, bestIngest / bestFloor, bestIngest / bestFloorNoSync, peak >> 20);
+    }
+
+    /** Bytes per second SHA-256 reaches on this machine now: the bound on hashing 2 GiB twice. */
+    private static double shaThroughput() {
+        var md = Sha256.newDigest();
+        byte[] b = new byte[1 << 20];
+        new SplittableRandom(1).nextBytes(b);
+        for (int i = 0; i < 256; i++) md.update(b);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 256; i++) md.update(b);
+        md.digest();
+        return (256.0 * (1 << 20)) / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double median(List<double[]> rows, int column) {
+        double[] v = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** cp + qemu-img convert on the same disk; with fsync, both outputs are synced as the repository syncs its own. */

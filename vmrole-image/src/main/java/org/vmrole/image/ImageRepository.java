@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layout under the root: {@code uploads/<id>/data} + {@code session.json} for uploads in progress,
  * {@code blobs/<hex>.qcow2} for stored images, {@code images/<subscription>/<name>.json} for their metadata,
- * {@code work/} for conversions. A blob is fsynced and renamed into place before its metadata is written
+ * {@code work/} for conversions (one repository per root: the constructor empties {@code work/}). A blob is fsynced and renamed into place before its metadata is written
  * atomically, so a crash leaves at worst an unreferenced blob, which {@link #sweep()} removes.
  *
  * <p>An upload is: {@link #startUpload}, then {@link #append} chunks at the offset {@link #received} reports
@@ -157,11 +157,15 @@ public final class ImageRepository {
      */
     public ImageRecord commit(String uploadId, String expectedSha256) throws IOException {
         Upload u = upload(uploadId);
+        String expected;
+        try {
+            expected = Sha256.parse(expectedSha256);
+        } catch (IllegalArgumentException e) {
+            throw new ImageRepositoryException("upload " + uploadId + " not committed (it is kept; commit again with a valid digest): " + e.getMessage());
+        }
         synchronized (u) {
             try {
-                return store(u, Sha256.parse(expectedSha256));
-            } catch (IllegalArgumentException e) {
-                throw new ImageRejectedException("upload " + uploadId + " not committed: " + e.getMessage());
+                return store(u, expected);
             } catch (ImageRejectedException e) {
                 discard(uploadId);
                 log.info("refused upload {} ({}/{}): {}", uploadId, u.session.subscription(), u.session.name(), e.getMessage());

@@ -161,6 +161,17 @@ class ImageRepositoryTest {
     }
 
     @Test
+    void a_malformed_digest_leaves_the_upload_to_commit_again() throws IOException {
+        String id = repo.startUpload("contoso", "web");
+        try (InputStream in = Files.newInputStream(raw)) {
+            repo.append(id, 0, in);
+        }
+        assertThatThrownBy(() -> repo.commit(id, "md5:abc")).isExactlyInstanceOf(ImageRepositoryException.class)
+                .hasMessageContaining("not a SHA-256 digest");
+        assertThat(repo.commit(id, sha(raw)).name()).isEqualTo("web");
+    }
+
+    @Test
     void resumes_an_upload_cut_off_midway_from_the_bytes_that_arrived() throws IOException {
         String id = repo.startUpload("contoso", "web");
         byte[] all = Files.readAllBytes(raw);
@@ -242,6 +253,18 @@ class ImageRepositoryTest {
         assertThat(repo.sweep()).containsExactly(stale);
         assertThat(repo.uploadsInProgress()).containsExactly(fresh);
         assertThatThrownBy(() -> repo.received(stale)).isInstanceOf(NoSuchImageException.class);
+    }
+
+    @Test
+    void the_sweeper_removes_idle_uploads_on_its_own() throws IOException {
+        String stale = repo.startUpload("contoso", "stale");
+        repo = repository(limits, Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
+        RepositorySweeper sweeper = new RepositorySweeper(repo, Duration.ofMillis(50));
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !repo.uploadsInProgress().contains(stale));
+        } finally {
+            sweeper.close();
+        }
     }
 
     @Test

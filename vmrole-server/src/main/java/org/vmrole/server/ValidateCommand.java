@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.vmrole.model.service.ImageCatalog;
 import org.vmrole.model.service.Problem;
@@ -36,6 +38,10 @@ public final class ValidateCommand implements Callable<Integer> {
             description = "the most instances a role may ask for (default: ${DEFAULT-VALUE})")
     int maxInstances;
 
+    @Option(names = "--image", paramLabel = "NAME", description = {"an image that exists (name or sha256:<hex>); repeat for each.",
+            "When given, a role naming any other image is an error; without it only the form of image names is checked."})
+    List<String> knownImages;
+
     @Spec
     CommandSpec spec;
 
@@ -58,12 +64,12 @@ public final class ValidateCommand implements Callable<Integer> {
                 reading = ServiceModelReader.readAzure(definition.toString(), def, configuration.toString(), cfg);
             }
         }
-        ValidationReport report = new ServiceValidator(new ValidationRules(maxInstances, ImageCatalog.offline())).validate(reading);
+        ValidationReport report = new ServiceValidator(new ValidationRules(maxInstances, knownImages == null ? ImageCatalog.offline() : ImageCatalog.of(Set.copyOf(knownImages)))).validate(reading);
         for (Problem p : report.problems()) out.println(p);
         int errors = report.errors().size();
         int warnings = report.warnings().size();
         out.println((report.valid() ? "valid" : "invalid") + ": " + plural(errors, "error") + ", " + plural(warnings, "warning")
-                + " (image names checked for form only; the repository is not consulted offline)");
+                + (knownImages == null ? " (image names checked for form only; the repository is not consulted offline)" : ""));
         out.flush();
         return report.valid() ? Main.OK : Main.FAILED;
     }

@@ -35,6 +35,14 @@ class ValidateCommandTest {
     }
 
     @Test
+    void checks_images_against_the_names_given() {
+        int code = run("validate", "--file", "../examples/contoso-web-worker-yaml/service.yaml", "--image", "contoso-web-v3.vhd");
+        assertThat(code).isEqualTo(1);
+        assertThat(out.toString()).contains("role 'WorkerVM' names image 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', which is not in the image repository")
+                .doesNotContain("'WebVM' names image");
+    }
+
+    @Test
     void a_missing_file_is_bad_usage_with_a_clear_message() {
         int code = run("validate", "--file", "no/such/service.yaml");
         assertThat(code).isEqualTo(2);
