@@ -21,6 +21,8 @@ public final class LoginFile {
     }
 
     public static Path location() {
+        String dir = System.getProperty("vmrole.config.dir");
+        if (dir != null) return Path.of(dir, "login.json");
         String xdg = System.getenv("XDG_CONFIG_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
         return base.resolve("vmrole").resolve("login.json");

@@ -1,0 +1,147 @@
+package org.vmrole.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI's commands against a running platform (no hosts: deployments are accepted and wait for capacity). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliAgainstServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir Path dir;
+    EmbeddedPlatform platform;
+    String admin;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeAll
+    void start() throws Exception {
+        System.setProperty("vmrole.config.dir", dir.resolve("config").toString());
+        platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 0));
+        admin = platform.firstAdministratorKey().orElseThrow();
+    }
+
+    @AfterAll
+    void stop() {
+        platform.close();
+        System.clearProperty("vmrole.config.dir");
+    }
+
+    private Run vmrole(String key, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of(args));
+        if (key != null) {
+            all.add("--url");
+            all.add(platform.apiUrl());
+            all.add("--key");
+            all.add(key);
+        }
+        return new Run(cl.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    }
+
+    private String tenant(String id) throws Exception {
+        assertThat(vmrole(admin, "subscription", "create", id).code()).isZero();
+        Run key = vmrole(admin, "key", "create", "--subscription", id, "-o", "json");
+        assertThat(key.code()).as(key.err()).isZero();
+        return JSON.readTree(key.out()).get("key").asText();
+    }
+
+    private Path smallImage() throws Exception {
+        Path img = dir.resolve("img-" + System.nanoTime() + ".qcow2");
+        assertThat(new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "8M").start().waitFor()).isZero();
+        return img;
+    }
+
+    @Test
+    void a_tenant_goes_from_subscription_to_a_deployment_with_tables_and_json() throws Exception {
+        String key = tenant("contoso");
+        Run list = vmrole(key, "subscription", "list");
+        assertThat(list.out()).startsWith("ID").contains("contoso");
+
+        assertThat(vmrole(key, "beta", "list").out()).contains("vm-role");
+        Run req = vmrole(key, "beta", "request", "vm-role", "--reason", "web tier", "-o", "json");
+        String id = JSON.readTree(req.out()).get("id").asText();
+        assertThat(vmrole(admin, "beta", "requests", "--state", "Pending").out()).contains(id).contains("contoso");
+        assertThat(vmrole(admin, "beta", "approve", id).out()).contains("Approved");
+
+        Run upload = vmrole(key, "image", "upload", smallImage().toString(), "--name", "sample-v1");
+        assertThat(upload.code()).as(upload.err()).isZero();
+        assertThat(upload.out()).contains("image sample-v1 stored as sha256:");
+        assertThat(upload.err()).contains("uploading [").contains("/s");
+        assertThat(vmrole(key, "image", "list").out()).contains("sample-v1").contains("QCOW2");
+
+        Run deploy = vmrole(key, "deploy", "hello", "--definition", "src/main/resources/demo/ServiceDefinition.csdef",
+                "--config", "src/main/resources/demo/ServiceConfiguration.cscfg");
+        assertThat(deploy.code()).as(deploy.err()).isZero();
+        assertThat(deploy.out()).contains("created service hello").contains("operation op-");
+        String op = deploy.out().replaceAll("(?s).*operation (op-\\d+).*", "$1");
+        assertThat(vmrole(key, "operation", "show", op).out()).contains("CreateDeployment").contains("InProgress");
+
+        platform.fabric().reconcileOnce();
+        Run status = vmrole(key, "status", "hello");
+        assertThat(status.out()).contains("production  deployment d-").contains("INSTANCE").contains("WebVM_IN_0").contains("WebVM_IN_1")
+                .contains("waiting:");
+        assertThat(JSON.readTree(vmrole(key, "status", "hello", "-o", "json").out()).get("instances")).hasSize(2);
+        assertThat(vmrole(key, "scale", "hello", "WebVM", "3").code()).isZero();
+        assertThat(vmrole(key, "service", "list").out()).contains("hello").contains("d-");
+        Run delete = vmrole(key, "delete", "hello");
+        assertThat(delete.code()).isZero();
+        assertThat(vmrole(key, "status", "hello").code()).isEqualTo(1);
+    }
+
+    @Test
+    void bad_usage_exits_two_and_a_failed_request_exits_one_each_with_a_message() throws Exception {
+        String key = tenant("fabrikam");
+        Run missingArg = vmrole(key, "scale", "hello");
+        assertThat(missingArg.code()).isEqualTo(2);
+        Run badId = vmrole(admin, "subscription", "create", "Not Valid");
+        assertThat(badId.code()).isEqualTo(2);
+        assertThat(badId.err()).contains("subscription id 'Not Valid' must be");
+        Run notFound = vmrole(key, "status", "nothing-here");
+        assertThat(notFound.code()).isEqualTo(1);
+        assertThat(notFound.err()).contains("service 'nothing-here' does not exist");
+        Run noKey = vmrole(null, "subscription", "list", "--url", platform.apiUrl());
+        assertThat(noKey.code()).isEqualTo(2);
+        assertThat(noKey.err()).contains("no API key");
+        Run wrongKey = vmrole("vmr_" + "x".repeat(40), "subscription", "list");
+        assertThat(wrongKey.code()).isEqualTo(1);
+        assertThat(wrongKey.err()).contains("unknown or revoked");
+        Run deployWithoutFiles = vmrole(key, "deploy", "hello");
+        assertThat(deployWithoutFiles.code()).isEqualTo(2);
+        assertThat(deployWithoutFiles.err()).contains("--definition F.csdef and --config F.cscfg, or --file F.yaml");
+    }
+
+    @Test
+    void login_saves_the_url_and_key_for_later_commands() throws Exception {
+        String key = tenant("northwind");
+        assertThat(vmrole(key, "login").code()).isZero();
+        Run later = vmrole(null, "subscription", "list");
+        assertThat(later.code()).as(later.err()).isZero();
+        assertThat(later.out()).contains("northwind");
+    }
+
+    @Test
+    void the_administrator_lists_hosts_and_issues_join_tokens() {
+        Run token = vmrole(admin, "host", "token", "host-z");
+        assertThat(token.code()).isZero();
+        assertThat(token.out()).contains("join token for host host-z").contains("./vmrole host --controller");
+        assertThat(vmrole(admin, "host", "list").out()).startsWith("HOST");
+        Run asTenant = vmrole(admin.replace(admin, "vmr_" + "y".repeat(40)), "host", "list");
+        assertThat(asTenant.code()).isEqualTo(1);
+    }
+}
