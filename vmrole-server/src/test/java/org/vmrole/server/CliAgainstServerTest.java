@@ -11,29 +11,27 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The CLI's commands against a running platform (no hosts: deployments are accepted and wait for capacity). */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliAgainstServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir Path dir;
-    EmbeddedPlatform platform;
-    String admin;
+    @TempDir static Path dir;
+    static EmbeddedPlatform platform;
+    static String admin;
 
     record Run(int code, String out, String err) {}
 
     @BeforeAll
-    void start() throws Exception {
+    static void start() throws Exception {
         System.setProperty("vmrole.config.dir", dir.resolve("config").toString());
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 0));
         admin = platform.firstAdministratorKey().orElseThrow();
     }
 
     @AfterAll
-    void stop() {
+    static void stop() {
         platform.close();
         System.clearProperty("vmrole.config.dir");
     }
