@@ -54,6 +54,9 @@ class QemuDriverTest {
     void stopAll() {
         for (var o : driver.observe()) driver.kill(o.key());
         driver.close();
+        try (QemuDriver sweep = new QemuDriver(settings)) {
+            for (Assignment a : sweep.recover()) sweep.kill(a.key());
+        }
     }
 
     private Assignment web(int index) {
