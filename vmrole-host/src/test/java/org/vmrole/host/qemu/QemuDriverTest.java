@@ -280,4 +280,21 @@ class QemuDriverTest {
     private Path witness(Path file) throws IOException {
         return Files.createLink(dir.resolve("witness-" + System.nanoTime() + "-" + file.getFileName()), file);
     }
+
+    @Test
+    void a_reboot_of_a_vm_that_died_boots_it_again_on_its_overlay() throws Exception {
+        Assignment a = web(0);
+        driver.start(a);
+        long pid = driver.pid(a.key()).orElseThrow();
+        Path overlay = witness(driver.directory(a.key()).resolve("overlay.qcow2"));
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> driver.observe(a.key()).orElseThrow().state() == RoleState.StoppedVM);
+
+        driver.reboot(a.key(), 1);
+        var o = driver.observe(a.key()).orElseThrow();
+        assertThat(o.state()).isEqualTo(RoleState.RestartingRole);
+        assertThat(o.rebootGeneration()).isEqualTo(1);
+        assertThat(running(driver.pid(a.key()).orElseThrow())).isTrue();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("overlay.qcow2"), overlay)).isTrue();
+    }
 }
