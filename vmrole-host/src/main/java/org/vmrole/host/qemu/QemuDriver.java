@@ -119,6 +119,11 @@ public final class QemuDriver implements HypervisorDriver {
             throw new VmStartException(a.key() + ": VM size " + a.size() + " needs " + a.size().describe() + "; this host has "
                     + settings.capacity().cores() + " cores. Choose a smaller size");
         }
+        int memory = settings.memoryMiB() > 0 ? settings.memoryMiB() : a.size().memoryMiB();
+        if (memory > settings.capacity().memoryMiB()) {
+            throw new VmStartException(a.key() + ": VM size " + a.size() + " needs " + memory + " MiB of memory; this host has "
+                    + settings.capacity().memoryMiB() + " MiB. Choose a smaller size");
+        }
         if (a.imageDigest() == null || a.imageDigest().isBlank()) {
             throw new VmStartException(a.key() + ": no image given; name the role's image");
         }

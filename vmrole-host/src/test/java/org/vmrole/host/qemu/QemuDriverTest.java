@@ -169,6 +169,13 @@ class QemuDriverTest {
                     .hasMessageContaining("VM size Large needs 4 cores, 7168 MiB; this host has 2 cores");
             Assignment none = new Assignment("d-test", new InstanceName("Web", 0), 1, 0, null, "sample", 0, 0, Map.of(), List.of(), List.of());
             assertThatThrownBy(() -> small.start(none)).isInstanceOf(VmStartException.class).hasMessageContaining("VM size is missing");
+            QemuDriver tiny = new QemuDriver(QemuSettings.defaults(settings.dataDir(), settings.images()).withCapacity(new HostCapacity(2, 512, 100)));
+            try {
+                assertThatThrownBy(() -> tiny.start(web(0))).isInstanceOf(VmStartException.class)
+                        .hasMessageContaining("VM size ExtraSmall needs 768 MiB of memory; this host has 512 MiB");
+            } finally {
+                tiny.close();
+            }
             assertThatThrownBy(() -> VmSize.parse("Huge")).hasMessageContaining("unknown VM size 'Huge'; use one of ExtraSmall");
         } finally {
             small.close();
