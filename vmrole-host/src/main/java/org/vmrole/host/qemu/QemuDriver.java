@@ -431,7 +431,7 @@ public final class QemuDriver implements HypervisorDriver {
             if (QemuVm.isOurQemu(pid, files)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) {
+                while (QemuVm.isRunning(pid, files) && System.nanoTime() < deadline) {
                     try {
                         Thread.sleep(20);
                     } catch (InterruptedException e) {
