@@ -31,7 +31,7 @@ final class ConfigDrive {
             // One line: the same bytes as the agent's environment message, which simple agents read with head -n 1.
             Files.writeString(vmrole.resolve("environment.json"), JsonLineChannel.JSON.writeValueAsString(env) + "\n", StandardCharsets.UTF_8);
             Files.deleteIfExists(image);
-            HostCommand.require(List.of("mkfs.vfat", "-C", "-n", "CIDATA", image.toString(), "1024"), Duration.ofSeconds(30));
+            HostCommand.require(List.of(mkfsVfat(), "-C", "-n", "CIDATA", image.toString(), "1024"), Duration.ofSeconds(30));
             HostCommand.require(List.of("mcopy", "-i", image.toString(), "-s",
                     staging.resolve("meta-data").toString(), staging.resolve("user-data").toString(), vmrole.toString(), "::"),
                     Duration.ofSeconds(30));
@@ -40,6 +40,15 @@ final class ConfigDrive {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
         }
+    }
+
+    /** Debian keeps mkfs.vfat in /usr/sbin, which is not on a normal user's PATH. */
+    static String mkfsVfat() {
+        for (String dir : List.of("/usr/sbin", "/sbin")) {
+            Path p = Path.of(dir, "mkfs.vfat");
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        return "mkfs.vfat";
     }
 
     /** A DNS label made of the instance name. */

@@ -119,6 +119,11 @@ public final class QemuDriver implements HypervisorDriver {
             throw new VmStartException(a.key() + ": VM size " + a.size() + " needs " + a.size().describe() + "; this host has "
                     + settings.capacity().cores() + " cores. Choose a smaller size");
         }
+        int memory = settings.memoryMiB() > 0 ? settings.memoryMiB() : a.size().memoryMiB();
+        if (memory > settings.capacity().memoryMiB()) {
+            throw new VmStartException(a.key() + ": VM size " + a.size() + " needs " + memory + " MiB of memory; this host has "
+                    + settings.capacity().memoryMiB() + " MiB. Choose a smaller size");
+        }
         if (a.imageDigest() == null || a.imageDigest().isBlank()) {
             throw new VmStartException(a.key() + ": no image given; name the role's image");
         }
@@ -237,13 +242,19 @@ public final class QemuDriver implements HypervisorDriver {
         if (vm == null) throw new IllegalArgumentException("no VM " + key + " on this host to reboot");
         Assignment a = vm.assignment();
         boolean cleanDisks = a.localDisks().stream().anyMatch(LocalDisk::cleanOnRoleRecycle);
-        if (!cleanDisks) {
-            vm.rebooting(rebootGeneration);
-            vm.qmp().orElseThrow().execute("system_reset");
-            rewriteRecord(vm);
-            return;
+        if (!cleanDisks && vm.alive() && vm.qmp().map(QmpClient::isOpen).orElse(false)) {
+            try {
+                vm.rebooting(rebootGeneration);
+                vm.qmp().orElseThrow().execute("system_reset");
+                rewriteRecord(vm);
+                return;
+            } catch (QmpException e) {
+                log.info("{}: reset failed ({}); booting it again instead", key, e.getMessage());
+            }
         }
-        // A scratch disk cleaned on every recycle cannot be swapped under a running QEMU: restart the process on the same overlay.
+        // A scratch disk cleaned on every recycle cannot be swapped under a running QEMU, and a VM that has
+        // stopped cannot be reset: start the process again on the same overlay.
+        String why = cleanDisks ? "restarted with clean local storage" : "booted again on its overlay";
         vm.detach();
         killProcess(vm.pid, vm.files);
         awaitExit(vm, Duration.ofSeconds(10));
@@ -253,7 +264,7 @@ public final class QemuDriver implements HypervisorDriver {
             createLocalDisks(next, vm.files, false);
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(next, vm.hostPorts));
             QemuVm restarted = launch(next, vm.files, vm.hostPorts);
-            restarted.signal(VmSignal.GUEST_RESET, "restarted with clean local storage");
+            restarted.signal(VmSignal.GUEST_RESET, why);
             vms.put(key, restarted);
         } catch (IOException | RuntimeException e) {
             vms.remove(key, vm);
@@ -420,7 +431,7 @@ public final class QemuDriver implements HypervisorDriver {
             if (QemuVm.isOurQemu(pid, files)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) {
+                while (QemuVm.isRunning(pid, files) && System.nanoTime() < deadline) {
                     try {
                         Thread.sleep(20);
                     } catch (InterruptedException e) {

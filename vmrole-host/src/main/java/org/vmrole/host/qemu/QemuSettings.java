@@ -25,7 +25,7 @@ public record QemuSettings(Path dataDir, BaseImages images, HostCapacity capacit
     /** The defaults for a host: sizes' own memory, KVM only where a real KVM module is loaded. */
     public static QemuSettings defaults(Path dataDir, BaseImages images) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new QemuSettings(dataDir.toAbsolutePath(), images, new HostCapacity(cores, 1 << 20, 1 << 20), 0, detectAccelerator(),
+        return new QemuSettings(dataDir.toAbsolutePath(), images, new HostCapacity(cores, hostMemoryMiB(), 1 << 20), 0, detectAccelerator(),
                 Duration.ofSeconds(5), Duration.ofSeconds(180), Duration.ofSeconds(30), 1 << 20, "qemu-system-x86_64");
     }
 
@@ -36,6 +36,18 @@ public record QemuSettings(Path dataDir, BaseImages images, HostCapacity capacit
     public static String detectAccelerator() {
         boolean kvm = Files.exists(Path.of("/sys/module/kvm_intel")) || Files.exists(Path.of("/sys/module/kvm_amd"));
         return kvm && Files.exists(Path.of("/dev/kvm")) ? "kvm" : "tcg";
+    }
+
+    /** MemTotal of this machine; a generous guess where /proc/meminfo cannot be read. */
+    static int hostMemoryMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) return (int) (Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // fall through
+        }
+        return 1 << 20;
     }
 
     public QemuSettings withMemoryMiB(int mib) {

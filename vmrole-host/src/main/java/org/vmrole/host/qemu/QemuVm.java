@@ -151,7 +151,28 @@ final class QemuVm {
     }
 
     boolean alive() {
-        return isOurQemu(pid, files);
+        return isRunning(pid, files);
+    }
+
+    /**
+     * True until the process has fully exited. A dying process loses its command line (its memory) before
+     * it closes its files and sockets, so an empty command line still counts as running; another
+     * program's command line means the pid was reused.
+     */
+    static boolean isRunning(long pid, VmFiles files) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            if (close > 0 && close + 2 < stat.length()) {
+                char state = stat.charAt(close + 2);
+                if (state == 'Z' || state == 'X') return false;
+            }
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String cmdline = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+            return cmdline.isEmpty() || (cmdline.contains("qemu-system") && cmdline.contains(files.qmpSocket().toString()));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** True when {@code pid} is a QEMU process serving this VM's QMP socket (a reused pid is not ours). */

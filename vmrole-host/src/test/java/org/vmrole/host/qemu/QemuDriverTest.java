@@ -54,6 +54,9 @@ class QemuDriverTest {
     void stopAll() {
         for (var o : driver.observe()) driver.kill(o.key());
         driver.close();
+        try (QemuDriver sweep = new QemuDriver(settings)) {
+            for (Assignment a : sweep.recover()) sweep.kill(a.key());
+        }
     }
 
     private Assignment web(int index) {
@@ -166,6 +169,13 @@ class QemuDriverTest {
                     .hasMessageContaining("VM size Large needs 4 cores, 7168 MiB; this host has 2 cores");
             Assignment none = new Assignment("d-test", new InstanceName("Web", 0), 1, 0, null, "sample", 0, 0, Map.of(), List.of(), List.of());
             assertThatThrownBy(() -> small.start(none)).isInstanceOf(VmStartException.class).hasMessageContaining("VM size is missing");
+            QemuDriver tiny = new QemuDriver(QemuSettings.defaults(settings.dataDir(), settings.images()).withCapacity(new HostCapacity(2, 512, 100)));
+            try {
+                assertThatThrownBy(() -> tiny.start(web(0))).isInstanceOf(VmStartException.class)
+                        .hasMessageContaining("VM size ExtraSmall needs 768 MiB of memory; this host has 512 MiB");
+            } finally {
+                tiny.close();
+            }
             assertThatThrownBy(() -> VmSize.parse("Huge")).hasMessageContaining("unknown VM size 'Huge'; use one of ExtraSmall");
         } finally {
             small.close();
@@ -276,5 +286,22 @@ class QemuDriverTest {
     /** A hard link to the file: while it exists the file's inode cannot be reused, so identity checks are sound. */
     private Path witness(Path file) throws IOException {
         return Files.createLink(dir.resolve("witness-" + System.nanoTime() + "-" + file.getFileName()), file);
+    }
+
+    @Test
+    void a_reboot_of_a_vm_that_died_boots_it_again_on_its_overlay() throws Exception {
+        Assignment a = web(0);
+        driver.start(a);
+        long pid = driver.pid(a.key()).orElseThrow();
+        Path overlay = witness(driver.directory(a.key()).resolve("overlay.qcow2"));
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> driver.observe(a.key()).orElseThrow().state() == RoleState.StoppedVM);
+
+        driver.reboot(a.key(), 1);
+        var o = driver.observe(a.key()).orElseThrow();
+        assertThat(o.state()).isEqualTo(RoleState.RestartingRole);
+        assertThat(o.rebootGeneration()).isEqualTo(1);
+        assertThat(running(driver.pid(a.key()).orElseThrow())).isTrue();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("overlay.qcow2"), overlay)).isTrue();
     }
 }

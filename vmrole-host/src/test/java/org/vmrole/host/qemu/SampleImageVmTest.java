@@ -69,6 +69,10 @@ class SampleImageVmTest {
     void stopAll() {
         host.stopAll();
         host.close();
+        // Whatever a failed test left running (a child JVM's VM, say) must not outlive it.
+        try (QemuDriver sweep = new QemuDriver(settings)) {
+            for (Assignment a : sweep.recover()) sweep.kill(a.key());
+        }
     }
 
     private Assignment web(long incarnation, long rebootGeneration) {
