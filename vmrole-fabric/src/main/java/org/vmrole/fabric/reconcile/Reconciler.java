@@ -312,7 +312,7 @@ public final class Reconciler {
 
         private void place() {
             if (pending.isEmpty()) return;
-            pending.sort(Comparator.comparing((Pending p) -> p.base().deploymentId()).thenComparing(p -> p.base().name()));
+            pending.sort(BY_INSTANCE);
             Set<String> groupsOfInterest = new HashSet<>();
             for (Pending p : pending) groupsOfInterest.add(p.base().deploymentId());
             Map<String, int[]> used = new HashMap<>();
@@ -373,6 +373,11 @@ public final class Reconciler {
             if (action instanceof InstanceAction ia) operations.note(ia);
         }
     }
+
+    private static final Comparator<Pending> BY_INSTANCE = (a, b) -> {
+        int c = a.base().deploymentId().compareTo(b.base().deploymentId());
+        return c != 0 ? c : a.base().name().compareTo(b.base().name());
+    };
 
     static String group(RoleInstance ri) {
         return ri.deploymentId() + "/" + ri.name().role();
