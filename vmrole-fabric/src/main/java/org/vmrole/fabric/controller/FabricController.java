@@ -120,6 +120,16 @@ public final class FabricController {
         if (!ok) throw new HostNotAdmitted("host '" + hostName + "' is not admitted: its join token is unknown or revoked; ask the operator for a new one");
     }
 
+    /** Draining keeps a host's instances where they are and places no new ones on it; {@code false} takes it back. */
+    public synchronized Host drainHost(String hostName, boolean draining) {
+        Host h = state.hosts.get(hostName);
+        if (h == null) throw new NoSuchTarget("no host named '" + hostName + "'");
+        if (h.status() == HostStatus.Down) throw new RequestConflict("host '" + hostName + "' is down; drain it once it beats again");
+        Host next = h.withStatus(draining ? HostStatus.Draining : HostStatus.Up);
+        state.commit(new ChangeSet().put(next));
+        return next;
+    }
+
     public synchronized List<Host> listHosts() {
         List<Host> out = new ArrayList<>(state.hosts.values());
         out.sort(Comparator.comparing(Host::name));

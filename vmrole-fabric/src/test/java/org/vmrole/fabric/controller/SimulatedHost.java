@@ -37,6 +37,11 @@ final class SimulatedHost {
         controller.registerHost(token, new HostRegistration(name, capacity, faultDomain));
     }
 
+    /** Uses a token issued earlier (by a controller that is gone); the host is registered already. */
+    void rejoinWith(String issuedToken) {
+        token = issuedToken;
+    }
+
     /** One heartbeat; applies the answer. Returns whether assignments came back. */
     boolean beat(FabricController controller) {
         if (partitioned) return false;
