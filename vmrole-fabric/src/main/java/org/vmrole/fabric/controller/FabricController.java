@@ -97,7 +97,8 @@ public final class FabricController {
 
     /**
      * Records what the host observes and answers with its assignments when they changed since
-     * {@code knownAssignmentsVersion} (empty otherwise: nothing to send).
+     * {@code knownAssignmentsVersion}, or when the host still runs something not assigned to it (so fencing is
+     * retried until it took); empty otherwise: nothing to send.
      *
      * @throws HostNotAdmitted when the token is wrong or revoked, or the host never registered
      */
@@ -109,7 +110,7 @@ public final class FabricController {
         for (ObservedInstance o : instances) byKey.put(o.key(), o);
         observed.put(hostName, byKey);
         long version = state.assignmentVersion(hostName);
-        if (version == knownAssignmentsVersion) return Optional.empty();
+        if (version == knownAssignmentsVersion && !state.runsStrays(hostName, instances)) return Optional.empty();
         return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
     }
 

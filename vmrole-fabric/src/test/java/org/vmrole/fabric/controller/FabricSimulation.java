@@ -51,6 +51,8 @@ final class FabricSimulation {
     private int second;
     private int nextDeployment = 1;
     private int faultDomains;
+    private long eventDigest;
+    private int events;
 
     FabricSimulation(long seed) {
         this.seed = seed;
@@ -273,7 +275,18 @@ final class FabricSimulation {
         return list.get(random.nextInt(list.size()));
     }
 
+    /** What the schedule did and where it ended: equal for two runs of one seed when replay is exact. */
+    String outcome() {
+        StringBuilder b = new StringBuilder("events=" + events + " digest=" + eventDigest + " revision=" + store.revision() + " t=" + second);
+        for (String id : live.keySet()) {
+            for (InstanceView v : controller.listInstances(id)) b.append('\n').append(v);
+        }
+        return b.toString();
+    }
+
     private void note(String event) {
+        events++;
+        eventDigest = eventDigest * 31 + (second + " " + event).hashCode();
         trace.addLast("t=" + second + " " + event);
         if (trace.size() > 40) trace.removeFirst();
     }

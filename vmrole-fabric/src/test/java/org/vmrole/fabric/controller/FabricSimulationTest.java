@@ -27,4 +27,16 @@ class FabricSimulationTest {
         }
         assertThat(ran).isEqualTo(schedules);
     }
+
+    @Test
+    void replays_a_schedule_exactly_from_its_seed() {
+        FabricSimulation first = new FabricSimulation(42);
+        first.run();
+        FabricSimulation again = new FabricSimulation(42);
+        again.run();
+        assertThat(again.outcome()).isEqualTo(first.outcome());
+        FabricSimulation other = new FabricSimulation(43);
+        other.run();
+        assertThat(other.outcome()).isNotEqualTo(first.outcome());
+    }
 }
