@@ -186,6 +186,8 @@ public final class Reconciler {
             ObservedInstance obs = observed.instance(ri.host(), key);
             if (status == null || status == HostStatus.Down) {
                 add(new RemoveInstance(ri, "host " + ri.host() + " is down; it fences the instance if it returns"));
+            } else if (!observed.hasReport(ri.host())) {
+                countRemaining(ri);
             } else if (obs == null || !obs.state().mayBeLive()) {
                 add(new RemoveInstance(ri, "host " + ri.host() + " stopped it"));
             } else {
