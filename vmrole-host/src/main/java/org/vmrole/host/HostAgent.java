@@ -99,6 +99,8 @@ public final class HostAgent implements AutoCloseable {
         for (Assignment a : desired) byKey.put(a.key(), a);
         List<HostAction> actions;
         synchronized (this) {
+            // A VM the driver no longer holds (its restart failed, say) is missing, whatever the table says.
+            running.keySet().removeIf(key -> driver.assignment(key).isEmpty());
             actions = HostPlan.plan(desired, running, failedIncarnations);
         }
         List<Future<?>> work = new ArrayList<>();
@@ -130,8 +132,13 @@ public final class HostAgent implements AutoCloseable {
                 }
             }
             case REBOOT -> {
-                driver.reboot(key, a.rebootGeneration());
-                record(key, a);
+                try {
+                    driver.reboot(key, a.rebootGeneration());
+                    record(key, a);
+                } catch (VmStartException e) {
+                    log.warn("reboot of {} failed: {}", key, e.getMessage());
+                    failed(key, a, e.getMessage());
+                }
             }
             case STOP -> {
                 driver.stop(key);

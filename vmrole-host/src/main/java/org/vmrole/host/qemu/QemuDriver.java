@@ -96,7 +96,7 @@ public final class QemuDriver implements HypervisorDriver {
                     + files.qmpSocket().toString().length() + " > " + MAX_SOCKET_PATH + " bytes); choose a shorter path");
         }
         try {
-            deleteTree(files.dir());
+            discard(files);
             Files.createDirectories(files.dir());
             createOverlay(base, format, files);
             createLocalDisks(a, files, true);
@@ -237,13 +237,19 @@ public final class QemuDriver implements HypervisorDriver {
         if (vm == null) throw new IllegalArgumentException("no VM " + key + " on this host to reboot");
         Assignment a = vm.assignment();
         boolean cleanDisks = a.localDisks().stream().anyMatch(LocalDisk::cleanOnRoleRecycle);
-        if (!cleanDisks) {
-            vm.rebooting(rebootGeneration);
-            vm.qmp().orElseThrow().execute("system_reset");
-            rewriteRecord(vm);
-            return;
+        if (!cleanDisks && vm.alive() && vm.qmp().map(QmpClient::isOpen).orElse(false)) {
+            try {
+                vm.rebooting(rebootGeneration);
+                vm.qmp().orElseThrow().execute("system_reset");
+                rewriteRecord(vm);
+                return;
+            } catch (QmpException e) {
+                log.info("{}: reset failed ({}); booting it again instead", key, e.getMessage());
+            }
         }
-        // A scratch disk cleaned on every recycle cannot be swapped under a running QEMU: restart the process on the same overlay.
+        // A scratch disk cleaned on every recycle cannot be swapped under a running QEMU, and a VM that has
+        // stopped cannot be reset: start the process again on the same overlay.
+        String why = cleanDisks ? "restarted with clean local storage" : "booted again on its overlay";
         vm.detach();
         killProcess(vm.pid, vm.files);
         awaitExit(vm, Duration.ofSeconds(10));
@@ -252,7 +258,9 @@ public final class QemuDriver implements HypervisorDriver {
         try {
             createLocalDisks(next, vm.files, false);
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(next, vm.hostPorts));
-            vms.put(key, launch(next, vm.files, vm.hostPorts));
+            QemuVm restarted = launch(next, vm.files, vm.hostPorts);
+            restarted.signal(VmSignal.GUEST_RESET, why);
+            vms.put(key, restarted);
         } catch (IOException | RuntimeException e) {
             vms.remove(key, vm);
             discard(vm.files);
@@ -418,7 +426,14 @@ public final class QemuDriver implements HypervisorDriver {
             if (QemuVm.isOurQemu(pid, files)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) Thread.onSpinWait();
+                while (QemuVm.isOurQemu(pid, files) && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         });
         try {

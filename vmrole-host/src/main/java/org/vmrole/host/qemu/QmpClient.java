@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -81,11 +82,19 @@ public final class QmpClient implements AutoCloseable {
             pending.remove(id);
             return CompletableFuture.failedFuture(new QmpException("cannot send '" + command + "': " + e.getMessage(), e));
         }
-        return reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, t) -> pending.remove(id))
-                .exceptionallyCompose(t -> CompletableFuture.failedFuture(t instanceof TimeoutException
-                        ? new QmpException("no answer to '" + command + "' within " + timeout.toMillis() + " ms", t)
-                        : t));
+        CompletableFuture<JsonNode> result = new CompletableFuture<>();
+        reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, t) -> {
+            pending.remove(id);
+            if (t == null) {
+                result.complete(r);
+                return;
+            }
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            result.completeExceptionally(cause instanceof TimeoutException
+                    ? new QmpException("no answer to '" + command + "' within " + timeout.toMillis() + " ms", cause)
+                    : cause);
+        });
+        return result;
     }
 
     /** Runs a command and waits for its answer. */

@@ -27,6 +27,7 @@ import org.vmrole.model.VmSize;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.HealthCause;
 import org.vmrole.model.host.HostCapacity;
+import org.vmrole.model.host.LocalDisk;
 
 /**
  * Real QEMU processes on a blank disk (firmware only, no guest): fast checks of the driver's process
@@ -53,6 +54,9 @@ class QemuDriverTest {
     void stopAll() {
         for (var o : driver.observe()) driver.kill(o.key());
         driver.close();
+        try (QemuDriver sweep = new QemuDriver(settings)) {
+            for (Assignment a : sweep.recover()) sweep.kill(a.key());
+        }
     }
 
     private Assignment web(int index) {
@@ -221,5 +225,76 @@ class QemuDriverTest {
         assertThat(next.observe()).singleElement().satisfies(o -> assertThat(o.key()).isEqualTo("d-test/Web_IN_0"));
         assertThat(running(driver.pid("d-test/Web_IN_0").orElseThrow())).isTrue();
         assertThat(driver.hostPorts("d-test/Web_IN_0")).containsExactly(port);
+    }
+
+    @Test
+    void a_reboot_resets_the_same_process_and_keeps_overlay_and_local_disk() throws Exception {
+        Assignment a = Assignments.withEndpoint("Web", 0, 1, 0, List.of(new LocalDisk("scratch", 16, false)));
+        driver.start(a);
+        long pid = driver.pid(a.key()).orElseThrow();
+        Path overlay = witness(driver.directory(a.key()).resolve("overlay.qcow2"));
+        Path scratch = witness(driver.directory(a.key()).resolve("local0.qcow2"));
+
+        driver.reboot(a.key(), 1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var o = driver.observe(a.key()).orElseThrow();
+            assertThat(o.cause()).isEqualTo(HealthCause.GUEST_RESET);
+            assertThat(o.rebootGeneration()).isEqualTo(1);
+        });
+        assertThat(driver.pid(a.key())).contains(pid);
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("overlay.qcow2"), overlay)).isTrue();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("local0.qcow2"), scratch)).isTrue();
+    }
+
+    @Test
+    void a_reboot_wipes_local_storage_that_is_cleaned_on_every_recycle_but_keeps_the_overlay() throws Exception {
+        Assignment a = Assignments.withEndpoint("Web", 0, 1, 0, List.of(new LocalDisk("scratch", 16, true)));
+        driver.start(a);
+        long pid = driver.pid(a.key()).orElseThrow();
+        Path overlay = witness(driver.directory(a.key()).resolve("overlay.qcow2"));
+        Path scratch = witness(driver.directory(a.key()).resolve("local0.qcow2"));
+
+        driver.reboot(a.key(), 1);
+        assertThat(driver.observe(a.key()).orElseThrow().cause()).isEqualTo(HealthCause.GUEST_RESET);
+        assertThat(driver.pid(a.key()).orElseThrow()).isNotEqualTo(pid);
+        assertThat(running(pid)).isFalse();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("overlay.qcow2"), overlay)).isTrue();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("local0.qcow2"), scratch)).isFalse();
+    }
+
+    @Test
+    void a_reimage_replaces_the_overlay_and_the_local_disk() throws Exception {
+        Assignment a = Assignments.withEndpoint("Web", 0, 1, 0, List.of(new LocalDisk("scratch", 16, false)));
+        driver.start(a);
+        Path overlay = witness(driver.directory(a.key()).resolve("overlay.qcow2"));
+        Path scratch = witness(driver.directory(a.key()).resolve("local0.qcow2"));
+
+        Assignment next = Assignments.withEndpoint("Web", 0, 2, 0, List.of(new LocalDisk("scratch", 16, false)));
+        driver.reimage(next);
+        assertThat(driver.observe(a.key()).orElseThrow().incarnation()).isEqualTo(2);
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("overlay.qcow2"), overlay)).isFalse();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("local0.qcow2"), scratch)).isFalse();
+    }
+
+    /** A hard link to the file: while it exists the file's inode cannot be reused, so identity checks are sound. */
+    private Path witness(Path file) throws IOException {
+        return Files.createLink(dir.resolve("witness-" + System.nanoTime() + "-" + file.getFileName()), file);
+    }
+
+    @Test
+    void a_reboot_of_a_vm_that_died_boots_it_again_on_its_overlay() throws Exception {
+        Assignment a = web(0);
+        driver.start(a);
+        long pid = driver.pid(a.key()).orElseThrow();
+        Path overlay = witness(driver.directory(a.key()).resolve("overlay.qcow2"));
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> driver.observe(a.key()).orElseThrow().state() == RoleState.StoppedVM);
+
+        driver.reboot(a.key(), 1);
+        var o = driver.observe(a.key()).orElseThrow();
+        assertThat(o.state()).isEqualTo(RoleState.RestartingRole);
+        assertThat(o.rebootGeneration()).isEqualTo(1);
+        assertThat(running(driver.pid(a.key()).orElseThrow())).isTrue();
+        assertThat(Files.isSameFile(driver.directory(a.key()).resolve("overlay.qcow2"), overlay)).isTrue();
     }
 }

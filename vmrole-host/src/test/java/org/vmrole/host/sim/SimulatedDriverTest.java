@@ -101,4 +101,17 @@ class SimulatedDriverTest {
         });
         assertThat(agent.apply(List.of(web0))).isEmpty();
     }
+
+    @Test
+    void a_host_agent_restarts_an_assigned_vm_the_driver_no_longer_holds_but_leaves_a_crashed_one_to_the_controller() {
+        HostAgent agent = new HostAgent(driver);
+        Assignment web1 = Assignments.of("Web", 1, 1, 0);
+        agent.apply(List.of(web0, web1));
+        driver.kill(web0.key());
+        driver.crash(web1.key());
+        assertThat(agent.apply(List.of(web0, web1))).containsExactly(new HostAction(HostAction.Kind.START, web0.key()));
+        assertThat(agent.observe(web1.key()).orElseThrow().cause()).isEqualTo(HealthCause.PROCESS_EXITED);
+        assertThat(agent.apply(List.of(web0, Assignments.of("Web", 1, 2, 0))))
+                .containsExactly(new HostAction(HostAction.Kind.REIMAGE, web1.key()));
+    }
 }

@@ -1,0 +1,76 @@
+package org.vmrole.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the agent's awk programs under the host's busybox, the same awk the guest runs. */
+class AgentScriptsTest {
+
+    private static final String ENVIRONMENT = """
+            {"type":"environment","deploymentId":"d-7f3c","role":"WebVM","instanceId":"WebVM_IN_0","incarnation":2,\
+            "updateDomain":0,"faultDomain":1,"settings":{"Greeting":"it's \\"hi\\"","Microsoft.Plugin.Key":"a\\u0041"},\
+            "endpoints":{"HttpIn":{"protocol":"http","port":8080},"Admin":{"protocol":"tcp","port":22}},"extra":[1,{"x":null}]}""";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void flattens_a_json_message_into_paths_and_values() throws Exception {
+        List<String> flat = awk("json.awk", ENVIRONMENT, List.of());
+
+        assertThat(flat).contains("type\tenvironment", "incarnation\t2", "settings/Greeting\tit's \"hi\"",
+                "settings/Microsoft.Plugin.Key\taA", "endpoints/HttpIn/port\t8080", "endpoints/Admin/protocol\ttcp",
+                "extra/0\t1", "extra/1/x\tnull");
+    }
+
+    @Test
+    void writes_the_environment_as_shell_assignments_with_the_first_endpoint_as_the_app_port() throws Exception {
+        String flat = String.join("\n", awk("json.awk", ENVIRONMENT, List.of())) + "\n";
+        List<String> env = awk("environment.awk", flat, List.of());
+
+        assertThat(env).contains("VMROLE_INSTANCE_ID='WebVM_IN_0'", "VMROLE_INCARNATION='2'", "VMROLE_FAULT_DOMAIN='1'",
+                "VMROLE_SETTING_Greeting='it'\\''s \"hi\"'", "VMROLE_SETTING_Microsoft_Plugin_Key='aA'",
+                "VMROLE_ENDPOINT_HttpIn_PORT='8080'", "VMROLE_PORT='8080'");
+    }
+
+    @Test
+    void takes_only_the_settings_from_a_changed_message() throws Exception {
+        String flat = String.join("\n", awk("json.awk", "{\"type\":\"changed\",\"settings\":{\"Greeting\":\"bye\"}}", List.of())) + "\n";
+
+        assertThat(awk("environment.awk", flat, List.of("-v", "only=settings")))
+                .containsExactly("VMROLE_SETTING_Greeting='bye'");
+    }
+
+    @Test
+    void defaults_the_app_port_to_80_when_the_role_declares_no_endpoint() throws Exception {
+        String flat = String.join("\n", awk("json.awk", "{\"type\":\"environment\",\"instanceId\":\"W_IN_1\",\"endpoints\":{}}", List.of())) + "\n";
+
+        assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_PORT='80'");
+    }
+
+    private List<String> awk(String program, String input, List<String> options) throws IOException, InterruptedException {
+        Path script = dir.resolve(program);
+        try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/" + program)) {
+            Files.write(script, in.readAllBytes());
+        }
+        Path data = dir.resolve("input");
+        Files.writeString(data, input + "\n", StandardCharsets.UTF_8);
+        List<String> command = new ArrayList<>(List.of("busybox", "awk"));
+        command.addAll(options);
+        command.addAll(List.of("-f", script.toString(), data.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out.lines().toList();
+    }
+}
