@@ -21,6 +21,7 @@ import org.vmrole.fabric.model.HostStatus;
 import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.model.OperationKind;
 import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.reconcile.Action;
 import org.vmrole.fabric.reconcile.DesiredState;
 import org.vmrole.fabric.reconcile.HealingPolicy;
@@ -104,6 +105,7 @@ public final class FabricController {
      */
     public synchronized Optional<AssignmentSet> heartbeat(String hostName, String joinToken, List<ObservedInstance> instances, long knownAssignmentsVersion) {
         admit(hostName, joinToken);
+        if (instances == null) throw new IllegalArgumentException("heartbeat from '" + hostName + "' has no instance list; send an empty list when nothing runs");
         if (!state.hosts.containsKey(hostName)) throw new HostNotAdmitted("host '" + hostName + "' has not registered; register before sending heartbeats");
         state.heard(hostName, clock.millis());
         Map<String, ObservedInstance> byKey = new HashMap<>(instances.size() * 2);
@@ -159,7 +161,7 @@ public final class FabricController {
     /** Sets a role's instance count; scale-in removes the highest indexes. */
     public synchronized Operation scale(String deploymentId, String role, int instanceCount) {
         Deployment d = liveDeployment(deploymentId);
-        if (instanceCount < 0) throw new IllegalArgumentException("instance count " + instanceCount + " must be 0 or more");
+        if (instanceCount < 0 || instanceCount > RoleSpec.MAX_INSTANCES) throw new IllegalArgumentException("instance count " + instanceCount + " must be between 0 and " + RoleSpec.MAX_INSTANCES);
         Deployment next = d.withInstanceCount(role, instanceCount);
         Operation op = newOperation(OperationKind.ScaleRole, deploymentId, role, null, instanceCount);
         state.commit(new ChangeSet().put(next).put(op));
