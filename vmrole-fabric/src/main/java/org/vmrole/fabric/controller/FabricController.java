@@ -21,6 +21,7 @@ import org.vmrole.fabric.model.HostStatus;
 import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.model.OperationKind;
 import org.vmrole.fabric.model.RoleInstance;
+import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.reconcile.Action;
 import org.vmrole.fabric.reconcile.DesiredState;
 import org.vmrole.fabric.reconcile.HealingPolicy;
@@ -97,19 +98,21 @@ public final class FabricController {
 
     /**
      * Records what the host observes and answers with its assignments when they changed since
-     * {@code knownAssignmentsVersion} (empty otherwise: nothing to send).
+     * {@code knownAssignmentsVersion}, or when the host still runs something not assigned to it (so fencing is
+     * retried until it took); empty otherwise: nothing to send.
      *
      * @throws HostNotAdmitted when the token is wrong or revoked, or the host never registered
      */
     public synchronized Optional<AssignmentSet> heartbeat(String hostName, String joinToken, List<ObservedInstance> instances, long knownAssignmentsVersion) {
         admit(hostName, joinToken);
+        if (instances == null) throw new IllegalArgumentException("heartbeat from '" + hostName + "' has no instance list; send an empty list when nothing runs");
         if (!state.hosts.containsKey(hostName)) throw new HostNotAdmitted("host '" + hostName + "' has not registered; register before sending heartbeats");
         state.heard(hostName, clock.millis());
         Map<String, ObservedInstance> byKey = new HashMap<>(instances.size() * 2);
         for (ObservedInstance o : instances) byKey.put(o.key(), o);
         observed.put(hostName, byKey);
         long version = state.assignmentVersion(hostName);
-        if (version == knownAssignmentsVersion) return Optional.empty();
+        if (version == knownAssignmentsVersion && !state.runsStrays(hostName, instances)) return Optional.empty();
         return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
     }
 
@@ -123,6 +126,16 @@ public final class FabricController {
         boolean ok = known != null && joinToken != null
                 && MessageDigest.isEqual(known.sha256().getBytes(StandardCharsets.US_ASCII), sha256(joinToken).getBytes(StandardCharsets.US_ASCII));
         if (!ok) throw new HostNotAdmitted("host '" + hostName + "' is not admitted: its join token is unknown or revoked; ask the operator for a new one");
+    }
+
+    /** Draining keeps a host's instances where they are and places no new ones on it; {@code false} takes it back. */
+    public synchronized Host drainHost(String hostName, boolean draining) {
+        Host h = state.hosts.get(hostName);
+        if (h == null) throw new NoSuchTarget("no host named '" + hostName + "'");
+        if (h.status() == HostStatus.Down) throw new RequestConflict("host '" + hostName + "' is down; drain it once it beats again");
+        Host next = h.withStatus(draining ? HostStatus.Draining : HostStatus.Up);
+        state.commit(new ChangeSet().put(next));
+        return next;
     }
 
     public synchronized List<Host> listHosts() {
@@ -153,7 +166,7 @@ public final class FabricController {
     /** Sets a role's instance count; scale-in removes the highest indexes. */
     public synchronized Operation scale(String deploymentId, String role, int instanceCount) {
         Deployment d = liveDeployment(deploymentId);
-        if (instanceCount < 0) throw new IllegalArgumentException("instance count " + instanceCount + " must be 0 or more");
+        if (instanceCount < 0 || instanceCount > RoleSpec.MAX_INSTANCES) throw new IllegalArgumentException("instance count " + instanceCount + " must be between 0 and " + RoleSpec.MAX_INSTANCES);
         Deployment next = d.withInstanceCount(role, instanceCount);
         Operation op = newOperation(OperationKind.ScaleRole, deploymentId, role, null, instanceCount);
         state.commit(new ChangeSet().put(next).put(op));

@@ -18,6 +18,7 @@ import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.StoredRecord;
 import org.vmrole.fabric.store.Write;
 import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.ObservedInstance;
 
 /**
  * The controller's desired state in memory, written through to the store: every change is committed (with
@@ -162,6 +163,16 @@ final class FabricState {
                     spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks()));
         }
         return out;
+    }
+
+    /** The host reports a live VM it is not assigned: one moved away, retired, or unknown to the controller. */
+    boolean runsStrays(String host, List<ObservedInstance> observed) {
+        Set<String> mine = instancesByHost.getOrDefault(host, Set.of());
+        for (ObservedInstance o : observed) {
+            if (!o.state().mayBeLive()) continue;
+            if (!mine.contains(o.key()) || instances.get(o.key()).retiring()) return true;
+        }
+        return false;
     }
 
     long revision() {

@@ -17,7 +17,8 @@ final class StateCodec {
     static final String OPERATIONS = "operations/";
     static final String TOKENS = "join-tokens/";
 
-    private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    // shared: a mapper builds its serialisers on first use, which costs far more than the writes themselves
+    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     static String key(Deployment d) {
         return DEPLOYMENTS + d.id();
@@ -49,7 +50,7 @@ final class StateCodec {
 
     String write(Object value) {
         try {
-            return json.writeValueAsString(value);
+            return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
         }
@@ -57,7 +58,7 @@ final class StateCodec {
 
     <T> T read(StoredRecord record, Class<T> type) {
         try {
-            return json.readValue(record.value(), type);
+            return JSON.readValue(record.value(), type);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("store record '" + record.key() + "' is not a readable " + type.getSimpleName()
                     + " (" + e.getOriginalMessage() + "); restore the store from a backup or delete the record", e);

@@ -10,7 +10,7 @@ public record Host(String name, HostCapacity capacity, int faultDomain, HostStat
     public Host {
         requireValidName(name);
         if (capacity == null) throw new IllegalArgumentException("host '" + name + "' gives no capacity");
-        if (faultDomain < 0) throw new IllegalArgumentException("host '" + name + "': fault domain " + faultDomain + " must be 0 or more");
+        if (faultDomain < 0 || faultDomain > 1023) throw new IllegalArgumentException("host '" + name + "': fault domain " + faultDomain + " must be between 0 and 1023");
     }
 
     /** Host names become store keys and appear in paths: non-empty, no '/'. */

@@ -16,10 +16,13 @@ public record RoleSpec(
         List<EndpointBinding> endpoints,
         List<LocalDisk> localDisks) {
 
+    /** More instances than this in one role is a typo, not a deployment. */
+    public static final int MAX_INSTANCES = 100_000;
+
     public RoleSpec {
         if (name == null || name.isBlank() || name.contains("/")) throw new IllegalArgumentException("role name '" + name + "' must be non-empty and contain no '/'");
         if (size == null) throw new IllegalArgumentException("role '" + name + "' has no VM size; give one of " + List.of(VmSize.values()));
-        if (instanceCount < 0) throw new IllegalArgumentException("role '" + name + "': instance count " + instanceCount + " must be 0 or more");
+        if (instanceCount < 0 || instanceCount > MAX_INSTANCES) throw new IllegalArgumentException("role '" + name + "': instance count " + instanceCount + " must be between 0 and " + MAX_INSTANCES);
         if (imageDigest == null || imageDigest.isBlank()) throw new IllegalArgumentException("role '" + name + "' names no image digest");
         settings = Map.copyOf(settings == null ? Map.of() : settings);
         endpoints = List.copyOf(endpoints == null ? List.of() : endpoints);

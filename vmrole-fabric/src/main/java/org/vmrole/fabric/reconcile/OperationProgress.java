@@ -35,7 +35,7 @@ final class OperationProgress {
         }
     }
 
-    void count(RoleInstance ri, boolean wanted, Map<String, HostStatus> hostStatus, ObservedState observed) {
+    void count(String key, RoleInstance ri, boolean wanted, Map<String, HostStatus> hostStatus, ObservedState observed) {
         if (!watched.contains(ri.deploymentId())) return;
         Tally t = tally(ri.deploymentId(), ri.name().role());
         if (!wanted) {
@@ -43,7 +43,7 @@ final class OperationProgress {
             return;
         }
         t.present++;
-        if (ri.hasHost() && hostStatus.get(ri.host()) == HostStatus.Up && InstanceHealth.ready(ri, observed.instance(ri.host(), ri.key()))) t.ready++;
+        if (ri.hasHost() && hostStatus.get(ri.host()) == HostStatus.Up && InstanceHealth.ready(ri, observed.instance(ri.host(), key))) t.ready++;
         if (ri.waitingReason() != null && t.waiting == null) t.waiting = ri.name() + " " + ri.waitingReason();
     }
 

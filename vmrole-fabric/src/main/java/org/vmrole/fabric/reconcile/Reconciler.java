@@ -42,9 +42,9 @@ public final class Reconciler {
     private enum Move { NEW, UNPLACED, RELOCATE, REBALANCE }
 
     /** An instance that needs a host in this pass; {@code base} is its record before the host is chosen. */
-    private record Pending(RoleInstance base, String avoidHost, Move move, String fromHost, String cause, GroupStats group) {
+    private record Pending(String key, RoleInstance base, String avoidHost, Move move, String fromHost, String cause, GroupStats group) {
         Pending(RoleInstance base, String avoidHost, Move move, String fromHost, String cause) {
-            this(base, avoidHost, move, fromHost, cause, null);
+            this(base.key(), base, avoidHost, move, fromHost, cause, null);
         }
     }
 
@@ -53,13 +53,23 @@ public final class Reconciler {
         int present;
         int ready;
         boolean busy;
-        final Map<Integer, Integer> perDomain = new HashMap<>();
-        final Map<Integer, RoleInstance> highestPerDomain = new HashMap<>();
+        // indexed by fault-domain label (labels are small non-negative numbers); grown on demand
+        int[] perDomain = new int[8];
+        RoleInstance[] highestPerDomain = new RoleInstance[8];
 
         void placed(RoleInstance ri) {
-            perDomain.merge(ri.faultDomain(), 1, Integer::sum);
-            RoleInstance top = highestPerDomain.get(ri.faultDomain());
-            if (top == null || top.name().index() < ri.name().index()) highestPerDomain.put(ri.faultDomain(), ri);
+            int fd = ri.faultDomain();
+            if (fd >= perDomain.length) {
+                perDomain = java.util.Arrays.copyOf(perDomain, fd * 2);
+                highestPerDomain = java.util.Arrays.copyOf(highestPerDomain, fd * 2);
+            }
+            perDomain[fd]++;
+            RoleInstance top = highestPerDomain[fd];
+            if (top == null || top.name().index() < ri.name().index()) highestPerDomain[fd] = ri;
+        }
+
+        int in(int fd) {
+            return fd < perDomain.length ? perDomain[fd] : 0;
         }
     }
 
@@ -87,7 +97,8 @@ public final class Reconciler {
 
         List<Action> run() {
             checkHosts();
-            for (RoleInstance ri : desired.instances().values()) reconcile(ri);
+            // the map's keys carry their hash codes; RoleInstance.key() would build a new string per call
+            for (Map.Entry<String, RoleInstance> e : desired.instances().entrySet()) reconcile(e.getKey(), e.getValue());
             createMissing();
             rebalance();
             place();
@@ -122,13 +133,13 @@ public final class Reconciler {
             return roles.get(role);
         }
 
-        private void reconcile(RoleInstance ri) {
+        private void reconcile(String key, RoleInstance ri) {
             Deployment d = desired.deployments().get(ri.deploymentId());
             RoleSpec spec = d == null ? null : spec(d.id(), ri.name().role());
             boolean wanted = d != null && !d.deleting() && spec != null && ri.name().index() < spec.instanceCount();
-            operations.count(ri, wanted, hostStatus, observed);
+            operations.count(key, ri, wanted, hostStatus, observed);
             if (!wanted) {
-                retire(ri, d, spec);
+                retire(key, ri, d, spec);
                 return;
             }
             GroupStats stats = groups.computeIfAbsent(ri.deploymentId(), k -> new HashMap<>()).computeIfAbsent(ri.name().role(), k -> new GroupStats());
@@ -142,7 +153,7 @@ public final class Reconciler {
             if (!ri.hasHost()) {
                 stats.busy = true;
                 if (h.restartPending() && now < h.restartAtMillis()) return;
-                pending.add(new Pending(ri.withHealing(h.withRestartDone(), ri.lastCause()), null, Move.UNPLACED, null, ri.lastCause()));
+                pending.add(new Pending(key, ri.withHealing(h.withRestartDone(), ri.lastCause()), null, Move.UNPLACED, null, ri.lastCause(), null));
                 return;
             }
             HostStatus status = hostStatus.get(ri.host());
@@ -154,12 +165,12 @@ public final class Reconciler {
             }
             stats.placed(ri);
             if (!observed.hasReport(ri.host())) return;
-            ObservedInstance obs = observed.instance(ri.host(), ri.key());
+            ObservedInstance obs = observed.instance(ri.host(), key);
             if (InstanceHealth.ready(ri, obs) && !ri.healing().restartPending()) stats.ready++;
             heal(ri, obs);
         }
 
-        private void retire(RoleInstance ri, Deployment d, RoleSpec spec) {
+        private void retire(String key, RoleInstance ri, Deployment d, RoleSpec spec) {
             if (!ri.hasHost()) {
                 add(new RemoveInstance(ri, "not wanted and not placed"));
                 return;
@@ -172,9 +183,11 @@ public final class Reconciler {
                 return;
             }
             HostStatus status = hostStatus.get(ri.host());
-            ObservedInstance obs = observed.instance(ri.host(), ri.key());
+            ObservedInstance obs = observed.instance(ri.host(), key);
             if (status == null || status == HostStatus.Down) {
                 add(new RemoveInstance(ri, "host " + ri.host() + " is down; it fences the instance if it returns"));
+            } else if (!observed.hasReport(ri.host())) {
+                countRemaining(ri);
             } else if (obs == null || !obs.state().mayBeLive()) {
                 add(new RemoveInstance(ri, "host " + ri.host() + " stopped it"));
             } else {
@@ -255,11 +268,12 @@ public final class Reconciler {
                 for (RoleSpec r : d.roles()) {
                     GroupStats have = counts.get(r.name());
                     if (have != null && have.present >= r.instanceCount()) continue;
+                    String cause = "created for deployment " + d.id();
                     for (int i = 0; i < r.instanceCount(); i++) {
                         InstanceName name = new InstanceName(r.name(), i);
-                        if (desired.instances().containsKey(RoleInstance.key(d.id(), name))) continue;
-                        String cause = "created for deployment " + d.id();
-                        pending.add(new Pending(RoleInstance.unplaced(d.id(), name, d.upgradeDomainCount(), cause), null, Move.NEW, null, cause));
+                        String key = RoleInstance.key(d.id(), name);
+                        if (desired.instances().containsKey(key)) continue;
+                        pending.add(new Pending(key, RoleInstance.unplaced(d.id(), name, d.upgradeDomainCount(), cause), null, Move.NEW, null, cause, null));
                     }
                 }
             }
@@ -281,7 +295,7 @@ public final class Reconciler {
                     int mostCount = 0;
                     int fewest = Integer.MAX_VALUE;
                     for (int fd : liveDomains) {
-                        int n = g.perDomain.getOrDefault(fd, 0);
+                        int n = g.in(fd);
                         if (n > mostCount || (n == mostCount && fd < most)) {
                             most = fd;
                             mostCount = n;
@@ -289,23 +303,24 @@ public final class Reconciler {
                         fewest = Math.min(fewest, n);
                     }
                     if (mostCount - fewest < 2) continue;
-                    RoleInstance mover = g.highestPerDomain.get(most);
+                    RoleInstance mover = g.highestPerDomain[most];
                     if (touched.contains(group(mover))) continue;
                     String cause = "spreading fault domains: " + mostCount + " in FD " + most + ", " + fewest + " in another";
                     leaving.add(mover.key());
-                    pending.add(new Pending(mover.unplacedForMove(cause), null, Move.REBALANCE, mover.host(), cause, g));
+                    pending.add(new Pending(mover.key(), mover.unplacedForMove(cause), null, Move.REBALANCE, mover.host(), cause, g));
                 }
             }
         }
 
         private void place() {
             if (pending.isEmpty()) return;
-            pending.sort(Comparator.comparing((Pending p) -> p.base().deploymentId()).thenComparing(p -> p.base().name()));
+            pending.sort(BY_INSTANCE);
             Set<String> groupsOfInterest = new HashSet<>();
             for (Pending p : pending) groupsOfInterest.add(p.base().deploymentId());
             Map<String, int[]> used = new HashMap<>();
             Map<String, Map<Integer, Integer>> spread = new HashMap<>();
-            for (RoleInstance ri : desired.instances().values()) {
+            for (Map.Entry<String, RoleInstance> e : desired.instances().entrySet()) {
+                RoleInstance ri = e.getValue();
                 if (!ri.hasHost()) continue;
                 RoleSpec spec = spec(ri.deploymentId(), ri.name().role());
                 if (spec == null) continue;
@@ -313,7 +328,7 @@ public final class Reconciler {
                 u[0] += spec.size().cores();
                 u[1] += spec.size().memoryMiB();
                 u[2] += spec.size().localDiskGiB();
-                if (!ri.retiring() && groupsOfInterest.contains(ri.deploymentId()) && !leaving.contains(ri.key())) {
+                if (!ri.retiring() && groupsOfInterest.contains(ri.deploymentId()) && !leaving.contains(e.getKey())) {
                     spread.computeIfAbsent(group(ri), k -> new HashMap<>()).merge(ri.faultDomain(), 1, Integer::sum);
                 }
             }
@@ -326,13 +341,20 @@ public final class Reconciler {
             }
             offers.sort(Comparator.comparing(HostOffer::host));
             Placement placement = new Placement(offers, spread);
+            String group = null;
+            RoleInstance groupOf = null;
             for (Pending p : pending) {
                 RoleInstance base = p.base();
                 RoleSpec spec = spec(base.deploymentId(), base.name().role());
-                PlacementDecision decision = placement.place(new PlacementRequest(base.key(), group(base), spec.size(), p.avoidHost()));
+                // pending is sorted by deployment and role: consecutive instances mostly share their group name
+                if (groupOf == null || !groupOf.deploymentId().equals(base.deploymentId()) || !groupOf.name().role().equals(base.name().role())) {
+                    group = group(base);
+                    groupOf = base;
+                }
+                PlacementDecision decision = placement.place(new PlacementRequest(p.key(), group, spec.size(), p.avoidHost()));
                 if (p.move() == Move.REBALANCE) {
-                    int from = p.group().perDomain.getOrDefault(desired.instances().get(base.key()).faultDomain(), 0);
-                    if (decision.placed() && p.group().perDomain.getOrDefault(decision.faultDomain(), 0) < from - 1) {
+                    int from = p.group().in(desired.instances().get(p.key()).faultDomain());
+                    if (decision.placed() && p.group().in(decision.faultDomain()) < from - 1) {
                         add(new RelocateInstance(base.placedOn(decision.host(), decision.faultDomain(), now, p.cause()), p.fromHost(), p.cause()));
                     }
                 } else if (decision.placed()) {
@@ -343,7 +365,7 @@ public final class Reconciler {
                     String reason = "waiting: " + decision.waitingReason();
                     RoleInstance next = base.waiting(reason);
                     if (p.move() == Move.RELOCATE) add(new RelocateInstance(next, p.fromHost(), p.cause()));
-                    else if (p.move() == Move.NEW || !Objects.equals(reason, desired.instances().get(base.key()).waitingReason())) add(new WaitForCapacity(next, reason));
+                    else if (p.move() == Move.NEW || !Objects.equals(reason, desired.instances().get(p.key()).waitingReason())) add(new WaitForCapacity(next, reason));
                 }
             }
         }
@@ -353,6 +375,11 @@ public final class Reconciler {
             if (action instanceof InstanceAction ia) operations.note(ia);
         }
     }
+
+    private static final Comparator<Pending> BY_INSTANCE = (a, b) -> {
+        int c = a.base().deploymentId().compareTo(b.base().deploymentId());
+        return c != 0 ? c : a.base().name().compareTo(b.base().name());
+    };
 
     static String group(RoleInstance ri) {
         return ri.deploymentId() + "/" + ri.name().role();

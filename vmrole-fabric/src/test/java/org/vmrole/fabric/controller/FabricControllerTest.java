@@ -200,4 +200,31 @@ class FabricControllerTest {
         assertThat(running).isEqualTo(4);
         store.close();
     }
+
+    @Test
+    void places_nothing_new_on_a_draining_host_and_keeps_what_runs_there() {
+        host("h1", 0);
+        controller.createDeployment(deployment("d1", 1));
+        ticks(2);
+        host("h2", 1);
+        controller.drainHost("h1", true);
+        controller.scale("d1", "WebVM", 3);
+        ticks(3);
+        assertThat(instances("d1")).extracting(InstanceView::host).containsExactly("h1", "h2", "h2");
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+    }
+
+    @Test
+    void sends_assignments_again_while_a_host_runs_something_not_assigned_to_it() {
+        SimulatedHost h = host("h1", 0);
+        long version = controller.heartbeat("h1", h.token(), List.of(), -1).orElseThrow().version();
+        var stray = new org.vmrole.model.host.ObservedInstance("d9/WebVM_IN_0", 3, 0, RoleState.ReadyRole,
+                org.vmrole.model.host.HealthCause.AGENT_READY, "", clock.millis());
+        var answer = controller.heartbeat("h1", h.token(), List.of(stray), version);
+        assertThat(answer).get().satisfies(set -> {
+            assertThat(set.version()).isEqualTo(version);
+            assertThat(set.assignments()).isEmpty();
+        });
+        assertThat(controller.heartbeat("h1", h.token(), List.of(), version)).isEmpty();
+    }
 }

@@ -43,6 +43,7 @@ final class FabricSimulation {
     private final List<SimulatedHost> hosts = new ArrayList<>();
     private final Map<String, Integer> offUntil = new HashMap<>();
     private final Map<String, Integer> partitionedUntil = new HashMap<>();
+    private final Map<String, Integer> revokedUntil = new HashMap<>();
     private final Map<String, Deployment> live = new TreeMap<>();
     private final Set<String> deleted = new TreeSet<>();
     private final List<String> operations = new ArrayList<>();
@@ -51,6 +52,8 @@ final class FabricSimulation {
     private int second;
     private int nextDeployment = 1;
     private int faultDomains;
+    private long eventDigest;
+    private int events;
 
     FabricSimulation(long seed) {
         this.seed = seed;
@@ -77,6 +80,10 @@ final class FabricSimulation {
         note("quiet: hosts return, failures stop");
         partitionedUntil.clear();
         offUntil.clear();
+        for (String name : revokedUntil.keySet()) {
+            hosts.stream().filter(h -> h.name.equals(name)).findFirst().orElseThrow().join(controller);
+        }
+        revokedUntil.clear();
         for (SimulatedHost h : hosts) h.partitioned = false;
         for (int i = 0; i < QUIET_SECONDS; i++) {
             tick();
@@ -102,6 +109,12 @@ final class FabricSimulation {
                 partitionedUntil.remove(h.name);
                 h.partitioned = false;
                 note(h.name + " reconnects");
+            }
+            Integer revoked = revokedUntil.get(h.name);
+            if (revoked != null && second >= revoked) {
+                revokedUntil.remove(h.name);
+                h.join(controller);
+                note(h.name + " is admitted again");
             }
             if (!offUntil.containsKey(h.name)) h.beat(controller);
         }
@@ -137,6 +150,14 @@ final class FabricSimulation {
                 note(h.name + " loses power until " + offUntil.get(h.name));
             }
             case 7 -> {
+                if (random.nextInt(4) == 0) {
+                    SimulatedHost h = pick(hosts);
+                    if (revokedUntil.containsKey(h.name)) return;
+                    controller.revokeHost(h.name);
+                    revokedUntil.put(h.name, second + 2 + random.nextInt(8));
+                    note(h.name + " is revoked until " + revokedUntil.get(h.name));
+                    return;
+                }
                 note("controller restarts");
                 controller = new FabricController(store, clock, POLICY);
             }
@@ -273,7 +294,18 @@ final class FabricSimulation {
         return list.get(random.nextInt(list.size()));
     }
 
+    /** What the schedule did and where it ended: equal for two runs of one seed when replay is exact. */
+    String outcome() {
+        StringBuilder b = new StringBuilder("events=" + events + " digest=" + eventDigest + " revision=" + store.revision() + " t=" + second);
+        for (String id : live.keySet()) {
+            for (InstanceView v : controller.listInstances(id)) b.append('\n').append(v);
+        }
+        return b.toString();
+    }
+
     private void note(String event) {
+        events++;
+        eventDigest = eventDigest * 31 + (second + " " + event).hashCode();
         trace.addLast("t=" + second + " " + event);
         if (trace.size() > 40) trace.removeFirst();
     }

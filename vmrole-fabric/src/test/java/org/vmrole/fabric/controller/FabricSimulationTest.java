@@ -15,7 +15,9 @@ class FabricSimulationTest {
     void keeps_its_invariants_through_random_failure_schedules() {
         String only = System.getProperty("vmrole.simulation.seed", "");
         if (!only.isBlank()) {
-            new FabricSimulation(Long.parseLong(only.trim())).run();
+            FabricSimulation replay = new FabricSimulation(Long.parseLong(only.trim()));
+            replay.run();
+            System.out.println("seed " + only.trim() + " passed:\n" + replay.outcome());
             return;
         }
         String asked = System.getProperty("vmrole.simulation.schedules", "");
@@ -26,5 +28,17 @@ class FabricSimulationTest {
             ran++;
         }
         assertThat(ran).isEqualTo(schedules);
+    }
+
+    @Test
+    void replays_a_schedule_exactly_from_its_seed() {
+        FabricSimulation first = new FabricSimulation(42);
+        first.run();
+        FabricSimulation again = new FabricSimulation(42);
+        again.run();
+        assertThat(again.outcome()).isEqualTo(first.outcome());
+        FabricSimulation other = new FabricSimulation(43);
+        other.run();
+        assertThat(other.outcome()).isNotEqualTo(first.outcome());
     }
 }

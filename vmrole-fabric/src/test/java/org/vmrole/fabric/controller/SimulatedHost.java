@@ -37,10 +37,25 @@ final class SimulatedHost {
         controller.registerHost(token, new HostRegistration(name, capacity, faultDomain));
     }
 
-    /** One heartbeat; applies the answer. Returns whether assignments came back. */
+    /** Uses a token issued earlier (by a controller that is gone); the host is registered already. */
+    void rejoinWith(String issuedToken) {
+        token = issuedToken;
+    }
+
+    /**
+     * One heartbeat; applies the answer. Returns whether assignments came back. A host the controller refuses
+     * stops every VM, as a host agent must: its instances are being recreated elsewhere.
+     */
     boolean beat(FabricController controller) {
         if (partitioned) return false;
-        Optional<AssignmentSet> answer = controller.heartbeat(name, token, agent.observe(), knownVersion);
+        Optional<AssignmentSet> answer;
+        try {
+            answer = controller.heartbeat(name, token, agent.observe(), knownVersion);
+        } catch (HostNotAdmitted refused) {
+            agent.stopAll();
+            knownVersion = -1;
+            return false;
+        }
         answer.ifPresent(set -> {
             agent.apply(set.assignments());
             knownVersion = set.version();
