@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code vmrole host}: runs this machine as a host of a fabric controller (or, with a subcommand, administers hosts). */
-@Command(name = "host", description = "Run a host agent that joins a controller; or list/token/revoke hosts.",
-        subcommands = {HostAdminCommands.ListHosts.class, HostAdminCommands.Token.class, HostAdminCommands.Revoke.class})
+@Command(name = "host", description = "Run a host agent that joins a controller; or list/token/drain/undrain/revoke hosts.",
+        subcommands = {HostAdminCommands.ListHosts.class, HostAdminCommands.Token.class, HostAdminCommands.Drain.class,
+                HostAdminCommands.Undrain.class, HostAdminCommands.Revoke.class})
 public final class HostAgentCommand implements Callable<Integer> {
     @Option(names = "--controller", description = "controller URL, e.g. http://127.0.0.1:8080")
     URI controller;

@@ -139,6 +139,9 @@ class CliAgainstServerTest {
         assertThat(token.code()).isZero();
         assertThat(token.out()).contains("join token for host host-z").contains("./vmrole host --controller");
         assertThat(vmrole(admin, "host", "list").out()).startsWith("HOST");
+        Run drainUnknown = vmrole(admin, "host", "drain", "host-none");
+        assertThat(drainUnknown.code()).isEqualTo(1);
+        assertThat(drainUnknown.err()).contains("no host named 'host-none'");
         Run asTenant = vmrole(admin.replace(admin, "vmr_" + "y".repeat(40)), "host", "list");
         assertThat(asTenant.code()).isEqualTo(1);
     }

@@ -32,6 +32,10 @@ public final class HostRoutes {
                 }),
                 new Route(POST, "/hosts/{host}/join-token", Access.ADMIN, "Issue the token a host joins with (replaces an earlier one)", 201,
                         (ctx, who) -> ctx.status(201).json(Map.of("host", ctx.pathParam("host"), "joinToken", fabric.issueJoinToken(ctx.pathParam("host"))))),
+                new Route(POST, "/hosts/{host}/drain", Access.ADMIN, "Drain a host: its instances move away, one per role at a time; it takes no new ones", 200,
+                        (ctx, who) -> ctx.json(HostView.of(fabric.drainHost(ctx.pathParam("host"), true), System.currentTimeMillis()))),
+                new Route(POST, "/hosts/{host}/undrain", Access.ADMIN, "Take a drained host back into placement", 200,
+                        (ctx, who) -> ctx.json(HostView.of(fabric.drainHost(ctx.pathParam("host"), false), System.currentTimeMillis()))),
                 new Route(POST, "/hosts/{host}/revoke", Access.ADMIN, "Revoke a host: it can no longer join or read assignments; its instances move", 200,
                         (ctx, who) -> {
                             fabric.revokeHost(ctx.pathParam("host"));

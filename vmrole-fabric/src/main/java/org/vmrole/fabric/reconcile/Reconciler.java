@@ -85,6 +85,7 @@ public final class Reconciler {
         private final Set<Integer> liveDomains = new HashSet<>();
         private final List<Pending> pending = new ArrayList<>();
         private final Set<String> leaving = new HashSet<>();
+        private final Map<String, List<RoleInstance>> draining = new HashMap<>();
         private final Map<String, Integer> remaining = new HashMap<>();
         private final OperationProgress operations;
 
@@ -100,6 +101,7 @@ public final class Reconciler {
             // the map's keys carry their hash codes; RoleInstance.key() would build a new string per call
             for (Map.Entry<String, RoleInstance> e : desired.instances().entrySet()) reconcile(e.getKey(), e.getValue());
             createMissing();
+            drain();
             rebalance();
             place();
             operations.finish(actions, hostStatus, observed, remaining);
@@ -164,6 +166,7 @@ public final class Reconciler {
                 return;
             }
             stats.placed(ri);
+            if (status == HostStatus.Draining) draining.computeIfAbsent(group(ri), k -> new ArrayList<>()).add(ri);
             if (!observed.hasReport(ri.host())) return;
             ObservedInstance obs = observed.instance(ri.host(), key);
             if (InstanceHealth.ready(ri, obs) && !ri.healing().restartPending()) stats.ready++;
@@ -276,6 +279,20 @@ public final class Reconciler {
                         pending.add(new Pending(key, RoleInstance.unplaced(d.id(), name, d.upgradeDomainCount(), cause), null, Move.NEW, null, cause, null));
                     }
                 }
+            }
+        }
+
+        /**
+         * Moves instances off draining hosts: one per role per pass, and only while every other instance of the role
+         * is ready, so a drain never takes a role below its capacity by more than one instance.
+         */
+        private void drain() {
+            for (var e : draining.entrySet()) {
+                RoleInstance first = e.getValue().stream().min(Comparator.comparing(RoleInstance::name)).orElseThrow();
+                GroupStats g = groups.get(first.deploymentId()).get(first.name().role());
+                if (g.busy || g.ready != g.present || leaving.contains(first.key())) continue;
+                g.busy = true;
+                relocate(first, first.host(), "host " + first.host() + " is draining");
             }
         }
 

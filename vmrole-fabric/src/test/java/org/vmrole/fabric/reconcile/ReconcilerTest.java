@@ -219,4 +219,24 @@ class ReconcilerTest {
         world.hostsRunAssigned(RoleState.ReadyRole);
         assertThat(world.pass()).isEmpty();
     }
+
+    @Test
+    void moves_instances_off_a_draining_host_one_at_a_time_while_the_rest_of_the_role_is_ready() {
+        World w = new World().host("a", 0, 4).host("b", 1, 4).host("c", 2, 4).host("d", 0, 4);
+        w.deployment("d1", 3, VmSize.Small);
+        w.pass();
+        w.hostsRunAssigned(RoleState.ReadyRole);
+        String drained = w.instance("d1/Web_IN_0").host();
+        w.hosts.put(drained, w.hosts.get(drained).withStatus(HostStatus.Draining));
+        List<Action> first = w.pass();
+        List<RelocateInstance> moves = ofType(first, RelocateInstance.class);
+        assertThat(moves).hasSize(1);
+        assertThat(moves.get(0).instance().host()).isNotEqualTo(drained);
+        assertThat(moves.get(0).instance().incarnation()).isEqualTo(2);
+        assertThat(moves.get(0).cause()).contains("is draining");
+        assertThat(ofType(w.pass(), RelocateInstance.class)).as("nothing more moves while the moved instance boots").isEmpty();
+        w.hostsRunAssigned(RoleState.ReadyRole);
+        assertThat(w.instances.values()).extracting(RoleInstance::host).doesNotContain(drained);
+        assertThat(w.pass()).isEmpty();
+    }
 }

@@ -37,6 +37,28 @@ public final class HostAdminCommands {
         }
     }
 
+    @Command(name = "drain", description = "Drain a host: its instances move to other hosts, one per role at a time (administrator).")
+    public static final class Drain extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        protected int run(ApiClient client) {
+            var r = client.post("/hosts/" + host + "/drain", java.util.Map.of());
+            return show(r, () -> out().println("host " + host + " is " + text(r, "status") + "; its instances are moving away (./vmrole host list)"));
+        }
+    }
+
+    @Command(name = "undrain", description = "Take a drained host back into placement (administrator).")
+    public static final class Undrain extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        protected int run(ApiClient client) {
+            var r = client.post("/hosts/" + host + "/undrain", java.util.Map.of());
+            return show(r, () -> out().println("host " + host + " is " + text(r, "status")));
+        }
+    }
+
     @Command(name = "revoke", description = "Revoke a host: its instances move to other hosts (administrator).")
     public static final class Revoke extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
