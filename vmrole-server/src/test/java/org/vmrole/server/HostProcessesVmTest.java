@@ -62,7 +62,7 @@ class HostProcessesVmTest {
     }
 
     @Test
-    void heals_a_killed_vm_and_moves_the_instances_of_a_killed_host() throws Exception {
+    void heals_a_killed_vm_drains_a_host_and_moves_the_instances_of_a_killed_host() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("controller"), "127.0.0.1", 0, null, 0));
         adminKey = platform.firstAdministratorKey().orElseThrow();
         ApiClient admin = new ApiClient(platform.apiUrl(), adminKey);
@@ -100,21 +100,32 @@ class HostProcessesVmTest {
         long replacedMs = (System.nanoTime() - killedAt) / 1_000_000;
         System.out.printf("VM kill -9: replacement decided after %d ms, ReadyRole after %d ms%n", detectedMs, replacedMs);
 
-        // kill -9 the host agent of host-b and its VMs: its instance is recreated on host-a
-        String onB = instance(tenant, "WebVM_IN_0").path("host").asText().equals("host-b") ? "WebVM_IN_0" : "WebVM_IN_1";
-        long incarnation = instance(tenant, onB).path("incarnation").asLong();
+        // drain host-a: its instance moves to host-b; then take host-a back
+        String onA = instance(tenant, "WebVM_IN_0").path("host").asText().equals("host-a") ? "WebVM_IN_0" : "WebVM_IN_1";
+        admin.post("/hosts/host-a/drain", Map.of());
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode moved = instance(tenant, onA);
+            assertThat(moved.path("host").asText()).isEqualTo("host-b");
+            assertThat(moved.path("state").asText()).isEqualTo("ReadyRole");
+        });
+        assertThat(ChildJvm.processesMentioning(dir.resolve("host-a").toString())).as("no VM left on the drained host").isEmpty();
+        admin.post("/hosts/host-a/undrain", Map.of());
+
+        // kill -9 the host agent of host-b and its VMs: both instances are recreated on host-a
         long hostKilledAt = System.nanoTime();
         hostB.destroyForcibly();
         for (long pid : ChildJvm.processesMentioning(dir.resolve("host-b").toString())) ChildJvm.kill9(pid);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> instance(tenant, onB).path("incarnation").asLong() > incarnation);
+                .until(() -> admin.get("/hosts").path("hosts").toString().contains("\"status\":\"Down\""));
         long hostDetectedMs = (System.nanoTime() - hostKilledAt) / 1_000_000;
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            JsonNode moved = instance(tenant, onB);
-            assertThat(moved.path("host").asText()).isEqualTo("host-a");
-            assertThat(moved.path("state").asText()).isEqualTo("ReadyRole");
+            for (String name : List.of("WebVM_IN_0", "WebVM_IN_1")) {
+                JsonNode moved = instance(tenant, name);
+                assertThat(moved.path("host").asText()).isEqualTo("host-a");
+                assertThat(moved.path("state").asText()).isEqualTo("ReadyRole");
+            }
         });
-        System.out.printf("host kill -9: instance moved after %d ms, ReadyRole on host-a after %d ms%n",
+        System.out.printf("host kill -9: host Down after %d ms, its instances ReadyRole on host-a after %d ms%n",
                 hostDetectedMs, (System.nanoTime() - hostKilledAt) / 1_000_000);
         JsonNode hosts = admin.get("/hosts").path("hosts");
         assertThat(hosts.toString()).contains("\"name\":\"host-b\"").contains("\"status\":\"Down\"");
