@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Requests/s and p50/p99 latency of the same keep-alive HTTP load sent straight to a fast backend and through
@@ -80,14 +81,14 @@ public final class LoadBalancerBenchmark {
     private static void report(int connections, int rate, Map<String, List<LoadGenerator.Result>> results) {
         System.out.printf(Locale.ROOT, "%n%d keep-alive connection(s), %s%n", connections,
                 rate > 0 ? "paced at " + rate + " requests/s" : "closed loop");
-        System.out.printf(Locale.ROOT, "%-12s %12s %10s %10s %8s %10s %14s %7s%n",
+        System.out.printf(Locale.ROOT, "(medians over rounds)%n%-12s %12s %10s %10s %8s %10s %14s %7s%n",
                 "target", "req/s", "p50 us", "p99 us", "errors", "vs direct", "added p50 us", "");
-        double directRps = mean(results.get("direct"), LoadGenerator.Result::requestsPerSecond);
-        double directP50 = mean(results.get("direct"), LoadGenerator.Result::p50Micros);
+        double directRps = median(results.get("direct"), LoadGenerator.Result::requestsPerSecond);
+        double directP50 = median(results.get("direct"), LoadGenerator.Result::p50Micros);
         for (var e : results.entrySet()) {
-            double rps = mean(e.getValue(), LoadGenerator.Result::requestsPerSecond);
-            double p50 = mean(e.getValue(), LoadGenerator.Result::p50Micros);
-            double p99 = mean(e.getValue(), LoadGenerator.Result::p99Micros);
+            double rps = median(e.getValue(), LoadGenerator.Result::requestsPerSecond);
+            double p50 = median(e.getValue(), LoadGenerator.Result::p50Micros);
+            double p99 = median(e.getValue(), LoadGenerator.Result::p99Micros);
             long errors = e.getValue().stream().mapToLong(LoadGenerator.Result::errors).sum();
             boolean lb = !e.getKey().equals("direct");
             String verdict = !lb ? "" : (rps >= 0.9 * directRps && p50 - directP50 < 100 ? "goal met" : "goal MISSED");
@@ -96,8 +97,11 @@ public final class LoadBalancerBenchmark {
         }
     }
 
-    private static double mean(List<LoadGenerator.Result> runs, java.util.function.ToDoubleFunction<LoadGenerator.Result> f) {
-        return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
+    /** The median over rounds: one round disturbed by another process on a shared machine does not move it. */
+    private static double median(List<LoadGenerator.Result> runs, ToDoubleFunction<LoadGenerator.Result> f) {
+        double[] values = runs.stream().mapToDouble(f).sorted().toArray();
+        int n = values.length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
     private static Map<String, String> options(String[] args) {
