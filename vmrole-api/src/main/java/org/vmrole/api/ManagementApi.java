@@ -28,6 +28,7 @@ import org.vmrole.api.services.ImageRoutes;
 import org.vmrole.api.services.Ownership;
 import org.vmrole.api.services.ServiceRoutes;
 import org.vmrole.api.tenancy.TenancyRoutes;
+import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.store.Store;
@@ -41,6 +42,7 @@ public final class ManagementApi implements AutoCloseable {
     private final BetaPrograms beta;
     private final Deployments deployments;
     private final PlatformMetrics metrics;
+    private final PublicEndpoints publicEndpoints;
     private final ApiServer server;
     private final Optional<String> firstAdministratorKey;
 
@@ -55,8 +57,9 @@ public final class ManagementApi implements AutoCloseable {
         this.beta = new BetaPrograms(store, json, audit, parts.clock());
         HostedServices services = new HostedServices(store, json, audit, parts.clock());
         InstanceEndpoints endpoints = new InstanceEndpoints();
+        this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, new Ownership(store, json, "Operation"),
-                (subscription, href) -> digestOf(parts.images(), subscription, href), endpoints);
+                (subscription, href) -> digestOf(parts.images(), subscription, href), endpoints, json, publicEndpoints);
         this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
@@ -108,6 +111,9 @@ public final class ManagementApi implements AutoCloseable {
     public Deployments deployments() { return deployments; }
 
     public PlatformMetrics metrics() { return metrics; }
+
+    /** Where the traffic layer publishes each deployment's load-balanced addresses. */
+    public PublicEndpoints publicEndpoints() { return publicEndpoints; }
 
     public ApiServer server() { return server; }
 

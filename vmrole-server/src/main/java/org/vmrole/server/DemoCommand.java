@@ -88,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
         int result = OperationWait.follow(asTenant, op.get("id").asText(), out, 600);
         if (result != 0) return result;
 
-        JsonNode deployment = asTenant.get("/services/" + SERVICE + "/deployments/production");
+        JsonNode deployment = waitForRotation(asTenant, out);
         List<String> urls = new ArrayList<>();
         out.println();
         for (JsonNode i : deployment.path("instances")) {
@@ -97,12 +97,16 @@ public final class DemoCommand implements Callable<Integer> {
             out.println(String.format("  %-11s %-10s host %-7s FD %s UD %s  %s -> %s", i.path("instance").asText(), i.path("state").asText(),
                     i.path("host").asText(), i.path("faultDomain").asText(), i.path("updateDomain").asText(), url, get(url)));
         }
+        String lbUrl = "http://" + deployment.path("loadBalancer").path(0).path("address").asText() + "/";
+        out.println();
+        out.println("  through the load balancer, " + lbUrl + ":");
+        for (int n = 0; n < 4; n++) out.println("    " + get(lbUrl));
         out.println();
         out.println("vmrole is running.");
         out.println("  API:                 " + platform.apiUrl() + "   (OpenAPI: " + platform.apiUrl() + "/openapi.json)");
         out.println("  administrator key:   " + admin);
         out.println("  subscription 'demo': " + tenantKey);
-        out.println("  endpoints:           " + String.join("  ", urls));
+        out.println("  service endpoint:    " + lbUrl + "   (load-balanced over " + String.join(", ", urls) + ")");
         out.println("try, in another terminal:");
         out.println("  export VMROLE_URL=" + platform.apiUrl() + " VMROLE_KEY=" + tenantKey);
         out.println("  ./vmrole status " + SERVICE);
@@ -117,6 +121,24 @@ public final class DemoCommand implements Callable<Integer> {
         }
         stopped.await();
         return 0;
+    }
+
+    /** The deployment once the load balancer has every instance in rotation (probes pass), or after 60 s. */
+    private static JsonNode waitForRotation(ApiClient tenant, PrintWriter out) {
+        long until = System.nanoTime() + 60_000_000_000L;
+        JsonNode d;
+        do {
+            d = tenant.get("/services/" + SERVICE + "/deployments/production");
+            if (d.path("loadBalancer").path(0).path("inRotation").size() == d.path("instances").size()) return d;
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return d;
+            }
+        } while (System.nanoTime() < until);
+        step(out, "not every instance is in load-balancer rotation yet; continuing");
+        return d;
     }
 
     private static void step(PrintWriter out, String what) {

@@ -20,6 +20,8 @@ import org.vmrole.fabric.store.SqliteStore;
 import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
+import org.vmrole.lb.LoadBalancer;
+import org.vmrole.server.traffic.TrafficSync;
 import org.vmrole.model.host.HostCapacity;
 
 /**
@@ -39,13 +41,17 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final ImageRepository images;
     private final ManagementApi api;
     private final List<HostRuntime> hosts;
+    private final LoadBalancer lb;
+    private final TrafficSync traffic;
 
     /** Settings of one embedded platform. */
     public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount) {}
 
     private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts) {
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic) {
         this.hosts = hosts;
+        this.lb = lb;
+        this.traffic = traffic;
         this.store = store;
         this.fabric = fabric;
         this.loop = loop;
@@ -73,7 +79,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
                     s.adminKey(), List.of()).start(s.host(), s.apiPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts);
+            LoadBalancer lb = LoadBalancer.start(1);
+            opened.add(lb);
+            TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), Duration.ofMillis(250));
+            opened.add(traffic);
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic);
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             for (int i = 0; i < s.hostCount(); i++) platform.startHost("host-" + i, i, s.dataDir().resolve("hosts").resolve("host-" + i), share);
@@ -130,6 +140,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
             for (HostRuntime h : hosts) pool.submit(() -> h.close(true));
         }
         loop.close();
+        traffic.close();
+        lb.close();
         api.close();
         store.close();
     }

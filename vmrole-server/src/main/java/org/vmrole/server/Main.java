@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
                 DeploymentCommands.Reimage.class,
                 DeploymentCommands.Logs.class,
                 DeploymentCommands.Delete.class,
+                DeploymentCommands.Swap.class,
                 DeploymentCommands.Operation.class})
 public final class Main implements Runnable {
 

@@ -1,13 +1,14 @@
 package org.vmrole.api.services;
 
 import java.util.List;
+import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.fabric.model.Deployment;
 import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.model.host.EndpointBinding;
 
 /** A deployment as its owner sees it: where it sits, its roles, and every instance with state, host, FD, UD and incarnation. */
 public record DeploymentView(String id, String service, String slot, int upgradeDomainCount, boolean deleting, List<RoleView> roles,
-                             List<InstanceStatus> instances) {
+                             List<PublicEndpoints.PublicEndpoint> loadBalancer, List<InstanceStatus> instances) {
 
     /** A role of the deployment. */
     public record RoleView(String name, String size, int instanceCount, String imageDigest) {}
@@ -21,8 +22,8 @@ public record DeploymentView(String id, String service, String slot, int upgrade
         }
     }
 
-    public static DeploymentView of(HostedService service, Deployment d, List<InstanceStatus> instances) {
+    public static DeploymentView of(HostedService service, Deployment d, List<InstanceStatus> instances, List<PublicEndpoints.PublicEndpoint> lb) {
         return new DeploymentView(d.id(), service.name(), d.slot(), d.upgradeDomainCount(), d.deleting(),
-                d.roles().stream().map(r -> new RoleView(r.name(), r.size().name(), r.instanceCount(), r.imageDigest())).toList(), instances);
+                d.roles().stream().map(r -> new RoleView(r.name(), r.size().name(), r.instanceCount(), r.imageDigest())).toList(), lb, instances);
     }
 }

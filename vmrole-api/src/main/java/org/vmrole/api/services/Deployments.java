@@ -14,6 +14,13 @@ import org.vmrole.api.auth.Principal;
 import org.vmrole.api.beta.BetaProgram;
 import org.vmrole.api.beta.BetaPrograms;
 import org.vmrole.api.hostlink.InstanceEndpoints;
+import org.vmrole.api.store.JsonRecords;
+import org.vmrole.api.traffic.PublicEndpoints;
+import org.vmrole.api.traffic.ServiceTraffic;
+import org.vmrole.api.traffic.TrafficSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import java.util.TreeMap;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.tenancy.Usage;
@@ -46,14 +53,19 @@ public final class Deployments {
     private final Ownership owners;
     private final BiFunction<String, String, String> imageDigest;
     private final InstanceEndpoints endpoints;
+    private final JsonRecords<TrafficSpec> traffic;
+    private final PublicEndpoints publicEndpoints;
     private final SecureRandom random = new SecureRandom();
 
     /**
      * @param imageDigest (subscription, href) to the digest of that subscription's image, or null
      */
     public Deployments(Store store, FabricController fabric, HostedServices services, Tenants tenants, BetaPrograms beta,
-                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest, InstanceEndpoints endpoints) {
+                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest, InstanceEndpoints endpoints,
+                       ObjectMapper json, PublicEndpoints publicEndpoints) {
         this.endpoints = endpoints;
+        this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
+        this.publicEndpoints = publicEndpoints;
         this.store = store;
         this.fabric = fabric;
         this.services = services;
@@ -81,7 +93,7 @@ public final class Deployments {
         Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
         Usage after = usageOf(subscriptionId).plus(DeploymentPlan.usage(d));
         after.requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-        store.commit(List.of(services.setSlot(service, slot, id),
+        store.commit(List.of(services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
                 audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
         Operation op = fabric.createDeployment(d);
         store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot))));
@@ -146,8 +158,45 @@ public final class Deployments {
 
     public DeploymentView show(String subscriptionId, String serviceName, String slot) {
         Deployment d = require(subscriptionId, serviceName, slot);
-        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, fabric.listInstances(d.id()).stream()
-                .map(v -> DeploymentView.InstanceStatus.of(v, endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList());
+        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, instances(d.id()), publicEndpoints.of(d.id()));
+    }
+
+    private List<DeploymentView.InstanceStatus> instances(String deploymentId) {
+        return fabric.listInstances(deploymentId).stream()
+                .map(v -> DeploymentView.InstanceStatus.of(v, endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList();
+    }
+
+    /** Every service with deployments, as the load balancer needs it. */
+    public List<ServiceTraffic> traffic() {
+        List<ServiceTraffic> out = new ArrayList<>();
+        for (Versioned<HostedService> v : services.all()) {
+            Map<String, ServiceTraffic.SlotTraffic> slots = new TreeMap<>();
+            v.value().deployments().forEach((slot, id) -> {
+                if (fabric.getDeployment(id).filter(d -> !d.deleting()).isEmpty()) return;
+                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), instances(id))));
+            });
+            out.add(new ServiceTraffic(v.value().qualifiedName(), slots));
+        }
+        return out;
+    }
+
+    /** Exchanges production and staging: both must hold deployments exposing the same input endpoints. */
+    public HostedService swap(Principal who, String subscriptionId, String serviceName) {
+        Versioned<HostedService> s = services.get(subscriptionId, serviceName);
+        Deployment prod = inSlot(subscriptionId, serviceName, HostedService.PRODUCTION);
+        Deployment staging = inSlot(subscriptionId, serviceName, HostedService.STAGING);
+        if (prod == null || staging == null) {
+            throw ApiException.conflict("SwapNeedsBothSlots", "swap needs a deployment in both slots of '" + serviceName + "'; production holds "
+                    + (prod == null ? "none" : prod.id()) + ", staging " + (staging == null ? "none" : staging.id()), serviceName);
+        }
+        List<String> a = traffic.get(store, prod.id()).map(v -> v.value().keys()).orElse(List.of());
+        List<String> b = traffic.get(store, staging.id()).map(v -> v.value().keys()).orElse(List.of());
+        if (!a.equals(b)) {
+            throw ApiException.conflict("EndpointsDiffer", "production exposes " + a + " but staging exposes " + b
+                    + "; both slots must expose the same input endpoints to be swapped", serviceName);
+        }
+        store.commit(List.of(services.swapSlots(s), audit.record(services.entry(who, subscriptionId, "service.swap", serviceName))));
+        return services.get(subscriptionId, serviceName).value();
     }
 
     public Operation delete(Principal who, String subscriptionId, String serviceName, String slot) {

@@ -58,6 +58,11 @@ public final class HostedServices {
         return services.list(store).stream().map(Versioned::value).filter(s -> s.subscriptionId().equals(subscriptionId)).toList();
     }
 
+    /** Every service of every subscription, with the revisions read. */
+    public List<Versioned<HostedService>> all() {
+        return services.list(store);
+    }
+
     public void delete(Principal who, String subscriptionId, String name) {
         Versioned<HostedService> s = get(subscriptionId, name);
         if (!s.value().deployments().isEmpty()) {
@@ -65,6 +70,14 @@ public final class HostedServices {
                     + "; delete them first (./vmrole delete " + name + " --slot SLOT)", name);
         }
         store.commit(List.of(services.delete(id(subscriptionId, name), s.revision()), audit.record(entry(who, subscriptionId, "service.delete", name))));
+    }
+
+    /** The write that exchanges the production and staging deployments, guarded by the revision read. */
+    public Write swapSlots(Versioned<HostedService> s) {
+        HostedService v = s.value();
+        HostedService swapped = v.withDeployment(HostedService.PRODUCTION, v.deployments().get(HostedService.STAGING))
+                .withDeployment(HostedService.STAGING, v.deployments().get(HostedService.PRODUCTION));
+        return services.put(id(v.subscriptionId(), v.name()), swapped, s.revision());
     }
 
     /** The write that records (or clears, with null) a slot's deployment, guarded by the revision read. */

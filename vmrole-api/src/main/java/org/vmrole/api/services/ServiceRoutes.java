@@ -39,6 +39,8 @@ public final class ServiceRoutes {
                     services.delete(who, sub(ctx, who), ctx.pathParam("service"));
                     ctx.status(204);
                 }),
+                new Route(POST, "/services/{service}/swap", Access.TENANT, "Swap production and staging at the load balancer (a VIP swap)", 200,
+                        (ctx, who) -> ctx.json(deployments.swap(who, sub(ctx, who), ctx.pathParam("service")))),
                 new Route(POST, DEPLOYMENT, Access.TENANT, "Create a deployment from a definition and configuration (or YAML)", 202,
                         (ctx, who) -> accepted(ctx, deployments.create(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"),
                                 ctx.bodyAsClass(Deployments.Request.class)))),

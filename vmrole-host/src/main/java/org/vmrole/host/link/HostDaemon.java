@@ -61,7 +61,13 @@ public final class HostDaemon implements AutoCloseable {
         beats.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         // a VM that dies or becomes ready is reported at once, not at the next tick: detection well under a second
         agent.driver().addListener(change -> {
-            if (!urgent.getAndSet(true)) beats.execute(this::urgentBeat);
+            if (!beats.isShutdown() && !urgent.getAndSet(true)) {
+                try {
+                    beats.execute(this::urgentBeat);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // the daemon is closing: nothing more to report
+                }
+            }
         });
     }
 

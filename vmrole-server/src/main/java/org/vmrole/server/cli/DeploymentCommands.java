@@ -87,6 +87,10 @@ public final class DeploymentCommands {
                 String sla = ready >= 2 && fds.size() >= 2 ? "ok" : "at risk";
                 out().println(slot + "  deployment " + text(d, "id") + "  " + (d.path("deleting").asBoolean() ? "deleting" : ready + "/" + instances.size() + " ready")
                         + "  upgrade domains " + text(d, "upgradeDomainCount") + "  (SLA: " + sla + ", " + ready + " ready instances in " + fds.size() + " fault domains)");
+                for (JsonNode e : d.path("loadBalancer")) {
+                    out().println("  " + text(e, "role") + "/" + text(e, "endpoint") + " (" + text(e, "protocol") + ")  load balancer " + text(e, "address")
+                            + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : e.path("inRotation").toString().replaceAll("@\\d+", "")));
+                }
                 Table t = new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "ENDPOINT", "NOTE");
                 for (JsonNode i : instances) {
                     StringBuilder ep = new StringBuilder();
@@ -158,6 +162,18 @@ public final class DeploymentCommands {
         @Override
         protected int run(ApiClient client) {
             return started(client, client.delete(path() + q()), "deleting " + service + " " + slot);
+        }
+    }
+
+    @Command(name = "swap", description = "Swap production and staging at the load balancer (a VIP swap).")
+    public static final class Swap extends ChangeCommand {
+        @Parameters(index = "0", paramLabel = "SERVICE") String service;
+
+        @Override
+        protected int run(ApiClient client) {
+            var s = client.post("/services/" + service + "/swap" + q(), Map.of());
+            return show(s, () -> out().println("swapped: production is now " + text(s.path("deployments"), "production")
+                    + ", staging " + text(s.path("deployments"), "staging")));
         }
     }
 
