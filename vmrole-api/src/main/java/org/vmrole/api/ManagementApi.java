@@ -66,7 +66,7 @@ public final class ManagementApi implements AutoCloseable {
         List<Route> routes = new ArrayList<>();
         routes.addAll(TenancyRoutes.of(tenants, audit));
         routes.addAll(BetaRoutes.of(beta));
-        routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock(), metrics::uploaded));
+        routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock(), metrics::uploaded, tenants));
         routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
         routes.addAll(HostRoutes.of(parts.fabric()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints));

@@ -223,4 +223,19 @@ class DeploymentContractTest {
         assertThat(m.status()).isEqualTo(200);
         assertThat(m.body().asText()).contains("vmrole_instances{state=\"ReadyRole\"}").contains("vmrole_image_upload_bytes_total " + image.length + ".0");
     }
+
+    @Test
+    void image_count_and_storage_limits_are_enforced_with_a_clear_error() throws Exception {
+        var limited = http.call("PUT", "/subscriptions/contoso/limits", fx.admin, "{\"cores\":4,\"instances\":4,\"images\":1,\"storageBytes\":100000}");
+        assertThat(limited.status()).isEqualTo(200);
+        assertThat(http.call("PUT", "/subscriptions/contoso/limits", contoso, "{\"cores\":99,\"instances\":99,\"images\":99,\"storageBytes\":1}").status())
+                .isEqualTo(403);
+        byte[] image = smallQcow2();
+        String id = upload(contoso, "web-v1", image);
+        http.call("POST", "/images/uploads/" + id + "/commit", contoso, "{\"sha256\":\"" + sha256(image) + "\"}");
+        var second = http.call("POST", "/images/uploads", contoso, "{\"name\":\"web-v2\"}");
+        assertThat(second.status()).isEqualTo(409);
+        assertThat(second.errorCode()).isEqualTo("QuotaExceeded");
+        assertThat(second.body().path("error").path("message").asText()).contains("images 2 > 1");
+    }
 }

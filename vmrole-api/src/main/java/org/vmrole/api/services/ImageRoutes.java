@@ -15,6 +15,8 @@ import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.Access;
 import org.vmrole.api.http.Route;
+import org.vmrole.api.tenancy.Tenants;
+import org.vmrole.api.tenancy.Usage;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.image.ImageRecord;
 import org.vmrole.image.ImageRepository;
@@ -30,12 +32,14 @@ public final class ImageRoutes {
 
     record Commit(String sha256) {}
 
-    public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock, LongConsumer uploadedBytes) {
+    public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock, LongConsumer uploadedBytes,
+                                 Tenants tenants) {
         return List.of(
                 new Route(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, (ctx, who) -> {
                     NewUpload body = ctx.bodyAsClass(NewUpload.class);
                     if (body.name() == null) throw ApiException.badRequest("MissingField", "give the image's 'name'", "name");
                     String sub = sub(ctx, who);
+                    held(images, sub).plus(new Usage(0, 0, 1, 0)).requireWithin(tenants.get(who, sub).limits(), sub);
                     String id = images.startUpload(sub, body.name());
                     store.commit(List.of(uploads.record(id, new Ownership.Owner(sub, body.name(), null))));
                     ctx.status(201).json(Map.of("uploadId", id, "name", body.name(), "received", 0));
@@ -45,7 +49,6 @@ public final class ImageRoutes {
                     ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "name", owner.service(), "received", images.received(ctx.pathParam("upload"))));
                 }),
                 new Route(PUT, "/images/uploads/{upload}", Access.TENANT, "Append a chunk at ?offset=N (streamed to disk, fsynced)", 200, (ctx, who) -> {
-                    uploads.require(who, ctx.pathParam("upload"));
                     String off = ctx.queryParam("offset");
                     long offset;
                     try {
@@ -53,6 +56,10 @@ public final class ImageRoutes {
                     } catch (NumberFormatException e) {
                         throw ApiException.badRequest("InvalidQueryParameter", "give the chunk's start as ?offset=N (bytes), got '" + off + "'", "offset");
                     }
+                    var owner = uploads.require(who, ctx.pathParam("upload"));
+                    // an upload may not grow past what the subscription may store (checked before each chunk)
+                    held(images, owner.subscriptionId()).plus(new Usage(0, 0, 1, offset)).requireWithin(tenants.get(who, owner.subscriptionId()).limits(),
+                            owner.subscriptionId());
                     long received = images.append(ctx.pathParam("upload"), offset, ctx.bodyInputStream());
                     uploadedBytes.accept(received - offset);
                     ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "received", received));
@@ -79,6 +86,12 @@ public final class ImageRoutes {
                     store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), sub, "image.delete", ctx.pathParam("image")))));
                     ctx.status(204);
                 }));
+    }
+
+    /** The images a subscription holds: their count and stored bytes. */
+    private static Usage held(ImageRepository images, String subscription) throws java.io.IOException {
+        List<ImageRecord> all = images.list(subscription);
+        return new Usage(0, 0, all.size(), all.stream().mapToLong(ImageRecord::actualSize).sum());
     }
 
     private static String sub(Context ctx, Principal who) {

@@ -3,6 +3,7 @@ package org.vmrole.api.tenancy;
 import static io.javalin.http.HandlerType.DELETE;
 import static io.javalin.http.HandlerType.GET;
 import static io.javalin.http.HandlerType.POST;
+import static io.javalin.http.HandlerType.PUT;
 
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,8 @@ public final class TenancyRoutes {
                         (ctx, who) -> ctx.json(Map.of("subscriptions", tenants.list(who)))),
                 new Route(GET, "/subscriptions/{subscription}", Access.TENANT, "Show a subscription", 200,
                         (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))),
+                new Route(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits (cores, instances, images, storage bytes)", 200,
+                        (ctx, who) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), ctx.bodyAsClass(SubscriptionLimits.class)))),
                 new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription and revoke its keys", 204,
                         (ctx, who) -> {
                             tenants.delete(who, ctx.pathParam("subscription"));

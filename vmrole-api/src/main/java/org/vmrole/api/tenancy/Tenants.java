@@ -82,6 +82,17 @@ public final class Tenants {
                 .filter(s -> who.administrator() || s.id().equals(who.subscriptionId())).toList();
     }
 
+    /** Sets a subscription's limits (administrator). */
+    public Subscription setLimits(Principal who, String id, SubscriptionLimits limits) {
+        if (limits == null || limits.cores() < 0 || limits.instances() < 0 || limits.images() < 0 || limits.storageBytes() < 0) {
+            throw ApiException.badRequest("InvalidLimits", "give 'cores', 'instances', 'images' and 'storageBytes', each 0 or more", "limits");
+        }
+        Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
+        Subscription next = new Subscription(id, s.value().displayName(), s.value().created(), limits);
+        store.commit(List.of(subscriptions.put(id, next, s.revision()), audit.record(entry(who, id, "subscription.limits", id))));
+        return next;
+    }
+
     /** Deletes the subscription and revokes its keys. Its resources must be gone first (the caller checks). */
     public void delete(Principal who, String id) {
         Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
