@@ -164,8 +164,9 @@ public final class Reconciler {
                 return;
             }
             stats.placed(ri);
-            if (!observed.hasReport(ri.host())) return;
-            ObservedInstance obs = observed.instance(ri.host(), key);
+            Map<String, ObservedInstance> report = observed.byHost().get(ri.host());
+            if (report == null) return; // the host has not reported since the controller started
+            ObservedInstance obs = report.get(key);
             if (InstanceHealth.ready(ri, obs) && !ri.healing().restartPending()) stats.ready++;
             heal(ri, obs);
         }
