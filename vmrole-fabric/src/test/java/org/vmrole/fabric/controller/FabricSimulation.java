@@ -383,6 +383,16 @@ final class FabricSimulation {
     private void fail(String why) {
         throw new AssertionError("simulation seed " + seed + " failed at t=" + second + ": " + why
                 + "\nreplay: mvn -pl vmrole-fabric -am test -Dtest=FabricSimulationTest -Dsurefire.failIfNoSpecifiedTests=false -Dvmrole.simulation.seed=" + seed
-                + "\nlast events:\n  " + String.join("\n  ", trace));
+                + "\nlast events:\n  " + String.join("\n  ", trace) + "\n" + state());
+    }
+
+    /** Hosts and instances as the controller and the hosts see them, for a failure report. */
+    private String state() {
+        StringBuilder b = new StringBuilder("hosts:");
+        for (var h : controller.listHosts()) b.append("\n  ").append(h);
+        for (SimulatedHost h : hosts) b.append("\n  ").append(h.name).append(" runs ").append(sorted(h.observe()).stream().map(o -> o.key() + "@" + o.incarnation() + ":" + o.state()).toList());
+        b.append("\ninstances:");
+        for (String id : live.keySet()) for (InstanceView v : controller.listInstances(id)) b.append("\n  ").append(v);
+        return b.toString();
     }
 }
