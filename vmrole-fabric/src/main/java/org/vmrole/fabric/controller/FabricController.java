@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.HashMap;
@@ -232,13 +233,17 @@ public final class FabricController {
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
         long now = clock.millis();
-        DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
-                java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
-                java.util.Collections.unmodifiableMap(state.operations));
-        List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed)), now);
+        DesiredState desired = new DesiredState(Collections.unmodifiableMap(state.deployments),
+                Collections.unmodifiableMap(state.instances), Collections.unmodifiableMap(state.hosts),
+                Collections.unmodifiableMap(state.operations));
+        List<Action> actions = reconciler.reconcile(desired, new ObservedState(Collections.unmodifiableMap(observed)), now);
         executor.execute(actions);
         for (Action a : actions) {
-            if (log.isDebugEnabled()) log.debug("{}: {}", a.getClass().getSimpleName(), a.cause());
+            switch (a) {
+                case org.vmrole.fabric.reconcile.MarkHostDown m -> log.info("host {} is down: {}", m.host().name(), m.cause());
+                case org.vmrole.fabric.reconcile.MarkHostUp m -> log.info("host {} is up: {}", m.host().name(), m.cause());
+                default -> log.debug("{}: {}", a.getClass().getSimpleName(), a.cause());
+            }
         }
         return actions;
     }

@@ -100,6 +100,18 @@ public final class Placement {
         return new PlacementDecision(request.instanceKey(), best.host, domainLabels[bestDomain], null);
     }
 
+    /** Gives back what {@code decision} took for {@code request}: a trial placement the caller decided not to use. */
+    public void release(PlacementRequest request, PlacementDecision decision) {
+        if (!decision.placed()) return;
+        Slot s = slots.get(decision.host());
+        TreeSet<Slot> set = byDomain.get(s.domain);
+        set.remove(s);
+        s.give(request.size());
+        set.add(s);
+        freeCoresByDomain[s.domain] += request.size().cores();
+        spread.get(request.spreadGroup())[s.domain]--;
+    }
+
     /** Domain {@code d} beats {@code current}: fewer of the group there, then more free cores, then the lower label. */
     private boolean fewer(int[] counts, int d, int current) {
         if (counts[d] != counts[current]) return counts[d] < counts[current];
@@ -162,6 +174,12 @@ public final class Placement {
             cores -= size.cores();
             memoryMiB -= size.memoryMiB();
             diskGiB -= size.localDiskGiB();
+        }
+
+        void give(org.vmrole.model.VmSize size) {
+            cores += size.cores();
+            memoryMiB += size.memoryMiB();
+            diskGiB += size.localDiskGiB();
         }
     }
 }

@@ -117,6 +117,7 @@ final class OperationProgress {
         if (reached >= op.goal() && ready) {
             return op.succeeded(op.instance() + " ready at " + (reimage ? "incarnation " : "reboot ") + reached, now);
         }
-        return op.withProgress(op.instance() + " " + InstanceView.state(ri, hostStatus.get(ri.host()), observed.instance(ri.host(), ri.key())));
+        String state = op.instance() + " " + InstanceView.state(ri, hostStatus.get(ri.host()), observed.instance(ri.host(), ri.key()));
+        return op.withProgress(ri.waitingReason() == null ? state : state + "; " + ri.waitingReason());
     }
 }

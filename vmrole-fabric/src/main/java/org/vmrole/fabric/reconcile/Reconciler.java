@@ -167,8 +167,9 @@ public final class Reconciler {
             }
             stats.placed(ri);
             if (status == HostStatus.Draining) draining.computeIfAbsent(group(ri), k -> new ArrayList<>()).add(ri);
-            if (!observed.hasReport(ri.host())) return;
-            ObservedInstance obs = observed.instance(ri.host(), key);
+            Map<String, ObservedInstance> report = observed.byHost().get(ri.host());
+            if (report == null) return; // the host has not reported since the controller started
+            ObservedInstance obs = report.get(key);
             if (InstanceHealth.ready(ri, obs) && !ri.healing().restartPending()) stats.ready++;
             heal(ri, obs);
         }
@@ -368,11 +369,14 @@ public final class Reconciler {
                     group = group(base);
                     groupOf = base;
                 }
-                PlacementDecision decision = placement.place(new PlacementRequest(p.key(), group, spec.size(), p.avoidHost()));
+                PlacementRequest request = new PlacementRequest(p.key(), group, spec.size(), p.avoidHost());
+                PlacementDecision decision = placement.place(request);
                 if (p.move() == Move.REBALANCE) {
                     int from = p.group().in(desired.instances().get(p.key()).faultDomain());
                     if (decision.placed() && p.group().in(decision.faultDomain()) < from - 1) {
                         add(new RelocateInstance(base.placedOn(decision.host(), decision.faultDomain(), now, p.cause()), p.fromHost(), p.cause()));
+                    } else {
+                        placement.release(request, decision);
                     }
                 } else if (decision.placed()) {
                     String cause = p.move() == Move.UNPLACED ? "placed after waiting" : p.cause();
@@ -393,7 +397,10 @@ public final class Reconciler {
         }
     }
 
+    /** Instances that must be placed come first, in key order; rebalancing moves only get what is left. */
     private static final Comparator<Pending> BY_INSTANCE = (a, b) -> {
+        boolean ar = a.move() == Move.REBALANCE;
+        if (ar != (b.move() == Move.REBALANCE)) return ar ? 1 : -1;
         int c = a.base().deploymentId().compareTo(b.base().deploymentId());
         return c != 0 ? c : a.base().name().compareTo(b.base().name());
     };

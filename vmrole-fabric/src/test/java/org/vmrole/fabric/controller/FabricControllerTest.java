@@ -202,15 +202,15 @@ class FabricControllerTest {
     }
 
     @Test
-    void places_nothing_new_on_a_draining_host_and_keeps_what_runs_there() {
+    void places_nothing_new_on_a_draining_host_and_moves_what_runs_there_away() {
         host("h1", 0);
         controller.createDeployment(deployment("d1", 1));
         ticks(2);
         host("h2", 1);
         controller.drainHost("h1", true);
         controller.scale("d1", "WebVM", 3);
-        ticks(3);
-        assertThat(instances("d1")).extracting(InstanceView::host).containsExactly("h1", "h2", "h2");
+        ticks(8);
+        assertThat(instances("d1")).extracting(InstanceView::host).containsExactly("h2", "h2", "h2");
         assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
     }
 

@@ -85,8 +85,21 @@ final class FabricSimulation {
         }
         revokedUntil.clear();
         for (SimulatedHost h : hosts) h.partitioned = false;
+        int cores = hosts.size() * 4;
+        boolean short_ = wanted() > cores;
         for (int i = 0; i < QUIET_SECONDS; i++) {
             tick();
+            if (short_) {
+                // more instances wanted than cores exist: the rest must wait, saying why, until scaled down
+                String unsettled = unsettledShortage(cores);
+                if (unsettled == null) {
+                    scaleToFit();
+                    short_ = false;
+                } else if (i == QUIET_SECONDS - 1) {
+                    fail("a shortage of capacity did not settle: " + unsettled);
+                }
+                continue;
+            }
             String unmet = unconverged();
             if (unmet == null) return;
             if (i == QUIET_SECONDS - 1) fail("did not converge " + QUIET_SECONDS + " s after failures stopped: " + unmet);
@@ -164,7 +177,7 @@ final class FabricSimulation {
             case 8 -> {
                 if (live.isEmpty()) return;
                 Deployment d = pick(new ArrayList<>(live.values()));
-                int count = random.nextInt(5);
+                int count = random.nextInt(6) == 0 ? 10 + random.nextInt(25) : random.nextInt(5);
                 operations.add(controller.scale(d.id(), "Web", count).id());
                 live.put(d.id(), d.withInstanceCount("Web", count));
                 note("scale " + d.id() + " to " + count);
@@ -234,6 +247,53 @@ final class FabricSimulation {
         }
     }
 
+    /** Each fault domain's cores (4 per host) minus the Small instances (1 core) the controller placed there. */
+    private Map<Integer, Integer> freeCoresPerDomain() {
+        Map<Integer, Integer> free = new HashMap<>();
+        for (SimulatedHost h : hosts) free.merge(h.faultDomain, 4, Integer::sum);
+        for (Deployment d : live.values()) {
+            for (InstanceView v : controller.listInstances(d.id())) if (v.host() != null) free.merge(v.faultDomain(), -1, Integer::sum);
+        }
+        return free;
+    }
+
+    private int wanted() {
+        return live.values().stream().mapToInt(Deployment::totalInstances).sum();
+    }
+
+    /** Null when every core runs a Ready instance and every other instance waits with a reason its operation repeats. */
+    private String unsettledShortage(int cores) {
+        int ready = 0;
+        for (Deployment d : live.values()) {
+            boolean waits = false;
+            for (InstanceView v : controller.listInstances(d.id())) {
+                if (v.state() == RoleState.ReadyRole) {
+                    ready++;
+                } else if (v.waitingReason() != null && v.waitingReason().startsWith("waiting: needs 1 core")) {
+                    waits = true;
+                } else {
+                    return d.id() + "/" + v.instance() + " is " + v.state() + " (" + v.lastCause() + ")";
+                }
+            }
+            for (String id : operations) {
+                Operation op = controller.getOperation(id).orElseThrow();
+                if (waits && op.inProgress() && op.deploymentId().equals(d.id()) && !op.progress().contains("waiting: needs")) {
+                    return "operation " + id + " on " + d.id() + " does not say why it waits: " + op.progress();
+                }
+            }
+        }
+        return ready == cores ? null : ready + " instances ready on " + cores + " cores";
+    }
+
+    private void scaleToFit() {
+        for (Deployment d : new ArrayList<>(live.values())) {
+            if (d.totalInstances() <= 4) continue;
+            operations.add(controller.scale(d.id(), "Web", 4).id());
+            live.put(d.id(), d.withInstanceCount("Web", 4));
+            note("scale " + d.id() + " down to 4 to fit");
+        }
+    }
+
     /** Null when everything converged; otherwise what has not. */
     private String unconverged() {
         for (String id : operations) {
@@ -251,6 +311,7 @@ final class FabricSimulation {
             }
         }
         int wanted = 0;
+        Map<String, Map<Integer, Integer>> spreads = new TreeMap<>();
         for (Deployment d : live.values()) {
             List<InstanceView> views = controller.listInstances(d.id());
             int count = d.roles().get(0).instanceCount();
@@ -263,10 +324,19 @@ final class FabricSimulation {
                 if (!copies.equals(List.of(v.host() + "@" + v.incarnation()))) return d.id() + "/" + v.instance() + " runs as " + copies + ", controller says " + v.host() + "@" + v.incarnation();
                 perDomain.merge(v.faultDomain(), 1, Integer::sum);
             }
+            spreads.put(d.id(), perDomain);
+        }
+        // a role may be uneven across fault domains only where the emptier domain has no core left
+        Map<Integer, Integer> freeCores = freeCoresPerDomain();
+        for (var e : spreads.entrySet()) {
+            Map<Integer, Integer> perDomain = e.getValue();
             int most = perDomain.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-            int fewest = perDomain.size() < Math.min(count, faultDomains) ? 0 : perDomain.values().stream().mapToInt(Integer::intValue).min().orElse(0);
-            if (perDomain.size() < faultDomains && count >= faultDomains) fewest = 0;
-            if (most - fewest > 1) return d.id() + " is spread unevenly over fault domains: " + perDomain;
+            for (int fd = 0; fd < faultDomains; fd++) {
+                int here = perDomain.getOrDefault(fd, 0);
+                if (most - here > 1 && freeCores.getOrDefault(fd, 0) > 0) {
+                    return e.getKey() + " is spread unevenly over fault domains " + perDomain + " though FD " + fd + " has " + freeCores.get(fd) + " free cores";
+                }
+            }
         }
         for (String id : deleted) {
             if (controller.getDeployment(id).isPresent()) return "deleted " + id + " is still there";
@@ -313,6 +383,16 @@ final class FabricSimulation {
     private void fail(String why) {
         throw new AssertionError("simulation seed " + seed + " failed at t=" + second + ": " + why
                 + "\nreplay: mvn -pl vmrole-fabric -am test -Dtest=FabricSimulationTest -Dsurefire.failIfNoSpecifiedTests=false -Dvmrole.simulation.seed=" + seed
-                + "\nlast events:\n  " + String.join("\n  ", trace));
+                + "\nlast events:\n  " + String.join("\n  ", trace) + "\n" + state());
+    }
+
+    /** Hosts and instances as the controller and the hosts see them, for a failure report. */
+    private String state() {
+        StringBuilder b = new StringBuilder("hosts:");
+        for (var h : controller.listHosts()) b.append("\n  ").append(h);
+        for (SimulatedHost h : hosts) b.append("\n  ").append(h.name).append(" runs ").append(sorted(h.observe()).stream().map(o -> o.key() + "@" + o.incarnation() + ":" + o.state()).toList());
+        b.append("\ninstances:");
+        for (String id : live.keySet()) for (InstanceView v : controller.listInstances(id)) b.append("\n  ").append(v);
+        return b.toString();
     }
 }

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded random failure schedules against the controller and simulated hosts. {@code -Dvmrole.simulation.schedules=N}
- * runs more; {@code -Dvmrole.simulation.seed=S} replays one schedule exactly.
+ * runs more, {@code -Dvmrole.simulation.firstSeed=F} starts elsewhere than seed 1, and
+ * {@code -Dvmrole.simulation.seed=S} replays one schedule exactly.
  */
 class FabricSimulationTest {
     private static final int DEFAULT_SCHEDULES = 300;
@@ -22,8 +23,10 @@ class FabricSimulationTest {
         }
         String asked = System.getProperty("vmrole.simulation.schedules", "");
         int schedules = asked.isBlank() ? DEFAULT_SCHEDULES : Integer.parseInt(asked.trim());
+        String from = System.getProperty("vmrole.simulation.firstSeed", "");
+        long first = from.isBlank() ? 1 : Long.parseLong(from.trim());
         int ran = 0;
-        for (long seed = 1; seed <= schedules; seed++) {
+        for (long seed = first; seed < first + schedules; seed++) {
             new FabricSimulation(seed).run();
             ran++;
         }

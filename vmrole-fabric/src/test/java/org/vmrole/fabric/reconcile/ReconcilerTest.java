@@ -239,4 +239,27 @@ class ReconcilerTest {
         assertThat(w.instances.values()).extracting(RoleInstance::host).doesNotContain(drained);
         assertThat(w.pass()).isEmpty();
     }
+
+    @Test
+    void never_lets_a_rebalancing_trial_take_the_room_a_waiting_instance_needs() {
+        World tight = new World().host("a", 0, 3).host("b", 1, 1).host("c", 2, 1);
+        tight.deployment("d0", 3, VmSize.Small).deployment("dX", 1, VmSize.Small);
+        // d0 is crowded in FD 0 and only FD 0 has a free core, so spreading it cannot help
+        put(tight, "d0", 0, "a", 0);
+        put(tight, "d0", 1, "a", 0);
+        put(tight, "d0", 2, "b", 1);
+        put(tight, "dX", 0, "c", 2);
+        tight.hostsRunAssigned(RoleState.ReadyRole);
+        tight.deployment("d1", 1, VmSize.Small);
+        List<Action> actions = tight.pass();
+        assertThat(ofType(actions, StartInstance.class)).extracting(s -> s.instance().key() + " on " + s.instance().host())
+                .containsExactly("d1/Web_IN_0 on a");
+        assertThat(ofType(actions, RelocateInstance.class)).isEmpty();
+    }
+
+    private static void put(World w, String deployment, int index, String host, int faultDomain) {
+        RoleInstance ri = RoleInstance.unplaced(deployment, new org.vmrole.model.InstanceName("Web", index), 5, "test")
+                .placedOn(host, faultDomain, w.now, "test");
+        w.instances.put(ri.key(), ri);
+    }
 }
