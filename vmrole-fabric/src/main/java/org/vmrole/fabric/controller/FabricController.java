@@ -129,7 +129,7 @@ public final class FabricController {
         if (!ok) throw new HostNotAdmitted("host '" + hostName + "' is not admitted: its join token is unknown or revoked; ask the operator for a new one");
     }
 
-    /** Draining keeps a host's instances where they are and places no new ones on it; {@code false} takes it back. */
+    /** Draining places nothing new on a host and moves its instances away, one per role at a time; {@code false} takes it back. */
     public synchronized Host drainHost(String hostName, boolean draining) {
         Host h = state.hosts.get(hostName);
         if (h == null) throw new NoSuchTarget("no host named '" + hostName + "'");
