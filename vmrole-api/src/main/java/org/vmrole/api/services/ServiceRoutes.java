@@ -12,11 +12,16 @@ import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.Access;
 import org.vmrole.api.http.QueryParams;
 import org.vmrole.api.http.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.vmrole.fabric.model.Operation;
 
 /** Routes for hosted services, their deployments, roles, instances and operations. Changes answer 202 with an operation. */
 public final class ServiceRoutes {
     private static final String DEPLOYMENT = "/services/{service}/deployments/{slot}";
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceRoutes.class);
 
     private ServiceRoutes() {}
 
@@ -83,6 +88,9 @@ public final class ServiceRoutes {
     }
 
     private static void accepted(Context ctx, Operation op) {
+        try (var ignored = MDC.putCloseable("operation", op.id())) {
+            log.info("{} {} accepted: {} {}", op.kind(), op.deploymentId(), ctx.method(), ctx.path());
+        }
         ctx.status(202).header("Location", "/operations/" + op.id()).json(op);
     }
 }

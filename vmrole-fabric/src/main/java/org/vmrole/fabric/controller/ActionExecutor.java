@@ -1,6 +1,10 @@
 package org.vmrole.fabric.controller;
 
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.reconcile.Action;
 import org.vmrole.fabric.reconcile.InstanceAction;
 import org.vmrole.fabric.reconcile.MarkHostDown;
@@ -15,7 +19,19 @@ import org.vmrole.fabric.reconcile.UpdateOperation;
  * pass is one atomic store commit.
  */
 final class ActionExecutor {
+    private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
     private final FabricState state;
+
+    /** One line per finished operation, with its id in the log context so it joins the operation's other lines. */
+    private static void logFinished(Operation op) {
+        try (var ignored = MDC.putCloseable("operation", op.id())) {
+            if (op.error() == null) {
+                log.info("{} {} {} after {} ms: {}", op.kind(), op.deploymentId(), op.status(), op.finishedMillis() - op.startedMillis(), op.progress());
+            } else {
+                log.warn("{} {} {} after {} ms: {}", op.kind(), op.deploymentId(), op.status(), op.finishedMillis() - op.startedMillis(), op.error());
+            }
+        }
+    }
 
     ActionExecutor(FabricState state) {
         this.state = state;
@@ -33,6 +49,10 @@ final class ActionExecutor {
                 case UpdateOperation u -> changes.put(u.operation());
             }
         }
-        return state.commit(changes);
+        long revision = state.commit(changes);
+        for (Action a : actions) {
+            if (a instanceof UpdateOperation u && !u.operation().inProgress()) logFinished(u.operation());
+        }
+        return revision;
     }
 }
