@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "vmrole 0.1.0",
         description = "Run VM images as stateless, self-healing, load-balanced roles.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, StorageCommand.class})
 public final class Main implements Runnable {
 
     /** Exit codes the CLI promises: 0 ok, 1 a failed operation, 2 bad usage. */
