@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -165,6 +164,4 @@ public final class Authenticator {
     }
 
     private static String nz(String s) { return s == null ? "" : s; }
-
-    static List<String> schemes() { return List.of("SharedKey", "SharedKeyLite"); }
 }

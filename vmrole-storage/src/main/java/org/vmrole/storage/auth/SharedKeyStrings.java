@@ -1,6 +1,5 @@
 package org.vmrole.storage.auth;
 
-import org.vmrole.storage.http.Service;
 import org.vmrole.storage.http.StorageRequest;
 
 import java.util.ArrayList;
@@ -95,6 +94,4 @@ public final class SharedKeyStrings {
     }
 
     static String nz(String s) { return s == null ? "" : s; }
-
-    static boolean isTable(StorageRequest r) { return r.service() == Service.TABLE; }
 }

@@ -9,7 +9,6 @@ import org.vmrole.storage.http.Xml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -194,6 +193,4 @@ final class ContainerHandler {
     }
 
     static String newLeaseId() { return UUID.randomUUID().toString(); }
-
-    static String b64(byte[] b) { return b == null ? null : Base64.getEncoder().encodeToString(b); }
 }

@@ -5,7 +5,6 @@ import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -272,8 +271,7 @@ final class PageBlobHandler {
         byte[] zeros = new byte[64 * 1024];
         byte[] buf = new byte[256 * 1024];
         long pos = start;
-        try (FileChannel ch = FileChannel.open(store.content().path(b.pageFile()), StandardOpenOption.READ);
-             InputStream ignored = InputStream.nullInputStream()) {
+        try (FileChannel ch = FileChannel.open(store.content().path(b.pageFile()), StandardOpenOption.READ)) {
             for (long[] v : PageRanges.within(b.pageRanges(), start, end)) {
                 pos = zeros(out, zeros, pos, v[0]);
                 long p = v[0];

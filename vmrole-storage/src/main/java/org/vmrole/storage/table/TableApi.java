@@ -14,7 +14,6 @@ import org.vmrole.storage.http.StorageResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -333,6 +332,4 @@ public final class TableApi implements ServiceApi {
     static StorageException unsupported() {
         return StorageException.badRequest("UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
     }
-
-    static Map<String, String> noHeaders() { return new LinkedHashMap<>(); }
 }
