@@ -148,7 +148,7 @@ public final class BlobStore {
     }
 
     public List<ContainerRow> listContainers(String account, String prefix, String marker, int max) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             List<ContainerRow> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT name, etag, modified, metadata, public_access, acl, lease FROM containers WHERE account=? AND name>=? AND name>? ORDER BY name LIMIT ?")) {
                 ps.setString(1, account);
@@ -265,7 +265,7 @@ public final class BlobStore {
      */
     public List<BlobRow> listBlobs(String account, String container, String prefix, String startName, String startOrder,
                                    boolean inclusive, boolean snapshots, int limit) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             container(c, account, container);
             List<BlobRow> out = new ArrayList<>();
             String ord = "(CASE snapshot WHEN '' THEN char(65535) ELSE snapshot END)";

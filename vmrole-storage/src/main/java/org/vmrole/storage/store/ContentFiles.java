@@ -82,7 +82,8 @@ public final class ContentFiles {
                 if (length >= 0 && total != length) {
                     throw StorageException.badRequest("InvalidInput", "The request body is shorter than Content-Length.");
                 }
-                ch.force(true);
+                // fdatasync: the data and the file size; the name becomes durable with the directory sync below
+                ch.force(false);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(target.getParent());

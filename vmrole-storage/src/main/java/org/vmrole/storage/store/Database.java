@@ -34,7 +34,10 @@ public final class Database implements AutoCloseable {
 
     private record Task(Work<?> work, CompletableFuture<Object> result) {}
 
+    private static final int READERS = 4;
+
     private final Connection connection;
+    private final java.util.concurrent.ArrayBlockingQueue<Connection> readers = new java.util.concurrent.ArrayBlockingQueue<>(READERS);
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private volatile boolean open = true;
@@ -54,6 +57,16 @@ public final class Database implements AutoCloseable {
             }
             connection.setAutoCommit(false);
             connection.commit();
+            for (int i = 0; i < READERS; i++) {
+                Connection r = DriverManager.getConnection("jdbc:sqlite:" + file);
+                try (Statement s = r.createStatement()) {
+                    s.execute("PRAGMA busy_timeout=10000");
+                    s.execute("PRAGMA cache_size=-8192");
+                    s.execute("PRAGMA query_only=1");
+                }
+                r.setAutoCommit(false);
+                readers.add(r);
+            }
         } catch (Exception e) {
             throw new IllegalStateException("cannot open metadata database " + file + ": " + e.getMessage(), e);
         }
@@ -74,6 +87,33 @@ public final class Database implements AutoCloseable {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IllegalStateException("metadata database error: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Runs read-only {@code work} on one of a few reader connections, beside the committer: in WAL
+     * mode a reader sees the last commit and neither waits for nor delays writers.
+     */
+    public <T> T read(Work<T> work) {
+        if (!open) throw new IllegalStateException("metadata database is closed");
+        Connection r;
+        try {
+            r = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a reader connection", e);
+        }
+        try {
+            return work.run(r);
+        } catch (SQLException e) {
+            throw new IllegalStateException("metadata database error: " + e.getMessage(), e);
+        } finally {
+            try {
+                r.rollback();
+            } catch (SQLException ignored) {
+                // ending a read snapshot; nothing was written
+            }
+            readers.add(r);
         }
     }
 
@@ -140,6 +180,7 @@ public final class Database implements AutoCloseable {
         }
         try {
             connection.close();
+            for (Connection r : readers) r.close();
         } catch (SQLException ignored) {
             // closing at shutdown: nothing left to protect
         }

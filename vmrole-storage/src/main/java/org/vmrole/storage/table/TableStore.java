@@ -71,7 +71,7 @@ public final class TableStore {
 
     /** Table names in order starting at {@code from}, at most {@code max + 1} (the extra one is the continuation). */
     public List<String> listTables(String account, String from, int max) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             List<String> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT name FROM tables WHERE account=? AND key>=? ORDER BY key LIMIT ?")) {
                 ps.setString(1, account);
@@ -161,7 +161,7 @@ public final class TableStore {
     }
 
     public Entity get(String account, String table, String pk, String rk) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             String key = requireTable(c, account, table);
             Entity e = find(c, account, key, pk, rk);
             if (e == null) throw StorageException.notFound("ResourceNotFound", "The specified resource does not exist.");
@@ -171,7 +171,7 @@ public final class TableStore {
 
     /** One page of a query: rows in key order from the continuation point, within the filter's key range. */
     public Page query(String account, String table, Filter.Compiled filter, String fromPk, String fromRk, int top) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             String key = requireTable(c, account, table);
             Filter.KeyRange k = filter.keys();
             StringBuilder sql = new StringBuilder("SELECT pk, rk, ts, etag, props FROM entities WHERE account=? AND tbl=?");
