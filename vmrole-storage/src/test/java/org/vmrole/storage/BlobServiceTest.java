@@ -326,4 +326,21 @@ class BlobServiceTest {
         BlobContainerClient anonPriv = new com.azure.storage.blob.BlobContainerClientBuilder().endpoint(storage.blobEndpoint() + "/" + priv.getBlobContainerName()).buildClient();
         assertThat(status(() -> anonPriv.getBlobClient("secret").downloadContent())).isEqualTo(403);
     }
+
+    @Test
+    void keeps_service_properties_and_container_access_policies() {
+        var props = blobs.getProperties();
+        props.setCors(List.of(new com.azure.storage.blob.models.BlobCorsRule().setAllowedOrigins("https://example.org")
+                .setAllowedMethods("GET").setAllowedHeaders("*").setExposedHeaders("*").setMaxAgeInSeconds(60)));
+        blobs.setProperties(props);
+        assertThat(blobs.getProperties().getCors()).extracting(c -> c.getAllowedOrigins()).containsExactly("https://example.org");
+        BlobContainerClient c = newContainer();
+        var id = new com.azure.storage.blob.models.BlobSignedIdentifier().setId("readers").setAccessPolicy(
+                new com.azure.storage.blob.models.BlobAccessPolicy().setPermissions("r")
+                        .setStartsOn(java.time.OffsetDateTime.parse("2026-01-01T00:00:00Z")).setExpiresOn(java.time.OffsetDateTime.parse("2027-01-01T00:00:00Z")));
+        c.setAccessPolicy(PublicAccessType.BLOB, List.of(id));
+        var policy = c.getAccessPolicy();
+        assertThat(policy.getBlobAccessType()).isEqualTo(PublicAccessType.BLOB);
+        assertThat(policy.getIdentifiers()).extracting(x -> x.getId()).containsExactly("readers");
+    }
 }

@@ -107,6 +107,7 @@ class CrashRecoveryTest {
                         container.getBlobClient(name).upload(new ByteArrayInputStream(data), data.length);
                         ackedBlobs.add(name);
                     } catch (RuntimeException e) {
+                        if (running.get()) System.err.println("blob writer stopped before the kill: " + e);
                         return;
                     }
                 }
@@ -118,6 +119,7 @@ class CrashRecoveryTest {
                     table.createEntity(new TableEntity("p", String.format("%06d", i)).addProperty("V", i));
                     ackedEntities.add(String.format("%06d", i));
                 } catch (RuntimeException e) {
+                    if (running.get()) System.err.println("entity writer stopped before the kill: " + e);
                     return;
                 }
             }
@@ -128,11 +130,12 @@ class CrashRecoveryTest {
                     queue.sendMessage("m" + i);
                     ackedMessages.add("m" + i);
                 } catch (RuntimeException e) {
+                    if (running.get()) System.err.println("queue writer stopped before the kill: " + e);
                     return;
                 }
             }
         }));
-        await().atMost(Duration.ofSeconds(60)).until(() -> ackedBlobs.size() >= 20 && ackedEntities.size() >= 200 && ackedMessages.size() >= 200);
+        await().atMost(Duration.ofSeconds(120)).until(() -> ackedBlobs.size() >= 10 && ackedEntities.size() >= 100 && ackedMessages.size() >= 100);
         server.destroyForcibly().waitFor();
         running.set(false);
         for (Thread t : writers) t.join(Duration.ofSeconds(30));

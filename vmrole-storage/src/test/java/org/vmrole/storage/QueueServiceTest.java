@@ -126,4 +126,14 @@ class QueueServiceTest {
         assertThat(q.peekMessage().getDequeueCount()).isZero();
         assertThat(q.receiveMessage().getBody().toString()).isEqualTo("p");
     }
+
+    @Test
+    void keeps_queue_access_policies() {
+        QueueClient q = newQueue();
+        var id = new com.azure.storage.queue.models.QueueSignedIdentifier().setId("producers").setAccessPolicy(
+                new com.azure.storage.queue.models.QueueAccessPolicy().setPermissions("a")
+                        .setStartsOn(java.time.OffsetDateTime.parse("2026-01-01T00:00:00Z")).setExpiresOn(java.time.OffsetDateTime.parse("2027-01-01T00:00:00Z")));
+        q.setAccessPolicy(List.of(id));
+        assertThat(q.getAccessPolicy().stream().map(x -> x.getId()).toList()).containsExactly("producers");
+    }
 }

@@ -6,6 +6,7 @@ import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.store.ContentFiles;
 import org.vmrole.storage.store.Database;
+import org.vmrole.storage.store.ServiceProperties;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,8 +33,8 @@ public final class BlobStore {
               inline BLOB, page_file TEXT, page_ranges TEXT, seq INTEGER, lease TEXT, copy_id TEXT, copy_source TEXT);
             CREATE UNIQUE INDEX IF NOT EXISTS blobs_key ON blobs(account, container, name, snapshot);
             CREATE TABLE IF NOT EXISTS blocks(account TEXT NOT NULL, container TEXT NOT NULL, blob TEXT NOT NULL, block_id TEXT NOT NULL,
-              content TEXT, size INTEGER, created INTEGER, PRIMARY KEY(account, container, blob, block_id)) WITHOUT ROWID
-            """;
+              content TEXT, size INTEGER, created INTEGER, PRIMARY KEY(account, container, blob, block_id)) WITHOUT ROWID;
+            """ + ServiceProperties.SCHEMA;
     private static final long UNCOMMITTED_BLOCK_LIFETIME_MS = 7L * 24 * 3600 * 1000;
     private static final TypeReference<Map<String, String>> META = new TypeReference<>() {};
     private static final TypeReference<List<Segment>> SEGMENTS = new TypeReference<>() {};
@@ -53,6 +54,8 @@ public final class BlobStore {
     }
 
     public ContentFiles content() { return content; }
+
+    public ServiceProperties serviceProperties() { return new ServiceProperties(db); }
 
     public long now() { return clock.millis(); }
 

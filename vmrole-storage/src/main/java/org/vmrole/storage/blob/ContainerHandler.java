@@ -177,15 +177,11 @@ final class ContainerHandler {
 
     void serviceProperties(StorageRequest r, StorageResponse resp) throws IOException {
         if ("PUT".equals(r.method())) {
-            r.body().readNBytes(MAX_ACL_BYTES);
+            store.serviceProperties().set(r.account(), r.body());
             resp.empty(202);
             return;
         }
-        resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties>"
-                + "<Logging><Version>1.0</Version><Read>false</Read><Write>false</Write><Delete>false</Delete><RetentionPolicy><Enabled>false</Enabled></RetentionPolicy></Logging>"
-                + "<HourMetrics><Version>1.0</Version><Enabled>false</Enabled><RetentionPolicy><Enabled>false</Enabled></RetentionPolicy></HourMetrics>"
-                + "<MinuteMetrics><Version>1.0</Version><Enabled>false</Enabled><RetentionPolicy><Enabled>false</Enabled></RetentionPolicy></MinuteMetrics>"
-                + "<Cors /><DeleteRetentionPolicy><Enabled>false</Enabled></DeleteRetentionPolicy></StorageServiceProperties>");
+        resp.status(200).body("application/xml", store.serviceProperties().get(r.account()));
     }
 
     void accountInfo(StorageResponse resp) {

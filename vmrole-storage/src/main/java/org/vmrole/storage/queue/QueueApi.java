@@ -44,10 +44,10 @@ public final class QueueApi implements ServiceApi {
             } else if (comp.equals("properties") && r.hasParam("restype", "service")) {
                 access.require('s', method.equals("GET") ? 'r' : 'w', null, null);
                 if (method.equals("PUT")) {
-                    r.body().readNBytes(MAX_MESSAGE);
+                    store.serviceProperties().set(account, r.body());
                     resp.empty(202);
                 } else {
-                    resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties><Cors /></StorageServiceProperties>");
+                    resp.status(200).body("application/xml", store.serviceProperties().get(account));
                 }
             } else {
                 throw unsupported();
@@ -90,13 +90,12 @@ public final class QueueApi implements ServiceApi {
             }
             case "GET acl", "HEAD acl" -> {
                 access.require('c', 'r', queue, null);
-                store.properties(account, queue);
-                resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><SignedIdentifiers />");
+                String acl = store.acl(account, queue);
+                resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + (acl == null ? "<SignedIdentifiers />" : acl));
             }
             case "PUT acl" -> {
                 access.require('c', 'w', queue, null);
-                store.properties(account, queue);
-                r.body().readNBytes(MAX_MESSAGE);
+                store.setAcl(account, queue, signedIdentifiers(r));
                 resp.empty(204);
             }
             default -> throw unsupported();
@@ -167,6 +166,17 @@ public final class QueueApi implements ServiceApi {
             throw new StorageException(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit of 64 KiB.");
         }
         return text;
+    }
+
+    private static String signedIdentifiers(StorageRequest r) throws IOException {
+        byte[] body = r.body().readNBytes(MAX_MESSAGE + 1);
+        if (body.length > MAX_MESSAGE) throw StorageException.badRequest("InvalidXmlDocument", "The ACL document is too large.");
+        String xml = new String(body, StandardCharsets.UTF_8).trim();
+        if (xml.startsWith("<?xml")) xml = xml.substring(xml.indexOf("?>") + 2).trim();
+        if (xml.isEmpty()) return null;
+        if (!xml.startsWith("<SignedIdentifiers")) throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected SignedIdentifiers.");
+        if (xml.split("<SignedIdentifier>", -1).length - 1 > 5) throw StorageException.badRequest("InvalidXmlDocument", "At most 5 signed identifiers are allowed.");
+        return xml;
     }
 
     private static String unescape(String s) {

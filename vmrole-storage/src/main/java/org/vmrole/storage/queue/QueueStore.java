@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.store.Database;
+import org.vmrole.storage.store.ServiceProperties;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,11 +21,11 @@ import java.util.UUID;
 /** Queues and their messages in the metadata database; every acknowledged change is a committed transaction. */
 public final class QueueStore {
     public static final String SCHEMA = """
-            CREATE TABLE IF NOT EXISTS queues(account TEXT NOT NULL, name TEXT NOT NULL, metadata TEXT, PRIMARY KEY(account, name)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS queues(account TEXT NOT NULL, name TEXT NOT NULL, metadata TEXT, acl TEXT, PRIMARY KEY(account, name)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS messages(account TEXT NOT NULL, queue TEXT NOT NULL, id TEXT NOT NULL, inserted INTEGER, expires INTEGER,
               visible INTEGER, dequeues INTEGER, pop TEXT, body TEXT, seq INTEGER, PRIMARY KEY(account, queue, id)) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS messages_visible ON messages(account, queue, visible, seq)
-            """;
+            CREATE INDEX IF NOT EXISTS messages_visible ON messages(account, queue, visible, seq);
+            """ + ServiceProperties.SCHEMA;
     private static final TypeReference<Map<String, String>> META = new TypeReference<>() {};
 
     /** A queue message as stored. */
@@ -44,6 +45,8 @@ public final class QueueStore {
     }
 
     public long now() { return clock.millis(); }
+
+    public ServiceProperties serviceProperties() { return new ServiceProperties(db); }
 
     /** Creates a queue; true if created, false if it already existed with the same metadata. */
     public boolean create(String account, String name, Map<String, String> metadata) {
@@ -85,6 +88,29 @@ public final class QueueStore {
                     return Map.entry(q, rs.getLong(1));
                 }
             }
+        });
+    }
+
+    /** The queue's stored access policies as the SignedIdentifiers XML last set (null when none). */
+    public String acl(String account, String name) {
+        return db.transaction(c -> {
+            require(c, account, name);
+            try (PreparedStatement ps = c.prepareStatement("SELECT acl FROM queues WHERE account=? AND name=?")) {
+                ps.setString(1, account);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            }
+        });
+    }
+
+    public void setAcl(String account, String name, String acl) {
+        db.transaction(c -> {
+            require(c, account, name);
+            exec(c, "UPDATE queues SET acl=? WHERE account=? AND name=?", acl, account, name);
+            return null;
         });
     }
 
