@@ -343,4 +343,43 @@ class BlobServiceTest {
         assertThat(policy.getBlobAccessType()).isEqualTo(PublicAccessType.BLOB);
         assertThat(policy.getIdentifiers()).extracting(x -> x.getId()).containsExactly("readers");
     }
+
+    @Test
+    void lets_exactly_one_of_several_racing_conditional_writers_win() throws Exception {
+        BlobClient b = newContainer().getBlobClient("raced");
+        b.upload(BinaryData.fromString("v0"));
+        String etag = b.getProperties().getETag();
+        java.util.concurrent.atomic.AtomicInteger won = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> writers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String body = "writer " + i;
+            writers.add(Thread.ofPlatform().start(() -> {
+                int s = status(() -> b.uploadWithResponse(new BlobParallelUploadOptions(BinaryData.fromString(body))
+                        .setRequestConditions(new BlobRequestConditions().setIfMatch(etag)), null, Context.NONE));
+                if (s == 0) won.incrementAndGet();
+                else if (s == 412) lost.incrementAndGet();
+            }));
+        }
+        for (Thread t : writers) t.join();
+        assertThat(won.get()).isEqualTo(1);
+        assertThat(lost.get()).isEqualTo(7);
+        assertThat(b.downloadContent().toString()).startsWith("writer ");
+    }
+
+    @Test
+    void lets_exactly_one_of_several_racing_lease_acquirers_win() throws Exception {
+        BlobClient b = newContainer().getBlobClient("contended");
+        b.upload(BinaryData.fromString("x"));
+        java.util.concurrent.atomic.AtomicInteger won = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> racers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            racers.add(Thread.ofPlatform().start(() -> {
+                BlobLeaseClient l = new BlobLeaseClientBuilder().blobClient(b).leaseId(UUID.randomUUID().toString()).buildClient();
+                if (code(() -> l.acquireLease(30)).equals("none")) won.incrementAndGet();
+            }));
+        }
+        for (Thread t : racers) t.join();
+        assertThat(won.get()).isEqualTo(1);
+    }
 }
