@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class,
                 DemoCommand.class,
                 ServerCommand.class,
+                StorageCommand.class,
                 SampleImageCommand.class,
                 HostAgentCommand.class,
                 ValidateCommand.class,

@@ -1,0 +1,152 @@
+package org.vmrole.storage;
+
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.vmrole.storage.auth.Authenticator;
+import org.vmrole.storage.blob.BlobApi;
+import org.vmrole.storage.blob.BlobStore;
+import org.vmrole.storage.http.Service;
+import org.vmrole.storage.http.ServiceApi;
+import org.vmrole.storage.http.StorageServlet;
+import org.vmrole.storage.queue.QueueApi;
+import org.vmrole.storage.queue.QueueStore;
+import org.vmrole.storage.store.ContentFiles;
+import org.vmrole.storage.store.Database;
+import org.vmrole.storage.table.TableApi;
+import org.vmrole.storage.table.TableStore;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Starts the Blob, Queue and Table services on one data directory; {@link #start} is the embedding API. */
+public final class StorageService implements AutoCloseable {
+    private final Server server;
+    private final Database blobDb;
+    private final Database queueDb;
+    private final Database tableDb;
+    private final ScheduledExecutorService janitor;
+    private final int blobPort;
+    private final int queuePort;
+    private final int tablePort;
+
+    private StorageService(Server server, Database blobDb, Database queueDb, Database tableDb, ScheduledExecutorService janitor,
+                           int blobPort, int queuePort, int tablePort) {
+        this.server = server;
+        this.blobDb = blobDb;
+        this.queueDb = queueDb;
+        this.tableDb = tableDb;
+        this.janitor = janitor;
+        this.blobPort = blobPort;
+        this.queuePort = queuePort;
+        this.tablePort = tablePort;
+    }
+
+    /** Opens the data directory, collects orphaned content, and listens on the configured ports. */
+    public static StorageService start(StorageConfig config) {
+        Path data = config.dataDir().toAbsolutePath();
+        Clock clock = Clock.systemUTC();
+        Database blobDb = new Database(data.resolve("blob.db"), BlobStore.SCHEMA);
+        Database queueDb = new Database(data.resolve("queue.db"), QueueStore.SCHEMA);
+        Database tableDb = new Database(data.resolve("table.db"), TableStore.SCHEMA);
+        ContentFiles content = new ContentFiles(data.resolve("content"));
+        BlobStore blobs = new BlobStore(blobDb, content, clock);
+        blobs.collectGarbage();
+
+        Map<String, StorageAccount> accounts = new LinkedHashMap<>();
+        config.accounts().forEach(a -> accounts.put(a.name(), a));
+        Map<Service, ServiceApi> apis = new EnumMap<>(Service.class);
+        apis.put(Service.BLOB, new BlobApi(blobs, clock));
+        apis.put(Service.QUEUE, new QueueApi(new QueueStore(queueDb, clock)));
+        apis.put(Service.TABLE, new TableApi(new TableStore(tableDb, clock)));
+        StorageServlet servlet = new StorageServlet(apis, new Authenticator(accounts, clock), accounts.keySet());
+
+        QueuedThreadPool pool = new QueuedThreadPool(256, 8);
+        pool.setName("storage");
+        Server server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        http.setRequestHeaderSize(64 * 1024);
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        ServerConnector[] connectors = new ServerConnector[3];
+        int[] ports = {config.blobPort(), config.queuePort(), config.tablePort()};
+        for (int i = 0; i < 3; i++) {
+            connectors[i] = new ServerConnector(server, new HttpConnectionFactory(http));
+            connectors[i].setHost(config.host());
+            connectors[i].setPort(ports[i]);
+            connectors[i].setIdleTimeout(120_000);
+            server.addConnector(connectors[i]);
+        }
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        context.getServletHandler().setDecodeAmbiguousURIs(true);
+        context.addServlet(new ServletHolder(servlet), "/*");
+        server.setHandler(context);
+        try {
+            server.start();
+        } catch (Exception e) {
+            blobDb.close();
+            queueDb.close();
+            tableDb.close();
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // already failing to start; report the first cause
+            }
+            throw new IllegalStateException("storage service cannot listen on " + config.host() + " ports "
+                    + ports[0] + "/" + ports[1] + "/" + ports[2] + ": " + e.getMessage(), e);
+        }
+        int blobPort = connectors[0].getLocalPort();
+        int queuePort = connectors[1].getLocalPort();
+        int tablePort = connectors[2].getLocalPort();
+        servlet.bind(blobPort, Service.BLOB);
+        servlet.bind(queuePort, Service.QUEUE);
+        servlet.bind(tablePort, Service.TABLE);
+        ScheduledExecutorService janitor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "storage-janitor");
+            t.setDaemon(true);
+            return t;
+        });
+        janitor.scheduleWithFixedDelay(blobs::collectGarbage, 10, 10, TimeUnit.MINUTES);
+        return new StorageService(server, blobDb, queueDb, tableDb, janitor, blobPort, queuePort, tablePort);
+    }
+
+    public int blobPort() { return blobPort; }
+
+    public int queuePort() { return queuePort; }
+
+    public int tablePort() { return tablePort; }
+
+    /** A connection string the Azure SDKs accept for the given account on this server. */
+    public String connectionString(StorageAccount account) {
+        return "DefaultEndpointsProtocol=http;AccountName=" + account.name() + ";AccountKey=" + account.keys().getFirst()
+                + ";BlobEndpoint=http://127.0.0.1:" + blobPort + "/" + account.name()
+                + ";QueueEndpoint=http://127.0.0.1:" + queuePort + "/" + account.name()
+                + ";TableEndpoint=http://127.0.0.1:" + tablePort + "/" + account.name() + ";";
+    }
+
+    @Override
+    public void close() {
+        janitor.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception ignored) {
+            // stopping: the databases below are what must close cleanly
+        }
+        blobDb.close();
+        queueDb.close();
+        tableDb.close();
+    }
+}

@@ -1,0 +1,170 @@
+package org.vmrole.storage.auth;
+
+import org.vmrole.storage.StorageAccount;
+import org.vmrole.storage.StorageException;
+import org.vmrole.storage.http.Service;
+import org.vmrole.storage.http.StorageRequest;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Decides who sent a request: SharedKey, SharedKeyLite, a SAS token, or nobody. */
+public final class Authenticator {
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(15);
+
+    private final Map<String, StorageAccount> accounts;
+    private final Map<String, List<byte[]>> keys = new java.util.HashMap<>();
+    private final Clock clock;
+
+    public Authenticator(Map<String, StorageAccount> accounts, Clock clock) {
+        this.accounts = accounts;
+        this.clock = clock;
+        accounts.forEach((name, a) -> keys.put(name, a.decodedKeys()));
+    }
+
+    public Access authenticate(StorageRequest r) {
+        StorageAccount account = accounts.get(r.account());
+        String auth = r.header("Authorization");
+        if (auth != null) return sharedKey(r, account, auth);
+        if (r.param("sig") != null) return sas(r, account);
+        return Access.anonymous();
+    }
+
+    private Access sharedKey(StorageRequest r, StorageAccount account, String auth) {
+        int space = auth.indexOf(' ');
+        int colon = auth.lastIndexOf(':');
+        if (space < 0 || colon < space) throw StorageException.authFailed("The Authorization header is malformed.");
+        String scheme = auth.substring(0, space);
+        String name = auth.substring(space + 1, colon);
+        String signature = auth.substring(colon + 1);
+        if (account == null || !account.name().equals(name)) {
+            throw StorageException.authFailed("The account in the Authorization header does not match the request.");
+        }
+        checkDate(r);
+        String toSign = switch (scheme) {
+            case "SharedKey" -> r.service() == Service.TABLE ? SharedKeyStrings.tableSharedKey(r) : SharedKeyStrings.sharedKey(r);
+            case "SharedKeyLite" -> r.service() == Service.TABLE ? SharedKeyStrings.tableSharedKeyLite(r) : SharedKeyStrings.sharedKeyLite(r);
+            default -> throw new StorageException(403, "InvalidAuthenticationInfo", "Authentication information is not given in the correct format. Scheme " + scheme + " is not supported.");
+        };
+        if (!Hmac.matchesAny(keys.get(account.name()), toSign, signature)) {
+            throw StorageException.authFailed("The MAC signature found in the HTTP request is not the same as any computed signature.");
+        }
+        return Access.accountKey();
+    }
+
+    private void checkDate(StorageRequest r) {
+        String d = r.header("x-ms-date");
+        if (d == null) d = r.header("Date");
+        if (d == null) throw StorageException.authFailed("Request date header not specified.");
+        try {
+            Instant t = ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            if (Duration.between(t, clock.instant()).abs().compareTo(CLOCK_SKEW) > 0) {
+                throw StorageException.authFailed("Request date header too old or in the future: " + d);
+            }
+        } catch (DateTimeParseException e) {
+            throw StorageException.authFailed("The date header is not a valid RFC 1123 date: " + d);
+        }
+    }
+
+    private Access sas(StorageRequest r, StorageAccount account) {
+        if (account == null) throw StorageException.authFailed("Unknown account.");
+        String sv = required(r, "sv");
+        String sig = r.param("sig");
+        String sp = r.param("sp");
+        String st = r.param("st");
+        String se = r.param("se");
+        String sip = r.param("sip");
+        String spr = r.param("spr");
+        String si = r.param("si");
+        if (si != null) {
+            throw StorageException.authFailed("Stored access policies (si) are not supported by this server; sign the SAS with explicit permissions and expiry.");
+        }
+        if (sp == null || se == null) throw StorageException.authFailed("Signed permissions (sp) and signed expiry (se) are required.");
+        Access access;
+        String toSign;
+        if (r.param("ss") != null) {
+            String ss = r.param("ss");
+            String srt = required(r, "srt");
+            char svc = switch (r.service()) { case BLOB -> 'b'; case QUEUE -> 'q'; case TABLE -> 't'; };
+            if (ss.indexOf(svc) < 0) {
+                throw new StorageException(403, "AuthorizationServiceMismatch", "This request is not authorized to perform this operation using this service.");
+            }
+            toSign = account.name() + "\n" + sp + "\n" + ss + "\n" + srt + "\n" + nz(st) + "\n" + se + "\n" + nz(sip) + "\n"
+                    + nz(spr) + "\n" + sv + "\n" + nz(r.param("ses")) + "\n";
+            access = new Access(Access.Kind.ACCOUNT_SAS, sp, srt, null, null);
+        } else {
+            String[] target = target(r);
+            String canonical = switch (r.service()) {
+                case BLOB -> "/blob/" + account.name() + "/" + target[0] + (target[1] == null ? "" : "/" + target[1]);
+                case QUEUE -> "/queue/" + account.name() + "/" + target[0];
+                case TABLE -> "/table/" + account.name() + "/" + target[0];
+            };
+            String head = sp + "\n" + nz(st) + "\n" + se + "\n" + canonical + "\n" + nz(si) + "\n" + nz(sip) + "\n" + nz(spr) + "\n" + sv;
+            toSign = switch (r.service()) {
+                case BLOB -> head + "\n" + nz(r.param("sr")) + "\n" + nz(r.param("snapshot")) + "\n" + nz(r.param("ses")) + "\n"
+                        + nz(r.param("rscc")) + "\n" + nz(r.param("rscd")) + "\n" + nz(r.param("rsce")) + "\n"
+                        + nz(r.param("rscl")) + "\n" + nz(r.param("rsct"));
+                case QUEUE -> head;
+                case TABLE -> head + "\n" + nz(r.param("spk")) + "\n" + nz(r.param("srk")) + "\n" + nz(r.param("epk")) + "\n" + nz(r.param("erk"));
+            };
+            access = new Access(Access.Kind.SERVICE_SAS, sp, null, target[0], target[1]);
+        }
+        if (!Hmac.matchesAny(keys.get(account.name()), toSign, sig)) {
+            throw StorageException.authFailed("Signature did not match. String to sign used was " + toSign.replace("\n", "\\n"));
+        }
+        Instant now = clock.instant();
+        if (parseSasTime("se", se).isBefore(now)) throw StorageException.authFailed("Signed expiry time [" + se + "] must be after current time [" + now + "]");
+        if (st != null && parseSasTime("st", st).isAfter(now)) throw StorageException.authFailed("Signature not valid in the specified time frame: start [" + st + "]");
+        if (spr != null && !spr.contains("http") ) throw StorageException.authFailed("Invalid signed protocol " + spr);
+        if (spr != null && spr.equals("https") && !r.secure()) {
+            throw new StorageException(403, "AuthorizationProtocolMismatch", "This request is not authorized to perform this operation using this protocol.");
+        }
+        if (sip != null && !IpRange.parse(sip).contains(r.remoteAddress())) {
+            throw new StorageException(403, "AuthorizationSourceIPMismatch", "This request is not authorized to perform this operation using this source IP " + r.remoteAddress() + ".");
+        }
+        return access;
+    }
+
+    /** The container/queue/table (and blob) a service SAS was signed for, taken from sr/tn and the path. */
+    private static String[] target(StorageRequest r) {
+        String path = r.resourcePath();
+        return switch (r.service()) {
+            case BLOB -> {
+                int slash = path.indexOf('/');
+                String container = slash < 0 ? path : path.substring(0, slash);
+                String blob = slash < 0 ? null : path.substring(slash + 1);
+                String sr = nz(r.param("sr"));
+                yield sr.equals("c") ? new String[]{container, null} : new String[]{container, blob};
+            }
+            case QUEUE -> {
+                int slash = path.indexOf('/');
+                yield new String[]{slash < 0 ? path : path.substring(0, slash), null};
+            }
+            case TABLE -> new String[]{required(r, "tn").toLowerCase(Locale.ROOT), null};
+        };
+    }
+
+    private static Instant parseSasTime(String field, String value) {
+        try {
+            if (value.length() == 10) return Instant.parse(value + "T00:00:00Z");
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw StorageException.authFailed("The SAS field " + field + " is not an ISO 8601 UTC time: " + value);
+        }
+    }
+
+    private static String required(StorageRequest r, String name) {
+        String v = r.param(name);
+        if (v == null) throw StorageException.authFailed("The SAS is missing the required field " + name + ".");
+        return v;
+    }
+
+    private static String nz(String s) { return s == null ? "" : s; }
+}

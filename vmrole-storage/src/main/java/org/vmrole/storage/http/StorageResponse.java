@@ -1,0 +1,77 @@
+package org.vmrole.storage.http;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+
+/** The response side of a REST call: status, headers and a streamed body. */
+public final class StorageResponse {
+    public static final DateTimeFormatter RFC1123 = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    private final HttpServletResponse raw;
+
+    public StorageResponse(HttpServletResponse raw) {
+        this.raw = raw;
+    }
+
+    public StorageResponse status(int status) {
+        raw.setStatus(status);
+        return this;
+    }
+
+    public StorageResponse header(String name, String value) {
+        if (value != null) raw.setHeader(name, value);
+        return this;
+    }
+
+    public StorageResponse date(String name, Instant t) {
+        if (t != null) raw.setHeader(name, RFC1123.format(t));
+        return this;
+    }
+
+    public StorageResponse metadata(Map<String, String> meta) {
+        meta.forEach((k, v) -> raw.setHeader("x-ms-meta-" + k, v));
+        return this;
+    }
+
+    public StorageResponse contentLength(long n) {
+        raw.setContentLengthLong(n);
+        return this;
+    }
+
+    public void body(String contentType, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        raw.setContentType(contentType);
+        raw.setContentLength(bytes.length);
+        try (OutputStream out = raw.getOutputStream()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void empty(int status) {
+        raw.setStatus(status);
+        if (!raw.containsHeader("Content-Length")) raw.setContentLength(0);
+    }
+
+    public OutputStream stream() {
+        try {
+            return raw.getOutputStream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public boolean committed() { return raw.isCommitted(); }
+
+    public void reset() { raw.reset(); }
+}

@@ -1,0 +1,188 @@
+package org.vmrole.storage.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The metadata store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit that
+ * returned is in the fsync'd WAL and survives both {@code kill -9} and power loss.
+ *
+ * <p>SQLite has one writer, and each commit costs an fsync. A single committer thread therefore takes
+ * every waiting unit of work, runs each inside its own savepoint (a failing one is rolled back alone),
+ * and commits the group once: concurrent requests share one fsync (group commit). No caller is told
+ * its work succeeded before the commit that holds it has returned.
+ */
+public final class Database implements AutoCloseable {
+    private static final int MAX_GROUP = 256;
+
+    /** Work done inside a transaction; may throw the service's own exceptions. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private record Task(Work<?> work, CompletableFuture<Object> result) {}
+
+    private static final int READERS = 4;
+
+    private final Connection connection;
+    private final java.util.concurrent.ArrayBlockingQueue<Connection> readers = new java.util.concurrent.ArrayBlockingQueue<>(READERS);
+    private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    private final Thread committer;
+    private volatile boolean open = true;
+
+    public Database(Path file, String schema) {
+        try {
+            Files.createDirectories(file.getParent());
+            connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA busy_timeout=10000");
+                s.execute("PRAGMA cache_size=-32768");
+                for (String ddl : schema.split(";")) {
+                    if (!ddl.isBlank()) s.execute(ddl);
+                }
+            }
+            connection.setAutoCommit(false);
+            connection.commit();
+            for (int i = 0; i < READERS; i++) {
+                Connection r = DriverManager.getConnection("jdbc:sqlite:" + file);
+                try (Statement s = r.createStatement()) {
+                    s.execute("PRAGMA busy_timeout=10000");
+                    s.execute("PRAGMA cache_size=-8192");
+                    s.execute("PRAGMA query_only=1");
+                }
+                r.setAutoCommit(false);
+                readers.add(r);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open metadata database " + file + ": " + e.getMessage(), e);
+        }
+        committer = Thread.ofPlatform().name("sqlite-" + file.getFileName()).daemon().start(this::commitLoop);
+    }
+
+    /** Runs {@code work} in a transaction: all of it commits, or none of it does; returns after the commit. */
+    @SuppressWarnings("unchecked")
+    public <T> T transaction(Work<T> work) {
+        if (!open) throw new IllegalStateException("metadata database is closed");
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        queue.add(new Task(work, result));
+        try {
+            return (T) result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the metadata commit", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException("metadata database error: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Runs read-only {@code work} on one of a few reader connections, beside the committer: in WAL
+     * mode a reader sees the last commit and neither waits for nor delays writers.
+     */
+    public <T> T read(Work<T> work) {
+        if (!open) throw new IllegalStateException("metadata database is closed");
+        Connection r;
+        try {
+            r = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a reader connection", e);
+        }
+        try {
+            return work.run(r);
+        } catch (SQLException e) {
+            throw new IllegalStateException("metadata database error: " + e.getMessage(), e);
+        } finally {
+            try {
+                r.rollback();
+            } catch (SQLException ignored) {
+                // ending a read snapshot; nothing was written
+            }
+            readers.add(r);
+        }
+    }
+
+    private void commitLoop() {
+        List<Task> group = new ArrayList<>();
+        List<Object> outcomes = new ArrayList<>();
+        while (open || !queue.isEmpty()) {
+            try {
+                Task first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                group.add(first);
+                queue.drainTo(group, MAX_GROUP - 1);
+                for (Task t : group) outcomes.add(runInSavepoint(t.work()));
+                connection.commit();
+                for (int i = 0; i < group.size(); i++) {
+                    Object o = outcomes.get(i);
+                    if (o instanceof Failure f) group.get(i).result().completeExceptionally(f.error());
+                    else group.get(i).result().complete(o);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly();
+                for (Task t : group) t.result().completeExceptionally(new IllegalStateException("metadata commit failed: " + e.getMessage(), e));
+            } finally {
+                group.clear();
+                outcomes.clear();
+            }
+        }
+    }
+
+    /** A unit of work that threw; its savepoint was rolled back. */
+    private record Failure(Throwable error) {}
+
+    private Object runInSavepoint(Work<?> work) throws SQLException {
+        Savepoint sp = connection.setSavepoint();
+        try {
+            Object r = work.run(connection);
+            connection.releaseSavepoint(sp);
+            return r;
+        } catch (RuntimeException | SQLException e) {
+            connection.rollback(sp);
+            connection.releaseSavepoint(sp);
+            return new Failure(e);
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the original failure is the one worth reporting
+        }
+    }
+
+    @Override
+    public void close() {
+        open = false;
+        try {
+            committer.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            connection.close();
+            for (Connection r : readers) r.close();
+        } catch (SQLException ignored) {
+            // closing at shutdown: nothing left to protect
+        }
+    }
+}

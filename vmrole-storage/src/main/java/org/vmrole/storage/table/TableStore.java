@@ -1,0 +1,220 @@
+package org.vmrole.storage.table;
+
+import org.vmrole.storage.StorageException;
+import org.vmrole.storage.store.Database;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Tables and entities in SQLite. Entities are keyed (account, table, PartitionKey, RowKey) in a
+ * clustered index, so point reads, inserts and partition/range scans cost O(log n) however large a
+ * table grows; the rest of a filter is evaluated on the rows the range scan yields.
+ */
+public final class TableStore {
+    public static final String SCHEMA = """
+            CREATE TABLE IF NOT EXISTS tables(account TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(account, key)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS entities(account TEXT NOT NULL, tbl TEXT NOT NULL, pk TEXT NOT NULL, rk TEXT NOT NULL,
+              ts INTEGER NOT NULL, etag TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY(account, tbl, pk, rk)) WITHOUT ROWID
+            """;
+    /** Rows examined per query request before answering with a continuation, as Azure does for long scans. */
+    private static final int SCAN_BUDGET = 5000;
+
+    /** How a write treats an existing entity. */
+    public enum Mode { INSERT, REPLACE, MERGE }
+
+    /** One page of query results and where the next page starts (null when done). */
+    public record Page(List<Entity> entities, String nextPartitionKey, String nextRowKey) {}
+
+    private final Database db;
+    private final Clock clock;
+    private long seq;
+
+    public TableStore(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    public <T> T transaction(Database.Work<T> work) { return db.transaction(work); }
+
+    // ---- tables -------------------------------------------------------------------------------
+
+    public void createTable(String account, String name) {
+        db.transaction(c -> {
+            if (findTable(c, account, name) != null) throw StorageException.conflict("TableAlreadyExists", "The table specified already exists.");
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tables(account, key, name) VALUES (?,?,?)")) {
+                ps.setString(1, account);
+                ps.setString(2, name.toLowerCase(Locale.ROOT));
+                ps.setString(3, name);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public void deleteTable(String account, String name) {
+        db.transaction(c -> {
+            String key = requireTable(c, account, name);
+            exec(c, "DELETE FROM tables WHERE account=? AND key=?", account, key);
+            exec(c, "DELETE FROM entities WHERE account=? AND tbl=?", account, key);
+            return null;
+        });
+    }
+
+    /** Table names in order starting at {@code from}, at most {@code max + 1} (the extra one is the continuation). */
+    public List<String> listTables(String account, String from, int max) {
+        return db.read(c -> {
+            List<String> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT name FROM tables WHERE account=? AND key>=? ORDER BY key LIMIT ?")) {
+                ps.setString(1, account);
+                ps.setString(2, from == null ? "" : from.toLowerCase(Locale.ROOT));
+                ps.setInt(3, max + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    private String findTable(Connection c, String account, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM tables WHERE account=? AND key=?")) {
+            ps.setString(1, account);
+            ps.setString(2, name.toLowerCase(Locale.ROOT));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** The table's key (lowercase name); 404 TableNotFound if it does not exist. */
+    public String requireTable(Connection c, String account, String name) throws SQLException {
+        if (findTable(c, account, name) == null) throw StorageException.notFound("TableNotFound", "The table specified does not exist.");
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    // ---- entities -----------------------------------------------------------------------------
+
+    public Entity find(Connection c, String account, String tableKey, String pk, String rk) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT ts, etag, props FROM entities WHERE account=? AND tbl=? AND pk=? AND rk=?")) {
+            ps.setString(1, account);
+            ps.setString(2, tableKey);
+            ps.setString(3, pk);
+            ps.setString(4, rk);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Entity(pk, rk, rs.getLong(1), rs.getString(2), EntityJson.load(rs.getString(3))) : null;
+            }
+        }
+    }
+
+    /**
+     * Inserts, replaces or merges one entity. {@code ifMatch} null means upsert for REPLACE/MERGE;
+     * "*" or an ETag means the entity must exist (and match).
+     */
+    public Entity write(Connection c, String account, String table, Mode mode, String pk, String rk, Map<String, Prop> props, String ifMatch) throws SQLException {
+        String key = requireTable(c, account, table);
+        Entity existing = find(c, account, key, pk, rk);
+        if (mode == Mode.INSERT && existing != null) throw StorageException.conflict("EntityAlreadyExists", "The specified entity already exists.");
+        if (mode != Mode.INSERT && ifMatch != null) {
+            if (existing == null) throw StorageException.notFound("ResourceNotFound", "The specified resource does not exist.");
+            if (!ifMatch.equals("*") && !ifMatch.equals(existing.etag())) {
+                throw new StorageException(412, "UpdateConditionNotSatisfied", "The update condition specified in the request was not satisfied.");
+            }
+        }
+        Map<String, Prop> merged = props;
+        if (mode == Mode.MERGE && existing != null) {
+            merged = new LinkedHashMap<>(existing.properties());
+            merged.putAll(props);
+            if (merged.size() > 252) throw StorageException.badRequest("TooManyProperties", "The entity contains more properties than allowed.");
+        }
+        long now = clock.millis();
+        Entity e = new Entity(pk, rk, now, EntityJson.etag(now, ++seq), merged);
+        try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO entities(account, tbl, pk, rk, ts, etag, props) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setString(1, account);
+            ps.setString(2, key);
+            ps.setString(3, pk);
+            ps.setString(4, rk);
+            ps.setLong(5, e.timestamp());
+            ps.setString(6, e.etag());
+            ps.setString(7, EntityJson.store(merged));
+            ps.executeUpdate();
+        }
+        return e;
+    }
+
+    public void delete(Connection c, String account, String table, String pk, String rk, String ifMatch) throws SQLException {
+        String key = requireTable(c, account, table);
+        Entity existing = find(c, account, key, pk, rk);
+        if (existing == null) throw StorageException.notFound("ResourceNotFound", "The specified resource does not exist.");
+        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(existing.etag())) {
+            throw new StorageException(412, "UpdateConditionNotSatisfied", "The update condition specified in the request was not satisfied.");
+        }
+        exec(c, "DELETE FROM entities WHERE account=? AND tbl=? AND pk=? AND rk=?", account, key, pk, rk);
+    }
+
+    public Entity get(String account, String table, String pk, String rk) {
+        return db.read(c -> {
+            String key = requireTable(c, account, table);
+            Entity e = find(c, account, key, pk, rk);
+            if (e == null) throw StorageException.notFound("ResourceNotFound", "The specified resource does not exist.");
+            return e;
+        });
+    }
+
+    /** One page of a query: rows in key order from the continuation point, within the filter's key range. */
+    public Page query(String account, String table, Filter.Compiled filter, String fromPk, String fromRk, int top) {
+        return db.read(c -> {
+            String key = requireTable(c, account, table);
+            Filter.KeyRange k = filter.keys();
+            StringBuilder sql = new StringBuilder("SELECT pk, rk, ts, etag, props FROM entities WHERE account=? AND tbl=?");
+            List<Object> args = new ArrayList<>(List.of(account, key));
+            bound(sql, args, "pk", k.pkLow(), k.pkLowIncl() ? ">=" : ">");
+            bound(sql, args, "pk", k.pkHigh(), k.pkHighIncl() ? "<=" : "<");
+            bound(sql, args, "rk", k.rkLow(), k.rkLowIncl() ? ">=" : ">");
+            bound(sql, args, "rk", k.rkHigh(), k.rkHighIncl() ? "<=" : "<");
+            sql.append(" AND (pk>? OR (pk=? AND rk>=?)) ORDER BY pk, rk LIMIT ?");
+            String pk0 = fromPk == null ? "" : fromPk;
+            args.addAll(List.of(pk0, pk0, fromRk == null ? "" : fromRk, SCAN_BUDGET));
+            List<Entity> out = new ArrayList<>();
+            int scanned = 0;
+            String lastPk = null, lastRk = null;
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String pk = rs.getString(1), rk = rs.getString(2);
+                        if (out.size() == top) return new Page(out, pk, rk);
+                        scanned++;
+                        lastPk = pk;
+                        lastRk = rk;
+                        Entity e = new Entity(pk, rk, rs.getLong(3), rs.getString(4), EntityJson.load(rs.getString(5)));
+                        if (filter.predicate().test(e)) out.add(e);
+                    }
+                }
+            }
+            if (scanned == SCAN_BUDGET && lastPk != null) return new Page(out, lastPk, lastRk + "\u0000");
+            return new Page(out, null, null);
+        });
+    }
+
+    private static void bound(StringBuilder sql, List<Object> args, String column, String value, String op) {
+        if (value == null) return;
+        sql.append(" AND ").append(column).append(op).append('?');
+        args.add(value);
+    }
+
+    private static void exec(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            ps.executeUpdate();
+        }
+    }
+}
