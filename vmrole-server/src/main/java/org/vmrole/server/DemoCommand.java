@@ -54,8 +54,8 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = temporary ? Files.createTempDirectory("vmrole-demo-") : data;
         step(out, "building (or reusing) the sample image from Debian packages");
         Path image = SampleImage.ensure();
-        step(out, "starting the platform: store, fabric controller, management API and 2 hosts (fault domains 0 and 1), data in " + dir);
-        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir, "127.0.0.1", port, null, 2));
+        step(out, "starting the platform: store, fabric controller, management API, load balancer, storage service and 2 hosts (fault domains 0 and 1), data in " + dir);
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir, "127.0.0.1", port, null, 2, true));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread cleanup = new Thread(() -> {
             out.println();
@@ -107,6 +107,8 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  administrator key:   " + admin);
         out.println("  subscription 'demo': " + tenantKey);
         out.println("  service endpoint:    " + lbUrl + "   (load-balanced over " + String.join(", ", urls) + ")");
+        platform.storage().ifPresent(st -> out.printf("  storage:             blob http://127.0.0.1:%d/devstoreaccount1  queue :%d  table :%d"
+                + "  (Azure SDKs: UseDevelopmentStorage=true)%n", st.blobPort(), st.queuePort(), st.tablePort()));
         out.println("try, in another terminal:");
         out.println("  export VMROLE_URL=" + platform.apiUrl() + " VMROLE_KEY=" + tenantKey);
         out.println("  ./vmrole status " + SERVICE);

@@ -21,6 +21,8 @@ import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
 import org.vmrole.lb.LoadBalancer;
+import org.vmrole.storage.StorageConfig;
+import org.vmrole.storage.StorageService;
 import org.vmrole.server.traffic.TrafficSync;
 import org.vmrole.model.host.HostCapacity;
 
@@ -43,12 +45,18 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final List<HostRuntime> hosts;
     private final LoadBalancer lb;
     private final TrafficSync traffic;
+    private final StorageService storage;
 
     /** Settings of one embedded platform. */
-    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount) {}
+    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount) {
+            this(dataDir, host, apiPort, adminKey, hostCount, false);
+        }
+    }
 
     private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic) {
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage) {
+        this.storage = storage;
         this.hosts = hosts;
         this.lb = lb;
         this.traffic = traffic;
@@ -83,7 +91,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
             opened.add(lb);
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), Duration.ofMillis(250));
             opened.add(traffic);
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic);
+            StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage")) : null;
+            if (storage != null) opened.add(storage);
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage);
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             for (int i = 0; i < s.hostCount(); i++) platform.startHost("host-" + i, i, s.dataDir().resolve("hosts").resolve("host-" + i), share);
@@ -107,6 +117,22 @@ public final class EmbeddedPlatform implements AutoCloseable {
         hosts.add(h);
         log.info("host {} runs in this process (fault domain {}, data in {})", name, faultDomain, dir);
         return h;
+    }
+
+    /** The storage service on the emulator's ports (10000-10002) so UseDevelopmentStorage=true works; elsewhere if they are taken. */
+    private static StorageService startStorage(Path dir) {
+        StorageConfig dev = StorageConfig.development(dir);
+        try {
+            return StorageService.start(dev);
+        } catch (RuntimeException taken) {
+            log.warn("storage ports 10000-10002 are taken ({}); the storage service listens on assigned ports", taken.getMessage());
+            return StorageService.start(dev.withEphemeralPorts());
+        }
+    }
+
+    /** The storage service, when this platform runs one. */
+    public Optional<StorageService> storage() {
+        return Optional.ofNullable(storage);
     }
 
     private static long osMemoryMiB() {
@@ -142,6 +168,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
         loop.close();
         traffic.close();
         lb.close();
+        if (storage != null) storage.close();
         api.close();
         store.close();
     }

@@ -18,6 +18,9 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--hosts", description = "hosts to run in this process, each in its own fault domain (default: ${DEFAULT-VALUE})", defaultValue = "2")
     int hosts;
 
+    @Option(names = "--no-storage", description = "do not run the storage service (Blob/Queue/Table on 127.0.0.1:10000-10002)")
+    boolean noStorage;
+
     @Option(names = "--admin-key", description = "administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY)",
             defaultValue = "${env:VMROLE_ADMIN_KEY}")
     String adminKey;
@@ -26,13 +29,15 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0-65535, got " + port);
         if (hosts < 0 || hosts > 64) throw new IllegalArgumentException("--hosts must be 0-64, got " + hosts);
-        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts));
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts, !noStorage));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             platform.close();
             stopped.countDown();
         }, "vmrole-shutdown"));
         System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ")");
+        platform.storage().ifPresent(st -> System.out.printf("storage: blob http://127.0.0.1:%d  queue http://127.0.0.1:%d  table http://127.0.0.1:%d"
+                + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", st.blobPort(), st.queuePort(), st.tablePort()));
         platform.firstAdministratorKey().ifPresent(k -> {
             System.out.println("administrator key (shown once, keep it safe):");
             System.out.println("  " + k);

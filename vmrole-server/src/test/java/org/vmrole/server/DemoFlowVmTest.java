@@ -27,7 +27,9 @@ class DemoFlowVmTest {
         assertThat(out).contains("2 of 2 instances ready")
                 .contains("-> instance=WebVM_IN_0 incarnation=1")
                 .contains("-> instance=WebVM_IN_1 incarnation=1")
-                .contains("administrator key:");
+                .contains("administrator key:")
+                .contains("through the load balancer")
+                .contains("UseDevelopmentStorage=true");
         assertThat(ChildJvm.processesMentioning(data.toString())).as("QEMU processes left behind").isEmpty();
     }
 }
