@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.vmrole.guest.image.SampleImage;
 import org.vmrole.server.cli.ApiClient;
 import org.vmrole.server.cli.ImageUploader;
@@ -56,16 +55,13 @@ public final class DemoCommand implements Callable<Integer> {
         Path image = SampleImage.ensure();
         step(out, "starting the platform: store, fabric controller, management API, load balancer, storage service and 2 hosts (fault domains 0 and 1), data in " + dir);
         EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir, "127.0.0.1", port, null, 2, true));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread cleanup = new Thread(() -> {
+        StopSignal stop = StopSignal.onStop("vmrole-demo-shutdown", () -> {
             out.println();
             out.println("vmrole demo: stopping every VM and the platform");
             out.flush();
             platform.close();
             if (temporary) deleteTree(dir);
-            stopped.countDown();
-        }, "vmrole-demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        });
         String admin = platform.firstAdministratorKey().orElseThrow(() -> new IllegalStateException("the data directory " + dir
                 + " already has an administrator; give the demo a new --data directory"));
         ApiClient asAdmin = new ApiClient(platform.apiUrl(), admin);
@@ -121,7 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (exitWhenReady) {
             System.exit(0);
         }
-        stopped.await();
+        stop.await();
         return 0;
     }
 

@@ -3,7 +3,6 @@ package org.vmrole.server;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.vmrole.model.host.HostCapacity;
 import org.vmrole.server.cli.HostAdminCommands;
 import picocli.CommandLine.Command;
@@ -46,15 +45,11 @@ public final class HostAgentCommand implements Callable<Integer> {
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 20), 512);
         HostRuntime host = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, data, controller, joinToken, capacity,
                 EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT)));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // a stopped host agent leaves its VMs running: the next one re-adopts them, or the controller moves them
-            host.close(false);
-            stopped.countDown();
-        }, "vmrole-host-shutdown"));
+        // a stopped host agent leaves its VMs running: the next one re-adopts them, or the controller moves them
+        StopSignal stop = StopSignal.onStop("vmrole-host-shutdown", () -> host.close(false));
         System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controller + "; data in " + data);
         System.out.flush();
-        stopped.await();
+        stop.await();
         return 0;
     }
 

@@ -2,7 +2,6 @@ package org.vmrole.server;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,11 +29,7 @@ public final class ServerCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0-65535, got " + port);
         if (hosts < 0 || hosts > 64) throw new IllegalArgumentException("--hosts must be 0-64, got " + hosts);
         EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts, !noStorage));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            platform.close();
-            stopped.countDown();
-        }, "vmrole-shutdown"));
+        StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
         System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ")");
         platform.storage().ifPresent(st -> System.out.printf("storage: blob http://127.0.0.1:%d  queue http://127.0.0.1:%d  table http://127.0.0.1:%d"
                 + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", st.blobPort(), st.queuePort(), st.tablePort()));
@@ -44,7 +39,7 @@ public final class ServerCommand implements Callable<Integer> {
             System.out.println("next: ./vmrole login --url " + platform.apiUrl() + " --key <that key>");
         });
         System.out.flush();
-        stopped.await();
+        stop.await();
         return 0;
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code vmrole storage}: runs the Azure-compatible Blob/Queue/Table service alone until interrupted. */
 @Command(name = "storage", mixinStandardHelpOptions = true,
@@ -46,15 +45,11 @@ public final class StorageCommand implements Callable<Integer> {
             all.add(new StorageAccount(a.substring(0, colon), List.of(a.substring(colon + 1))));
         }
         StorageService service = StorageService.start(new StorageConfig(data, host, blobPort, queuePort, tablePort, all));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }));
+        StopSignal stop = StopSignal.onStop("vmrole-storage-shutdown", service::close);
         System.out.printf("storage: blob http://%s:%d  queue http://%s:%d  table http://%s:%d  data %s%n",
                 host, service.blobPort(), host, service.queuePort(), host, service.tablePort(), data.toAbsolutePath());
         System.out.println("storage: accounts " + all.stream().map(StorageAccount::name).toList() + " (UseDevelopmentStorage=true works); Ctrl-C stops");
-        stopped.await();
+        stop.await();
         return Main.OK;
     }
 }
