@@ -113,7 +113,7 @@ class HostProcessesVmTest {
 
         // kill -9 the host agent of host-b and its VMs: both instances are recreated on host-a
         long hostKilledAt = System.nanoTime();
-        hostB.destroyForcibly();
+        hostB.destroyForcibly().waitFor();
         for (long pid : ChildJvm.processesMentioning(dir.resolve("host-b").toString())) ChildJvm.kill9(pid);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> admin.get("/hosts").path("hosts").toString().contains("\"status\":\"Down\""));
