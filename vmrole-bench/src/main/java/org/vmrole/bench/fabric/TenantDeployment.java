@@ -1,0 +1,84 @@
+package org.vmrole.bench.fabric;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.vmrole.server.cli.ApiClient;
+import org.vmrole.server.cli.ImageUploader;
+
+/** The demo service (two WebVM instances of the sample image) deployed through the management API, as a tenant would. */
+final class TenantDeployment {
+    static final String PATH = "/services/web/deployments/production";
+
+    private final ApiClient admin;
+    private final ApiClient tenant;
+    private final String id;
+
+    private TenantDeployment(ApiClient admin, ApiClient tenant, String id) {
+        this.admin = admin;
+        this.tenant = tenant;
+        this.id = id;
+    }
+
+    /** Creates the subscription, its key and beta admission, uploads the image and deploys; does not wait for the VMs. */
+    static TenantDeployment deploy(String apiUrl, String adminKey, Path image) throws IOException {
+        ApiClient admin = new ApiClient(apiUrl, adminKey);
+        admin.post("/subscriptions", Map.of("id", "contoso"));
+        ApiClient tenant = new ApiClient(apiUrl, admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
+        String request = tenant.post("/beta/programs/vm-role/requests", Map.of("reason", "benchmark")).get("id").asText();
+        admin.post("/beta/requests/" + request + "/approve", Map.of());
+        new ImageUploader(tenant, new PrintWriter(Writer.nullWriter())).upload(image, "sample-v1", null);
+        tenant.post("/services", Map.of("name", "web"));
+        tenant.post(PATH, Map.of("definition", demo("ServiceDefinition.csdef"), "configuration", demo("ServiceConfiguration.cscfg")));
+        return new TenantDeployment(admin, tenant, tenant.get(PATH).path("id").asText());
+    }
+
+    String id() {
+        return id;
+    }
+
+    ApiClient admin() {
+        return admin;
+    }
+
+    JsonNode instance(String name) {
+        for (JsonNode i : tenant.get(PATH).path("instances")) {
+            if (name.equals(i.path("instance").asText())) return i;
+        }
+        throw new IllegalStateException("deployment " + id + " has no instance " + name);
+    }
+
+    /** @return milliseconds until both instances were ReadyRole */
+    long awaitBothReady(long minutes) throws InterruptedException {
+        long t0 = System.nanoTime(), deadline = t0 + TimeUnit.MINUTES.toNanos(minutes);
+        while (System.nanoTime() < deadline) {
+            if ("ReadyRole".equals(instance("WebVM_IN_0").path("state").asText()) && "ReadyRole".equals(instance("WebVM_IN_1").path("state").asText())) {
+                return (System.nanoTime() - t0) / 1_000_000;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the two instances were not ReadyRole within " + minutes + " minutes: " + tenant.get(PATH));
+    }
+
+    /** Deletes the deployment so its hosts stop its VMs; a failure here is reported, not thrown, as this runs on the way out. */
+    void deleteQuietly() {
+        try {
+            tenant.delete(PATH);
+        } catch (RuntimeException e) {
+            System.err.println("deleting the deployment failed: " + e.getMessage());
+        }
+    }
+
+    private static String demo(String file) throws IOException {
+        try (InputStream in = TenantDeployment.class.getResourceAsStream("/demo/" + file)) {
+            if (in == null) throw new IllegalStateException("/demo/" + file + " is not on the classpath (vmrole-server's resources)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
