@@ -71,7 +71,11 @@ public final class RecoveryScenario {
         toClose.addFirst(d::deleteQuietly);
         System.out.printf("2 in-process hosts: both instances ReadyRole %d ms after the deployment was accepted%n", d.awaitBothReady(6));
         long[][] out = new long[rounds][];
+        // a second failure within stableAfter of the first is held back by the crash-loop backoff (1 s, then 2 s) and the
+        // third moves the instance: wait that long between kills so each round measures a first failure
+        long stable = EmbeddedPlatform.healingPolicy().stableAfter().toMillis() + 3_000;
         for (int i = 0; i < rounds; i++) {
+            if (i > 0) Thread.sleep(stable);
             out[i] = killVm(d);
             System.out.printf("VM kill %d: detected after %d ms, replacement ReadyRole after %d ms%n", i + 1, out[i][0], out[i][1]);
         }

@@ -1,6 +1,7 @@
 package org.vmrole.bench.fabric;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -47,11 +48,12 @@ final class TenantDeployment {
         return admin;
     }
 
+    /** The instance as the API shows it; a missing node until the controller has created it. */
     JsonNode instance(String name) {
         for (JsonNode i : tenant.get(PATH).path("instances")) {
             if (name.equals(i.path("instance").asText())) return i;
         }
-        throw new IllegalStateException("deployment " + id + " has no instance " + name);
+        return MissingNode.getInstance();
     }
 
     /** @return milliseconds until both instances were ReadyRole */
