@@ -6,8 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.vmrole.server.cli.ApiClient;
@@ -16,6 +21,7 @@ import org.vmrole.server.cli.ImageUploader;
 /** The demo service (two WebVM instances of the sample image) deployed through the management API, as a tenant would. */
 final class TenantDeployment {
     static final String PATH = "/services/web/deployments/production";
+    private static final HttpClient PROBE = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
     private final ApiClient admin;
     private final ApiClient tenant;
@@ -54,6 +60,21 @@ final class TenantDeployment {
             if (name.equals(i.path("instance").asText())) return i;
         }
         return MissingNode.getInstance();
+    }
+
+    /** Whether the instance's first endpoint, as its host reports it, answers HTTP 200 on 127.0.0.1 right now. */
+    static boolean answersHttp(JsonNode instance) {
+        int port = instance.path("endpoints").path(0).path("hostPort").asInt(0);
+        if (port == 0) return false;
+        try {
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofMillis(500)).build();
+            return PROBE.send(get, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** @return milliseconds until both instances were ReadyRole */
