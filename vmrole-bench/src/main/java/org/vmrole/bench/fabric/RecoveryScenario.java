@@ -128,7 +128,8 @@ public final class RecoveryScenario {
         String moved = victim.equals(d.instance("WebVM_IN_0").path("host").asText()) ? "WebVM_IN_0" : "WebVM_IN_1";
         long incarnation = d.instance(moved).path("incarnation").asLong();
         long killedAt = System.nanoTime();
-        hosts.get(victim).destroyForcibly();
+        // the agent must be gone before its VMs die, or it would still report their crash and restart them in place
+        hosts.get(victim).destroyForcibly().waitFor();
         for (long pid : ProcessTable.qemusMentioning(dir.resolve(victim).toString())) ProcessTable.kill9(pid);
         long down = -1, replaced = -1, ready = -1, http = -1, deadline = killedAt + TimeUnit.MINUTES.toNanos(4);
         while (System.nanoTime() < deadline) {
