@@ -7,6 +7,7 @@ import org.vmrole.fabric.reconcile.MarkHostDown;
 import org.vmrole.fabric.reconcile.MarkHostUp;
 import org.vmrole.fabric.reconcile.RemoveDeployment;
 import org.vmrole.fabric.reconcile.RemoveInstance;
+import org.vmrole.fabric.reconcile.UpdateDeployment;
 import org.vmrole.fabric.reconcile.UpdateOperation;
 
 /**
@@ -30,6 +31,7 @@ final class ActionExecutor {
                 case MarkHostDown m -> changes.put(m.host());
                 case MarkHostUp m -> changes.put(m.host());
                 case RemoveDeployment r -> changes.delete(StateCodec.deploymentKey(r.deploymentId()));
+                case UpdateDeployment u -> changes.put(u.deployment());
                 case UpdateOperation u -> changes.put(u.operation());
             }
         }

@@ -157,7 +157,7 @@ final class FabricState {
             RoleInstance ri = instances.get(key);
             if (ri.retiring()) continue;
             Deployment d = deployments.get(ri.deploymentId());
-            RoleSpec spec = d == null ? null : d.role(ri.name().role()).orElse(null);
+            RoleSpec spec = d == null ? null : d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
             if (spec == null) continue;
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
                     spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks()));
