@@ -52,6 +52,7 @@ public final class FabricController {
     private final FabricState state;
     private final ActionExecutor executor;
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
+    private final Map<String, Long> knownVersions = new HashMap<>();
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
@@ -81,6 +82,7 @@ public final class FabricController {
         if (state.hosts.containsKey(hostName)) changes.delete(StateCodec.HOSTS + hostName);
         state.commit(changes);
         observed.remove(hostName);
+        knownVersions.remove(hostName);
         log.info("host {} revoked", hostName);
     }
 
@@ -114,6 +116,7 @@ public final class FabricController {
         Map<String, ObservedInstance> byKey = new HashMap<>(instances.size() * 2);
         for (ObservedInstance o : instances) byKey.put(o.key(), o);
         observed.put(hostName, byKey);
+        knownVersions.put(hostName, knownAssignmentsVersion);
         long version = state.assignmentVersion(hostName);
         if (version == knownAssignmentsVersion && !state.runsStrays(hostName, instances)) return Optional.empty();
         return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
@@ -300,7 +303,9 @@ public final class FabricController {
         DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
                 java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
                 java.util.Collections.unmodifiableMap(state.operations));
-        List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed)), now);
+        java.util.Set<String> behind = new java.util.HashSet<>();
+        for (var e : knownVersions.entrySet()) if (e.getValue() != state.assignmentVersion(e.getKey())) behind.add(e.getKey());
+        List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed), behind), now);
         executor.execute(actions);
         for (Action a : actions) {
             if (log.isDebugEnabled()) log.debug("{}: {}", a.getClass().getSimpleName(), a.cause());

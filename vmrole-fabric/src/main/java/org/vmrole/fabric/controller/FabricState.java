@@ -75,6 +75,15 @@ final class FabricState {
         Set<String> dirtyHosts = new HashSet<>();
         for (Map.Entry<String, Object> e : set.changes.entrySet()) {
             String key = e.getKey();
+            if (key.startsWith(StateCodec.DEPLOYMENTS) && e.getValue() instanceof Deployment after) {
+                // an upgrade step may change what instances run without touching their records (new settings only)
+                Deployment before = deployments.get(after.id());
+                if (before != null && (!before.roles().equals(after.roles()) || !java.util.Objects.equals(before.upgrade(), after.upgrade()))) {
+                    for (RoleInstance ri : instances.values()) {
+                        if (ri.deploymentId().equals(after.id()) && ri.host() != null) dirtyHosts.add(ri.host());
+                    }
+                }
+            }
             if (key.startsWith(StateCodec.INSTANCES)) {
                 RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
                 RoleInstance after = (RoleInstance) e.getValue();

@@ -92,17 +92,27 @@ final class UpgradeWalk {
     }
 
     private void startDomain(Upgrade u) {
-        String cause = label(u) + ": update domain " + u.currentDomain();
+        boolean live = settingsOnly(deployment.roles(), u.targetRoles());
+        String cause = label(u) + ": update domain " + u.currentDomain() + (live ? ", new settings delivered live" : "");
         List<String> names = new ArrayList<>();
         for (RoleInstance m : members(u.currentDomain())) {
             names.add(m.name().toString());
-            if (!m.hasHost()) continue;
+            if (!m.hasHost() || live) continue;
             RoleInstance next = m.withHealing(m.healing().withRestartDone(), cause).nextIncarnation(now, cause);
             actions.add(new ReimageInstance(next, cause));
             reimaged.put(next.key(), next);
         }
         actions.add(new UpdateDeployment(deployment.withUpgrade(u), cause));
-        report(operation.withProgress(cause + " (reimaging " + String.join(", ", names) + ")" + walked(u)));
+        report(operation.withProgress(cause + " (" + (live ? "changing " : "reimaging ") + String.join(", ", names) + ")" + walked(u)));
+    }
+
+    /** The versions differ in setting values at most: same image, size, endpoints and disks, so no reimage is needed. */
+    static boolean settingsOnly(List<RoleSpec> from, List<RoleSpec> to) {
+        for (RoleSpec a : from) {
+            RoleSpec b = to.stream().filter(r -> r.name().equals(a.name())).findFirst().orElse(null);
+            if (b == null || !b.withSettings(a.settings()).equals(a)) return false;
+        }
+        return true;
     }
 
     private void stop(Upgrade u, String why) {
@@ -130,7 +140,8 @@ final class UpgradeWalk {
     private boolean ready(RoleInstance m) {
         if (!m.hasHost() || m.healing().restartPending()) return false;
         HostStatus s = hostStatus.get(m.host());
-        return (s == HostStatus.Up || s == HostStatus.Draining) && InstanceHealth.ready(m, observe(m));
+        // up to date: a change of settings alone keeps the incarnation, so only the host's confirmation shows it took
+        return (s == HostStatus.Up || s == HostStatus.Draining) && observed.upToDate(m.host()) && InstanceHealth.ready(m, observe(m));
     }
 
     private org.vmrole.model.host.ObservedInstance observe(RoleInstance m) {

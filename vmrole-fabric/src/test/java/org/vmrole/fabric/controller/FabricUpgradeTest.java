@@ -116,6 +116,19 @@ class FabricUpgradeTest {
     }
 
     @Test
+    void new_setting_values_alone_reach_the_running_vms_without_a_reimage() {
+        threeReadyInstances();
+        var op = controller.upgrade("d1", List.of(new RoleSpec("WebVM", VmSize.Small, 3, "sha256:old", Map.of("Greeting", "hello"), List.of(), List.of())), UpgradeMode.Auto);
+        ticks(8);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(controller.listInstances("d1")).extracting(InstanceView::incarnation).containsOnly(1L);
+        for (SimulatedHost h : hosts) {
+            for (var o : h.observe()) assertThat(h.driver().assignment(o.key()).orElseThrow().settings()).containsEntry("Greeting", "hello");
+        }
+        store.close();
+    }
+
+    @Test
     void refuses_an_upgrade_that_renames_roles_or_changes_counts_and_a_walk_out_of_order() {
         threeReadyInstances();
         assertThatThrownBy(() -> controller.upgrade("d1", List.of(new RoleSpec("Other", VmSize.Small, 3, "sha256:new", Map.of(), List.of(), List.of())), UpgradeMode.Auto))
