@@ -71,12 +71,17 @@ public record Deployment(
     }
 
     /**
-     * Turns the upgrade around: the target becomes the base and the old roles the target, with the touched domains
-     * pending in reverse, so the same walk returns them to the old version and the untouched ones never move.
+     * Turns the upgrade around: the target becomes the base and the old roles the target, with every domain that runs
+     * (or is moving to) the target pending, the touched ones first and newest first. The same walk then returns them
+     * to the old version, and domains still on it never move. (Only a rollback of a rollback finds domains that run
+     * the target without this walk having touched them: those it had not reached yet.)
      */
     public Deployment rollingBack(String operationId) {
         List<Integer> back = new ArrayList<>(upgrade.touchedDomains());
         java.util.Collections.reverse(back);
+        for (int ud : usedUpdateDomains()) {
+            if (upgrade.covers(ud) && !back.contains(ud)) back.add(ud);
+        }
         Upgrade reverse = new Upgrade(version, UpgradeMode.Auto, roles, back, Upgrade.NONE, List.of(), 0, Upgrade.NONE, UpgradeState.Waiting,
                 null, operationId, !upgrade.rollback());
         return new Deployment(id, serviceName, slot, upgradeDomainCount, upgrade.targetRoles(), deleting, upgrade.targetVersion(), reverse);

@@ -57,29 +57,40 @@ final class UpgradeWalk {
         Upgrade u = deployment.upgrade();
         if (u.state() == UpgradeState.Failed) return;
         if (u.state() == UpgradeState.Walking) {
-            List<RoleInstance> members = members(u.currentDomain());
-            for (RoleInstance m : members) {
-                if (m.healing().failures() > 0 && m.healing().lastFailureMillis() >= u.domainStartedMillis()) {
-                    stop(u, "update domain " + u.currentDomain() + ": " + m.name() + " did not come back on version " + u.targetVersion()
-                            + " (" + m.lastCause() + "); walk stopped. Roll back with ./vmrole upgrade SERVICE --rollback");
-                    return;
-                }
-            }
-            List<String> notReady = new ArrayList<>();
-            for (RoleInstance m : members) {
-                if (!ready(m)) notReady.add(m.name() + " " + InstanceView.state(m, m.host() == null ? null : hostStatus.get(m.host()), observe(m)));
-            }
-            if (!notReady.isEmpty()) {
-                report(operation.withProgress(label(u) + ": update domain " + u.currentDomain() + " (" + String.join(", ", notReady) + ")" + walked(u)));
-                return;
-            }
+            if (!domainDone(u)) return;
             u = u.domainDone();
         }
+        walkOn(u);
+    }
+
+    /** Whether the domain in flight is done; stops the walk, or reports progress, when it is not. */
+    private boolean domainDone(Upgrade u) {
+        List<RoleInstance> members = members(u.currentDomain());
+        for (RoleInstance m : members) {
+            if (m.healing().failures() > 0 && m.healing().lastFailureMillis() >= u.domainStartedMillis()) {
+                stop(u, "update domain " + u.currentDomain() + ": " + m.name() + " did not come back on version " + u.targetVersion()
+                        + " (" + m.lastCause() + "); walk stopped. Roll back with ./vmrole upgrade SERVICE --rollback");
+                return false;
+            }
+        }
+        List<String> notReady = new ArrayList<>();
+        for (RoleInstance m : members) {
+            if (!ready(m)) notReady.add(m.name() + " " + InstanceView.state(m, m.host() == null ? null : hostStatus.get(m.host()), observe(m)));
+        }
+        if (!notReady.isEmpty()) {
+            report(op -> op.withProgress(label(u) + ": update domain " + u.currentDomain() + " (" + String.join(", ", notReady) + ")" + walked(u)));
+            return false;
+        }
+        return true;
+    }
+
+    /** Between domains: finishes the upgrade, starts the next domain, or waits for a walk request. */
+    private void walkOn(Upgrade u) {
         if (u.pendingDomains().isEmpty()) {
             Deployment done = deployment.withUpgrade(u).upgraded();
             String text = "version " + u.targetVersion() + " on update domains " + u.walkedDomains();
             actions.add(new UpdateDeployment(done, label(u) + ": every update domain walked"));
-            report(operation.succeeded(text, now));
+            report(op -> op.succeeded(text, now));
             return;
         }
         int next = u.nextDomain();
@@ -87,7 +98,7 @@ final class UpgradeWalk {
             startDomain(u.walking(next, now));
         } else {
             if (!u.equals(deployment.upgrade())) actions.add(new UpdateDeployment(deployment.withUpgrade(u), label(u) + ": update domain " + u.walkedDomains().getLast() + " walked"));
-            report(operation.succeeded(label(u) + ": walked " + u.walkedDomains() + "; walk update domain " + next + " next", now));
+            report(op -> op.succeeded(label(u) + ": walked " + u.walkedDomains() + "; walk update domain " + next + " next", now));
         }
     }
 
@@ -103,7 +114,7 @@ final class UpgradeWalk {
             reimaged.put(next.key(), next);
         }
         actions.add(new UpdateDeployment(deployment.withUpgrade(u), cause));
-        report(operation.withProgress(cause + " (" + (live ? "changing " : "reimaging ") + String.join(", ", names) + ")" + walked(u)));
+        report(op -> op.withProgress(cause + " (" + (live ? "changing " : "reimaging ") + String.join(", ", names) + ")" + walked(u)));
     }
 
     /** The versions differ in setting values at most: same image, size, endpoints and disks, so no reimage is needed. */
@@ -117,11 +128,14 @@ final class UpgradeWalk {
 
     private void stop(Upgrade u, String why) {
         actions.add(new UpdateDeployment(deployment.withUpgrade(u.failed(why)), why));
-        if (operation != null && operation.inProgress()) report(operation.failed(why, now));
+        report(op -> op.failed(why, now));
     }
 
-    private void report(Operation next) {
-        if (operation == null || !operation.inProgress() || next.equals(operation)) return;
+    /** Updates the upgrade's operation, if the store still holds it and it is in progress. */
+    private void report(java.util.function.UnaryOperator<Operation> change) {
+        if (operation == null || !operation.inProgress()) return;
+        Operation next = change.apply(operation);
+        if (next.equals(operation)) return;
         actions.add(new UpdateOperation(next, next.inProgress() ? next.progress() : next.status() + ": " + (next.error() == null ? next.progress() : next.error())));
     }
 

@@ -166,6 +166,27 @@ class UpgradeWalkTest {
     }
 
     @Test
+    void rolling_back_a_rollback_takes_every_domain_to_the_new_version() {
+        startUpgrade(UpgradeMode.Auto);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.pass(); // UD 0 walked, UD 1 reimaging onto the new version
+        world.deployments.put("d1", world.deployments.get("d1").rollingBack("op-back"));
+        world.pass(); // UD 1 goes back first
+        assertThat(List.of(image(0), image(1), image(2))).containsExactly(NEW, OLD, OLD);
+        world.deployments.put("d1", world.deployments.get("d1").rollingBack("op-again"));
+        assertThat(world.deployments.get("d1").upgrade().pendingDomains()).containsExactly(1, 2);
+        for (int i = 0; i < 4; i++) {
+            world.hostsRunAssigned(RoleState.ReadyRole);
+            world.pass();
+        }
+        Deployment d = world.deployments.get("d1");
+        assertThat(d.upgrade()).isNull();
+        assertThat(d.version()).isEqualTo(2);
+        assertThat(List.of(image(0), image(1), image(2))).containsExactly(NEW, NEW, NEW);
+    }
+
+    @Test
     void a_crash_in_a_domain_not_yet_walked_heals_on_the_old_version() {
         startUpgrade(UpgradeMode.Auto);
         world.pass();
