@@ -133,6 +133,7 @@ class CliAgainstServerTest {
         assertThat(shown.path("upgrade").path("targetVersion").asInt()).isEqualTo(2);
         assertThat(shown.path("upgrade").path("state").asText()).isEqualTo("Walking");
         assertThat(shown.path("upgrade").path("currentDomain").asInt()).isZero();
+        assertThat(vmrole(key, "status", "shop").out()).contains("upgrading to version 2 (manual): Walking, update domain 0 in flight, walked [], pending [1]");
 
         Run back = vmrole(key, "upgrade", "shop", "--rollback");
         assertThat(back.code()).as(back.err()).isZero();

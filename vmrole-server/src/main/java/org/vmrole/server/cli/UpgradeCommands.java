@@ -1,5 +1,6 @@
 package org.vmrole.server.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,17 @@ public final class UpgradeCommands {
                 throw new CliFailure(2, "cannot read " + f + ": " + e.getMessage());
             }
         }
+    }
+
+    /** The line {@code status} shows for an upgrade under way, or null when there is none. */
+    static String describe(JsonNode deployment) {
+        JsonNode u = deployment.path("upgrade");
+        if (u.isMissingNode() || u.isNull()) return null;
+        String what = (u.path("rollback").asBoolean() ? "rolling back to version " : "upgrading to version ") + u.path("targetVersion").asInt()
+                + " (" + u.path("mode").asText() + ")";
+        String where = u.path("currentDomain").asInt() >= 0 ? "update domain " + u.path("currentDomain").asInt() + " in flight" : "between update domains";
+        String line = what + ": " + u.path("state").asText() + ", " + where + ", walked " + u.path("walkedDomains") + ", pending " + u.path("pendingDomains");
+        return u.hasNonNull("reason") ? line + "; " + u.path("reason").asText() : line;
     }
 
     @Command(name = "walk", description = "Walk the next update domain of a manual upgrade.")
