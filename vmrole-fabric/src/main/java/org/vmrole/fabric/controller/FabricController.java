@@ -303,8 +303,12 @@ public final class FabricController {
         DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
                 java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
                 java.util.Collections.unmodifiableMap(state.operations));
+        // a host not heard since this controller started has confirmed nothing yet
         java.util.Set<String> behind = new java.util.HashSet<>();
-        for (var e : knownVersions.entrySet()) if (e.getValue() != state.assignmentVersion(e.getKey())) behind.add(e.getKey());
+        for (String h : state.hosts.keySet()) {
+            Long known = knownVersions.get(h);
+            if (known == null || known != state.assignmentVersion(h)) behind.add(h);
+        }
         List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed), behind), now);
         executor.execute(actions);
         for (Action a : actions) {
