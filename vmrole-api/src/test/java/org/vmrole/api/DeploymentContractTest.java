@@ -186,6 +186,67 @@ class DeploymentContractTest {
         assertThat(http.call("GET", "/audit", contoso, null).body().toString()).contains("deployment.delete").contains("role.scale");
     }
 
+    private String upgradeBody(Map<String, String> fields) throws Exception {
+        return JSON.writeValueAsString(fields);
+    }
+
+    @Test
+    void an_upgrade_takes_a_configuration_alone_walks_manually_when_asked_and_rolls_back() throws Exception {
+        byte[] image = smallQcow2();
+        for (String name : new String[] {"web-v1", "web-v2"}) {
+            String id = upload(contoso, name, image);
+            http.call("POST", "/images/uploads/" + id + "/commit", contoso, "{\"sha256\":\"" + sha256(image) + "\"}");
+        }
+        http.call("POST", "/services", contoso, "{\"name\":\"web\"}");
+        admitToVmRole(contoso);
+        assertThat(http.call("POST", "/services/web/deployments/production", contoso, deployBody(CSCFG)).status()).isEqualTo(202);
+        fx.fabric.reconcileOnce();
+        String upgrade = "/services/web/deployments/production/upgrade";
+        String v2 = CSCFG.replace("web-v1", "web-v2");
+
+        var badMode = http.call("POST", upgrade, contoso, upgradeBody(Map.of("configuration", v2, "mode", "sideways")));
+        assertThat(badMode.errorCode()).isEqualTo("InvalidMode");
+        var renamed = http.call("POST", upgrade, contoso, upgradeBody(Map.of("definition", CSDEF.replace("WebVM", "ApiVM"), "configuration", v2.replace("WebVM", "ApiVM"))));
+        assertThat(renamed.errorCode()).isEqualTo("RoleMismatch");
+        assertThat(renamed.body().path("error").path("message").asText()).contains("[ApiVM]").contains("[WebVM]");
+        assertThat(http.call("POST", upgrade, contoso, upgradeBody(Map.of("configuration", CSCFG, "image", "web-v9"))).errorCode()).isEqualTo("ImageNotFound");
+        var invalid = http.call("POST", upgrade, contoso, upgradeBody(Map.of("configuration", v2.replace("count=\"2\"", "count=\"0\""))));
+        assertThat(invalid.errorCode()).isEqualTo("InvalidService");
+        assertThat(http.call("POST", upgrade, fabrikam, upgradeBody(Map.of("configuration", v2))).status()).isEqualTo(404);
+
+        var started = http.call("POST", upgrade, contoso, upgradeBody(Map.of("configuration", v2, "mode", "manual")));
+        assertThat(started.status()).isEqualTo(202);
+        assertThat(started.body().get("kind").asText()).isEqualTo("UpgradeDeployment");
+        fx.fabric.reconcileOnce();
+        assertThat(http.call("GET", "/operations/" + started.body().get("id").asText(), contoso, null).body().get("progress").asText())
+                .contains("walk update domain 0 next");
+        var shown = http.call("GET", "/services/web/deployments/production", contoso, null).body();
+        assertThat(shown.path("version").asInt()).isEqualTo(1);
+        assertThat(shown.path("upgrade").path("targetVersion").asInt()).isEqualTo(2);
+        assertThat(shown.path("upgrade").path("mode").asText()).isEqualTo("manual");
+        assertThat(shown.path("upgrade").path("state").asText()).isEqualTo("Waiting");
+
+        assertThat(http.call("POST", upgrade + "/walk", contoso, "{}").errorCode()).isEqualTo("MissingField");
+        var outOfOrder = http.call("POST", upgrade + "/walk", contoso, "{\"domain\":1}");
+        assertThat(outOfOrder.status()).isEqualTo(400);
+        assertThat(outOfOrder.body().path("error").path("message").asText()).contains("next is 0");
+        assertThat(http.call("POST", upgrade + "/walk", contoso, "{\"domain\":0}").status()).isEqualTo(202);
+        fx.fabric.reconcileOnce();
+        var walking = http.call("GET", "/services/web/deployments/production", contoso, null).body().path("upgrade");
+        assertThat(walking.path("state").asText()).isEqualTo("Walking");
+        assertThat(walking.path("currentDomain").asInt()).isZero();
+        assertThat(http.call("POST", upgrade, contoso, upgradeBody(Map.of("configuration", v2))).status()).isEqualTo(409);
+
+        var back = http.call("POST", upgrade + "/rollback", contoso, null);
+        assertThat(back.status()).isEqualTo(202);
+        assertThat(back.body().get("kind").asText()).isEqualTo("RollbackUpgrade");
+        fx.fabric.reconcileOnce();
+        var rolling = http.call("GET", "/services/web/deployments/production", contoso, null).body().path("upgrade");
+        assertThat(rolling.path("rollback").asBoolean()).isTrue();
+        assertThat(rolling.path("targetVersion").asInt()).isEqualTo(1);
+        assertThat(http.call("GET", "/audit", contoso, null).body().toString()).contains("deployment.upgrade").contains("deployment.walk").contains("deployment.rollback");
+    }
+
     @Test
     void service_routes_without_a_key_are_unauthorized() throws Exception {
         assertThat(http.call("GET", "/services", null, null).status()).isEqualTo(401);

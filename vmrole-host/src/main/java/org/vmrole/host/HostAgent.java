@@ -140,6 +140,10 @@ public final class HostAgent implements AutoCloseable {
                     failed(key, a, e.getMessage());
                 }
             }
+            case CHANGE_SETTINGS -> {
+                driver.changeSettings(a);
+                record(key, a);
+            }
             case STOP -> {
                 driver.stop(key);
                 forget(key);

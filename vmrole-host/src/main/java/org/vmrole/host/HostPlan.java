@@ -37,6 +37,9 @@ public final class HostPlan {
                 actions.add(new HostAction(HostAction.Kind.REIMAGE, key));
             } else if (a.incarnation() == current.incarnation() && a.rebootGeneration() > current.rebootGeneration()) {
                 actions.add(new HostAction(HostAction.Kind.REBOOT, key));
+            } else if (a.incarnation() == current.incarnation() && !a.settings().equals(current.settings())) {
+                // new setting values for the same incarnation: delivered to the running guest, no reimage
+                actions.add(new HostAction(HostAction.Kind.CHANGE_SETTINGS, key));
             }
         }
         for (String key : running.keySet()) {

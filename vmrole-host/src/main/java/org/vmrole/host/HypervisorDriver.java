@@ -37,6 +37,13 @@ public interface HypervisorDriver extends AutoCloseable {
      */
     void reimage(Assignment assignment);
 
+    /**
+     * Gives a running VM new setting values (same incarnation): the guest agent hears {@code changing}, then
+     * {@code changed}; a guest that answers {@code change-ack} with {@code restart: true} is reset instead and reads
+     * the new values at its next {@code hello}. A guest that does not answer takes the change live.
+     */
+    void changeSettings(Assignment assignment);
+
     /** The current observation of every VM the driver holds. */
     List<ObservedInstance> observe();
 

@@ -32,6 +32,14 @@ class HostPlanTest {
     }
 
     @Test
+    void changes_settings_in_place_when_only_their_values_differ_for_the_same_incarnation() {
+        Assignment changed = new Assignment(web0.deploymentId(), web0.instance(), web0.incarnation(), web0.rebootGeneration(), web0.size(),
+                web0.imageDigest(), web0.updateDomain(), web0.faultDomain(), Map.of("Greeting", "hello"), web0.endpoints(), web0.localDisks());
+        assertThat(HostPlan.plan(List.of(changed), Map.of(web0.key(), web0), Map.of())).containsExactly(new HostAction(HostAction.Kind.CHANGE_SETTINGS, web0.key()));
+        assertThat(HostPlan.plan(List.of(changed), Map.of(web0.key(), changed), Map.of())).isEmpty();
+    }
+
+    @Test
     void reboots_when_the_reboot_generation_grew() {
         Assignment next = Assignments.of("Web", 0, 1, 1);
         assertThat(HostPlan.plan(List.of(next), Map.of(web0.key(), web0), Map.of())).containsExactly(new HostAction(REBOOT, web0.key()));

@@ -7,6 +7,7 @@ import org.vmrole.server.cli.ServiceCommand;
 import org.vmrole.server.cli.KeyCommand;
 import org.vmrole.server.cli.LoginCommand;
 import org.vmrole.server.cli.SubscriptionCommand;
+import org.vmrole.server.cli.UpgradeCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,6 +37,8 @@ import picocli.CommandLine.Command;
                 DeploymentCommands.Logs.class,
                 DeploymentCommands.Delete.class,
                 DeploymentCommands.Swap.class,
+                UpgradeCommands.Upgrade.class,
+                UpgradeCommands.Walk.class,
                 DeploymentCommands.Operation.class})
 public final class Main implements Runnable {
 

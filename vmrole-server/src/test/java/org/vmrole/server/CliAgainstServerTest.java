@@ -103,6 +103,46 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void a_tenant_upgrades_on_the_kept_definition_walks_a_manual_upgrade_and_rolls_it_back() throws Exception {
+        String key = tenant("tailspin");
+        String req = JSON.readTree(vmrole(key, "beta", "request", "vm-role", "--reason", "upgrades", "-o", "json").out()).get("id").asText();
+        assertThat(vmrole(admin, "beta", "approve", req).code()).isZero();
+        assertThat(vmrole(key, "image", "upload", smallImage().toString(), "--name", "sample-v1").code()).isZero();
+        assertThat(vmrole(key, "image", "upload", smallImage().toString(), "--name", "sample-v2").code()).isZero();
+        String cscfg = "src/main/resources/demo/ServiceConfiguration.cscfg";
+        assertThat(vmrole(key, "deploy", "shop", "--definition", "src/main/resources/demo/ServiceDefinition.csdef", "--config", cscfg).code()).isZero();
+        platform.fabric().reconcileOnce();
+
+        Run badMode = vmrole(key, "upgrade", "shop", "--config", cscfg, "--mode", "sideways");
+        assertThat(badMode.code()).isEqualTo(2);
+        assertThat(badMode.err()).contains("--mode must be auto or manual");
+        assertThat(vmrole(key, "upgrade", "shop").err()).contains("--config F.cscfg [--definition F.csdef], or --file F.yaml; or --rollback");
+
+        Run up = vmrole(key, "upgrade", "shop", "--config", cscfg, "--image", "sample-v2", "--mode", "manual");
+        assertThat(up.code()).as(up.err()).isZero();
+        assertThat(up.out()).contains("upgrading shop production (manual): operation op-");
+        platform.fabric().reconcileOnce();
+        Run outOfOrder = vmrole(key, "walk", "shop", "1");
+        assertThat(outOfOrder.code()).isNotZero();
+        assertThat(outOfOrder.err()).contains("next is 0");
+        Run walk = vmrole(key, "walk", "shop", "0");
+        assertThat(walk.code()).as(walk.err()).isZero();
+        assertThat(walk.out()).contains("walking update domain 0 of shop");
+        platform.fabric().reconcileOnce();
+        var shown = JSON.readTree(vmrole(key, "status", "shop", "-o", "json").out());
+        assertThat(shown.path("upgrade").path("targetVersion").asInt()).isEqualTo(2);
+        assertThat(shown.path("upgrade").path("state").asText()).isEqualTo("Walking");
+        assertThat(shown.path("upgrade").path("currentDomain").asInt()).isZero();
+        assertThat(vmrole(key, "status", "shop").out()).contains("upgrading to version 2 (manual): Walking, update domain 0 in flight, walked [], pending [1]");
+
+        Run back = vmrole(key, "upgrade", "shop", "--rollback");
+        assertThat(back.code()).as(back.err()).isZero();
+        assertThat(back.out()).contains("rolling back shop production: operation op-");
+        platform.fabric().reconcileOnce();
+        assertThat(JSON.readTree(vmrole(key, "status", "shop", "-o", "json").out()).path("upgrade").path("rollback").asBoolean()).isTrue();
+    }
+
+    @Test
     void bad_usage_exits_two_and_a_failed_request_exits_one_each_with_a_message() throws Exception {
         String key = tenant("fabrikam");
         Run missingArg = vmrole(key, "scale", "hello");

@@ -3,12 +3,23 @@ package org.vmrole.api.services;
 import java.util.List;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Upgrade;
 import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.model.host.EndpointBinding;
 
 /** A deployment as its owner sees it: where it sits, its roles, and every instance with state, host, FD, UD and incarnation. */
-public record DeploymentView(String id, String service, String slot, int upgradeDomainCount, boolean deleting, List<RoleView> roles,
+public record DeploymentView(String id, String service, String slot, int upgradeDomainCount, boolean deleting, int version,
+                             UpgradeView upgrade, List<RoleView> roles,
                              List<PublicEndpoints.PublicEndpoint> loadBalancer, List<InstanceStatus> instances) {
+
+    /** A rolling upgrade under way: where it goes, how, which domain is in flight, which are walked, and why it stopped. */
+    public record UpgradeView(int targetVersion, String mode, boolean rollback, String state, int currentDomain, List<Integer> walkedDomains,
+                              List<Integer> pendingDomains, String reason, String operationId) {
+        static UpgradeView of(Upgrade u) {
+            return u == null ? null : new UpgradeView(u.targetVersion(), u.mode().name().toLowerCase(java.util.Locale.ROOT), u.rollback(), u.state().name(),
+                    u.currentDomain(), u.walkedDomains(), u.pendingDomains(), u.reason(), u.operationId());
+        }
+    }
 
     /** A role of the deployment. */
     public record RoleView(String name, String size, int instanceCount, String imageDigest) {}
@@ -23,7 +34,7 @@ public record DeploymentView(String id, String service, String slot, int upgrade
     }
 
     public static DeploymentView of(HostedService service, Deployment d, List<InstanceStatus> instances, List<PublicEndpoints.PublicEndpoint> lb) {
-        return new DeploymentView(d.id(), service.name(), d.slot(), d.upgradeDomainCount(), d.deleting(),
+        return new DeploymentView(d.id(), service.name(), d.slot(), d.upgradeDomainCount(), d.deleting(), d.version(), UpgradeView.of(d.upgrade()),
                 d.roles().stream().map(r -> new RoleView(r.name(), r.size().name(), r.instanceCount(), r.imageDigest())).toList(), lb, instances);
     }
 }

@@ -7,6 +7,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.vmrole.api.store.JsonRecords;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.model.UpgradeMode;
 import java.util.stream.Collectors;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.audit.AuditLog;
@@ -56,6 +61,8 @@ public final class Deployments {
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
     private final SecureRandom random = new SecureRandom();
+    // the definition and configuration text of every version, so an upgrade may send a new configuration alone
+    private final JsonRecords<Request> sources = new JsonRecords<>(new ObjectMapper(), "/api/deployment-sources/", Request.class);
 
     /**
      * @param imageDigest (subscription, href) to the digest of that subscription's image, or null
@@ -79,6 +86,14 @@ public final class Deployments {
     /** What a client sends to create a deployment: a csdef + cscfg pair, or one YAML document. */
     public record Request(String definition, String configuration, String yaml, String definitionName, String configurationName) {}
 
+    /**
+     * What a client sends to upgrade a deployment: a new version as for {@link Request} (a configuration alone reuses
+     * the running version's definition), {@code mode} auto (default) or manual, and {@code image}, an image name
+     * that every role runs instead of its configuration's.
+     */
+    public record UpgradeRequest(String definition, String configuration, String yaml, String definitionName, String configurationName,
+                                 String mode, String image) {}
+
     public Operation create(Principal who, String subscriptionId, String serviceName, String slot, Request request) {
         HostedService.requireValidSlot(slot);
         Versioned<HostedService> service = services.get(subscriptionId, serviceName);
@@ -96,8 +111,71 @@ public final class Deployments {
         store.commit(List.of(services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
                 audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
         Operation op = fabric.createDeployment(d);
-        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot))));
+        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)), sources.put(sourceId(d.id(), d.version()), request, Store.ANY)));
         return op;
+    }
+
+    /** Starts a rolling upgrade of the deployment in the slot to a new version; validated and resolved exactly as {@link #create}. */
+    public Operation upgrade(Principal who, String subscriptionId, String serviceName, String slot, UpgradeRequest r) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        if (r == null) throw ApiException.badRequest("MissingField", "send the new version: 'configuration' (and 'definition'), or 'yaml'", "body");
+        UpgradeMode mode = mode(r.mode());
+        Request source = sourceOf(d, r);
+        String image = r.image() == null || r.image().isBlank() ? null : r.image();
+        if (image != null && imageDigest.apply(subscriptionId, image) == null) {
+            throw ApiException.badRequest("ImageNotFound", "image '" + image + "' has not been uploaded by this subscription; upload it with ./vmrole image upload FILE --name " + image, "image");
+        }
+        Function<String, String> resolve = href -> imageDigest.apply(subscriptionId, image != null ? image : href);
+        ServiceModel model = validate(subscriptionId, source, resolve);
+        Versioned<HostedService> service = services.get(subscriptionId, serviceName);
+        Deployment next = DeploymentPlan.of(d.id(), service.value(), slot, model, resolve);
+        List<String> running = d.roles().stream().map(RoleSpec::name).sorted().toList();
+        List<String> offered = next.roles().stream().map(RoleSpec::name).sorted().toList();
+        if (!running.equals(offered)) {
+            throw ApiException.badRequest("RoleMismatch", "the new version names roles " + offered + " but the deployment runs " + running
+                    + "; an upgrade keeps the role names (deploy to the staging slot to change them)", "definition");
+        }
+        Usage delta = new Usage(DeploymentPlan.usage(next).cores() - DeploymentPlan.usage(d).cores(), 0, 0, 0);
+        usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+        Operation op = fabric.upgrade(d.id(), next.roles(), mode);
+        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)),
+                sources.put(sourceId(d.id(), d.version() + 1), source, Store.ANY),
+                audit.record(services.entry(who, subscriptionId, "deployment.upgrade", serviceName + "/" + slot + " to version " + (d.version() + 1)))));
+        return op;
+    }
+
+    /** Permits a manual upgrade to walk the next update domain. */
+    public Operation walk(Principal who, String subscriptionId, String serviceName, String slot, int domain) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        return recorded(who, subscriptionId, serviceName, slot, "deployment.walk", "UD " + domain, fabric.walk(d.id(), domain));
+    }
+
+    /** Returns the walked update domains to the version before the upgrade. */
+    public Operation rollback(Principal who, String subscriptionId, String serviceName, String slot) {
+        Deployment d = require(subscriptionId, serviceName, slot);
+        return recorded(who, subscriptionId, serviceName, slot, "deployment.rollback", "upgrade", fabric.rollback(d.id()));
+    }
+
+    private static UpgradeMode mode(String text) {
+        if (text == null || text.isBlank() || text.equalsIgnoreCase("auto")) return UpgradeMode.Auto;
+        if (text.equalsIgnoreCase("manual")) return UpgradeMode.Manual;
+        throw ApiException.badRequest("InvalidMode", "mode '" + text + "' is not known; give auto (walk every update domain) or manual (walk each with /upgrade/walk)", "mode");
+    }
+
+    /** The new version's text; a configuration alone takes the definition the running version was deployed with. */
+    private Request sourceOf(Deployment d, UpgradeRequest r) {
+        boolean onlyConfiguration = (r.yaml() == null || r.yaml().isBlank()) && r.definition() == null && r.configuration() != null;
+        if (!onlyConfiguration) return new Request(r.definition(), r.configuration(), r.yaml(), r.definitionName(), r.configurationName());
+        Request before = sources.get(store, sourceId(d.id(), d.version())).map(Versioned::value).orElse(null);
+        if (before == null || before.definition() == null) {
+            throw ApiException.badRequest("MissingField", "deployment " + d.id() + " keeps no csdef of its version " + d.version()
+                    + " (it was deployed from YAML, or before versions were kept); send 'definition' too", "definition");
+        }
+        return new Request(before.definition(), r.configuration(), null, before.definitionName(), r.configurationName());
+    }
+
+    private static String sourceId(String deploymentId, int version) {
+        return deploymentId + "/" + version;
     }
 
     private byte[] bytes(int n) {
@@ -107,6 +185,11 @@ public final class Deployments {
     }
 
     private ServiceModel validate(String subscriptionId, Request r) {
+        return validate(subscriptionId, r, href -> imageDigest.apply(subscriptionId, href));
+    }
+
+    /** @param resolve an image name to its digest for this request, or null when unknown */
+    private ServiceModel validate(String subscriptionId, Request r, Function<String, String> resolve) {
         if (r == null) throw ApiException.badRequest("MissingField", "send 'definition' and 'configuration' (csdef/cscfg XML) or 'yaml'", "body");
         ServiceReading reading;
         if (r.yaml() != null && !r.yaml().isBlank()) {
@@ -117,7 +200,7 @@ public final class Deployments {
         } else {
             throw ApiException.badRequest("MissingField", "send 'definition' and 'configuration' (csdef/cscfg XML) or 'yaml'", "body");
         }
-        ImageCatalog catalog = href -> imageDigest.apply(subscriptionId, href) != null;
+        ImageCatalog catalog = href -> resolve.apply(href) != null;
         ValidationReport report = new ServiceValidator(new ValidationRules(ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE, catalog)).validate(reading);
         if (!report.valid()) {
             throw ApiException.badRequest("InvalidService", report.errors().stream().map(Problem::toString).collect(Collectors.joining("\n")), "definition");

@@ -29,6 +29,8 @@ public final class ServiceRoutes {
 
     record Scale(Integer count) {}
 
+    record Walk(Integer domain) {}
+
     public static List<Route> of(HostedServices services, Deployments deployments, ConsoleLogs logs) {
         return List.of(
                 new Route(POST, "/services", Access.TENANT, "Create a hosted service", 201, (ctx, who) -> {
@@ -53,6 +55,16 @@ public final class ServiceRoutes {
                         (ctx, who) -> ctx.json(deployments.show(sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot")))),
                 new Route(DELETE, DEPLOYMENT, Access.TENANT, "Delete a deployment: every VM stopped, every overlay removed", 202,
                         (ctx, who) -> accepted(ctx, deployments.delete(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot")))),
+                new Route(POST, DEPLOYMENT + "/upgrade", Access.TENANT, "Upgrade a deployment to a new version, one update domain at a time (mode auto or manual)", 202,
+                        (ctx, who) -> accepted(ctx, deployments.upgrade(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"),
+                                ctx.bodyAsClass(Deployments.UpgradeRequest.class)))),
+                new Route(POST, DEPLOYMENT + "/upgrade/walk", Access.TENANT, "Walk the next update domain of a manual upgrade", 202, (ctx, who) -> {
+                    Walk w = ctx.bodyAsClass(Walk.class);
+                    if (w.domain() == null) throw ApiException.badRequest("MissingField", "give the update 'domain' to walk", "domain");
+                    accepted(ctx, deployments.walk(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot"), w.domain()));
+                }),
+                new Route(POST, DEPLOYMENT + "/upgrade/rollback", Access.TENANT, "Return the walked update domains to the version before the upgrade", 202,
+                        (ctx, who) -> accepted(ctx, deployments.rollback(who, sub(ctx, who), ctx.pathParam("service"), ctx.pathParam("slot")))),
                 new Route(POST, DEPLOYMENT + "/roles/{role}/scale", Access.TENANT, "Set a role's instance count", 202, (ctx, who) -> {
                     Scale s = ctx.bodyAsClass(Scale.class);
                     if (s.count() == null) throw ApiException.badRequest("MissingField", "give the new instance 'count'", "count");

@@ -11,6 +11,7 @@ import org.vmrole.fabric.reconcile.MarkHostDown;
 import org.vmrole.fabric.reconcile.MarkHostUp;
 import org.vmrole.fabric.reconcile.RemoveDeployment;
 import org.vmrole.fabric.reconcile.RemoveInstance;
+import org.vmrole.fabric.reconcile.UpdateDeployment;
 import org.vmrole.fabric.reconcile.UpdateOperation;
 
 /**
@@ -46,6 +47,7 @@ final class ActionExecutor {
                 case MarkHostDown m -> changes.put(m.host());
                 case MarkHostUp m -> changes.put(m.host());
                 case RemoveDeployment r -> changes.delete(StateCodec.deploymentKey(r.deploymentId()));
+                case UpdateDeployment u -> changes.put(u.deployment());
                 case UpdateOperation u -> changes.put(u.operation());
             }
         }

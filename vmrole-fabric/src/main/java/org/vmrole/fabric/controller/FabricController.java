@@ -23,6 +23,9 @@ import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.model.OperationKind;
 import org.vmrole.fabric.model.RoleInstance;
 import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.model.Upgrade;
+import org.vmrole.fabric.model.UpgradeMode;
+import org.vmrole.fabric.model.UpgradeState;
 import org.vmrole.fabric.reconcile.Action;
 import org.vmrole.fabric.reconcile.DesiredState;
 import org.vmrole.fabric.reconcile.HealingPolicy;
@@ -50,6 +53,7 @@ public final class FabricController {
     private final FabricState state;
     private final ActionExecutor executor;
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
+    private final Map<String, Long> knownVersions = new HashMap<>();
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
@@ -79,6 +83,7 @@ public final class FabricController {
         if (state.hosts.containsKey(hostName)) changes.delete(StateCodec.HOSTS + hostName);
         state.commit(changes);
         observed.remove(hostName);
+        knownVersions.remove(hostName);
         log.info("host {} revoked", hostName);
     }
 
@@ -112,6 +117,7 @@ public final class FabricController {
         Map<String, ObservedInstance> byKey = new HashMap<>(instances.size() * 2);
         for (ObservedInstance o : instances) byKey.put(o.key(), o);
         observed.put(hostName, byKey);
+        knownVersions.put(hostName, knownAssignmentsVersion);
         long version = state.assignmentVersion(hostName);
         if (version == knownAssignmentsVersion && !state.runsStrays(hostName, instances)) return Optional.empty();
         return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
@@ -164,9 +170,71 @@ public final class FabricController {
         return op;
     }
 
+    /**
+     * Starts a rolling upgrade to {@code targetRoles} (the same role names and counts): update domain by domain, each
+     * instance reimaged onto its new spec; {@code Manual} waits for {@link #walk} before each domain.
+     */
+    public synchronized Operation upgrade(String deploymentId, List<RoleSpec> targetRoles, UpgradeMode mode) {
+        Deployment d = liveDeployment(deploymentId);
+        if (d.upgrade() != null) {
+            throw new RequestConflict("deployment '" + deploymentId + "' is already " + describe(d.upgrade())
+                    + "; walk it to the end or roll it back (./vmrole upgrade SERVICE --rollback) first");
+        }
+        List<String> have = d.roles().stream().map(RoleSpec::name).sorted().toList();
+        List<String> want = targetRoles.stream().map(RoleSpec::name).sorted().toList();
+        if (!have.equals(want)) {
+            throw new IllegalArgumentException("the new version has roles " + want + " but deployment '" + deploymentId + "' runs " + have
+                    + "; an upgrade keeps the role names (deploy to the staging slot to change them)");
+        }
+        for (RoleSpec r : targetRoles) {
+            int count = d.role(r.name()).orElseThrow().instanceCount();
+            if (r.instanceCount() != count) {
+                throw new IllegalArgumentException("role '" + r.name() + "' has " + count + " instances and the new version asks for " + r.instanceCount()
+                        + "; an upgrade keeps instance counts: give Instances count=\"" + count + "\", then scale after the upgrade");
+            }
+        }
+        Operation op = newOperation(OperationKind.UpgradeDeployment, deploymentId, null, null, d.version() + 1);
+        Upgrade u = Upgrade.start(d.version() + 1, mode, targetRoles, d.usedUpdateDomains(), op.id());
+        state.commit(new ChangeSet().put(d.withUpgrade(u)).put(op));
+        return op;
+    }
+
+    /** Permits a manual upgrade to walk {@code domain}, which must be the next one. */
+    public synchronized Operation walk(String deploymentId, int domain) {
+        Deployment d = liveDeployment(deploymentId);
+        Upgrade u = d.upgrade();
+        if (u == null) throw new RequestConflict("deployment '" + deploymentId + "' has no upgrade under way; start one with ./vmrole upgrade");
+        if (u.mode() != UpgradeMode.Manual) throw new RequestConflict("deployment '" + deploymentId + "' is " + describe(u) + " in auto mode; it walks by itself");
+        if (u.state() != UpgradeState.Waiting) throw new RequestConflict("deployment '" + deploymentId + "' is " + describe(u) + "; wait for it, or roll it back");
+        if (u.nextDomain() != domain) {
+            throw new IllegalArgumentException("update domain " + domain + " is not next: walked " + u.walkedDomains() + ", next is " + u.nextDomain());
+        }
+        Operation op = newOperation(OperationKind.WalkUpgradeDomain, deploymentId, null, null, domain);
+        state.commit(new ChangeSet().put(d.withUpgrade(u.permitted(domain, op.id()))).put(op));
+        return op;
+    }
+
+    /** Returns the walked update domains to the version before the upgrade, newest first; a failed walk may be rolled back too. */
+    public synchronized Operation rollback(String deploymentId) {
+        Deployment d = liveDeployment(deploymentId);
+        if (d.upgrade() == null) throw new RequestConflict("deployment '" + deploymentId + "' has no upgrade to roll back");
+        Operation op = newOperation(OperationKind.RollbackUpgrade, deploymentId, null, null, d.version());
+        ChangeSet changes = new ChangeSet().put(d.rollingBack(op.id())).put(op);
+        Operation before = state.operations.get(d.upgrade().operationId());
+        if (before != null && before.inProgress()) changes.put(before.failed("rolled back by " + op.id(), clock.millis()));
+        state.commit(changes);
+        return op;
+    }
+
+    private static String describe(Upgrade u) {
+        String what = (u.rollback() ? "rolling back to version " : "upgrading to version ") + u.targetVersion();
+        return u.state() == UpgradeState.Failed ? what + " (stopped: " + u.reason() + ")" : what;
+    }
+
     /** Sets a role's instance count; scale-in removes the highest indexes. */
     public synchronized Operation scale(String deploymentId, String role, int instanceCount) {
         Deployment d = liveDeployment(deploymentId);
+        if (d.upgrade() != null) throw new RequestConflict("deployment '" + deploymentId + "' is " + describe(d.upgrade()) + "; scale it once the upgrade is done");
         if (instanceCount < 0 || instanceCount > RoleSpec.MAX_INSTANCES) throw new IllegalArgumentException("instance count " + instanceCount + " must be between 0 and " + RoleSpec.MAX_INSTANCES);
         Deployment next = d.withInstanceCount(role, instanceCount);
         Operation op = newOperation(OperationKind.ScaleRole, deploymentId, role, null, instanceCount);
@@ -233,10 +301,16 @@ public final class FabricController {
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
         long now = clock.millis();
-        DesiredState desired = new DesiredState(Collections.unmodifiableMap(state.deployments),
-                Collections.unmodifiableMap(state.instances), Collections.unmodifiableMap(state.hosts),
-                Collections.unmodifiableMap(state.operations));
-        List<Action> actions = reconciler.reconcile(desired, new ObservedState(Collections.unmodifiableMap(observed)), now);
+        DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
+                java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
+                java.util.Collections.unmodifiableMap(state.operations));
+        // a host not heard since this controller started has confirmed nothing yet
+        java.util.Set<String> behind = new java.util.HashSet<>();
+        for (String h : state.hosts.keySet()) {
+            Long known = knownVersions.get(h);
+            if (known == null || known != state.assignmentVersion(h)) behind.add(h);
+        }
+        List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed), behind), now);
         executor.execute(actions);
         for (Action a : actions) {
             switch (a) {

@@ -75,6 +75,15 @@ final class FabricState {
         Set<String> dirtyHosts = new HashSet<>();
         for (Map.Entry<String, Object> e : set.changes.entrySet()) {
             String key = e.getKey();
+            if (key.startsWith(StateCodec.DEPLOYMENTS) && e.getValue() instanceof Deployment after) {
+                // an upgrade step may change what instances run without touching their records (new settings only)
+                Deployment before = deployments.get(after.id());
+                if (before != null && (!before.roles().equals(after.roles()) || !java.util.Objects.equals(before.upgrade(), after.upgrade()))) {
+                    for (RoleInstance ri : instances.values()) {
+                        if (ri.deploymentId().equals(after.id()) && ri.host() != null) dirtyHosts.add(ri.host());
+                    }
+                }
+            }
             if (key.startsWith(StateCodec.INSTANCES)) {
                 RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
                 RoleInstance after = (RoleInstance) e.getValue();
@@ -157,7 +166,7 @@ final class FabricState {
             RoleInstance ri = instances.get(key);
             if (ri.retiring()) continue;
             Deployment d = deployments.get(ri.deploymentId());
-            RoleSpec spec = d == null ? null : d.role(ri.name().role()).orElse(null);
+            RoleSpec spec = d == null ? null : d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
             if (spec == null) continue;
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
                     spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks()));

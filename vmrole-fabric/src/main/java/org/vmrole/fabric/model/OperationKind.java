@@ -1,4 +1,4 @@
 package org.vmrole.fabric.model;
 
 /** The asynchronous requests the fabric tracks. */
-public enum OperationKind { CreateDeployment, DeleteDeployment, ScaleRole, RebootInstance, ReimageInstance }
+public enum OperationKind { CreateDeployment, DeleteDeployment, ScaleRole, RebootInstance, ReimageInstance, UpgradeDeployment, WalkUpgradeDomain, RollbackUpgrade }

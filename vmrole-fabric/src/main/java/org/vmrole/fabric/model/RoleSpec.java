@@ -29,6 +29,10 @@ public record RoleSpec(
         localDisks = List.copyOf(localDisks == null ? List.of() : localDisks);
     }
 
+    public RoleSpec withSettings(Map<String, String> values) {
+        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks);
+    }
+
     public RoleSpec withInstanceCount(int count) {
         return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks);
     }

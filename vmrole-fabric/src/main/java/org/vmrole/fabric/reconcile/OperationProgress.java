@@ -74,6 +74,8 @@ final class OperationProgress {
                 case ScaleRole -> deploymentProgress(op, op.role());
                 case DeleteDeployment -> deletion(op, removed, remaining);
                 case RebootInstance, ReimageInstance -> instanceProgress(op, hostStatus, observed);
+                // UpgradeWalk reports these as it walks
+                case UpgradeDeployment, WalkUpgradeDomain, RollbackUpgrade -> upgradeGone(op);
             };
             if (!next.equals(op)) actions.add(new UpdateOperation(next, next.inProgress() ? next.progress() : next.status() + ": " + (next.error() == null ? next.progress() : next.error())));
         }
@@ -99,6 +101,14 @@ final class OperationProgress {
         String text = ready + " of " + wanted + " instances ready" + (stopping > 0 ? ", " + stopping + " stopping" : "")
                 + (waiting != null ? "; " + waiting : "");
         return op.withProgress(text);
+    }
+
+    /** Only an upgrade whose deployment went away ends here; {@link UpgradeWalk} reports the rest. */
+    private Operation upgradeGone(Operation op) {
+        Deployment d = desired.deployments().get(op.deploymentId());
+        if (d == null || d.deleting()) return op.failed("deployment " + op.deploymentId() + " was deleted before the upgrade finished", now);
+        if (d.upgrade() == null || !op.id().equals(d.upgrade().operationId())) return op.failed("the upgrade ended without this operation", now);
+        return op;
     }
 
     private Operation deletion(Operation op, Set<String> removed, Map<String, Integer> remaining) {

@@ -98,8 +98,11 @@ public final class Reconciler {
 
         List<Action> run() {
             checkHosts();
+            Map<String, RoleInstance> walked = walkUpgrades();
             // the map's keys carry their hash codes; RoleInstance.key() would build a new string per call
-            for (Map.Entry<String, RoleInstance> e : desired.instances().entrySet()) reconcile(e.getKey(), e.getValue());
+            for (Map.Entry<String, RoleInstance> e : desired.instances().entrySet()) {
+                reconcile(e.getKey(), walked.isEmpty() ? e.getValue() : walked.getOrDefault(e.getKey(), e.getValue()));
+            }
             createMissing();
             drain();
             rebalance();
@@ -123,6 +126,35 @@ public final class Reconciler {
                 hostStatus.put(h.name(), status);
                 if (status == HostStatus.Up) liveDomains.add(h.faultDomain());
             }
+        }
+
+        /** Steps every upgrade under way; returns the instance records it reimaged, which this pass reconciles instead. */
+        private Map<String, RoleInstance> walkUpgrades() {
+            Map<String, List<RoleInstance>> upgrading = new HashMap<>();
+            for (Deployment d : desired.deployments().values()) {
+                if (d.upgrade() != null && !d.deleting()) upgrading.put(d.id(), new ArrayList<>());
+            }
+            if (upgrading.isEmpty()) return Map.of();
+            for (RoleInstance ri : desired.instances().values()) {
+                List<RoleInstance> mine = upgrading.get(ri.deploymentId());
+                if (mine != null) mine.add(ri);
+            }
+            Map<String, RoleInstance> reimaged = new HashMap<>();
+            for (var e : upgrading.entrySet()) {
+                Deployment d = desired.deployments().get(e.getKey());
+                UpgradeWalk.Step step = UpgradeWalk.step(d, e.getValue(), hostStatus, observed, desired.operations().get(d.upgrade().operationId()), now);
+                step.actions().forEach(this::add);
+                reimaged.putAll(step.reimaged());
+            }
+            return reimaged;
+        }
+
+        /** The spec an instance runs: its role's, or the upgrade's target once its update domain was walked. */
+        private RoleSpec running(RoleInstance ri) {
+            Deployment d = desired.deployments().get(ri.deploymentId());
+            if (d == null) return null;
+            if (d.upgrade() == null) return spec(d.id(), ri.name().role());
+            return d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
         }
 
         private RoleSpec spec(String deploymentId, String role) {
@@ -340,7 +372,7 @@ public final class Reconciler {
             for (Map.Entry<String, RoleInstance> e : desired.instances().entrySet()) {
                 RoleInstance ri = e.getValue();
                 if (!ri.hasHost()) continue;
-                RoleSpec spec = spec(ri.deploymentId(), ri.name().role());
+                RoleSpec spec = running(ri);
                 if (spec == null) continue;
                 int[] u = used.computeIfAbsent(ri.host(), k -> new int[3]);
                 u[0] += spec.size().cores();
@@ -363,7 +395,7 @@ public final class Reconciler {
             RoleInstance groupOf = null;
             for (Pending p : pending) {
                 RoleInstance base = p.base();
-                RoleSpec spec = spec(base.deploymentId(), base.name().role());
+                RoleSpec spec = running(base);
                 // pending is sorted by deployment and role: consecutive instances mostly share their group name
                 if (groupOf == null || !groupOf.deploymentId().equals(base.deploymentId()) || !groupOf.name().role().equals(base.name().role())) {
                     group = group(base);

@@ -136,7 +136,7 @@ final class FabricSimulation {
     }
 
     private void chaos() {
-        switch (random.nextInt(12)) {
+        switch (random.nextInt(13)) {
             case 0, 1 -> onRandomVm("crashes", (h, key) -> h.driver().crash(key));
             case 2 -> onRandomVm("panics", (h, key) -> h.driver().panic(key));
             case 3 -> onRandomVm("hangs", (h, key) -> h.driver().hangAgent(key));
@@ -177,6 +177,7 @@ final class FabricSimulation {
             case 8 -> {
                 if (live.isEmpty()) return;
                 Deployment d = pick(new ArrayList<>(live.values()));
+                if (upgrading(d.id())) return;
                 int count = random.nextInt(6) == 0 ? 10 + random.nextInt(25) : random.nextInt(5);
                 operations.add(controller.scale(d.id(), "Web", count).id());
                 live.put(d.id(), d.withInstanceCount("Web", count));
@@ -193,6 +194,7 @@ final class FabricSimulation {
             case 10 -> {
                 if (live.size() < 2) createDeployment();
             }
+            case 11 -> upgradeOrRollBack();
             default -> {
                 List<InstanceView> all = allInstances();
                 if (all.isEmpty()) return;
@@ -203,6 +205,27 @@ final class FabricSimulation {
                 note((reboot ? "reboot " : "reimage ") + v.deploymentId() + "/" + v.instance());
             }
         }
+    }
+
+    private boolean upgrading(String deploymentId) {
+        return controller.getDeployment(deploymentId).map(d -> d.upgrade() != null).orElse(false);
+    }
+
+    /** Starts an upgrade to a new image (auto) of a deployment that has none, or rolls back the one under way. */
+    private void upgradeOrRollBack() {
+        if (live.isEmpty()) return;
+        String id = pick(new ArrayList<>(live.keySet()));
+        if (upgrading(id)) {
+            operations.add(controller.rollback(id).id());
+            note("roll back the upgrade of " + id);
+            return;
+        }
+        Deployment d = controller.getDeployment(id).orElseThrow();
+        RoleSpec r = d.roles().get(0);
+        String image = "sha256:v" + (d.version() + 1);
+        operations.add(controller.upgrade(id, List.of(new RoleSpec(r.name(), r.size(), r.instanceCount(), image, r.settings(), r.endpoints(), r.localDisks())),
+                org.vmrole.fabric.model.UpgradeMode.Auto).id());
+        note("upgrade " + id + " to " + image);
     }
 
     private void createDeployment() {
@@ -322,6 +345,10 @@ final class FabricSimulation {
                 if (v.state() != RoleState.ReadyRole) return d.id() + "/" + v.instance() + " is " + v.state() + " (" + v.lastCause() + ")";
                 List<String> copies = running.getOrDefault(v.deploymentId() + "/" + v.instance(), List.of());
                 if (!copies.equals(List.of(v.host() + "@" + v.incarnation()))) return d.id() + "/" + v.instance() + " runs as " + copies + ", controller says " + v.host() + "@" + v.incarnation();
+                String wantImage = controller.getDeployment(d.id()).orElseThrow().specFor("Web", v.updateDomain()).orElseThrow().imageDigest();
+                String runsImage = hosts.stream().filter(h -> h.name.equals(v.host())).findFirst().orElseThrow().driver()
+                        .assignment(v.deploymentId() + "/" + v.instance()).map(org.vmrole.model.host.Assignment::imageDigest).orElse(null);
+                if (!wantImage.equals(runsImage)) return d.id() + "/" + v.instance() + " runs image " + runsImage + ", its update domain wants " + wantImage;
                 perDomain.merge(v.faultDomain(), 1, Integer::sum);
             }
             spreads.put(d.id(), perDomain);

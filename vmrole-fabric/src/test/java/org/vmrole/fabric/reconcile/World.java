@@ -60,6 +60,7 @@ final class World {
                 case MarkHostDown m -> hosts.put(m.host().name(), m.host());
                 case MarkHostUp m -> hosts.put(m.host().name(), m.host());
                 case RemoveDeployment r -> deployments.remove(r.deploymentId());
+                case UpdateDeployment u -> deployments.put(u.deployment().id(), u.deployment());
                 case UpdateOperation u -> operations.put(u.operation().id(), u.operation());
             }
         }

@@ -273,6 +273,24 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
+    /** How long a guest has to answer {@code changing}; one that does not takes the change live. */
+    private static final Duration CHANGE_ACK_TIMEOUT = Duration.ofSeconds(5);
+
+    @Override
+    public void changeSettings(Assignment a) {
+        QemuVm vm = vms.get(a.key());
+        if (vm == null) throw new IllegalArgumentException("no VM " + a.key() + " on this host to change");
+        boolean restart = vm.changeSettings(a, CHANGE_ACK_TIMEOUT);
+        rewriteRecord(vm);
+        if (!restart) return;
+        log.info("{}: the guest asked to be restarted for its new settings; resetting it", a.key());
+        try {
+            vm.qmp().orElseThrow(() -> new QmpException("no QMP connection")).execute("system_reset");
+        } catch (QmpException e) {
+            log.warn("{}: reset for new settings failed ({}); it keeps running on them live", a.key(), e.getMessage());
+        }
+    }
+
     private void rewriteRecord(QemuVm vm) {
         try {
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(vm.assignment(), vm.hostPorts));

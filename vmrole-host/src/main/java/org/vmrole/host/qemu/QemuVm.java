@@ -42,6 +42,7 @@ final class QemuVm {
     private volatile JsonLineChannel agent;
     private volatile ConsoleLog console;
     private volatile boolean agentHeard;
+    private volatile CompletableFuture<Boolean> changeAck;
     private volatile long lastAgentMillis;
     private volatile long bootStartedMillis;
     /** Set when the driver lets go or replaces the process: its end is then not news. */
@@ -97,6 +98,29 @@ final class QemuVm {
         JsonLineChannel a = agent;
         if (a == null) throw new IOException("no agent channel");
         a.send(message);
+    }
+
+    /**
+     * Takes the new assignment (its environment is what the next {@code hello} gets) and, when the agent listens,
+     * sends {@code changing}, waits up to {@code ackTimeout} for {@code change-ack}, then sends {@code changed} unless
+     * the guest asked to be restarted. Returns whether it asked.
+     */
+    boolean changeSettings(Assignment next, Duration ackTimeout) {
+        assignment = next;
+        if (!agentConnected()) return false;
+        CompletableFuture<Boolean> ack = new CompletableFuture<>();
+        changeAck = ack;
+        try {
+            sendToAgent(Map.of("type", "changing", "settings", next.settings()));
+            boolean restart = ack.completeOnTimeout(false, ackTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).join();
+            if (!restart) sendToAgent(Map.of("type", "changed", "settings", next.settings()));
+            return restart;
+        } catch (IOException e) {
+            log.warn("{}: cannot deliver new settings to the agent ({}); it reads them at its next hello", key(), e.getMessage());
+            return false;
+        } finally {
+            changeAck = null;
+        }
     }
 
     /** A reboot was asked for with this generation. */
@@ -226,6 +250,10 @@ final class QemuVm {
                 String message = m.path("message").asText("");
                 if (status.equals("Ready")) signal(VmSignal.AGENT_READY, message);
                 else if (status.equals("Busy")) signal(VmSignal.AGENT_BUSY, message);
+            }
+            case "change-ack" -> {
+                CompletableFuture<Boolean> ack = changeAck;
+                if (ack != null) ack.complete(m.path("restart").asBoolean(false));
             }
             default -> { }
         }

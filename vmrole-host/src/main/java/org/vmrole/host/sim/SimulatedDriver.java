@@ -44,7 +44,7 @@ public final class SimulatedDriver implements HypervisorDriver {
 
     /** One simulated VM; mutable, guarded by its own monitor. */
     private static final class Vm {
-        final Assignment assignment;
+        volatile Assignment assignment;
         long bootedAtMillis;
         long rebootGeneration;
         boolean rebooted;
@@ -193,6 +193,14 @@ public final class SimulatedDriver implements HypervisorDriver {
     public void reimage(Assignment assignment) {
         vms.remove(assignment.key());
         start(assignment);
+    }
+
+    /** The guest takes the change live: only the assignment (the environment it would read) changes. */
+    @Override
+    public void changeSettings(Assignment assignment) {
+        Vm vm = vms.get(assignment.key());
+        if (vm == null) throw new IllegalArgumentException("no VM " + assignment.key() + " on this host to change");
+        vm.assignment = assignment;
     }
 
     @Override

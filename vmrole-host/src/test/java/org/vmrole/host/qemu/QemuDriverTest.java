@@ -235,6 +235,19 @@ class QemuDriverTest {
     }
 
     @Test
+    void new_settings_for_a_guest_without_an_agent_wait_in_its_record_for_the_next_hello_and_keep_the_process() throws Exception {
+        Assignment a = web(0);
+        driver.start(a);
+        long pid = driver.pid(a.key()).orElseThrow();
+        Assignment changed = new Assignment(a.deploymentId(), a.instance(), 1, 0, a.size(), a.imageDigest(), a.updateDomain(), a.faultDomain(),
+                Map.of("Greeting", "hello"), a.endpoints(), a.localDisks());
+        driver.changeSettings(changed);
+        assertThat(driver.assignment(a.key()).orElseThrow().settings()).containsEntry("Greeting", "hello");
+        assertThat(driver.pid(a.key())).contains(pid);
+        assertThat(Files.readString(driver.directory(a.key()).resolve("instance.json"))).contains("\"Greeting\":\"hello\"");
+    }
+
+    @Test
     void a_reboot_resets_the_same_process_and_keeps_overlay_and_local_disk() throws Exception {
         Assignment a = Assignments.withEndpoint("Web", 0, 1, 0, List.of(new LocalDisk("scratch", 16, false)));
         driver.start(a);

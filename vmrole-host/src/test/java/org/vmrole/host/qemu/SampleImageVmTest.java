@@ -118,6 +118,33 @@ class SampleImageVmTest {
     }
 
     @Test
+    void new_setting_values_reach_the_running_guest_through_its_agent_without_a_reboot() throws Exception {
+        host.apply(List.of(web(1, 0)));
+        awaitState(RoleState.ReadyRole, HealthCause.AGENT_READY, BOOT);
+        assertThat(get("/environment").body()).contains("VMROLE_SETTING_Greeting='hi'");
+        long before = uptime();
+        Assignment a = web(1, 0);
+        Assignment changed = new Assignment(a.deploymentId(), a.instance(), 1, 0, a.size(), a.imageDigest(), a.updateDomain(), a.faultDomain(),
+                Map.of("Greeting", "hello"), a.endpoints(), a.localDisks());
+
+        assertThat(host.apply(List.of(changed))).extracting(org.vmrole.host.HostAction::kind).containsExactly(org.vmrole.host.HostAction.Kind.CHANGE_SETTINGS);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(get("/environment").body()).contains("VMROLE_SETTING_Greeting='hello'"));
+        assertThat(uptime()).as("the guest kept running").isGreaterThanOrEqualTo(before);
+        assertThat(heard).extracting(ObservedInstance::cause).doesNotContain(HealthCause.GUEST_RESET);
+        assertThat(seen().incarnation()).isEqualTo(1);
+        assertThat(driver.assignment(key).orElseThrow().settings()).containsEntry("Greeting", "hello");
+    }
+
+    /** The seconds the guest has been up, from the sample app's {@code GET /}. */
+    private long uptime() throws Exception {
+        String body = get("/").body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("uptime=(\\d+)").matcher(body);
+        assertThat(m.find()).as(body).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
     void a_file_written_in_the_guest_survives_reboot_and_is_gone_after_reimage() throws Exception {
         host.apply(List.of(web(1, 0)));
         awaitState(RoleState.ReadyRole, HealthCause.AGENT_READY, BOOT);

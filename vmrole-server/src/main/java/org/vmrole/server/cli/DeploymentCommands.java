@@ -87,6 +87,8 @@ public final class DeploymentCommands {
                 String sla = ready >= 2 && fds.size() >= 2 ? "ok" : "at risk";
                 out().println(slot + "  deployment " + text(d, "id") + "  " + (d.path("deleting").asBoolean() ? "deleting" : ready + "/" + instances.size() + " ready")
                         + "  upgrade domains " + text(d, "upgradeDomainCount") + "  (SLA: " + sla + ", " + ready + " ready instances in " + fds.size() + " fault domains)");
+                String upgrade = UpgradeCommands.describe(d);
+                if (upgrade != null) out().println(upgrade);
                 for (JsonNode e : d.path("loadBalancer")) {
                     out().println("  " + text(e, "role") + "/" + text(e, "endpoint") + " (" + text(e, "protocol") + ")  load balancer " + text(e, "address")
                             + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : e.path("inRotation").toString().replaceAll("@\\d+", "")));
