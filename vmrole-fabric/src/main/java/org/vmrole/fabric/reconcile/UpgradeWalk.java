@@ -75,7 +75,11 @@ final class UpgradeWalk {
         }
         List<String> notReady = new ArrayList<>();
         for (RoleInstance m : members) {
-            if (!ready(m)) notReady.add(m.name() + " " + InstanceView.state(m, m.host() == null ? null : hostStatus.get(m.host()), observe(m)));
+            if (!ready(m)) {
+                // an instance short of capacity says why, so the operation tells the user what it waits for
+                notReady.add(m.name() + " " + InstanceView.state(m, m.host() == null ? null : hostStatus.get(m.host()), observe(m))
+                        + (m.waitingReason() == null ? "" : " " + m.waitingReason()));
+            }
         }
         if (!notReady.isEmpty()) {
             report(op -> op.withProgress(label(u) + ": update domain " + u.currentDomain() + " (" + String.join(", ", notReady) + ")" + walked(u)));

@@ -311,6 +311,14 @@ final class FabricSimulation {
     private void scaleToFit() {
         for (Deployment d : new ArrayList<>(live.values())) {
             if (d.totalInstances() <= 4) continue;
+            if (upgrading(d.id())) {
+                // a deployment takes one change at a time: one upgrading past the capacity can only be deleted now
+                operations.add(controller.deleteDeployment(d.id()).id());
+                live.remove(d.id());
+                deleted.add(d.id());
+                note("delete " + d.id() + ": upgrading with more instances than cores");
+                continue;
+            }
             operations.add(controller.scale(d.id(), "Web", 4).id());
             live.put(d.id(), d.withInstanceCount("Web", 4));
             note("scale " + d.id() + " down to 4 to fit");
