@@ -156,6 +156,20 @@ class AuthorizationTest {
         assertThatThrownBy(() -> reader.createEntity(new TableEntity("p", "r2"))).hasMessageContaining("AuthorizationPermissionMismatch");
     }
 
+    @Test
+    void a_table_sas_with_a_key_range_reaches_only_entities_inside_it() {
+        TableClient owner = storage.tables().createTable("Ranged");
+        owner.createEntity(new TableEntity("a", "1"));
+        owner.createEntity(new TableEntity("b", "1"));
+        String sas = owner.generateSas(new TableSasSignatureValues(inAnHour(), TableSasPermission.parse("raud"))
+                .setStartPartitionKey("a").setStartRowKey("0").setEndPartitionKey("a").setEndRowKey("9"));
+        TableClient limited = new TableClientBuilder().endpoint(storage.tableEndpoint()).tableName("Ranged").sasToken(sas).buildClient();
+        limited.createEntity(new TableEntity("a", "2"));
+        assertThatThrownBy(() -> limited.createEntity(new TableEntity("b", "2"))).hasMessageContaining("AuthorizationFailure");
+        assertThatThrownBy(() -> limited.getEntity("b", "1")).hasMessageContaining("AuthorizationFailure");
+        assertThat(limited.listEntities().stream().map(e -> e.getPartitionKey() + e.getRowKey()).toList()).containsExactly("a1", "a2");
+    }
+
     static HttpResponse<String> raw(String method, String url, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);

@@ -114,7 +114,11 @@ public final class Authenticator {
                 case QUEUE -> head;
                 case TABLE -> head + "\n" + nz(r.param("spk")) + "\n" + nz(r.param("srk")) + "\n" + nz(r.param("epk")) + "\n" + nz(r.param("erk"));
             };
-            access = new Access(Access.Kind.SERVICE_SAS, sp, null, target[0], target[1]);
+            Access.KeyRange keys = null;
+            if (r.service() == Service.TABLE && (r.param("spk") != null || r.param("epk") != null)) {
+                keys = new Access.KeyRange(r.param("spk"), r.param("srk"), r.param("epk"), r.param("erk"));
+            }
+            access = new Access(Access.Kind.SERVICE_SAS, sp, null, target[0], target[1], keys);
         }
         if (!Hmac.matchesAny(keys.get(account.name()), toSign, sig)) {
             throw StorageException.authFailed("Signature did not match. String to sign used was " + toSign.replace("\n", "\\n"));

@@ -83,17 +83,19 @@ public final class TableApi implements ServiceApi {
             String table = Names.table(m.group(1));
             String pk = EntityJson.key("PartitionKey", m.group(2).replace("''", "'"));
             String rk = EntityJson.key("RowKey", m.group(3).replace("''", "'"));
+            access.requireEntity(pk, rk);
             entityOp(r, access, resp, account, table, pk, rk, method);
         } else if ((m = TABLE_PATH.matcher(path)).matches()) {
             String table = Names.table(m.group(1));
             switch (method) {
                 case "GET" -> {
                     access.require('o', 'r', table.toLowerCase(Locale.ROOT), null);
-                    query(r, resp, account, table);
+                    query(r, resp, account, table, access);
                 }
                 case "POST" -> {
                     access.require('o', 'a', table.toLowerCase(Locale.ROOT), null);
                     JsonNode body = EntityJson.parse(r.body().readNBytes(MAX_BODY));
+                    access.requireEntity(text(body, "PartitionKey"), text(body, "RowKey"));
                     Entity e = insert(account, table, body);
                     entityResponse(r, resp, e, table, 201);
                 }
@@ -252,9 +254,10 @@ public final class TableApi implements ServiceApi {
         json(resp, 200, r, root);
     }
 
-    private void query(StorageRequest r, StorageResponse resp, String account, String table) {
+    private void query(StorageRequest r, StorageResponse resp, String account, String table, Access access) {
         int top = top(r);
-        Filter.Compiled filter = Filter.compile(r.param("$filter"));
+        Filter.Compiled parsed = Filter.compile(r.param("$filter"));
+        Filter.Compiled filter = new Filter.Compiled(e -> access.mayRead(e.partitionKey(), e.rowKey()) && parsed.predicate().test(e), parsed.keys());
         String pk = decodeToken(r.param("NextPartitionKey"));
         String rk = decodeToken(r.param("NextRowKey"));
         TableStore.Page page = store.query(account, table, filter, pk, rk, top);
