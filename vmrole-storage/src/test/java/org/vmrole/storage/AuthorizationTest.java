@@ -157,6 +157,21 @@ class AuthorizationTest {
     }
 
     @Test
+    void a_sas_naming_a_stored_access_policy_takes_its_rights_from_it_and_dies_with_it() {
+        BlobContainerClient c = blobs.createBlobContainer("policied");
+        c.getBlobClient("f.txt").upload(BinaryData.fromString("by policy"));
+        var readers = new com.azure.storage.blob.models.BlobSignedIdentifier().setId("readers").setAccessPolicy(
+                new com.azure.storage.blob.models.BlobAccessPolicy().setPermissions("r").setExpiresOn(inAnHour()));
+        c.setAccessPolicy(null, List.of(readers));
+        String sas = c.generateSas(new BlobServiceSasSignatureValues("readers"));
+        BlobClient viaPolicy = new BlobClientBuilder().endpoint(storage.blobEndpoint() + "/policied/f.txt").sasToken(sas).buildClient();
+        assertThat(viaPolicy.downloadContent().toString()).isEqualTo("by policy");
+        assertThat(blobCode(() -> viaPolicy.upload(BinaryData.fromString("x"), true))).isEqualTo("403 AuthorizationPermissionMismatch");
+        c.setAccessPolicy(null, List.of());
+        assertThat(blobCode(viaPolicy::downloadContent)).isEqualTo("403 AuthenticationFailed");
+    }
+
+    @Test
     void a_table_sas_with_a_key_range_reaches_only_entities_inside_it() {
         TableClient owner = storage.tables().createTable("Ranged");
         owner.createEntity(new TableEntity("a", "1"));
