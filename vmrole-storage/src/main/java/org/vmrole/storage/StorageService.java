@@ -71,12 +71,12 @@ public final class StorageService implements AutoCloseable {
         apis.put(Service.BLOB, new BlobApi(blobs, clock));
         QueueStore queueStore = new QueueStore(queueDb, clock);
         apis.put(Service.QUEUE, new QueueApi(queueStore));
-        apis.put(Service.TABLE, new TableApi(new TableStore(tableDb, clock)));
-        QueueStore queues = queueStore;
+        TableStore tableStore = new TableStore(tableDb, clock);
+        apis.put(Service.TABLE, new TableApi(tableStore));
         StoredPolicies policies = (service, account, resource) -> switch (service) {
             case BLOB -> blobs.containerAcl(account, resource);
-            case QUEUE -> queues.aclIfExists(account, resource);
-            case TABLE -> java.util.Optional.empty();
+            case QUEUE -> queueStore.aclIfExists(account, resource);
+            case TABLE -> tableStore.acl(account, resource);
         };
         StorageServlet servlet = new StorageServlet(apis, new Authenticator(accounts, clock, policies), accounts.keySet());
 

@@ -172,6 +172,19 @@ class AuthorizationTest {
     }
 
     @Test
+    void a_table_sas_may_name_the_tables_stored_access_policy() {
+        TableClient owner = storage.tables().createTable("Policied");
+        owner.createEntity(new TableEntity("p", "1"));
+        owner.setAccessPolicies(List.of(new com.azure.data.tables.models.TableSignedIdentifier("readers").setAccessPolicy(
+                new com.azure.data.tables.models.TableAccessPolicy().setPermissions("r").setExpiresOn(inAnHour()))));
+        assertThat(owner.getAccessPolicies().getIdentifiers()).extracting(i -> i.getId()).containsExactly("readers");
+        String sas = owner.generateSas(new TableSasSignatureValues("readers"));
+        TableClient reader = new TableClientBuilder().endpoint(storage.tableEndpoint()).tableName("Policied").sasToken(sas).buildClient();
+        assertThat(reader.listEntities().stream().count()).isEqualTo(1);
+        assertThatThrownBy(() -> reader.createEntity(new TableEntity("p", "2"))).hasMessageContaining("AuthorizationPermissionMismatch");
+    }
+
+    @Test
     void a_table_sas_with_a_key_range_reaches_only_entities_inside_it() {
         TableClient owner = storage.tables().createTable("Ranged");
         owner.createEntity(new TableEntity("a", "1"));
