@@ -9,6 +9,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.vmrole.storage.auth.Authenticator;
+import org.vmrole.storage.auth.StoredPolicies;
 import org.vmrole.storage.blob.BlobApi;
 import org.vmrole.storage.blob.BlobStore;
 import org.vmrole.storage.http.Service;
@@ -68,9 +69,16 @@ public final class StorageService implements AutoCloseable {
         config.accounts().forEach(a -> accounts.put(a.name(), a));
         Map<Service, ServiceApi> apis = new EnumMap<>(Service.class);
         apis.put(Service.BLOB, new BlobApi(blobs, clock));
-        apis.put(Service.QUEUE, new QueueApi(new QueueStore(queueDb, clock)));
-        apis.put(Service.TABLE, new TableApi(new TableStore(tableDb, clock)));
-        StorageServlet servlet = new StorageServlet(apis, new Authenticator(accounts, clock), accounts.keySet());
+        QueueStore queueStore = new QueueStore(queueDb, clock);
+        apis.put(Service.QUEUE, new QueueApi(queueStore));
+        TableStore tableStore = new TableStore(tableDb, clock);
+        apis.put(Service.TABLE, new TableApi(tableStore));
+        StoredPolicies policies = (service, account, resource) -> switch (service) {
+            case BLOB -> blobs.containerAcl(account, resource);
+            case QUEUE -> queueStore.aclIfExists(account, resource);
+            case TABLE -> tableStore.acl(account, resource);
+        };
+        StorageServlet servlet = new StorageServlet(apis, new Authenticator(accounts, clock, policies), accounts.keySet());
 
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("storage");

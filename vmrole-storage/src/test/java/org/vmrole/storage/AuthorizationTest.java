@@ -156,6 +156,48 @@ class AuthorizationTest {
         assertThatThrownBy(() -> reader.createEntity(new TableEntity("p", "r2"))).hasMessageContaining("AuthorizationPermissionMismatch");
     }
 
+    @Test
+    void a_sas_naming_a_stored_access_policy_takes_its_rights_from_it_and_dies_with_it() {
+        BlobContainerClient c = blobs.createBlobContainer("policied");
+        c.getBlobClient("f.txt").upload(BinaryData.fromString("by policy"));
+        var readers = new com.azure.storage.blob.models.BlobSignedIdentifier().setId("readers").setAccessPolicy(
+                new com.azure.storage.blob.models.BlobAccessPolicy().setPermissions("r").setExpiresOn(inAnHour()));
+        c.setAccessPolicy(null, List.of(readers));
+        String sas = c.generateSas(new BlobServiceSasSignatureValues("readers"));
+        BlobClient viaPolicy = new BlobClientBuilder().endpoint(storage.blobEndpoint() + "/policied/f.txt").sasToken(sas).buildClient();
+        assertThat(viaPolicy.downloadContent().toString()).isEqualTo("by policy");
+        assertThat(blobCode(() -> viaPolicy.upload(BinaryData.fromString("x"), true))).isEqualTo("403 AuthorizationPermissionMismatch");
+        c.setAccessPolicy(null, List.of());
+        assertThat(blobCode(viaPolicy::downloadContent)).isEqualTo("403 AuthenticationFailed");
+    }
+
+    @Test
+    void a_table_sas_may_name_the_tables_stored_access_policy() {
+        TableClient owner = storage.tables().createTable("Policied");
+        owner.createEntity(new TableEntity("p", "1"));
+        owner.setAccessPolicies(List.of(new com.azure.data.tables.models.TableSignedIdentifier("readers").setAccessPolicy(
+                new com.azure.data.tables.models.TableAccessPolicy().setPermissions("r").setExpiresOn(inAnHour()))));
+        assertThat(owner.getAccessPolicies().getIdentifiers()).extracting(i -> i.getId()).containsExactly("readers");
+        String sas = owner.generateSas(new TableSasSignatureValues("readers"));
+        TableClient reader = new TableClientBuilder().endpoint(storage.tableEndpoint()).tableName("Policied").sasToken(sas).buildClient();
+        assertThat(reader.listEntities().stream().count()).isEqualTo(1);
+        assertThatThrownBy(() -> reader.createEntity(new TableEntity("p", "2"))).hasMessageContaining("AuthorizationPermissionMismatch");
+    }
+
+    @Test
+    void a_table_sas_with_a_key_range_reaches_only_entities_inside_it() {
+        TableClient owner = storage.tables().createTable("Ranged");
+        owner.createEntity(new TableEntity("a", "1"));
+        owner.createEntity(new TableEntity("b", "1"));
+        String sas = owner.generateSas(new TableSasSignatureValues(inAnHour(), TableSasPermission.parse("raud"))
+                .setStartPartitionKey("a").setStartRowKey("0").setEndPartitionKey("a").setEndRowKey("9"));
+        TableClient limited = new TableClientBuilder().endpoint(storage.tableEndpoint()).tableName("Ranged").sasToken(sas).buildClient();
+        limited.createEntity(new TableEntity("a", "2"));
+        assertThatThrownBy(() -> limited.createEntity(new TableEntity("b", "2"))).hasMessageContaining("AuthorizationFailure");
+        assertThatThrownBy(() -> limited.getEntity("b", "1")).hasMessageContaining("AuthorizationFailure");
+        assertThat(limited.listEntities().stream().map(e -> e.getPartitionKey() + e.getRowKey()).toList()).containsExactly("a1", "a2");
+    }
+
     static HttpResponse<String> raw(String method, String url, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);

@@ -78,7 +78,7 @@ class CrashRecoveryTest {
     /** Blob content is a pure function of its name, so any blob found can be checked for being whole. */
     static byte[] contentOf(String name) {
         Random r = new Random(name.hashCode());
-        byte[] data = new byte[1 + r.nextInt(3 * 1024 * 1024)];
+        byte[] data = new byte[1 + r.nextInt(1024 * 1024)];
         r.nextBytes(data);
         return data;
     }

@@ -21,7 +21,7 @@ import java.util.function.ToDoubleFunction;
  * the load balancer (TCP endpoint, HTTP endpoint, HTTP endpoint with X-Forwarded-For), all on loopback.
  *
  * <p>Arguments (all optional): {@code --connections 1,8 --rate 0 --warmup-seconds 3 --seconds 8 --rounds 2
- * --lb-threads 1 --backend-threads 1}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
+ * --lb-threads 1 --backend-threads 1 --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
  * closed loop, as fast as answers come.
  */
 public final class LoadBalancerBenchmark {
@@ -61,6 +61,10 @@ public final class LoadBalancerBenchmark {
             targets.put("lb tcp", tcp.address());
             targets.put("lb http", http.address());
             targets.put("lb http+xff", xff.address());
+            if (opts.containsKey("targets")) {
+                List<String> wanted = List.of(opts.get("targets").split(","));
+                targets.keySet().removeIf(name -> !name.equals("direct") && !wanted.contains(name.replace(' ', '-')));
+            }
 
             System.out.printf(Locale.ROOT, "load balancer benchmark: transport %s, lb threads %d, backend threads %d, %d cores, "
                             + "warm-up %ds, measure %ds, %d rounds%n", lb.transport(), lbThreads, backendThreads,

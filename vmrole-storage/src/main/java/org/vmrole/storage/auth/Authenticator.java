@@ -22,10 +22,12 @@ public final class Authenticator {
     private final Map<String, StorageAccount> accounts;
     private final Map<String, List<byte[]>> keys = new java.util.HashMap<>();
     private final Clock clock;
+    private final StoredPolicies policies;
 
-    public Authenticator(Map<String, StorageAccount> accounts, Clock clock) {
+    public Authenticator(Map<String, StorageAccount> accounts, Clock clock, StoredPolicies policies) {
         this.accounts = accounts;
         this.clock = clock;
+        this.policies = policies;
         accounts.forEach((name, a) -> keys.put(name, a.decodedKeys()));
     }
 
@@ -83,10 +85,18 @@ public final class Authenticator {
         String sip = r.param("sip");
         String spr = r.param("spr");
         String si = r.param("si");
+        String grantedSp = sp;
+        String grantedSt = st;
+        String grantedSe = se;
         if (si != null) {
-            throw StorageException.authFailed("Stored access policies (si) are not supported by this server; sign the SAS with explicit permissions and expiry.");
+            if (r.param("ss") != null) throw StorageException.authFailed("An account SAS cannot name a stored access policy (si).");
+            StoredPolicies.Policy policy = policies.find(r.service(), account.name(), target(r)[0], si)
+                    .orElseThrow(() -> StorageException.authFailed("The stored access policy '" + si + "' named by the SAS does not exist."));
+            grantedSp = merge("sp", sp, policy.permissions());
+            grantedSt = merge("st", st, policy.start());
+            grantedSe = merge("se", se, policy.expiry());
         }
-        if (sp == null || se == null) throw StorageException.authFailed("Signed permissions (sp) and signed expiry (se) are required.");
+        if (grantedSp == null || grantedSe == null) throw StorageException.authFailed("Signed permissions (sp) and signed expiry (se) are required.");
         Access access;
         String toSign;
         if (r.param("ss") != null) {
@@ -106,7 +116,7 @@ public final class Authenticator {
                 case QUEUE -> "/queue/" + account.name() + "/" + target[0];
                 case TABLE -> "/table/" + account.name() + "/" + target[0];
             };
-            String head = sp + "\n" + nz(st) + "\n" + se + "\n" + canonical + "\n" + nz(si) + "\n" + nz(sip) + "\n" + nz(spr) + "\n" + sv;
+            String head = nz(sp) + "\n" + nz(st) + "\n" + nz(se) + "\n" + canonical + "\n" + nz(si) + "\n" + nz(sip) + "\n" + nz(spr) + "\n" + sv;
             toSign = switch (r.service()) {
                 case BLOB -> head + "\n" + nz(r.param("sr")) + "\n" + nz(r.param("snapshot")) + "\n" + nz(r.param("ses")) + "\n"
                         + nz(r.param("rscc")) + "\n" + nz(r.param("rscd")) + "\n" + nz(r.param("rsce")) + "\n"
@@ -114,14 +124,18 @@ public final class Authenticator {
                 case QUEUE -> head;
                 case TABLE -> head + "\n" + nz(r.param("spk")) + "\n" + nz(r.param("srk")) + "\n" + nz(r.param("epk")) + "\n" + nz(r.param("erk"));
             };
-            access = new Access(Access.Kind.SERVICE_SAS, sp, null, target[0], target[1]);
+            Access.KeyRange keys = null;
+            if (r.service() == Service.TABLE && (r.param("spk") != null || r.param("epk") != null)) {
+                keys = new Access.KeyRange(r.param("spk"), r.param("srk"), r.param("epk"), r.param("erk"));
+            }
+            access = new Access(Access.Kind.SERVICE_SAS, grantedSp, null, target[0], target[1], keys);
         }
         if (!Hmac.matchesAny(keys.get(account.name()), toSign, sig)) {
             throw StorageException.authFailed("Signature did not match. String to sign used was " + toSign.replace("\n", "\\n"));
         }
         Instant now = clock.instant();
-        if (parseSasTime("se", se).isBefore(now)) throw StorageException.authFailed("Signed expiry time [" + se + "] must be after current time [" + now + "]");
-        if (st != null && parseSasTime("st", st).isAfter(now)) throw StorageException.authFailed("Signature not valid in the specified time frame: start [" + st + "]");
+        if (parseSasTime("se", grantedSe).isBefore(now)) throw StorageException.authFailed("Signed expiry time [" + grantedSe + "] must be after current time [" + now + "]");
+        if (grantedSt != null && parseSasTime("st", grantedSt).isAfter(now)) throw StorageException.authFailed("Signature not valid in the specified time frame: start [" + grantedSt + "]");
         if (spr != null && !spr.contains("http") ) throw StorageException.authFailed("Invalid signed protocol " + spr);
         if (spr != null && spr.equals("https") && !r.secure()) {
             throw new StorageException(403, "AuthorizationProtocolMismatch", "This request is not authorized to perform this operation using this protocol.");
@@ -167,4 +181,12 @@ public final class Authenticator {
     }
 
     private static String nz(String s) { return s == null ? "" : s; }
+
+    /** A field comes from the SAS or from its stored policy, never from both (Azure refuses that). */
+    private static String merge(String field, String fromSas, String fromPolicy) {
+        if (fromSas != null && fromPolicy != null) {
+            throw StorageException.authFailed("The field " + field + " is given both in the SAS and in its stored access policy.");
+        }
+        return fromSas != null ? fromSas : fromPolicy;
+    }
 }

@@ -57,9 +57,13 @@ final class BlobHandler {
                 requireRead(r, access, container, blob);
                 read(r, resp, account, container, blob, r.method().equals("HEAD"));
             }
-            case "GET metadata" -> {
+            case "GET metadata", "HEAD metadata" -> {
                 requireRead(r, access, container, blob);
-                read(r, resp, account, container, blob, true);
+                String leaseId = r.header("x-ms-lease-id");
+                BlobRow b = store.transaction(c -> store.blob(c, account, container, blob, r.param("snapshot")));
+                b.lease().checkRead(leaseId, "Blob");
+                Conditions.from(r).checkWrite(b.etag(), b.modified(), "BlobAlreadyExists");
+                resp.header("ETag", b.etag()).date("Last-Modified", Instant.ofEpochMilli(b.modified())).metadata(b.metadata()).empty(200);
             }
             case "PUT " -> {
                 if (r.header("x-ms-copy-source") != null) {

@@ -94,6 +94,14 @@ public final class BlobStore {
         return row;
     }
 
+    /** The container's SignedIdentifiers XML, for SAS tokens that name a stored access policy. */
+    public java.util.Optional<String> containerAcl(String account, String name) {
+        return db.read(c -> {
+            ContainerRow row = findContainer(c, account, name);
+            return java.util.Optional.ofNullable(row == null ? null : row.acl());
+        });
+    }
+
     public ContainerRow container(String account, String name) {
         return db.transaction(c -> container(c, account, name));
     }

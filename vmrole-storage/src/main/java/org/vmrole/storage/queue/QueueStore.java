@@ -106,6 +106,19 @@ public final class QueueStore {
         });
     }
 
+    /** The queue's SignedIdentifiers XML, or empty when the queue or its ACL does not exist. */
+    public java.util.Optional<String> aclIfExists(String account, String name) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT acl FROM queues WHERE account=? AND name=?")) {
+                ps.setString(1, account);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return java.util.Optional.ofNullable(rs.next() ? rs.getString(1) : null);
+                }
+            }
+        });
+    }
+
     public void setAcl(String account, String name, String acl) {
         db.transaction(c -> {
             require(c, account, name);

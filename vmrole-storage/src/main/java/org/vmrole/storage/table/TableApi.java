@@ -83,17 +83,23 @@ public final class TableApi implements ServiceApi {
             String table = Names.table(m.group(1));
             String pk = EntityJson.key("PartitionKey", m.group(2).replace("''", "'"));
             String rk = EntityJson.key("RowKey", m.group(3).replace("''", "'"));
+            access.requireEntity(pk, rk);
             entityOp(r, access, resp, account, table, pk, rk, method);
         } else if ((m = TABLE_PATH.matcher(path)).matches()) {
             String table = Names.table(m.group(1));
+            if ("acl".equals(r.param("comp"))) {
+                acl(r, access, resp, account, table, method);
+                return;
+            }
             switch (method) {
                 case "GET" -> {
                     access.require('o', 'r', table.toLowerCase(Locale.ROOT), null);
-                    query(r, resp, account, table);
+                    query(r, resp, account, table, access);
                 }
                 case "POST" -> {
                     access.require('o', 'a', table.toLowerCase(Locale.ROOT), null);
                     JsonNode body = EntityJson.parse(r.body().readNBytes(MAX_BODY));
+                    access.requireEntity(text(body, "PartitionKey"), text(body, "RowKey"));
                     Entity e = insert(account, table, body);
                     entityResponse(r, resp, e, table, 201);
                 }
@@ -101,6 +107,31 @@ public final class TableApi implements ServiceApi {
             }
         } else {
             throw StorageException.badRequest("InvalidUri", "The requested URI does not represent any resource on the server.");
+        }
+    }
+
+    /** Get/Set Table ACL: the table's stored access policies, as XML like Blob and Queue. */
+    private void acl(StorageRequest r, Access access, StorageResponse resp, String account, String table, String method) throws IOException {
+        access.require('s', method.equals("GET") ? 'r' : 'w', null, null);
+        switch (method) {
+            case "GET", "HEAD" -> {
+                store.transaction(c -> store.requireTable(c, account, table));
+                String acl = store.acl(account, table).orElse("<SignedIdentifiers />");
+                resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + acl);
+            }
+            case "PUT" -> {
+                byte[] body = r.body().readNBytes(64 * 1024 + 1);
+                if (body.length > 64 * 1024) throw StorageException.badRequest("InvalidXmlDocument", "The ACL document is too large.");
+                String xml = new String(body, StandardCharsets.UTF_8).trim();
+                if (xml.startsWith("<?xml")) xml = xml.substring(xml.indexOf("?>") + 2).trim();
+                if (!xml.isEmpty() && !xml.startsWith("<SignedIdentifiers")) {
+                    throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected SignedIdentifiers.");
+                }
+                if (xml.split("<SignedIdentifier>", -1).length - 1 > 5) throw StorageException.badRequest("InvalidXmlDocument", "At most 5 signed identifiers are allowed.");
+                store.setAcl(account, table, xml.isEmpty() ? null : xml);
+                resp.empty(204);
+            }
+            default -> throw unsupported();
         }
     }
 
@@ -252,9 +283,10 @@ public final class TableApi implements ServiceApi {
         json(resp, 200, r, root);
     }
 
-    private void query(StorageRequest r, StorageResponse resp, String account, String table) {
+    private void query(StorageRequest r, StorageResponse resp, String account, String table, Access access) {
         int top = top(r);
-        Filter.Compiled filter = Filter.compile(r.param("$filter"));
+        Filter.Compiled parsed = Filter.compile(r.param("$filter"));
+        Filter.Compiled filter = new Filter.Compiled(e -> access.mayRead(e.partitionKey(), e.rowKey()) && parsed.predicate().test(e), parsed.keys());
         String pk = decodeToken(r.param("NextPartitionKey"));
         String rk = decodeToken(r.param("NextRowKey"));
         TableStore.Page page = store.query(account, table, filter, pk, rk, top);

@@ -242,6 +242,7 @@ final class TableBatch {
                 throw StorageException.badRequest("CommandsInBatchActedOnDifferentPartitions", "All commands in a batch must operate on same entity group.");
             }
             if (!seen.add(op.rk())) throw StorageException.badRequest("InvalidDuplicateRow", "The batch request contains multiple changes with same row key. An entity can appear only once in a batch request.");
+            access.requireEntity(op.pk(), op.rk());
             switch (op.method()) {
                 case "POST" -> access.require('o', 'a', table, null);
                 case "DELETE" -> access.require('o', 'd', table, null);

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class TableStore {
     public static final String SCHEMA = """
-            CREATE TABLE IF NOT EXISTS tables(account TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(account, key)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS tables(account TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, acl TEXT, PRIMARY KEY(account, key)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS entities(account TEXT NOT NULL, tbl TEXT NOT NULL, pk TEXT NOT NULL, rk TEXT NOT NULL,
               ts INTEGER NOT NULL, etag TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY(account, tbl, pk, rk)) WITHOUT ROWID
             """;
@@ -82,6 +82,27 @@ public final class TableStore {
                 }
             }
             return out;
+        });
+    }
+
+    /** The table's stored access policies (SignedIdentifiers XML), empty when none or no such table. */
+    public java.util.Optional<String> acl(String account, String name) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT acl FROM tables WHERE account=? AND key=?")) {
+                ps.setString(1, account);
+                ps.setString(2, name.toLowerCase(Locale.ROOT));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return java.util.Optional.ofNullable(rs.next() ? rs.getString(1) : null);
+                }
+            }
+        });
+    }
+
+    public void setAcl(String account, String name, String acl) {
+        db.transaction(c -> {
+            String key = requireTable(c, account, name);
+            exec(c, "UPDATE tables SET acl=? WHERE account=? AND key=?", acl, account, key);
+            return null;
         });
     }
 
