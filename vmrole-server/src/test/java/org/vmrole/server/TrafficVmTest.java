@@ -159,4 +159,49 @@ class TrafficVmTest {
         assertThat(load.failed()).as("only requests in flight on the killed VM may fail (2 clients)").isLessThanOrEqualTo(2);
         assertThat(oldProduction).isNotEqualTo(newProduction);
     }
+
+    /** A copy of the sample image with a marker written where nothing reads it (between the MBR and the first partition). */
+    private Path secondImage() throws Exception {
+        Path copy = dir.resolve("sample-v2.qcow2");
+        Files.copy(SampleImage.ensure(), copy);
+        copy.toFile().setWritable(true);
+        Process p = new ProcessBuilder("qemu-io", "-f", "qcow2", "-c", "write -P 0x76 65536 512", copy.toString()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+        return copy;
+    }
+
+    @Test
+    void a_rolling_upgrade_of_three_update_domains_to_a_new_image_fails_no_request() throws Exception {
+        platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
+        ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
+        admin.post("/subscriptions", Map.of("id", "contoso"));
+        ApiClient tenant = new ApiClient(platform.apiUrl(), admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
+        admin.post("/beta/requests/" + tenant.post("/beta/programs/vm-role/requests", Map.of("reason", "test")).get("id").asText() + "/approve", Map.of());
+        ImageUploader uploader = new ImageUploader(tenant, new PrintWriter(Writer.nullWriter()));
+        uploader.upload(SampleImage.ensure(), "sample-v1", null);
+        String newDigest = uploader.upload(secondImage(), "sample-v2", null).path("digest").asText();
+        tenant.post("/services", Map.of("name", "web"));
+        Map<String, String> v1 = deploymentBody(3);
+        String definition = v1.get("definition").replace("<ServiceDefinition name=\"hello\"", "<ServiceDefinition name=\"hello\" upgradeDomainCount=\"3\"");
+        tenant.post("/services/web/deployments/production", Map.of("definition", definition, "configuration", v1.get("configuration")));
+        awaitAllInRotation(tenant, "production", 3);
+        String vip = "http://" + deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText() + "/";
+        load = new Load(vip, 2, 200_000);
+
+        long started = System.nanoTime();
+        JsonNode op = tenant.post("/services/web/deployments/production/upgrade", Map.of("definition", definition,
+                "configuration", v1.get("configuration").replace("sample-v1", "sample-v2"), "mode", "auto"));
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofMillis(500))
+                .until(() -> !"InProgress".equals(tenant.get("/operations/" + op.path("id").asText()).path("status").asText()));
+        long upgradeMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(tenant.get("/operations/" + op.path("id").asText()).path("status").asText()).isEqualTo("Succeeded");
+        awaitAllInRotation(tenant, "production", 3);
+        load.stop();
+        JsonNode d = deployment(tenant, "production");
+        assertThat(d.path("roles").path(0).path("imageDigest").asText()).isEqualTo(newDigest);
+        for (JsonNode i : d.path("instances")) assertThat(i.path("incarnation").asLong()).isEqualTo(2);
+        System.out.printf("rolling upgrade of 3 instances in 3 update domains: %d ms, %d requests answered, %d failed%n",
+                upgradeMs, load.ok.get(), load.failed());
+        assertThat(load.failures).as("failed requests during a rolling upgrade").isEmpty();
+    }
 }
