@@ -55,6 +55,8 @@ public final class ImageIngestBenchmark {
                 Runtime.getRuntime().availableProcessors());
 
         System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
+        // the repository's "stored image" line splits commit into inspection, conversion and digest+fsync
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ImageRepository.class)).setLevel(ch.qos.logback.classic.Level.INFO);
         // the upload client remembers unfinished uploads under its config folder: keep that out of the user's home
         System.setProperty("vmrole.config.dir", dir.resolve("cli").toString());
         Path platformDir = dir.resolve("platform");
