@@ -66,16 +66,17 @@ public final class ImageIngestBenchmark {
         List<double[]> results = new ArrayList<>();
         try (HttpIngest http = HttpIngest.start(platformDir)) {
             for (int round = 1; round <= rounds; round++) {
-                Timing floor = floor(source, dir);
+                Timing[] floorParts = floor(source, dir);
+                Timing floor = floorParts[0];
                 heap.reset();
                 Timing[] ingest = ingest(source, dir, sha);
                 long peak = heap.peak();
                 heap.reset();
                 Timing[] viaHttp = http.ingest(source, "disk-" + round);
                 long peakHttp = heap.peak();
-                System.out.printf(Locale.ROOT, "round %d (load %s): floor cp+sync+convert+sync %s; ingest %s (upload %s, commit %s), ratio %.2f, cpu ratio %.2f;"
+                System.out.printf(Locale.ROOT, "round %d (load %s): floor cp+sync+convert+sync %s (cp+sync %s, convert+sync %s); ingest %s (upload %s, commit %s), ratio %.2f, cpu ratio %.2f;"
                                 + " via HTTP %s (client hash %s, upload+commit %s), ratio %.2f; peak heap used %d MiB (HTTP %d MiB)%n",
-                        round, load(), floor, ingest[0], ingest[1].wallText(), ingest[2].wallText(), ingest[0].wall() / floor.wall(),
+                        round, load(), floor, floorParts[1].wallText(), floorParts[2].wallText(), ingest[0], ingest[1].wallText(), ingest[2].wallText(), ingest[0].wall() / floor.wall(),
                         ingest[0].cpu() / floor.cpu(), viaHttp[0], viaHttp[1].wallText(), viaHttp[2].wallText(), viaHttp[0].wall() / floor.wall(),
                         peak >> 20, peakHttp >> 20);
                 results.add(new double[] {floor.wall(), ingest[0].wall(), viaHttp[0].wall(), viaHttp[2].wall(), floor.cpu(), ingest[0].cpu(),
@@ -151,7 +152,7 @@ public final class ImageIngestBenchmark {
     }
 
     /** cp + qemu-img convert on the same disk, both outputs fsynced (sync FILE) as the repository fsyncs its own. */
-    private static Timing floor(Path source, Path dir) throws IOException, InterruptedException {
+    private static Timing[] floor(Path source, Path dir) throws IOException, InterruptedException {
         Path copy = dir.resolve("floor.raw");
         Path out = dir.resolve("floor.qcow2");
         Files.deleteIfExists(copy);
@@ -159,12 +160,13 @@ public final class ImageIngestBenchmark {
         Mark t0 = Mark.now();
         run("cp", source.toString(), copy.toString());
         run("sync", copy.toString());
+        Mark t1 = Mark.now();
         run("qemu-img", "convert", "-f", "raw", "-O", "qcow2", copy.toString(), out.toString());
         run("sync", out.toString());
-        Timing t = t0.until(Mark.now());
+        Mark t2 = Mark.now();
         Files.deleteIfExists(copy);
         Files.deleteIfExists(out);
-        return t;
+        return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
     }
 
     private static Timing[] ingest(Path source, Path dir, String sha) throws IOException {
