@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Image ingest benchmark: 2 GiB raw image into the repository vs cp + qemu-img convert. Prints figures for BENCHMARKS.md.
+# Image ingest benchmark: 2 GiB raw image into the repository (in process and through the HTTP API) vs cp + qemu-img convert. Prints figures for BENCHMARKS.md.
 # Usage: vmrole-bench/image-ingest.sh [WORKDIR [SIZE_MIB [ROUNDS]]]   (WORKDIR needs ~8 GiB free)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -10,4 +10,5 @@ cd "$ROOT"
 mvn -B -q -DskipTests -pl vmrole-bench -am package dependency:build-classpath \
   -Dmdep.outputFile="$ROOT/vmrole-bench/target/bench.classpath" -Dmdep.includeScope=runtime >&2
 CP="$ROOT/vmrole-bench/target/classes:$(cat "$ROOT/vmrole-bench/target/bench.classpath")"
-exec "$JAVA_HOME/bin/java" -Xmx256m -cp "$CP" org.vmrole.bench.ImageIngestBenchmark "$@"
+# vmrole-server brings a logback.xml too: name the benchmark's so logback does not print its status warnings
+exec "$JAVA_HOME/bin/java" -Xmx256m -Dlogback.configurationFile="$ROOT/vmrole-bench/target/classes/logback.xml" -cp "$CP" org.vmrole.bench.ImageIngestBenchmark "$@"

@@ -1,7 +1,10 @@
 package org.vmrole.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.ByteBuffer;
@@ -13,6 +16,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.vmrole.image.ImageLimits;
@@ -21,12 +25,16 @@ import org.vmrole.image.ImageRepository;
 import org.vmrole.image.ImageUsage;
 import org.vmrole.image.QemuImg;
 import org.vmrole.image.Sha256;
+import org.vmrole.server.EmbeddedPlatform;
+import org.vmrole.server.cli.ApiClient;
+import org.vmrole.server.cli.ImageUploader;
 
 /**
  * Image ingest against its floor, in one run: a 2 GiB raw disk (60% random, 10% repeated text, 30% zeros)
  * is ingested through the repository's upload API (hash while writing, fsync, inspect, qemu-img convert to
- * qcow2, hash the qcow2, store), and compared with {@code cp} + {@code qemu-img convert} of the same file on
- * the same disk (with and without fsync of the copies). Prints times, ratios and the peak heap in use.
+ * qcow2, hash the qcow2, store) and through the management API over HTTP, and compared with {@code cp} +
+ * {@code qemu-img convert} of the same file on the same disk, both fsynced. Rounds interleave the three so
+ * the machine's load falls on all of them alike. Prints wall and CPU times, ratios and the peak heap in use.
  *
  * <p>Usage: {@code ImageIngestBenchmark [WORKDIR [SIZE_MIB [ROUNDS]]]}.
  */
@@ -47,33 +55,83 @@ public final class ImageIngestBenchmark {
                 Runtime.getRuntime().availableProcessors());
 
         System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
+        // the repository's "stored image" line splits commit into inspection, conversion and digest+fsync
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ImageRepository.class)).setLevel(ch.qos.logback.classic.Level.INFO);
+        // the upload client remembers unfinished uploads under its config folder: keep that out of the user's home
+        System.setProperty("vmrole.config.dir", dir.resolve("cli").toString());
+        Path platformDir = dir.resolve("platform");
+        deleteTree(platformDir);
         HeapSampler heap = new HeapSampler();
         heap.start();
         List<double[]> results = new ArrayList<>();
-        for (int round = 1; round <= rounds; round++) {
-            double floorNoSync = floor(source, dir, false);
-            double floorSync = floor(source, dir, true);
-            heap.reset();
-            double[] ingest = ingest(source, dir, sha);
-            long peak = heap.peak();
-            System.out.printf(Locale.ROOT, "round %d: floor cp+convert %.2f s; with fsync %.2f s; ingest %.2f s (upload %.2f s, commit %.2f s); "
-                            + "ratio %.2f (vs fsync floor), %.2f (vs no-fsync floor); peak heap used %d MiB%n",
-                    round, floorNoSync, floorSync, ingest[0], ingest[1], ingest[2], ingest[0] / floorSync, ingest[0] / floorNoSync, peak >> 20);
-            results.add(new double[] {floorNoSync, floorSync, ingest[0], peak});
+        try (HttpIngest http = HttpIngest.start(platformDir)) {
+            for (int round = 1; round <= rounds; round++) {
+                Timing[] floorParts = floor(source, dir);
+                Timing floor = floorParts[0];
+                heap.reset();
+                Timing[] ingest = ingest(source, dir, sha);
+                long peak = heap.peak();
+                heap.reset();
+                Timing[] viaHttp = http.ingest(source, "disk-" + round);
+                long peakHttp = heap.peak();
+                System.out.printf(Locale.ROOT, "round %d (load %s): floor cp+sync+convert+sync %s (cp+sync %s, convert+sync %s); ingest %s (upload %s, commit %s), ratio %.2f, cpu ratio %.2f;"
+                                + " via HTTP %s (client hash %s, upload+commit %s), ratio %.2f; peak heap used %d MiB (HTTP %d MiB)%n",
+                        round, load(), floor, floorParts[1].wallText(), floorParts[2].wallText(), ingest[0], ingest[1].wallText(), ingest[2].wallText(), ingest[0].wall() / floor.wall(),
+                        ingest[0].cpu() / floor.cpu(), viaHttp[0], viaHttp[1].wallText(), viaHttp[2].wallText(), viaHttp[0].wall() / floor.wall(),
+                        peak >> 20, peakHttp >> 20);
+                results.add(new double[] {floor.wall(), ingest[0].wall(), viaHttp[0].wall(), viaHttp[2].wall(), floor.cpu(), ingest[0].cpu(),
+                        ingest[0].wall() / floor.wall(), viaHttp[0].wall() / floor.wall(), Math.max(peak, peakHttp)});
+            }
         }
         heap.interrupt();
-        double medFloor = median(results, 1);
-        double medFloorNoSync = median(results, 0);
-        double medIngest = median(results, 2);
-        System.out.printf(Locale.ROOT, "median: floor %.2f s (no fsync %.2f s), ingest %.2f s, ratio %.2f (%.2f vs no-fsync floor)%n",
-                medFloor, medFloorNoSync, medIngest, medIngest / medFloor, medIngest / medFloorNoSync);
+        double medFloor = median(results, 0);
+        double medIngest = median(results, 1);
+        double medHttp = median(results, 2);
+        double medHttpServer = median(results, 3);
+        System.out.printf(Locale.ROOT, "median: floor %.2f s, ingest %.2f s (ratio %.2f; median of round ratios %.2f), via HTTP %.2f s (ratio %.2f;"
+                        + " median of round ratios %.2f; without the client's hash %.2f s, ratio %.2f); cpu: floor %.2f s, ingest %.2f s (ratio %.2f)%n",
+                medFloor, medIngest, medIngest / medFloor, median(results, 6), medHttp, medHttp / medFloor, median(results, 7),
+                medHttpServer, medHttpServer / medFloor, median(results, 4), median(results, 5), median(results, 5) / median(results, 4));
+        long peak = (long) results.stream().mapToDouble(r -> r[8]).max().orElseThrow();
+        System.out.printf(Locale.ROOT, "peak heap used %d MiB%n", peak >> 20);
         System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
-        double bestFloor = results.stream().mapToDouble(r -> r[1]).min().orElseThrow();
-        double bestFloorNoSync = results.stream().mapToDouble(r -> r[0]).min().orElseThrow();
-        double bestIngest = results.stream().mapToDouble(r -> r[2]).min().orElseThrow();
-        long peak = (long) results.stream().mapToDouble(r -> r[3]).max().orElseThrow();
-        System.out.printf(Locale.ROOT, "best: floor %.2f s (no fsync %.2f s), ingest %.2f s, ratio %.2f (%.2f vs no-fsync floor), peak heap used %d MiB%n",
-                bestFloor, bestFloorNoSync, bestIngest, bestIngest / bestFloor, bestIngest / bestFloorNoSync, peak >> 20);
+    }
+
+    private static String load() throws IOException {
+        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    }
+
+    /** Wall-clock seconds and CPU seconds (this process and the children it waited for: cp, sync, qemu-img). */
+    record Timing(double wall, double cpu) {
+        String wallText() {
+            return String.format(Locale.ROOT, "%.2f s", wall);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%.2f s (cpu %.2f s)", wall, cpu);
+        }
+    }
+
+    /** A stopwatch over wall time and CPU time. */
+    private record Mark(long nanos, double cpu) {
+        static Mark now() throws IOException {
+            return new Mark(System.nanoTime(), cpuSeconds());
+        }
+
+        Timing until(Mark end) {
+            return new Timing((end.nanos - nanos) / 1e9, end.cpu - cpu);
+        }
+    }
+
+    /** utime + stime + cutime + cstime of this process from /proc/self/stat, in seconds (USER_HZ is 100 on Linux). */
+    private static double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // after the command name: state is field 3, utime..cstime are fields 14..17
+        long ticks = 0;
+        for (int i = 11; i <= 14; i++) ticks += Long.parseLong(f[i]);
+        return ticks / 100.0;
     }
 
     /** Bytes per second SHA-256 reaches on this machine now: the bound on hashing 2 GiB twice. */
@@ -93,39 +151,40 @@ public final class ImageIngestBenchmark {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    /** cp + qemu-img convert on the same disk; with fsync, both outputs are synced as the repository syncs its own. */
-    private static double floor(Path source, Path dir, boolean fsync) throws IOException, InterruptedException {
+    /** cp + qemu-img convert on the same disk, both outputs fsynced (sync FILE) as the repository fsyncs its own. */
+    private static Timing[] floor(Path source, Path dir) throws IOException, InterruptedException {
         Path copy = dir.resolve("floor.raw");
         Path out = dir.resolve("floor.qcow2");
         Files.deleteIfExists(copy);
         Files.deleteIfExists(out);
-        long t0 = System.nanoTime();
+        Mark t0 = Mark.now();
         run("cp", source.toString(), copy.toString());
-        if (fsync) run("sync", copy.toString());
+        run("sync", copy.toString());
+        Mark t1 = Mark.now();
         run("qemu-img", "convert", "-f", "raw", "-O", "qcow2", copy.toString(), out.toString());
-        if (fsync) run("sync", out.toString());
-        double s = (System.nanoTime() - t0) / 1e9;
+        run("sync", out.toString());
+        Mark t2 = Mark.now();
         Files.deleteIfExists(copy);
         Files.deleteIfExists(out);
-        return s;
+        return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
     }
 
-    private static double[] ingest(Path source, Path dir, String sha) throws IOException {
+    private static Timing[] ingest(Path source, Path dir, String sha) throws IOException {
         Path root = dir.resolve("repo");
         deleteTree(root);
         ImageLimits limits = ImageLimits.defaults();
         ImageRepository repo = new ImageRepository(root, limits, QemuImg.fromPath(limits), ImageUsage.none(), Clock.systemUTC());
-        long t0 = System.nanoTime();
+        Mark t0 = Mark.now();
         String id = repo.startUpload("bench", "disk");
         try (InputStream in = Files.newInputStream(source)) {
             repo.append(id, 0, in);
         }
-        long t1 = System.nanoTime();
+        Mark t1 = Mark.now();
         ImageRecord rec = repo.commit(id, sha);
-        long t2 = System.nanoTime();
+        Mark t2 = Mark.now();
         if (!rec.uploadDigest().equals(sha)) throw new IllegalStateException("ingest stored a different upload digest");
         deleteTree(root);
-        return new double[] {(t2 - t0) / 1e9, (t1 - t0) / 1e9, (t2 - t1) / 1e9};
+        return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
     }
 
     /** 1 MiB blocks: 60% random, 10% repeated text (compressible, non-zero), 30% zeros left as holes. */
@@ -162,6 +221,65 @@ public final class ImageIngestBenchmark {
         try (var s = Files.walk(root)) {
             for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
+    }
+
+    /**
+     * The same ingest through the management API: an embedded platform with no hosts on a free port, a subscription
+     * admitted to the VM Role beta, and the CLI's uploader (hash the file, send 8 MiB chunks, commit with the SHA-256).
+     */
+    private static final class HttpIngest implements AutoCloseable {
+        private final EmbeddedPlatform platform;
+        private final ApiClient tenant;
+
+        private HttpIngest(EmbeddedPlatform platform, ApiClient tenant) {
+            this.platform = platform;
+            this.tenant = tenant;
+        }
+
+        static HttpIngest start(Path dir) throws IOException {
+            EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir, "127.0.0.1", 0, null, 0));
+            String adminKey = platform.firstAdministratorKey().orElseThrow(() -> new IllegalStateException(dir + " already has an administrator"));
+            ApiClient admin = new ApiClient(platform.apiUrl(), adminKey);
+            admin.post("/subscriptions", Map.of("id", "bench", "displayName", "image ingest benchmark"));
+            String key = admin.post("/subscriptions/bench/keys", Map.of("description", "benchmark")).get("key").asText();
+            ApiClient tenant = new ApiClient(platform.apiUrl(), key);
+            String request = tenant.post("/beta/programs/vm-role/requests", Map.of("reason", "benchmark")).get("id").asText();
+            admin.post("/beta/requests/" + request + "/approve", Map.of("note", "benchmark"));
+            return new HttpIngest(platform, tenant);
+        }
+
+        /** Total, the client's hashing, and the upload + commit after it; the image is deleted afterwards. */
+        Timing[] ingest(Path source, String name) throws IOException {
+            UploadPhase phase = new UploadPhase();
+            Mark t0 = Mark.now();
+            JsonNode image = new ImageUploader(tenant, new PrintWriter(phase, true)).upload(source, name, null);
+            Mark t2 = Mark.now();
+            Mark t1 = phase.uploadStarted == null ? t0 : phase.uploadStarted;
+            if (image.path("name").isMissingNode()) throw new IllegalStateException("the API did not answer an image: " + image);
+            platform.images().delete("bench", name);
+            return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
+        }
+
+        @Override
+        public void close() {
+            platform.close();
+        }
+    }
+
+    /** Swallows the uploader's progress output, noting when it moves from hashing the file to sending it. */
+    private static final class UploadPhase extends Writer {
+        volatile Mark uploadStarted;
+
+        @Override
+        public void write(char[] buf, int off, int len) throws IOException {
+            if (uploadStarted == null && new String(buf, off, len).contains("uploading")) uploadStarted = Mark.now();
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
     }
 
     /** Samples heap in use every 20 ms; the peak is what the ingest needed (plus whatever garbage was not yet collected). */

@@ -8,16 +8,21 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 
 /**
  * Streams bytes into a file while a second thread hashes them, so hashing overlaps the disk writes instead of
  * adding to them. All-zero blocks are skipped as holes (the file stays sparse, as {@code cp} would leave it).
- * Memory is a fixed ring of buffers whatever the size of the stream.
+ * Memory is a fixed ring of buffers whatever the size of the stream. Every {@link #WRITEBACK_STEP} bytes a third
+ * thread starts an fsync of what is written so far: the kernel would otherwise hold a whole upload in the page cache
+ * (its background writeback starts at 10% of memory) and the caller's final fsync would then write it all while
+ * nothing else runs; this way the disk writes overlap receiving and hashing, and the final fsync has little left.
  */
 final class HashingWriter {
     private static final int BUFFERS = 4;
     private static final byte[] ZEROS = new byte[Sha256.BUFFER];
     private static final byte[] END = new byte[0];
+    static final long WRITEBACK_STEP = 64L << 20;
 
     /** What was written: bytes in total; {@code tooLarge} when the stream went past the limit (nothing past it is written). */
     record Outcome(long written, boolean tooLarge) {}
@@ -47,7 +52,9 @@ final class HashingWriter {
         });
         byte[] only = digest == null ? new byte[Sha256.BUFFER] : null;
         long pos = start;
+        long nextWriteback = start + WRITEBACK_STEP;
         boolean tooLarge = false;
+        Writeback writeback = new Writeback(ch);
         try {
             while (true) {
                 byte[] buf = digest == null ? only : take(free);
@@ -68,8 +75,13 @@ final class HashingWriter {
                 if (digest != null) put(full, new Chunk(buf, n));
                 pos += n;
                 progress[0] = pos;
+                if (pos >= nextWriteback) {
+                    writeback.request();
+                    nextWriteback = pos + WRITEBACK_STEP;
+                }
             }
         } finally {
+            writeback.stop();
             if (hasher != null) {
                 put(full, new Chunk(END, 0));
                 join(hasher);
@@ -78,6 +90,42 @@ final class HashingWriter {
             if (ch.size() < pos) ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
         }
         return new Outcome(pos, tooLarge);
+    }
+
+    /**
+     * Early fsyncs on a thread of their own, at most one running and one pending: they only start the disk writes
+     * sooner. Durability still comes from the caller's fsync after the last write; a failed early fsync is left
+     * for that one to report.
+     */
+    private static final class Writeback {
+        private final Semaphore pending = new Semaphore(0);
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        Writeback(FileChannel ch) {
+            thread = Thread.ofPlatform().daemon().name("upload-writeback").start(() -> {
+                try {
+                    while (true) {
+                        pending.acquire();
+                        if (stopped) return;
+                        pending.drainPermits();
+                        ch.force(false);
+                    }
+                } catch (InterruptedException | IOException e) {
+                    // the caller's final fsync makes the data durable or reports the error
+                }
+            });
+        }
+
+        void request() {
+            if (pending.availablePermits() == 0) pending.release();
+        }
+
+        void stop() throws IOException {
+            stopped = true;
+            pending.release();
+            join(thread);
+        }
     }
 
     private static byte[] take(BlockingQueue<byte[]> q) throws IOException {
