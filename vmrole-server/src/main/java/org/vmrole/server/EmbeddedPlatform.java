@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ManagementApi;
@@ -81,12 +82,13 @@ public final class EmbeddedPlatform implements AutoCloseable {
             ImageLimits limits = ImageLimits.defaults();
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
                     FabricImageUsage.of(fabric), Clock.systemUTC());
-            List<HostRuntime> hosts = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, (host, key, bytes) ->
                     hosts.stream().filter(h -> h.name().equals(host)).findFirst().flatMap(h -> h.consoleTail(key, bytes))),
                     s.adminKey(), List.of()).start(s.host(), s.apiPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
+            opened.add(loop);
             LoadBalancer lb = LoadBalancer.start(1);
             opened.add(lb);
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), Duration.ofMillis(250));
@@ -96,7 +98,12 @@ public final class EmbeddedPlatform implements AutoCloseable {
             EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage);
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
-            for (int i = 0; i < s.hostCount(); i++) platform.startHost("host-" + i, i, s.dataDir().resolve("hosts").resolve("host-" + i), share);
+            try {
+                for (int i = 0; i < s.hostCount(); i++) platform.startHost("host-" + i, i, s.dataDir().resolve("hosts").resolve("host-" + i), share);
+            } catch (IOException | RuntimeException e) {
+                platform.close();
+                throw e;
+            }
             return platform;
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : opened.reversed()) {
