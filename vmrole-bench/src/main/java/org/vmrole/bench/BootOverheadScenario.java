@@ -1,8 +1,6 @@
 package org.vmrole.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +48,7 @@ public final class BootOverheadScenario {
                     Runtime.getRuntime().availableProcessors());
             List<Long> bareHttp = new ArrayList<>(), driverHttp = new ArrayList<>(), driverReady = new ArrayList<>(), driverStart = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
-                bareHttp.add(bare(image, work.resolve("bare" + i)));
+                bareHttp.add(BareBoot.toHttp(image, work.resolve("bare" + i)));
                 long[] d = driver(image, work.resolve("drv" + i));
                 driverHttp.add(d[0]);
                 driverReady.add(d[1]);
@@ -68,50 +66,10 @@ public final class BootOverheadScenario {
         }
     }
 
-    /** A bare command line: same image (own overlay), same devices the guest needs to answer, no host agent. */
-    private static long bare(Path image, Path dir) throws Exception {
-        Files.createDirectories(dir);
-        int port = freePort();
-        Path overlay = dir.resolve("overlay.qcow2");
-        run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", image.toString(), "-F", "qcow2", overlay.toString()));
-        Path cidata = cidata(dir, port);
-        List<String> cmd = List.of("qemu-system-x86_64", "-machine", "q35", "-accel", QemuSettings.detectAccelerator(), "-m", "768", "-smp", "1",
-                "-nodefaults", "-display", "none",
-                "-drive", "file=" + overlay + ",format=qcow2,if=virtio",
-                "-drive", "file=" + cidata + ",format=raw,if=virtio,readonly=on",
-                "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + port + "-:80", "-device", "virtio-net-pci,netdev=n0",
-                "-device", "virtio-serial-pci", "-chardev", "socket,id=agent,path=" + dir.resolve("agent.sock") + ",server=on,wait=off",
-                "-device", "virtserialport,chardev=agent,name=org.vmrole.agent");
-        long t0 = System.nanoTime();
-        Process qemu = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("qemu.out").toFile()).start();
-        try {
-            awaitHttp(port, qemu);
-            return (System.nanoTime() - t0) / 1_000_000;
-        } finally {
-            qemu.destroyForcibly().waitFor();
-        }
-    }
-
-    /** The environment the guest reads from the config drive when no host agent talks to it. */
-    private static Path cidata(Path dir, int port) throws Exception {
-        Path staging = Files.createDirectories(dir.resolve("cidata-files"));
-        Files.writeString(staging.resolve("meta-data"), "instance-id: bench\nlocal-hostname: bench\n");
-        Files.writeString(staging.resolve("user-data"), "#cloud-config\n");
-        Path vmrole = Files.createDirectories(staging.resolve("vmrole"));
-        Files.writeString(vmrole.resolve("environment.json"), "{\"type\":\"environment\",\"deploymentId\":\"bench\",\"role\":\"WebVM\","
-                + "\"instanceId\":\"WebVM_IN_0\",\"incarnation\":1,\"updateDomain\":0,\"faultDomain\":0,\"settings\":{},"
-                + "\"endpoints\":{\"HttpIn\":{\"protocol\":\"http\",\"port\":80}}}\n");
-        Path img = dir.resolve("cidata.img");
-        run(List.of("mkfs.vfat", "-C", "-n", "CIDATA", img.toString(), "1024"));
-        run(List.of("mcopy", "-i", img.toString(), "-s", staging.resolve("meta-data").toString(), staging.resolve("user-data").toString(),
-                vmrole.toString(), "::"));
-        return img;
-    }
-
     /** @return {ms to first HTTP 200, ms to agent Ready, ms for start() to return}, all from the call to start */
     private static long[] driver(Path image, Path dir) throws Exception {
         QemuSettings settings = QemuSettings.defaults(dir, BaseImages.of(Map.of("sample", image)));
-        int port = freePort();
+        int port = BareBoot.freePort();
         Assignment a = assignment(0, port);
         try (QemuDriver driver = new QemuDriver(settings)) {
             CompletableFuture<Long> ready = new CompletableFuture<>();
@@ -138,7 +96,7 @@ public final class BootOverheadScenario {
             long heap0 = heapAfterGc(), rss0 = rssKiB();
             List<Assignment> all = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                Assignment a = assignment(i, freePort());
+                Assignment a = assignment(i, BareBoot.freePort());
                 all.add(a);
                 driver.start(a);
             }
@@ -194,18 +152,6 @@ public final class BootOverheadScenario {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
         return 0;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(cmd.getFirst() + " failed: " + out);
     }
 
     private static long median(List<Long> values) {

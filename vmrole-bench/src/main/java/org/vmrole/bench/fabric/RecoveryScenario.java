@@ -1,5 +1,6 @@
 package org.vmrole.bench.fabric;
 
+import org.vmrole.bench.BareBoot;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package org.vmrole.bench.fabric;
+package org.vmrole.bench;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,14 +19,14 @@ import org.vmrole.host.qemu.QemuSettings;
  * overlay, config drive, no host agent) until its app answers HTTP 200. The same command line as
  * {@code BootOverheadScenario}, whose routine is private to it.
  */
-final class BareBoot {
+public final class BareBoot {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private BareBoot() {
     }
 
     /** @return milliseconds from starting QEMU to the first HTTP 200 */
-    static long toHttp(Path image, Path dir) throws Exception {
+    public static long toHttp(Path image, Path dir) throws Exception {
         Files.createDirectories(dir);
         int port = freePort();
         Path overlay = dir.resolve("overlay.qcow2");
@@ -80,7 +80,7 @@ final class BareBoot {
         throw new IllegalStateException("no HTTP 200 on port " + port + " within 3 minutes");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
