@@ -205,8 +205,8 @@ final class RequestHeadRewriter extends ChannelInboundHandlerAdapter {
         return head.writeBytes(CONNECTION_CLOSE).writeBytes(forwardedFor).writeByte(CR).writeByte(LF);
     }
 
-    /** Index of the CR that starts the blank line ending the head, or -1. */
-    private static int findHeadEnd(ByteBuf in, int from, int to) {
+    /** Index of the CR that starts the blank line ending an HTTP head (request or response) in [from, to), or -1. */
+    static int findHeadEnd(ByteBuf in, int from, int to) {
         int i = from;
         while (i < to) {
             int lf = in.indexOf(i, to, LF);

@@ -50,7 +50,7 @@ final class ResponseCloseMarker extends ChannelInboundHandlerAdapter {
     private void mark(ChannelHandlerContext ctx, ByteBuf in) {
         while (in.isReadable()) {
             int start = in.readerIndex();
-            int end = headEnd(in, start, in.writerIndex());
+            int end = RequestHeadRewriter.findHeadEnd(in, start, in.writerIndex());
             if (end < 0) {
                 if (in.readableBytes() > MAX_HEAD_BYTES) {
                     // Not a head we can read: give up marking rather than hold the response.
@@ -81,21 +81,6 @@ final class ResponseCloseMarker extends ChannelInboundHandlerAdapter {
     private static boolean interim(ByteBuf in, int start) {
         int space = in.indexOf(start, Math.min(in.writerIndex(), start + 16), (byte) ' ');
         return space > 0 && space + 1 < in.writerIndex() && in.getByte(space + 1) == '1';
-    }
-
-    private static int headEnd(ByteBuf in, int from, int to) {
-        int i = from;
-        while (i < to) {
-            int lf = in.indexOf(i, to, LF);
-            if (lf < 0) {
-                return -1;
-            }
-            if (lf - 3 >= from && in.getByte(lf - 1) == CR && in.getByte(lf - 2) == LF && in.getByte(lf - 3) == CR) {
-                return lf - 3;
-            }
-            i = lf + 1;
-        }
-        return -1;
     }
 
     @Override
