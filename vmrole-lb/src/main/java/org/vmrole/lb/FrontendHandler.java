@@ -80,7 +80,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!pool.admit(next, frontend)) {
-                // Its drain finished while we connected: it may be stopped any moment, so go elsewhere.
+                // Its drain finished while we connected: it may be stopped any moment, so go elsewhere. The relay
+                // goes first: closing this channel must not close the client, whose request has not been sent yet.
+                ch.pipeline().remove(Relay.class);
                 ch.close();
                 connectNext();
                 return;
