@@ -57,6 +57,31 @@ class AgentScriptsTest {
         assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_PORT='80'");
     }
 
+    private static final String NETWORKED = """
+            {"type":"environment","instanceId":"Web_IN_0","endpoints":{"HttpIn":{"protocol":"http","port":80}},\
+            "network":{"address":"10.128.0.10","prefixLength":9,"mac":"52:54:0a:80:00:0a","instances":[\
+            {"role":"Web","instanceId":"Web_IN_0","address":"10.128.0.10","endpoints":{"Peer":{"protocol":"tcp","port":8080}}},\
+            {"role":"Web","instanceId":"Web_IN_1","address":"10.128.0.11","endpoints":{"Peer":{"protocol":"tcp","port":8080}}},\
+            {"role":"Worker","instanceId":"Worker_IN_0","address":"10.130.0.10","endpoints":{}}]}}""";
+
+    @Test
+    void gives_the_app_its_private_address_and_its_own_roles_internal_ports() throws Exception {
+        String flat = String.join("\n", awk("json.awk", NETWORKED, List.of())) + "\n";
+
+        assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_ADDRESS='10.128.0.10'", "VMROLE_INTERNAL_Peer_PORT='8080'",
+                "VMROLE_INTERNAL_PORTS='8080'", "VMROLE_PORT='80'");
+    }
+
+    @Test
+    void lists_every_instance_on_the_private_network_with_its_internal_endpoints() throws Exception {
+        String flat = String.join("\n", awk("json.awk", NETWORKED, List.of())) + "\n";
+
+        assertThat(awk("peers.awk", flat, List.of())).containsExactly(
+                "Web_IN_0 Web 10.128.0.10 Peer tcp 8080",
+                "Web_IN_1 Web 10.128.0.11 Peer tcp 8080",
+                "Worker_IN_0 Worker 10.130.0.10 - - -");
+    }
+
     private List<String> awk(String program, String input, List<String> options) throws IOException, InterruptedException {
         Path script = dir.resolve(program);
         try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/" + program)) {

@@ -15,6 +15,11 @@ public final class HostPlan {
     private HostPlan() {
     }
 
+    private static boolean topologyChanged(Assignment next, Assignment current) {
+        if (next.network() == null) return current.network() != null;
+        return !next.network().sameTopology(current.network());
+    }
+
     /**
      * @param desired  the controller's full list of assignments for this host
      * @param running  the assignment each held VM runs (including VMs that died and are not yet replaced)
@@ -37,8 +42,8 @@ public final class HostPlan {
                 actions.add(new HostAction(HostAction.Kind.REIMAGE, key));
             } else if (a.incarnation() == current.incarnation() && a.rebootGeneration() > current.rebootGeneration()) {
                 actions.add(new HostAction(HostAction.Kind.REBOOT, key));
-            } else if (a.incarnation() == current.incarnation() && !a.settings().equals(current.settings())) {
-                // new setting values for the same incarnation: delivered to the running guest, no reimage
+            } else if (a.incarnation() == current.incarnation() && (!a.settings().equals(current.settings()) || topologyChanged(a, current))) {
+                // new setting values or private-network peers for the same incarnation: delivered to the running guest, no reimage
                 actions.add(new HostAction(HostAction.Kind.CHANGE_SETTINGS, key));
             }
         }

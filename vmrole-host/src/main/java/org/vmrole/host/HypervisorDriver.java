@@ -44,6 +44,9 @@ public interface HypervisorDriver extends AutoCloseable {
      */
     void changeSettings(Assignment assignment);
 
+    /** The UNIX socket of a held VM's private-network NIC, when its deployment has a private network and the hypervisor gives one. */
+    Optional<java.nio.file.Path> networkSocket(String key);
+
     /** The current observation of every VM the driver holds. */
     List<ObservedInstance> observe();
 

@@ -28,6 +28,10 @@ public final class HostAgentCommand implements Callable<Integer> {
     @Option(names = "--join-token", description = "token from 'vmrole host token NAME' (or VMROLE_JOIN_TOKEN)", defaultValue = "${env:VMROLE_JOIN_TOKEN}")
     String joinToken;
 
+    @Option(names = "--network-listen", description = "host:port where other hosts' private-network tunnels connect (port 0: any free one); "
+            + "use an address the other hosts can reach", defaultValue = "127.0.0.1:0")
+    String networkListen;
+
     @Option(names = "--cores", description = "cores offered to instances (default: this machine's)")
     Integer cores;
 
@@ -44,13 +48,25 @@ public final class HostAgentCommand implements Callable<Integer> {
                 memoryMiB != null ? memoryMiB : (int) (((com.sun.management.OperatingSystemMXBean)
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 20), 512);
         HostRuntime host = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, data, controller, joinToken, capacity,
-                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT)));
+                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT), listenAddress(networkListen)));
         // a stopped host agent leaves its VMs running: the next one re-adopts them, or the controller moves them
         StopSignal stop = StopSignal.onStop("vmrole-host-shutdown", () -> host.close(false));
         System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controller + "; data in " + data);
         System.out.flush();
         stop.await();
         return 0;
+    }
+
+    static java.net.InetSocketAddress listenAddress(String text) {
+        int colon = text == null ? -1 : text.lastIndexOf(':');
+        if (colon <= 0) throw new IllegalArgumentException("--network-listen '" + text + "' is not host:port; e.g. 10.0.0.5:7400, or 127.0.0.1:0 for a free loopback port");
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 0 || port > 65535) throw new NumberFormatException();
+            return new java.net.InetSocketAddress(text.substring(0, colon), port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--network-listen '" + text + "': the port must be a number in 0-65535");
+        }
     }
 
 }

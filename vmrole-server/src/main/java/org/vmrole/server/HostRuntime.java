@@ -2,6 +2,8 @@ package org.vmrole.server;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,6 +29,7 @@ import org.vmrole.image.ImageCache;
 import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HostCapacity;
 import org.vmrole.model.host.ObservedInstance;
+import org.vmrole.host.lan.PrivateNetworks;
 import org.vmrole.model.host.HostJoin;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
@@ -35,16 +38,24 @@ public final class HostRuntime implements AutoCloseable {
     private final QemuDriver driver;
     private final HostAgent agent;
     private final HostDaemon daemon;
+    private final PrivateNetworks networks;
 
     /** What one host needs to know to run. */
     public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
-                       Duration heartbeat, Duration fenceAfter) {}
+                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen) {
+        /** A host whose private-network tunnels listen on a free loopback port: every host on this machine. */
+        public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
+                    Duration heartbeat, Duration fenceAfter) {
+            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        }
+    }
 
-    private HostRuntime(String name, QemuDriver driver, HostAgent agent, HostDaemon daemon) {
+    private HostRuntime(String name, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks) {
         this.name = name;
         this.driver = driver;
         this.agent = agent;
         this.daemon = daemon;
+        this.networks = networks;
     }
 
     public static HostRuntime start(Spec spec) throws IOException {
@@ -60,9 +71,10 @@ public final class HostRuntime implements AutoCloseable {
         }).withCapacity(spec.capacity());
         QemuDriver driver = new QemuDriver(settings);
         HostAgent agent = new HostAgent(driver, spec.dataDir());
-        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity()), agent,
-                () -> forwardedPorts(driver), spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        return new HostRuntime(spec.name(), driver, agent, daemon);
+        PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), driver::networkSocket);
+        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address()), agent,
+                networks::apply, () -> forwardedPorts(driver), spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
+        return new HostRuntime(spec.name(), driver, agent, daemon, networks);
     }
 
     /** Each running instance's endpoints with the host ports QEMU forwards to them. */
@@ -107,6 +119,7 @@ public final class HostRuntime implements AutoCloseable {
     public void close(boolean stopVms) {
         daemon.close();
         if (stopVms) agent.stopAll();
+        networks.close();
         agent.close();
     }
 

@@ -28,7 +28,8 @@ public final class DeploymentPlan {
                 throw ApiException.badRequest("ImageNotFound", "role '" + r.name() + "' runs image '" + r.image()
                         + "', which this subscription has not uploaded; upload it with ./vmrole image upload FILE --name " + r.image(), r.name());
             }
-            roles.add(new RoleSpec(r.name(), r.size(), r.instanceCount(), digest, r.settingsForInstance(), r.endpointBindings(), r.localDisks()));
+            roles.add(new RoleSpec(r.name(), r.size(), r.instanceCount(), digest, r.settingsForInstance(), r.inputBindings(), r.localDisks(),
+                    r.internalBindings()));
         }
         return new Deployment(deploymentId, service.qualifiedName(), slot, model.upgradeDomainCount(), roles, false);
     }

@@ -96,7 +96,8 @@ public final class FabricController {
                     + ", not " + registration.faultDomain() + "; revoke it and issue a new join token to move it");
         }
         HostStatus status = existing == null || existing.status() == HostStatus.Down ? HostStatus.Up : existing.status();
-        Host host = new Host(registration.name(), registration.capacity(), registration.faultDomain(), status, clock.millis());
+        Host host = new Host(registration.name(), registration.capacity(), registration.faultDomain(), status, clock.millis(),
+                PrivateNetworkPlan.requireValidTunnelAddress(registration.name(), registration.networkAddress()));
         state.commit(new ChangeSet().put(host));
         log.info("host {} joined: fault domain {}, {} cores, {} MiB", host.name(), host.faultDomain(), host.capacity().cores(), host.capacity().memoryMiB());
         return host;

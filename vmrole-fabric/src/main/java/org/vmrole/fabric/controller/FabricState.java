@@ -5,7 +5,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
+import java.security.SecureRandom;
 import java.util.Set;
 import java.util.TreeSet;
 import org.vmrole.fabric.model.Deployment;
@@ -14,11 +17,13 @@ import org.vmrole.fabric.model.HostStatus;
 import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.model.RoleInstance;
 import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.StoredRecord;
 import org.vmrole.fabric.store.Write;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.ObservedInstance;
+import org.vmrole.model.host.PrivateNetwork;
 
 /**
  * The controller's desired state in memory, written through to the store: every change is committed (with
@@ -34,9 +39,12 @@ final class FabricState {
     private final Map<String, Long> revisions = new HashMap<>();
     private final Map<String, Set<String>> instancesByHost = new HashMap<>();
     private final Map<String, Long> hostVersions = new HashMap<>();
+    /** Where the secret behind every deployment's network key is kept (not a record type of {@link StateCodec}). */
+    static final String NETWORK_SECRET = "secrets/private-network";
     private final Store store;
     private final StateCodec codec;
     private long loadedRevision;
+    private byte[] networkSecret;
 
     private FabricState(Store store, StateCodec codec) {
         this.store = store;
@@ -55,7 +63,24 @@ final class FabricState {
         }
         for (StoredRecord r : store.list(StateCodec.OPERATIONS)) s.remember(r, codec.read(r, Operation.class));
         for (StoredRecord r : store.list(StateCodec.TOKENS)) s.remember(r, codec.read(r, JoinToken.class));
+        s.networkSecret = loadNetworkSecret(store);
         return s;
+    }
+
+    /** The secret every deployment's network key derives from: made once, kept in the store so keys survive restarts. */
+    private static byte[] loadNetworkSecret(Store store) {
+        Optional<StoredRecord> kept = store.get(NETWORK_SECRET);
+        if (kept.isEmpty()) {
+            byte[] fresh = new byte[32];
+            new SecureRandom().nextBytes(fresh);
+            try {
+                store.commit(List.of(Write.put(NETWORK_SECRET, HexFormat.of().formatHex(fresh), Store.ABSENT)));
+            } catch (RevisionConflict another) {
+                // another controller made it first: use theirs
+            }
+            kept = store.get(NETWORK_SECRET);
+        }
+        return HexFormat.of().parseHex(kept.orElseThrow().value());
     }
 
     private void remember(StoredRecord r, Object value) {
@@ -84,12 +109,21 @@ final class FabricState {
                     }
                 }
             }
+            if (key.startsWith(StateCodec.HOSTS) && e.getValue() instanceof Host after) {
+                Host before = hosts.get(after.name());
+                if (before != null && !Objects.equals(before.networkAddress(), after.networkAddress())) dirtyHosts.addAll(networkNeighbours(after.name()));
+            }
             if (key.startsWith(StateCodec.INSTANCES)) {
                 RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
                 RoleInstance after = (RoleInstance) e.getValue();
                 if (changesAssignment(before, after)) {
                     if (before != null && before.host() != null) dirtyHosts.add(before.host());
                     if (after != null && after.host() != null) dirtyHosts.add(after.host());
+                    // the deployment's other instances see the topology or the tunnels change
+                    RoleInstance either = after != null ? after : before;
+                    if (changesNetwork(before, after) && PrivateNetworkPlan.hasNetwork(deployments.get(either.deploymentId()))) {
+                        dirtyHosts.addAll(hostsOf(either.deploymentId()));
+                    }
                 }
             }
             if (e.getValue() == null) {
@@ -102,6 +136,30 @@ final class FabricState {
         }
         for (String h : dirtyHosts) hostVersions.put(h, revision);
         return revision;
+    }
+
+    private static boolean changesNetwork(RoleInstance before, RoleInstance after) {
+        return before == null || after == null || !Objects.equals(before.host(), after.host()) || before.retiring() != after.retiring();
+    }
+
+    /** The hosts that run instances of a deployment: a scan, made only for deployments with a private network. */
+    private Set<String> hostsOf(String deploymentId) {
+        Set<String> out = new HashSet<>();
+        for (RoleInstance ri : instances.values()) {
+            if (ri.deploymentId().equals(deploymentId) && ri.host() != null) out.add(ri.host());
+        }
+        return out;
+    }
+
+    /** A host's tunnel moved (it restarted on a new port): hosts sharing a private network with it must hear of it. */
+    private Set<String> networkNeighbours(String hostName) {
+        Set<String> deploymentIds = new HashSet<>();
+        for (String key : instancesByHost.getOrDefault(hostName, Set.of())) deploymentIds.add(instances.get(key).deploymentId());
+        Set<String> out = new HashSet<>();
+        for (String id : deploymentIds) {
+            if (PrivateNetworkPlan.hasNetwork(deployments.get(id))) out.addAll(hostsOf(id));
+        }
+        return out;
     }
 
     private static boolean changesAssignment(RoleInstance before, RoleInstance after) {
@@ -162,15 +220,27 @@ final class FabricState {
     /** What the host should run, in key order: its instances that are not being removed. */
     List<Assignment> assignmentsFor(String host) {
         List<Assignment> out = new ArrayList<>();
+        Map<String, List<RoleInstance>> members = new HashMap<>();
         for (String key : new TreeSet<>(instancesByHost.getOrDefault(host, Set.of()))) {
             RoleInstance ri = instances.get(key);
             if (ri.retiring()) continue;
             Deployment d = deployments.get(ri.deploymentId());
             RoleSpec spec = d == null ? null : d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
             if (spec == null) continue;
+            PrivateNetwork network = null;
+            if (PrivateNetworkPlan.hasNetwork(d)) {
+                List<RoleInstance> ofDeployment = members.computeIfAbsent(d.id(), this::instancesOf);
+                network = PrivateNetworkPlan.of(d, ri, ofDeployment, hosts, PrivateNetworkPlan.key(networkSecret, d.id()));
+            }
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
-                    spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks()));
+                    spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks(), network));
         }
+        return out;
+    }
+
+    private List<RoleInstance> instancesOf(String deploymentId) {
+        List<RoleInstance> out = new ArrayList<>();
+        for (RoleInstance ri : instances.values()) if (ri.deploymentId().equals(deploymentId)) out.add(ri);
         return out;
     }
 

@@ -3,10 +3,16 @@ package org.vmrole.fabric.model;
 import org.vmrole.model.host.HostCapacity;
 
 /**
- * A registered host: capacity, fault domain, status and the controller-clock time of its last heartbeat (kept in
- * memory and persisted only with status changes; after a controller restart every host gets a fresh grace period).
+ * A registered host: capacity, fault domain, status, the controller-clock time of its last heartbeat (kept in
+ * memory and persisted only with status changes; after a controller restart every host gets a fresh grace period) and the
+ * host:port of its private-network tunnel (null when it has none).
  */
-public record Host(String name, HostCapacity capacity, int faultDomain, HostStatus status, long lastHeartbeatMillis) {
+public record Host(String name, HostCapacity capacity, int faultDomain, HostStatus status, long lastHeartbeatMillis, String networkAddress) {
+    /** A host that carries no private networks. */
+    public Host(String name, HostCapacity capacity, int faultDomain, HostStatus status, long lastHeartbeatMillis) {
+        this(name, capacity, faultDomain, status, lastHeartbeatMillis, null);
+    }
+
     public Host {
         requireValidName(name);
         if (capacity == null) throw new IllegalArgumentException("host '" + name + "' gives no capacity");
@@ -20,11 +26,11 @@ public record Host(String name, HostCapacity capacity, int faultDomain, HostStat
     }
 
     public Host withStatus(HostStatus value) {
-        return new Host(name, capacity, faultDomain, value, lastHeartbeatMillis);
+        return new Host(name, capacity, faultDomain, value, lastHeartbeatMillis, networkAddress);
     }
 
     public Host heardAt(long now) {
-        return new Host(name, capacity, faultDomain, status, now);
+        return new Host(name, capacity, faultDomain, status, now, networkAddress);
     }
 
     public boolean takesNewInstances() {

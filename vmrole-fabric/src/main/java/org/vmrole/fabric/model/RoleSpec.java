@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Map;
 import org.vmrole.model.VmSize;
 import org.vmrole.model.host.EndpointBinding;
+import org.vmrole.model.host.InternalBinding;
 import org.vmrole.model.host.LocalDisk;
 
-/** One role of a deployment as the fabric runs it: size, how many instances, which image, settings, endpoints, disks. */
+/** One role of a deployment as the fabric runs it: size, how many instances, which image, settings, input and internal endpoints, disks. */
 public record RoleSpec(
         String name,
         VmSize size,
@@ -14,7 +15,8 @@ public record RoleSpec(
         String imageDigest,
         Map<String, String> settings,
         List<EndpointBinding> endpoints,
-        List<LocalDisk> localDisks) {
+        List<LocalDisk> localDisks,
+        List<InternalBinding> internalEndpoints) {
 
     /** More instances than this in one role is a typo, not a deployment. */
     public static final int MAX_INSTANCES = 100_000;
@@ -27,13 +29,20 @@ public record RoleSpec(
         settings = Map.copyOf(settings == null ? Map.of() : settings);
         endpoints = List.copyOf(endpoints == null ? List.of() : endpoints);
         localDisks = List.copyOf(localDisks == null ? List.of() : localDisks);
+        internalEndpoints = List.copyOf(internalEndpoints == null ? List.of() : internalEndpoints);
+    }
+
+    /** A role without internal endpoints. */
+    public RoleSpec(String name, VmSize size, int instanceCount, String imageDigest, Map<String, String> settings,
+                    List<EndpointBinding> endpoints, List<LocalDisk> localDisks) {
+        this(name, size, instanceCount, imageDigest, settings, endpoints, localDisks, List.of());
     }
 
     public RoleSpec withSettings(Map<String, String> values) {
-        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks);
+        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks, internalEndpoints);
     }
 
     public RoleSpec withInstanceCount(int count) {
-        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks);
+        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks, internalEndpoints);
     }
 }

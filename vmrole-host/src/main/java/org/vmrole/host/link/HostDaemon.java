@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.host.HostAgent;
+import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
@@ -30,6 +32,7 @@ public final class HostDaemon implements AutoCloseable {
 
     private final ControllerClient controller;
     private final HostJoin join;
+    private final Consumer<List<Assignment>> applied;
     private final HostAgent agent;
     private final Supplier<Map<String, List<EndpointBinding>>> endpoints;
     private final Duration fenceAfter;
@@ -45,13 +48,15 @@ public final class HostDaemon implements AutoCloseable {
     private long lastContactMillis;
 
     /**
+     * @param applied   hears every set of assignments once the host agent applied it (the private networks follow it)
      * @param endpoints the host ports of each running instance's endpoints, reported with every heartbeat
      */
-    public HostDaemon(ControllerClient controller, HostJoin join, HostAgent agent, Supplier<Map<String, List<EndpointBinding>>> endpoints,
-                      Duration interval, Duration fenceAfter, InstantSource clock) {
+    public HostDaemon(ControllerClient controller, HostJoin join, HostAgent agent, Consumer<List<Assignment>> applied,
+                      Supplier<Map<String, List<EndpointBinding>>> endpoints, Duration interval, Duration fenceAfter, InstantSource clock) {
         this.controller = controller;
         this.join = join;
         this.agent = agent;
+        this.applied = applied;
         this.endpoints = endpoints;
         this.fenceAfter = fenceAfter;
         this.clock = clock;
@@ -122,6 +127,7 @@ public final class HostDaemon implements AutoCloseable {
         if (next == null) return;
         try {
             agent.apply(next.assignments());
+            applied.accept(next.assignments());
         } catch (RuntimeException e) {
             log.error("host {} failed to apply assignments version {}: {}", join.host(), next.version(), e.getMessage(), e);
         }

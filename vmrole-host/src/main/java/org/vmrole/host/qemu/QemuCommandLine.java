@@ -48,6 +48,11 @@ public final class QemuCommandLine {
             net.append(",hostfwd=tcp:127.0.0.1:").append(ports.get(i)).append("-:").append(endpoints.get(i).guestPort());
         }
         c.addAll(List.of("-netdev", net.toString(), "-device", "virtio-net-pci,netdev=net0"));
+        if (a.network() != null) {
+            // the second NIC: frames go to the host agent's switch of this deployment, nowhere else
+            c.addAll(List.of("-netdev", "stream,id=lan,server=on,addr.type=unix,addr.path=" + f.networkSocket(),
+                    "-device", "virtio-net-pci,netdev=lan,mac=" + a.network().mac()));
+        }
         c.addAll(List.of("-device", "virtio-serial-pci,id=vser0",
                 "-chardev", "socket,id=agent,path=" + f.agentSocket() + ",server=on,wait=off",
                 "-device", "virtserialport,bus=vser0.0,chardev=agent,name=" + AGENT_PORT));

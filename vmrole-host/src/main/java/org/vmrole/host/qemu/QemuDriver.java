@@ -259,7 +259,7 @@ public final class QemuDriver implements HypervisorDriver {
         killProcess(vm.pid, vm.files);
         awaitExit(vm, Duration.ofSeconds(10));
         Assignment next = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), rebootGeneration, a.size(), a.imageDigest(),
-                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks());
+                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network());
         try {
             createLocalDisks(next, vm.files, false);
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(next, vm.hostPorts));
@@ -322,6 +322,12 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public Optional<Assignment> assignment(String key) {
         return Optional.ofNullable(vms.get(key)).map(QemuVm::assignment);
+    }
+
+    @Override
+    public Optional<Path> networkSocket(String key) {
+        QemuVm vm = vms.get(key);
+        return vm == null || vm.assignment().network() == null ? Optional.empty() : Optional.of(vm.files.networkSocket());
     }
 
     /** The host ports the VM's endpoints are forwarded from, in the assignment's order. */

@@ -111,9 +111,9 @@ final class QemuVm {
         CompletableFuture<Boolean> ack = new CompletableFuture<>();
         changeAck = ack;
         try {
-            sendToAgent(Map.of("type", "changing", "settings", next.settings()));
+            sendToAgent(AgentEnvironment.change("changing", next));
             boolean restart = ack.completeOnTimeout(false, ackTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).join();
-            if (!restart) sendToAgent(Map.of("type", "changed", "settings", next.settings()));
+            if (!restart) sendToAgent(AgentEnvironment.change("changed", next));
             return restart;
         } catch (IOException e) {
             log.warn("{}: cannot deliver new settings to the agent ({}); it reads them at its next hello", key(), e.getMessage());
@@ -127,7 +127,7 @@ final class QemuVm {
     void rebooting(long rebootGeneration) {
         Assignment a = assignment;
         assignment = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), rebootGeneration, a.size(), a.imageDigest(),
-                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks());
+                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network());
         synchronized (this) {
             ObservedInstance o = observed;
             observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis());

@@ -19,6 +19,9 @@ public record VmFiles(Path dir) {
 
     public Path agentSocket() { return dir.resolve("agent.sock"); }
 
+    /** QEMU listens here for the private-network switch ({@code -netdev stream}). */
+    public Path networkSocket() { return dir.resolve("lan.sock"); }
+
     public Path consoleSocket() { return dir.resolve("console.sock"); }
 
     public Path consoleLog() { return dir.resolve("console.log"); }

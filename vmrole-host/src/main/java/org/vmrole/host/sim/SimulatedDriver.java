@@ -223,6 +223,12 @@ public final class SimulatedDriver implements HypervisorDriver {
         return vm == null ? Optional.empty() : Optional.of(vm.assignment);
     }
 
+    /** Simulated VMs have no NICs. */
+    @Override
+    public Optional<java.nio.file.Path> networkSocket(String key) {
+        return Optional.empty();
+    }
+
     /** Nothing outlives a simulated driver: there is nothing to recover. */
     @Override
     public List<Assignment> recover() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.vmrole.model.VmSize;
 import org.vmrole.model.host.EndpointBinding;
+import org.vmrole.model.host.InternalBinding;
 import org.vmrole.model.host.LocalDisk;
 
 /**
@@ -50,18 +51,9 @@ public record RoleModel(
         return out;
     }
 
-    /** Internal endpoints as a host binds them: the guest port only; they are reached on the deployment's private network. */
-    public List<EndpointBinding> internalBindings() {
-        List<EndpointBinding> out = new ArrayList<>();
-        for (InternalEndpoint e : internalEndpoints) out.add(new EndpointBinding(e.name(), e.protocol().wireName(), e.port(), 0));
-        return out;
-    }
-
-    /** Every endpoint (input first, then internal) as host bindings. */
-    public List<EndpointBinding> endpointBindings() {
-        List<EndpointBinding> out = new ArrayList<>(inputBindings());
-        out.addAll(internalBindings());
-        return out;
+    /** Internal endpoints: reached only on the deployment's private network, never forwarded from the host. */
+    public List<InternalBinding> internalBindings() {
+        return internalEndpoints.stream().map(e -> new InternalBinding(e.name(), e.protocol().wireName(), e.port())).toList();
     }
 
     /** The scratch disks a host attaches to each instance. */

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.vmrole.model.host.EndpointBinding;
+import org.vmrole.model.host.InternalBinding;
 import org.vmrole.model.host.LocalDisk;
 
 class ServiceValidatorTest {
@@ -65,7 +66,8 @@ class ServiceValidatorTest {
     void a_role_converts_to_what_a_host_needs() {
         RoleModel role = new ServiceValidator(ValidationRules.offline()).validate(yaml(2, "img")).model().orElseThrow().roles().getFirst();
         assertThat(role.settingsForInstance()).containsExactly(java.util.Map.entry("Greeting", "hello"), java.util.Map.entry("Empty", ""));
-        assertThat(role.endpointBindings()).containsExactly(new EndpointBinding("HttpIn", "http", 8080, 0), new EndpointBinding("Gossip", "tcp", 7946, 0));
+        assertThat(role.inputBindings()).containsExactly(new EndpointBinding("HttpIn", "http", 8080, 0));
+        assertThat(role.internalBindings()).containsExactly(new InternalBinding("Gossip", "tcp", 7946));
         assertThat(role.localDisks()).containsExactly(new LocalDisk("Scratch", 512, true));
     }
 

@@ -8,7 +8,7 @@ function put(name, v) { if (only == "") print name "=" q(v) }
 
 $1 == "deploymentId" { put("VMROLE_DEPLOYMENT_ID", $2) }
 $1 == "role" { put("VMROLE_ROLE", $2) }
-$1 == "instanceId" { put("VMROLE_INSTANCE_ID", $2) }
+$1 == "instanceId" { self = $2; put("VMROLE_INSTANCE_ID", $2) }
 $1 == "incarnation" { put("VMROLE_INCARNATION", $2) }
 $1 == "updateDomain" { put("VMROLE_UPDATE_DOMAIN", $2) }
 $1 == "faultDomain" { put("VMROLE_FAULT_DOMAIN", $2) }
@@ -18,4 +18,18 @@ $1 ~ /^endpoints\/[^\/]+\/(port|protocol)$/ {
   put("VMROLE_ENDPOINT_" var(p[2]) "_" toupper(p[3]), $2)
   if (p[3] == "port" && port == "") port = $2
 }
-END { if (port == "") port = 80; put("VMROLE_PORT", port) }
+# The private network: this instance's address, and its own role's internal endpoints (the app listens on them).
+$1 == "network/address" { put("VMROLE_ADDRESS", $2) }
+$1 ~ /^network\/instances\/[0-9]+\/instanceId$/ { split($1, p, "/"); mine[p[3]] = ($2 == self) }
+$1 ~ /^network\/instances\/[0-9]+\/endpoints\/[^\/]+\/port$/ {
+  split($1, p, "/")
+  if (mine[p[3]]) {
+    put("VMROLE_INTERNAL_" var(p[5]) "_PORT", $2)
+    internal = internal (internal == "" ? "" : " ") $2
+  }
+}
+END {
+  if (port == "") port = 80
+  put("VMROLE_PORT", port)
+  if (internal != "") put("VMROLE_INTERNAL_PORTS", internal)
+}

@@ -1,0 +1,239 @@
+package org.vmrole.host.lan;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.PeerHost;
+import org.vmrole.model.host.PrivateNetwork;
+
+/**
+ * This host's share of every deployment's private network: one {@link VirtualLan} per deployment it runs instances
+ * of, with the instances' NICs attached, and authenticated tunnels to the other hosts that run the deployment's other
+ * instances. Between two hosts, the one whose name sorts first dials.
+ */
+public final class PrivateNetworks implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PrivateNetworks.class);
+    private static final int HANDSHAKE_TIMEOUT_MILLIS = 5_000;
+    private static final long REDIAL_MILLIS = 1_000;
+
+    private final String hostName;
+    private final Function<String, Optional<Path>> vmSocket;
+    private final ServerSocket listener;
+    private final Map<String, Network> networks = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** One deployment's network on this host. */
+    private record Network(VirtualLan lan, Map<String, VmLanPort> vms, Map<String, Dialer> dialers, Map<String, TunnelLink> accepted) {
+    }
+
+    /**
+     * @param listen   where other hosts' tunnels connect (port 0 picks a free one)
+     * @param vmSocket the UNIX socket of an instance's private-network NIC, while the host runs it
+     */
+    public PrivateNetworks(String hostName, InetSocketAddress listen, Function<String, Optional<Path>> vmSocket) throws IOException {
+        this.hostName = hostName;
+        this.vmSocket = vmSocket;
+        this.listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(listen);
+        Thread.ofVirtual().name("private-network-accept-" + hostName).start(this::acceptLoop);
+    }
+
+    /** The host:port other hosts dial, as the controller hands it out. */
+    public String address() {
+        return listener.getInetAddress().getHostAddress() + ":" + listener.getLocalPort();
+    }
+
+    /** Makes the networks match the host's assignments: NICs of the instances it runs, tunnels to the hosts of their peers. */
+    public synchronized void apply(List<Assignment> assignments) {
+        if (closed) return;
+        Map<String, List<Assignment>> byDeployment = new HashMap<>();
+        for (Assignment a : assignments) {
+            if (a.network() != null) byDeployment.computeIfAbsent(a.deploymentId(), d -> new java.util.ArrayList<>()).add(a);
+        }
+        for (String id : Set.copyOf(networks.keySet())) {
+            List<Assignment> wanted = byDeployment.get(id);
+            if (wanted == null || !networks.get(id).lan().key().equals(wanted.getFirst().network().key())) closeNetwork(id);
+        }
+        byDeployment.forEach(this::applyNetwork);
+    }
+
+    private void applyNetwork(String deploymentId, List<Assignment> local) {
+        Network n = networks.computeIfAbsent(deploymentId, id -> new Network(new VirtualLan(id, local.getFirst().network().key()),
+                new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>()));
+        Set<String> keys = new HashSet<>();
+        Map<String, String> peers = new HashMap<>();
+        for (Assignment a : local) {
+            keys.add(a.key());
+            PrivateNetwork net = a.network();
+            for (PeerHost p : net.hosts()) peers.put(p.host(), p.address());
+            Optional<Path> socket = vmSocket.apply(a.key());
+            VmLanPort port = n.vms().get(a.key());
+            if (port != null && (socket.isEmpty() || !socket.get().equals(port.socket()))) {
+                port.close();
+                n.vms().remove(a.key());
+                port = null;
+            }
+            if (port == null && socket.isPresent()) n.vms().put(a.key(), new VmLanPort(a.key(), socket.get(), net.mac(), n.lan()).start());
+        }
+        n.vms().keySet().removeIf(key -> {
+            if (keys.contains(key)) return false;
+            n.vms().get(key).close();
+            return true;
+        });
+        peers.remove(hostName);
+        n.dialers().entrySet().removeIf(e -> {
+            String address = peers.get(e.getKey());
+            if (address != null && address.equals(e.getValue().address)) return false;
+            e.getValue().close();
+            return true;
+        });
+        peers.forEach((peer, address) -> {
+            if (hostName.compareTo(peer) < 0 && !n.dialers().containsKey(peer)) {
+                n.dialers().put(peer, new Dialer(n.lan(), peer, address).start());
+            }
+        });
+        n.accepted().entrySet().removeIf(e -> {
+            if (peers.containsKey(e.getKey())) return false;
+            e.getValue().close();
+            return true;
+        });
+    }
+
+    private void closeNetwork(String deploymentId) {
+        Network n = networks.remove(deploymentId);
+        if (n == null) return;
+        n.vms().values().forEach(VmLanPort::close);
+        n.dialers().values().forEach(Dialer::close);
+        n.accepted().values().forEach(TunnelLink::close);
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket s = listener.accept();
+                Thread.ofVirtual().name("private-network-tunnel-in").start(() -> serve(s));
+            } catch (IOException e) {
+                if (!closed) log.warn("private network listener of host {} failed: {}", hostName, e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try {
+            s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+            s.setTcpNoDelay(true);
+            DataInputStream in = TunnelLink.input(s);
+            OutputStream out = TunnelLink.output(s);
+            TunnelHandshake.Accepted who = TunnelHandshake.accept(in, new DataOutputStream(out),
+                    id -> Optional.ofNullable(networks.get(id)).map(Network::lan));
+            s.setSoTimeout(0);
+            Network n = networks.get(who.lan().deploymentId());
+            if (n == null || n.lan() != who.lan()) {
+                s.close();
+                return;
+            }
+            TunnelLink link = new TunnelLink(s, in, out, who.lan(), who.clientHost());
+            TunnelLink before = n.accepted().put(who.clientHost(), link);
+            if (before != null) before.close();
+            link.run();
+            n.accepted().remove(who.clientHost(), link);
+        } catch (IOException e) {
+            log.warn("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Keeps a tunnel to one peer host up for one network: dials, proves the key, switches, dials again when it breaks. */
+    private final class Dialer {
+        private final VirtualLan lan;
+        private final String peer;
+        private final String address;
+        private final Thread thread;
+        private volatile boolean stopped;
+        private volatile TunnelLink link;
+
+        Dialer(VirtualLan lan, String peer, String address) {
+            this.lan = lan;
+            this.peer = peer;
+            this.address = address;
+            this.thread = Thread.ofVirtual().name("private-network-tunnel-" + lan.deploymentId() + "-" + peer).unstarted(this::run);
+        }
+
+        Dialer start() {
+            thread.start();
+            return this;
+        }
+
+        private void run() {
+            boolean warned = false;
+            while (!stopped) {
+                int colon = address.lastIndexOf(':');
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), HANDSHAKE_TIMEOUT_MILLIS);
+                    s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+                    s.setTcpNoDelay(true);
+                    DataInputStream in = TunnelLink.input(s);
+                    OutputStream out = TunnelLink.output(s);
+                    TunnelHandshake.dial(in, new DataOutputStream(out), lan.deploymentId(), hostName, lan.key());
+                    s.setSoTimeout(0);
+                    log.info("private network of {}: tunnel from host {} to host {} is up", lan.deploymentId(), hostName, peer);
+                    warned = false;
+                    TunnelLink l = new TunnelLink(s, in, out, lan, peer);
+                    link = l;
+                    if (!stopped) l.run();
+                } catch (IOException | RuntimeException e) {
+                    if (!stopped && !warned) log.info("private network of {}: no tunnel to host {} at {} yet ({}); retrying", lan.deploymentId(), peer, address, e.getMessage());
+                    warned = true;
+                } finally {
+                    link = null;
+                }
+                if (stopped) return;
+                try {
+                    Thread.sleep(REDIAL_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void close() {
+            stopped = true;
+            TunnelLink l = link;
+            if (l != null) l.close();
+            thread.interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (String id : Set.copyOf(networks.keySet())) closeNetwork(id);
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}
