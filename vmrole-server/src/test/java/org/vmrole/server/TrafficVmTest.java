@@ -115,10 +115,7 @@ class TrafficVmTest {
     void reimage_scale_in_and_swap_fail_no_request_and_a_killed_vm_fails_only_what_was_in_flight() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
         ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
-        admin.post("/subscriptions", Map.of("id", "contoso"));
-        ApiClient tenant = new ApiClient(platform.apiUrl(), admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
-        admin.post("/beta/requests/" + tenant.post("/beta/programs/vm-role/requests", Map.of("reason", "test")).get("id").asText() + "/approve", Map.of());
-        new ImageUploader(tenant, new PrintWriter(Writer.nullWriter())).upload(SampleImage.ensure(), "sample-v1", null);
+        ApiClient tenant = SampleTenant.create(admin);
         tenant.post("/services", Map.of("name", "web"));
         tenant.post("/services/web/deployments/production", deploymentBody(2));
         awaitAllInRotation(tenant, "production", 2);
@@ -174,11 +171,8 @@ class TrafficVmTest {
     void a_rolling_upgrade_of_three_update_domains_to_a_new_image_fails_no_request() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
         ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
-        admin.post("/subscriptions", Map.of("id", "contoso"));
-        ApiClient tenant = new ApiClient(platform.apiUrl(), admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
-        admin.post("/beta/requests/" + tenant.post("/beta/programs/vm-role/requests", Map.of("reason", "test")).get("id").asText() + "/approve", Map.of());
+        ApiClient tenant = SampleTenant.create(admin);
         ImageUploader uploader = new ImageUploader(tenant, new PrintWriter(Writer.nullWriter()));
-        uploader.upload(SampleImage.ensure(), "sample-v1", null);
         String newDigest = uploader.upload(secondImage(), "sample-v2", null).path("digest").asText();
         tenant.post("/services", Map.of("name", "web"));
         Map<String, String> v1 = deploymentBody(3);

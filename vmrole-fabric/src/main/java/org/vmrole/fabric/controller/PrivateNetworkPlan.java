@@ -92,14 +92,16 @@ public final class PrivateNetworkPlan {
      */
     public static PrivateNetwork of(Deployment d, RoleInstance self, Collection<RoleInstance> members, Map<String, Host> hosts, String key) {
         List<String> order = roleOrder(d);
-        Map<String, NetworkPeer> peers = new TreeMap<>();
+        // in address order: roles as numbered, instances by index
+        Map<Long, NetworkPeer> peers = new TreeMap<>();
         TreeSet<String> peerHosts = new TreeSet<>();
         for (RoleInstance ri : members) {
             if (ri.retiring()) continue;
             RoleSpec spec = d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
             if (spec == null) continue;
-            String address = address(order.indexOf(ri.name().role()), ri.name().index());
-            peers.put(ri.name().toString(), new NetworkPeer(ri.name().role(), ri.name().toString(), address, spec.internalEndpoints()));
+            int roleIndex = order.indexOf(ri.name().role());
+            String address = address(roleIndex, ri.name().index());
+            peers.put(((long) roleIndex << 32) | ri.name().index(), new NetworkPeer(ri.name().role(), ri.name().toString(), address, spec.internalEndpoints()));
             if (ri.host() != null && !ri.host().equals(self.host())) peerHosts.add(ri.host());
         }
         List<PeerHost> tunnels = new ArrayList<>();

@@ -2,6 +2,7 @@ package org.vmrole.fabric.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,10 @@ import org.vmrole.host.sim.SimulatedDriver;
 import org.vmrole.model.RoleState;
 import org.vmrole.model.VmSize;
 import org.vmrole.model.host.HostCapacity;
+import org.vmrole.model.host.InternalBinding;
+import org.vmrole.model.host.NetworkPeer;
+import org.vmrole.model.host.PeerHost;
+import org.vmrole.model.host.PrivateNetwork;
 
 class FabricControllerTest {
     private final SimulatedClock clock = new SimulatedClock();
@@ -94,6 +99,59 @@ class FabricControllerTest {
         controller.scale("d1", "WebVM", 2);
         controller.reconcileOnce();
         assertThat(h.beat(controller)).isTrue();
+    }
+
+    @Test
+    void gives_a_deployment_with_internal_endpoints_a_private_network_that_follows_its_instances() {
+        SimulatedHost h1 = networkedHost("h1", 0, "127.0.0.1:7401");
+        SimulatedHost h2 = networkedHost("h2", 1, "127.0.0.1:7402");
+        InternalBinding peer = new InternalBinding("Peer", "tcp", 8080);
+        controller.createDeployment(new Deployment("d1", "contoso", "production", 5,
+                List.of(new RoleSpec("WebVM", VmSize.Small, 2, "sha256:0123", Map.of(), List.of(), List.of(), List.of(peer)),
+                        new RoleSpec("Worker", VmSize.Small, 1, "sha256:0123", Map.of(), List.of(), List.of())), false));
+        ticks(3);
+
+        PrivateNetwork web0 = networkOf("d1/WebVM_IN_0");
+        PrivateNetwork web1 = networkOf("d1/WebVM_IN_1");
+        assertThat(web0.address()).isEqualTo("10.128.0.10");
+        assertThat(web1.address()).isEqualTo("10.128.0.11");
+        assertThat(networkOf("d1/Worker_IN_0").address()).isEqualTo("10.130.0.10");
+        assertThat(web0.instances()).extracting(NetworkPeer::instanceId, NetworkPeer::address)
+                .containsExactly(tuple("WebVM_IN_0", "10.128.0.10"), tuple("WebVM_IN_1", "10.128.0.11"), tuple("Worker_IN_0", "10.130.0.10"));
+        assertThat(web0.instances().get(1).endpoints()).containsExactly(peer);
+        assertThat(web0.instances().get(2).endpoints()).isEmpty();
+        assertThat(web0.key()).isEqualTo(web1.key()).hasSize(64);
+        assertThat(web0.toString()).doesNotContain(web0.key());
+        String hostOf0 = controller.listInstances("d1").stream().filter(v -> v.instance().equals("WebVM_IN_0")).findFirst().orElseThrow().host();
+        String other = hostOf0.equals("h1") ? "h2" : "h1";
+        assertThat(web0.hosts()).extracting(PeerHost::host).containsExactly(other);
+
+        controller.scale("d1", "WebVM", 3);
+        ticks(3);
+        assertThat(networkOf("d1/WebVM_IN_0").instances()).extracting(NetworkPeer::instanceId).contains("WebVM_IN_2");
+        assertThat(h1.driver().assignment("d1/WebVM_IN_0").or(() -> h2.driver().assignment("d1/WebVM_IN_0")).orElseThrow().incarnation())
+                .as("a topology change reaches the running instance without a reimage").isEqualTo(1);
+
+        controller.createDeployment(deployment("d2", 1));
+        ticks(3);
+        assertThat(h1.driver().assignment("d2/WebVM_IN_0").or(() -> h2.driver().assignment("d2/WebVM_IN_0")).orElseThrow().network())
+                .as("no internal endpoints, no private network").isNull();
+    }
+
+    private SimulatedHost networkedHost(String name, int faultDomain, String networkAddress) {
+        SimulatedHost h = new SimulatedHost(name, faultDomain, new HostCapacity(4, 16384, 2000), clock, SimulatedDriver.Timings.instant());
+        h.networkAddress = networkAddress;
+        h.join(controller);
+        hosts.add(h);
+        return h;
+    }
+
+    private PrivateNetwork networkOf(String key) {
+        for (SimulatedHost h : hosts) {
+            var a = h.driver().assignment(key);
+            if (a.isPresent()) return a.get().network();
+        }
+        throw new AssertionError("no host runs " + key);
     }
 
     @Test

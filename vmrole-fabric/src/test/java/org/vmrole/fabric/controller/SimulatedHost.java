@@ -22,6 +22,8 @@ final class SimulatedHost {
     private HostAgent agent;
     private long knownVersion = -1;
     boolean partitioned;
+    /** The private-network tunnel address it registers with; null: none. */
+    String networkAddress;
 
     SimulatedHost(String name, int faultDomain, HostCapacity capacity, InstantSource clock, SimulatedDriver.Timings timings) {
         this.name = name;
@@ -34,7 +36,7 @@ final class SimulatedHost {
 
     void join(FabricController controller) {
         token = controller.issueJoinToken(name);
-        controller.registerHost(token, new HostRegistration(name, capacity, faultDomain));
+        controller.registerHost(token, new HostRegistration(name, capacity, faultDomain, networkAddress));
     }
 
     /** Uses a token issued earlier (by a controller that is gone); the host is registered already. */
