@@ -66,6 +66,12 @@ class SampleAppTest {
     }
 
     @Test
+    void refuses_a_peer_request_whose_address_or_port_is_not_plain_numbers() throws Exception {
+        assertThat(request("GET /peer?address=10.128.0.11;reboot&port=8080 HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 400 Bad Request");
+        assertThat(request("GET /peer?address=10.128.0.11 HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 400 Bad Request");
+    }
+
+    @Test
     void answers_404_for_an_unknown_route() throws Exception {
         assertThat(request("GET /nothing HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 404 Not Found");
     }

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.NetworkPeer;
+import org.vmrole.model.host.PeerHost;
+import org.vmrole.model.host.PrivateNetwork;
 
 class HostPlanTest {
     private final Assignment web0 = Assignments.of("Web", 0, 1, 0);
@@ -37,6 +40,22 @@ class HostPlanTest {
                 web0.imageDigest(), web0.updateDomain(), web0.faultDomain(), Map.of("Greeting", "hello"), web0.endpoints(), web0.localDisks());
         assertThat(HostPlan.plan(List.of(changed), Map.of(web0.key(), web0), Map.of())).containsExactly(new HostAction(HostAction.Kind.CHANGE_SETTINGS, web0.key()));
         assertThat(HostPlan.plan(List.of(changed), Map.of(web0.key(), changed), Map.of())).isEmpty();
+    }
+
+    @Test
+    void delivers_a_new_private_network_topology_in_place_but_not_a_change_of_tunnels_alone() {
+        String key = "k".repeat(64);
+        NetworkPeer self = new NetworkPeer("Web", "Web_IN_0", "10.128.0.10", List.of());
+        NetworkPeer other = new NetworkPeer("Web", "Web_IN_1", "10.128.0.11", List.of());
+        Assignment two = web0.withLiveChange(web0.settings(), new PrivateNetwork("10.128.0.10", 9, "52:54:0a:80:00:0a", List.of(self, other),
+                List.of(new PeerHost("h2", "127.0.0.1:7000")), key));
+        Assignment moved = web0.withLiveChange(web0.settings(), new PrivateNetwork("10.128.0.10", 9, "52:54:0a:80:00:0a", List.of(self, other),
+                List.of(new PeerHost("h3", "127.0.0.1:7001")), key));
+        Assignment one = web0.withLiveChange(web0.settings(), new PrivateNetwork("10.128.0.10", 9, "52:54:0a:80:00:0a", List.of(self),
+                List.of(), key));
+
+        assertThat(HostPlan.plan(List.of(one), Map.of(web0.key(), two), Map.of())).containsExactly(new HostAction(HostAction.Kind.CHANGE_SETTINGS, web0.key()));
+        assertThat(HostPlan.plan(List.of(moved), Map.of(web0.key(), two), Map.of())).as("the host's tunnels follow; the guest sees nothing new").isEmpty();
     }
 
     @Test

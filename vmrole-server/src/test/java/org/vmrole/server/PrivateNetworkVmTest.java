@@ -75,6 +75,8 @@ class PrivateNetworkVmTest {
         awaitReady(tenant, "other", 1);
         JsonNode net = tenant.get("/services/net/deployments/production").path("instances");
         assertThat(net.path(0).path("host").asText()).as("the two instances run on different hosts").isNotEqualTo(net.path(1).path("host").asText());
+        assertThat(java.util.List.of(net.path(0).path("privateAddress").asText(), net.path(1).path("privateAddress").asText()))
+                .as("status shows each instance's private address").containsExactlyInAnyOrder("10.128.0.10", "10.128.0.11");
 
         assertThat(onInstance(tenant, "net", "WebVM_IN_0", "/peers").body())
                 .contains("WebVM_IN_0 WebVM 10.128.0.10 Peer tcp 8080", "WebVM_IN_1 WebVM 10.128.0.11 Peer tcp 8080");

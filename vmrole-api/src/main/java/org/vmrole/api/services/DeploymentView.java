@@ -24,12 +24,15 @@ public record DeploymentView(String id, String service, String slot, int upgrade
     /** A role of the deployment. */
     public record RoleView(String name, String size, int instanceCount, String imageDigest) {}
 
-    /** An instance: the fabric's view of it, and where its endpoints are reachable on its host. */
+    /**
+     * An instance: the fabric's view of it, where its endpoints are reachable on its host, and its address on the
+     * deployment's private network (null when no role declares an internal endpoint).
+     */
     public record InstanceStatus(String instance, String state, String host, int faultDomain, int updateDomain, long incarnation,
-                                 String lastCause, String waitingReason, String message, List<EndpointBinding> endpoints) {
-        static InstanceStatus of(InstanceView v, List<EndpointBinding> endpoints) {
+                                 String lastCause, String waitingReason, String message, List<EndpointBinding> endpoints, String privateAddress) {
+        static InstanceStatus of(InstanceView v, List<EndpointBinding> endpoints, String privateAddress) {
             return new InstanceStatus(v.instance(), v.state().name(), v.host(), v.faultDomain(), v.updateDomain(), v.incarnation(),
-                    v.lastCause(), v.waitingReason(), v.message(), endpoints);
+                    v.lastCause(), v.waitingReason(), v.message(), endpoints, privateAddress);
         }
     }
 

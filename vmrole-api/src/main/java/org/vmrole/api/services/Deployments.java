@@ -19,6 +19,8 @@ import org.vmrole.api.auth.Principal;
 import org.vmrole.api.beta.BetaProgram;
 import org.vmrole.api.beta.BetaPrograms;
 import org.vmrole.api.hostlink.InstanceEndpoints;
+import org.vmrole.fabric.controller.PrivateNetworkPlan;
+import org.vmrole.model.InstanceName;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.traffic.ServiceTraffic;
@@ -241,12 +243,13 @@ public final class Deployments {
 
     public DeploymentView show(String subscriptionId, String serviceName, String slot) {
         Deployment d = require(subscriptionId, serviceName, slot);
-        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, instances(d.id()), publicEndpoints.of(d.id()));
+        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, instances(d), publicEndpoints.of(d.id()));
     }
 
-    private List<DeploymentView.InstanceStatus> instances(String deploymentId) {
-        return fabric.listInstances(deploymentId).stream()
-                .map(v -> DeploymentView.InstanceStatus.of(v, endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList();
+    private List<DeploymentView.InstanceStatus> instances(Deployment d) {
+        return fabric.listInstances(d.id()).stream()
+                .map(v -> DeploymentView.InstanceStatus.of(v, endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()),
+                        PrivateNetworkPlan.addressOf(d, InstanceName.parse(v.instance())).orElse(null))).toList();
     }
 
     /** Every service with deployments, as the load balancer needs it. */
@@ -255,8 +258,9 @@ public final class Deployments {
         for (Versioned<HostedService> v : services.all()) {
             Map<String, ServiceTraffic.SlotTraffic> slots = new TreeMap<>();
             v.value().deployments().forEach((slot, id) -> {
-                if (fabric.getDeployment(id).filter(d -> !d.deleting()).isEmpty()) return;
-                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), instances(id))));
+                Deployment d = fabric.getDeployment(id).filter(x -> !x.deleting()).orElse(null);
+                if (d == null) return;
+                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), instances(d))));
             });
             out.add(new ServiceTraffic(v.value().qualifiedName(), slots));
         }

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.crypto.Mac;
@@ -15,6 +16,7 @@ import org.vmrole.fabric.model.Deployment;
 import org.vmrole.fabric.model.Host;
 import org.vmrole.fabric.model.RoleInstance;
 import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.model.InstanceName;
 import org.vmrole.model.host.NetworkPeer;
 import org.vmrole.model.host.PeerHost;
 import org.vmrole.model.host.PrivateNetwork;
@@ -65,6 +67,13 @@ public final class PrivateNetworkPlan {
         }
         int a = BASE + (roleIndex << ROLE_BITS) + index + FIRST_HOST;
         return (a >>> 24) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
+    }
+
+    /** The private address of a deployment's instance, when the deployment has a private network. */
+    public static Optional<String> addressOf(Deployment d, InstanceName name) {
+        if (!hasNetwork(d)) return Optional.empty();
+        int roleIndex = roleOrder(d).indexOf(name.role());
+        return roleIndex < 0 ? Optional.empty() : Optional.of(address(roleIndex, name.index()));
     }
 
     /** A locally administered MAC made of the address's low 24 bits: unique on the network, stable with the address. */

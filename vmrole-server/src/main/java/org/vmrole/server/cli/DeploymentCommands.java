@@ -100,6 +100,7 @@ public final class DeploymentCommands {
                         if (!ep.isEmpty()) ep.append(", ");
                         ep.append("127.0.0.1:").append(e.path("hostPort").asInt()).append(" -> :").append(e.path("guestPort").asInt());
                     }
+                    if (i.hasNonNull("privateAddress")) ep.append(ep.isEmpty() ? "" : ", ").append("private ").append(text(i, "privateAddress"));
                     String note = i.hasNonNull("waitingReason") ? "waiting: " + text(i, "waitingReason")
                             : i.hasNonNull("message") && !text(i, "message").isBlank() ? '"' + text(i, "message") + '"' : text(i, "lastCause");
                     t.row(text(i, "instance"), text(i, "state"), text(i, "host"), fd(i), text(i, "updateDomain"), text(i, "incarnation"),
