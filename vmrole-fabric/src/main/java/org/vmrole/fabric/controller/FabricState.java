@@ -1,14 +1,14 @@
 package org.vmrole.fabric.controller;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import java.security.SecureRandom;
 import java.util.Set;
 import java.util.TreeSet;
 import org.vmrole.fabric.model.Deployment;
@@ -31,6 +31,8 @@ import org.vmrole.model.host.PrivateNetwork;
  * changes. Also keeps, per host, its instances and the version of its assignments.
  */
 final class FabricState {
+    /** Where the secret behind every deployment's network key is kept (not a record type of {@link StateCodec}). */
+    static final String NETWORK_SECRET = "secrets/private-network";
     final Map<String, Deployment> deployments = new HashMap<>();
     final Map<String, RoleInstance> instances = new HashMap<>();
     final Map<String, Host> hosts = new HashMap<>();
@@ -39,8 +41,6 @@ final class FabricState {
     private final Map<String, Long> revisions = new HashMap<>();
     private final Map<String, Set<String>> instancesByHost = new HashMap<>();
     private final Map<String, Long> hostVersions = new HashMap<>();
-    /** Where the secret behind every deployment's network key is kept (not a record type of {@link StateCodec}). */
-    static final String NETWORK_SECRET = "secrets/private-network";
     private final Store store;
     private final StateCodec codec;
     private long loadedRevision;

@@ -76,7 +76,7 @@ public final class PrivateNetworkPlan {
         return roleIndex < 0 ? Optional.empty() : Optional.of(address(roleIndex, name.index()));
     }
 
-    /** A locally administered MAC made of the address's low 24 bits: unique on the network, stable with the address. */
+    /** A locally administered MAC, {@code 52:54:} and the address's four bytes: unique on the network, stable with the address. */
     public static String mac(String address) {
         String[] q = address.split("\\.");
         return String.format("52:54:%02x:%02x:%02x:%02x", Integer.parseInt(q[0]), Integer.parseInt(q[1]), Integer.parseInt(q[2]), Integer.parseInt(q[3]));
