@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.tenancy.Usage;
+import org.vmrole.fabric.controller.PrivateNetworkPlan;
 import org.vmrole.fabric.model.Deployment;
 import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.model.service.RoleModel;
@@ -31,7 +32,12 @@ public final class DeploymentPlan {
             roles.add(new RoleSpec(r.name(), r.size(), r.instanceCount(), digest, r.settingsForInstance(), r.inputBindings(), r.localDisks(),
                     r.internalBindings()));
         }
-        return new Deployment(deploymentId, service.qualifiedName(), slot, model.upgradeDomainCount(), roles, false);
+        Deployment d = new Deployment(deploymentId, service.qualifiedName(), slot, model.upgradeDomainCount(), roles, false);
+        if (PrivateNetworkPlan.hasNetwork(d) && roles.size() > PrivateNetworkPlan.MAX_ROLES) {
+            throw ApiException.badRequest("TooManyRoles", "the service has " + roles.size() + " roles and internal endpoints; a private network numbers at most "
+                    + PrivateNetworkPlan.MAX_ROLES + " roles. Split the service or drop the internal endpoints", "roles");
+        }
+        return d;
     }
 
     /** What a deployment holds against its subscription's limits. */
