@@ -1,0 +1,69 @@
+package org.vmrole.bench.lan;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stands where QEMU's {@code -netdev stream,server=on} stands for the benchmark: a UNIX socket the host's private
+ * network connects to, sending and counting length-prefixed Ethernet frames as fast as they go.
+ */
+final class NicEndpoint implements AutoCloseable {
+    final AtomicLong framesIn = new AtomicLong();
+    private final ServerSocketChannel server;
+    private final CountDownLatch connected = new CountDownLatch(1);
+    private volatile SocketChannel channel;
+    private volatile OutputStream out;
+
+    NicEndpoint(Path socket) throws IOException {
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofPlatform().daemon().start(this::serve);
+    }
+
+    private void serve() {
+        try {
+            SocketChannel ch = server.accept();
+            channel = ch;
+            out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+            connected.countDown();
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 16));
+            byte[] buffer = new byte[65_536];
+            while (true) {
+                int n = in.readInt();
+                in.readFully(buffer, 0, n);
+                framesIn.incrementAndGet();
+            }
+        } catch (IOException e) {
+            // closed at the end of the run
+        }
+    }
+
+    void awaitConnected() throws InterruptedException {
+        connected.await();
+    }
+
+    /** Sends one frame and flushes it (a NIC hands frames over one by one). */
+    void send(byte[] frame) throws IOException {
+        out.write(new byte[] {(byte) (frame.length >>> 24), (byte) (frame.length >>> 16), (byte) (frame.length >>> 8), (byte) frame.length});
+        out.write(frame);
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        SocketChannel c = channel;
+        if (c != null) c.close();
+    }
+}
