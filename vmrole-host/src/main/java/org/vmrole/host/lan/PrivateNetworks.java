@@ -156,7 +156,8 @@ public final class PrivateNetworks implements AutoCloseable {
             link.run();
             n.accepted().remove(who.clientHost(), link);
         } catch (IOException e) {
-            log.warn("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
+            if (e instanceof TunnelHandshake.NotCarried) log.info("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
+            else log.warn("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
             try {
                 s.close();
             } catch (IOException ignored) {

@@ -22,6 +22,13 @@ final class TunnelHandshake {
     private static final int NONCE = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** The dialing host asked for a network this host does not carry (yet: its assignments may be a beat behind). */
+    static final class NotCarried extends IOException {
+        NotCarried(String message) {
+            super(message);
+        }
+    }
+
     /** What the accepting side learned: which network, and which host dialed. */
     record Accepted(VirtualLan lan, String clientHost) {
     }
@@ -54,7 +61,7 @@ final class TunnelHandshake {
         byte[] clientNonce = in.readNBytes(NONCE);
         if (clientNonce.length != NONCE) throw new IOException("tunnel greeting cut short");
         VirtualLan lan = lans.apply(deploymentId)
-                .orElseThrow(() -> new IOException("host " + abbreviate(clientHost) + " asked for a private network this host does not carry"));
+                .orElseThrow(() -> new NotCarried("host " + abbreviate(clientHost) + " asked for a private network this host does not carry"));
         byte[] serverNonce = nonce();
         out.write(serverNonce);
         out.write(proof(lan.key(), "server", deploymentId, clientHost, clientNonce));
