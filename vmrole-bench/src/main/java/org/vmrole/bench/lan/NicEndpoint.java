@@ -37,15 +37,20 @@ final class NicEndpoint implements AutoCloseable {
             channel = ch;
             out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
             connected.countDown();
-            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 16));
-            byte[] buffer = new byte[65_536];
-            while (true) {
-                int n = in.readInt();
-                in.readFully(buffer, 0, n);
-                framesIn.incrementAndGet();
-            }
+            countFrames(Channels.newInputStream(ch), framesIn);
         } catch (IOException e) {
             // closed at the end of the run
+        }
+    }
+
+    /** Reads length-prefixed frames until the stream ends, counting them. */
+    static void countFrames(java.io.InputStream stream, AtomicLong counter) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
+        byte[] buffer = new byte[65_536];
+        while (true) {
+            int n = in.readInt();
+            in.readFully(buffer, 0, n);
+            counter.incrementAndGet();
         }
     }
 

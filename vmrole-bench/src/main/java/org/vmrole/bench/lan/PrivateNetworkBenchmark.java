@@ -1,8 +1,6 @@
 package org.vmrole.bench.lan;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -81,13 +79,8 @@ public final class PrivateNetworkBenchmark {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             AtomicLong received = new AtomicLong();
             Thread reader = Thread.ofPlatform().start(() -> {
-                try (Socket s = server.accept(); DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16))) {
-                    byte[] buffer = new byte[65_536];
-                    while (true) {
-                        int n = in.readInt();
-                        in.readFully(buffer, 0, n);
-                        received.incrementAndGet();
-                    }
+                try (Socket s = server.accept()) {
+                    NicEndpoint.countFrames(s.getInputStream(), received);
                 } catch (IOException e) {
                     // the sender closed
                 }
