@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The load balancer: one set of event loops (epoll when available, NIO otherwise) serving every listener,
+ * The load balancer: one set of event loops (epoll or io_uring when available, NIO otherwise) serving every listener,
  * backend connection and probe. The controller creates pools and listeners here and drives them.
  */
 public final class LoadBalancer implements AutoCloseable {
@@ -41,13 +41,22 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     public static LoadBalancer start(int ioThreads) {
+        return start(ioThreads, "auto");
+    }
+
+    /**
+     * Starts on the named socket transport: {@code io_uring}, {@code epoll}, {@code nio}, or {@code auto} (epoll where
+     * it loads, else NIO). A transport this machine cannot run falls back to the next one; {@link #transport()}
+     * says which was taken.
+     */
+    public static LoadBalancer start(int ioThreads, String transport) {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads is " + ioThreads + ": give 1 or more");
         }
-        return new LoadBalancer(Transport.best(), ioThreads);
+        return new LoadBalancer(Transport.named(transport), ioThreads);
     }
 
-    /** {@code epoll} or {@code nio}. */
+    /** {@code io_uring}, {@code epoll} or {@code nio}. */
     public String transport() {
         return transport.name();
     }

@@ -1,12 +1,5 @@
 package org.vmrole.bench.lb;
 
-import org.vmrole.lb.Backend;
-import org.vmrole.lb.BackendPool;
-import org.vmrole.lb.EndpointSpec;
-import org.vmrole.lb.InputEndpoint;
-import org.vmrole.lb.LoadBalancer;
-import org.vmrole.lb.ProbeSpec;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +13,14 @@ import java.util.function.ToDoubleFunction;
  * Requests/s and p50/p99 latency of the same keep-alive HTTP load sent straight to a fast backend and through
  * the load balancer (TCP endpoint, HTTP endpoint, HTTP endpoint with X-Forwarded-For), all on loopback.
  *
+ * <p>Two placements: {@code shared} runs client, backend and balancer in this JVM on every CPU; {@code pinned} runs
+ * the balancer in its own JVM pinned to {@code --lb-cpu}, as if it had a machine of its own, and pins this JVM
+ * (client and backend) to {@code --load-cpu} for the direct and the balanced runs alike.
+ *
  * <p>Arguments (all optional): {@code --connections 1,8 --rate 0 --warmup-seconds 3 --seconds 8 --rounds 2
- * --lb-threads 1 --backend-threads 1 --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
- * closed loop, as fast as answers come.
+ * --lb-threads 1 --backend-threads 1 --transport auto --placement shared,pinned --lb-cpu 1 --load-cpu 0
+ * --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
+ * closed loop, as fast as answers come. {@code --transport} is the balancer's: auto, epoll, io_uring or nio.
  */
 public final class LoadBalancerBenchmark {
 
@@ -41,34 +39,56 @@ public final class LoadBalancerBenchmark {
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
         int lbThreads = Integer.parseInt(opts.getOrDefault("lb-threads", "1"));
         int backendThreads = Integer.parseInt(opts.getOrDefault("backend-threads", "1"));
-
-        try (FastHttpBackend backend = new FastHttpBackend(backendThreads);
-             LoadBalancer lb = LoadBalancer.start(lbThreads)) {
-            BackendPool pool = lb.newPool("bench", ProbeSpec.tcp());
-            pool.setBackends(List.of(Backend.ready("backend", backend.address())));
-            InputEndpoint tcp = lb.listen(EndpointSpec.tcp("tcp", 0), pool);
-            InputEndpoint http = lb.listen(EndpointSpec.http("http", 0), pool);
-            InputEndpoint xff = lb.listen(EndpointSpec.http("http-xff", 0).withForwardedFor(true), pool);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (pool.inRotation().isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the benchmark backend never passed its probe");
-                }
-                Thread.onSpinWait();
+        String transport = opts.getOrDefault("transport", "auto");
+        List<String> placements = List.of(opts.getOrDefault("placement", "shared").split(","));
+        for (String placement : placements) {
+            if (!placement.equals("shared") && !placement.equals("pinned")) {
+                throw new IllegalArgumentException("--placement '" + placement + "' not known: give shared, pinned or shared,pinned");
             }
+        }
+        Run run = new Run(connectionCounts, rate, warmup, measure, rounds, opts.get("targets"));
+
+        try (FastHttpBackend backend = new FastHttpBackend(backendThreads)) {
+            for (String placement : placements) {
+                if (placement.equals("shared")) {
+                    try (InProcessBalancer lb = new InProcessBalancer(backend.address(), lbThreads, transport)) {
+                        System.out.printf(Locale.ROOT, "%n== shared: client, backend and balancer in one JVM on all %d CPUs%n",
+                                Runtime.getRuntime().availableProcessors());
+                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads);
+                    }
+                } else {
+                    String lbCpu = opts.getOrDefault("lb-cpu", "1");
+                    String loadCpu = opts.getOrDefault("load-cpu", "0");
+                    String allCpus = CpuPinning.allowedCpus();
+                    CpuPinning.pinThisProcess(loadCpu);
+                    try (PinnedBalancer lb = new PinnedBalancer(backend.address(), Integer.parseInt(lbCpu), lbThreads, transport)) {
+                        System.out.printf(Locale.ROOT, "%n== pinned: balancer in its own JVM on CPU %s; client and backend on CPU %s "
+                                + "(direct runs too)%n", lbCpu, loadCpu);
+                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads);
+                    } finally {
+                        CpuPinning.pinThisProcess(allCpus);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One placement's rounds: direct and each balancer endpoint in turn, the same load each time. */
+    private record Run(List<Integer> connectionCounts, int rate, Duration warmup, Duration measure, int rounds,
+                       String wantedTargets) {
+
+        void measure(InetSocketAddress backend, BalancerEndpoints lb, int lbThreads, int backendThreads)
+                throws InterruptedException {
             Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
-            targets.put("direct", backend.address());
-            targets.put("lb tcp", tcp.address());
-            targets.put("lb http", http.address());
-            targets.put("lb http+xff", xff.address());
-            if (opts.containsKey("targets")) {
-                List<String> wanted = List.of(opts.get("targets").split(","));
+            targets.put("direct", backend);
+            targets.putAll(lb.targets());
+            if (wantedTargets != null) {
+                List<String> wanted = List.of(wantedTargets.split(","));
                 targets.keySet().removeIf(name -> !name.equals("direct") && !wanted.contains(name.replace(' ', '-')));
             }
-
-            System.out.printf(Locale.ROOT, "load balancer benchmark: transport %s, lb threads %d, backend threads %d, %d cores, "
+            System.out.printf(Locale.ROOT, "load balancer benchmark: transport %s, lb threads %d, backend threads %d, "
                             + "warm-up %ds, measure %ds, %d rounds%n", lb.transport(), lbThreads, backendThreads,
-                    Runtime.getRuntime().availableProcessors(), warmup.toSeconds(), measure.toSeconds(), rounds);
+                    warmup.toSeconds(), measure.toSeconds(), rounds);
             for (int connections : connectionCounts) {
                 Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
                 for (int r = 0; r < rounds; r++) {
