@@ -28,7 +28,7 @@ record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends Serve
 
     /** The default: epoll, the fastest of the three for request/response relaying as measured (BENCHMARKS.md). */
     static Transport best() {
-        return Epoll.isAvailable() ? epoll() : nio();
+        return Epoll.isAvailable() ? epoll(0) : nio();
     }
 
     /**
@@ -36,10 +36,18 @@ record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends Serve
      * kernel or JVM cannot run falls back to the next (io_uring, then epoll, then NIO) rather than failing.
      */
     static Transport named(String name) {
+        return named(name, 0);
+    }
+
+    /**
+     * As {@link #named(String)}, with epoll's event loops polling {@code busyPollNanos} after each event before they
+     * block (see {@link BusyPoll}); the other transports do not poll.
+     */
+    static Transport named(String name, long busyPollNanos) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "auto" -> best();
-            case IO_URING -> IoUring.isAvailable() ? ioUring() : best();
-            case EPOLL -> best();
+            case "auto" -> Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
+            case IO_URING -> IoUring.isAvailable() ? ioUring() : Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
+            case EPOLL -> Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
             case NIO -> nio();
             default -> throw new IllegalArgumentException("transport '" + name + "' not known: give io_uring, epoll, nio or auto");
         };
@@ -49,8 +57,9 @@ record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends Serve
         return new Transport(IO_URING, IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class, IoUringSocketChannel.class);
     }
 
-    private static Transport epoll() {
-        return new Transport(EPOLL, EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+    private static Transport epoll(long busyPollNanos) {
+        return new Transport(busyPollNanos > 0 ? EPOLL + "+busy-poll-" + busyPollNanos / 1000 + "us" : EPOLL,
+                EpollIoHandler.newFactory(0, BusyPoll.factory(busyPollNanos)), EpollServerSocketChannel.class, EpollSocketChannel.class);
     }
 
     static Transport nio() {

@@ -12,13 +12,19 @@ final class CpuPinning {
 
     /** {@code cpus} in taskset's list form, e.g. {@code 0} or {@code 0-1}. */
     static void pinThisProcess(String cpus) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid()))
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("taskset could not pin this process to CPU(s) " + cpus + ": " + output
-                    + " (install util-linux, or run without --placement pinned)");
+        String output = "";
+        // A thread that ends while taskset walks the list fails the whole call ("No such process"): try again.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).start();
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                return;
+            }
         }
+        throw new IOException("taskset could not pin this process to CPU(s) " + cpus + ": "
+                + output.lines().filter(l -> !l.contains("affinity list")).findFirst().orElse(output)
+                + " (install util-linux, or run without --placement pinned)");
     }
 
     /** The CPUs this process may run on now, as taskset lists them. */

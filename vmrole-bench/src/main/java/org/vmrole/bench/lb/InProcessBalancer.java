@@ -16,8 +16,8 @@ final class InProcessBalancer implements AutoCloseable {
     private final LoadBalancer lb;
     private final BalancerEndpoints endpoints;
 
-    InProcessBalancer(InetSocketAddress backend, int ioThreads, String transport) {
-        lb = LoadBalancer.start(ioThreads, transport);
+    InProcessBalancer(InetSocketAddress backend, int ioThreads, String transport, Duration busyPoll) {
+        lb = LoadBalancer.start(ioThreads, transport, busyPoll);
         try {
             BackendPool pool = lb.newPool("bench", ProbeSpec.tcp());
             pool.setBackends(List.of(Backend.ready("backend", backend)));

@@ -18,9 +18,10 @@ import java.util.function.ToDoubleFunction;
  * (client and backend) to {@code --load-cpu} for the direct and the balanced runs alike.
  *
  * <p>Arguments (all optional): {@code --connections 1,8 --rate 0 --warmup-seconds 3 --seconds 8 --rounds 2
- * --lb-threads 1 --backend-threads 1 --transport auto --placement shared,pinned --lb-cpu 1 --load-cpu 0
- * --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
- * closed loop, as fast as answers come. {@code --transport} is the balancer's: auto, epoll, io_uring or nio.
+ * --lb-threads 1 --backend-threads 1 --transport auto --busy-poll-us 0 --placement shared,pinned --lb-cpu 1
+ * --load-cpu 0 --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load;
+ * 0 runs closed loop, as fast as answers come. {@code --transport} is the balancer's: auto, epoll, io_uring or nio;
+ * {@code --busy-poll-us} keeps its epoll loop polling that long after each event (meant for {@code pinned} only).
  */
 public final class LoadBalancerBenchmark {
 
@@ -40,6 +41,7 @@ public final class LoadBalancerBenchmark {
         int lbThreads = Integer.parseInt(opts.getOrDefault("lb-threads", "1"));
         int backendThreads = Integer.parseInt(opts.getOrDefault("backend-threads", "1"));
         String transport = opts.getOrDefault("transport", "auto");
+        Duration busyPoll = Duration.ofNanos(1000 * Long.parseLong(opts.getOrDefault("busy-poll-us", "0")));
         List<String> placements = List.of(opts.getOrDefault("placement", "shared").split(","));
         for (String placement : placements) {
             if (!placement.equals("shared") && !placement.equals("pinned")) {
@@ -51,7 +53,7 @@ public final class LoadBalancerBenchmark {
         try (FastHttpBackend backend = new FastHttpBackend(backendThreads)) {
             for (String placement : placements) {
                 if (placement.equals("shared")) {
-                    try (InProcessBalancer lb = new InProcessBalancer(backend.address(), lbThreads, transport)) {
+                    try (InProcessBalancer lb = new InProcessBalancer(backend.address(), lbThreads, transport, busyPoll)) {
                         System.out.printf(Locale.ROOT, "%n== shared: client, backend and balancer in one JVM on all %d CPUs%n",
                                 Runtime.getRuntime().availableProcessors());
                         run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads);
@@ -61,7 +63,7 @@ public final class LoadBalancerBenchmark {
                     String loadCpu = opts.getOrDefault("load-cpu", "0");
                     String allCpus = CpuPinning.allowedCpus();
                     CpuPinning.pinThisProcess(loadCpu);
-                    try (PinnedBalancer lb = new PinnedBalancer(backend.address(), Integer.parseInt(lbCpu), lbThreads, transport)) {
+                    try (PinnedBalancer lb = new PinnedBalancer(backend.address(), Integer.parseInt(lbCpu), lbThreads, transport, busyPoll)) {
                         System.out.printf(Locale.ROOT, "%n== pinned: balancer in its own JVM on CPU %s; client and backend on CPU %s "
                                 + "(direct runs too)%n", lbCpu, loadCpu);
                         run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads);

@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,7 @@ final class PinnedBalancer implements AutoCloseable {
     private final Thread hook;
     private final BalancerEndpoints endpoints;
 
-    PinnedBalancer(InetSocketAddress backend, int cpu, int ioThreads, String transport) throws IOException, InterruptedException {
+    PinnedBalancer(InetSocketAddress backend, int cpu, int ioThreads, String transport, Duration busyPoll) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("taskset", "-c", Integer.toString(cpu),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -35,7 +36,8 @@ final class PinnedBalancer implements AutoCloseable {
             }
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BalancerProcess.class.getName(),
-                Integer.toString(backend.getPort()), Integer.toString(ioThreads), transport));
+                Integer.toString(backend.getPort()), Integer.toString(ioThreads), transport,
+                Long.toString(busyPoll.toNanos() / 1000)));
         process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         hook = new Thread(process::destroyForcibly, "stop-pinned-balancer");
         Runtime.getRuntime().addShutdownHook(hook);
