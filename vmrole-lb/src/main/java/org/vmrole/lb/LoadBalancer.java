@@ -69,7 +69,7 @@ public final class LoadBalancer implements AutoCloseable {
         return new LoadBalancer(Transport.named(transport, busyPoll.toNanos()), ioThreads);
     }
 
-    /** {@code io_uring}, {@code epoll} or {@code nio}. */
+    /** {@code io_uring}, {@code epoll} (with {@code +busy-poll-<n>us} when polling) or {@code nio}. */
     public String transport() {
         return transport.name();
     }
