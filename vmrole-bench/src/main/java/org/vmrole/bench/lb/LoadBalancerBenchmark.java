@@ -1,5 +1,6 @@
 package org.vmrole.bench.lb;
 
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public final class LoadBalancerBenchmark {
                     try (InProcessBalancer lb = new InProcessBalancer(backend.address(), lbThreads, transport, busyPoll)) {
                         System.out.printf(Locale.ROOT, "%n== shared: client, backend and balancer in one JVM on all %d CPUs%n",
                                 Runtime.getRuntime().availableProcessors());
-                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads);
+                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads, () -> Double.NaN);
                     }
                 } else {
                     String lbCpu = opts.getOrDefault("lb-cpu", "1");
@@ -66,7 +67,7 @@ public final class LoadBalancerBenchmark {
                     try (PinnedBalancer lb = new PinnedBalancer(backend.address(), Integer.parseInt(lbCpu), lbThreads, transport, busyPoll)) {
                         System.out.printf(Locale.ROOT, "%n== pinned: balancer in its own JVM on CPU %s; client and backend on CPU %s "
                                 + "(direct runs too)%n", lbCpu, loadCpu);
-                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads);
+                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads, lb::cpuNanos);
                     } finally {
                         CpuPinning.pinThisProcess(allCpus);
                     }
@@ -79,8 +80,10 @@ public final class LoadBalancerBenchmark {
     private record Run(List<Integer> connectionCounts, int rate, Duration warmup, Duration measure, int rounds,
                        String wantedTargets) {
 
-        void measure(InetSocketAddress backend, BalancerEndpoints lb, int lbThreads, int backendThreads)
-                throws InterruptedException {
+        void measure(InetSocketAddress backend, BalancerEndpoints lb, int lbThreads, int backendThreads,
+                     LoadGenerator.CpuClock lbCpu) throws InterruptedException {
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            LoadGenerator.CpuClock thisJvm = os::getProcessCpuTime;
             Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
             targets.put("direct", backend);
             targets.putAll(lb.targets());
@@ -96,7 +99,7 @@ public final class LoadBalancerBenchmark {
                 for (int r = 0; r < rounds; r++) {
                     for (var t : targets.entrySet()) {
                         results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                                .add(LoadGenerator.run(t.getKey(), t.getValue(), connections, rate, warmup, measure));
+                                .add(LoadGenerator.run(t.getKey(), t.getValue(), connections, rate, warmup, measure, thisJvm, lbCpu));
                     }
                 }
                 report(connections, rate, results);
@@ -107,8 +110,10 @@ public final class LoadBalancerBenchmark {
     private static void report(int connections, int rate, Map<String, List<LoadGenerator.Result>> results) {
         System.out.printf(Locale.ROOT, "%n%d keep-alive connection(s), %s%n", connections,
                 rate > 0 ? "paced at " + rate + " requests/s" : "closed loop");
-        System.out.printf(Locale.ROOT, "(medians over rounds)%n%-12s %12s %10s %10s %8s %10s %14s %7s%n",
-                "target", "req/s", "p50 us", "p99 us", "errors", "vs direct", "added p50 us", "");
+        System.out.printf(Locale.ROOT, "(medians over rounds; cpu/req: CPU time per request of this JVM, i.e. client and "
+                + "backend, plus the balancer when shared; lb cpu/req: of the pinned balancer's JVM)%n"
+                + "%-12s %12s %10s %10s %8s %10s %14s %11s %11s %7s%n",
+                "target", "req/s", "p50 us", "p99 us", "errors", "vs direct", "added p50 us", "cpu/req us", "lb cpu us", "");
         double directRps = median(results.get("direct"), LoadGenerator.Result::requestsPerSecond);
         double directP50 = median(results.get("direct"), LoadGenerator.Result::p50Micros);
         for (var e : results.entrySet()) {
@@ -116,10 +121,13 @@ public final class LoadBalancerBenchmark {
             double p50 = median(e.getValue(), LoadGenerator.Result::p50Micros);
             double p99 = median(e.getValue(), LoadGenerator.Result::p99Micros);
             long errors = e.getValue().stream().mapToLong(LoadGenerator.Result::errors).sum();
+            double cpu = median(e.getValue(), LoadGenerator.Result::loadCpuMicrosPerRequest);
+            double lbCpu = median(e.getValue(), LoadGenerator.Result::lbCpuMicrosPerRequest);
             boolean lb = !e.getKey().equals("direct");
             String verdict = !lb ? "" : (rps >= 0.9 * directRps && p50 - directP50 < 100 ? "goal met" : "goal MISSED");
-            System.out.printf(Locale.ROOT, "%-12s %12.0f %10.1f %10.1f %8d %9.1f%% %14s %7s%n", e.getKey(), rps, p50, p99,
-                    errors, 100 * rps / directRps, lb ? String.format(Locale.ROOT, "%+.1f", p50 - directP50) : "", verdict);
+            System.out.printf(Locale.ROOT, "%-12s %12.0f %10.1f %10.1f %8d %9.1f%% %14s %11.1f %11s %7s%n", e.getKey(), rps,
+                    p50, p99, errors, 100 * rps / directRps, lb ? String.format(Locale.ROOT, "%+.1f", p50 - directP50) : "",
+                    cpu, lb && !Double.isNaN(lbCpu) ? String.format(Locale.ROOT, "%.1f", lbCpu) : "", verdict);
         }
     }
 

@@ -81,6 +81,11 @@ final class PinnedBalancer implements AutoCloseable {
         return endpoints;
     }
 
+    /** CPU time the balancer's JVM has used so far (clock-tick resolution), in nanoseconds. */
+    double cpuNanos() {
+        return process.toHandle().info().totalCpuDuration().map(d -> (double) d.toNanos()).orElse(Double.NaN);
+    }
+
     @Override
     public void close() throws InterruptedException {
         try {
