@@ -26,28 +26,17 @@ record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends Serve
     static final String EPOLL = "epoll";
     static final String NIO = "nio";
 
-    /** The default: epoll, the fastest of the three for request/response relaying as measured (BENCHMARKS.md). */
-    static Transport best() {
-        return Epoll.isAvailable() ? epoll(0) : nio();
-    }
-
     /**
      * The transport called {@code name} ({@code io_uring}, {@code epoll}, {@code nio} or {@code auto}); one this
-     * kernel or JVM cannot run falls back to the next (io_uring, then epoll, then NIO) rather than failing.
-     */
-    static Transport named(String name) {
-        return named(name, 0);
-    }
-
-    /**
-     * As {@link #named(String)}, with epoll's event loops polling {@code busyPollNanos} after each event before they
-     * block (see {@link BusyPoll}); the other transports do not poll.
+     * kernel or JVM cannot run falls back to the next (io_uring, then epoll, then NIO) rather than failing. epoll's
+     * event loops poll {@code busyPollNanos} after each event before they block (see {@link BusyPoll}); the other
+     * transports do not poll. {@code auto} is epoll: io_uring measured no cheaper per relayed request
+     * (BENCHMARKS.md, "Load balancer").
      */
     static Transport named(String name, long busyPollNanos) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "auto" -> Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
-            case IO_URING -> IoUring.isAvailable() ? ioUring() : Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
-            case EPOLL -> Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
+            case IO_URING -> IoUring.isAvailable() ? ioUring() : named(EPOLL, busyPollNanos);
+            case "auto", EPOLL -> Epoll.isAvailable() ? epoll(busyPollNanos) : nio();
             case NIO -> nio();
             default -> throw new IllegalArgumentException("transport '" + name + "' not known: give io_uring, epoll, nio or auto");
         };
