@@ -11,6 +11,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -18,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The load balancer: one set of event loops (epoll when available, NIO otherwise) serving every listener,
+ * The load balancer: one set of event loops (epoll or io_uring when available, NIO otherwise) serving every listener,
  * backend connection and probe. The controller creates pools and listeners here and drives them.
  */
 public final class LoadBalancer implements AutoCloseable {
@@ -41,13 +42,34 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     public static LoadBalancer start(int ioThreads) {
+        return start(ioThreads, "auto");
+    }
+
+    /**
+     * Starts on the named socket transport: {@code io_uring}, {@code epoll}, {@code nio}, or {@code auto} (epoll where
+     * it loads, else NIO). A transport this machine cannot run falls back to the next one; {@link #transport()}
+     * says which was taken.
+     */
+    public static LoadBalancer start(int ioThreads, String transport) {
+        return start(ioThreads, transport, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #start(int, String)}, with each epoll event loop polling for {@code busyPoll} after its last event
+     * before it sleeps: lower latency where wake-ups are dear (VMs), at the cost of CPU kept busy while traffic
+     * flows. Only for a balancer with CPUs of its own; {@link Duration#ZERO} turns it off.
+     */
+    public static LoadBalancer start(int ioThreads, String transport, Duration busyPoll) {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads is " + ioThreads + ": give 1 or more");
         }
-        return new LoadBalancer(Transport.best(), ioThreads);
+        if (busyPoll.isNegative()) {
+            throw new IllegalArgumentException("busyPoll is " + busyPoll + ": give zero (off) or a positive duration");
+        }
+        return new LoadBalancer(Transport.named(transport, busyPoll.toNanos()), ioThreads);
     }
 
-    /** {@code epoll} or {@code nio}. */
+    /** {@code io_uring}, {@code epoll} (with {@code +busy-poll-<n>us} when polling) or {@code nio}. */
     public String transport() {
         return transport.name();
     }

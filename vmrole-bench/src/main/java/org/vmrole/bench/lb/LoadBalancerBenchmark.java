@@ -1,12 +1,6 @@
 package org.vmrole.bench.lb;
 
-import org.vmrole.lb.Backend;
-import org.vmrole.lb.BackendPool;
-import org.vmrole.lb.EndpointSpec;
-import org.vmrole.lb.InputEndpoint;
-import org.vmrole.lb.LoadBalancer;
-import org.vmrole.lb.ProbeSpec;
-
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +14,15 @@ import java.util.function.ToDoubleFunction;
  * Requests/s and p50/p99 latency of the same keep-alive HTTP load sent straight to a fast backend and through
  * the load balancer (TCP endpoint, HTTP endpoint, HTTP endpoint with X-Forwarded-For), all on loopback.
  *
+ * <p>Two placements: {@code shared} runs client, backend and balancer in this JVM on every CPU; {@code pinned} runs
+ * the balancer in its own JVM pinned to {@code --lb-cpu}, as if it had a machine of its own, and pins this JVM
+ * (client and backend) to {@code --load-cpu} for the direct and the balanced runs alike.
+ *
  * <p>Arguments (all optional): {@code --connections 1,8 --rate 0 --warmup-seconds 3 --seconds 8 --rounds 2
- * --lb-threads 1 --backend-threads 1 --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load; 0 runs
- * closed loop, as fast as answers come.
+ * --lb-threads 1 --backend-threads 1 --transport auto --busy-poll-us 0 --placement shared,pinned --lb-cpu 1
+ * --load-cpu 0 --targets lb-tcp,lb-http,lb-http+xff}. {@code --rate} (requests/s over all connections) paces the load;
+ * 0 runs closed loop, as fast as answers come. {@code --transport} is the balancer's: auto, epoll, io_uring or nio;
+ * {@code --busy-poll-us} keeps its epoll loop polling that long after each event (meant for {@code pinned} only).
  */
 public final class LoadBalancerBenchmark {
 
@@ -41,40 +41,65 @@ public final class LoadBalancerBenchmark {
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
         int lbThreads = Integer.parseInt(opts.getOrDefault("lb-threads", "1"));
         int backendThreads = Integer.parseInt(opts.getOrDefault("backend-threads", "1"));
-
-        try (FastHttpBackend backend = new FastHttpBackend(backendThreads);
-             LoadBalancer lb = LoadBalancer.start(lbThreads)) {
-            BackendPool pool = lb.newPool("bench", ProbeSpec.tcp());
-            pool.setBackends(List.of(Backend.ready("backend", backend.address())));
-            InputEndpoint tcp = lb.listen(EndpointSpec.tcp("tcp", 0), pool);
-            InputEndpoint http = lb.listen(EndpointSpec.http("http", 0), pool);
-            InputEndpoint xff = lb.listen(EndpointSpec.http("http-xff", 0).withForwardedFor(true), pool);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (pool.inRotation().isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the benchmark backend never passed its probe");
-                }
-                Thread.onSpinWait();
+        String transport = opts.getOrDefault("transport", "auto");
+        Duration busyPoll = Duration.ofNanos(1000 * Long.parseLong(opts.getOrDefault("busy-poll-us", "0")));
+        List<String> placements = List.of(opts.getOrDefault("placement", "shared").split(","));
+        for (String placement : placements) {
+            if (!placement.equals("shared") && !placement.equals("pinned")) {
+                throw new IllegalArgumentException("--placement '" + placement + "' not known: give shared, pinned or shared,pinned");
             }
+        }
+        Run run = new Run(connectionCounts, rate, warmup, measure, rounds, opts.get("targets"));
+
+        try (FastHttpBackend backend = new FastHttpBackend(backendThreads)) {
+            for (String placement : placements) {
+                if (placement.equals("shared")) {
+                    try (InProcessBalancer lb = new InProcessBalancer(backend.address(), lbThreads, transport, busyPoll)) {
+                        System.out.printf(Locale.ROOT, "%n== shared: client, backend and balancer in one JVM on all %d CPUs%n",
+                                Runtime.getRuntime().availableProcessors());
+                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads, () -> Double.NaN);
+                    }
+                } else {
+                    String lbCpu = opts.getOrDefault("lb-cpu", "1");
+                    String loadCpu = opts.getOrDefault("load-cpu", "0");
+                    String allCpus = CpuPinning.allowedCpus();
+                    CpuPinning.pinThisProcess(loadCpu);
+                    try (PinnedBalancer lb = new PinnedBalancer(backend.address(), Integer.parseInt(lbCpu), lbThreads, transport, busyPoll)) {
+                        System.out.printf(Locale.ROOT, "%n== pinned: balancer in its own JVM on CPU %s; client and backend on CPU %s "
+                                + "(direct runs too)%n", lbCpu, loadCpu);
+                        run.measure(backend.address(), lb.endpoints(), lbThreads, backendThreads, lb::cpuNanos);
+                    } finally {
+                        CpuPinning.pinThisProcess(allCpus);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One placement's rounds: direct and each balancer endpoint in turn, the same load each time. */
+    private record Run(List<Integer> connectionCounts, int rate, Duration warmup, Duration measure, int rounds,
+                       String wantedTargets) {
+
+        void measure(InetSocketAddress backend, BalancerEndpoints lb, int lbThreads, int backendThreads,
+                     LoadGenerator.CpuClock lbCpu) throws InterruptedException {
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            LoadGenerator.CpuClock thisJvm = os::getProcessCpuTime;
             Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
-            targets.put("direct", backend.address());
-            targets.put("lb tcp", tcp.address());
-            targets.put("lb http", http.address());
-            targets.put("lb http+xff", xff.address());
-            if (opts.containsKey("targets")) {
-                List<String> wanted = List.of(opts.get("targets").split(","));
+            targets.put("direct", backend);
+            targets.putAll(lb.targets());
+            if (wantedTargets != null) {
+                List<String> wanted = List.of(wantedTargets.split(","));
                 targets.keySet().removeIf(name -> !name.equals("direct") && !wanted.contains(name.replace(' ', '-')));
             }
-
-            System.out.printf(Locale.ROOT, "load balancer benchmark: transport %s, lb threads %d, backend threads %d, %d cores, "
+            System.out.printf(Locale.ROOT, "load balancer benchmark: transport %s, lb threads %d, backend threads %d, "
                             + "warm-up %ds, measure %ds, %d rounds%n", lb.transport(), lbThreads, backendThreads,
-                    Runtime.getRuntime().availableProcessors(), warmup.toSeconds(), measure.toSeconds(), rounds);
+                    warmup.toSeconds(), measure.toSeconds(), rounds);
             for (int connections : connectionCounts) {
                 Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
                 for (int r = 0; r < rounds; r++) {
                     for (var t : targets.entrySet()) {
                         results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                                .add(LoadGenerator.run(t.getKey(), t.getValue(), connections, rate, warmup, measure));
+                                .add(LoadGenerator.run(t.getKey(), t.getValue(), connections, rate, warmup, measure, thisJvm, lbCpu));
                     }
                 }
                 report(connections, rate, results);
@@ -85,8 +110,10 @@ public final class LoadBalancerBenchmark {
     private static void report(int connections, int rate, Map<String, List<LoadGenerator.Result>> results) {
         System.out.printf(Locale.ROOT, "%n%d keep-alive connection(s), %s%n", connections,
                 rate > 0 ? "paced at " + rate + " requests/s" : "closed loop");
-        System.out.printf(Locale.ROOT, "(medians over rounds)%n%-12s %12s %10s %10s %8s %10s %14s %7s%n",
-                "target", "req/s", "p50 us", "p99 us", "errors", "vs direct", "added p50 us", "");
+        System.out.printf(Locale.ROOT, "(medians over rounds; cpu/req: CPU time per request of this JVM, i.e. client and "
+                + "backend, plus the balancer when shared; lb cpu/req: of the pinned balancer's JVM)%n"
+                + "%-12s %12s %10s %10s %8s %10s %14s %11s %11s %7s%n",
+                "target", "req/s", "p50 us", "p99 us", "errors", "vs direct", "added p50 us", "cpu/req us", "lb cpu us", "");
         double directRps = median(results.get("direct"), LoadGenerator.Result::requestsPerSecond);
         double directP50 = median(results.get("direct"), LoadGenerator.Result::p50Micros);
         for (var e : results.entrySet()) {
@@ -94,10 +121,13 @@ public final class LoadBalancerBenchmark {
             double p50 = median(e.getValue(), LoadGenerator.Result::p50Micros);
             double p99 = median(e.getValue(), LoadGenerator.Result::p99Micros);
             long errors = e.getValue().stream().mapToLong(LoadGenerator.Result::errors).sum();
+            double cpu = median(e.getValue(), LoadGenerator.Result::loadCpuMicrosPerRequest);
+            double lbCpu = median(e.getValue(), LoadGenerator.Result::lbCpuMicrosPerRequest);
             boolean lb = !e.getKey().equals("direct");
             String verdict = !lb ? "" : (rps >= 0.9 * directRps && p50 - directP50 < 100 ? "goal met" : "goal MISSED");
-            System.out.printf(Locale.ROOT, "%-12s %12.0f %10.1f %10.1f %8d %9.1f%% %14s %7s%n", e.getKey(), rps, p50, p99,
-                    errors, 100 * rps / directRps, lb ? String.format(Locale.ROOT, "%+.1f", p50 - directP50) : "", verdict);
+            System.out.printf(Locale.ROOT, "%-12s %12.0f %10.1f %10.1f %8d %9.1f%% %14s %11.1f %11s %7s%n", e.getKey(), rps,
+                    p50, p99, errors, 100 * rps / directRps, lb ? String.format(Locale.ROOT, "%+.1f", p50 - directP50) : "",
+                    cpu, lb && !Double.isNaN(lbCpu) ? String.format(Locale.ROOT, "%.1f", lbCpu) : "", verdict);
         }
     }
 

@@ -23,19 +23,27 @@ final class LoadGenerator {
     private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: vmrole-bench\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
 
-    /** What one run measured. */
+    /**
+     * What one run measured. The CPU figures are CPU time over the measured period divided by requests: of the
+     * client-and-backend side and of the balancer's process (NaN where the balancer shares the first's process).
+     */
     record Result(String target, int connections, long requests, long errors, double seconds, double p50Micros,
-                  double p99Micros) {
+                  double p99Micros, double loadCpuMicrosPerRequest, double lbCpuMicrosPerRequest) {
         double requestsPerSecond() {
             return requests / seconds;
         }
+    }
+
+    /** CPU time consumed so far by one side of the test, in nanoseconds; NaN when it cannot be told apart. */
+    interface CpuClock {
+        double nanos();
     }
 
     private LoadGenerator() {
     }
 
     static Result run(String target, InetSocketAddress address, int connections, int ratePerSecond, Duration warmup,
-                      Duration measure) throws InterruptedException {
+                      Duration measure, CpuClock loadCpu, CpuClock lbCpu) throws InterruptedException {
         long intervalNanos = ratePerSecond <= 0 ? 0 : 1_000_000_000L * connections / ratePerSecond;
         long startAt = System.nanoTime();
         long measureFrom = startAt + warmup.toNanos();
@@ -48,13 +56,26 @@ final class LoadGenerator {
             histograms.add(h);
             threads.add(Thread.ofPlatform().name("load-" + c).start(() -> client(address, intervalNanos, measureFrom, stopAt, h, errors)));
         }
+        sleepUntil(measureFrom);
+        double loadFrom = loadCpu.nanos();
+        double lbFrom = lbCpu.nanos();
+        sleepUntil(stopAt);
+        double loadUsed = loadCpu.nanos() - loadFrom;
+        double lbUsed = lbCpu.nanos() - lbFrom;
         for (Thread t : threads) {
             t.join();
         }
         LatencyHistogram all = new LatencyHistogram();
         histograms.forEach(all::add);
+        long requests = Math.max(1, all.count());
         return new Result(target, connections, all.count(), errors.get(), measure.toNanos() / 1e9,
-                all.percentileMicros(0.50), all.percentileMicros(0.99));
+                all.percentileMicros(0.50), all.percentileMicros(0.99), loadUsed / 1e3 / requests, lbUsed / 1e3 / requests);
+    }
+
+    private static void sleepUntil(long nanoTime) {
+        for (long left = nanoTime - System.nanoTime(); left > 0; left = nanoTime - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
     }
 
     private static void client(InetSocketAddress address, long intervalNanos, long measureFrom, long stopAt,

@@ -1,7 +1,9 @@
 package org.vmrole.lb;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,21 +15,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
-/** The Java NIO transport, used where epoll is not available, relays and balances the same way. */
-class NioTransportTest {
+/**
+ * Every transport relays and balances the same way: Java NIO (where no native one loads), io_uring, and epoll with
+ * busy polling (whose loop must still run probes, which are timers, between events).
+ */
+class TransportTest {
 
-    private final LoadBalancer lb = new LoadBalancer(Transport.nio(), 1);
-
-    @AfterEach
-    void tearDown() {
-        lb.close();
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "io_uring", "epoll+busy-poll-200us"})
+    void balances_http_and_passes_tcp_bytes_untouched(String transport) throws Exception {
+        assumeThat(transport.equals("nio") || (transport.startsWith("epoll") ? Epoll.isAvailable() : IoUring.isAvailable()))
+                .as(transport + " loads on this machine").isTrue();
+        try (LoadBalancer lb = transport.startsWith("epoll")
+                ? LoadBalancer.start(1, "epoll", Duration.ofNanos(200_000)) : LoadBalancer.start(1, transport)) {
+            assertThat(lb.transport()).isEqualTo(transport);
+            balancesAndRelays(lb);
+        }
     }
 
-    @Test
-    void balances_http_and_passes_tcp_bytes_untouched_over_nio() throws Exception {
-        assertThat(lb.transport()).isEqualTo("nio");
+    private static void balancesAndRelays(LoadBalancer lb) throws Exception {
         try (HttpBackend a = new HttpBackend("a"); HttpBackend b = new HttpBackend("b"); EchoBackend echo = new EchoBackend()) {
             BackendPool web = lb.newPool("web", ProbeSpec.http("/health").withInterval(Duration.ofMillis(50)));
             web.setBackends(List.of(a.ready(), b.ready()));
