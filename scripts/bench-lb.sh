@@ -9,11 +9,5 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
-need_jdk
-cd "$ROOT"
-mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
-uptime
-exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx1g \
-  -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml \
-  -cp "vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)" \
-  org.vmrole.bench.lb.LoadBalancerBenchmark "$@"
+BENCH_JAVA_OPTS="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx1g" \
+  run_bench org.vmrole.bench.lb.LoadBalancerBenchmark "$@"

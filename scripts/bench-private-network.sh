@@ -5,10 +5,4 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
-need_jdk
-cd "$ROOT"
-mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
-uptime
-exec java -Xmx512m -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml \
-  -cp "vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)" \
-  org.vmrole.bench.lan.PrivateNetworkBenchmark "$@"
+BENCH_JAVA_OPTS="-Xmx512m" run_bench org.vmrole.bench.lan.PrivateNetworkBenchmark "$@"

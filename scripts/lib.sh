@@ -67,3 +67,16 @@ build_jar() {
       || { say "build failed; run 'mvn -DskipTests package' in $ROOT to see why"; exit 3; }
   fi
 }
+
+# Benchmarks: compiles vmrole-bench with the reactor, prints the load, and runs MAIN_CLASS with the remaining
+# arguments on the benchmark class path. JVM options come from BENCH_JAVA_OPTS.
+run_bench() {
+  local main=$1; shift
+  need_jdk
+  cd "$ROOT"
+  mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+  uptime
+  # shellcheck disable=SC2086
+  exec java ${BENCH_JAVA_OPTS:-} -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml \
+    -cp "vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)" "$main" "$@"
+}
