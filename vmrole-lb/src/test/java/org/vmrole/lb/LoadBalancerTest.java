@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -283,21 +282,7 @@ class LoadBalancerTest {
         byte[] payload = new byte[4 << 20];
         new Random(42).nextBytes(payload);
 
-        byte[] returned;
-        try (Socket socket = new Socket("127.0.0.1", endpoint.port())) {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    socket.getOutputStream().write(payload);
-                    socket.shutdownOutput();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            try (InputStream in = socket.getInputStream()) {
-                returned = in.readAllBytes();
-            }
-            writer.get(10, TimeUnit.SECONDS);
-        }
+        byte[] returned = TransportTest.echoThrough(endpoint.port(), payload);
 
         assertThat(sha256(returned)).isEqualTo(sha256(payload));
         assertThat(endpoint.metrics().bytesToBackends()).isEqualTo(payload.length);

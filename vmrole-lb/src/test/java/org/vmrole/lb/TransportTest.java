@@ -54,7 +54,8 @@ class TransportTest {
         }
     }
 
-    private static byte[] echoThrough(int port, byte[] payload) throws Exception {
+    /** Writes the payload to a TCP endpoint, half-closes, and reads back everything until the endpoint closes. */
+    static byte[] echoThrough(int port, byte[] payload) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
