@@ -55,8 +55,8 @@ public final class ImageIngestBenchmark {
                 Runtime.getRuntime().availableProcessors());
 
         System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
-        // the repository's "stored image" line splits commit into inspection, conversion and digest+fsync
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ImageRepository.class)).setLevel(ch.qos.logback.classic.Level.INFO);
+        // the repository's "stored image" line splits commit into inspection, conversion and digest+fsync; its upload lines split append
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ImageRepository.class)).setLevel(ch.qos.logback.classic.Level.DEBUG);
         // the upload client remembers unfinished uploads under its config folder: keep that out of the user's home
         System.setProperty("vmrole.config.dir", dir.resolve("cli").toString());
         Path platformDir = dir.resolve("platform");
@@ -75,11 +75,11 @@ public final class ImageIngestBenchmark {
                 Timing[] viaHttp = http.ingest(source, "disk-" + round);
                 long peakHttp = heap.peak();
                 System.out.printf(Locale.ROOT, "round %d (load %s): floor cp+sync+convert+sync %s (cp+sync %s, convert+sync %s); ingest %s (upload %s, commit %s), ratio %.2f, cpu ratio %.2f;"
-                                + " via HTTP %s (client hash %s, upload+commit %s), ratio %.2f; peak heap used %d MiB (HTTP %d MiB)%n",
+                                + " via HTTP %s (start %s, send %s, commit %s), ratio %.2f, cpu ratio %.2f; peak heap used %d MiB (HTTP %d MiB)%n",
                         round, load(), floor, floorParts[1].wallText(), floorParts[2].wallText(), ingest[0], ingest[1].wallText(), ingest[2].wallText(), ingest[0].wall() / floor.wall(),
-                        ingest[0].cpu() / floor.cpu(), viaHttp[0], viaHttp[1].wallText(), viaHttp[2].wallText(), viaHttp[0].wall() / floor.wall(),
-                        peak >> 20, peakHttp >> 20);
-                results.add(new double[] {floor.wall(), ingest[0].wall(), viaHttp[0].wall(), viaHttp[2].wall(), floor.cpu(), ingest[0].cpu(),
+                        ingest[0].cpu() / floor.cpu(), viaHttp[0], viaHttp[1].wallText(), viaHttp[2].wallText(), viaHttp[3].wallText(), viaHttp[0].wall() / floor.wall(),
+                        viaHttp[0].cpu() / floor.cpu(), peak >> 20, peakHttp >> 20);
+                results.add(new double[] {floor.wall(), ingest[0].wall(), viaHttp[0].wall(), viaHttp[0].cpu(), floor.cpu(), ingest[0].cpu(),
                         ingest[0].wall() / floor.wall(), viaHttp[0].wall() / floor.wall(), Math.max(peak, peakHttp)});
             }
         }
@@ -87,11 +87,10 @@ public final class ImageIngestBenchmark {
         double medFloor = median(results, 0);
         double medIngest = median(results, 1);
         double medHttp = median(results, 2);
-        double medHttpServer = median(results, 3);
         System.out.printf(Locale.ROOT, "median: floor %.2f s, ingest %.2f s (ratio %.2f; median of round ratios %.2f), via HTTP %.2f s (ratio %.2f;"
-                        + " median of round ratios %.2f; without the client's hash %.2f s, ratio %.2f); cpu: floor %.2f s, ingest %.2f s (ratio %.2f)%n",
+                        + " median of round ratios %.2f); cpu: floor %.2f s, ingest %.2f s (ratio %.2f), via HTTP %.2f s (ratio %.2f)%n",
                 medFloor, medIngest, medIngest / medFloor, median(results, 6), medHttp, medHttp / medFloor, median(results, 7),
-                medHttpServer, medHttpServer / medFloor, median(results, 4), median(results, 5), median(results, 5) / median(results, 4));
+                median(results, 4), median(results, 5), median(results, 5) / median(results, 4), median(results, 3), median(results, 3) / median(results, 4));
         long peak = (long) results.stream().mapToDouble(r -> r[8]).max().orElseThrow();
         System.out.printf(Locale.ROOT, "peak heap used %d MiB%n", peak >> 20);
         System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
@@ -225,7 +224,7 @@ public final class ImageIngestBenchmark {
 
     /**
      * The same ingest through the management API: an embedded platform with no hosts on a free port, a subscription
-     * admitted to the VM Role beta, and the CLI's uploader (hash the file, send 8 MiB chunks, commit with the SHA-256).
+     * admitted to the VM Role beta, and the CLI's uploader (send the file while hashing it, commit with the SHA-256).
      */
     private static final class HttpIngest implements AutoCloseable {
         private final EmbeddedPlatform platform;
@@ -248,16 +247,16 @@ public final class ImageIngestBenchmark {
             return new HttpIngest(platform, tenant);
         }
 
-        /** Total, the client's hashing, and the upload + commit after it; the image is deleted afterwards. */
+        /** Total; starting the upload; sending the file (hashed as it goes); the commit (verify, convert, store). The image is deleted afterwards. */
         Timing[] ingest(Path source, String name) throws IOException {
             UploadPhase phase = new UploadPhase();
             Mark t0 = Mark.now();
             JsonNode image = new ImageUploader(tenant, new PrintWriter(phase, true)).upload(source, name, null);
-            Mark t2 = Mark.now();
-            Mark t1 = phase.uploadStarted == null ? t0 : phase.uploadStarted;
+            Mark t3 = Mark.now();
+            if (phase.sending == null || phase.committing == null) throw new IllegalStateException("the uploader did not report its phases");
             if (image.path("name").isMissingNode()) throw new IllegalStateException("the API did not answer an image: " + image);
             platform.images().delete("bench", name);
-            return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
+            return new Timing[] {t0.until(t3), t0.until(phase.sending), phase.sending.until(phase.committing), phase.committing.until(t3)};
         }
 
         @Override
@@ -266,13 +265,16 @@ public final class ImageIngestBenchmark {
         }
     }
 
-    /** Swallows the uploader's progress output, noting when it moves from hashing the file to sending it. */
+    /** Swallows the uploader's progress output, noting when it starts sending the file and when it commits. */
     private static final class UploadPhase extends Writer {
-        volatile Mark uploadStarted;
+        volatile Mark sending;
+        volatile Mark committing;
 
         @Override
         public void write(char[] buf, int off, int len) throws IOException {
-            if (uploadStarted == null && new String(buf, off, len).contains("uploading")) uploadStarted = Mark.now();
+            String text = new String(buf, off, len);
+            if (sending == null && text.contains("uploading")) sending = Mark.now();
+            if (committing == null && text.contains("verifying")) committing = Mark.now();
         }
 
         @Override

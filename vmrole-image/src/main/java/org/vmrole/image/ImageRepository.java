@@ -123,15 +123,21 @@ public final class ImageRepository {
             boolean hashing = u.hashed == have;
             long[] progress = {have};
             boolean tooLarge;
+            long t0 = System.nanoTime();
+            long tReceived = t0;
             try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
                 try {
                     tooLarge = HashingWriter.append(ch, have, chunk, hashing ? u.digest : null, limits.maxUploadBytes(), progress).tooLarge();
                 } finally {
                     // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
+                    tReceived = System.nanoTime();
                     ch.force(false);
                     if (hashing) u.hashed = progress[0];
                 }
             }
+            long tSynced = System.nanoTime();
+            log.debug("upload {}: {} bytes at {} in {} ms (receive+write+hash {} ms, final fsync {} ms)", uploadId, progress[0] - have, have,
+                    (tSynced - t0) / 1_000_000, (tReceived - t0) / 1_000_000, (tSynced - tReceived) / 1_000_000);
             if (tooLarge) {
                 discard(uploadId);
                 throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limits.maxUploadBytes()
