@@ -65,13 +65,17 @@ public final class ImageRoutes {
                     Usage before = held(images, owner.subscriptionId()).plus(new Usage(0, 0, 1, offset));
                     var limits = tenants.get(who, owner.subscriptionId()).limits();
                     before.requireWithin(limits, owner.subscriptionId());
-                    var body = new QuotaBoundBody(ctx.bodyInputStream(), limits.storageBytes() - before.storageBytes());
+                    var body = new UploadBody(ctx.bodyInputStream(), limits.storageBytes() - before.storageBytes());
                     long received;
                     try {
                         received = images.append(ctx.pathParam("upload"), offset, body);
                     } catch (IOException e) {
-                        // what was written before the limit is kept (durable): the answer names the limit
+                        // what arrived before the body failed is kept (durable): say why it stopped and where to go on
                         if (body.exceeded()) before.plus(new Usage(0, 0, 0, body.allowance() + 1)).requireWithin(limits, owner.subscriptionId());
+                        if (body.broken()) {
+                            throw ApiException.badRequest("UploadInterrupted", "the request body broke off (" + e.getMessage() + "); "
+                                    + images.received(ctx.pathParam("upload")) + " bytes are kept: ask for 'received' and send the rest from there", "body");
+                        }
                         throw e;
                     }
                     uploadedBytes.accept(received - offset);
@@ -101,13 +105,14 @@ public final class ImageRoutes {
                 }));
     }
 
-    /** An upload body that fails once it brings more than the subscription's remaining storage. */
-    private static final class QuotaBoundBody extends FilterInputStream {
+    /** An upload body that fails once it brings more than the subscription's remaining storage, and tells a broken body from a disk failure. */
+    private static final class UploadBody extends FilterInputStream {
         private final long allowance;
         private long read;
         private boolean exceeded;
+        private boolean broken;
 
-        QuotaBoundBody(InputStream in, long allowance) {
+        UploadBody(InputStream in, long allowance) {
             super(in);
             this.allowance = allowance;
         }
@@ -115,6 +120,9 @@ public final class ImageRoutes {
         long allowance() { return allowance; }
 
         boolean exceeded() { return exceeded; }
+
+        /** True when reading the request body itself failed (the client went away or sent less than it announced). */
+        boolean broken() { return broken; }
 
         @Override
         public int read() throws IOException {
@@ -124,7 +132,13 @@ public final class ImageRoutes {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, (int) Math.min(len, Math.max(1, allowance - read + 1)));
+            int n;
+            try {
+                n = in.read(b, off, (int) Math.min(len, Math.max(1, allowance - read + 1)));
+            } catch (IOException e) {
+                broken = true;
+                throw e;
+            }
             if (n > 0) read += n;
             if (read > allowance) {
                 exceeded = true;
@@ -135,7 +149,8 @@ public final class ImageRoutes {
 
         @Override
         public long skip(long n) throws IOException {
-            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
+            int step = (int) Math.min(n, 8192);
+            return Math.max(0, read(new byte[step], 0, step));
         }
     }
 
