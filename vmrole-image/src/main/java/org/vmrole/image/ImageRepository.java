@@ -232,17 +232,20 @@ public final class ImageRepository {
                 throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
                         + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
             }
-            var synced = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            long tConverted = System.nanoTime();
+            var synced = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     DurableFiles.fsync(converted);
+                    return System.nanoTime();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
-            long tConverted = System.nanoTime();
             String digest = Sha256.ofFile(converted);
+            long tHashed = System.nanoTime();
+            long tSynced;
             try {
-                synced.join();
+                tSynced = synced.join();
             } catch (java.util.concurrent.CompletionException e) {
                 throw e.getCause() instanceof java.io.UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
             }
@@ -259,9 +262,10 @@ public final class ImageRepository {
                 DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
                 discard(s.id());
                 long tDone = System.nanoTime();
-                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms)",
+                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms: digest {} ms, fsync {} ms)",
                         s.subscription(), image, format.displayName(), info.virtualSize(), digest, (tDone - t0) / 1_000_000,
-                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000);
+                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000,
+                        (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
                 return rec;
             } finally {
                 catalog.unlock();

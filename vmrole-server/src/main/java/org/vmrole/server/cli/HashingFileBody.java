@@ -100,7 +100,9 @@ final class HashingFileBody implements HttpRequest.BodyPublisher {
             } while (wip.decrementAndGet() != 0);
         }
 
-        private void emit() {
+        /** Synchronized with {@link #cancel}, which may come from another thread, so the file is closed exactly once. */
+        private synchronized void emit() {
+            if (cancelled) return;
             ByteBuffer block;
             try {
                 if (channel == null) channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -129,8 +131,9 @@ final class HashingFileBody implements HttpRequest.BodyPublisher {
         }
 
         @Override
-        public void cancel() {
+        public synchronized void cancel() {
             cancelled = true;
+            close();
         }
 
         private void close() {
