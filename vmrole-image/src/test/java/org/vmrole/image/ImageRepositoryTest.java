@@ -98,6 +98,16 @@ class ImageRepositoryTest {
     }
 
     @Test
+    void a_committed_upload_is_gone_at_once_and_its_bytes_are_deleted_after_commit_answers() throws Exception {
+        upload("web", raw);
+        assertThat(repo.uploadsInProgress()).isEmpty();
+        repo.awaitCleanup();
+        try (Stream<Path> work = Files.list(root.resolve("work"))) {
+            assertThat(work).isEmpty();
+        }
+    }
+
+    @Test
     void refuses_an_image_with_a_backing_file() throws IOException {
         Path img = tmp.resolve("child.qcow2");
         Images.qemuImg(List.of("create", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", img.toString(), "1M"));
