@@ -111,7 +111,9 @@ public final class ImageUploader {
                 continue;
             }
             MessageDigest whole = body.finish();
-            if (received <= offset && ++failures > RETRIES) throw new CliFailure(1, "the server kept no more of the upload than " + offset + " bytes; run the same command again to resume");
+            if (received <= offset && ++failures > RETRIES) {
+                throw new CliFailure(1, "the server kept no more of the upload than " + offset + " bytes; run the same command again to resume");
+            }
             md = whole != null && received == size ? whole : hashed(file, received);
             offset = received;
         }
