@@ -129,7 +129,7 @@ public final class ImageUploader {
 
     /** Long enough for a slow link (1 MiB/s), short enough that a stalled server does not hang the CLI for ever. */
     private static Duration timeoutFor(long bytes) {
-        return Duration.ofMinutes(5).plusSeconds(bytes / HashingFileBody.BLOCK);
+        return Duration.ofMinutes(5).plusSeconds(bytes >> 20);
     }
 
     /** The digest of the file's first {@code length} bytes. */
