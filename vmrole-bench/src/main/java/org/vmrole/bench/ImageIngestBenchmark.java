@@ -55,6 +55,7 @@ public final class ImageIngestBenchmark {
                 Runtime.getRuntime().availableProcessors());
 
         System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.printf(Locale.ROOT, "a %d ms pause before each contender (freed memory goes back to the host first; see settle())%n", SETTLE_MILLIS);
         // the repository's "stored image" line splits commit into inspection, conversion and digest+fsync; its upload lines split append
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ImageRepository.class)).setLevel(ch.qos.logback.classic.Level.DEBUG);
         // the upload client remembers unfinished uploads under its config folder: keep that out of the user's home
@@ -66,11 +67,14 @@ public final class ImageIngestBenchmark {
         List<double[]> results = new ArrayList<>();
         try (HttpIngest http = HttpIngest.start(platformDir)) {
             for (int round = 1; round <= rounds; round++) {
+                settle();
                 Timing[] floorParts = floor(source, dir);
                 Timing floor = floorParts[0];
+                settle();
                 heap.reset();
                 Timing[] ingest = ingest(source, dir, sha);
                 long peak = heap.peak();
+                settle();
                 heap.reset();
                 Timing[] viaHttp = http.ingest(source, "disk-" + round);
                 long peakHttp = heap.peak();
@@ -95,6 +99,18 @@ public final class ImageIngestBenchmark {
         System.out.printf(Locale.ROOT, "peak heap used %d MiB%n", peak >> 20);
         System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
     }
+
+    /**
+     * Lets every contender start alike. This VM's balloon device reports freed memory to the host (virtio-balloon
+     * free page reporting, after about 2 s), and touching such pages again costs system time: a `qemu-img convert`
+     * of 2 GiB took 3.3-3.7 s writing into reported pages and 0.4-0.5 s into pages freed a moment before. Without
+     * this pause whoever runs right after the previous one's deletions gets the warm pages.
+     */
+    private static void settle() throws InterruptedException {
+        Thread.sleep(SETTLE_MILLIS);
+    }
+
+    private static final long SETTLE_MILLIS = 5_000;
 
     private static String load() throws IOException {
         return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
