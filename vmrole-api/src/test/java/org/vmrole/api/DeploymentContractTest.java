@@ -287,7 +287,7 @@ class DeploymentContractTest {
 
     @Test
     void image_count_and_storage_limits_are_enforced_with_a_clear_error() throws Exception {
-        var limited = http.call("PUT", "/subscriptions/contoso/limits", fx.admin, "{\"cores\":4,\"instances\":4,\"images\":1,\"storageBytes\":100000}");
+        var limited = http.call("PUT", "/subscriptions/contoso/limits", fx.admin, "{\"cores\":4,\"instances\":4,\"images\":1,\"storageBytes\":1000000}");
         assertThat(limited.status()).isEqualTo(200);
         assertThat(http.call("PUT", "/subscriptions/contoso/limits", contoso, "{\"cores\":99,\"instances\":99,\"images\":99,\"storageBytes\":1}").status())
                 .isEqualTo(403);
@@ -298,5 +298,18 @@ class DeploymentContractTest {
         assertThat(second.status()).isEqualTo(409);
         assertThat(second.errorCode()).isEqualTo("QuotaExceeded");
         assertThat(second.body().path("error").path("message").asText()).contains("images 2 > 1");
+    }
+
+    @Test
+    void an_upload_streaming_past_the_storage_limit_is_refused_and_keeps_no_more_than_the_limit() throws Exception {
+        assertThat(http.call("PUT", "/subscriptions/contoso/limits", fx.admin, "{\"cores\":4,\"instances\":4,\"images\":5,\"storageBytes\":100000}").status())
+                .isEqualTo(200);
+        byte[] image = smallQcow2();
+        String id = http.call("POST", "/images/uploads", contoso, "{\"name\":\"big\"}").body().get("uploadId").asText();
+        var whole = http.send("PUT", "/images/uploads/" + id + "?offset=0", contoso, HttpRequest.BodyPublishers.ofByteArray(image));
+        assertThat(whole.status()).isEqualTo(409);
+        assertThat(whole.errorCode()).isEqualTo("QuotaExceeded");
+        assertThat(whole.body().path("error").path("message").asText()).contains("storage");
+        assertThat(http.call("GET", "/images/uploads/" + id, contoso, null).body().get("received").asLong()).isLessThanOrEqualTo(100000);
     }
 }

@@ -58,9 +58,11 @@ final class HashingWriter {
         try {
             while (true) {
                 byte[] buf = digest == null ? only : take(free);
-                int n = in.readNBytes(buf, 0, buf.length);
+                Fill fill = fill(in, buf);
+                int n = fill.length();
                 if (n <= 0) {
                     if (digest != null) free.add(buf);
+                    if (fill.failure() != null) throw fill.failure();
                     break;
                 }
                 if (pos + n > limit) {
@@ -79,6 +81,8 @@ final class HashingWriter {
                     writeback.request();
                     nextWriteback = pos + WRITEBACK_STEP;
                 }
+                if (fill.failure() != null) throw fill.failure();
+                if (fill.ended()) break;
             }
         } finally {
             writeback.stop();
@@ -125,6 +129,27 @@ final class HashingWriter {
             stopped = true;
             pending.release();
             join(thread);
+        }
+    }
+
+    /** What one fill of a buffer read: its bytes, whether the stream ended, and the failure that cut it short. */
+    private record Fill(int length, boolean ended, IOException failure) {}
+
+    /**
+     * Fills {@code buf} from {@code in}. A read that fails midway keeps the bytes before it, so a broken
+     * connection loses nothing that arrived.
+     */
+    private static Fill fill(InputStream in, byte[] buf) {
+        int n = 0;
+        try {
+            while (n < buf.length) {
+                int r = in.read(buf, n, buf.length - n);
+                if (r < 0) return new Fill(n, true, null);
+                n += r;
+            }
+            return new Fill(n, false, null);
+        } catch (IOException e) {
+            return new Fill(n, true, e);
         }
     }
 

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -21,7 +23,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -59,6 +66,8 @@ public final class ImageRepository {
     private final Clock clock;
     private final ReentrantLock catalog = new ReentrantLock();
     private final Map<String, Upload> open = new ConcurrentHashMap<>();
+    private final ExecutorService cleanup =
+            Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("upload-cleanup").unstarted(r));
 
     /** The stored description of an upload in progress. */
     record UploadSession(String id, String subscription, String name, Instant created) {}
@@ -123,15 +132,21 @@ public final class ImageRepository {
             boolean hashing = u.hashed == have;
             long[] progress = {have};
             boolean tooLarge;
+            long t0 = System.nanoTime();
+            long tReceived = t0;
             try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
                 try {
                     tooLarge = HashingWriter.append(ch, have, chunk, hashing ? u.digest : null, limits.maxUploadBytes(), progress).tooLarge();
                 } finally {
                     // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
+                    tReceived = System.nanoTime();
                     ch.force(false);
                     if (hashing) u.hashed = progress[0];
                 }
             }
+            long tSynced = System.nanoTime();
+            log.debug("upload {}: {} bytes at {} in {} ms (receive+write+hash {} ms, final fsync {} ms)", uploadId, progress[0] - have, have,
+                    (tSynced - t0) / 1_000_000, (tReceived - t0) / 1_000_000, (tSynced - tReceived) / 1_000_000);
             if (tooLarge) {
                 discard(uploadId);
                 throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limits.maxUploadBytes()
@@ -226,19 +241,22 @@ public final class ImageRepository {
                 throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
                         + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
             }
-            var synced = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            long tConverted = System.nanoTime();
+            var synced = CompletableFuture.supplyAsync(() -> {
                 try {
                     DurableFiles.fsync(converted);
+                    return System.nanoTime();
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
-            long tConverted = System.nanoTime();
             String digest = Sha256.ofFile(converted);
+            long tHashed = System.nanoTime();
+            long tSynced;
             try {
-                synced.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof java.io.UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
+                tSynced = synced.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
             }
             long actual = size(converted);
             catalog.lock();
@@ -251,11 +269,12 @@ public final class ImageRepository {
                 Path meta = metadataOf(s.subscription(), image);
                 Files.createDirectories(meta.getParent());
                 DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
-                discard(s.id());
+                retire(s.id());
                 long tDone = System.nanoTime();
-                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms)",
+                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms: digest {} ms, fsync {} ms)",
                         s.subscription(), image, format.displayName(), info.virtualSize(), digest, (tDone - t0) / 1_000_000,
-                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000);
+                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000,
+                        (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
                 return rec;
             } finally {
                 catalog.unlock();
@@ -405,6 +424,32 @@ public final class ImageRepository {
         fresh.hashed = -1;
         Upload prior = open.putIfAbsent(id, fresh);
         return prior == null ? fresh : prior;
+    }
+
+    /**
+     * Removes a committed upload. Deleting GiBs takes the kernel a third of a second or more, so the folder is
+     * renamed into {@code work/} (emptied at start, so a crash cannot leave it behind) and deleted after commit answers.
+     */
+    private void retire(String id) throws IOException {
+        open.remove(id);
+        Path retired = work.resolve(id + ".committed");
+        Files.move(uploads.resolve(id), retired, StandardCopyOption.ATOMIC_MOVE);
+        cleanup.execute(() -> {
+            try {
+                DurableFiles.deleteTree(retired);
+            } catch (IOException e) {
+                log.warn("could not delete the committed upload {} ({}); it goes at the next start", retired, e.toString());
+            }
+        });
+    }
+
+    /** Waits until committed uploads are deleted from disk (they go in the background, after commit answers). */
+    public void awaitCleanup() throws InterruptedException {
+        try {
+            cleanup.submit(() -> {}).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the upload cleanup failed", e.getCause());
+        }
     }
 
     private void discard(String id) throws IOException {

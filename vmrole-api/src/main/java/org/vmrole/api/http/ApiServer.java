@@ -41,6 +41,9 @@ public final class ApiServer implements AutoCloseable {
         this.app = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(json, false));
             cfg.startup.showJavalinBanner = false;
+            // Jetty reads request bodies 8 KiB at a time by default: an image upload (GiBs in one body) then spends
+            // more CPU on reads than on its disk writes; 64 KiB is still a pooled buffer
+            cfg.jetty.modifyHttpConfiguration(http -> http.setInputBufferSize(64 * 1024));
             for (Route r : routes) {
                 cfg.routes.addEndpoint(new Endpoint(r.method(), r.path(), ctx -> {
                     Principal who = authorize(r.access(), ctx, authenticator);

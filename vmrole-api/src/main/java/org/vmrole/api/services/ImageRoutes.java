@@ -6,6 +6,9 @@ import static io.javalin.http.HandlerType.POST;
 import static io.javalin.http.HandlerType.PUT;
 
 import io.javalin.http.Context;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -48,7 +51,8 @@ public final class ImageRoutes {
                     var owner = uploads.require(who, ctx.pathParam("upload"));
                     ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "name", owner.service(), "received", images.received(ctx.pathParam("upload"))));
                 }),
-                new Route(PUT, "/images/uploads/{upload}", Access.TENANT, "Append a chunk at ?offset=N (streamed to disk, fsynced)", 200, (ctx, who) -> {
+                new Route(PUT, "/images/uploads/{upload}", Access.TENANT,
+                        "Append bytes at ?offset=N: a chunk or the whole rest of the file, streamed to disk and fsynced before the answer", 200, (ctx, who) -> {
                     String off = ctx.queryParam("offset");
                     long offset;
                     try {
@@ -57,10 +61,23 @@ public final class ImageRoutes {
                         throw ApiException.badRequest("InvalidQueryParameter", "give the chunk's start as ?offset=N (bytes), got '" + off + "'", "offset");
                     }
                     var owner = uploads.require(who, ctx.pathParam("upload"));
-                    // an upload may not grow past what the subscription may store (checked before each chunk)
-                    held(images, owner.subscriptionId()).plus(new Usage(0, 0, 1, offset)).requireWithin(tenants.get(who, owner.subscriptionId()).limits(),
-                            owner.subscriptionId());
-                    long received = images.append(ctx.pathParam("upload"), offset, ctx.bodyInputStream());
+                    // an upload may not grow past what the subscription may store: checked before the body, and bounded while it streams
+                    Usage before = held(images, owner.subscriptionId()).plus(new Usage(0, 0, 1, offset));
+                    var limits = tenants.get(who, owner.subscriptionId()).limits();
+                    before.requireWithin(limits, owner.subscriptionId());
+                    var body = new UploadBody(ctx.bodyInputStream(), limits.storageBytes() - before.storageBytes());
+                    long received;
+                    try {
+                        received = images.append(ctx.pathParam("upload"), offset, body);
+                    } catch (IOException e) {
+                        // what arrived before the body failed is kept (durable): say why it stopped and where to go on
+                        if (body.exceeded()) before.plus(new Usage(0, 0, 0, body.allowance() + 1)).requireWithin(limits, owner.subscriptionId());
+                        if (body.broken()) {
+                            throw ApiException.badRequest("UploadInterrupted", "the request body broke off (" + e.getMessage() + "); "
+                                    + images.received(ctx.pathParam("upload")) + " bytes are kept: ask for 'received' and send the rest from there", "body");
+                        }
+                        throw e;
+                    }
                     uploadedBytes.accept(received - offset);
                     ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "received", received));
                 }),
@@ -88,8 +105,57 @@ public final class ImageRoutes {
                 }));
     }
 
+    /** An upload body that fails once it brings more than the subscription's remaining storage, and tells a broken body from a disk failure. */
+    private static final class UploadBody extends FilterInputStream {
+        private final long allowance;
+        private long read;
+        private boolean exceeded;
+        private boolean broken;
+
+        UploadBody(InputStream in, long allowance) {
+            super(in);
+            this.allowance = allowance;
+        }
+
+        long allowance() { return allowance; }
+
+        boolean exceeded() { return exceeded; }
+
+        /** True when reading the request body itself failed (the client went away or sent less than it announced). */
+        boolean broken() { return broken; }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = in.read(b, off, (int) Math.min(len, Math.max(1, allowance - read + 1)));
+            } catch (IOException e) {
+                broken = true;
+                throw e;
+            }
+            if (n > 0) read += n;
+            if (read > allowance) {
+                exceeded = true;
+                throw new IOException("the upload passed the subscription's storage limit");
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            int step = (int) Math.min(n, 8192);
+            return Math.max(0, read(new byte[step], 0, step));
+        }
+    }
+
     /** The images a subscription holds: their count and stored bytes. */
-    private static Usage held(ImageRepository images, String subscription) throws java.io.IOException {
+    private static Usage held(ImageRepository images, String subscription) throws IOException {
         List<ImageRecord> all = images.list(subscription);
         return new Usage(0, 0, all.size(), all.stream().mapToLong(ImageRecord::actualSize).sum());
     }

@@ -32,9 +32,13 @@ public final class ApiClient {
 
     /** Sends raw bytes (an upload chunk). */
     public JsonNode putBytes(String path, byte[] bytes, int length) {
-        return exchange(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes, 0, length)));
+        return putStream(path, HttpRequest.BodyPublishers.ofByteArray(bytes, 0, length), Duration.ofMinutes(5));
+    }
+
+    /** Streams a raw body (an upload); {@code timeout} bounds the whole exchange, sending included. */
+    public JsonNode putStream(String path, HttpRequest.BodyPublisher body, Duration timeout) {
+        return exchange(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/octet-stream").PUT(body));
     }
 
     /** Reads a plain-text answer (a console log). */

@@ -12,17 +12,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * Uploads an image file through the API in one pass: each 16 MiB chunk is hashed as it is sent at the offset the
- * server reports; dropped connections are survived, the upload is remembered so running the same command again
- * resumes it, and the commit carries the SHA-256. Progress goes to {@code progress}.
+ * Uploads an image file through the API in one pass: the file streams from the offset the server reports in one
+ * request and is hashed as it is sent; dropped connections are survived, the upload is remembered so running the
+ * same command again resumes it, and the commit carries the SHA-256. Progress goes to {@code progress}.
  */
 public final class ImageUploader {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int CHUNK = 16 << 20;
     private static final int RETRIES = 5;
 
     private final ApiClient client;
@@ -52,6 +52,7 @@ public final class ImageUploader {
                 JSON.writeValue(resumeFile.toFile(), new Resume(client.base(), uploadId, path.toString(), size, modified));
             }
             String sha = send(path, uploadId, size);
+            progress.println("verifying, converting and storing '" + name + "' on the server");
             JsonNode image = client.post("/images/uploads/" + uploadId + "/commit", Map.of("sha256", sha));
             Files.deleteIfExists(resumeFile);
             return image;
@@ -79,52 +80,72 @@ public final class ImageUploader {
         }
     }
 
-    /** Sends the file from where the server is, hashing as it goes; answers the SHA-256 of the whole file. */
+    /**
+     * Sends the rest of the file from where the server is in one streaming request, hashing it as it goes (the
+     * server fsyncs as the bytes arrive and answers once they are all durable); answers the SHA-256 of the whole
+     * file. A broken transfer resumes from what the server holds, at most {@link #RETRIES} times in a row.
+     */
     private String send(Path file, String uploadId, long size) throws IOException {
-        long offset = client.get("/images/uploads/" + uploadId).path("received").asLong();
-        MessageDigest md = newDigest();
-        byte[] chunk = new byte[CHUNK];
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            hash(ch, md, chunk, 0, offset);
-            ProgressBar bar = new ProgressBar(progress, "uploading", size, offset);
-            int failures = 0;
-            while (offset < size) {
-                int n = read(ch, chunk, offset, (int) Math.min(CHUNK, size - offset));
-                try {
-                    long received = client.putBytes("/images/uploads/" + uploadId + "?offset=" + offset, chunk, n).path("received").asLong();
-                    md.update(chunk, 0, n);
-                    offset = received;
-                    failures = 0;
-                } catch (CliFailure f) {
-                    if (++failures > RETRIES) throw new CliFailure(1, f.getMessage() + "; run the same command again to resume");
-                    progress.println();
-                    progress.println("upload interrupted (" + f.getMessage() + "); resuming");
-                    // part of the chunk may have arrived: hash exactly what the server now holds
-                    long received = client.get("/images/uploads/" + uploadId).path("received").asLong();
-                    hash(ch, md, chunk, offset, received);
-                    offset = received;
+        long offset = received(uploadId);
+        MessageDigest md = hashed(file, offset);
+        ProgressBar bar = new ProgressBar(progress, "uploading", size, offset);
+        int failures = 0;
+        while (offset < size) {
+            HashingFileBody body = new HashingFileBody(file, offset, size, md, at -> {
+                synchronized (bar) {
+                    bar.update(at, false);
                 }
-                bar.update(offset, false);
+            });
+            long received;
+            try {
+                received = client.putStream("/images/uploads/" + uploadId + "?offset=" + offset, body, timeoutFor(size - offset)).path("received").asLong();
+                failures = 0;
+            } catch (CliFailure f) {
+                body.finish();
+                if (++failures > RETRIES) throw new CliFailure(1, f.getMessage() + "; run the same command again to resume");
+                progress.println();
+                progress.println("upload interrupted (" + f.getMessage() + "); resuming");
+                // part of the body may have arrived: go on from exactly what the server holds, hashed from the file
+                offset = received(uploadId);
+                md = hashed(file, offset);
+                continue;
             }
+            MessageDigest whole = body.finish();
+            if (received <= offset && ++failures > RETRIES) {
+                throw new CliFailure(1, "the server kept no more of the upload than " + offset + " bytes; run the same command again to resume");
+            }
+            md = whole != null && received == size ? whole : hashed(file, received);
+            offset = received;
+        }
+        synchronized (bar) {
             bar.finish(offset);
         }
         return HexFormat.of().formatHex(md.digest());
     }
 
-    private static void hash(FileChannel ch, MessageDigest md, byte[] buf, long from, long to) throws IOException {
-        for (long at = from; at < to; ) {
-            int n = read(ch, buf, at, (int) Math.min(buf.length, to - at));
-            md.update(buf, 0, n);
-            at += n;
-        }
+    private long received(String uploadId) {
+        return client.get("/images/uploads/" + uploadId).path("received").asLong();
     }
 
-    private static int read(FileChannel ch, byte[] buf, long at, int length) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(buf, 0, length);
-        while (bb.hasRemaining()) {
-            if (ch.read(bb, at + bb.position()) < 0) throw new IOException("the file shrank while it was being uploaded");
+    /** Long enough for a slow link (1 MiB/s), short enough that a stalled server does not hang the CLI for ever. */
+    private static Duration timeoutFor(long bytes) {
+        return Duration.ofMinutes(5).plusSeconds(bytes >> 20);
+    }
+
+    /** The digest of the file's first {@code length} bytes. */
+    private static MessageDigest hashed(Path file, long length) throws IOException {
+        MessageDigest md = newDigest();
+        ByteBuffer buf = ByteBuffer.allocate(HashingFileBody.BLOCK);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (long at = 0; at < length; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - at));
+                if (ch.read(buf, at) < 0) throw new IOException("the file shrank while it was being uploaded");
+                buf.flip();
+                at += buf.remaining();
+                md.update(buf);
+            }
         }
-        return length;
+        return md;
     }
 
     private static MessageDigest newDigest() {

@@ -1,12 +1,20 @@
 package org.vmrole.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +26,7 @@ class ImageUploaderTest {
     @TempDir Path dir;
     EmbeddedPlatform platform;
     ApiClient tenant;
+    String tenantKey;
 
     @BeforeEach
     void start() throws Exception {
@@ -25,7 +34,8 @@ class ImageUploaderTest {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 0));
         ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
         admin.post("/subscriptions", Map.of("id", "contoso"));
-        tenant = new ApiClient(platform.apiUrl(), admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
+        tenantKey = admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText();
+        tenant = new ApiClient(platform.apiUrl(), tenantKey);
     }
 
     @AfterEach
@@ -57,5 +67,36 @@ class ImageUploaderTest {
         assertThat(stored.get("name").asText()).isEqualTo("resumed");
         assertThat(stored.get("actualSize").asLong()).isPositive();
         assertThat(Files.exists(resume)).as("the resume file is gone once the image is stored").isFalse();
+    }
+
+    @Test
+    void a_transfer_cut_off_midway_keeps_what_arrived_and_the_next_run_sends_only_the_rest() throws Exception {
+        Path image = dir.resolve("cut.qcow2");
+        assertThat(new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", image.toString(), "64M").start().waitFor()).isZero();
+        byte[] bytes = Files.readAllBytes(image);
+        String uploadId = tenant.post("/images/uploads", Map.of("name", "cut")).get("uploadId").asText();
+        Path path = image.toAbsolutePath();
+        Path resume = LoginFile.location().getParent().resolve("uploads")
+                .resolve(ImageUploader.resumeKey(path, bytes.length, Files.getLastModifiedTime(path).toMillis(), "cut") + ".json");
+        Files.createDirectories(resume.getParent());
+        new ObjectMapper().writeValue(resume.toFile(), new ImageUploader.Resume(tenant.base(), uploadId, path.toString(), bytes.length,
+                Files.getLastModifiedTime(path).toMillis()));
+        // a client that announced the whole file in one request, sent a third of it and died
+        int third = bytes.length / 3;
+        URI api = URI.create(platform.apiUrl());
+        try (Socket s = new Socket(api.getHost(), api.getPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("PUT /images/uploads/" + uploadId + "?offset=0 HTTP/1.1\r\nHost: " + api.getHost() + "\r\nAuthorization: Bearer " + tenantKey
+                    + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes, 0, third);
+            out.flush();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> tenant.get("/images/uploads/" + uploadId).path("received").asLong() == third);
+
+        StringWriter progress = new StringWriter();
+        var stored = new ImageUploader(tenant, new PrintWriter(progress, true)).upload(image, "cut", null);
+
+        assertThat(progress.toString()).contains("resuming upload " + uploadId + " at " + ProgressBar.bytes(third));
+        assertThat(stored.get("uploadDigest").asText()).isEqualTo("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
     }
 }
