@@ -126,6 +126,20 @@ public final class EmbeddedPlatform implements AutoCloseable {
         return h;
     }
 
+    /**
+     * Restarts a host's agent as an in-place upgrade (or a crash) of it would: its VMs keep running, and the new agent
+     * re-adopts them, reconnects their private networks and joins again with a fresh token.
+     */
+    public HostRuntime restartHost(String name) throws IOException {
+        HostRuntime old = hosts.stream().filter(h -> h.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no host named '" + name + "' runs in this process; its hosts are "
+                        + hosts.stream().map(HostRuntime::name).toList()));
+        old.close(false);
+        hosts.remove(old);
+        HostRuntime.Spec s = old.spec();
+        return startHost(s.name(), s.faultDomain(), s.dataDir(), s.capacity());
+    }
+
     /** The storage service on the emulator's ports (10000-10002) so UseDevelopmentStorage=true works; elsewhere if they are taken. */
     private static StorageService startStorage(Path dir) {
         StorageConfig dev = StorageConfig.development(dir);

@@ -34,7 +34,7 @@ import org.vmrole.model.host.HostJoin;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
-    private final String name;
+    private final Spec spec;
     private final QemuDriver driver;
     private final HostAgent agent;
     private final HostDaemon daemon;
@@ -50,8 +50,8 @@ public final class HostRuntime implements AutoCloseable {
         }
     }
 
-    private HostRuntime(String name, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks) {
-        this.name = name;
+    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks) {
+        this.spec = spec;
         this.driver = driver;
         this.agent = agent;
         this.daemon = daemon;
@@ -74,7 +74,7 @@ public final class HostRuntime implements AutoCloseable {
         PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), driver::networkSocket);
         HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address()), agent,
                 networks::apply, () -> forwardedPorts(driver), spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        return new HostRuntime(spec.name(), driver, agent, daemon, networks);
+        return new HostRuntime(spec, driver, agent, daemon, networks);
     }
 
     /** Each running instance's endpoints with the host ports QEMU forwards to them. */
@@ -96,7 +96,9 @@ public final class HostRuntime implements AutoCloseable {
 
     public QemuDriver driver() { return driver; }
 
-    public String name() { return name; }
+    public String name() { return spec.name(); }
+
+    public Spec spec() { return spec; }
 
     /** The last {@code maxBytes} of an instance's serial console log, if this host runs it. */
     public Optional<String> consoleTail(String instanceKey, int maxBytes) {

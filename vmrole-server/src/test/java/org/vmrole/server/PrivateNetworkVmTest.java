@@ -21,7 +21,7 @@ import org.vmrole.server.cli.ApiClient;
 /**
  * Internal endpoints on real QEMU: the instances of a deployment, on two hosts, reach each other's internal endpoint
  * at the addresses their role environment lists; an instance of another deployment cannot; a scale-out reaches the
- * running instances' topology without restarting them.
+ * running instances' topology without restarting them; a restarted host agent reconnects the VMs it re-adopts.
  */
 @Tag("vm")
 class PrivateNetworkVmTest {
@@ -94,5 +94,20 @@ class PrivateNetworkVmTest {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(onInstance(tenant, "net", "WebVM_IN_0", "/peer?address=10.128.0.12&port=8080").body()).contains("instance=WebVM_IN_2"));
         assertThat(onInstance(tenant, "net", "WebVM_IN_0", "/").body()).as("the topology arrived live").contains("incarnation=1");
+
+        String hostOfOne = instanceHost(tenant, "WebVM_IN_1");
+        platform.restartHost(hostOfOne);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(onInstance(tenant, "net", "WebVM_IN_0", "/peer?address=10.128.0.11&port=8080").body())
+                        .as("after its host agent restarted, the re-adopted instance is reachable again")
+                        .contains("instance=WebVM_IN_1 incarnation=1"));
+        assertThat(instanceHost(tenant, "WebVM_IN_1")).isEqualTo(hostOfOne);
+    }
+
+    private static String instanceHost(ApiClient tenant, String instance) {
+        for (JsonNode i : tenant.get("/services/net/deployments/production").path("instances")) {
+            if (i.path("instance").asText().equals(instance)) return i.path("host").asText();
+        }
+        throw new AssertionError(instance + " is not deployed");
     }
 }
