@@ -159,6 +159,9 @@ class CliAgainstServerTest {
         Run wrongKey = vmrole("vmr_" + "x".repeat(40), "subscription", "list");
         assertThat(wrongKey.code()).isEqualTo(1);
         assertThat(wrongKey.err()).contains("unknown or revoked");
+        Run pastedTwoLines = vmrole("program\n" + key, "subscription", "list");
+        assertThat(pastedTwoLines.code()).isEqualTo(2);
+        assertThat(pastedTwoLines.err()).contains("line breaks").contains("give the key alone");
         Run deployWithoutFiles = vmrole(key, "deploy", "hello");
         assertThat(deployWithoutFiles.code()).isEqualTo(2);
         assertThat(deployWithoutFiles.err()).contains("--definition F.csdef and --config F.cscfg, or --file F.yaml");

@@ -18,6 +18,10 @@ public final class ApiOptions {
         String u = first(url, System.getenv("VMROLE_URL"), saved.map(LoginFile.Saved::url).orElse(null), "http://127.0.0.1:8080");
         String k = first(key, System.getenv("VMROLE_KEY"), saved.map(LoginFile.Saved::key).orElse(null), null);
         if (k == null) throw new CliFailure(2, "no API key: pass --key, set VMROLE_KEY, or run './vmrole login --url URL --key KEY'");
+        if (!k.matches("[\\x21-\\x7e]+")) {
+            throw new CliFailure(2, "the API key (--key, VMROLE_KEY or the login file) holds spaces, line breaks or other characters keys never have;"
+                    + " give the key alone, e.g. VMROLE_KEY=vmr_...");
+        }
         return new ApiClient(u, k);
     }
 
