@@ -77,17 +77,12 @@ final class Prober {
         return result;
     }
 
-    /** Fails the probe if the peer closes during the settle time; whatever it sends is discarded. */
-    private static final class TcpProbe extends ChannelInboundHandlerAdapter {
-        private final CompletableFuture<Boolean> result;
+    /** A probe's connection: closing early or failing is a failed probe. */
+    private abstract static class ProbeHandler extends ChannelInboundHandlerAdapter {
+        final CompletableFuture<Boolean> result;
 
-        TcpProbe(CompletableFuture<Boolean> result) {
+        ProbeHandler(CompletableFuture<Boolean> result) {
             this.result = result;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
         }
 
         @Override
@@ -102,17 +97,28 @@ final class Prober {
         }
     }
 
+    /** Fails the probe if the peer closes during the settle time; whatever it sends is discarded. */
+    private static final class TcpProbe extends ProbeHandler {
+        TcpProbe(CompletableFuture<Boolean> result) {
+            super(result);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
     /** Sends the GET and reads just the status line. */
-    private static final class HttpProbe extends ChannelInboundHandlerAdapter {
+    private static final class HttpProbe extends ProbeHandler {
         private final InetSocketAddress address;
         private final String path;
-        private final CompletableFuture<Boolean> result;
         private final StringBuilder statusLine = new StringBuilder();
 
         HttpProbe(InetSocketAddress address, String path, CompletableFuture<Boolean> result) {
+            super(result);
             this.address = address;
             this.path = path;
-            this.result = result;
         }
 
         @Override
@@ -138,17 +144,6 @@ final class Prober {
             } finally {
                 buf.release();
             }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            result.complete(false);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.complete(false);
-            ctx.close();
         }
 
         static boolean isOk(String line) {

@@ -66,13 +66,9 @@ final class BlobHandler {
                 resp.header("ETag", b.etag()).date("Last-Modified", Instant.ofEpochMilli(b.modified())).metadata(b.metadata()).empty(200);
             }
             case "PUT " -> {
-                if (r.header("x-ms-copy-source") != null) {
-                    access.require('o', "wc", container, blob);
-                    copy(r, resp, account, container, blob);
-                } else {
-                    access.require('o', "wc", container, blob);
-                    create(r, resp, account, container, blob);
-                }
+                access.require('o', "wc", container, blob);
+                if (r.header("x-ms-copy-source") != null) copy(r, resp, account, container, blob);
+                else create(r, resp, account, container, blob);
             }
             case "PUT block" -> {
                 access.require('o', "wca", container, blob);
