@@ -6,6 +6,7 @@ import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.store.ContentFiles;
 import org.vmrole.storage.store.Database;
+import org.vmrole.storage.store.NameListing;
 import org.vmrole.storage.store.ServiceProperties;
 
 import java.sql.Connection;
@@ -159,23 +160,8 @@ public final class BlobStore {
     }
 
     public List<ContainerRow> listContainers(String account, String prefix, String marker, int max) {
-        return db.read(c -> {
-            List<ContainerRow> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, etag, modified, metadata, public_access, acl, lease FROM containers WHERE account=? AND name>=? AND name>? ORDER BY name LIMIT ?")) {
-                ps.setString(1, account);
-                ps.setString(2, prefix == null ? "" : prefix);
-                ps.setString(3, marker == null ? "" : marker);
-                ps.setInt(4, max + 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ContainerRow row = containerRow(rs);
-                        if (prefix != null && !row.name().startsWith(prefix)) break;
-                        out.add(row);
-                    }
-                }
-            }
-            return out;
-        });
+        return db.read(c -> NameListing.page(c, "SELECT name, etag, modified, metadata, public_access, acl, lease FROM containers"
+                + " WHERE account=? AND name>=? AND name>? ORDER BY name LIMIT ?", account, prefix, marker, max, this::containerRow));
     }
 
     // ---- blobs ------------------------------------------------------------------------------

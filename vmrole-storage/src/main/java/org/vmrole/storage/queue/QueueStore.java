@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.store.Database;
+import org.vmrole.storage.store.NameListing;
 import org.vmrole.storage.store.ServiceProperties;
 
 import java.sql.Connection;
@@ -136,22 +137,8 @@ public final class QueueStore {
     }
 
     public List<QueueRow> list(String account, String prefix, String marker, int max) {
-        return db.transaction(c -> {
-            List<QueueRow> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, metadata FROM queues WHERE account=? AND name>=? AND name>=? ORDER BY name LIMIT ?")) {
-                ps.setString(1, account);
-                ps.setString(2, prefix == null ? "" : prefix);
-                ps.setString(3, marker == null ? "" : marker);
-                ps.setInt(4, max + 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (prefix != null && !rs.getString(1).startsWith(prefix)) break;
-                        out.add(new QueueRow(rs.getString(1), parse(rs.getString(2))));
-                    }
-                }
-            }
-            return out;
-        });
+        return db.read(c -> NameListing.page(c, "SELECT name, metadata FROM queues WHERE account=? AND name>=? AND name>=? ORDER BY name LIMIT ?",
+                account, prefix, marker, max, rs -> new QueueRow(rs.getString(1), parse(rs.getString(2)))));
     }
 
     public Message put(String account, String queue, String body, long visibilityMs, long ttlMs) {
