@@ -20,18 +20,11 @@ class RequestHeadRewriterTest {
     private final EmbeddedChannel channel = new EmbeddedChannel(new RequestHeadRewriter("192.0.2.7", () -> draining, () -> closeAsked++, () -> notIdempotent++, counters));
 
     private void arrive(String... pieces) {
-        for (String piece : pieces) {
-            channel.writeInbound(Unpooled.copiedBuffer(piece, StandardCharsets.ISO_8859_1));
-        }
+        InboundText.arrive(channel, pieces);
     }
 
     private String forwarded() {
-        StringBuilder out = new StringBuilder();
-        for (ByteBuf b = channel.readInbound(); b != null; b = channel.readInbound()) {
-            out.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return out.toString();
+        return InboundText.passedOn(channel);
     }
 
     @Test

@@ -1,11 +1,8 @@
 package org.vmrole.lb;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,18 +12,11 @@ class ResponseCloseMarkerTest {
     private final EmbeddedChannel channel = new EmbeddedChannel(marker);
 
     private void arrive(String... pieces) {
-        for (String piece : pieces) {
-            channel.writeInbound(Unpooled.copiedBuffer(piece, StandardCharsets.ISO_8859_1));
-        }
+        InboundText.arrive(channel, pieces);
     }
 
     private String passed() {
-        StringBuilder out = new StringBuilder();
-        for (ByteBuf b = channel.readInbound(); b != null; b = channel.readInbound()) {
-            out.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return out.toString();
+        return InboundText.passedOn(channel);
     }
 
     @Test
