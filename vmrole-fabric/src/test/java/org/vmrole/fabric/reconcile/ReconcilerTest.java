@@ -113,12 +113,7 @@ class ReconcilerTest {
 
     @Test
     void a_host_that_returns_is_marked_up_without_the_instances_that_moved() {
-        world.deployment("d1", 3, VmSize.Small);
-        world.pass();
-        world.hostsRunAssigned(RoleState.ReadyRole);
-        world.advance(Duration.ofSeconds(4));
-        world.beat("b"); world.beat("c");
-        world.pass();
+        threeReadyInstancesThenHostAFallsSilent();
         assertThat(world.instances.values()).noneMatch(ri -> "a".equals(ri.host()));
         world.beat("a");
         assertThat(ofType(world.pass(), MarkHostUp.class)).hasSize(1);
@@ -203,12 +198,7 @@ class ReconcilerTest {
 
     @Test
     void spreads_a_ready_role_again_when_a_lost_fault_domain_returns() {
-        world.deployment("d1", 3, VmSize.Small);
-        world.pass();
-        world.hostsRunAssigned(RoleState.ReadyRole);
-        world.advance(Duration.ofSeconds(4));
-        world.beat("b"); world.beat("c");
-        world.pass();
+        threeReadyInstancesThenHostAFallsSilent();
         world.hostsRunAssigned(RoleState.ReadyRole);
         assertThat(world.instances.values()).noneMatch(ri -> ri.faultDomain() == 0);
         world.beat("a");
@@ -255,6 +245,16 @@ class ReconcilerTest {
         assertThat(ofType(actions, StartInstance.class)).extracting(s -> s.instance().key() + " on " + s.instance().host())
                 .containsExactly("d1/Web_IN_0 on a");
         assertThat(ofType(actions, RelocateInstance.class)).isEmpty();
+    }
+
+    /** Three ready instances, one per host; then host a says nothing for longer than the host timeout and a pass runs. */
+    private void threeReadyInstancesThenHostAFallsSilent() {
+        world.deployment("d1", 3, VmSize.Small);
+        world.pass();
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.advance(Duration.ofSeconds(4));
+        world.beat("b"); world.beat("c");
+        world.pass();
     }
 
     private static void put(World w, String deployment, int index, String host, int faultDomain) {
