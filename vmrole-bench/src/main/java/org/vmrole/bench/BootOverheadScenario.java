@@ -93,7 +93,7 @@ public final class BootOverheadScenario {
     private static void memory(Path image, Path dir, int n) throws Exception {
         QemuSettings settings = QemuSettings.defaults(dir, BaseImages.of(Map.of("sample", image)));
         try (QemuDriver driver = new QemuDriver(settings)) {
-            long heap0 = heapAfterGc(), rss0 = rssKiB();
+            long heap0 = HeapUse.afterGc(), rss0 = rssKiB();
             List<Assignment> all = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Assignment a = assignment(i, BareBoot.freePort());
@@ -105,7 +105,7 @@ public final class BootOverheadScenario {
                 Thread.sleep(500);
             }
             Thread.sleep(5000);
-            long heap1 = heapAfterGc(), rss1 = rssKiB();
+            long heap1 = HeapUse.afterGc(), rss1 = rssKiB();
             long qemuRss = 0;
             for (Assignment a : all) qemuRss += rssKiB(driver.pid(a.key()).orElseThrow());
             System.out.printf("memory with %d VMs Ready: host JVM heap +%.1f KiB per VM, host JVM RSS +%.1f MiB per VM; each QEMU's own RSS %.0f MiB%n",
@@ -134,14 +134,6 @@ public final class BootOverheadScenario {
         throw new IllegalStateException("no HTTP 200 on port " + port + " within 3 minutes");
     }
 
-    private static long heapAfterGc() throws InterruptedException {
-        Runtime r = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(100);
-        }
-        return r.totalMemory() - r.freeMemory();
-    }
 
     private static long rssKiB() throws IOException {
         return rssKiB(ProcessHandle.current().pid());

@@ -28,7 +28,7 @@ public final class SimulatedHostScenario {
             desired.add(new Assignment("bench", new InstanceName("WebVM", i), 1, 0, VmSize.ExtraSmall, "sample", i % 5, i % 2,
                     Map.of(), List.of(), List.of()));
         }
-        long heap0 = heapAfterGc();
+        long heap0 = HeapUse.afterGc();
         SimulatedDriver driver = new SimulatedDriver(clock);
         HostAgent host = new HostAgent(driver);
         long t0 = System.nanoTime();
@@ -38,19 +38,10 @@ public final class SimulatedHostScenario {
         t0 = System.nanoTime();
         long ready = host.observe().stream().filter(o -> o.state() == RoleState.ReadyRole).count();
         long observeMs = (System.nanoTime() - t0) / 1_000_000;
-        long heap1 = heapAfterGc();
+        long heap1 = HeapUse.afterGc();
         System.out.printf("%d simulated instances: apply %d ms, one observe round %d ms (%d Ready), heap %.0f bytes per instance "
                 + "(assignments included)%n", n, applyMs, observeMs, ready, (double) (heap1 - heap0) / n);
         if (ready != n) throw new IllegalStateException("only " + ready + " of " + n + " became Ready");
         host.close();
-    }
-
-    private static long heapAfterGc() throws InterruptedException {
-        Runtime r = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(100);
-        }
-        return r.totalMemory() - r.freeMemory();
     }
 }

@@ -49,11 +49,8 @@ class FabricControllerTest {
                 List.of(new RoleSpec("WebVM", VmSize.Small, count, "sha256:0123", Map.of("Greeting", "hi"), List.of(), List.of())), false);
     }
 
-    /** A second of fabric time: every host beats, then one reconcile pass. */
     private void tick() {
-        clock.advance(Duration.ofSeconds(1));
-        for (SimulatedHost h : hosts) h.beat(controller);
-        controller.reconcileOnce();
+        SimulatedHost.tick(clock, hosts, controller);
     }
 
     private void ticks(int n) {

@@ -45,9 +45,7 @@ class FabricUpgradeTest {
     }
 
     private void tick() {
-        clock.advance(Duration.ofSeconds(1));
-        for (SimulatedHost h : hosts) h.beat(controller);
-        controller.reconcileOnce();
+        SimulatedHost.tick(clock, hosts, controller);
     }
 
     private void ticks(int n) {

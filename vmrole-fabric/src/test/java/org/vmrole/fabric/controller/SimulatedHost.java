@@ -65,6 +65,13 @@ final class SimulatedHost {
         return answer.isPresent();
     }
 
+    /** A second of fabric time: every host beats, then one reconcile pass. */
+    static void tick(org.vmrole.host.sim.SimulatedClock clock, List<SimulatedHost> hosts, FabricController controller) {
+        clock.advance(java.time.Duration.ofSeconds(1));
+        for (SimulatedHost h : hosts) h.beat(controller);
+        controller.reconcileOnce();
+    }
+
     /** Every VM dies with the machine; the agent comes back empty and relearns its assignments. */
     void powerCycle() {
         agent.close();
