@@ -220,7 +220,9 @@ final class FabricState {
     /** What the host should run, in key order: its instances that are not being removed. */
     List<Assignment> assignmentsFor(String host) {
         List<Assignment> out = new ArrayList<>();
+        // per deployment, once per call: its instances and its network key
         Map<String, List<RoleInstance>> members = new HashMap<>();
+        Map<String, String> keys = new HashMap<>();
         for (String key : new TreeSet<>(instancesByHost.getOrDefault(host, Set.of()))) {
             RoleInstance ri = instances.get(key);
             if (ri.retiring()) continue;
@@ -230,7 +232,8 @@ final class FabricState {
             PrivateNetwork network = null;
             if (PrivateNetworkPlan.hasNetwork(d)) {
                 List<RoleInstance> ofDeployment = members.computeIfAbsent(d.id(), this::instancesOf);
-                network = PrivateNetworkPlan.of(d, ri, ofDeployment, hosts, PrivateNetworkPlan.key(networkSecret, d.id()));
+                String networkKey = keys.computeIfAbsent(d.id(), id -> PrivateNetworkPlan.key(networkSecret, id));
+                network = PrivateNetworkPlan.of(d, ri, ofDeployment, hosts, networkKey);
             }
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
                     spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks(), network));
