@@ -31,8 +31,8 @@ import org.vmrole.server.cli.ImageUploader;
 
 /**
  * Image ingest against its floor, in one run: a 2 GiB raw disk (60% random, 10% repeated text, 30% zeros)
- * is ingested through the repository's upload API (hash while writing, fsync, inspect, qemu-img convert to
- * qcow2, hash the qcow2, store) and through the management API over HTTP, and compared with {@code cp} +
+ * is ingested through the repository's upload API (hash while writing it as qcow2, fsync, inspect, finish and
+ * qemu-img check the qcow2, hash it, store) and through the management API over HTTP, and compared with {@code cp} +
  * {@code qemu-img convert} of the same file on the same disk, both fsynced. Rounds interleave the three so
  * the machine's load falls on all of them alike. Prints wall and CPU times, ratios and the peak heap in use.
  *
@@ -265,7 +265,7 @@ public final class ImageIngestBenchmark {
             return new HttpIngest(platform, tenant);
         }
 
-        /** Total; starting the upload; sending the file (hashed as it goes); the commit (verify, convert, store). The image is deleted afterwards. */
+        /** Total; starting the upload; sending the file (hashed as it goes); the commit (verify, finish or convert, store). The image is deleted afterwards. */
         Timing[] ingest(Path source, String name) throws IOException, InterruptedException {
             UploadPhase phase = new UploadPhase();
             Mark t0 = Mark.now();

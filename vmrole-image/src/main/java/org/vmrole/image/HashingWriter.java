@@ -12,7 +12,8 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Streams bytes into a file while a second thread hashes them, so hashing overlaps the disk writes instead of
- * adding to them. All-zero blocks are skipped as holes (the file stays sparse, as {@code cp} would leave it).
+ * adding to them. A {@link Sink} places them: as they are, skipping all-zero blocks as holes (the file stays
+ * sparse, as {@code cp} would leave it), or as a qcow2 image ({@link Qcow2Stream}).
  * Memory is a fixed ring of buffers whatever the size of the stream. Every {@link #WRITEBACK_STEP} bytes a third
  * thread starts an fsync of what is written so far: the kernel would otherwise hold a whole upload in the page cache
  * (its background writeback starts at 10% of memory) and the caller's final fsync would then write it all while
@@ -23,6 +24,33 @@ final class HashingWriter {
     private static final byte[] ZEROS = new byte[Sha256.BUFFER];
     private static final byte[] END = new byte[0];
     static final long WRITEBACK_STEP = 64L << 20;
+
+    /** Where received bytes go; {@code at} is the stream position of {@code buf[0]}. */
+    interface Sink {
+        void write(byte[] buf, int length, long at) throws IOException;
+
+        /** Called once after the last write, also when receiving failed. */
+        default void end(long at) throws IOException {}
+    }
+
+    /** The bytes as they are, at their own offsets; all-zero blocks stay holes, and the file gets the stream's length. */
+    static Sink sparseFile(FileChannel ch) {
+        return new Sink() {
+            @Override
+            public void write(byte[] buf, int n, long at) throws IOException {
+                if (Arrays.mismatch(buf, 0, n, ZEROS, 0, n) == -1) return;
+                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                long pos = at;
+                while (bb.hasRemaining()) pos += ch.write(bb, pos);
+            }
+
+            @Override
+            public void end(long at) throws IOException {
+                // a trailing hole must still count as bytes received: give the file its full length
+                if (ch.size() < at) ch.write(ByteBuffer.wrap(new byte[1]), at - 1);
+            }
+        };
+    }
 
     /** What was written: bytes in total; {@code tooLarge} when the stream went past the limit (nothing past it is written). */
     record Outcome(long written, boolean tooLarge) {}
@@ -36,7 +64,7 @@ final class HashingWriter {
      * every chunk written is also hashed before this returns or throws; {@code written} is then given via
      * {@code progress[0]}.
      */
-    static Outcome append(FileChannel ch, long start, InputStream in, MessageDigest digest, long limit, long[] progress) throws IOException {
+    static Outcome append(FileChannel ch, Sink sink, long start, InputStream in, MessageDigest digest, long limit, long[] progress) throws IOException {
         BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
         BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS);
         for (int i = 0; i < BUFFERS; i++) free.add(new byte[Sha256.BUFFER]);
@@ -69,11 +97,7 @@ final class HashingWriter {
                     tooLarge = true;
                     break;
                 }
-                if (Arrays.mismatch(buf, 0, n, ZEROS, 0, n) != -1) {
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    long at = pos;
-                    while (bb.hasRemaining()) at += ch.write(bb, at);
-                }
+                sink.write(buf, n, pos);
                 if (digest != null) put(full, new Chunk(buf, n));
                 pos += n;
                 progress[0] = pos;
@@ -90,8 +114,7 @@ final class HashingWriter {
                 put(full, new Chunk(END, 0));
                 join(hasher);
             }
-            // a trailing hole must still count as bytes received: give the file its full length
-            if (ch.size() < pos) ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
+            sink.end(pos);
         }
         return new Outcome(pos, tooLarge);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -38,10 +39,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes images in through resumable, verified uploads and keeps them as qcow2, content-addressed by SHA-256.
  *
+ * <p>A raw disk (recognised by its first 64 KiB) is written straight to qcow2 as it arrives ({@link Qcow2Stream},
+ * state in {@code stream.json}), so its commit has no conversion pass; other formats are kept as they arrive and
+ * converted by qemu-img at commit.
+ *
  * <p>Layout under the root: {@code uploads/<id>/data} + {@code session.json} for uploads in progress,
  * {@code blobs/<hex>.qcow2} for stored images, {@code images/<subscription>/<name>.json} for their metadata,
- * {@code work/} for conversions (one repository per root: the constructor empties {@code work/}). A blob is fsynced and renamed into place before its metadata is written
- * atomically, so a crash leaves at worst an unreferenced blob, which {@link #sweep()} removes.
+ * {@code work/} for conversions (one repository per root: the constructor empties {@code work/}). A blob is fsynced
+ * and renamed (or, for a streamed upload, hard-linked) into place before its metadata is written atomically, so a
+ * crash leaves at worst an unreferenced blob, which {@link #sweep()} removes.
  *
  * <p>An upload is: {@link #startUpload}, then {@link #append} chunks at the offset {@link #received} reports
  * (resumable: a client that lost its connection asks and continues), then {@link #commit} with the SHA-256 the
@@ -115,7 +121,9 @@ public final class ImageRepository {
     public long received(String uploadId) throws IOException {
         Upload u = upload(uploadId);
         synchronized (u) {
-            return size(dataOf(uploadId));
+            Path data = dataOf(uploadId);
+            Optional<StreamedUpload> streamed = StreamedUpload.read(data.getParent());
+            return streamed.isPresent() ? streamed.get().received() : size(data);
         }
     }
 
@@ -127,29 +135,49 @@ public final class ImageRepository {
         Upload u = upload(uploadId);
         synchronized (u) {
             Path data = dataOf(uploadId);
-            long have = size(data);
+            Path dir = data.getParent();
+            StreamedUpload streamed = StreamedUpload.read(dir).orElse(null);
+            long have = streamed != null ? streamed.received() : size(data);
             if (offset != have) throw new UploadOffsetException(uploadId, offset, have);
+            if (streamed != null && streamed.verified() != null) {
+                throw new ImageRepositoryException("upload " + uploadId + " is being committed and takes no more bytes; commit it again to finish");
+            }
+            InputStream in = chunk;
+            if (have == 0 && streamed == null) {
+                // a raw disk is written straight to qcow2 as it arrives; other formats are converted at commit
+                PeekedStream peeked = PeekedStream.of(chunk, HeaderInspection.HEAD_BYTES);
+                in = peeked;
+                if (StreamedUpload.suits(peeked)) {
+                    streamed = StreamedUpload.start(limits.maxVirtualBytes() + HeaderInspection.FOOTER_BYTES);
+                    streamed.write(dir);
+                }
+            }
             boolean hashing = u.hashed == have;
             long[] progress = {have};
+            long limit = streamed == null ? limits.maxUploadBytes() : Math.min(limits.maxUploadBytes(), streamed.progress().capacity());
             boolean tooLarge;
             long t0 = System.nanoTime();
             long tReceived = t0;
-            try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                Qcow2Stream qcow2 = streamed == null ? null
+                        : have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress());
+                HashingWriter.Sink sink = qcow2 == null ? HashingWriter.sparseFile(ch) : (buf, n, at) -> qcow2.write(buf, 0, n);
                 try {
-                    tooLarge = HashingWriter.append(ch, have, chunk, hashing ? u.digest : null, limits.maxUploadBytes(), progress).tooLarge();
+                    tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress).tooLarge();
                 } finally {
                     // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
                     tReceived = System.nanoTime();
-                    ch.force(false);
+                    if (qcow2 == null) ch.force(false);
+                    else streamed.at(qcow2.checkpoint()).write(dir);
                     if (hashing) u.hashed = progress[0];
                 }
             }
             long tSynced = System.nanoTime();
-            log.debug("upload {}: {} bytes at {} in {} ms (receive+write+hash {} ms, final fsync {} ms)", uploadId, progress[0] - have, have,
-                    (tSynced - t0) / 1_000_000, (tReceived - t0) / 1_000_000, (tSynced - tReceived) / 1_000_000);
+            log.debug("upload {}: {} bytes at {} in {} ms (receive+write+hash {} ms, final fsync {} ms){}", uploadId, progress[0] - have, have,
+                    (tSynced - t0) / 1_000_000, (tReceived - t0) / 1_000_000, (tSynced - tReceived) / 1_000_000, streamed == null ? "" : ", as qcow2");
             if (tooLarge) {
                 discard(uploadId);
-                throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limits.maxUploadBytes()
+                throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limit
                         + " bytes; nothing was kept. Upload a smaller image (a sparse format such as qcow2 or dynamic VHD sends less)");
             }
             return progress[0];
@@ -190,22 +218,124 @@ public final class ImageRepository {
     }
 
     private ImageRecord store(Upload u, String expected) throws IOException {
+        Path data = dataOf(u.session.id());
+        Optional<StreamedUpload> streamed = StreamedUpload.read(data.getParent());
+        return streamed.isPresent() ? storeStreamed(u, expected, data, streamed.get()) : storeConverted(u, expected, data);
+    }
+
+    /** An upload kept as it arrived: verify, inspect, then qemu-img converts it to qcow2. */
+    private ImageRecord storeConverted(Upload u, String expected, Path data) throws IOException {
         UploadSession s = u.session;
         String image = s.name();
-        Path data = dataOf(s.id());
         long size = size(data);
         long t0 = System.nanoTime();
-        String uploaded = u.hashed == size ? Sha256.format(((MessageDigest) cloneDigest(u.digest)).digest()) : Sha256.ofFile(data);
-        if (!uploaded.equals(expected)) {
-            throw new ImageRejectedException("image '" + image + "' refused: the " + size + " bytes received have SHA-256 " + uploaded
-                    + " but the client said " + expected + "; nothing was kept. Upload the file again");
-        }
+        String uploaded = u.hashed == size ? runningDigest(u) : Sha256.ofFile(data);
+        checkDigest(image, size, uploaded, expected);
         HeaderInspection.Sniffed sniffed = HeaderInspection.inspect(data, image);
         ImageFormat format = sniffed.format();
         if (sniffed.declaredVirtualSize().isPresent()) checkVirtualSize(image, sniffed.declaredVirtualSize().getAsLong());
+        QemuImg.Info info = inspect(data, format, image);
+        if (format.checkable()) {
+            QemuImg.Result check = qemu.check(data, format, limits.inspectTimeout());
+            switch (check.exitCode()) {
+                case 0, 3 -> { /* clean, or only leaked clusters, which conversion drops */ }
+                case 2 -> throw damaged(image, "qemu-img check found corruptions: " + check.reason());
+                default -> throw damaged(image, "qemu-img check could not complete: " + check.reason());
+            }
+        }
+        Path converted = work.resolve(s.id() + ".qcow2");
+        long tInspected = System.nanoTime();
+        try {
+            try {
+                qemu.convertToQcow2(data, format, converted, limits.conversionTimeout());
+            } catch (QemuImg.QemuImgException e) {
+                throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
+                        + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
+            }
+            return keep(s, converted, false, format, info.virtualSize(), uploaded, t0, tInspected);
+        } finally {
+            Files.deleteIfExists(converted);
+        }
+    }
+
+    /**
+     * An upload written straight to qcow2 as it arrived (a raw disk, or a fixed VHD: raw bytes and a footer): verify
+     * the digest over the disk's bytes, then end the stream at the virtual size. No conversion pass. The verified
+     * digest and size are stored before the file is finished, so a commit cut short by a crash can finish it again.
+     */
+    private ImageRecord storeStreamed(Upload u, String expected, Path data, StreamedUpload streamed) throws IOException {
+        UploadSession s = u.session;
+        String image = s.name();
+        long size = streamed.received();
+        long t0 = System.nanoTime();
+        if (size == 0) throw new ImageRejectedException("image '" + image + "' refused: the upload is empty. Upload the disk image file");
+        long tInspected;
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Qcow2Stream qcow2 = Qcow2Stream.resume(ch, streamed.progress());
+            if (streamed.verified() == null) {
+                String uploaded;
+                if (u.hashed == size) {
+                    uploaded = runningDigest(u);
+                } else {
+                    MessageDigest md = Sha256.newDigest();
+                    qcow2.digest(md, size);
+                    uploaded = Sha256.format(md.digest());
+                }
+                checkDigest(image, size, uploaded, expected);
+                byte[] head = new byte[(int) Math.min(HeaderInspection.HEAD_BYTES, size)];
+                byte[] tail = new byte[(int) Math.min(HeaderInspection.FOOTER_BYTES, size)];
+                qcow2.read(0, head, 0, head.length);
+                qcow2.read(size - tail.length, tail, 0, tail.length);
+                ImageFormat format = HeaderInspection.inspect(head, tail, size, image).format();
+                long virtualSize = format == ImageFormat.VPC ? fixedVhdSize(s.id(), image, tail, size) : (size + 511) / 512 * 512;
+                checkVirtualSize(image, virtualSize);
+                streamed = streamed.verifiedAs(uploaded, format, virtualSize);
+                streamed.write(data.getParent());
+            } else {
+                checkDigest(image, size, streamed.verified(), expected);
+            }
+            tInspected = System.nanoTime();
+            qcow2.finish(streamed.virtualSize());
+        }
+        // our own writer's output must satisfy qemu-img like any image
+        QemuImg.Info info = qemu.info(data, ImageFormat.QCOW2, limits.inspectTimeout());
+        QemuImg.Result check = qemu.check(data, ImageFormat.QCOW2, limits.inspectTimeout());
+        if (check.exitCode() != 0 || info.virtualSize() != streamed.virtualSize()) {
+            throw new ImageRepositoryException("upload " + s.id() + " could not be stored: the qcow2 written from it fails qemu-img check ("
+                    + check.reason() + ", virtual size " + info.virtualSize() + "); the upload is kept. Report this as a vmrole bug");
+        }
+        return keep(s, data, true, streamed.format(), streamed.virtualSize(), streamed.verified(), t0, tInspected);
+    }
+
+    /**
+     * The virtual size of a fixed VHD as qemu reads it (from the footer's size or geometry, by the tool that made
+     * it): qemu-img inspects a sparse copy that holds only the footer, so the disk's bytes are not read again.
+     */
+    private long fixedVhdSize(String id, String image, byte[] footer, long size) throws IOException {
+        Path probe = work.resolve(id + ".footer.vhd");
+        try {
+            try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(footer);
+                long at = size - footer.length;
+                while (b.hasRemaining()) at += ch.write(b, at);
+            }
+            QemuImg.Info info = inspect(probe, ImageFormat.VPC, image);
+            long virtualSize = info.virtualSize();
+            if (virtualSize <= 0 || virtualSize % 512 != 0 || virtualSize > size - footer.length) {
+                throw damaged(image, "its fixed VHD footer gives a virtual size of " + virtualSize + " bytes, but " + (size - footer.length)
+                        + " bytes of disk precede it");
+            }
+            return virtualSize;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
+    /** qemu-img's view of an image, which must agree with the header inspection and name no other file. */
+    private QemuImg.Info inspect(Path file, ImageFormat format, String image) throws IOException {
         QemuImg.Info info;
         try {
-            info = qemu.info(data, format, limits.inspectTimeout());
+            info = qemu.info(file, format, limits.inspectTimeout());
         } catch (QemuImg.QemuImgException e) {
             throw new ImageRejectedException("image '" + image + "' refused: qemu-img cannot read it as " + format.displayName() + " (" + e.getMessage()
                     + "). The file is damaged or not a disk image; recreate it and upload again");
@@ -224,63 +354,73 @@ public final class ImageRepository {
         }
         if (info.corrupt()) throw damaged(image, "qemu-img marks it corrupt");
         checkVirtualSize(image, info.virtualSize());
-        if (format.checkable()) {
-            QemuImg.Result check = qemu.check(data, format, limits.inspectTimeout());
-            switch (check.exitCode()) {
-                case 0, 3 -> { /* clean, or only leaked clusters, which conversion drops */ }
-                case 2 -> throw damaged(image, "qemu-img check found corruptions: " + check.reason());
-                default -> throw damaged(image, "qemu-img check could not complete: " + check.reason());
-            }
+        return info;
+    }
+
+    private static void checkDigest(String image, long size, String uploaded, String expected) {
+        if (!uploaded.equals(expected)) {
+            throw new ImageRejectedException("image '" + image + "' refused: the " + size + " bytes received have SHA-256 " + uploaded
+                    + " but the client said " + expected + "; nothing was kept. Upload the file again");
         }
-        Path converted = work.resolve(s.id() + ".qcow2");
-        long tInspected = System.nanoTime();
+    }
+
+    private static String runningDigest(Upload u) {
+        return Sha256.format(((MessageDigest) cloneDigest(u.digest)).digest());
+    }
+
+    /**
+     * Stores a finished qcow2: hashes it (while an fsync runs), places it as the blob of its digest (moved, or
+     * hard-linked when it is still the upload's data, so a crash before the metadata leaves the upload whole) and
+     * writes the image's metadata. Then the upload is retired.
+     */
+    private ImageRecord keep(UploadSession s, Path qcow2, boolean linked, ImageFormat format, long virtualSize, String uploaded,
+                             long t0, long tInspected) throws IOException {
+        String image = s.name();
+        long tConverted = System.nanoTime();
+        var synced = CompletableFuture.supplyAsync(() -> {
+            try {
+                DurableFiles.fsync(qcow2);
+                return System.nanoTime();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
+        String digest = Sha256.ofFile(qcow2);
+        long tHashed = System.nanoTime();
+        long tSynced;
         try {
-            try {
-                qemu.convertToQcow2(data, format, converted, limits.conversionTimeout());
-            } catch (QemuImg.QemuImgException e) {
-                throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
-                        + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
-            }
-            long tConverted = System.nanoTime();
-            var synced = CompletableFuture.supplyAsync(() -> {
-                try {
-                    DurableFiles.fsync(converted);
-                    return System.nanoTime();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+            tSynced = synced.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
+        }
+        long actual = size(qcow2);
+        catalog.lock();
+        try {
+            if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
+            Path blob = blobOf(digest);
+            if (linked) {
+                if (!Files.exists(blob)) {
+                    Files.createLink(blob, qcow2);
+                    DurableFiles.syncDirectory(blobs);
                 }
-            }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
-            String digest = Sha256.ofFile(converted);
-            long tHashed = System.nanoTime();
-            long tSynced;
-            try {
-                tSynced = synced.join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
+            } else if (Files.exists(blob)) {
+                Files.delete(qcow2);
+            } else {
+                DurableFiles.moveAtomically(qcow2, blob);
             }
-            long actual = size(converted);
-            catalog.lock();
-            try {
-                if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
-                Path blob = blobOf(digest);
-                if (Files.exists(blob)) Files.delete(converted);
-                else DurableFiles.moveAtomically(converted, blob);
-                ImageRecord rec = new ImageRecord(s.subscription(), image, format, info.virtualSize(), actual, digest, uploaded, clock.instant());
-                Path meta = metadataOf(s.subscription(), image);
-                Files.createDirectories(meta.getParent());
-                DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
-                retire(s.id());
-                long tDone = System.nanoTime();
-                log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (inspect {} ms, convert {} ms, digest+sync {} ms: digest {} ms, fsync {} ms)",
-                        s.subscription(), image, format.displayName(), info.virtualSize(), digest, (tDone - t0) / 1_000_000,
-                        (tInspected - t0) / 1_000_000, (tConverted - tInspected) / 1_000_000, (tDone - tConverted) / 1_000_000,
-                        (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
-                return rec;
-            } finally {
-                catalog.unlock();
-            }
+            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant());
+            Path meta = metadataOf(s.subscription(), image);
+            Files.createDirectories(meta.getParent());
+            DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
+            retire(s.id());
+            long tDone = System.nanoTime();
+            log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+sync {} ms: digest {} ms, fsync {} ms)",
+                    s.subscription(), image, format.displayName(), virtualSize, digest, (tDone - t0) / 1_000_000,
+                    (tInspected - t0) / 1_000_000, linked ? "finish+check" : "convert", (tConverted - tInspected) / 1_000_000,
+                    (tDone - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
+            return rec;
         } finally {
-            Files.deleteIfExists(converted);
+            catalog.unlock();
         }
     }
 

@@ -24,7 +24,7 @@ class HashingWriterTest {
 
         HashingWriter.Outcome out;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            out = HashingWriter.append(ch, 0, new Pattern(length), running, Long.MAX_VALUE, progress);
+            out = HashingWriter.append(ch, HashingWriter.sparseFile(ch), 0, new Pattern(length), running, Long.MAX_VALUE, progress);
         }
 
         assertThat(out.written()).isEqualTo(length);

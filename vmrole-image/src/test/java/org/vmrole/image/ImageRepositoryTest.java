@@ -220,6 +220,37 @@ class ImageRepositoryTest {
     }
 
     @Test
+    void a_commit_cut_short_after_the_digest_was_verified_finishes_when_committed_again() throws IOException {
+        String id = repo.startUpload("contoso", "web");
+        try (InputStream in = Files.newInputStream(raw)) {
+            repo.append(id, 0, in);
+        }
+        ImageRepository broken = new ImageRepository(root, limits, new QemuImg("/nonexistent/qemu-img", limits.qemuMemoryBytes()),
+                digest -> List.of(), Clock.systemUTC());
+        assertThatThrownBy(() -> broken.commit(id, sha(raw))).isInstanceOf(IOException.class).isNotInstanceOf(ImageRejectedException.class);
+        assertThatThrownBy(() -> broken.append(id, Files.size(raw), new ByteArrayInputStream(new byte[1])))
+                .hasMessageContaining("is being committed and takes no more bytes");
+
+        repo = repository(limits, Clock.systemUTC());
+        ImageRecord rec = repo.commit(id, sha(raw));
+        assertThat(sha(root.resolve("blobs").resolve(Sha256.hex(rec.digest()) + ".qcow2"))).isEqualTo(rec.digest());
+        assertThat(upload("reference", raw).digest()).as("the same image as an upload committed at once").isEqualTo(rec.digest());
+    }
+
+    @Test
+    void stores_a_raw_disk_shorter_than_the_inspected_head() throws Exception {
+        Path tiny = tmp.resolve("tiny.raw");
+        byte[] bytes = new byte[32 * 1024];
+        new java.util.Random(9).nextBytes(bytes);
+        Files.write(tiny, bytes);
+        ImageRecord rec = upload("tiny", tiny);
+        assertThat(rec.originalFormat()).isEqualTo(ImageFormat.RAW);
+        assertThat(rec.virtualSize()).isEqualTo(bytes.length);
+        Path blob = root.resolve("blobs").resolve(Sha256.hex(rec.digest()) + ".qcow2");
+        assertThat(Images.compare(tiny, "raw", blob, "qcow2")).isZero();
+    }
+
+    @Test
     void an_image_in_use_cannot_be_deleted_and_the_error_names_the_deployments() throws IOException {
         ImageRecord rec = upload("web-v1", raw);
         deployments.put(rec.digest(), List.of("contoso-prod", "contoso-staging"));

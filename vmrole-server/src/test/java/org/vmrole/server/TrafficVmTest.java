@@ -157,14 +157,19 @@ class TrafficVmTest {
         assertThat(oldProduction).isNotEqualTo(newProduction);
     }
 
-    /** A copy of the sample image with a marker written where nothing reads it (between the MBR and the first partition). */
+    /**
+     * The sample image as a raw disk with a marker written where nothing reads it (between the MBR and the first
+     * partition). Raw, so the upgrade boots from a qcow2 the repository wrote itself while the upload arrived.
+     */
     private Path secondImage() throws Exception {
-        Path copy = dir.resolve("sample-v2.qcow2");
-        Files.copy(SampleImage.ensure(), copy);
-        copy.toFile().setWritable(true);
-        Process p = new ProcessBuilder("qemu-io", "-f", "qcow2", "-c", "write -P 0x76 65536 512", copy.toString()).inheritIO().start();
-        assertThat(p.waitFor()).isZero();
-        return copy;
+        Path raw = dir.resolve("sample-v2.raw");
+        for (List<String> cmd : List.of(
+                List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", SampleImage.ensure().toString(), raw.toString()),
+                List.of("qemu-io", "-f", "raw", "-c", "write -P 0x76 65536 512", raw.toString()))) {
+            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            assertThat(p.waitFor()).as(String.join(" ", cmd)).isZero();
+        }
+        return raw;
     }
 
     @Test
