@@ -148,7 +148,8 @@ public final class ImageRepository {
                 PeekedStream peeked = PeekedStream.of(chunk, HeaderInspection.HEAD_BYTES);
                 in = peeked;
                 if (StreamedUpload.suits(peeked)) {
-                    streamed = StreamedUpload.start(limits.maxVirtualBytes() + HeaderInspection.FOOTER_BYTES);
+                    streamed = StreamedUpload.start(Math.min(limits.maxVirtualBytes(), Long.MAX_VALUE - HeaderInspection.FOOTER_BYTES)
+                            + HeaderInspection.FOOTER_BYTES);
                     streamed.write(dir);
                 }
             }
@@ -168,7 +169,8 @@ public final class ImageRepository {
                     // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
                     tReceived = System.nanoTime();
                     if (qcow2 == null) ch.force(false);
-                    else streamed.at(qcow2.checkpoint()).write(dir);
+                    // after a failed write the previous checkpoint stays: resuming from it drops what followed
+                    else if (!qcow2.broken()) streamed.at(qcow2.checkpoint()).write(dir);
                     if (hashing) u.hashed = progress[0];
                 }
             }
@@ -269,40 +271,45 @@ public final class ImageRepository {
         long size = streamed.received();
         long t0 = System.nanoTime();
         if (size == 0) throw new ImageRejectedException("image '" + image + "' refused: the upload is empty. Upload the disk image file");
-        long tInspected;
-        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            Qcow2Stream qcow2 = Qcow2Stream.resume(ch, streamed.progress());
-            if (streamed.verified() == null) {
-                String uploaded;
-                if (u.hashed == size) {
-                    uploaded = runningDigest(u);
-                } else {
-                    MessageDigest md = Sha256.newDigest();
-                    qcow2.digest(md, size);
-                    uploaded = Sha256.format(md.digest());
+        long tInspected = t0;
+        if (streamed.verified() != null) checkDigest(image, size, streamed.verified(), expected);
+        if (!streamed.finished()) {
+            try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                Qcow2Stream qcow2 = Qcow2Stream.resume(ch, streamed.progress());
+                if (streamed.verified() == null) {
+                    String uploaded;
+                    if (u.hashed == size) {
+                        uploaded = runningDigest(u);
+                    } else {
+                        MessageDigest md = Sha256.newDigest();
+                        qcow2.digest(md, size);
+                        uploaded = Sha256.format(md.digest());
+                    }
+                    checkDigest(image, size, uploaded, expected);
+                    byte[] head = new byte[(int) Math.min(HeaderInspection.HEAD_BYTES, size)];
+                    byte[] tail = new byte[(int) Math.min(HeaderInspection.FOOTER_BYTES, size)];
+                    qcow2.read(0, head, 0, head.length);
+                    qcow2.read(size - tail.length, tail, 0, tail.length);
+                    ImageFormat format = HeaderInspection.inspect(head, tail, size, image).format();
+                    long virtualSize = format == ImageFormat.VPC ? fixedVhdSize(s.id(), image, tail, size) : (size + 511) / 512 * 512;
+                    checkVirtualSize(image, virtualSize);
+                    streamed = streamed.verifiedAs(uploaded, format, virtualSize);
+                    streamed.write(data.getParent());
                 }
-                checkDigest(image, size, uploaded, expected);
-                byte[] head = new byte[(int) Math.min(HeaderInspection.HEAD_BYTES, size)];
-                byte[] tail = new byte[(int) Math.min(HeaderInspection.FOOTER_BYTES, size)];
-                qcow2.read(0, head, 0, head.length);
-                qcow2.read(size - tail.length, tail, 0, tail.length);
-                ImageFormat format = HeaderInspection.inspect(head, tail, size, image).format();
-                long virtualSize = format == ImageFormat.VPC ? fixedVhdSize(s.id(), image, tail, size) : (size + 511) / 512 * 512;
-                checkVirtualSize(image, virtualSize);
-                streamed = streamed.verifiedAs(uploaded, format, virtualSize);
-                streamed.write(data.getParent());
-            } else {
-                checkDigest(image, size, streamed.verified(), expected);
+                tInspected = System.nanoTime();
+                qcow2.finish(streamed.virtualSize());
             }
-            tInspected = System.nanoTime();
-            qcow2.finish(streamed.virtualSize());
+            streamed = streamed.asFinished();
+            streamed.write(data.getParent());
         }
         // our own writer's output must satisfy qemu-img like any image
         QemuImg.Info info = qemu.info(data, ImageFormat.QCOW2, limits.inspectTimeout());
         QemuImg.Result check = qemu.check(data, ImageFormat.QCOW2, limits.inspectTimeout());
         if (check.exitCode() != 0 || info.virtualSize() != streamed.virtualSize()) {
-            throw new ImageRepositoryException("upload " + s.id() + " could not be stored: the qcow2 written from it fails qemu-img check ("
-                    + check.reason() + ", virtual size " + info.virtualSize() + "); the upload is kept. Report this as a vmrole bug");
+            throw new ImageRepositoryException("upload " + s.id() + " could not be stored: the qcow2 written from it "
+                    + (check.exitCode() != 0 ? "fails qemu-img check (" + check.reason() + ")"
+                            : "has virtual size " + info.virtualSize() + " instead of " + streamed.virtualSize())
+                    + "; the upload is kept. Report this as a vmrole bug");
         }
         return keep(s, data, true, streamed.format(), streamed.virtualSize(), streamed.verified(), t0, tInspected);
     }
@@ -391,7 +398,7 @@ public final class ImageRepository {
         try {
             tSynced = synced.join();
         } catch (CompletionException e) {
-            throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the converted image failed", e.getCause());
+            throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the image to store failed", e.getCause());
         }
         long actual = size(qcow2);
         catalog.lock();

@@ -34,8 +34,12 @@ final class Qcow2Stream {
 
     /** Where a stream stands after a checkpoint: bytes received, the next free cluster, the L1 table's reserved clusters. */
     record Progress(long received, long nextCluster, int l1Clusters) {
+        /** The largest stream any limit can ask for (64 TiB): its L1 table is 16 clusters, kept in memory. */
+        static final long MAX_BYTES = 1L << 46;
+
         static Progress start(long maxBytes) {
-            long entries = Math.max(1, (maxBytes + L2_SPAN - 1) / L2_SPAN);
+            long bytes = Math.min(Math.max(maxBytes, 1), MAX_BYTES);
+            long entries = (bytes + L2_SPAN - 1) / L2_SPAN;
             int l1Clusters = Math.toIntExact((entries * 8 + CLUSTER - 1) / CLUSTER);
             return new Progress(0, 1 + l1Clusters, l1Clusters);
         }
@@ -60,6 +64,7 @@ final class Qcow2Stream {
     private final byte[] partial = new byte[CLUSTER];
     private long received;
     private long next;
+    private boolean broken;
     /** A run of consecutive data clusters from one caller buffer, written with one call. */
     private byte[] runBuf;
     private long runHost = -1;
@@ -120,6 +125,22 @@ final class Qcow2Stream {
 
     /** Appends raw bytes at the end of the stream. */
     void write(byte[] buf, int off, int len) throws IOException {
+        if (broken) throw new IOException("a write to this stream failed before; resume it from its last checkpoint");
+        try {
+            append(buf, off, len);
+        } catch (IOException | RuntimeException e) {
+            // what was counted may not be on disk, and allocation has moved on: only the last checkpoint is sound
+            broken = true;
+            throw e;
+        }
+    }
+
+    /** True once a write failed: the stream can no longer checkpoint, only be resumed from its last checkpoint. */
+    boolean broken() {
+        return broken;
+    }
+
+    private void append(byte[] buf, int off, int len) throws IOException {
         int end = off + len;
         int pos = off;
         int fill = (int) (received % CLUSTER);
@@ -145,6 +166,7 @@ final class Qcow2Stream {
 
     /** Makes everything received durable (data, the partial cluster, the tables) and says where the stream stands. */
     Progress checkpoint() throws IOException {
+        if (broken) throw new IOException("a write to this stream failed; it cannot checkpoint what it did not store");
         storePartial();
         writeMaps();
         ch.force(false);

@@ -10,10 +10,12 @@ import java.util.Optional;
 /**
  * The stored state of an upload that is written straight to qcow2 by a {@link Qcow2Stream} (a raw disk): where
  * the stream stands after its last checkpoint and, once a commit has verified it, the digest the client gave and
- * the image's format and virtual size, so a commit cut short by a crash can finish without the raw bytes.
+ * the image's format and virtual size, so a commit cut short by a crash can finish without the raw bytes; and
+ * whether the qcow2 is finished.
  * Kept as {@code stream.json} next to the upload's data; its presence is what marks an upload as streamed.
  */
-record StreamedUpload(long received, long nextCluster, int l1Clusters, String verified, ImageFormat format, long virtualSize) {
+record StreamedUpload(long received, long nextCluster, int l1Clusters, String verified, ImageFormat format, long virtualSize,
+                      boolean finished) {
     private static final String FILE = "stream.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -22,7 +24,7 @@ record StreamedUpload(long received, long nextCluster, int l1Clusters, String ve
     }
 
     private static StreamedUpload of(Qcow2Stream.Progress p) {
-        return new StreamedUpload(p.received(), p.nextCluster(), p.l1Clusters(), null, null, 0);
+        return new StreamedUpload(p.received(), p.nextCluster(), p.l1Clusters(), null, null, 0, false);
     }
 
     Qcow2Stream.Progress progress() {
@@ -34,7 +36,12 @@ record StreamedUpload(long received, long nextCluster, int l1Clusters, String ve
     }
 
     StreamedUpload verifiedAs(String digest, ImageFormat f, long size) {
-        return new StreamedUpload(received, nextCluster, l1Clusters, digest, f, size);
+        return new StreamedUpload(received, nextCluster, l1Clusters, digest, f, size, false);
+    }
+
+    /** The file is a finished qcow2 (and may already be hard-linked as a blob): it must not be written again. */
+    StreamedUpload asFinished() {
+        return new StreamedUpload(received, nextCluster, l1Clusters, verified, format, virtualSize, true);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.vmrole.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -117,6 +118,31 @@ class Qcow2StreamTest {
             MessageDigest md = Sha256.newDigest();
             s.digest(md, disk.length);
             assertThat(md.digest()).as("the disk read back from the stream").isEqualTo(Sha256.newDigest().digest(disk));
+            s.finish(disk.length);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(Files.readAllBytes(whole));
+    }
+
+    @Test
+    void after_a_failed_write_it_refuses_to_checkpoint_and_resumes_from_the_last_checkpoint() throws IOException {
+        byte[] disk = disk(3 * MIB, 6);
+        Path whole = stream("whole.qcow2", disk, disk.length, disk.length);
+        Path file = tmp.resolve("failed.qcow2");
+        Qcow2Stream.Progress saved;
+        try (FileChannel ch = open(file)) {
+            Qcow2Stream s = Qcow2Stream.create(ch, Qcow2Stream.Progress.start(MAX));
+            s.write(disk, 0, MIB + 100);
+            saved = s.checkpoint();
+        }
+        try (FileChannel readOnly = FileChannel.open(file, StandardOpenOption.READ)) {
+            Qcow2Stream s = Qcow2Stream.resume(readOnly, saved);
+            assertThatThrownBy(() -> s.write(disk, MIB + 100, MIB)).isInstanceOf(RuntimeException.class);
+            assertThat(s.broken()).isTrue();
+            assertThatThrownBy(s::checkpoint).isInstanceOf(IOException.class).hasMessageContaining("cannot checkpoint");
+        }
+        try (FileChannel ch = open(file)) {
+            Qcow2Stream s = Qcow2Stream.resume(ch, saved);
+            s.write(disk, (int) saved.received(), disk.length - (int) saved.received());
             s.finish(disk.length);
         }
         assertThat(Files.readAllBytes(file)).isEqualTo(Files.readAllBytes(whole));
