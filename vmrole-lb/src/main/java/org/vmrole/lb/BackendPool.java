@@ -3,6 +3,7 @@ package org.vmrole.lb;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +33,8 @@ public final class BackendPool implements Route, AutoCloseable {
     private final Map<String, BackendState> backends = new LinkedHashMap<>();
     private boolean closed;
     private volatile BackendState[] rotation = NONE;
+    /** Set once a kernel-forwarded endpoint routes here: connections the kernel forwards cannot be counted. */
+    private volatile boolean forwardedInKernel;
     private final AtomicInteger cursor = new AtomicInteger();
 
     BackendPool(String name, ProbeSpec probeSpec, Prober prober, EventLoopGroup group, Consumer<BackendPool> onClose) {
@@ -119,6 +122,9 @@ public final class BackendPool implements Route, AutoCloseable {
             }
             recompute();
         }
+        if (forwardedInKernel) {
+            s.holdUntilDeadline();
+        }
         s.finishIfIdle();
         if (!future.isDone()) {
             group.schedule(s::deadline, period.toNanos(), TimeUnit.NANOSECONDS);
@@ -135,6 +141,19 @@ public final class BackendPool implements Route, AutoCloseable {
                     s.openConnections()));
         }
         return out;
+    }
+
+    /** Addresses of the backends now taking new connections, in rotation order. */
+    List<InetSocketAddress> rotationAddresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (BackendState s : rotation) {
+            out.add(s.address);
+        }
+        return out;
+    }
+
+    void forwardedInKernel() {
+        forwardedInKernel = true;
     }
 
     /** Ids of the backends now taking new connections. */

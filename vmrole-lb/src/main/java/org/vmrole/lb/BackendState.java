@@ -27,6 +27,8 @@ final class BackendState {
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
     private boolean drainDone;
+    /** The kernel forwards connections here that cannot be seen: a drain runs to its deadline. */
+    private boolean holdUntilDeadline;
     private CompletableFuture<Drained> drain;
 
     BackendState(Backend backend) {
@@ -64,7 +66,7 @@ final class BackendState {
     void release(Channel frontend) {
         CompletableFuture<Drained> finished = null;
         synchronized (this) {
-            if (connections.remove(frontend) && draining && !drainDone && connections.isEmpty()) {
+            if (connections.remove(frontend) && draining && !drainDone && !holdUntilDeadline && connections.isEmpty()) {
                 drainDone = true;
                 finished = drain;
             }
@@ -74,11 +76,15 @@ final class BackendState {
         }
     }
 
+    synchronized void holdUntilDeadline() {
+        holdUntilDeadline = true;
+    }
+
     /** Completes a drain with nothing open right away. */
     void finishIfIdle() {
         CompletableFuture<Drained> finished = null;
         synchronized (this) {
-            if (draining && !drainDone && connections.isEmpty()) {
+            if (draining && !drainDone && !holdUntilDeadline && connections.isEmpty()) {
                 drainDone = true;
                 finished = drain;
             }

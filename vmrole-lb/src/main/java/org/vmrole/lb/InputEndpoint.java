@@ -10,14 +10,16 @@ import java.util.function.Consumer;
 public final class InputEndpoint implements AutoCloseable {
 
     private final EndpointSpec spec;
+    private final Route route;
     private final Channel server;
     private final ChannelGroup connections;
     private final EndpointCounters counters;
     private final Consumer<InputEndpoint> onClose;
 
-    InputEndpoint(EndpointSpec spec, Channel server, ChannelGroup connections, EndpointCounters counters,
+    InputEndpoint(EndpointSpec spec, Route route, Channel server, ChannelGroup connections, EndpointCounters counters,
                   Consumer<InputEndpoint> onClose) {
         this.spec = spec;
+        this.route = route;
         this.server = server;
         this.connections = connections;
         this.counters = counters;
@@ -30,6 +32,10 @@ public final class InputEndpoint implements AutoCloseable {
 
     public EndpointSpec spec() {
         return spec;
+    }
+
+    Route route() {
+        return route;
     }
 
     /** The bound address; its port is the assigned one when the spec asked for port 0. */

@@ -12,6 +12,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -29,6 +31,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Prober prober;
     private final Set<InputEndpoint> endpoints = ConcurrentHashMap.newKeySet();
     private final Set<BackendPool> pools = ConcurrentHashMap.newKeySet();
+    private KernelForwarding forwarding;
 
     LoadBalancer(Transport transport, int ioThreads) {
         this.transport = transport;
@@ -72,6 +75,54 @@ public final class LoadBalancer implements AutoCloseable {
     /** {@code io_uring}, {@code epoll} (with {@code +busy-poll-<n>us} when polling) or {@code nio}. */
     public String transport() {
         return transport.name();
+    }
+
+    /**
+     * From now on, new connections to TCP endpoints and to HTTP endpoints without X-Forwarded-For, from clients on
+     * this machine, are forwarded inside the kernel (nftables DNAT, round-robin over the rotation) instead of
+     * through this process: as fast as connecting to the backend directly. The rotation, probes and VIP swaps
+     * still decide where they go (followed within about 20 ms); the listeners stay open for other clients and
+     * for when no backend is in rotation. What this gives up: connections cannot be counted, so a drain waits
+     * its whole period; HTTP responses are not marked {@code Connection: close} while draining. Needs root
+     * (CAP_NET_ADMIN) and the nft command.
+     *
+     * @throws IllegalStateException saying what is missing when nft cannot run here
+     */
+    public synchronized void forwardInKernel() {
+        if (forwarding == null) {
+            forwarding = KernelForwarding.start(this::forwards);
+        }
+    }
+
+    /** True once {@link #forwardInKernel()} was turned on. */
+    public synchronized boolean forwardsInKernel() {
+        return forwarding != null;
+    }
+
+    /** True when new connections to this endpoint are now forwarded in the kernel (see {@link #forwardInKernel()}). */
+    public synchronized boolean forwardsInKernel(InputEndpoint endpoint) {
+        return forwarding != null && forwarding.forwards(endpoint.address());
+    }
+
+    /** The name of the nftables table this balancer keeps, or null when it does not forward in the kernel. */
+    public synchronized String forwardingTable() {
+        return forwarding == null ? null : forwarding.table();
+    }
+
+    private List<ForwardingRules.Forward> forwards() {
+        List<ForwardingRules.Forward> out = new ArrayList<>();
+        for (InputEndpoint e : endpoints) {
+            if (e.spec().forwardedFor()) {
+                continue;
+            }
+            BackendPool pool = e.route().pool();
+            if (pool != null) {
+                pool.forwardedInKernel();
+                out.add(new ForwardingRules.Forward(e.address(), pool.rotationAddresses()));
+            }
+        }
+        out.sort(Comparator.comparing(f -> f.listen().toString()));
+        return out;
     }
 
     /** A new, empty pool that probes its backends as {@code probe} says. */
@@ -118,7 +169,7 @@ public final class LoadBalancer implements AutoCloseable {
             throw new IllegalStateException("cannot listen for endpoint '" + spec.name() + "' on " + spec.bind()
                     + ": " + e.getMessage() + " (choose another port, or 0 to have one assigned)", e);
         }
-        InputEndpoint endpoint = new InputEndpoint(spec, bound, connections, counters, endpoints::remove);
+        InputEndpoint endpoint = new InputEndpoint(spec, route, bound, connections, counters, endpoints::remove);
         endpoints.add(endpoint);
         return endpoint;
     }
@@ -126,6 +177,13 @@ public final class LoadBalancer implements AutoCloseable {
     /** Closes every listener and pool and stops the event loops. */
     @Override
     public void close() {
+        KernelForwarding f;
+        synchronized (this) {
+            f = forwarding;
+        }
+        if (f != null) {
+            f.close();
+        }
         List.copyOf(endpoints).forEach(InputEndpoint::close);
         List.copyOf(pools).forEach(BackendPool::close);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

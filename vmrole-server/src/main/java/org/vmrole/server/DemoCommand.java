@@ -54,7 +54,8 @@ public final class DemoCommand implements Callable<Integer> {
         step(out, "building (or reusing) the sample image from Debian packages");
         Path image = SampleImage.ensure();
         step(out, "starting the platform: store, fabric controller, management API, load balancer, storage service and 2 hosts (fault domains 0 and 1), data in " + dir);
-        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir, "127.0.0.1", port, null, 2, true));
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir, "127.0.0.1", port, null, 2, true)
+                .withForwarding(EmbeddedPlatform.LbForwarding.AUTO));
         StopSignal stop = StopSignal.onStop("vmrole-demo-shutdown", () -> {
             out.println();
             out.println("vmrole demo: stopping every VM and the platform");
@@ -103,6 +104,9 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  administrator key:   " + admin);
         out.println("  subscription 'demo': " + tenantKey);
         out.println("  service endpoint:    " + lbUrl + "   (load-balanced over " + String.join(", ", urls) + ")");
+        out.println("  load balancer:       " + (platform.loadBalancer().forwardsInKernel()
+                ? "forwards this machine's connections in the kernel (nftables table " + platform.loadBalancer().forwardingTable() + ")"
+                : "forwards through this process (kernel forwarding needs root and nft)"));
         platform.storage().ifPresent(st -> out.printf("  storage:             blob http://127.0.0.1:%d/devstoreaccount1  queue :%d  table :%d"
                 + "  (Azure SDKs: UseDevelopmentStorage=true)%n", st.blobPort(), st.queuePort(), st.tablePort()));
         out.println("try, in another terminal:");

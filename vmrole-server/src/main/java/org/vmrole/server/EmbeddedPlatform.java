@@ -48,10 +48,28 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final TrafficSync traffic;
     private final StorageService storage;
 
+    /** How the load balancer forwards connections: see {@link LoadBalancer#forwardInKernel()}. */
+    public enum LbForwarding {
+        /** Through this process only. */
+        PROXY,
+        /** In the kernel; starting fails when nft cannot run here. */
+        KERNEL,
+        /** In the kernel where nft can run here, else through this process. */
+        AUTO
+    }
+
     /** Settings of one embedded platform. */
-    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
+    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, LbForwarding.PROXY);
+        }
+
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount) {
             this(dataDir, host, apiPort, adminKey, hostCount, false);
+        }
+
+        public Settings withForwarding(LbForwarding f) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f);
         }
     }
 
@@ -91,6 +109,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
             opened.add(loop);
             LoadBalancer lb = LoadBalancer.start(1);
             opened.add(lb);
+            forward(lb, s.forwarding());
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), Duration.ofMillis(250));
             opened.add(traffic);
             StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage")) : null;
@@ -115,6 +134,26 @@ public final class EmbeddedPlatform implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static void forward(LoadBalancer lb, LbForwarding forwarding) {
+        switch (forwarding) {
+            case PROXY -> log.info("load balancer forwards through this process (--lb-forwarding proxy)");
+            case KERNEL -> lb.forwardInKernel();
+            case AUTO -> {
+                try {
+                    lb.forwardInKernel();
+                } catch (IllegalStateException e) {
+                    log.info("load balancer forwards through this process: kernel forwarding is not available here ({})", e.getMessage());
+                }
+            }
+        }
+        if (lb.forwardsInKernel()) log.info("load balancer forwards local clients' connections in the kernel (nftables table {})", lb.forwardingTable());
+    }
+
+    /** The load balancer of this platform (for tests that look at how it forwards). */
+    public LoadBalancer loadBalancer() {
+        return lb;
     }
 
     /** Runs a host of this process, joined with a token the controller issues for it now. */

@@ -20,6 +20,12 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--no-storage", description = "do not run the storage service (Blob/Queue/Table on 127.0.0.1:10000-10002)")
     boolean noStorage;
 
+    @Option(names = "--lb-forwarding", description = "how the load balancer forwards connections: kernel (nftables DNAT for clients on "
+            + "this machine, as fast as a direct connection; needs root and nft), proxy (through this process only), or auto (kernel "
+            + "where it can run, else proxy). Endpoints adding X-Forwarded-For always go through the proxy (default: ${DEFAULT-VALUE})",
+            defaultValue = "auto")
+    String lbForwarding;
+
     @Option(names = "--admin-key", description = "administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY)",
             defaultValue = "${env:VMROLE_ADMIN_KEY}")
     String adminKey;
@@ -28,7 +34,14 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0-65535, got " + port);
         if (hosts < 0 || hosts > 64) throw new IllegalArgumentException("--hosts must be 0-64, got " + hosts);
-        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts, !noStorage));
+        EmbeddedPlatform.LbForwarding forwarding = switch (lbForwarding) {
+            case "auto" -> EmbeddedPlatform.LbForwarding.AUTO;
+            case "kernel" -> EmbeddedPlatform.LbForwarding.KERNEL;
+            case "proxy" -> EmbeddedPlatform.LbForwarding.PROXY;
+            default -> throw new IllegalArgumentException("--lb-forwarding must be auto, kernel or proxy, got '" + lbForwarding + "'");
+        };
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts, !noStorage)
+                .withForwarding(forwarding));
         StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
         System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ")");
         platform.storage().ifPresent(st -> System.out.printf("storage: blob http://127.0.0.1:%d  queue http://127.0.0.1:%d  table http://127.0.0.1:%d"

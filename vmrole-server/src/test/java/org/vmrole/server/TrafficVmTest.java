@@ -112,6 +112,57 @@ class TrafficVmTest {
     }
 
     @Test
+    void kernel_forwarding_spreads_connections_over_the_instances_and_follows_a_scale_in() throws Exception {
+        platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2).withForwarding(EmbeddedPlatform.LbForwarding.KERNEL));
+        ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
+        ApiClient tenant = SampleTenant.create(admin);
+        tenant.post("/services", Map.of("name", "web"));
+        tenant.post("/services/web/deployments/production", deploymentBody(2));
+        awaitAllInRotation(tenant, "production", 2);
+        String address = deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText();
+        String port = address.substring(address.lastIndexOf(':') + 1);
+        awaitKernelRule(port, 2);
+
+        Map<String, Integer> byInstance = new java.util.TreeMap<>();
+        for (int i = 0; i < 10; i++) {
+            String body = getOnNewConnection("http://" + address + "/");
+            byInstance.merge(body.replaceAll("^instance=(\\S+).*$", "$1").strip(), 1, Integer::sum);
+        }
+        assertThat(byInstance).as("answers by instance").containsOnlyKeys("WebVM_IN_0", "WebVM_IN_1");
+
+        awaitOperation(tenant, tenant.post("/services/web/deployments/production/roles/WebVM/scale", Map.of("count", 1)));
+        awaitKernelRule(port, 1);
+        for (int i = 0; i < 4; i++) assertThat(getOnNewConnection("http://" + address + "/")).startsWith("instance=WebVM_IN_0 ");
+        platform.close();
+        assertThat(nft("list", "tables", "ip")).as("the balancer's table is gone with it").doesNotContain(platform.loadBalancer().forwardingTable());
+        platform = null;
+    }
+
+    /** A GET on a connection of its own (a client of its own): the kernel spreads connections, not requests. */
+    private static String getOnNewConnection(String url) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            return r.body();
+        }
+    }
+
+    private void awaitKernelRule(String port, int backends) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                nft("list", "table", "ip", platform.loadBalancer().forwardingTable()).lines()
+                        .anyMatch(l -> l.contains("dport " + port + " ") && l.contains("mod " + backends + " ")));
+    }
+
+    private static String nft(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("nft"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
+    }
+
+    @Test
     void reimage_scale_in_and_swap_fail_no_request_and_a_killed_vm_fails_only_what_was_in_flight() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
         ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());

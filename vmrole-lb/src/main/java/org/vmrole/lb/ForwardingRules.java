@@ -1,0 +1,67 @@
+package org.vmrole.lb;
+
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The nftables ruleset that forwards endpoints' new connections in the kernel: one DNAT rule per endpoint with
+ * backends in rotation, spreading new connections round-robin ({@code numgen inc}); packets of a connection
+ * follow it by connection tracking, so a rotation change moves only new connections. Rendered as one
+ * transaction that replaces the whole table, so every endpoint changes at once (a VIP swap is atomic).
+ */
+final class ForwardingRules {
+
+    /** One endpoint's address and the backends in its rotation, in order. */
+    record Forward(InetSocketAddress listen, List<InetSocketAddress> backends) {
+        Forward {
+            backends = List.copyOf(backends);
+        }
+
+        /** IPv4 only, and only with at least one backend: anything else stays with the proxy listener. */
+        boolean forwardable() {
+            return !backends.isEmpty() && isIpv4(listen) && backends.stream().allMatch(ForwardingRules::isIpv4);
+        }
+    }
+
+    private ForwardingRules() {
+    }
+
+    /** The table name must be an nft identifier; {@code forwards} that are not forwardable are left out. */
+    static String render(String table, List<Forward> forwards) {
+        if (!table.matches("[a-z][a-z0-9_]{0,60}")) {
+            throw new IllegalArgumentException("nft table name '" + table + "' must be lower-case letters, digits and '_'");
+        }
+        StringBuilder b = new StringBuilder();
+        // declaring the table first lets the delete succeed whether or not it existed
+        b.append("table ip ").append(table).append(" {}\n");
+        b.append("delete table ip ").append(table).append('\n');
+        b.append("table ip ").append(table).append(" {\n");
+        b.append("  chain output {\n");
+        b.append("    type nat hook output priority -100; policy accept;\n");
+        for (Forward f : forwards) {
+            if (!f.forwardable()) {
+                continue;
+            }
+            b.append("    ");
+            if (f.listen().getAddress().isAnyLocalAddress()) {
+                b.append("fib daddr type local");
+            } else {
+                b.append("ip daddr ").append(f.listen().getAddress().getHostAddress());
+            }
+            b.append(" tcp dport ").append(f.listen().getPort()).append(" dnat ip to numgen inc mod ").append(f.backends().size())
+                    .append(" map { ");
+            for (int i = 0; i < f.backends().size(); i++) {
+                InetSocketAddress to = f.backends().get(i);
+                b.append(i == 0 ? "" : ", ").append(i).append(" : ").append(to.getAddress().getHostAddress()).append(" . ").append(to.getPort());
+            }
+            b.append(" }\n");
+        }
+        b.append("  }\n}\n");
+        return b.toString();
+    }
+
+    private static boolean isIpv4(InetSocketAddress a) {
+        return !a.isUnresolved() && a.getAddress() instanceof Inet4Address;
+    }
+}

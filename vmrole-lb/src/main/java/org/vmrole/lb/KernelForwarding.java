@@ -1,0 +1,155 @@
+package org.vmrole.lb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this balancer's own nftables table in step with the rotation of its kernel-forwarded endpoints, so their
+ * connections go from client to backend inside the kernel, as fast as a direct connection. Looks every 20 ms and
+ * applies only changes. Needs CAP_NET_ADMIN and the {@code nft} command; tables left by balancers that died are
+ * removed when one starts.
+ */
+final class KernelForwarding implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KernelForwarding.class);
+    private static final String PREFIX = "vmrole_lb_";
+    private static final Pattern TABLE = Pattern.compile("^table ip (" + PREFIX + "(\\d+)_\\d+)$", Pattern.MULTILINE);
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    private static final long PERIOD_MILLIS = 20;
+
+    private final String table;
+    private final Supplier<List<ForwardingRules.Forward>> desired;
+    private final ScheduledExecutorService loop =
+            Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("lb-kernel-forwarding").unstarted(r));
+    private String applied;
+    private volatile List<ForwardingRules.Forward> appliedForwards = List.of();
+    private boolean failing;
+
+    private KernelForwarding(String table, Supplier<List<ForwardingRules.Forward>> desired) {
+        this.table = table;
+        this.desired = desired;
+    }
+
+    /**
+     * Creates this balancer's table and starts following {@code desired}.
+     *
+     * @throws IllegalStateException saying what is missing when nft cannot run or is not permitted
+     */
+    static KernelForwarding start(Supplier<List<ForwardingRules.Forward>> desired) {
+        removeTablesOfDeadProcesses();
+        KernelForwarding f = new KernelForwarding(PREFIX + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet(), desired);
+        f.sync();
+        f.loop.scheduleWithFixedDelay(f::syncQuietly, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+        return f;
+    }
+
+    String table() {
+        return table;
+    }
+
+    /** Applies the desired rules now if they changed. */
+    synchronized void sync() {
+        List<ForwardingRules.Forward> forwards = desired.get();
+        String rules = ForwardingRules.render(table, forwards);
+        if (rules.equals(applied)) {
+            return;
+        }
+        nft(rules, "-f", "-");
+        applied = rules;
+        appliedForwards = forwards;
+    }
+
+    /** True when the kernel now forwards connections to {@code listen} (it has backends in rotation). */
+    boolean forwards(InetSocketAddress listen) {
+        return appliedForwards.stream().anyMatch(f -> f.listen().equals(listen) && f.forwardable());
+    }
+
+    private void syncQuietly() {
+        try {
+            sync();
+            if (failing) {
+                log.info("kernel forwarding table {} is in step again", table);
+            }
+            failing = false;
+        } catch (RuntimeException e) {
+            if (!failing) {
+                log.warn("kernel forwarding table {} could not be updated (retrying every {} ms): {}", table, PERIOD_MILLIS, e.getMessage());
+            }
+            failing = true;
+        }
+    }
+
+    /** Stops following and deletes the table: new connections then reach the proxy listeners. */
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            try {
+                nft("", "delete", "table", "ip", table);
+            } catch (RuntimeException e) {
+                log.warn("could not delete kernel forwarding table {}: {}", table, e.getMessage());
+            }
+        }
+    }
+
+    /** A balancer killed without closing leaves its table: without this its rules would forward to stale backends. */
+    private static void removeTablesOfDeadProcesses() {
+        Matcher m = TABLE.matcher(nft("", "list", "tables", "ip"));
+        while (m.find()) {
+            long pid = Long.parseLong(m.group(2));
+            if (ProcessHandle.of(pid).isEmpty()) {
+                nft("", "delete", "table", "ip", m.group(1));
+                log.info("removed kernel forwarding table {} of balancer process {}, which is gone", m.group(1), pid);
+            }
+        }
+    }
+
+    /** Runs nft with {@code input} on its stdin; returns its output. */
+    private static String nft(String input, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("nft"));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+            String out;
+            try (InputStream o = p.getInputStream()) {
+                out = new String(o.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("nft " + String.join(" ", args) + " did not finish within 10 s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("nft " + String.join(" ", args) + " failed: " + out.strip()
+                        + " (kernel forwarding needs root or CAP_NET_ADMIN)");
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run nft (" + e.getMessage() + "): kernel forwarding needs the nftables package "
+                    + "(apt-get install nftables)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while nft ran", e);
+        }
+    }
+}
