@@ -174,6 +174,8 @@ public final class BackendPool implements Route, AutoCloseable {
             }
             closed = true;
             backends.values().forEach(this::retire);
+            // a drain held for kernel-forwarded connections has no deadline left to wait for
+            backends.values().forEach(BackendState::endHold);
             backends.clear();
             rotation = NONE;
         }

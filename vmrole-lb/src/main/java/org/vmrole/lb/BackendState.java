@@ -80,6 +80,14 @@ final class BackendState {
         holdUntilDeadline = true;
     }
 
+    /** Lets a held drain complete as soon as the proxy has no connection left (at once when it has none). */
+    void endHold() {
+        synchronized (this) {
+            holdUntilDeadline = false;
+        }
+        finishIfIdle();
+    }
+
     /** Completes a drain with nothing open right away. */
     void finishIfIdle() {
         CompletableFuture<Drained> finished = null;

@@ -18,9 +18,17 @@ final class ForwardingRules {
             backends = List.copyOf(backends);
         }
 
-        /** IPv4 only, and only with at least one backend: anything else stays with the proxy listener. */
+        /**
+         * IPv4 only, with at least one backend, and, when clients may come from a loopback address, loopback
+         * backends only (a packet from 127.0.0.1 cannot be routed to another machine): anything else stays with the
+         * proxy listener.
+         */
         boolean forwardable() {
-            return !backends.isEmpty() && isIpv4(listen) && backends.stream().allMatch(ForwardingRules::isIpv4);
+            if (backends.isEmpty() || !isIpv4(listen) || !backends.stream().allMatch(ForwardingRules::isIpv4)) {
+                return false;
+            }
+            boolean loopbackClients = listen.getAddress().isLoopbackAddress() || listen.getAddress().isAnyLocalAddress();
+            return !loopbackClients || backends.stream().allMatch(b -> b.getAddress().isLoopbackAddress());
         }
     }
 

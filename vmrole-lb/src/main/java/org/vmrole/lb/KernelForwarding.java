@@ -26,7 +26,8 @@ final class KernelForwarding implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KernelForwarding.class);
     private static final String PREFIX = "vmrole_lb_";
-    private static final Pattern TABLE = Pattern.compile("^table ip (" + PREFIX + "(\\d+)_\\d+)$", Pattern.MULTILINE);
+    /** {@code vmrole_lb_<pid>_<process start, epoch seconds>_<n>}: a reused pid does not pass for the balancer that died. */
+    private static final Pattern TABLE = Pattern.compile("^table ip (" + PREFIX + "(\\d+)_(\\d+)_\\d+)$", Pattern.MULTILINE);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final long PERIOD_MILLIS = 20;
 
@@ -50,7 +51,8 @@ final class KernelForwarding implements AutoCloseable {
      */
     static KernelForwarding start(Supplier<List<ForwardingRules.Forward>> desired) {
         removeTablesOfDeadProcesses();
-        KernelForwarding f = new KernelForwarding(PREFIX + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet(), desired);
+        ProcessHandle self = ProcessHandle.current();
+        KernelForwarding f = new KernelForwarding(PREFIX + self.pid() + "_" + startedAt(self) + "_" + SEQUENCE.incrementAndGet(), desired);
         f.sync();
         f.loop.scheduleWithFixedDelay(f::syncQuietly, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         return f;
@@ -110,16 +112,34 @@ final class KernelForwarding implements AutoCloseable {
         }
     }
 
-    /** A balancer killed without closing leaves its table: without this its rules would forward to stale backends. */
-    private static void removeTablesOfDeadProcesses() {
+    /**
+     * A balancer killed without closing leaves its table, whose rules would forward to stale backends: removes the
+     * tables of balancer processes that are gone. Best effort (each table in a transaction of its own, so two
+     * balancers starting at once do not fail each other); returns how many it removed.
+     */
+    static int removeTablesOfDeadProcesses() {
         Matcher m = TABLE.matcher(nft("", "list", "tables", "ip"));
+        int removed = 0;
         while (m.find()) {
             long pid = Long.parseLong(m.group(2));
-            if (ProcessHandle.of(pid).isEmpty()) {
-                nft("", "delete", "table", "ip", m.group(1));
+            long started = Long.parseLong(m.group(3));
+            boolean alive = ProcessHandle.of(pid).map(p -> startedAt(p) == started).orElse(false);
+            if (alive) {
+                continue;
+            }
+            try {
+                nft("table ip " + m.group(1) + " {}\ndelete table ip " + m.group(1) + "\n", "-f", "-");
+                removed++;
                 log.info("removed kernel forwarding table {} of balancer process {}, which is gone", m.group(1), pid);
+            } catch (IllegalStateException e) {
+                log.warn("could not remove the kernel forwarding table {} of a balancer that is gone: {}", m.group(1), e.getMessage());
             }
         }
+        return removed;
+    }
+
+    private static long startedAt(ProcessHandle p) {
+        return p.info().startInstant().map(java.time.Instant::getEpochSecond).orElse(0L);
     }
 
     /** Runs nft with {@code input} on its stdin; returns its output. */
@@ -128,17 +148,22 @@ final class KernelForwarding implements AutoCloseable {
         cmd.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            // read on a thread of its own, so a hung nft is caught by the timeout below instead of blocking the read
+            java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (InputStream o = p.getInputStream()) {
+                    return new String(o.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "(output unreadable: " + e.getMessage() + ")";
+                }
+            }, r -> Thread.ofVirtual().start(r));
             try (OutputStream in = p.getOutputStream()) {
                 in.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-            String out;
-            try (InputStream o = p.getInputStream()) {
-                out = new String(o.readAllBytes(), StandardCharsets.UTF_8);
             }
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("nft " + String.join(" ", args) + " did not finish within 10 s");
             }
+            String out = output.join();
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("nft " + String.join(" ", args) + " failed: " + out.strip()
                         + " (kernel forwarding needs root or CAP_NET_ADMIN)");

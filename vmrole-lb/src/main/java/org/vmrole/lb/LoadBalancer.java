@@ -32,6 +32,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Set<InputEndpoint> endpoints = ConcurrentHashMap.newKeySet();
     private final Set<BackendPool> pools = ConcurrentHashMap.newKeySet();
     private KernelForwarding forwarding;
+    private boolean closed;
 
     LoadBalancer(Transport transport, int ioThreads) {
         this.transport = transport;
@@ -89,8 +90,24 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalStateException saying what is missing when nft cannot run here
      */
     public synchronized void forwardInKernel() {
+        if (closed) {
+            throw new IllegalStateException("this load balancer is closed");
+        }
         if (forwarding == null) {
             forwarding = KernelForwarding.start(this::forwards);
+        }
+    }
+
+    /**
+     * Removes the nftables tables of balancers that died without closing (their rules would forward to stale
+     * backends), whether or not this machine's balancer forwards in the kernel itself. Best effort: returns how many
+     * were removed, 0 when nft cannot run here.
+     */
+    public static int removeLeftoverForwarding() {
+        try {
+            return KernelForwarding.removeTablesOfDeadProcesses();
+        } catch (IllegalStateException e) {
+            return 0;
         }
     }
 
@@ -117,8 +134,11 @@ public final class LoadBalancer implements AutoCloseable {
             }
             BackendPool pool = e.route().pool();
             if (pool != null) {
-                pool.forwardedInKernel();
-                out.add(new ForwardingRules.Forward(e.address(), pool.rotationAddresses()));
+                ForwardingRules.Forward f = new ForwardingRules.Forward(e.address(), pool.rotationAddresses());
+                if (f.forwardable()) {
+                    pool.forwardedInKernel();
+                }
+                out.add(f);
             }
         }
         out.sort(Comparator.comparing(f -> f.listen().toString()));
@@ -179,6 +199,7 @@ public final class LoadBalancer implements AutoCloseable {
     public void close() {
         KernelForwarding f;
         synchronized (this) {
+            closed = true;
             f = forwarding;
         }
         if (f != null) {

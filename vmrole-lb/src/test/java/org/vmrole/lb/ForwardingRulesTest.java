@@ -46,6 +46,14 @@ class ForwardingRulesTest {
     }
 
     @Test
+    void a_loopback_endpoint_with_a_backend_on_another_machine_stays_with_the_proxy() {
+        String rules = ForwardingRules.render("t", List.of(
+                new ForwardingRules.Forward(at("127.0.0.1", 80), List.of(at("127.0.0.1", 8081), at("10.1.2.3", 8081))),
+                new ForwardingRules.Forward(at("10.0.0.5", 81), List.of(at("10.1.2.3", 8081)))));
+        assertThat(rules).doesNotContain("dport 80 ").contains("ip daddr 10.0.0.5 tcp dport 81 dnat ip to numgen inc mod 1 map { 0 : 10.1.2.3 . 8081 }");
+    }
+
+    @Test
     void refuses_a_table_name_nft_would_misread() {
         assertThatThrownBy(() -> ForwardingRules.render("x; flush ruleset", List.of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lower-case letters, digits and '_'");

@@ -1,13 +1,18 @@
 package org.vmrole.lb;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /** A plain-socket HTTP/1.1 client for tests: exact bytes out, Content-Length replies in. */
 final class HttpClientSocket implements AutoCloseable {
@@ -42,6 +47,26 @@ final class HttpClientSocket implements AutoCloseable {
         try (HttpClientSocket c = new HttpClientSocket(port)) {
             c.send("GET " + path + " HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\r\n");
             return c.reply();
+        }
+    }
+
+    /** {@code requests} GETs of / on fresh connections, counted by answer (each backend answers with its id). */
+    static Map<String, Integer> spread(int port, int requests) throws IOException {
+        Map<String, Integer> byBackend = new HashMap<>();
+        for (int i = 0; i < requests; i++) {
+            Reply reply = get(port, "/");
+            assertThat(reply.status()).isEqualTo(200);
+            byBackend.merge(reply.body(), 1, Integer::sum);
+        }
+        return byBackend;
+    }
+
+    /** {@link #get} for use in lambdas: an I/O failure becomes an unchecked one. */
+    static Reply getUnchecked(int port, String path) {
+        try {
+            return get(port, path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -10,7 +10,6 @@ import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,16 +48,6 @@ class LoadBalancerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.inRotation().equals(List.of(ids)));
     }
 
-    private static Map<String, Integer> spread(int port, int requests) throws IOException {
-        Map<String, Integer> byBackend = new HashMap<>();
-        for (int i = 0; i < requests; i++) {
-            HttpClientSocket.Reply reply = HttpClientSocket.get(port, "/");
-            assertThat(reply.status()).isEqualTo(200);
-            byBackend.merge(reply.body(), 1, Integer::sum);
-        }
-        return byBackend;
-    }
-
     @Test
     void spreads_new_connections_round_robin_over_the_backends_in_rotation() throws IOException {
         HttpBackend a = backend("a"), b = backend("b"), c = backend("c");
@@ -67,7 +56,7 @@ class LoadBalancerTest {
         InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
         awaitRotation(pool, "a", "b", "c");
 
-        assertThat(spread(endpoint.port(), 30)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 10, "b", 10, "c", 10));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 30)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 10, "b", 10, "c", 10));
         assertThat(endpoint.metrics().connectionsAccepted()).isEqualTo(30);
         assertThat(endpoint.metrics().bytesToClients()).isPositive();
         assertThat(endpoint.metrics().bytesToBackends()).isPositive();
@@ -84,11 +73,11 @@ class LoadBalancerTest {
         b.healthy(false);
         awaitRotation(pool, "a");
         assertThat(pool.status().get(1).probe()).isEqualTo(ProbeHealth.FAILING);
-        assertThat(spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
 
         b.healthy(true);
         awaitRotation(pool, "a", "b");
-        assertThat(spread(endpoint.port(), 6)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 3, "b", 3));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 6)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 3, "b", 3));
     }
 
     @Test
@@ -102,7 +91,7 @@ class LoadBalancerTest {
         pool.setBackends(List.of(Backend.of("a", a.address(), false), Backend.of("b", b.address(), true)));
 
         assertThat(pool.inRotation()).containsExactly("b");
-        assertThat(spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
     }
 
     @Test
@@ -141,7 +130,7 @@ class LoadBalancerTest {
         pool.setBackends(List.of(a.ready()));
         InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0), pool);
         awaitRotation(pool, "a");
-        CompletableFuture<HttpClientSocket.Reply> slow = CompletableFuture.supplyAsync(() -> uncheckedGet(endpoint.port(), "/slow"));
+        CompletableFuture<HttpClientSocket.Reply> slow = CompletableFuture.supplyAsync(() -> HttpClientSocket.getUnchecked(endpoint.port(), "/slow"));
         assertThat(a.slowArrived.await(10, TimeUnit.SECONDS)).isTrue();
         pool.setBackends(List.of(a.ready(), b.ready()));
         awaitRotation(pool, "a", "b");
@@ -149,7 +138,7 @@ class LoadBalancerTest {
         CompletableFuture<Drained> drained = pool.drain("a", Duration.ofSeconds(30));
 
         assertThat(pool.inRotation()).containsExactly("b");
-        assertThat(spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 4)).containsExactlyEntriesOf(Map.of("b", 4));
         assertThat(drained).isNotDone();
         a.releaseSlow();
         assertThat(slow.get(10, TimeUnit.SECONDS).content()).isEqualTo(new HttpClientSocket.Reply(200, "a slow"));
@@ -190,7 +179,7 @@ class LoadBalancerTest {
         InputEndpoint staging = lb.listen(EndpointSpec.http("http", 0), slots.route(Slot.STAGING, "http"));
         awaitRotation(deploymentOne, "old");
         awaitRotation(deploymentTwo, "new");
-        CompletableFuture<HttpClientSocket.Reply> open = CompletableFuture.supplyAsync(() -> uncheckedGet(production.port(), "/slow"));
+        CompletableFuture<HttpClientSocket.Reply> open = CompletableFuture.supplyAsync(() -> HttpClientSocket.getUnchecked(production.port(), "/slow"));
         assertThat(oldInstance.slowArrived.await(10, TimeUnit.SECONDS)).isTrue();
 
         slots.swap();
@@ -223,7 +212,7 @@ class LoadBalancerTest {
 
         b.close();
 
-        assertThat(spread(endpoint.port(), 10)).containsExactlyEntriesOf(Map.of("a", 10));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 10)).containsExactlyEntriesOf(Map.of("a", 10));
         EndpointMetrics metrics = endpoint.metrics();
         assertThat(metrics.backendErrors()).isGreaterThanOrEqualTo(1);
         assertThat(metrics.retried()).isEqualTo(metrics.backendErrors());
@@ -240,7 +229,7 @@ class LoadBalancerTest {
         InputEndpoint endpoint = lb.listen(EndpointSpec.http("http", 0).withForwardedFor(true), pool);
         awaitRotation(pool, "dying", "a");
 
-        assertThat(spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
+        assertThat(HttpClientSocket.spread(endpoint.port(), 6)).containsExactlyEntriesOf(Map.of("a", 6));
         assertThat(dying.dropped.get()).isPositive();
         assertThat(endpoint.metrics().backendErrors()).isEqualTo(dying.dropped.get());
         assertThat(a.forwardedFor).allSatisfy(values -> assertThat(values).containsExactly("127.0.0.1"));
@@ -358,14 +347,6 @@ class LoadBalancerTest {
 
         assertThatThrownBy(() -> lb.listen(EndpointSpec.http("api", first.port()), pool))
                 .hasMessageContaining("endpoint 'api'").hasMessageContaining("port");
-    }
-
-    private static HttpClientSocket.Reply uncheckedGet(int port, String path) {
-        try {
-            return HttpClientSocket.get(port, path);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String sha256(byte[] data) throws Exception {

@@ -137,6 +137,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     private static void forward(LoadBalancer lb, LbForwarding forwarding) {
+        // a balancer killed earlier may have left rules that forward this machine's connections to stale backends
+        int removed = LoadBalancer.removeLeftoverForwarding();
+        if (removed > 0) log.info("removed {} kernel forwarding table(s) left by load balancers that are gone", removed);
         switch (forwarding) {
             case PROXY -> log.info("load balancer forwards through this process (--lb-forwarding proxy)");
             case KERNEL -> lb.forwardInKernel();
