@@ -1,9 +1,7 @@
 package org.vmrole.lb;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,27 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Kernel forwarding with the real nft on this machine's loopback (each balancer keeps a table of its own). */
-class KernelForwardingTest {
-
-    private static final ProbeSpec FAST_HTTP_PROBE = ProbeSpec.http("/health")
-            .withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofMillis(500));
-
-    private final LoadBalancer lb = LoadBalancer.start(1);
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        lb.close();
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
-    private HttpBackend backend(String id) throws IOException {
-        HttpBackend b = new HttpBackend(id);
-        toClose.add(b);
-        return b;
-    }
+class KernelForwardingTest extends BalancerFixture {
 
     private static String nft(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("nft"));

@@ -1,15 +1,12 @@
 package org.vmrole.lb;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,29 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-class LoadBalancerTest {
+class LoadBalancerTest extends BalancerFixture {
 
-    private static final ProbeSpec FAST_HTTP_PROBE = ProbeSpec.http("/health")
-            .withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofMillis(500));
     private static final ProbeSpec SLOW_HTTP_PROBE = ProbeSpec.http("/health")
             .withInterval(Duration.ofMinutes(10)).withTimeout(Duration.ofMillis(500));
-
-    private final LoadBalancer lb = LoadBalancer.start(2);
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        lb.close();
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
-    private HttpBackend backend(String id) throws IOException {
-        HttpBackend b = new HttpBackend(id);
-        toClose.add(b);
-        return b;
-    }
 
     private static void awaitRotation(BackendPool pool, String... ids) {
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.inRotation().equals(List.of(ids)));
