@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Crash-safe file steps: write to a temporary file, fsync, rename over the target, fsync the folder. */
+/** Crash-safe file steps (write to a temporary file, fsync, rename over the target, fsync the folder) and whole positional reads and writes. */
 final class DurableFiles {
     private DurableFiles() {}
 
@@ -33,6 +33,25 @@ final class DurableFiles {
             throw new IOException("cannot rename " + from + " to " + to + " atomically; keep the repository on one file system", e);
         }
         syncDirectory(to.getParent());
+    }
+
+    /** Writes all of {@code b} at {@code at} (a positional write may write less than asked). */
+    static void writeAt(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long pos = at;
+        while (b.hasRemaining()) pos += ch.write(b, pos);
+    }
+
+    /** Reads {@code b}'s remaining bytes from {@code at}; past the end of the file they are zeros. */
+    static void readAt(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long pos = at;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, pos);
+            if (n < 0) {
+                java.util.Arrays.fill(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit(), (byte) 0);
+                return;
+            }
+            pos += n;
+        }
     }
 
     static void fsync(Path file) throws IOException {

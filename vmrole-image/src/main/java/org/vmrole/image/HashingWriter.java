@@ -39,9 +39,7 @@ final class HashingWriter {
             @Override
             public void write(byte[] buf, int n, long at) throws IOException {
                 if (Arrays.mismatch(buf, 0, n, ZEROS, 0, n) == -1) return;
-                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                long pos = at;
-                while (bb.hasRemaining()) pos += ch.write(bb, pos);
+                DurableFiles.writeAt(ch, ByteBuffer.wrap(buf, 0, n), at);
             }
 
             @Override

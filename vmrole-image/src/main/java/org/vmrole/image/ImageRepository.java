@@ -170,7 +170,7 @@ public final class ImageRepository {
                     tReceived = System.nanoTime();
                     if (qcow2 == null) ch.force(false);
                     // after a failed write the previous checkpoint stays: resuming from it drops what followed
-                    else if (!qcow2.broken()) streamed.at(qcow2.checkpoint()).write(dir);
+                    else if (!qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
                     if (hashing) u.hashed = progress[0];
                 }
             }
@@ -322,9 +322,7 @@ public final class ImageRepository {
         Path probe = work.resolve(id + ".footer.vhd");
         try {
             try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(footer);
-                long at = size - footer.length;
-                while (b.hasRemaining()) at += ch.write(b, at);
+                DurableFiles.writeAt(ch, ByteBuffer.wrap(footer), size - footer.length);
             }
             QemuImg.Info info = inspect(probe, ImageFormat.VPC, image);
             long virtualSize = info.virtualSize();
@@ -376,15 +374,17 @@ public final class ImageRepository {
     }
 
     /**
-     * Stores a finished qcow2: hashes it (while an fsync runs), places it as the blob of its digest (moved, or
-     * hard-linked when it is still the upload's data, so a crash before the metadata leaves the upload whole) and
-     * writes the image's metadata. Then the upload is retired.
+     * Stores a finished qcow2: hashes it (while an fsync runs; a {@code streamed} one was fsynced when finished),
+     * places it as the blob of its digest (moved; or, {@code streamed}, hard-linked, as it is still the upload's data,
+     * so a crash before the metadata leaves the upload whole) and writes the image's metadata. Then the upload is
+     * retired.
      */
-    private ImageRecord keep(UploadSession s, Path qcow2, boolean linked, ImageFormat format, long virtualSize, String uploaded,
+    private ImageRecord keep(UploadSession s, Path qcow2, boolean streamed, ImageFormat format, long virtualSize, String uploaded,
                              long t0, long tInspected) throws IOException {
         String image = s.name();
         long tConverted = System.nanoTime();
-        var synced = CompletableFuture.supplyAsync(() -> {
+        // a streamed upload's qcow2 was fsynced when it was finished
+        var synced = streamed ? CompletableFuture.completedFuture(tConverted) : CompletableFuture.supplyAsync(() -> {
             try {
                 DurableFiles.fsync(qcow2);
                 return System.nanoTime();
@@ -405,7 +405,7 @@ public final class ImageRepository {
         try {
             if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
             Path blob = blobOf(digest);
-            if (linked) {
+            if (streamed) {
                 if (!Files.exists(blob)) {
                     Files.createLink(blob, qcow2);
                     DurableFiles.syncDirectory(blobs);
@@ -423,7 +423,7 @@ public final class ImageRepository {
             long tDone = System.nanoTime();
             log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+sync {} ms: digest {} ms, fsync {} ms)",
                     s.subscription(), image, format.displayName(), virtualSize, digest, (tDone - t0) / 1_000_000,
-                    (tInspected - t0) / 1_000_000, linked ? "finish+check" : "convert", (tConverted - tInspected) / 1_000_000,
+                    (tInspected - t0) / 1_000_000, streamed ? "finish+check" : "convert", (tConverted - tInspected) / 1_000_000,
                     (tDone - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
             return rec;
         } finally {

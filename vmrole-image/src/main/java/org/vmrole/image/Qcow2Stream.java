@@ -88,7 +88,7 @@ final class Qcow2Stream {
     static Qcow2Stream resume(FileChannel ch, Progress p) throws IOException {
         Qcow2Stream s = new Qcow2Stream(ch, p);
         ByteBuffer table = ByteBuffer.allocate(s.l1.length * 8);
-        readFully(ch, table, CLUSTER);
+        DurableFiles.readAt(ch, table, CLUSTER);
         long clusters = (p.received() + CLUSTER - 1) / CLUSTER;
         long limit = p.nextCluster() * CLUSTER;
         for (int r = 0; r < s.l1.length; r++) {
@@ -109,14 +109,18 @@ final class Qcow2Stream {
             int fill = (int) (p.received() % CLUSTER);
             long host = s.l2[(int) ((clusters - 1) % L2_ENTRIES)];
             if (fill > 0 && host != 0) {
-                readFully(ch, ByteBuffer.wrap(s.partial, 0, fill), host);
+                DurableFiles.readAt(ch, ByteBuffer.wrap(s.partial, 0, fill), host);
             }
         }
         return s;
     }
 
     long capacity() {
-        return l1.length * L2_SPAN;
+        return progress().capacity();
+    }
+
+    private Progress progress() {
+        return new Progress(received, next, l1Clusters);
     }
 
     long received() {
@@ -170,7 +174,7 @@ final class Qcow2Stream {
         storePartial();
         writeMaps();
         ch.force(false);
-        return new Progress(received, next, l1Clusters);
+        return progress();
     }
 
     /** Bytes of the disk as received so far; past {@link #received()} it reads zeros. */
@@ -183,7 +187,7 @@ final class Qcow2Stream {
             if (g == received / CLUSTER && received % CLUSTER != 0) {
                 System.arraycopy(partial, in, dst, off, n);
             } else if (host != 0) {
-                readFully(ch, ByteBuffer.wrap(dst, off, n), host + in);
+                DurableFiles.readAt(ch, ByteBuffer.wrap(dst, off, n), host + in);
             } else {
                 Arrays.fill(dst, off, off + n, (byte) 0);
             }
@@ -260,11 +264,11 @@ final class Qcow2Stream {
                 boolean unusedL1 = c > l1Used && c <= l1Clusters;
                 block.putShort(i * 2, (short) (unusedL1 ? 0 : 1));
             }
-            writeFully(ch, block, (end + b) * CLUSTER);
+            DurableFiles.writeAt(ch, block, (end + b) * CLUSTER);
         }
         ByteBuffer table = ByteBuffer.allocate((int) (tableClusters * CLUSTER));
         for (long b = 0; b < blocks; b++) table.putLong((int) (b * 8), (end + b) * CLUSTER);
-        writeFully(ch, table, (end + blocks) * CLUSTER);
+        DurableFiles.writeAt(ch, table, (end + blocks) * CLUSTER);
 
         ByteBuffer h = ByteBuffer.allocate(CLUSTER);
         h.putInt(0, 0x514649fb);
@@ -277,7 +281,7 @@ final class Qcow2Stream {
         h.putInt(56, (int) tableClusters);
         h.putInt(96, REFCOUNT_ORDER);
         h.putInt(100, HEADER_LENGTH);
-        writeFully(ch, h, 0);
+        DurableFiles.writeAt(ch, h, 0);
         ch.force(true);
     }
 
@@ -302,7 +306,7 @@ final class Qcow2Stream {
         }
         if (buf == partial) {
             flushRun();
-            writeFully(ch, ByteBuffer.wrap(buf, off, CLUSTER), host);
+            DurableFiles.writeAt(ch, ByteBuffer.wrap(buf, off, CLUSTER), host);
             return;
         }
         if (runBuf == buf && runHost + runLength == host && runFrom + runLength == off) {
@@ -318,7 +322,7 @@ final class Qcow2Stream {
 
     private void flushRun() throws IOException {
         if (runHost < 0) return;
-        writeFully(ch, ByteBuffer.wrap(runBuf, runFrom, runLength), runHost);
+        DurableFiles.writeAt(ch, ByteBuffer.wrap(runBuf, runFrom, runLength), runHost);
         runHost = -1;
         runBuf = null;
     }
@@ -336,7 +340,7 @@ final class Qcow2Stream {
         storeL2();
         ByteBuffer table = ByteBuffer.allocate(l1.length * 8);
         for (int r = 0; r < l1.length; r++) table.putLong(r * 8, l1[r] == 0 ? 0 : l1[r] | COPIED);
-        writeFully(ch, table, CLUSTER);
+        DurableFiles.writeAt(ch, table, CLUSTER);
     }
 
     /** Where guest cluster {@code g} is stored; 0 when it is not (it reads as zeros). */
@@ -370,33 +374,15 @@ final class Qcow2Stream {
         if (region < 0 || !l2Dirty || l1[region] == 0) return;
         ByteBuffer t = ByteBuffer.allocate(CLUSTER);
         for (int i = 0; i < L2_ENTRIES; i++) t.putLong(i * 8, l2[i] == 0 ? 0 : l2[i] | COPIED);
-        writeFully(ch, t, l1[region]);
+        DurableFiles.writeAt(ch, t, l1[region]);
         l2Dirty = false;
     }
 
     private long[] readTable(long at) throws IOException {
         ByteBuffer t = ByteBuffer.allocate(CLUSTER);
-        readFully(ch, t, at);
+        DurableFiles.readAt(ch, t, at);
         long[] out = new long[L2_ENTRIES];
         for (int i = 0; i < L2_ENTRIES; i++) out[i] = t.getLong(i * 8) & OFFSET_MASK;
         return out;
-    }
-
-    /** Reads {@code b}'s remaining bytes from {@code at}; past the end of the file they are zeros. */
-    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long pos = at;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, pos);
-            if (n < 0) {
-                Arrays.fill(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit(), (byte) 0);
-                return;
-            }
-            pos += n;
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long pos = at;
-        while (b.hasRemaining()) pos += ch.write(b, pos);
     }
 }

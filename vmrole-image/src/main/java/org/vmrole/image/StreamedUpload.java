@@ -23,16 +23,13 @@ record StreamedUpload(long received, long nextCluster, int l1Clusters, String ve
         return of(Qcow2Stream.Progress.start(maxBytes));
     }
 
-    private static StreamedUpload of(Qcow2Stream.Progress p) {
+    /** Where a stream stands after a checkpoint (not yet verified: only uploads still taking bytes checkpoint). */
+    static StreamedUpload of(Qcow2Stream.Progress p) {
         return new StreamedUpload(p.received(), p.nextCluster(), p.l1Clusters(), null, null, 0, false);
     }
 
     Qcow2Stream.Progress progress() {
         return new Qcow2Stream.Progress(received, nextCluster, l1Clusters);
-    }
-
-    StreamedUpload at(Qcow2Stream.Progress p) {
-        return of(p);
     }
 
     StreamedUpload verifiedAs(String digest, ImageFormat f, long size) {

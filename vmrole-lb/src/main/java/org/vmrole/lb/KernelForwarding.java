@@ -35,8 +35,8 @@ final class KernelForwarding implements AutoCloseable {
     private final Supplier<List<ForwardingRules.Forward>> desired;
     private final ScheduledExecutorService loop =
             Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("lb-kernel-forwarding").unstarted(r));
-    private String applied;
-    private volatile List<ForwardingRules.Forward> appliedForwards = List.of();
+    /** What the table holds now; null until it was first written. */
+    private volatile List<ForwardingRules.Forward> applied;
     private boolean failing;
 
     private KernelForwarding(String table, Supplier<List<ForwardingRules.Forward>> desired) {
@@ -65,18 +65,17 @@ final class KernelForwarding implements AutoCloseable {
     /** Applies the desired rules now if they changed. */
     synchronized void sync() {
         List<ForwardingRules.Forward> forwards = desired.get();
-        String rules = ForwardingRules.render(table, forwards);
-        if (rules.equals(applied)) {
+        if (forwards.equals(applied)) {
             return;
         }
-        nft(rules, "-f", "-");
-        applied = rules;
-        appliedForwards = forwards;
+        nft(ForwardingRules.render(table, forwards), "-f", "-");
+        applied = forwards;
     }
 
     /** True when the kernel now forwards connections to {@code listen} (it has backends in rotation). */
     boolean forwards(InetSocketAddress listen) {
-        return appliedForwards.stream().anyMatch(f -> f.listen().equals(listen) && f.forwardable());
+        List<ForwardingRules.Forward> now = applied;
+        return now != null && now.stream().anyMatch(f -> f.listen().equals(listen) && f.forwardable());
     }
 
     private void syncQuietly() {
