@@ -4,7 +4,9 @@ import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
-import org.vmrole.storage.http.Xml;
+import org.vmrole.storage.http.XmlBody;
+import org.vmrole.storage.http.XmlElement;
+import org.vmrole.storage.http.XmlWriter;
 import org.vmrole.storage.store.ContentFiles;
 import org.vmrole.storage.store.Crc64;
 
@@ -26,8 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Blob operations shared by all blob types, plus block and append blobs. */
 final class BlobHandler {
@@ -37,9 +37,8 @@ final class BlobHandler {
     private static final long MAX_BLOCK = 4000L * 1024 * 1024;
     private static final long MAX_APPEND_BLOCK = 100L * 1024 * 1024;
     private static final int MAX_BLOCKS = 50_000;
-    private static final long MAX_BLOCK_LIST_XML = 8L * 1024 * 1024;
+    private static final int MAX_BLOCK_LIST_XML = 8 * 1024 * 1024;
     private static final DateTimeFormatter SNAPSHOT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'").withZone(ZoneOffset.UTC);
-    private static final Pattern BLOCK_ENTRY = Pattern.compile("<(Latest|Committed|Uncommitted)>([^<]*)</\\1>");
 
     private final BlobStore store;
     private final PageBlobHandler pages;
@@ -376,13 +375,15 @@ final class BlobHandler {
     }
 
     private void putBlockList(StorageRequest r, StorageResponse resp, String account, String container, String blob) throws IOException {
-        byte[] body = r.body().readNBytes((int) MAX_BLOCK_LIST_XML + 1);
-        if (body.length > MAX_BLOCK_LIST_XML) throw new StorageException(413, "RequestBodyTooLarge", "The block list is too large.");
-        String xml = new String(body, StandardCharsets.UTF_8);
-        if (!xml.contains("<BlockList")) throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected a BlockList.");
+        XmlElement doc = XmlBody.read(r.body(), MAX_BLOCK_LIST_XML, "BlockList");
+        if (doc == null) throw XmlBody.invalid("expected a <BlockList>");
         List<String[]> wanted = new ArrayList<>();
-        Matcher m = BLOCK_ENTRY.matcher(xml);
-        while (m.find()) wanted.add(new String[]{m.group(1), m.group(2).trim()});
+        for (XmlElement e : doc.children()) {
+            if (!e.name().equals("Latest") && !e.name().equals("Committed") && !e.name().equals("Uncommitted")) {
+                throw XmlBody.invalid("<BlockList> holds only <Latest>, <Committed> and <Uncommitted>, not <" + e.name() + ">");
+            }
+            wanted.add(new String[]{e.name(), e.text().strip()});
+        }
         if (wanted.size() > MAX_BLOCKS) throw StorageException.badRequest("InvalidBlockList", "The specified block list is invalid: more than 50,000 blocks.");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
@@ -430,7 +431,7 @@ final class BlobHandler {
         String type = r.param("blocklisttype") == null ? "committed" : r.param("blocklisttype").toLowerCase();
         if (!List.of("committed", "uncommitted", "all").contains(type)) throw StorageException.invalidQuery("blocklisttype", type);
         String snapshot = r.param("snapshot");
-        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
+        XmlWriter xml = XmlWriter.document().start("BlockList");
         BlobRow row = store.transaction(c -> {
             BlobRow existing = store.findBlob(c, account, container, blob, snapshot);
             Map<String, BlobStore.Block> staged = store.uncommittedBlocks(c, account, container, blob);
@@ -442,29 +443,26 @@ final class BlobHandler {
                 throw StorageException.conflict("InvalidBlobType", "The blob type is invalid for this operation.");
             }
             if (!type.equals("uncommitted")) {
-                sb.append("<CommittedBlocks>");
+                xml.start("CommittedBlocks");
                 if (existing != null) {
                     for (Segment s : existing.segments()) {
-                        if (!s.id().isEmpty()) sb.append("<Block><Name>").append(Xml.escape(s.id())).append("</Name><Size>").append(s.size()).append("</Size></Block>");
+                        if (!s.id().isEmpty()) xml.start("Block").element("Name", s.id()).element("Size", s.size()).end();
                     }
                 }
-                sb.append("</CommittedBlocks>");
+                xml.end();
             }
             if (!type.equals("committed")) {
-                sb.append("<UncommittedBlocks>");
-                for (BlobStore.Block b : staged.values()) {
-                    sb.append("<Block><Name>").append(Xml.escape(b.id())).append("</Name><Size>").append(b.size()).append("</Size></Block>");
-                }
-                sb.append("</UncommittedBlocks>");
+                xml.start("UncommittedBlocks");
+                for (BlobStore.Block b : staged.values()) xml.start("Block").element("Name", b.id()).element("Size", b.size()).end();
+                xml.end();
             }
             return existing;
         });
-        sb.append("</BlockList>");
         if (row != null) {
             resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified()))
                     .header("x-ms-blob-content-length", String.valueOf(row.size()));
         }
-        resp.status(200).body("application/xml", sb.toString());
+        resp.status(200).body("application/xml", xml.finish());
     }
 
     // ---- append -------------------------------------------------------------------------------

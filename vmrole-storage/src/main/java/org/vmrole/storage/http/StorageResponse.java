@@ -17,10 +17,27 @@ public final class StorageResponse {
     public static final DateTimeFormatter RFC1123 = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     private final HttpServletResponse raw;
+    private Runnable beforeCommit;
 
     public StorageResponse(HttpServletResponse raw) {
         this.raw = raw;
     }
+
+    /** Runs once, just before the status and headers go out (CORS needs the final header names). */
+    public void beforeCommit(Runnable hook) {
+        this.beforeCommit = hook;
+    }
+
+    /** Fires the before-commit hook if nothing was written yet; the servlet calls this when a call ends. */
+    public void complete() {
+        if (beforeCommit != null) {
+            Runnable hook = beforeCommit;
+            beforeCommit = null;
+            if (!raw.isCommitted()) hook.run();
+        }
+    }
+
+    public java.util.Collection<String> headerNames() { return raw.getHeaderNames(); }
 
     public StorageResponse status(int status) {
         raw.setStatus(status);
@@ -51,6 +68,7 @@ public final class StorageResponse {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         raw.setContentType(contentType);
         raw.setContentLength(bytes.length);
+        complete();
         try (OutputStream out = raw.getOutputStream()) {
             out.write(bytes);
         } catch (IOException e) {
@@ -61,9 +79,11 @@ public final class StorageResponse {
     public void empty(int status) {
         raw.setStatus(status);
         if (!raw.containsHeader("Content-Length")) raw.setContentLength(0);
+        complete();
     }
 
     public OutputStream stream() {
+        complete();
         try {
             return raw.getOutputStream();
         } catch (IOException e) {
