@@ -35,6 +35,8 @@ class JavaScriptSdkTest {
                     "VMROLE_ACCOUNT", storage.account.name(),
                     "VMROLE_KEY", storage.account.keys().getFirst()), 10);
             assertThat(run.exit()).as("node --test failed:\n%s", run.output()).isZero();
+            run.output().lines().filter(l -> l.startsWith("\u2139 tests") || l.startsWith("\u2139 pass"))
+                    .forEach(l -> System.out.println("JavaScript SDK suite: " + l.substring(2)));
         }
     }
 
