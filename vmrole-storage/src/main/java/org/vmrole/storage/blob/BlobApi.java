@@ -35,6 +35,7 @@ public final class BlobApi implements ServiceApi {
         String path = r.resourcePath();
         String method = r.method();
         String comp = r.param("comp");
+        if (r.header("x-ms-lease-id") != null) LeaseAction.checkId(r.header("x-ms-lease-id"));
         if (path.isEmpty()) {
             if ("GET".equals(method) && "list".equals(comp)) {
                 access.require('s', 'l', null, null);

@@ -124,7 +124,11 @@ final class BlobHandler {
                 access.require('o', 'd', container, blob);
                 delete(r, resp, account, container, blob);
             }
-            default -> throw BlobApi.unsupported();
+            default -> {
+                // Azure names a missing container or blob before a verb or comp it does not support
+                store.transaction(c -> store.blob(c, account, container, blob, r.param("snapshot")));
+                throw BlobApi.unsupported();
+            }
         }
     }
 
@@ -307,8 +311,7 @@ final class BlobHandler {
     }
 
     private static void checkCrc(String given, long computed) {
-        String mine = Base64.getEncoder().encodeToString(Crc64.toBytes(computed));
-        if (!given.equals(mine)) {
+        if (!given.trim().equals(UploadChecksums.crcHeader(computed))) {
             throw StorageException.badRequest("Crc64Mismatch", "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.");
         }
     }
@@ -340,26 +343,24 @@ final class BlobHandler {
         String blockId = blockId(r.param("blockid"));
         long length = r.contentLength();
         if (length > MAX_BLOCK) throw new StorageException(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit of 4000 MiB.");
-        String givenMd5 = r.header("Content-MD5");
-        String givenCrc = r.header("x-ms-content-crc64");
-        ContentFiles.Written w = store.content().write(r.body(), length, MAX_BLOCK, givenMd5 != null, givenCrc != null);
+        UploadChecksums sums = UploadChecksums.from(r);
+        ContentFiles.Written w = store.content().write(r.body(), length, MAX_BLOCK, sums.needsMd5(), sums.needsCrc());
         try {
-            if (givenMd5 != null && !givenMd5.equals(Base64.getEncoder().encodeToString(w.md5()))) {
-                throw StorageException.badRequest("Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
-            }
-            if (givenCrc != null) checkCrc(givenCrc, w.crc64());
+            sums.check(w.md5(), w.crc64());
             String leaseId = r.header("x-ms-lease-id");
             store.transaction(c -> {
                 BlobRow existing = store.findBlob(c, account, container, blob, null);
-                if (existing != null) existing.lease().checkWrite(leaseId, "Blob");
+                if (existing != null) {
+                    requireBlockBlob(existing);
+                    existing.lease().checkWrite(leaseId, "Blob");
+                }
                 return null;
             });
             store.stageBlock(account, container, blob, blockId, w);
         } finally {
             store.content().release(w.id());
         }
-        if (givenMd5 != null) resp.header("Content-MD5", givenMd5);
-        if (givenCrc != null) resp.header("x-ms-content-crc64", givenCrc);
+        sums.respond(resp, w.crc64());
         resp.header("x-ms-request-server-encrypted", "false").empty(201);
     }
 
@@ -392,6 +393,7 @@ final class BlobHandler {
             store.container(c, account, container);
             BlobRow existing = store.findBlob(c, account, container, blob, null);
             cond.checkWrite(existing == null ? null : existing.etag(), existing == null ? null : existing.modified(), "BlobAlreadyExists");
+            if (existing != null) requireBlockBlob(existing);
             Lease lease = existing == null ? Lease.NONE : existing.lease();
             lease.checkWrite(leaseId, "Blob");
             Map<String, Segment> committed = new HashMap<>();
@@ -421,6 +423,10 @@ final class BlobHandler {
         });
         resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified()))
                 .header("x-ms-request-server-encrypted", "false").empty(201);
+    }
+
+    private static void requireBlockBlob(BlobRow existing) {
+        if (!existing.type().equals(BlobRow.BLOCK)) throw StorageException.conflict("InvalidBlobType", "The blob type is invalid for this operation.");
     }
 
     private static Segment fromBlock(BlobStore.Block b) {
@@ -470,18 +476,14 @@ final class BlobHandler {
     private void appendBlock(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
         long length = r.contentLength();
         if (length > MAX_APPEND_BLOCK) throw new StorageException(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit of 100 MiB.");
-        String givenMd5 = r.header("Content-MD5");
-        String givenCrc = r.header("x-ms-content-crc64");
+        UploadChecksums sums = UploadChecksums.from(r);
         Long maxSize = longHeader(r, "x-ms-blob-condition-maxsize");
         Long appendPos = longHeader(r, "x-ms-blob-condition-appendpos");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
-        ContentFiles.Written w = store.content().write(r.body(), length, MAX_APPEND_BLOCK, givenMd5 != null, givenCrc != null);
+        ContentFiles.Written w = store.content().write(r.body(), length, MAX_APPEND_BLOCK, sums.needsMd5(), sums.needsCrc());
         try {
-            if (givenMd5 != null && !givenMd5.equals(Base64.getEncoder().encodeToString(w.md5()))) {
-                throw StorageException.badRequest("Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
-            }
-            if (givenCrc != null) checkCrc(givenCrc, w.crc64());
+            sums.check(w.md5(), w.crc64());
             long[] offset = new long[1];
             BlobRow row = store.transaction(c -> {
                 BlobRow b = store.blob(c, account, container, blob, null);
@@ -508,7 +510,7 @@ final class BlobHandler {
                     .header("x-ms-blob-append-offset", String.valueOf(offset[0]))
                     .header("x-ms-blob-committed-block-count", String.valueOf(row.segments().size()))
                     .header("x-ms-request-server-encrypted", "false");
-            if (givenMd5 != null) resp.header("Content-MD5", givenMd5);
+            sums.respond(resp, w.crc64());
             resp.empty(201);
         } finally {
             store.content().release(w.id());
