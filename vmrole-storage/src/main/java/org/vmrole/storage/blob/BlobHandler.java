@@ -96,7 +96,7 @@ final class BlobHandler {
             case "PUT metadata" -> {
                 access.require('o', 'w', container, blob);
                 Map<String, String> meta = r.metadata();
-                BlobRow row = update(r, account, container, blob, b -> with(b, b.props(), meta, b.size(), b.sequence()));
+                BlobRow row = update(r, account, container, blob, b -> with(notArchived(b), b.props(), meta, b.size(), b.sequence()));
                 resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified()))
                         .header("x-ms-request-server-encrypted", "false").empty(200);
             }
@@ -117,8 +117,7 @@ final class BlobHandler {
             }
             case "PUT tier" -> {
                 access.require('o', 'w', container, blob);
-                store.transaction(c -> store.blob(c, account, container, blob, null));
-                resp.empty(200);
+                setTier(r, resp, account, container, blob);
             }
             case "DELETE " -> {
                 access.require('o', 'd', container, blob);
@@ -130,6 +129,34 @@ final class BlobHandler {
                 throw BlobApi.unsupported();
             }
         }
+    }
+
+    /**
+     * Set Blob Tier: Hot, Cool, Cold or Archive on a block blob. Leaving Archive is a rehydration
+     * (202), which this single node completes at once; ETag and Last-Modified do not change.
+     */
+    private void setTier(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
+        String header = r.header("x-ms-access-tier");
+        if (header == null) throw new StorageException(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified: x-ms-access-tier.");
+        String tier = BlobProperties.tier(header);
+        String leaseId = r.header("x-ms-lease-id");
+        boolean rehydrated = store.transaction(c -> {
+            BlobRow b = store.blob(c, account, container, blob, r.param("snapshot"));
+            if (!b.type().equals(BlobRow.BLOCK)) {
+                throw StorageException.badRequest("InvalidBlobTier", "The tier " + tier + " applies to block blobs; this is a " + b.type() + ".");
+            }
+            if (!b.isSnapshot()) b.lease().checkWrite(leaseId, "Blob");
+            boolean leavingArchive = b.props().archived() && !tier.equals(BlobProperties.ARCHIVE);
+            store.writeBlob(c, account, b.withProps(b.props().withTier(tier, store.now())));
+            return leavingArchive;
+        });
+        resp.empty(rehydrated ? 202 : 200);
+    }
+
+    /** Archived blobs can be listed, inspected, deleted, overwritten and re-tiered, nothing else. */
+    static BlobRow notArchived(BlobRow b) {
+        if (b.props().archived()) throw StorageException.conflict("BlobArchived", "This operation is not permitted on an archived blob.");
+        return b;
     }
 
     private void requireRead(StorageRequest r, Access access, String container, String blob) {
@@ -146,7 +173,10 @@ final class BlobHandler {
         String snapshot = r.param("snapshot");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
-        BlobRow b = store.openForRead(account, container, blob, snapshot, row -> row.lease().checkRead(leaseId, "Blob"));
+        BlobRow b = store.openForRead(account, container, blob, snapshot, row -> {
+            row.lease().checkRead(leaseId, "Blob");
+            if (!headOnly) notArchived(row);
+        });
         try {
             if (cond.checkRead(b.etag(), b.modified()) == Conditions.Outcome.NOT_MODIFIED) {
                 resp.header("ETag", b.etag()).date("Last-Modified", Instant.ofEpochMilli(b.modified())).empty(304);
@@ -207,7 +237,11 @@ final class BlobHandler {
         }
         if (b.type().equals(BlobRow.PAGE)) resp.header("x-ms-blob-sequence-number", String.valueOf(b.sequence()));
         if (b.type().equals(BlobRow.APPEND)) resp.header("x-ms-blob-committed-block-count", String.valueOf(b.segments().size()));
-        if (b.type().equals(BlobRow.BLOCK)) resp.header("x-ms-access-tier", "Hot").header("x-ms-access-tier-inferred", "true");
+        if (b.type().equals(BlobRow.BLOCK)) {
+            resp.header("x-ms-access-tier", p.accessTier() == null ? "Hot" : p.accessTier())
+                    .header("x-ms-access-tier-inferred", p.accessTier() == null ? "true" : null);
+            if (p.tierChanged() != null) resp.date("x-ms-access-tier-change-time", Instant.ofEpochMilli(p.tierChanged()));
+        }
         if (b.copyId() != null) {
             resp.header("x-ms-copy-id", b.copyId()).header("x-ms-copy-status", "success").header("x-ms-copy-source", b.copySource())
                     .header("x-ms-copy-progress", b.size() + "/" + b.size());
@@ -577,6 +611,7 @@ final class BlobHandler {
         BlobRow source = store.openForRead(account, container, blob, null, b -> {
             b.lease().checkRead(leaseId, "Blob");
             cond.checkWrite(b.etag(), b.modified(), "BlobAlreadyExists");
+            notArchived(b);
         });
         String pageCopy = null;
         try {
@@ -637,6 +672,7 @@ final class BlobHandler {
         String[] src = parseCopySource(r.header("x-ms-copy-source"), account);
         Conditions sourceCond = Conditions.sourceFrom(r);
         BlobRow source = store.openForRead(account, src[0], src[1], src[2], b -> {
+            notArchived(b);
             if (sourceCond.any() && sourceCond.checkRead(b.etag(), b.modified()) == Conditions.Outcome.NOT_MODIFIED) {
                 throw new StorageException(412, "SourceConditionNotMet", "The source condition specified using HTTP conditional header(s) is not met.");
             }
@@ -667,7 +703,7 @@ final class BlobHandler {
             lease.checkWrite(leaseId, "Blob");
             long now = store.now();
             BlobRow row = new BlobRow(container, blob, "", source.type(), source.size(), store.newEtag(), existing == null ? now : existing.created(), now,
-                    source.props(), meta, source.segments(), source.inline(), pageFile, source.pageRanges(), source.sequence(), lease, copyId, copySource);
+                    source.props().withTier(BlobProperties.tier(r.header("x-ms-access-tier")), null), meta, source.segments(), source.inline(), pageFile, source.pageRanges(), source.sequence(), lease, copyId, copySource);
             store.writeBlob(c, account, row);
             store.clearUncommittedBlocks(c, account, container, blob);
             return row;
