@@ -43,6 +43,13 @@ public final class HostLinkRoutes {
                         (ctx, who) -> {
                             HostHeartbeat beat = ctx.bodyAsClass(HostHeartbeat.class);
                             if (beat == null || beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
+                            for (int i = 0; i < beat.instances().size(); i++) {
+                                var o = beat.instances().get(i);
+                                if (o.key() == null || o.state() == null) {
+                                    throw ApiException.badRequest("MissingField", "every observed instance gives its 'key' and 'state'; instances[" + i
+                                            + "] lacks " + (o.key() == null ? "'key'" : "'state'"), "instances[" + i + "]");
+                                }
+                            }
                             var reply = fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
                                     .map(set -> new HostAssignments(set.version(), set.assignments()));
                             endpoints.reported(beat.host(), beat.endpoints());

@@ -9,6 +9,7 @@ import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.store.JsonRecords;
+import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
@@ -41,13 +42,15 @@ public final class HostedServices {
     }
 
     public HostedService create(Principal who, String subscriptionId, String name, String label) {
-        HostedService.requireValidName(name);
-        if (services.get(store, id(subscriptionId, name)).isPresent()) {
-            throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
-        }
-        HostedService s = new HostedService(subscriptionId, name, label == null || label.isBlank() ? name : label, clock.instant(), null);
-        store.commit(List.of(services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
-        return s;
+        return Optimistic.retry(() -> {
+            HostedService.requireValidName(name);
+            if (services.get(store, id(subscriptionId, name)).isPresent()) {
+                throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
+            }
+            HostedService s = new HostedService(subscriptionId, name, label == null || label.isBlank() ? name : label, clock.instant(), null);
+            store.commit(List.of(services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
+            return s;
+        });
     }
 
     public Versioned<HostedService> get(String subscriptionId, String name) {
@@ -64,12 +67,14 @@ public final class HostedServices {
     }
 
     public void delete(Principal who, String subscriptionId, String name) {
-        Versioned<HostedService> s = get(subscriptionId, name);
-        if (!s.value().deployments().isEmpty()) {
-            throw ApiException.conflict("ServiceHasDeployments", "service '" + name + "' still has deployments in " + s.value().deployments().keySet()
-                    + "; delete them first (./vmrole delete " + name + " --slot SLOT)", name);
-        }
-        store.commit(List.of(services.delete(id(subscriptionId, name), s.revision()), audit.record(entry(who, subscriptionId, "service.delete", name))));
+        Optimistic.retry(() -> {
+            Versioned<HostedService> s = get(subscriptionId, name);
+            if (!s.value().deployments().isEmpty()) {
+                throw ApiException.conflict("ServiceHasDeployments", "service '" + name + "' still has deployments in " + s.value().deployments().keySet()
+                        + "; delete them first (./vmrole delete " + name + " --slot SLOT)", name);
+            }
+            store.commit(List.of(services.delete(id(subscriptionId, name), s.revision()), audit.record(entry(who, subscriptionId, "service.delete", name))));
+        });
     }
 
     /** The write that exchanges the production and staging deployments, guarded by the revision read. */

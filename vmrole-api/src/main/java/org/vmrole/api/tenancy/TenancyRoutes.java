@@ -21,6 +21,22 @@ public final class TenancyRoutes {
 
     record NewKey(String description) {}
 
+    /** A PUT of limits replaces all four: a field left out is an error, never a silent 0. */
+    record NewLimits(Integer cores, Integer instances, Integer images, Long storageBytes) {
+        SubscriptionLimits require() {
+            List<String> missing = new java.util.ArrayList<>();
+            if (cores == null) missing.add("cores");
+            if (instances == null) missing.add("instances");
+            if (images == null) missing.add("images");
+            if (storageBytes == null) missing.add("storageBytes");
+            if (!missing.isEmpty()) {
+                throw ApiException.badRequest("MissingField", "a PUT of limits gives all four of 'cores', 'instances', 'images' and 'storageBytes'; missing "
+                        + missing + " (GET the subscription for its current limits)", missing.getFirst());
+            }
+            return new SubscriptionLimits(cores, instances, images, storageBytes);
+        }
+    }
+
     public static List<Route> of(Tenants tenants, AuditLog audit) {
         return List.of(
                 new Route(POST, "/subscriptions", Access.ADMIN, "Create a subscription", 201, (ctx, who) -> {
@@ -33,7 +49,7 @@ public final class TenancyRoutes {
                 new Route(GET, "/subscriptions/{subscription}", Access.TENANT, "Show a subscription", 200,
                         (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))),
                 new Route(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits (cores, instances, images, storage bytes)", 200,
-                        (ctx, who) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), ctx.bodyAsClass(SubscriptionLimits.class)))),
+                        (ctx, who) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), ctx.bodyAsClass(NewLimits.class).require()))),
                 new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription and revoke its keys", 204,
                         (ctx, who) -> {
                             tenants.delete(who, ctx.pathParam("subscription"));
