@@ -10,6 +10,7 @@ import io.javalin.router.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ApiError;
@@ -45,6 +46,9 @@ public final class ApiServer implements AutoCloseable {
             // Jetty reads request bodies 8 KiB at a time by default: an image upload (GiBs in one body) then spends
             // more CPU on reads than on its disk writes; 64 KiB is still a pooled buffer
             cfg.jetty.modifyHttpConfiguration(http -> http.setInputBufferSize(64 * 1024));
+            JsonErrorPages errorPages = new JsonErrorPages(json);
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(errorPages));
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
             for (Route r : routes) {
                 cfg.routes.addEndpoint(new Endpoint(r.method(), r.path(), ctx -> {
                     Principal who = authorize(r.access(), ctx, authenticator);
@@ -73,6 +77,12 @@ public final class ApiServer implements AutoCloseable {
                 else respond(ctx, e.getStatus(), new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null));
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                HttpException refused = refusedByJetty(e);
+                if (refused != null) {
+                    respond(ctx, refused.getCode(), new ApiError("BadRequest", "the request body could not be read: " + refused.getReason()
+                            + " (send one valid Content-Length, or well-formed chunks)", "body"));
+                    return;
+                }
                 log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 respond(ctx, 500, new ApiError("InternalError", "the server failed on this request; see the server log", null));
             });
@@ -83,6 +93,14 @@ public final class ApiServer implements AutoCloseable {
             });
             cfg.routes.error(405, this::methodNotAllowed);
         });
+    }
+
+    /** Jetty's refusal of a body (a bad chunk, a body shorter than its Content-Length) somewhere in the causes, if any. */
+    private static HttpException refusedByJetty(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) return h;
+        }
+        return null;
     }
 
     private void methodNotAllowed(Context ctx) {
