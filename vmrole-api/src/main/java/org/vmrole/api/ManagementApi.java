@@ -55,7 +55,7 @@ public final class ManagementApi implements AutoCloseable {
         AuditLog audit = new AuditLog(store, json);
         this.tenants = new Tenants(store, json, audit, parts.clock());
         this.beta = new BetaPrograms(store, json, audit, parts.clock());
-        HostedServices services = new HostedServices(store, json, audit, parts.clock());
+        HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, new Ownership(store, json, "Operation"),

@@ -10,6 +10,7 @@ import org.vmrole.api.ApiException;
 import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
+import org.vmrole.api.http.NameRule;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
@@ -48,7 +49,8 @@ public final class BetaPrograms {
                 throw ApiException.badRequest("InvalidProgramName", "program name '" + name + "' must be 2-41 characters of a-z, 0-9 and '-', starting with a letter", "name");
             }
             if (programs.get(store, name).isPresent()) throw ApiException.conflict("ProgramExists", "beta program '" + name + "' already exists", name);
-            BetaProgram p = new BetaProgram(name, description == null ? "" : description, clock.instant());
+            NameRule.requireText(description, "description");
+        BetaProgram p = new BetaProgram(name, description == null ? "" : description, clock.instant());
             store.commit(List.of(programs.put(name, p, Store.ABSENT), audit.record(new AuditEntry(clock.instant(), admin.actor(), null, "beta.define", name))));
             return p;
         });
@@ -64,7 +66,8 @@ public final class BetaPrograms {
                 throw ApiException.badRequest("SubscriptionKeyRequired", "admission is requested by a subscription; use that subscription's key", "Authorization");
             }
             if (programs.get(store, program).isEmpty()) throw ApiException.notFound("Program", program);
-            BetaGate.checkCanRequest(all(), program, who.subscriptionId(), reason);
+            NameRule.requireText(reason, "reason");
+        BetaGate.checkCanRequest(all(), program, who.subscriptionId(), reason);
             byte[] id = new byte[6];
             random.nextBytes(id);
             AdmissionRequest r = new AdmissionRequest("req-" + HexFormat.of().formatHex(id), program, who.subscriptionId(), reason.strip(),
@@ -83,7 +86,8 @@ public final class BetaPrograms {
     public AdmissionRequest decide(Principal admin, String requestId, boolean approve, String note) {
         return Optimistic.retry(() -> {
             Versioned<AdmissionRequest> v = requests.get(store, requestId).orElseThrow(() -> ApiException.notFound("Request", requestId));
-            BetaGate.checkCanDecide(v.value());
+            NameRule.requireText(note, "note");
+        BetaGate.checkCanDecide(v.value());
             AdmissionRequest decided = v.value().decide(approve, admin.actor(), note, clock.instant());
             store.commit(List.of(requests.put(requestId, decided, v.revision()),
                     audit.record(new AuditEntry(clock.instant(), admin.actor(), decided.subscriptionId(),

@@ -52,6 +52,9 @@ public final class ApiServer implements AutoCloseable {
             for (Route r : routes) {
                 cfg.routes.addEndpoint(new Endpoint(r.method(), r.path(), ctx -> {
                     Principal who = authorize(r.access(), ctx, authenticator);
+                    ctx.pathParamMap().forEach((name, value) -> NameRule.PATH_PARAMETERS.getOrDefault(name, NameRule.ID).require(value, name));
+                    String subscription = ctx.queryParam("subscription");
+                    if (subscription != null && !subscription.isBlank()) NameRule.SUBSCRIPTION.require(subscription, "subscription");
                     r.handler().handle(ctx, who);
                 }));
             }

@@ -8,6 +8,8 @@ import org.vmrole.api.ApiException;
 import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
+import org.vmrole.api.http.NameRule;
+import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
@@ -20,8 +22,10 @@ public final class HostedServices {
     private final AuditLog audit;
     private final Clock clock;
     private final JsonRecords<HostedService> services;
+    private final Tenants tenants;
 
-    public HostedServices(Store store, ObjectMapper json, AuditLog audit, Clock clock) {
+    public HostedServices(Store store, ObjectMapper json, AuditLog audit, Clock clock, Tenants tenants) {
+        this.tenants = tenants;
         this.store = store;
         this.audit = audit;
         this.clock = clock;
@@ -44,6 +48,8 @@ public final class HostedServices {
     public HostedService create(Principal who, String subscriptionId, String name, String label) {
         return Optimistic.retry(() -> {
             HostedService.requireValidName(name);
+            NameRule.requireText(label, "label");
+            tenants.get(who, subscriptionId);
             if (services.get(store, id(subscriptionId, name)).isPresent()) {
                 throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
             }

@@ -12,6 +12,7 @@ import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.ApiKeys;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.auth.StoredKey;
+import org.vmrole.api.http.NameRule;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
@@ -67,6 +68,7 @@ public final class Tenants {
             if (subscriptions.get(store, id).isPresent()) {
                 throw ApiException.conflict("SubscriptionExists", "subscription '" + id + "' already exists", id);
             }
+            NameRule.requireText(displayName, "displayName");
             Subscription s = new Subscription(id, displayName == null || displayName.isBlank() ? id : displayName, clock.instant(), SubscriptionLimits.DEFAULT);
             store.commit(List.of(subscriptions.put(id, s, Store.ABSENT), audit.record(entry(who, id, "subscription.create", id))));
             return s;
@@ -115,6 +117,7 @@ public final class Tenants {
     /** Issues a key for the subscription; the secret is in the result and nowhere else. */
     public IssuedKeyView createKey(Principal who, String subscriptionId, String description) {
         get(who, subscriptionId);
+        NameRule.requireText(description, "description");
         ApiKeys.IssuedKey k = ApiKeys.issue(random);
         StoredKey stored = new StoredKey(k.id(), subscriptionId, k.hash(), description, clock.instant(), null);
         store.commit(List.of(keys.put(k.id(), stored, Store.ABSENT), audit.record(entry(who, subscriptionId, "key.create", k.id()))));
