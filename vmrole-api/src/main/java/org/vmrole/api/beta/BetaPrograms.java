@@ -96,6 +96,12 @@ public final class BetaPrograms {
         });
     }
 
+    /** The writes that remove the subscription's admission requests (when the subscription goes). */
+    public List<org.vmrole.fabric.store.Write> forget(String subscriptionId) {
+        return requests.byId(store).entrySet().stream().filter(e -> e.getValue().value().subscriptionId().equals(subscriptionId))
+                .map(e -> requests.delete(e.getKey(), e.getValue().revision())).toList();
+    }
+
     /** Throws the user-facing error when the subscription may not use the program yet. */
     public void requireAdmission(String program, String subscriptionId) {
         BetaGate.requireAdmission(all(), program, subscriptionId);

@@ -229,6 +229,8 @@ public final class Deployments {
         return v == null || v.isBlank() ? d : v;
     }
 
+    QuotaLedger ledger() { return ledger; }
+
     /** Cores and instances the subscription's live deployments hold. */
     public Usage usageOf(String subscriptionId) {
         Usage u = new Usage(0, 0, 0, 0);

@@ -100,11 +100,20 @@ public final class Tenants {
         });
     }
 
-    /** Deletes the subscription and revokes its keys. Its resources must be gone first (the caller checks). */
-    public void delete(Principal who, String id) {
+    /**
+     * Deletes the subscription, its keys and its bookkeeping (see {@link Holdings#leftovers}) in one commit; refused
+     * with the names of what it still owns while it owns anything, so an id created again never finds old data.
+     */
+    public void delete(Principal who, String id, Holdings holdings) {
         Optimistic.retry(() -> {
             Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
-            List<Write> writes = new ArrayList<>();
+            List<String> held = holdings.held(id);
+            if (!held.isEmpty()) {
+                throw ApiException.conflict("SubscriptionNotEmpty", "subscription '" + id + "' still owns " + held.size() + ": "
+                        + String.join(", ", held.subList(0, Math.min(20, held.size()))) + (held.size() > 20 ? ", ..." : "")
+                        + "; delete its deployments, services, images and uploads first", id);
+            }
+            List<Write> writes = new ArrayList<>(holdings.leftovers(id));
             writes.add(subscriptions.delete(id, s.revision()));
             for (Versioned<StoredKey> k : keys.list(store)) {
                 if (id.equals(k.value().subscriptionId())) writes.add(keys.delete(k.value().id(), k.revision()));
