@@ -24,6 +24,7 @@ import org.vmrole.model.InstanceName;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.traffic.ServiceTraffic;
+import org.vmrole.api.traffic.TrafficInstance;
 import org.vmrole.api.traffic.TrafficSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
@@ -252,6 +253,12 @@ public final class Deployments {
                         PrivateNetworkPlan.addressOf(d, InstanceName.parse(v.instance())).orElse(null))).toList();
     }
 
+    private List<TrafficInstance> trafficInstances(Deployment d) {
+        return fabric.listInstances(d.id()).stream()
+                .map(v -> new TrafficInstance(InstanceName.parse(v.instance()), v.state(), "127.0.0.1",
+                        endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList();
+    }
+
     /** Every service with deployments, as the load balancer needs it. */
     public List<ServiceTraffic> traffic() {
         List<ServiceTraffic> out = new ArrayList<>();
@@ -260,7 +267,7 @@ public final class Deployments {
             v.value().deployments().forEach((slot, id) -> {
                 Deployment d = fabric.getDeployment(id).filter(x -> !x.deleting()).orElse(null);
                 if (d == null) return;
-                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), instances(d))));
+                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), trafficInstances(d))));
             });
             out.add(new ServiceTraffic(v.value().qualifiedName(), slots));
         }
