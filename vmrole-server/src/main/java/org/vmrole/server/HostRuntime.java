@@ -31,6 +31,8 @@ import org.vmrole.model.host.HostCapacity;
 import org.vmrole.model.host.ObservedInstance;
 import org.vmrole.host.lan.PrivateNetworks;
 import org.vmrole.model.host.HostJoin;
+import org.vmrole.host.relay.EndpointRelay;
+import java.util.function.Supplier;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
@@ -39,23 +41,30 @@ public final class HostRuntime implements AutoCloseable {
     private final HostAgent agent;
     private final HostDaemon daemon;
     private final PrivateNetworks networks;
+    private final EndpointRelay relay;
 
     /** What one host needs to know to run. */
+    /**
+     * What one host needs to know to run; {@code address} is where its instances' endpoints are published (loopback:
+     * on the controller's machine only).
+     */
     public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
-                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen) {
-        /** A host whose private-network tunnels listen on a free loopback port: every host on this machine. */
+                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address) {
+        /** A host on the controller's machine: tunnels on a free loopback port, endpoints on 127.0.0.1. */
         public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
                     Duration heartbeat, Duration fenceAfter) {
-            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), InetAddress.getLoopbackAddress());
         }
     }
 
-    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks) {
+    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks, EndpointRelay relay) {
         this.spec = spec;
         this.driver = driver;
         this.agent = agent;
         this.daemon = daemon;
         this.networks = networks;
+        this.relay = relay;
     }
 
     public static HostRuntime start(Spec spec) throws IOException {
@@ -72,9 +81,13 @@ public final class HostRuntime implements AutoCloseable {
         QemuDriver driver = new QemuDriver(settings);
         HostAgent agent = new HostAgent(driver, spec.dataDir());
         PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), driver::networkSocket);
-        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address()), agent,
-                networks::apply, () -> forwardedPorts(driver), spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        return new HostRuntime(spec, driver, agent, daemon, networks);
+        // QEMU forwards on loopback; only a host other machines dial needs the relay onto its address
+        EndpointRelay relay = spec.address().isLoopbackAddress() ? null : new EndpointRelay(spec.address());
+        Supplier<Map<String, List<EndpointBinding>>> endpoints = relay == null ? () -> forwardedPorts(driver) : () -> relay.publish(forwardedPorts(driver));
+        String address = spec.address().isLoopbackAddress() ? null : spec.address().getHostAddress();
+        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address(), address),
+                agent, networks::apply, endpoints, spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
+        return new HostRuntime(spec, driver, agent, daemon, networks, relay);
     }
 
     /** Each running instance's endpoints with the host ports QEMU forwards to them. */
@@ -121,6 +134,7 @@ public final class HostRuntime implements AutoCloseable {
     public void close(boolean stopVms) {
         daemon.close();
         if (stopVms) agent.stopAll();
+        if (relay != null) relay.close();
         networks.close();
         agent.close();
     }

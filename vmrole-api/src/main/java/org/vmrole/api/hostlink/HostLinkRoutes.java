@@ -37,7 +37,10 @@ public final class HostLinkRoutes {
                     if (join == null || join.host() == null || join.capacity() == null) {
                         throw ApiException.badRequest("MissingField", "a join gives 'host', 'faultDomain' and 'capacity'", "body");
                     }
-                    ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(), join.networkAddress())));
+                    fabric.requireAdmitted(join.host(), token(ctx));
+                    HostReachability.require(join.host(), join.address(), join.networkAddress());
+                    ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(),
+                            join.networkAddress(), join.address())));
                 }),
                 new Route(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
                         (ctx, who) -> {
