@@ -53,7 +53,7 @@ public final class HostAgentCommand implements Callable<Integer> {
         HostCapacity capacity = new HostCapacity(cores != null ? cores : Math.max(2, Runtime.getRuntime().availableProcessors()),
                 memoryMiB != null ? memoryMiB : (int) (((com.sun.management.OperatingSystemMXBean)
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 20), 512);
-        InetAddress endpoints = HostAddress.resolve(address, controller);
+        InetAddress endpoints = LocalAddress.orTowards("--address", address, controller);
         InetSocketAddress tunnels = networkListen == null ? new InetSocketAddress(endpoints, 0) : listenAddress(networkListen);
         HostRuntime host = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, data, controller, joinToken, capacity,
                 EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT), tunnels, endpoints));

@@ -36,16 +36,19 @@ public final class TrafficSync implements AutoCloseable {
     private final LoadBalancer lb;
     private final Supplier<List<ServiceTraffic>> source;
     private final PublicEndpoints published;
+    private final String listenHost;
     private final ScheduledExecutorService timer;
     private final Map<String, Map<String, BackendPool>> pools = new HashMap<>();
     private final Map<String, ServiceSlots> slots = new HashMap<>();
     private final Map<String, InputEndpoint> listeners = new HashMap<>();
     private TrafficPlan applied = TrafficPlan.EMPTY;
 
-    public TrafficSync(LoadBalancer lb, Supplier<List<ServiceTraffic>> source, PublicEndpoints published, Duration period) {
+    /** {@code listenHost}: the address the service listeners bind (the server's --listen). */
+    public TrafficSync(LoadBalancer lb, Supplier<List<ServiceTraffic>> source, PublicEndpoints published, String listenHost, Duration period) {
         this.lb = lb;
         this.source = source;
         this.published = published;
+        this.listenHost = listenHost;
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("traffic-sync").factory());
         timer.scheduleWithFixedDelay(this::syncSafely, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -112,7 +115,7 @@ public final class TrafficSync implements AutoCloseable {
             InputEndpoint listener = listeners.get(listenerKey(s.service(), s.slot(), rule.key()));
             BackendPool pool = deploymentPools.get(rule.key());
             out.add(new PublicEndpoint(rule.role(), rule.endpoint(), rule.protocol(),
-                    EndpointSpec.DEFAULT_HOST + ":" + listener.port(), pool == null ? List.of() : pool.inRotation()));
+                    listenHost + ":" + listener.port(), pool == null ? List.of() : pool.inRotation()));
         }
         published.set(s.deploymentId(), out);
     }
@@ -122,12 +125,12 @@ public final class TrafficSync implements AutoCloseable {
         EndpointSpec spec = "http".equals(rule.protocol()) ? EndpointSpec.http(rule.endpoint(), 0) : EndpointSpec.tcp(rule.endpoint(), 0);
         if (slot == Slot.PRODUCTION) {
             try {
-                return lb.listen(spec.withBind(new InetSocketAddress(EndpointSpec.DEFAULT_HOST, rule.port())), slotsOf(service).route(slot, rule.key()));
+                return lb.listen(spec.withBind(new InetSocketAddress(listenHost, rule.port())), slotsOf(service).route(slot, rule.key()));
             } catch (RuntimeException taken) {
-                log.info("{}: port {} for {} is taken on {}; listening on an assigned port instead", service, rule.port(), rule.key(), EndpointSpec.DEFAULT_HOST);
+                log.info("{}: port {} for {} is taken on {}; listening on an assigned port instead", service, rule.port(), rule.key(), listenHost);
             }
         }
-        return lb.listen(spec, slotsOf(service).route(slot, rule.key()));
+        return lb.listen(spec.withBind(new InetSocketAddress(listenHost, 0)), slotsOf(service).route(slot, rule.key()));
     }
 
     private static ProbeSpec probe(TrafficSpec.Rule rule) {
