@@ -103,8 +103,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
                     FabricImageUsage.of(fabric), Clock.systemUTC());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
-            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, (host, key, bytes) ->
-                    hosts.stream().filter(h -> h.name().equals(host)).findFirst().flatMap(h -> h.consoleTail(key, bytes))),
+            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images),
                     s.adminKey(), List.of()).start(s.host(), s.apiPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);

@@ -22,6 +22,8 @@ import java.time.InstantSource;
 import org.vmrole.host.HostAgent;
 import org.vmrole.host.link.ControllerClient;
 import org.vmrole.host.link.HostDaemon;
+import org.vmrole.host.link.HostRequestLoop;
+import org.vmrole.model.host.HostRequest;
 import org.vmrole.host.qemu.QemuDriver;
 import org.vmrole.host.qemu.QemuSettings;
 import org.vmrole.host.qemu.VmFiles;
@@ -42,6 +44,7 @@ public final class HostRuntime implements AutoCloseable {
     private final HostDaemon daemon;
     private final PrivateNetworks networks;
     private final EndpointRelay relay;
+    private HostRequestLoop requests;
 
     /** What one host needs to know to run. */
     /**
@@ -87,7 +90,9 @@ public final class HostRuntime implements AutoCloseable {
         String address = spec.address().isLoopbackAddress() ? null : spec.address().getHostAddress();
         HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address(), address),
                 agent, networks::apply, endpoints, spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        return new HostRuntime(spec, driver, agent, daemon, networks, relay);
+        HostRuntime runtime = new HostRuntime(spec, driver, agent, daemon, networks, relay);
+        runtime.requests = new HostRequestLoop(controller, runtime::answer);
+        return runtime;
     }
 
     /** Each running instance's endpoints with the host ports QEMU forwards to them. */
@@ -130,8 +135,15 @@ public final class HostRuntime implements AutoCloseable {
 
     public HostAgent agent() { return agent; }
 
+    private String answer(HostRequest r) {
+        if (!HostRequest.CONSOLE.equals(r.kind())) return "this host does not know the question '" + r.kind() + "'";
+        return consoleTail(r.instanceKey(), Math.min(r.maxBytes(), HostRequest.MAX_ANSWER_BYTES))
+                .orElse("instance " + r.instanceKey() + " does not run on host " + spec.name());
+    }
+
     /** Stops linking to the controller; {@code stopVms} also stops every VM (a clean shutdown), otherwise they keep running for re-adoption. */
     public void close(boolean stopVms) {
+        if (requests != null) requests.close();
         daemon.close();
         if (stopVms) agent.stopAll();
         if (relay != null) relay.close();
