@@ -27,7 +27,7 @@ need_jdk() {
 }
 
 # Debian packages the platform and its tests use. Installed only when missing.
-VMROLE_PACKAGES="qemu-system-x86 qemu-utils busybox-static syslinux syslinux-common mtools e2fsprogs fdisk dosfstools maven nftables"
+VMROLE_PACKAGES="qemu-system-x86 qemu-utils busybox-static syslinux syslinux-common mtools e2fsprogs fdisk dosfstools maven nftables iproute2 curl"
 
 ensure_packages() {
   local missing=() p

@@ -21,7 +21,7 @@ import org.vmrole.api.http.Access;
 import org.vmrole.api.http.ApiServer;
 import org.vmrole.api.metrics.PlatformMetrics;
 import org.vmrole.api.http.Route;
-import org.vmrole.api.services.ConsoleLogs;
+import org.vmrole.api.hostlink.HostRequests;
 import org.vmrole.api.services.Deployments;
 import org.vmrole.api.services.HostedServices;
 import org.vmrole.api.services.ImageRoutes;
@@ -48,7 +48,7 @@ public final class ManagementApi implements AutoCloseable {
     private final Optional<String> firstAdministratorKey;
 
     /** What the API needs from the rest of the platform. */
-    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images, ConsoleLogs consoleLogs) {}
+    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
 
     public ManagementApi(Parts parts, String givenAdminKey, List<Route> moreRoutes) {
         ObjectMapper json = json();
@@ -70,9 +70,10 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta, deployments)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
-        routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
+        HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
+        routes.addAll(ServiceRoutes.of(services, deployments, hostRequests));
         routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(moreRoutes);

@@ -3,7 +3,6 @@ package org.vmrole.api;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.reconcile.HealingPolicy;
 import org.vmrole.fabric.store.SqliteStore;
@@ -32,7 +31,7 @@ final class ApiFixture implements AutoCloseable {
     /** Starts (or restarts) the API over the same store. */
     void start() {
         if (api != null) api.close();
-        api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, (h, k, n) -> Optional.empty()), null, List.of())
+        api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images), null, List.of())
                 .start("127.0.0.1", 0);
         client = new ApiClient(api.port());
     }

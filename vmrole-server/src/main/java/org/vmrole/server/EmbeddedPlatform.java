@@ -47,6 +47,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final LoadBalancer lb;
     private final TrafficSync traffic;
     private final StorageService storage;
+    private final String host;
 
     /** How the load balancer forwards connections: see {@link LoadBalancer#forwardInKernel()}. */
     public enum LbForwarding {
@@ -74,7 +75,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage) {
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, String host) {
+        this.host = host;
         this.storage = storage;
         this.hosts = hosts;
         this.lb = lb;
@@ -101,8 +103,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
                     FabricImageUsage.of(fabric), Clock.systemUTC());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
-            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, (host, key, bytes) ->
-                    hosts.stream().filter(h -> h.name().equals(host)).findFirst().flatMap(h -> h.consoleTail(key, bytes))),
+            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images),
                     s.adminKey(), List.of()).start(s.host(), s.apiPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
@@ -110,11 +111,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
             LoadBalancer lb = LoadBalancer.start(1);
             opened.add(lb);
             forward(lb, s.forwarding());
-            TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), Duration.ofMillis(250));
+            TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
-            StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage")) : null;
+            StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
             if (storage != null) opened.add(storage);
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage);
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             try {
@@ -183,8 +184,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** The storage service on the emulator's ports (10000-10002) so UseDevelopmentStorage=true works; elsewhere if they are taken. */
-    private static StorageService startStorage(Path dir) {
-        StorageConfig dev = StorageConfig.development(dir);
+    private static StorageService startStorage(Path dir, String host) {
+        StorageConfig local = StorageConfig.development(dir);
+        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), local.accounts());
         try {
             return StorageService.start(dev);
         } catch (RuntimeException taken) {
@@ -206,7 +208,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     public String apiUrl() {
-        return "http://127.0.0.1:" + api.port();
+        return "http://" + host + ":" + api.port();
     }
 
     public Optional<String> firstAdministratorKey() {

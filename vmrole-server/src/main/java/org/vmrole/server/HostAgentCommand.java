@@ -1,5 +1,7 @@
 package org.vmrole.server;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -29,8 +31,12 @@ public final class HostAgentCommand implements Callable<Integer> {
     String joinToken;
 
     @Option(names = "--network-listen", description = "host:port where other hosts' private-network tunnels connect (port 0: any free one); "
-            + "use an address the other hosts can reach", defaultValue = "127.0.0.1:0")
+            + "default: the --address, any free port")
     String networkListen;
+
+    @Option(names = "--address", description = "IPv4 address of this machine on which its instances' endpoints are published for the "
+            + "load balancer (default: the address this machine uses to reach the controller)")
+    String address;
 
     @Option(names = "--cores", description = "cores offered to instances (default: this machine's)")
     Integer cores;
@@ -47,11 +53,14 @@ public final class HostAgentCommand implements Callable<Integer> {
         HostCapacity capacity = new HostCapacity(cores != null ? cores : Math.max(2, Runtime.getRuntime().availableProcessors()),
                 memoryMiB != null ? memoryMiB : (int) (((com.sun.management.OperatingSystemMXBean)
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 20), 512);
+        InetAddress endpoints = LocalAddress.orTowards("--address", address, controller);
+        InetSocketAddress tunnels = networkListen == null ? new InetSocketAddress(endpoints, 0) : listenAddress(networkListen);
         HostRuntime host = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, data, controller, joinToken, capacity,
-                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT), listenAddress(networkListen)));
+                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT), tunnels, endpoints));
         // a stopped host agent leaves its VMs running: the next one re-adopts them, or the controller moves them
         StopSignal stop = StopSignal.onStop("vmrole-host-shutdown", () -> host.close(false));
-        System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controller + "; data in " + data);
+        System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controller + "; endpoints on "
+                + endpoints.getHostAddress() + "; data in " + data);
         System.out.flush();
         stop.await();
         return 0;

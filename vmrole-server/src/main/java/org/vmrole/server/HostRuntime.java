@@ -22,6 +22,8 @@ import java.time.InstantSource;
 import org.vmrole.host.HostAgent;
 import org.vmrole.host.link.ControllerClient;
 import org.vmrole.host.link.HostDaemon;
+import org.vmrole.host.link.HostRequestLoop;
+import org.vmrole.model.host.HostRequest;
 import org.vmrole.host.qemu.QemuDriver;
 import org.vmrole.host.qemu.QemuSettings;
 import org.vmrole.host.qemu.VmFiles;
@@ -31,6 +33,8 @@ import org.vmrole.model.host.HostCapacity;
 import org.vmrole.model.host.ObservedInstance;
 import org.vmrole.host.lan.PrivateNetworks;
 import org.vmrole.model.host.HostJoin;
+import org.vmrole.host.relay.EndpointRelay;
+import java.util.function.Supplier;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
@@ -39,23 +43,31 @@ public final class HostRuntime implements AutoCloseable {
     private final HostAgent agent;
     private final HostDaemon daemon;
     private final PrivateNetworks networks;
+    private final EndpointRelay relay;
+    private HostRequestLoop requests;
 
     /** What one host needs to know to run. */
+    /**
+     * What one host needs to know to run; {@code address} is where its instances' endpoints are published (loopback:
+     * on the controller's machine only).
+     */
     public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
-                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen) {
-        /** A host whose private-network tunnels listen on a free loopback port: every host on this machine. */
+                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address) {
+        /** A host on the controller's machine: tunnels on a free loopback port, endpoints on 127.0.0.1. */
         public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
                     Duration heartbeat, Duration fenceAfter) {
-            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), InetAddress.getLoopbackAddress());
         }
     }
 
-    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks) {
+    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks, EndpointRelay relay) {
         this.spec = spec;
         this.driver = driver;
         this.agent = agent;
         this.daemon = daemon;
         this.networks = networks;
+        this.relay = relay;
     }
 
     public static HostRuntime start(Spec spec) throws IOException {
@@ -72,9 +84,15 @@ public final class HostRuntime implements AutoCloseable {
         QemuDriver driver = new QemuDriver(settings);
         HostAgent agent = new HostAgent(driver, spec.dataDir());
         PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), driver::networkSocket);
-        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address()), agent,
-                networks::apply, () -> forwardedPorts(driver), spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        return new HostRuntime(spec, driver, agent, daemon, networks);
+        // QEMU forwards on loopback; only a host other machines dial needs the relay onto its address
+        EndpointRelay relay = spec.address().isLoopbackAddress() ? null : new EndpointRelay(spec.address());
+        Supplier<Map<String, List<EndpointBinding>>> endpoints = relay == null ? () -> forwardedPorts(driver) : () -> relay.publish(forwardedPorts(driver));
+        String address = spec.address().isLoopbackAddress() ? null : spec.address().getHostAddress();
+        HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address(), address),
+                agent, networks::apply, endpoints, spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
+        HostRuntime runtime = new HostRuntime(spec, driver, agent, daemon, networks, relay);
+        runtime.requests = new HostRequestLoop(controller, runtime::answer);
+        return runtime;
     }
 
     /** Each running instance's endpoints with the host ports QEMU forwards to them. */
@@ -117,10 +135,18 @@ public final class HostRuntime implements AutoCloseable {
 
     public HostAgent agent() { return agent; }
 
+    private String answer(HostRequest r) {
+        if (!HostRequest.CONSOLE.equals(r.kind())) return "this host does not know the question '" + r.kind() + "'";
+        return consoleTail(r.instanceKey(), Math.min(r.maxBytes(), HostRequest.MAX_ANSWER_BYTES))
+                .orElse("instance " + r.instanceKey() + " does not run on host " + spec.name());
+    }
+
     /** Stops linking to the controller; {@code stopVms} also stops every VM (a clean shutdown), otherwise they keep running for re-adoption. */
     public void close(boolean stopVms) {
+        if (requests != null) requests.close();
         daemon.close();
         if (stopVms) agent.stopAll();
+        if (relay != null) relay.close();
         networks.close();
         agent.close();
     }

@@ -6,13 +6,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code vmrole server}: runs the embedded platform until interrupted. */
-@Command(name = "server", description = "Run the platform: management API on 127.0.0.1 (and its controller and hosts).")
+@Command(name = "server", description = "Run the platform: management API, load balancer and storage on 127.0.0.1 or --listen ADDR "
+        + "(and its controller and hosts).")
 public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", description = "data directory (default: ${DEFAULT-VALUE})", defaultValue = "${sys:user.home}/.vmrole/data")
     Path data;
 
     @Option(names = "--port", description = "API port (default: ${DEFAULT-VALUE})", defaultValue = "8080")
     int port;
+
+    @Option(names = "--listen", description = "IPv4 address the API, the load balancer's listeners and the storage service bind; "
+            + "give this machine's address so hosts and clients on other machines reach them (default: ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
+    String listen;
 
     @Option(names = "--hosts", description = "hosts to run in this process, each in its own fault domain (default: ${DEFAULT-VALUE})", defaultValue = "2")
     int hosts;
@@ -40,12 +45,12 @@ public final class ServerCommand implements Callable<Integer> {
             case "proxy" -> EmbeddedPlatform.LbForwarding.PROXY;
             default -> throw new IllegalArgumentException("--lb-forwarding must be auto, kernel or proxy, got '" + lbForwarding + "'");
         };
-        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, "127.0.0.1", port, adminKey, hosts, !noStorage)
+        EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, LocalAddress.require("--listen", listen).getHostAddress(), port, adminKey, hosts, !noStorage)
                 .withForwarding(forwarding));
         StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
         System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ")");
-        platform.storage().ifPresent(st -> System.out.printf("storage: blob http://127.0.0.1:%d  queue http://127.0.0.1:%d  table http://127.0.0.1:%d"
-                + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", st.blobPort(), st.queuePort(), st.tablePort()));
+        platform.storage().ifPresent(st -> System.out.printf("storage: blob http://%s:%d  queue http://%s:%d  table http://%s:%d"
+                + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", listen, st.blobPort(), listen, st.queuePort(), listen, st.tablePort()));
         platform.firstAdministratorKey().ifPresent(k -> {
             System.out.println("administrator key (shown once, keep it safe):");
             System.out.println("  " + k);

@@ -11,7 +11,13 @@ final class ChildJvm {
     private ChildJvm() {}
 
     static Process start(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return start(log, List.of(), args);
+    }
+
+    /** The same, inside {@code wrapper} (e.g. {@code ip netns exec NS}: another emulated machine). */
+    static Process start(Path log, List<String> wrapper, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         Files.createDirectories(log.getParent());

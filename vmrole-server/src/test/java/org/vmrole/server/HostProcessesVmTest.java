@@ -86,6 +86,8 @@ class HostProcessesVmTest {
         assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
                 .containsExactlyInAnyOrder("host-a", "host-b");
         String deployment = tenant.get("/services/web/deployments/production").path("id").asText();
+        // the console of an instance on a host in another process comes over the host link
+        assertThat(tenant.getText("/services/web/deployments/production/instances/WebVM_IN_1/console?bytes=65536")).contains("vmrole-agent: started");
 
         // kill -9 one VM: replaced on its host with a higher incarnation
         List<Long> qemu = ChildJvm.processesMentioning("vmrole:" + deployment + "/WebVM_IN_0");

@@ -15,6 +15,10 @@ import org.vmrole.fabric.controller.HostRegistration;
 import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
 import org.vmrole.model.host.HostJoin;
+import org.vmrole.model.host.HostRequest;
+import org.vmrole.api.http.QueryParams;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * The controller's side of the host protocol: hosts join and beat with the join token the controller issued,
@@ -31,7 +35,7 @@ public final class HostLinkRoutes {
         InputStream open(String digest) throws java.io.IOException;
     }
 
-    public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints) {
+    public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests) {
         return List.of(
                 new Route(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, (ctx, who) -> {
                     HostJoin join = ctx.bodyAsClass(HostJoin.class);
@@ -39,7 +43,10 @@ public final class HostLinkRoutes {
                         throw ApiException.badRequest("MissingField", "a join gives 'host', 'faultDomain' and 'capacity'", "body");
                     }
                     NameRule.HOST.require(join.host(), "host");
-                    ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(), join.networkAddress())));
+                    fabric.requireAdmitted(join.host(), token(ctx));
+                    HostReachability.require(join.host(), join.address(), join.networkAddress());
+                    ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(),
+                            join.networkAddress(), join.address())));
                 }),
                 new Route(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
                         (ctx, who) -> {
@@ -58,13 +65,36 @@ public final class HostLinkRoutes {
                             endpoints.reported(beat.host(), beat.endpoints());
                             reply.ifPresentOrElse(ctx::json, () -> ctx.status(204));
                         }),
+                new Route(GET, PREFIX + "/requests", Access.HOST, "A host waits (?wait=SECONDS, 0-30) for the controller's questions about its"
+                        + " instances; answered with the list, empty when none came", 200, (ctx, who) -> {
+                    String host = admittedHost(ctx, fabric);
+                    int wait = QueryParams.intParam(ctx, "wait", 20, 0, 30);
+                    ctx.future(() -> requests.next(host, Duration.ofSeconds(wait)).thenAccept(ctx::json));
+                }),
+                new Route(POST, PREFIX + "/requests/{id}", Access.HOST, "A host answers one question (text, at most 1 MiB)", 204, (ctx, who) -> {
+                    String host = admittedHost(ctx, fabric);
+                    byte[] text = ctx.bodyInputStream().readNBytes(HostRequest.MAX_ANSWER_BYTES + 1);
+                    if (text.length > HostRequest.MAX_ANSWER_BYTES) {
+                        throw new ApiException(413, "AnswerTooLarge", "an answer holds at most " + HostRequest.MAX_ANSWER_BYTES + " bytes", "body");
+                    }
+                    if (!requests.answer(host, ctx.pathParam("id"), new String(text, StandardCharsets.UTF_8))) {
+                        throw ApiException.notFound("Request", ctx.pathParam("id"));
+                    }
+                    ctx.status(204);
+                }),
                 new Route(GET, PREFIX + "/images/{digest}", Access.HOST, "A host fetches a base image (qcow2) by digest", 200, (ctx, who) -> {
-                    String host = ctx.header("X-Vmrole-Host");
-                    if (host == null) throw ApiException.badRequest("MissingHeader", "name the host in the X-Vmrole-Host header", "X-Vmrole-Host");
-                    fabric.requireAdmitted(host, token(ctx));
+                    admittedHost(ctx, fabric);
                     InputStream in = images.open(ctx.pathParam("digest"));
                     ctx.contentType("application/octet-stream").result(in);
                 }));
+    }
+
+    /** The host a request comes from, named in X-Vmrole-Host and proven by its join token. */
+    private static String admittedHost(Context ctx, FabricController fabric) {
+        String host = ctx.header("X-Vmrole-Host");
+        if (host == null) throw ApiException.badRequest("MissingHeader", "name the host in the X-Vmrole-Host header", "X-Vmrole-Host");
+        fabric.requireAdmitted(host, token(ctx));
+        return host;
     }
 
     private static String token(Context ctx) {

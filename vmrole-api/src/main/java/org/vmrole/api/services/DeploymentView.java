@@ -29,10 +29,17 @@ public record DeploymentView(String id, String service, String slot, int upgrade
      * deployment's private network (null when no role declares an internal endpoint).
      */
     public record InstanceStatus(String instance, String state, String host, int faultDomain, int updateDomain, long incarnation,
-                                 String lastCause, String waitingReason, String message, List<EndpointBinding> endpoints, String privateAddress) {
-        static InstanceStatus of(InstanceView v, List<EndpointBinding> endpoints, String privateAddress) {
+                                 String lastCause, String waitingReason, String message, List<EndpointStatus> endpoints, String privateAddress) {
+        static InstanceStatus of(InstanceView v, String hostAddress, List<EndpointBinding> endpoints, String privateAddress) {
             return new InstanceStatus(v.instance(), v.state().name(), v.host(), v.faultDomain(), v.updateDomain(), v.incarnation(),
-                    v.lastCause(), v.waitingReason(), v.message(), endpoints, privateAddress);
+                    v.lastCause(), v.waitingReason(), v.message(), endpoints.stream().map(e -> EndpointStatus.of(hostAddress, e)).toList(), privateAddress);
+        }
+    }
+
+    /** An instance endpoint as its host publishes it; {@code reachedAt} is the address:port the load balancer dials. */
+    public record EndpointStatus(String name, String protocol, int guestPort, int hostPort, String reachedAt) {
+        static EndpointStatus of(String hostAddress, EndpointBinding e) {
+            return new EndpointStatus(e.name(), e.protocol(), e.guestPort(), e.hostPort(), hostAddress + ":" + e.hostPort());
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -25,6 +26,7 @@ import org.vmrole.model.InstanceName;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.traffic.ServiceTraffic;
+import org.vmrole.api.traffic.TrafficInstance;
 import org.vmrole.api.traffic.TrafficSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
@@ -34,6 +36,7 @@ import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.tenancy.Usage;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Host;
 import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.fabric.store.Store;
@@ -260,20 +263,36 @@ public final class Deployments {
     }
 
     private List<DeploymentView.InstanceStatus> instances(Deployment d) {
+        Map<String, String> hostAddresses = hostAddresses();
         return fabric.listInstances(d.id()).stream()
-                .map(v -> DeploymentView.InstanceStatus.of(v, endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()),
+                .map(v -> DeploymentView.InstanceStatus.of(v, hostAddresses.getOrDefault(v.host(), Host.LOOPBACK),
+                        endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()),
                         PrivateNetworkPlan.addressOf(d, InstanceName.parse(v.instance())).orElse(null))).toList();
+    }
+
+    private List<TrafficInstance> trafficInstances(Deployment d, Map<String, String> hostAddresses) {
+        return fabric.listInstances(d.id()).stream()
+                .map(v -> new TrafficInstance(InstanceName.parse(v.instance()), v.state(), hostAddresses.getOrDefault(v.host(), Host.LOOPBACK),
+                        endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList();
+    }
+
+    /** Where each host publishes its instances' endpoints. */
+    private Map<String, String> hostAddresses() {
+        Map<String, String> out = new HashMap<>();
+        for (Host h : fabric.listHosts()) out.put(h.name(), h.endpointAddress());
+        return out;
     }
 
     /** Every service with deployments, as the load balancer needs it. */
     public List<ServiceTraffic> traffic() {
         List<ServiceTraffic> out = new ArrayList<>();
+        Map<String, String> hostAddresses = hostAddresses();
         for (Versioned<HostedService> v : services.all()) {
             Map<String, ServiceTraffic.SlotTraffic> slots = new TreeMap<>();
             v.value().deployments().forEach((slot, id) -> {
                 Deployment d = fabric.getDeployment(id).filter(x -> !x.deleting()).orElse(null);
                 if (d == null) return;
-                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), instances(d))));
+                traffic.get(store, id).ifPresent(spec -> slots.put(slot, new ServiceTraffic.SlotTraffic(id, spec.value(), trafficInstances(d, hostAddresses))));
             });
             out.add(new ServiceTraffic(v.value().qualifiedName(), slots));
         }

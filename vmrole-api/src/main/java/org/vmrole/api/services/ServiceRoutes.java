@@ -79,8 +79,8 @@ public final class ServiceRoutes {
                     if (view.host() == null) throw ApiException.conflict("NotPlaced", "instance " + view.instance() + " runs on no host yet", view.instance());
                     int bytes = QueryParams.intParam(ctx, "bytes", 64 * 1024, 1, 1 << 20);
                     String text = logs.tail(view.host(), view.deploymentId() + "/" + view.instance(), bytes)
-                            .orElseThrow(() -> ApiException.conflict("ConsoleUnavailable", "the console log of " + view.instance()
-                                    + " lives on host " + view.host() + ", which this server cannot read", view.instance()));
+                            .orElseThrow(() -> ApiException.conflict("ConsoleUnavailable", "host " + view.host() + " did not answer for the console log of "
+                                    + view.instance() + " in time; it may be down or cut off from the controller (see ./vmrole host list)", view.instance()));
                     ctx.contentType("text/plain; charset=utf-8").result(text);
                 }),
                 new Route(GET, "/operations/{operation}", Access.TENANT, "Show an operation; ?wait=SECONDS waits for it to finish", 200, (ctx, who) -> {

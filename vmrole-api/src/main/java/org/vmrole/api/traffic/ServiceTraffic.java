@@ -2,11 +2,10 @@ package org.vmrole.api.traffic;
 
 import java.util.List;
 import java.util.Map;
-import org.vmrole.api.services.DeploymentView.InstanceStatus;
 
 /** One hosted service as the load balancer sees it: which deployment sits in each slot, its endpoints and instances. */
 public record ServiceTraffic(String service, Map<String, SlotTraffic> slots) {
 
     /** The deployment in one slot. */
-    public record SlotTraffic(String deploymentId, TrafficSpec spec, List<InstanceStatus> instances) {}
+    public record SlotTraffic(String deploymentId, TrafficSpec spec, List<TrafficInstance> instances) {}
 }

@@ -98,9 +98,10 @@ public final class FabricController {
         }
         HostStatus status = existing == null || existing.status() == HostStatus.Down ? HostStatus.Up : existing.status();
         Host host = new Host(registration.name(), registration.capacity(), registration.faultDomain(), status, clock.millis(),
-                PrivateNetworkPlan.requireValidTunnelAddress(registration.name(), registration.networkAddress()));
+                PrivateNetworkPlan.requireValidTunnelAddress(registration.name(), registration.networkAddress()), registration.address());
         state.commit(new ChangeSet().put(host));
-        log.info("host {} joined: fault domain {}, {} cores, {} MiB", host.name(), host.faultDomain(), host.capacity().cores(), host.capacity().memoryMiB());
+        log.info("host {} joined: fault domain {}, {} cores, {} MiB, endpoints on {}", host.name(), host.faultDomain(), host.capacity().cores(),
+                host.capacity().memoryMiB(), host.endpointAddress());
         return host;
     }
 

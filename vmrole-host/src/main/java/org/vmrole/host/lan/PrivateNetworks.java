@@ -156,7 +156,9 @@ public final class PrivateNetworks implements AutoCloseable {
             link.run();
             n.accepted().remove(who.clientHost(), link);
         } catch (IOException e) {
-            if (e instanceof TunnelHandshake.NotCarried) log.info("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
+            // the controller checks at join that this listener is reachable: it connects and closes without a word
+            if (e instanceof java.io.EOFException) log.debug("connection from {} closed before a handshake", s.getRemoteSocketAddress());
+            else if (e instanceof TunnelHandshake.NotCarried) log.info("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
             else log.warn("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
             try {
                 s.close();

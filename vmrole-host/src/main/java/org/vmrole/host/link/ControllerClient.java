@@ -8,12 +8,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import com.fasterxml.jackson.core.type.TypeReference;
+import org.vmrole.model.host.HostRequest;
 import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
 import org.vmrole.model.host.HostJoin;
 
-/** The host's side of the host protocol over HTTP: join, heartbeat, fetch an image. The join token never leaves this class. */
+/** The host's side of the host protocol over HTTP: join, heartbeat, fetch an image, answer questions. The join token never leaves this class. */
 public final class ControllerClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/hostlink/v1";
@@ -40,6 +43,20 @@ public final class ControllerClient {
         HttpResponse<String> r = send(post("/heartbeat", beat).timeout(Duration.ofSeconds(5)), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 204) return Optional.empty();
         return Optional.of(JSON.readValue(r.body(), HostAssignments.class));
+    }
+
+    /** The controller's questions for this host, waiting up to {@code wait} for one; empty when none came. */
+    public List<HostRequest> requests(Duration wait) throws IOException, InterruptedException {
+        HttpRequest req = request("/requests?wait=" + wait.toSeconds()).header("X-Vmrole-Host", host)
+                .timeout(wait.plusSeconds(10)).GET().build();
+        return JSON.readValue(send(req, HttpResponse.BodyHandlers.ofString()).body(), new TypeReference<List<HostRequest>>() {});
+    }
+
+    /** Answers one question; the controller holds it to its own size limit. */
+    public void answer(String requestId, String text) throws IOException, InterruptedException {
+        HttpRequest req = request("/requests/" + requestId).header("X-Vmrole-Host", host).header("Content-Type", "text/plain; charset=utf-8")
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(text)).build();
+        send(req, HttpResponse.BodyHandlers.ofString());
     }
 
     /** Streams a base image from the controller; the caller verifies its digest. */

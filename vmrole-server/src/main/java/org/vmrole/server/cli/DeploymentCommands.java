@@ -98,7 +98,7 @@ public final class DeploymentCommands {
                     StringBuilder ep = new StringBuilder();
                     for (JsonNode e : i.path("endpoints")) {
                         if (!ep.isEmpty()) ep.append(", ");
-                        ep.append("127.0.0.1:").append(e.path("hostPort").asInt()).append(" -> :").append(e.path("guestPort").asInt());
+                        ep.append(text(e, "reachedAt")).append(" -> :").append(e.path("guestPort").asInt());
                     }
                     if (i.hasNonNull("privateAddress")) ep.append(ep.isEmpty() ? "" : ", ").append("private ").append(text(i, "privateAddress"));
                     String note = i.hasNonNull("waitingReason") ? "waiting: " + text(i, "waitingReason")
