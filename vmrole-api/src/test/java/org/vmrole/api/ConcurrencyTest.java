@@ -81,9 +81,38 @@ class ConcurrencyTest {
     }
 
     @Test
+    void parallel_admission_requests_of_one_subscription_leave_one_pending() throws Exception {
+        String key = fx.subscriptionWithKey("contoso");
+        var replies = sameCall("POST", "/beta/programs/vm-role/requests", key, "{\"reason\":\"tests\"}");
+        oneWinner(replies, 201);
+        assertThat(replies).filteredOn(r -> r.status() == 409).extracting(ApiClient.Reply::errorCode).containsOnly("AdmissionRequestPending");
+        assertThat(http.call("GET", "/beta/requests", key, null).body().path("requests")).hasSize(1);
+    }
+
+    @Test
     void the_same_service_created_at_once_has_one_winner() throws Exception {
         String key = fx.subscriptionWithKey("contoso");
         oneWinner(sameCall("POST", "/services", key, "{\"name\":\"web\"}"), 201);
+    }
+
+    @Test
+    void the_same_image_name_committed_at_once_has_one_winner() throws Exception {
+        String key = fx.subscriptionWithKey("contoso");
+        byte[] bytes = Samples.smallQcow2(dir);
+        List<String> uploads = new ArrayList<>();
+        for (int i = 0; i < PARALLEL; i++) {
+            String id = http.call("POST", "/images/uploads", key, "{\"name\":\"web-v1\"}").body().path("uploadId").asText();
+            assertThat(http.send("PUT", "/images/uploads/" + id + "?offset=0", key, java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).status())
+                    .isEqualTo(200);
+            uploads.add(id);
+        }
+        String commit = "{\"sha256\":\"" + Samples.sha256(bytes) + "\"}";
+        List<Callable<ApiClient.Reply>> calls = new ArrayList<>();
+        for (String id : uploads) calls.add(() -> http.call("POST", "/images/uploads/" + id + "/commit", key, commit));
+        var replies = atOnce(calls);
+        oneWinner(replies, 201);
+        assertThat(replies).filteredOn(r -> r.status() == 409).extracting(ApiClient.Reply::errorCode).containsOnly("ImageExists");
+        assertThat(http.call("GET", "/images", key, null).body().path("images")).hasSize(1);
     }
 
     @RepeatedTest(3)

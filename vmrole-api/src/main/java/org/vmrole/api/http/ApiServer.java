@@ -21,6 +21,7 @@ import org.vmrole.fabric.controller.NoSuchTarget;
 import org.vmrole.fabric.controller.RequestConflict;
 import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.image.ImageInUseException;
+import org.vmrole.image.ImageNameTakenException;
 import org.vmrole.image.ImageRepositoryException;
 import org.vmrole.image.NoSuchImageException;
 import org.vmrole.image.UploadOffsetException;
@@ -74,6 +75,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(NoSuchImageException.class, (e, ctx) -> respond(ctx, 404, new ApiError("ImageNotFound", e.getMessage(), null)));
             cfg.routes.exception(ImageInUseException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageInUse", e.getMessage(), null)));
             cfg.routes.exception(UploadOffsetException.class, (e, ctx) -> respond(ctx, 409, new ApiError("WrongOffset", e.getMessage(), "offset")));
+            cfg.routes.exception(ImageNameTakenException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageExists", e.getMessage(), "name")));
             cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 if (e.getStatus() == 405) methodNotAllowed(ctx);

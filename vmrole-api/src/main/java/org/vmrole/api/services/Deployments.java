@@ -11,6 +11,7 @@ import java.util.function.Function;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
+import org.vmrole.api.store.Turns;
 import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.model.UpgradeMode;
 import java.util.stream.Collectors;
@@ -63,7 +64,7 @@ public final class Deployments {
     private final InstanceEndpoints endpoints;
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
-    private final QuotaLedger ledger;
+    private final Turns quota;
     private final SecureRandom random = new SecureRandom();
     // the definition and configuration text of every version, so an upgrade may send a new configuration alone
     private final JsonRecords<Request> sources = new JsonRecords<>(new ObjectMapper(), "/api/deployment-sources/", Request.class);
@@ -76,7 +77,7 @@ public final class Deployments {
                        ObjectMapper json, PublicEndpoints publicEndpoints) {
         this.endpoints = endpoints;
         this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
-        this.ledger = new QuotaLedger(store, json);
+        this.quota = new Turns(store, json, "/api/quota/");
         this.publicEndpoints = publicEndpoints;
         this.store = store;
         this.fabric = fabric;
@@ -102,7 +103,7 @@ public final class Deployments {
     /**
      * Fills an empty slot. The slot, the quota ledger and the fabric's deployment are written in one store commit, so of
      * parallel deploys into one slot exactly one wins (the others get 409 SlotOccupied and leave nothing behind), and
-     * parallel deploys of one subscription are counted against its limits one after the other.
+     * parallel deploys of one subscription are counted against its limits one after the other (its quota {@link Turns}).
      */
     public Operation create(Principal who, String subscriptionId, String serviceName, String slot, Request request) {
         HostedService.requireValidSlot(slot);
@@ -111,7 +112,7 @@ public final class Deployments {
         ServiceModel model = validate(subscriptionId, request);
         String id = "d-" + HexFormat.of().formatHex(bytes(5));
         Operation op = Optimistic.retry(() -> {
-            Write quota = ledger.claim(subscriptionId);
+            Write turn = quota.take(subscriptionId);
             Versioned<HostedService> service = services.get(subscriptionId, serviceName);
             String current = service.value().deployments().get(slot);
             if (current != null && fabric.getDeployment(current).isPresent()) {
@@ -120,7 +121,7 @@ public final class Deployments {
             }
             Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
             usageOf(subscriptionId).plus(DeploymentPlan.usage(d)).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-            return fabric.createDeployment(d, List.of(quota, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
+            return fabric.createDeployment(d, List.of(turn, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
                     sources.put(sourceId(id, d.version()), request, Store.ANY),
                     audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
         });
@@ -229,7 +230,8 @@ public final class Deployments {
         return v == null || v.isBlank() ? d : v;
     }
 
-    QuotaLedger ledger() { return ledger; }
+    /** The writes that remove the subscription's quota record (when the subscription goes). */
+    public List<Write> forget(String subscriptionId) { return quota.forget(subscriptionId); }
 
     /** Cores and instances the subscription's live deployments hold. */
     public Usage usageOf(String subscriptionId) {

@@ -23,7 +23,7 @@ public final class SubscriptionContents implements Holdings {
     private final ImageRepository images;
     private final List<Ownership> owners;
     private final BetaPrograms beta;
-    private final QuotaLedger ledger;
+    private final Deployments deployments;
 
     public SubscriptionContents(HostedServices services, FabricController fabric, ImageRepository images, List<Ownership> owners, BetaPrograms beta,
                                 Deployments deployments) {
@@ -32,7 +32,7 @@ public final class SubscriptionContents implements Holdings {
         this.images = images;
         this.owners = owners;
         this.beta = beta;
-        this.ledger = deployments.ledger();
+        this.deployments = deployments;
     }
 
     @Override
@@ -65,7 +65,7 @@ public final class SubscriptionContents implements Holdings {
     public List<Write> leftovers(String subscriptionId) {
         List<Write> writes = new ArrayList<>(beta.forget(subscriptionId));
         for (Ownership o : owners) writes.addAll(o.forget(subscriptionId));
-        writes.addAll(ledger.forget(subscriptionId));
+        writes.addAll(deployments.forget(subscriptionId));
         return writes;
     }
 }
