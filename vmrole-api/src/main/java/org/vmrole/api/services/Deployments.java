@@ -101,7 +101,7 @@ public final class Deployments {
                                  String mode, String image) {}
 
     /**
-     * Fills an empty slot. The slot, the quota ledger and the fabric's deployment are written in one store commit, so of
+     * Fills an empty slot. The slot, the quota turn and the fabric's deployment are written in one store commit, so of
      * parallel deploys into one slot exactly one wins (the others get 409 SlotOccupied and leave nothing behind), and
      * parallel deploys of one subscription are counted against its limits one after the other (its quota {@link Turns}).
      */

@@ -14,7 +14,7 @@ import org.vmrole.image.ImageRepository;
 
 /**
  * A subscription's services, deployments (also those still being deleted: their VMs still run), images and uploads:
- * while any is left the subscription cannot be deleted. Its beta requests, ownership records and quota ledger go
+ * while any is left the subscription cannot be deleted. Its beta requests, ownership records and turns go
  * with it, so an id created again starts empty.
  */
 public final class SubscriptionContents implements Holdings {
