@@ -25,6 +25,7 @@ import org.vmrole.api.services.ConsoleLogs;
 import org.vmrole.api.services.Deployments;
 import org.vmrole.api.services.HostedServices;
 import org.vmrole.api.services.ImageRoutes;
+import org.vmrole.api.services.OperationWaits;
 import org.vmrole.api.services.Ownership;
 import org.vmrole.api.services.ServiceRoutes;
 import org.vmrole.api.services.SubscriptionContents;
@@ -45,6 +46,7 @@ public final class ManagementApi implements AutoCloseable {
     private final PlatformMetrics metrics;
     private final PublicEndpoints publicEndpoints;
     private final ApiServer server;
+    private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
 
     /** What the API needs from the rest of the platform. */
@@ -70,7 +72,7 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta, deployments)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
-        routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
+        routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs(), operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
@@ -120,8 +122,14 @@ public final class ManagementApi implements AutoCloseable {
 
     public ApiServer server() { return server; }
 
+    /** The long polls on operations waiting now. */
+    public OperationWaits operationWaits() { return operationWaits; }
+
     public int port() { return server.port(); }
 
     @Override
-    public void close() { server.close(); }
+    public void close() {
+        server.close();
+        operationWaits.close();
+    }
 }

@@ -31,7 +31,7 @@ public final class ServiceRoutes {
 
     record Walk(Integer domain) {}
 
-    public static List<Route> of(HostedServices services, Deployments deployments, ConsoleLogs logs) {
+    public static List<Route> of(HostedServices services, Deployments deployments, ConsoleLogs logs, OperationWaits waits) {
         return List.of(
                 new Route(POST, "/services", Access.TENANT, "Create a hosted service", 201, (ctx, who) -> {
                     NewService body = ctx.bodyAsClass(NewService.class);
@@ -85,13 +85,9 @@ public final class ServiceRoutes {
                 }),
                 new Route(GET, "/operations/{operation}", Access.TENANT, "Show an operation; ?wait=SECONDS waits for it to finish", 200, (ctx, who) -> {
                     int wait = QueryParams.intParam(ctx, "wait", 0, 0, 300);
-                    long until = System.nanoTime() + wait * 1_000_000_000L;
-                    Operation op = deployments.operation(who, ctx.pathParam("operation"));
-                    while (op.inProgress() && System.nanoTime() < until) {
-                        Thread.sleep(200);
-                        op = deployments.operation(who, ctx.pathParam("operation"));
-                    }
-                    ctx.json(op);
+                    String id = ctx.pathParam("operation");
+                    var done = waits.until(() -> deployments.operation(who, id), java.time.Duration.ofSeconds(wait));
+                    ctx.future(() -> done.thenAccept(ctx::json));
                 }));
     }
 
