@@ -39,8 +39,7 @@ public final class ImageRoutes {
     public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock, LongConsumer uploadedBytes,
                                  Tenants tenants) {
         return List.of(
-                new Route(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, (ctx, who) -> {
-                    NewUpload body = ctx.bodyAsClass(NewUpload.class);
+                Route.taking(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, NewUpload.class, false, (ctx, who, body) -> {
                     NameRule.IMAGE.require(body.name(), "name");
                     String sub = sub(ctx, who);
                     held(images, sub).plus(new Usage(0, 0, 1, 0)).requireWithin(tenants.get(who, sub).limits(), sub);
@@ -87,17 +86,19 @@ public final class ImageRoutes {
                     images.abort(ctx.pathParam("upload"));
                     ctx.status(204);
                 }),
-                new Route(POST, "/images/uploads/{upload}/commit", Access.TENANT, "Verify the SHA-256, inspect, convert and store the image", 201, (ctx, who) -> {
+                Route.taking(POST, "/images/uploads/{upload}/commit", Access.TENANT, "Verify the SHA-256, inspect, convert and store the image", 201,
+                        Commit.class, false, (ctx, who, body) -> {
                     var owner = uploads.require(who, ctx.pathParam("upload"));
-                    Commit body = ctx.bodyAsClass(Commit.class);
                     if (body.sha256() == null) throw ApiException.badRequest("MissingField", "give the SHA-256 of the uploaded file as 'sha256'", "sha256");
                     ImageRecord rec = images.commit(ctx.pathParam("upload"), body.sha256());
                     store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), owner.subscriptionId(), "image.create", rec.name()))));
                     ctx.status(201).json(rec);
-                }),
-                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(ctx, who))))),
+                }).answering(ImageRecord.class),
+                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(ctx, who)))))
+                        .answeringList("images", ImageRecord.class),
                 new Route(GET, "/images/{image}", Access.TENANT, "Show an image", 200, (ctx, who) ->
-                        ctx.json(images.find(sub(ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image"))))),
+                        ctx.json(images.find(sub(ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image")))))
+                        .answering(ImageRecord.class),
                 new Route(DELETE, "/images/{image}", Access.TENANT, "Delete an image no deployment uses", 204, (ctx, who) -> {
                     String sub = sub(ctx, who);
                     images.delete(sub, ctx.pathParam("image"));
