@@ -158,4 +158,20 @@ class ConcurrencyTest {
         assertThat(fx.api.deployments().usageOf("contoso").cores()).isEqualTo(6);
         assertThat(fx.fabric.listDeployments()).hasSize(3);
     }
+
+    @Test
+    void parallel_scales_of_two_deployments_that_each_fit_but_not_together_are_counted_one_after_the_other() throws Exception {
+        String key = Samples.readyTenant(fx, dir, "contoso");
+        String body = Samples.deployBody(Samples.CSCFG);
+        assertThat(http.call("POST", "/services/web/deployments/production", key, body).status()).isEqualTo(202);
+        assertThat(http.call("POST", "/services/web/deployments/staging", key, body).status()).isEqualTo(202);
+        // 4 cores held; room for 4 more: each scale to 6 takes 4
+        assertThat(http.call("PUT", "/subscriptions/contoso/limits", fx.admin, "{\"cores\":8,\"instances\":20,\"images\":10,\"storageBytes\":1073741824}").status())
+                .isEqualTo(200);
+        var replies = atOnce(List.of(
+                () -> http.call("POST", "/services/web/deployments/production/roles/WebVM/scale", key, "{\"count\":6}"),
+                () -> http.call("POST", "/services/web/deployments/staging/roles/WebVM/scale", key, "{\"count\":6}")));
+        assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).containsExactlyInAnyOrder(202, 409);
+        assertThat(fx.api.deployments().usageOf("contoso").cores()).isEqualTo(8);
+    }
 }

@@ -149,9 +149,13 @@ public final class Deployments {
             throw ApiException.badRequest("RoleMismatch", "the new version names roles " + offered + " but the deployment runs " + running
                     + "; an upgrade keeps the role names (deploy to the staging slot to change them)", "definition");
         }
-        Usage delta = new Usage(DeploymentPlan.usage(next).cores() - DeploymentPlan.usage(d).cores(), 0, 0, 0);
-        usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-        Operation op = fabric.upgrade(d.id(), next.roles(), mode);
+        Operation op = Optimistic.retry(() -> {
+            Write turn = quota.take(subscriptionId);
+            Deployment now = require(subscriptionId, serviceName, slot);
+            Usage delta = new Usage(DeploymentPlan.usage(next).cores() - DeploymentPlan.usage(now).cores(), 0, 0, 0);
+            usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+            return fabric.upgrade(now.id(), next.roles(), mode, List.of(turn));
+        });
         store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)),
                 sources.put(sourceId(d.id(), d.version() + 1), source, Store.ANY),
                 audit.record(services.entry(who, subscriptionId, "deployment.upgrade", serviceName + "/" + slot + " to version " + (d.version() + 1)))));
@@ -316,14 +320,18 @@ public final class Deployments {
     }
 
     public Operation scale(Principal who, String subscriptionId, String serviceName, String slot, String role, int count) {
-        Deployment d = require(subscriptionId, serviceName, slot);
         if (count < 1 || count > ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE) {
             throw ApiException.badRequest("InvalidInstanceCount", "instance count must be 1-" + ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE + ", got " + count, "count");
         }
-        var spec = d.role(role).orElseThrow(() -> ApiException.notFound("Role", role));
-        Usage delta = new Usage(spec.size().cores() * (count - spec.instanceCount()), count - spec.instanceCount(), 0, 0);
-        usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-        return recorded(who, subscriptionId, serviceName, slot, "role.scale", role + "=" + count, fabric.scale(d.id(), role, count));
+        Operation op = Optimistic.retry(() -> {
+            Write turn = quota.take(subscriptionId);
+            Deployment d = require(subscriptionId, serviceName, slot);
+            var spec = d.role(role).orElseThrow(() -> ApiException.notFound("Role", role));
+            Usage delta = new Usage(spec.size().cores() * (count - spec.instanceCount()), count - spec.instanceCount(), 0, 0);
+            usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+            return fabric.scale(d.id(), role, count, List.of(turn));
+        });
+        return recorded(who, subscriptionId, serviceName, slot, "role.scale", role + "=" + count, op);
     }
 
     public Operation reboot(Principal who, String subscriptionId, String serviceName, String slot, String instance) {
