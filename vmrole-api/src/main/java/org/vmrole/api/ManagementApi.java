@@ -57,7 +57,7 @@ public final class ManagementApi implements AutoCloseable {
         Store store = parts.store();
         AuditLog audit = new AuditLog(store, json);
         this.tenants = new Tenants(store, json, audit, parts.clock());
-        this.beta = new BetaPrograms(store, json, audit, parts.clock());
+        this.beta = new BetaPrograms(store, json, audit, parts.clock(), tenants);
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
@@ -69,7 +69,7 @@ public final class ManagementApi implements AutoCloseable {
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
-        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta, deployments)));
+        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs(), operationWaits));

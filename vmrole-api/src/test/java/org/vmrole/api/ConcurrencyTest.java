@@ -174,4 +174,21 @@ class ConcurrencyTest {
         assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).containsExactlyInAnyOrder(202, 409);
         assertThat(fx.api.deployments().usageOf("contoso").cores()).isEqualTo(8);
     }
+
+    @RepeatedTest(5)
+    void a_key_or_service_created_while_its_subscription_is_deleted_either_stops_the_delete_or_is_refused() throws Exception {
+        assertThat(http.call("POST", "/subscriptions", fx.admin, "{\"id\":\"contoso\"}").status()).isEqualTo(201);
+        var replies = atOnce(List.of(
+                () -> http.call("POST", "/subscriptions/contoso/keys", fx.admin, "{\"description\":\"race\"}"),
+                () -> http.call("POST", "/services?subscription=contoso", fx.admin, "{\"name\":\"web\"}"),
+                () -> http.call("DELETE", "/subscriptions/contoso", fx.admin, null)));
+        boolean deleted = replies.get(2).status() == 204;
+        assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).allMatch(s -> s < 500);
+        if (deleted) {
+            assertThat(fx.store.list("/api/services/contoso/")).as(replies.toString()).isEmpty();
+            assertThat(fx.store.list("/api/keys/")).as(replies.toString()).noneMatch(r -> r.value().contains("\"contoso\""));
+        } else {
+            assertThat(replies.get(2).errorCode()).isEqualTo("SubscriptionNotEmpty");
+        }
+    }
 }

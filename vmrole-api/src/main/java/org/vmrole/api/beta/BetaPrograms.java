@@ -13,7 +13,7 @@ import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.NameRule;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
-import org.vmrole.api.store.Turns;
+import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
@@ -26,16 +26,16 @@ public final class BetaPrograms {
     private final SecureRandom random = new SecureRandom();
     private final JsonRecords<BetaProgram> programs;
     private final JsonRecords<AdmissionRequest> requests;
-    // per subscription and program: parallel requests are decided one after the other, so at most one is pending
-    private final Turns turns;
+    // parallel requests of one subscription take its turn, so they are decided one after the other: at most one is pending
+    private final Tenants tenants;
 
-    public BetaPrograms(Store store, ObjectMapper json, AuditLog audit, Clock clock) {
+    public BetaPrograms(Store store, ObjectMapper json, AuditLog audit, Clock clock, Tenants tenants) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;
         this.programs = new JsonRecords<>(json, "/api/beta/programs/", BetaProgram.class);
         this.requests = new JsonRecords<>(json, "/api/beta/requests/", AdmissionRequest.class);
-        this.turns = new Turns(store, json, "/api/beta/turns/");
+        this.tenants = tenants;
     }
 
     /** The VM Role program exists from the start. */
@@ -68,7 +68,7 @@ public final class BetaPrograms {
             }
             if (programs.get(store, program).isEmpty()) throw ApiException.notFound("Program", program);
             NameRule.requireText(reason, "reason");
-            Write turn = turns.take(who.subscriptionId() + "/" + program);
+            Write turn = tenants.turn(who.subscriptionId());
             BetaGate.checkCanRequest(all(), program, who.subscriptionId(), reason);
             byte[] id = new byte[6];
             random.nextBytes(id);
@@ -100,7 +100,7 @@ public final class BetaPrograms {
 
     /** The writes that remove the subscription's admission requests (when the subscription goes). */
     public List<Write> forget(String subscriptionId) {
-        List<Write> writes = new ArrayList<>(turns.forget(subscriptionId));
+        List<Write> writes = new ArrayList<>();
         requests.byId(store).forEach((id, v) -> {
             if (v.value().subscriptionId().equals(subscriptionId)) writes.add(requests.delete(id, v.revision()));
         });

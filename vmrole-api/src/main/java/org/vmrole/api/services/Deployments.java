@@ -11,7 +11,6 @@ import java.util.function.Function;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
-import org.vmrole.api.store.Turns;
 import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.model.UpgradeMode;
 import java.util.stream.Collectors;
@@ -64,7 +63,6 @@ public final class Deployments {
     private final InstanceEndpoints endpoints;
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
-    private final Turns quota;
     private final SecureRandom random = new SecureRandom();
     // the definition and configuration text of every version, so an upgrade may send a new configuration alone
     private final JsonRecords<Request> sources = new JsonRecords<>(new ObjectMapper(), "/api/deployment-sources/", Request.class);
@@ -77,7 +75,6 @@ public final class Deployments {
                        ObjectMapper json, PublicEndpoints publicEndpoints) {
         this.endpoints = endpoints;
         this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
-        this.quota = new Turns(store, json, "/api/quota/");
         this.publicEndpoints = publicEndpoints;
         this.store = store;
         this.fabric = fabric;
@@ -101,9 +98,9 @@ public final class Deployments {
                                  String mode, String image) {}
 
     /**
-     * Fills an empty slot. The slot, the quota turn and the fabric's deployment are written in one store commit, so of
+     * Fills an empty slot. The slot, the subscription's turn and the fabric's deployment are written in one store commit, so of
      * parallel deploys into one slot exactly one wins (the others get 409 SlotOccupied and leave nothing behind), and
-     * parallel deploys of one subscription are counted against its limits one after the other (its quota {@link Turns}).
+     * parallel deploys of one subscription are counted against its limits one after the other (its {@link Tenants#turn}).
      */
     public Operation create(Principal who, String subscriptionId, String serviceName, String slot, Request request) {
         HostedService.requireValidSlot(slot);
@@ -112,7 +109,7 @@ public final class Deployments {
         ServiceModel model = validate(subscriptionId, request);
         String id = "d-" + HexFormat.of().formatHex(bytes(5));
         Operation op = Optimistic.retry(() -> {
-            Write turn = quota.take(subscriptionId);
+            Write turn = tenants.turn(subscriptionId);
             Versioned<HostedService> service = services.get(subscriptionId, serviceName);
             String current = service.value().deployments().get(slot);
             if (current != null && fabric.getDeployment(current).isPresent()) {
@@ -150,7 +147,7 @@ public final class Deployments {
                     + "; an upgrade keeps the role names (deploy to the staging slot to change them)", "definition");
         }
         Operation op = Optimistic.retry(() -> {
-            Write turn = quota.take(subscriptionId);
+            Write turn = tenants.turn(subscriptionId);
             Deployment now = require(subscriptionId, serviceName, slot);
             Usage delta = new Usage(DeploymentPlan.usage(next).cores() - DeploymentPlan.usage(now).cores(), 0, 0, 0);
             usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
@@ -234,8 +231,6 @@ public final class Deployments {
         return v == null || v.isBlank() ? d : v;
     }
 
-    /** The writes that remove the subscription's quota record (when the subscription goes). */
-    public List<Write> forget(String subscriptionId) { return quota.forget(subscriptionId); }
 
     /** Cores and instances the subscription's live deployments hold. */
     public Usage usageOf(String subscriptionId) {
@@ -324,7 +319,7 @@ public final class Deployments {
             throw ApiException.badRequest("InvalidInstanceCount", "instance count must be 1-" + ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE + ", got " + count, "count");
         }
         Operation op = Optimistic.retry(() -> {
-            Write turn = quota.take(subscriptionId);
+            Write turn = tenants.turn(subscriptionId);
             Deployment d = require(subscriptionId, serviceName, slot);
             var spec = d.role(role).orElseThrow(() -> ApiException.notFound("Role", role));
             Usage delta = new Usage(spec.size().cores() * (count - spec.instanceCount()), count - spec.instanceCount(), 0, 0);

@@ -49,12 +49,13 @@ public final class HostedServices {
         return Optimistic.retry(() -> {
             HostedService.requireValidName(name);
             NameRule.requireText(label, "label");
+            Write turn = tenants.turn(subscriptionId);
             tenants.get(who, subscriptionId);
             if (services.get(store, id(subscriptionId, name)).isPresent()) {
                 throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
             }
             HostedService s = new HostedService(subscriptionId, name, label == null || label.isBlank() ? name : label, clock.instant(), null);
-            store.commit(List.of(services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
+            store.commit(List.of(turn, services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
             return s;
         });
     }

@@ -18,6 +18,8 @@ import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.Access;
 import org.vmrole.api.http.NameRule;
+import org.vmrole.api.store.Optimistic;
+import org.vmrole.fabric.store.Write;
 import org.vmrole.api.http.Route;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.tenancy.Usage;
@@ -44,7 +46,12 @@ public final class ImageRoutes {
                     String sub = sub(ctx, who);
                     held(images, sub).plus(new Usage(0, 0, 1, 0)).requireWithin(tenants.get(who, sub).limits(), sub);
                     String id = images.startUpload(sub, body.name());
-                    store.commit(List.of(uploads.record(id, new Ownership.Owner(sub, body.name(), null))));
+                    // an upload whose subscription went meanwhile is left to the idle sweep
+                    Optimistic.retry(() -> {
+                        Write turn = tenants.turn(sub);
+                        tenants.get(who, sub);
+                        store.commit(List.of(turn, uploads.record(id, new Ownership.Owner(sub, body.name(), null))));
+                    });
                     ctx.status(201).json(Map.of("uploadId", id, "name", body.name(), "received", 0));
                 }),
                 new Route(GET, "/images/uploads/{upload}", Access.TENANT, "How many bytes of an upload arrived (resume from there)", 200, (ctx, who) -> {

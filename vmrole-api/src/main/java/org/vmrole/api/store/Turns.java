@@ -1,17 +1,15 @@
 package org.vmrole.api.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.List;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
 
 /**
- * One record per scope (a subscription's quota; a subscription's admission to one beta program) that every decision
- * over that scope rewrites in the commit that carries it out. Two decisions that each hold alone but not together (two
- * deploys that each fit the limits, two admission requests where one may be pending) then meet in the store: the
- * second one's commit conflicts and it is decided again ({@link Optimistic#retry}) after the first. The store decides,
- * so this holds across server replicas.
+ * One record per scope that every decision over that scope rewrites in the commit that carries it out. Two decisions
+ * that each hold alone but not together (two deploys that each fit the limits; a key created while its subscription is
+ * deleted) then meet in the store: the second one's commit conflicts and it is decided again ({@link Optimistic#retry})
+ * after the first. The store decides, so this holds across server replicas.
  */
 public final class Turns {
     private final Store store;
@@ -29,12 +27,5 @@ public final class Turns {
     public Write take(String scope) {
         Versioned<Turn> now = turns.get(store, scope).orElse(new Versioned<>(new Turn(0), Store.ABSENT));
         return turns.put(scope, new Turn(now.value().taken() + 1), now.revision());
-    }
-
-    /** Removes the subscription's scopes (its own id, or ids under {@code subscriptionId/}) when the subscription goes. */
-    public List<Write> forget(String subscriptionId) {
-        return turns.byId(store).entrySet().stream()
-                .filter(e -> e.getKey().equals(subscriptionId) || e.getKey().startsWith(subscriptionId + "/"))
-                .map(e -> turns.delete(e.getKey(), e.getValue().revision())).toList();
     }
 }
