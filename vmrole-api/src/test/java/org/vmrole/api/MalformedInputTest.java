@@ -62,6 +62,7 @@ class MalformedInputTest {
         var reply = http.call("POST", "/services", contoso, "{\"name\":\"web\",\"lable\":\"typo\"}");
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.body().path("error").path("message").asText()).contains("'lable'").contains("label");
+        assertThat(http.call("POST", "/services", contoso, "{\"name\":\"web\",\"name\":\"other\"}").errorCode()).isEqualTo("InvalidJson");
         assertThat(http.call("GET", "/services", contoso, null).body().path("services")).isEmpty();
     }
 
