@@ -353,6 +353,11 @@ public final class Deployments {
         return op;
     }
 
+    /** An operation read again by id, after {@link #operation} checked the caller may see it (from memory, no store read). */
+    public Operation operationAgain(String operationId) {
+        return fabric.getOperation(operationId).orElseThrow(() -> ApiException.notFound("Operation", operationId));
+    }
+
     /** An operation the caller may see: its own subscription's, or any for the administrator. */
     public Operation operation(Principal who, String operationId) {
         owners.require(who, operationId);

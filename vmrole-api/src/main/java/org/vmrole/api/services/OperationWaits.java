@@ -31,9 +31,13 @@ public final class OperationWaits implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** The operation once it is no longer in progress, or as it is when {@code wait} has passed. */
-    public CompletableFuture<Operation> until(Supplier<Operation> read, Duration wait) {
-        Operation now = read.get();
+    /**
+     * The operation once it is no longer in progress, or as it is when {@code wait} has passed.
+     *
+     * @param now the operation as the caller may see it (ownership checked)
+     * @param read reads it again (cheap: the ticker calls it for every waiting request)
+     */
+    public CompletableFuture<Operation> until(Operation now, Supplier<Operation> read, Duration wait) {
         if (!now.inProgress() || wait.isZero()) return CompletableFuture.completedFuture(now);
         Waiting w = new Waiting(read, System.nanoTime() + wait.toNanos(), new CompletableFuture<>());
         waiting.add(w);

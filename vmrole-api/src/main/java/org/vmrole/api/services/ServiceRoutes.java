@@ -87,7 +87,8 @@ public final class ServiceRoutes {
                 new Route(GET, "/operations/{operation}", Access.TENANT, "Show an operation; ?wait=SECONDS waits for it to finish", 200, (ctx, who) -> {
                     int wait = QueryParams.intParam(ctx, "wait", 0, 0, 300);
                     String id = ctx.pathParam("operation");
-                    var done = waits.until(() -> deployments.operation(who, id), java.time.Duration.ofSeconds(wait));
+                    Operation now = deployments.operation(who, id);
+                    var done = waits.until(now, () -> deployments.operationAgain(id), java.time.Duration.ofSeconds(wait));
                     ctx.future(() -> done.thenAccept(ctx::json));
                 }).answering(Operation.class));
     }
