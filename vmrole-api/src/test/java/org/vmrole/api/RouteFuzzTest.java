@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Property-style: for every route in {@code /openapi.json}, generated bad bodies (null, wrong types, missing and extra
- * fields, huge strings, control characters, bad numbers), bad path parameters and wrong methods, as a tenant and as
- * the administrator. Every answer is below 500; every error has the documented JSON shape; a refused request
+ * fields, huge strings, control characters, bad numbers), bad path parameters and wrong methods, as a tenant, as
+ * the administrator and as a host with its join token. Every answer is below 500; every error has the documented JSON shape; a refused request
  * changes nothing in the store. Seeded: a failure prints its seed, and {@code -Dvmrole.seed=N} replays it exactly.
  */
 class RouteFuzzTest {
@@ -40,6 +40,7 @@ class RouteFuzzTest {
     ApiFixture fx;
     ApiClient http;
     String tenant;
+    String hostToken;
     Map<String, String> good;
 
     @BeforeEach
@@ -48,7 +49,9 @@ class RouteFuzzTest {
         http = fx.client;
         tenant = Samples.readyTenant(fx, dir, "contoso");
         assertThat(http.call("POST", "/services/web/deployments/production", tenant, Samples.deployBody(Samples.CSCFG)).status()).isEqualTo(202);
-        http.call("POST", "/hosts/host-a/join-token", fx.admin, null);
+        hostToken = http.call("POST", "/hosts/host-a/join-token", fx.admin, null).body().path("joinToken").asText();
+        assertThat(http.call("POST", "/hostlink/v1/join", hostToken,
+                "{\"host\":\"host-a\",\"faultDomain\":0,\"capacity\":{\"cores\":4,\"memoryMiB\":8192,\"diskGiB\":100}}").status()).isEqualTo(200);
         good = Map.of("subscription", "contoso", "service", "web", "slot", "production", "image", "web-v1", "host", "host-a",
                 "role", "WebVM", "instance", "WebVM_IN_0", "program", "vm-role");
     }
@@ -89,7 +92,8 @@ class RouteFuzzTest {
         // each case spoils one or more of: the method, a path parameter, the body; the caller is a tenant or the administrator
         boolean wrongMethod = random.nextInt(4) == 0;
         String method = wrongMethod ? METHODS.get(random.nextInt(METHODS.size())) : own.get(random.nextInt(own.size()));
-        boolean admin = random.nextBoolean();
+        String caller = List.of("tenant", "administrator", "host").get(random.nextInt(3));
+        boolean admin = caller.equals("administrator");
         StringBuilder path = new StringBuilder();
         for (String segment : template.substring(1).split("/")) {
             path.append('/');
@@ -102,7 +106,7 @@ class RouteFuzzTest {
             }
         }
         if (admin && random.nextInt(3) > 0) path.append(random.nextBoolean() ? "?subscription=contoso" : "?subscription=" + BAD_PARAMETERS.get(random.nextInt(5)));
-        return new Case(method, path.toString(), admin ? "administrator" : "tenant", body(random));
+        return new Case(method, path.toString(), caller, body(random));
     }
 
     private static String body(Random random) {
@@ -148,7 +152,11 @@ class RouteFuzzTest {
 
     private void check(Case c, long seed) throws Exception {
         long before = fx.store.revision();
-        String key = c.caller().equals("administrator") ? fx.admin : tenant;
+        String key = switch (c.caller()) {
+            case "administrator" -> fx.admin;
+            case "host" -> hostToken;
+            default -> tenant;
+        };
         RawHttp.Answer reply;
         try {
             reply = RawHttp.call(fx.api.port(), c.method(), c.path(), key, c.body());
