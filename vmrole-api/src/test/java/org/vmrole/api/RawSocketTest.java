@@ -62,6 +62,12 @@ class RawSocketTest {
             "GET /subscriptions HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
             "GET /subscriptions HTTP/1.1\r\nHost: x\r\n\r\n",
             "BREW /subscriptions HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /subscriptions HTTP/1.1\r\n\r\n",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003 HTTP/1.1\r\n\r\n",
+            "GET /subscriptions HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "POST /subscriptions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, identity\r\n\r\n0\r\n\r\n",
+            "GET /subscriptions HTTP/1.1\r\nHost: x\r\n Folded: y\r\n\r\n",
     })
     void a_refused_request_is_answered_with_the_json_error(String request) throws Exception {
         assertJsonError(send(request), request);
