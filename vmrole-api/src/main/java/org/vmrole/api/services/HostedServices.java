@@ -36,13 +36,9 @@ public final class HostedServices {
         return subscriptionId + "/" + name;
     }
 
-    /** The subscription a caller acts for; the administrator names it with {@code ?subscription=}. */
-    public static String subscriptionOf(Principal who, String requested) {
-        if (!who.administrator()) return who.subscriptionId();
-        if (requested == null || requested.isBlank()) {
-            throw ApiException.badRequest("SubscriptionRequired", "the administrator acts for a subscription: add ?subscription=ID", "subscription");
-        }
-        return requested;
+    /** The subscription a caller acts for (see {@link Tenants#actingFor}). */
+    public String actingFor(Principal who, String requested) {
+        return tenants.actingFor(who, requested);
     }
 
     public HostedService create(Principal who, String subscriptionId, String name, String label) {

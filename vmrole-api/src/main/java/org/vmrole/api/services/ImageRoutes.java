@@ -43,7 +43,7 @@ public final class ImageRoutes {
         return List.of(
                 Route.taking(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, NewUpload.class, false, (ctx, who, body) -> {
                     NameRule.IMAGE.require(body.name(), "name");
-                    String sub = sub(ctx, who);
+                    String sub = sub(tenants, ctx, who);
                     held(images, sub).plus(new Usage(0, 0, 1, 0)).requireWithin(tenants.get(who, sub).limits(), sub);
                     String id = images.startUpload(sub, body.name());
                     // an upload whose subscription went meanwhile is left to the idle sweep
@@ -101,13 +101,13 @@ public final class ImageRoutes {
                     store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), owner.subscriptionId(), "image.create", rec.name()))));
                     ctx.status(201).json(rec);
                 }).answering(ImageRecord.class),
-                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(ctx, who)))))
+                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(tenants, ctx, who)))))
                         .answeringList("images", ImageRecord.class),
                 new Route(GET, "/images/{image}", Access.TENANT, "Show an image", 200, (ctx, who) ->
-                        ctx.json(images.find(sub(ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image")))))
+                        ctx.json(images.find(sub(tenants, ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image")))))
                         .answering(ImageRecord.class),
                 new Route(DELETE, "/images/{image}", Access.TENANT, "Delete an image no deployment uses", 204, (ctx, who) -> {
-                    String sub = sub(ctx, who);
+                    String sub = sub(tenants, ctx, who);
                     images.delete(sub, ctx.pathParam("image"));
                     store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), sub, "image.delete", ctx.pathParam("image")))));
                     ctx.status(204);
@@ -169,7 +169,8 @@ public final class ImageRoutes {
         return new Usage(0, 0, all.size(), all.stream().mapToLong(ImageRecord::actualSize).sum());
     }
 
-    private static String sub(Context ctx, Principal who) {
-        return HostedServices.subscriptionOf(who, ctx.queryParam("subscription"));
+    /** The subscription the call acts for: the caller's own, or the existing one the administrator names in ?subscription=. */
+    private static String sub(Tenants tenants, Context ctx, Principal who) {
+        return tenants.actingFor(who, ctx.queryParam("subscription"));
     }
 }

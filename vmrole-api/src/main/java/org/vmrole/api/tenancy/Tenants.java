@@ -88,6 +88,15 @@ public final class Tenants {
         });
     }
 
+    /** The subscription a caller acts for: its own; the administrator names one that exists with {@code ?subscription=}. */
+    public String actingFor(Principal who, String requested) {
+        if (!who.administrator()) return who.subscriptionId();
+        if (requested == null || requested.isBlank()) {
+            throw ApiException.badRequest("SubscriptionRequired", "the administrator acts for a subscription: add ?subscription=ID", "subscription");
+        }
+        return get(who, requested).id();
+    }
+
     /** A subscription the caller may see; another tenant's is "not found", never "forbidden". */
     public Subscription get(Principal who, String id) {
         return subscriptions.get(store, id).map(Versioned::value)
