@@ -25,7 +25,7 @@ class ConcurrencyTest {
     @TempDir Path dir;
     ApiFixture fx;
     ApiClient http;
-    ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
+    ExecutorService pool = Executors.newFixedThreadPool(3 * PARALLEL);
 
     @BeforeEach
     void start() throws Exception {
@@ -190,5 +190,18 @@ class ConcurrencyTest {
         } else {
             assertThat(replies.get(2).errorCode()).isEqualTo("SubscriptionNotEmpty");
         }
+    }
+
+    @Test
+    void many_different_services_created_at_once_by_one_tenant_all_succeed() throws Exception {
+        String key = fx.subscriptionWithKey("contoso");
+        List<Callable<ApiClient.Reply>> calls = new ArrayList<>();
+        for (int i = 0; i < 3 * PARALLEL; i++) {
+            String body = "{\"name\":\"web" + i + "\"}";
+            calls.add(() -> http.call("POST", "/services", key, body));
+        }
+        var replies = atOnce(calls);
+        assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).containsOnly(201);
+        assertThat(http.call("GET", "/services", key, null).body().path("services")).hasSize(3 * PARALLEL);
     }
 }
