@@ -25,6 +25,7 @@ import org.vmrole.api.hostlink.HostRequests;
 import org.vmrole.api.services.Deployments;
 import org.vmrole.api.services.HostedServices;
 import org.vmrole.api.services.ImageRoutes;
+import org.vmrole.api.services.OperationWaits;
 import org.vmrole.api.services.Ownership;
 import org.vmrole.api.services.ServiceRoutes;
 import org.vmrole.api.services.SubscriptionContents;
@@ -45,6 +46,7 @@ public final class ManagementApi implements AutoCloseable {
     private final PlatformMetrics metrics;
     private final PublicEndpoints publicEndpoints;
     private final ApiServer server;
+    private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
 
     /** What the API needs from the rest of the platform. */
@@ -55,7 +57,7 @@ public final class ManagementApi implements AutoCloseable {
         Store store = parts.store();
         AuditLog audit = new AuditLog(store, json);
         this.tenants = new Tenants(store, json, audit, parts.clock());
-        this.beta = new BetaPrograms(store, json, audit, parts.clock());
+        this.beta = new BetaPrograms(store, json, audit, parts.clock(), tenants);
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
@@ -67,11 +69,11 @@ public final class ManagementApi implements AutoCloseable {
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
-        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta, deployments)));
+        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
-        routes.addAll(ServiceRoutes.of(services, deployments, hostRequests));
+        routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
@@ -121,8 +123,14 @@ public final class ManagementApi implements AutoCloseable {
 
     public ApiServer server() { return server; }
 
+    /** The long polls on operations waiting now. */
+    public OperationWaits operationWaits() { return operationWaits; }
+
     public int port() { return server.port(); }
 
     @Override
-    public void close() { server.close(); }
+    public void close() {
+        server.close();
+        operationWaits.close();
+    }
 }

@@ -25,7 +25,7 @@ class ConcurrencyTest {
     @TempDir Path dir;
     ApiFixture fx;
     ApiClient http;
-    ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
+    ExecutorService pool = Executors.newFixedThreadPool(3 * PARALLEL);
 
     @BeforeEach
     void start() throws Exception {
@@ -81,9 +81,38 @@ class ConcurrencyTest {
     }
 
     @Test
+    void parallel_admission_requests_of_one_subscription_leave_one_pending() throws Exception {
+        String key = fx.subscriptionWithKey("contoso");
+        var replies = sameCall("POST", "/beta/programs/vm-role/requests", key, "{\"reason\":\"tests\"}");
+        oneWinner(replies, 201);
+        assertThat(replies).filteredOn(r -> r.status() == 409).extracting(ApiClient.Reply::errorCode).containsOnly("AdmissionRequestPending");
+        assertThat(http.call("GET", "/beta/requests", key, null).body().path("requests")).hasSize(1);
+    }
+
+    @Test
     void the_same_service_created_at_once_has_one_winner() throws Exception {
         String key = fx.subscriptionWithKey("contoso");
         oneWinner(sameCall("POST", "/services", key, "{\"name\":\"web\"}"), 201);
+    }
+
+    @Test
+    void the_same_image_name_committed_at_once_has_one_winner() throws Exception {
+        String key = fx.subscriptionWithKey("contoso");
+        byte[] bytes = Samples.smallQcow2(dir);
+        List<String> uploads = new ArrayList<>();
+        for (int i = 0; i < PARALLEL; i++) {
+            String id = http.call("POST", "/images/uploads", key, "{\"name\":\"web-v1\"}").body().path("uploadId").asText();
+            assertThat(http.send("PUT", "/images/uploads/" + id + "?offset=0", key, java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).status())
+                    .isEqualTo(200);
+            uploads.add(id);
+        }
+        String commit = "{\"sha256\":\"" + Samples.sha256(bytes) + "\"}";
+        List<Callable<ApiClient.Reply>> calls = new ArrayList<>();
+        for (String id : uploads) calls.add(() -> http.call("POST", "/images/uploads/" + id + "/commit", key, commit));
+        var replies = atOnce(calls);
+        oneWinner(replies, 201);
+        assertThat(replies).filteredOn(r -> r.status() == 409).extracting(ApiClient.Reply::errorCode).containsOnly("ImageExists");
+        assertThat(http.call("GET", "/images", key, null).body().path("images")).hasSize(1);
     }
 
     @RepeatedTest(3)
@@ -128,5 +157,51 @@ class ConcurrencyTest {
         assertThat(replies).filteredOn(r -> r.status() != 202).extracting(ApiClient.Reply::errorCode).containsOnly("QuotaExceeded");
         assertThat(fx.api.deployments().usageOf("contoso").cores()).isEqualTo(6);
         assertThat(fx.fabric.listDeployments()).hasSize(3);
+    }
+
+    @Test
+    void parallel_scales_of_two_deployments_that_each_fit_but_not_together_are_counted_one_after_the_other() throws Exception {
+        String key = Samples.readyTenant(fx, dir, "contoso");
+        String body = Samples.deployBody(Samples.CSCFG);
+        assertThat(http.call("POST", "/services/web/deployments/production", key, body).status()).isEqualTo(202);
+        assertThat(http.call("POST", "/services/web/deployments/staging", key, body).status()).isEqualTo(202);
+        // 4 cores held; room for 4 more: each scale to 6 takes 4
+        assertThat(http.call("PUT", "/subscriptions/contoso/limits", fx.admin, "{\"cores\":8,\"instances\":20,\"images\":10,\"storageBytes\":1073741824}").status())
+                .isEqualTo(200);
+        var replies = atOnce(List.of(
+                () -> http.call("POST", "/services/web/deployments/production/roles/WebVM/scale", key, "{\"count\":6}"),
+                () -> http.call("POST", "/services/web/deployments/staging/roles/WebVM/scale", key, "{\"count\":6}")));
+        assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).containsExactlyInAnyOrder(202, 409);
+        assertThat(fx.api.deployments().usageOf("contoso").cores()).isEqualTo(8);
+    }
+
+    @RepeatedTest(5)
+    void a_key_or_service_created_while_its_subscription_is_deleted_either_stops_the_delete_or_is_refused() throws Exception {
+        assertThat(http.call("POST", "/subscriptions", fx.admin, "{\"id\":\"contoso\"}").status()).isEqualTo(201);
+        var replies = atOnce(List.of(
+                () -> http.call("POST", "/subscriptions/contoso/keys", fx.admin, "{\"description\":\"race\"}"),
+                () -> http.call("POST", "/services?subscription=contoso", fx.admin, "{\"name\":\"web\"}"),
+                () -> http.call("DELETE", "/subscriptions/contoso", fx.admin, null)));
+        boolean deleted = replies.get(2).status() == 204;
+        assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).allMatch(s -> s < 500);
+        if (deleted) {
+            assertThat(fx.store.list("/api/services/contoso/")).as(replies.toString()).isEmpty();
+            assertThat(fx.store.list("/api/keys/")).as(replies.toString()).noneMatch(r -> r.value().contains("\"contoso\""));
+        } else {
+            assertThat(replies.get(2).errorCode()).isEqualTo("SubscriptionNotEmpty");
+        }
+    }
+
+    @Test
+    void many_different_services_created_at_once_by_one_tenant_all_succeed() throws Exception {
+        String key = fx.subscriptionWithKey("contoso");
+        List<Callable<ApiClient.Reply>> calls = new ArrayList<>();
+        for (int i = 0; i < 3 * PARALLEL; i++) {
+            String body = "{\"name\":\"web" + i + "\"}";
+            calls.add(() -> http.call("POST", "/services", key, body));
+        }
+        var replies = atOnce(calls);
+        assertThat(replies).extracting(ApiClient.Reply::status).as(replies.toString()).containsOnly(201);
+        assertThat(http.call("GET", "/services", key, null).body().path("services")).hasSize(3 * PARALLEL);
     }
 }

@@ -62,6 +62,7 @@ class MalformedInputTest {
         var reply = http.call("POST", "/services", contoso, "{\"name\":\"web\",\"lable\":\"typo\"}");
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.body().path("error").path("message").asText()).contains("'lable'").contains("label");
+        assertThat(http.call("POST", "/services", contoso, "{\"name\":\"web\",\"name\":\"other\"}").errorCode()).isEqualTo("InvalidJson");
         assertThat(http.call("GET", "/services", contoso, null).body().path("services")).isEmpty();
     }
 
@@ -97,5 +98,15 @@ class MalformedInputTest {
         assertThat(reply.header("Allow")).isEqualTo("DELETE, GET");
         assertThat(reply.body()).contains("\"code\":\"MethodNotAllowed\"");
         assertThat(http.call("PUT", "/services", contoso, "{}").status()).isEqualTo(405);
+    }
+
+    @Test
+    void an_unknown_path_and_a_body_over_the_limit_are_json_errors_too() throws Exception {
+        var unknown = http.call("GET", "/nowhere/at/all", contoso, null);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.body().path("error").path("message").asText()).contains("no route GET '/nowhere/at/all'").contains("/openapi.json");
+        var huge = http.call("POST", "/services", contoso, "{\"name\":\"" + "x".repeat(2_000_000) + "\"}");
+        assertThat(huge.status()).isEqualTo(413);
+        assertThat(huge.errorCode()).isEqualTo("RequestTooLarge");
     }
 }

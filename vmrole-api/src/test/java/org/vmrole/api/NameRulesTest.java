@@ -30,6 +30,9 @@ class NameRulesTest {
     @Test
     void the_administrator_cannot_create_a_service_under_a_subscription_that_does_not_exist() throws Exception {
         assertThat(http.call("POST", "/services?subscription=nosuch", fx.admin, "{\"name\":\"web\"}").errorCode()).isEqualTo("SubscriptionNotFound");
+        assertThat(http.call("GET", "/services?subscription=nosuch", fx.admin, null).errorCode()).isEqualTo("SubscriptionNotFound");
+        assertThat(http.call("GET", "/images?subscription=nosuch", fx.admin, null).errorCode()).isEqualTo("SubscriptionNotFound");
+        assertThat(http.call("POST", "/images/uploads?subscription=nosuch", fx.admin, "{\"name\":\"x\"}").errorCode()).isEqualTo("SubscriptionNotFound");
         for (String bad : new String[] {"..", "../x", "x%00", "a".repeat(2000), "x%0d%0aX-Injected:%201"}) {
             var reply = http.call("POST", "/services?subscription=" + bad, fx.admin, "{\"name\":\"web\"}");
             assertThat(reply.status()).as(bad).isEqualTo(400);

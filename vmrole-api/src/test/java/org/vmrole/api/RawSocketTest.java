@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,41 +31,11 @@ class RawSocketTest {
         fx.close();
     }
 
-    record Answer(int status, String head, String body) {}
-
-    static Answer send(String request) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", fx.api.port())) {
-            s.setSoTimeout(20_000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            s.getOutputStream().flush();
-            s.shutdownOutput();
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            in.transferTo(all);
-            String text = all.toString(StandardCharsets.UTF_8);
-            int split = text.indexOf("\r\n\r\n");
-            String head = split < 0 ? text : text.substring(0, split);
-            String body = split < 0 ? "" : text.substring(split + 4);
-            if (head.toLowerCase().contains("transfer-encoding: chunked")) body = unchunk(body);
-            String[] status = head.split(" ", 3);
-            return new Answer(status.length > 1 ? Integer.parseInt(status[1]) : -1, head, body);
-        }
+    static RawHttp.Answer send(String request) throws Exception {
+        return RawHttp.send(fx.api.port(), request);
     }
 
-    private static String unchunk(String body) {
-        StringBuilder out = new StringBuilder();
-        int at = 0;
-        while (true) {
-            int eol = body.indexOf("\r\n", at);
-            if (eol < 0) return out.toString();
-            int size = Integer.parseInt(body.substring(at, eol).trim(), 16);
-            if (size == 0) return out.toString();
-            out.append(body, eol + 2, eol + 2 + size);
-            at = eol + 2 + size + 2;
-        }
-    }
-
-    private static void assertJsonError(Answer a, String request) throws Exception {
+    private static void assertJsonError(RawHttp.Answer a, String request) throws Exception {
         assertThat(a.status()).as(request + "\n" + a.head() + "\n" + a.body()).matches(status -> status >= 400 && status < 500 || status == 505);
         assertThat(a.head().toLowerCase()).as(a.head()).contains("content-type: application/json");
         JsonNode error = JSON.readTree(a.body()).path("error");
@@ -96,6 +62,12 @@ class RawSocketTest {
             "GET /subscriptions HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
             "GET /subscriptions HTTP/1.1\r\nHost: x\r\n\r\n",
             "BREW /subscriptions HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /subscriptions HTTP/1.1\r\n\r\n",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003 HTTP/1.1\r\n\r\n",
+            "GET /subscriptions HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "POST /subscriptions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, identity\r\n\r\n0\r\n\r\n",
+            "GET /subscriptions HTTP/1.1\r\nHost: x\r\n Folded: y\r\n\r\n",
     })
     void a_refused_request_is_answered_with_the_json_error(String request) throws Exception {
         assertJsonError(send(request), request);
@@ -116,7 +88,7 @@ class RawSocketTest {
     @org.junit.jupiter.api.Test
     void an_oversized_header_is_a_431_in_json() throws Exception {
         String request = "GET /subscriptions HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n";
-        Answer a = send(request);
+        RawHttp.Answer a = send(request);
         assertThat(a.status()).isEqualTo(431);
         assertJsonError(a, "X-Big: 64 KiB");
     }

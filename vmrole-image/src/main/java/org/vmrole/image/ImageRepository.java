@@ -451,8 +451,8 @@ public final class ImageRepository {
         return new ImageRejectedException("image '" + image + "' refused: it is damaged: " + what + ". Recreate the image and upload it again");
     }
 
-    private static ImageRejectedException nameTaken(String subscription, String name) {
-        return new ImageRejectedException("image '" + name + "' already exists in subscription '" + subscription
+    private static ImageNameTakenException nameTaken(String subscription, String name) {
+        return new ImageNameTakenException("image '" + name + "' already exists in subscription '" + subscription
                 + "'; images are immutable. Upload under a new name (e.g. " + name + "-v2) or delete the old image first");
     }
 

@@ -20,21 +20,23 @@ public final class BetaRoutes {
 
     public static List<Route> of(BetaPrograms beta) {
         return List.of(
-                new Route(GET, "/beta/programs", Access.TENANT, "List beta programs", 200, (ctx, who) -> ctx.json(Map.of("programs", beta.programs()))),
-                new Route(POST, "/beta/programs", Access.ADMIN, "Define a beta program", 201, (ctx, who) -> {
-                    NewProgram p = ctx.bodyAsClass(NewProgram.class);
-                    ctx.status(201).json(beta.define(who, p.name(), p.description()));
-                }),
-                new Route(POST, "/beta/programs/{program}/requests", Access.TENANT, "Request admission to a program", 201, (ctx, who) -> {
-                    NewRequest r = ctx.body().isBlank() ? new NewRequest(null) : ctx.bodyAsClass(NewRequest.class);
-                    ctx.status(201).json(beta.request(who, ctx.pathParam("program"), r.reason()));
-                }),
+                new Route(GET, "/beta/programs", Access.TENANT, "List beta programs", 200, (ctx, who) -> ctx.json(Map.of("programs", beta.programs())))
+                        .answeringList("programs", BetaProgram.class),
+                Route.taking(POST, "/beta/programs", Access.ADMIN, "Define a beta program", 201, NewProgram.class, false,
+                        (ctx, who, p) -> ctx.status(201).json(beta.define(who, p.name(), p.description()))).answering(BetaProgram.class),
+                Route.taking(POST, "/beta/programs/{program}/requests", Access.TENANT, "Request admission to a program", 201, NewRequest.class, true,
+                        (ctx, who, r) -> ctx.status(201).json(beta.request(who, ctx.pathParam("program"), r == null ? null : r.reason())))
+                        .answering(AdmissionRequest.class),
                 new Route(GET, "/beta/requests", Access.TENANT, "Admission requests: the caller's own, or all for the administrator", 200,
                         (ctx, who) -> ctx.json(Map.of("requests", beta.requests(who).stream()
-                                .filter(r -> ctx.queryParam("state") == null || r.state().name().equalsIgnoreCase(ctx.queryParam("state"))).toList()))),
-                new Route(POST, "/beta/requests/{request}/approve", Access.ADMIN, "Approve an admission request", 200,
-                        (ctx, who) -> ctx.json(beta.decide(who, ctx.pathParam("request"), true, ctx.body().isBlank() ? null : ctx.bodyAsClass(Decision.class).note()))),
-                new Route(POST, "/beta/requests/{request}/deny", Access.ADMIN, "Deny an admission request", 200,
-                        (ctx, who) -> ctx.json(beta.decide(who, ctx.pathParam("request"), false, ctx.body().isBlank() ? null : ctx.bodyAsClass(Decision.class).note()))));
+                                .filter(r -> ctx.queryParam("state") == null || r.state().name().equalsIgnoreCase(ctx.queryParam("state"))).toList())))
+                        .answeringList("requests", AdmissionRequest.class),
+                decision(beta, "approve", "Approve an admission request", true),
+                decision(beta, "deny", "Deny an admission request", false));
+    }
+
+    private static Route decision(BetaPrograms beta, String verb, String summary, boolean approve) {
+        return Route.taking(POST, "/beta/requests/{request}/" + verb, Access.ADMIN, summary, 200, Decision.class, true,
+                (ctx, who, d) -> ctx.json(beta.decide(who, ctx.pathParam("request"), approve, d == null ? null : d.note()))).answering(AdmissionRequest.class);
     }
 }

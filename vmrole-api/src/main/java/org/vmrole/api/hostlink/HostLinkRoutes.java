@@ -37,9 +37,8 @@ public final class HostLinkRoutes {
 
     public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests) {
         return List.of(
-                new Route(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, (ctx, who) -> {
-                    HostJoin join = ctx.bodyAsClass(HostJoin.class);
-                    if (join == null || join.host() == null || join.capacity() == null) {
+                Route.taking(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, HostJoin.class, false, (ctx, who, join) -> {
+                    if (join.host() == null || join.capacity() == null) {
                         throw ApiException.badRequest("MissingField", "a join gives 'host', 'faultDomain' and 'capacity'", "body");
                     }
                     NameRule.HOST.require(join.host(), "host");
@@ -48,10 +47,9 @@ public final class HostLinkRoutes {
                     ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(),
                             join.networkAddress(), join.address())));
                 }),
-                new Route(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
-                        (ctx, who) -> {
-                            HostHeartbeat beat = ctx.bodyAsClass(HostHeartbeat.class);
-                            if (beat == null || beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
+                Route.taking(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
+                        HostHeartbeat.class, false, (ctx, who, beat) -> {
+                            if (beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
                             NameRule.HOST.require(beat.host(), "host");
                             for (int i = 0; i < beat.instances().size(); i++) {
                                 var o = beat.instances().get(i);

@@ -21,6 +21,7 @@ import org.vmrole.fabric.controller.NoSuchTarget;
 import org.vmrole.fabric.controller.RequestConflict;
 import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.image.ImageInUseException;
+import org.vmrole.image.ImageNameTakenException;
 import org.vmrole.image.ImageRepositoryException;
 import org.vmrole.image.NoSuchImageException;
 import org.vmrole.image.UploadOffsetException;
@@ -74,10 +75,16 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(NoSuchImageException.class, (e, ctx) -> respond(ctx, 404, new ApiError("ImageNotFound", e.getMessage(), null)));
             cfg.routes.exception(ImageInUseException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageInUse", e.getMessage(), null)));
             cfg.routes.exception(UploadOffsetException.class, (e, ctx) -> respond(ctx, 409, new ApiError("WrongOffset", e.getMessage(), "offset")));
+            cfg.routes.exception(ImageNameTakenException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageExists", e.getMessage(), "name")));
             cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
-                if (e.getStatus() == 405) methodNotAllowed(ctx);
-                else respond(ctx, e.getStatus(), new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null));
+                switch (e.getStatus()) {
+                    case 404 -> noRoute(ctx);
+                    case 405 -> methodNotAllowed(ctx);
+                    case 413 -> respond(ctx, 413, new ApiError("RequestTooLarge", "the request body is over the API's limit (" + e.getMessage()
+                            + "); image bytes go to PUT /images/uploads/ID in chunks", "body"));
+                    default -> respond(ctx, e.getStatus(), new ApiError("BadRequest", e.getMessage(), null));
+                }
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 HttpException refused = refusedByJetty(e);
@@ -90,9 +97,7 @@ public final class ApiServer implements AutoCloseable {
                 respond(ctx, 500, new ApiError("InternalError", "the server failed on this request; see the server log", null));
             });
             cfg.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) {
-                    respond(ctx, 404, new ApiError("NotFound", "no route " + ctx.method() + " " + ctx.path() + "; see /openapi.json", ctx.path()));
-                }
+                if (ctx.result() == null || ctx.result().isEmpty()) noRoute(ctx);
             });
             cfg.routes.error(405, this::methodNotAllowed);
         });
@@ -104,6 +109,10 @@ public final class ApiServer implements AutoCloseable {
             if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) return h;
         }
         return null;
+    }
+
+    private static void noRoute(Context ctx) {
+        respond(ctx, 404, new ApiError("NotFound", "no route " + ctx.method() + " " + NameRule.shown(ctx.path()) + "; see /openapi.json", "path"));
     }
 
     private void methodNotAllowed(Context ctx) {

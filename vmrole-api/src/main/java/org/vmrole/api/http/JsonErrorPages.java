@@ -49,6 +49,12 @@ final class JsonErrorPages extends ErrorHandler {
         }
     }
 
+    /** Jetty writes error bodies for GET, POST and HEAD only; a refused PUT, DELETE or PATCH gets the JSON too. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

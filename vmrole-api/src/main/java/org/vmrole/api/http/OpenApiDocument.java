@@ -16,6 +16,7 @@ public final class OpenApiDocument {
 
     public static Map<String, Object> of(String title, String version, List<Route> routes) {
         Map<String, Object> paths = new TreeMap<>();
+        JsonSchemas schemas = new JsonSchemas();
         for (Route r : routes) {
             @SuppressWarnings("unchecked")
             Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(r.path(), p -> new LinkedHashMap<>());
@@ -27,8 +28,17 @@ public final class OpenApiDocument {
                     .toList();
             if (!params.isEmpty()) op.put("parameters", params);
             if (r.access() != Access.PUBLIC) op.put("security", List.of(Map.of(r.access() == Access.HOST ? "hostToken" : "bearer", List.of())));
+            if (r.body() != null) {
+                op.put("requestBody", Map.of("required", !r.bodyOptional(), "content", Map.of("application/json", Map.of("schema", schemas.request(r.body())))));
+            }
             Map<String, Object> responses = new LinkedHashMap<>();
-            responses.put(String.valueOf(r.successStatus()), Map.of("description", "success"));
+            Map<String, Object> success = new LinkedHashMap<>();
+            success.put("description", "success");
+            if (r.answer() != null) {
+                Map<String, Object> schema = r.answer().listField() == null ? schemas.of(r.answer().type()) : schemas.listOf(r.answer().listField(), r.answer().type());
+                success.put("content", Map.of("application/json", Map.of("schema", schema)));
+            }
+            responses.put(String.valueOf(r.successStatus()), success);
             responses.put("4XX", Map.of("description", "the request was wrong; see error.code and error.message",
                     "content", Map.of("application/json", Map.of("schema", Map.of("$ref", "#/components/schemas/Error")))));
             op.put("responses", responses);
@@ -43,10 +53,16 @@ public final class OpenApiDocument {
         doc.put("info", Map.of("title", title, "version", version));
         doc.put("paths", paths);
         doc.put("components", Map.of(
-                "schemas", Map.of("Error", errorSchema),
+                "schemas", withError(schemas.components(), errorSchema),
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer", "description", "an API key"),
                         "hostToken", Map.of("type", "http", "scheme", "bearer", "description", "a host join token"))));
         return doc;
+    }
+
+    private static Map<String, Object> withError(Map<String, Object> components, Map<String, Object> error) {
+        Map<String, Object> all = new TreeMap<>(components);
+        all.put("Error", error);
+        return all;
     }
 
     private static String operationId(Route r) {

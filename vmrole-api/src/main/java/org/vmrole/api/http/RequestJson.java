@@ -18,7 +18,7 @@ import java.lang.reflect.Type;
 import org.vmrole.api.ApiException;
 
 /**
- * The one place request bodies become records. Stricter than the store's JSON: a body of {@code null} is refused
+ * The one place request bodies become records. Stricter than the store's JSON: a body of {@code null} is refused, so is a field given twice
  * (not handed to a route as a null record), and numbers are taken only as what they are: {@code 1.5} is no whole
  * number, {@code 1e400} or {@code true} no string, {@code "3"} no count. Unknown fields are refused by the mapper it
  * is built from. Responses are written unchanged.
@@ -36,6 +36,8 @@ public final class RequestJson implements JsonMapper {
         m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
                 DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
         m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // {"name":"a","name":"b"} is ambiguous: refused, not read as its last value
+        m.getFactory().enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
         m.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

@@ -66,7 +66,6 @@ public final class Deployments {
     private final InstanceEndpoints endpoints;
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
-    private final QuotaLedger ledger;
     private final SecureRandom random = new SecureRandom();
     // the definition and configuration text of every version, so an upgrade may send a new configuration alone
     private final JsonRecords<Request> sources = new JsonRecords<>(new ObjectMapper(), "/api/deployment-sources/", Request.class);
@@ -79,7 +78,6 @@ public final class Deployments {
                        ObjectMapper json, PublicEndpoints publicEndpoints) {
         this.endpoints = endpoints;
         this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
-        this.ledger = new QuotaLedger(store, json);
         this.publicEndpoints = publicEndpoints;
         this.store = store;
         this.fabric = fabric;
@@ -103,9 +101,9 @@ public final class Deployments {
                                  String mode, String image) {}
 
     /**
-     * Fills an empty slot. The slot, the quota ledger and the fabric's deployment are written in one store commit, so of
+     * Fills an empty slot. The slot, the subscription's turn and the fabric's deployment are written in one store commit, so of
      * parallel deploys into one slot exactly one wins (the others get 409 SlotOccupied and leave nothing behind), and
-     * parallel deploys of one subscription are counted against its limits one after the other.
+     * parallel deploys of one subscription are counted against its limits one after the other (its {@link Tenants#turn}).
      */
     public Operation create(Principal who, String subscriptionId, String serviceName, String slot, Request request) {
         HostedService.requireValidSlot(slot);
@@ -114,7 +112,7 @@ public final class Deployments {
         ServiceModel model = validate(subscriptionId, request);
         String id = "d-" + HexFormat.of().formatHex(bytes(5));
         Operation op = Optimistic.retry(() -> {
-            Write quota = ledger.claim(subscriptionId);
+            Write turn = tenants.turn(subscriptionId);
             Versioned<HostedService> service = services.get(subscriptionId, serviceName);
             String current = service.value().deployments().get(slot);
             if (current != null && fabric.getDeployment(current).isPresent()) {
@@ -123,7 +121,7 @@ public final class Deployments {
             }
             Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
             usageOf(subscriptionId).plus(DeploymentPlan.usage(d)).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-            return fabric.createDeployment(d, List.of(quota, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
+            return fabric.createDeployment(d, List.of(turn, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
                     sources.put(sourceId(id, d.version()), request, Store.ANY),
                     audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
         });
@@ -151,9 +149,13 @@ public final class Deployments {
             throw ApiException.badRequest("RoleMismatch", "the new version names roles " + offered + " but the deployment runs " + running
                     + "; an upgrade keeps the role names (deploy to the staging slot to change them)", "definition");
         }
-        Usage delta = new Usage(DeploymentPlan.usage(next).cores() - DeploymentPlan.usage(d).cores(), 0, 0, 0);
-        usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-        Operation op = fabric.upgrade(d.id(), next.roles(), mode);
+        Operation op = Optimistic.retry(() -> {
+            Write turn = tenants.turn(subscriptionId);
+            Deployment now = require(subscriptionId, serviceName, slot);
+            Usage delta = new Usage(DeploymentPlan.usage(next).cores() - DeploymentPlan.usage(now).cores(), 0, 0, 0);
+            usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+            return fabric.upgrade(now.id(), next.roles(), mode, List.of(turn));
+        });
         store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)),
                 sources.put(sourceId(d.id(), d.version() + 1), source, Store.ANY),
                 audit.record(services.entry(who, subscriptionId, "deployment.upgrade", serviceName + "/" + slot + " to version " + (d.version() + 1)))));
@@ -232,7 +234,6 @@ public final class Deployments {
         return v == null || v.isBlank() ? d : v;
     }
 
-    QuotaLedger ledger() { return ledger; }
 
     /** Cores and instances the subscription's live deployments hold. */
     public Usage usageOf(String subscriptionId) {
@@ -333,14 +334,18 @@ public final class Deployments {
     }
 
     public Operation scale(Principal who, String subscriptionId, String serviceName, String slot, String role, int count) {
-        Deployment d = require(subscriptionId, serviceName, slot);
         if (count < 1 || count > ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE) {
             throw ApiException.badRequest("InvalidInstanceCount", "instance count must be 1-" + ValidationRules.DEFAULT_MAX_INSTANCES_PER_ROLE + ", got " + count, "count");
         }
-        var spec = d.role(role).orElseThrow(() -> ApiException.notFound("Role", role));
-        Usage delta = new Usage(spec.size().cores() * (count - spec.instanceCount()), count - spec.instanceCount(), 0, 0);
-        usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-        return recorded(who, subscriptionId, serviceName, slot, "role.scale", role + "=" + count, fabric.scale(d.id(), role, count));
+        Operation op = Optimistic.retry(() -> {
+            Write turn = tenants.turn(subscriptionId);
+            Deployment d = require(subscriptionId, serviceName, slot);
+            var spec = d.role(role).orElseThrow(() -> ApiException.notFound("Role", role));
+            Usage delta = new Usage(spec.size().cores() * (count - spec.instanceCount()), count - spec.instanceCount(), 0, 0);
+            usageOf(subscriptionId).plus(delta).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+            return fabric.scale(d.id(), role, count, List.of(turn));
+        });
+        return recorded(who, subscriptionId, serviceName, slot, "role.scale", role + "=" + count, op);
     }
 
     public Operation reboot(Principal who, String subscriptionId, String serviceName, String slot, String instance) {
@@ -365,6 +370,11 @@ public final class Deployments {
         writes.add(audit.record(services.entry(who, subscriptionId, action, service + "/" + slot + "/" + target)));
         store.commit(writes);
         return op;
+    }
+
+    /** An operation read again by id, after {@link #operation} checked the caller may see it (from memory, no store read). */
+    public Operation operationAgain(String operationId) {
+        return fabric.getOperation(operationId).orElseThrow(() -> ApiException.notFound("Operation", operationId));
     }
 
     /** An operation the caller may see: its own subscription's, or any for the administrator. */

@@ -36,25 +36,22 @@ public final class HostedServices {
         return subscriptionId + "/" + name;
     }
 
-    /** The subscription a caller acts for; the administrator names it with {@code ?subscription=}. */
-    public static String subscriptionOf(Principal who, String requested) {
-        if (!who.administrator()) return who.subscriptionId();
-        if (requested == null || requested.isBlank()) {
-            throw ApiException.badRequest("SubscriptionRequired", "the administrator acts for a subscription: add ?subscription=ID", "subscription");
-        }
-        return requested;
+    /** The subscription a caller acts for (see {@link Tenants#actingFor}). */
+    public String actingFor(Principal who, String requested) {
+        return tenants.actingFor(who, requested);
     }
 
     public HostedService create(Principal who, String subscriptionId, String name, String label) {
         return Optimistic.retry(() -> {
             HostedService.requireValidName(name);
             NameRule.requireText(label, "label");
+            Write turn = tenants.turn(subscriptionId);
             tenants.get(who, subscriptionId);
             if (services.get(store, id(subscriptionId, name)).isPresent()) {
                 throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
             }
             HostedService s = new HostedService(subscriptionId, name, label == null || label.isBlank() ? name : label, clock.instant(), null);
-            store.commit(List.of(services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
+            store.commit(List.of(turn, services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
             return s;
         });
     }

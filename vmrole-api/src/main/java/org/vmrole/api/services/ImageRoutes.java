@@ -18,6 +18,8 @@ import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.Access;
 import org.vmrole.api.http.NameRule;
+import org.vmrole.api.store.Optimistic;
+import org.vmrole.fabric.store.Write;
 import org.vmrole.api.http.Route;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.tenancy.Usage;
@@ -39,13 +41,17 @@ public final class ImageRoutes {
     public static List<Route> of(ImageRepository images, Ownership uploads, Store store, AuditLog audit, java.time.Clock clock, LongConsumer uploadedBytes,
                                  Tenants tenants) {
         return List.of(
-                new Route(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, (ctx, who) -> {
-                    NewUpload body = ctx.bodyAsClass(NewUpload.class);
+                Route.taking(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, NewUpload.class, false, (ctx, who, body) -> {
                     NameRule.IMAGE.require(body.name(), "name");
-                    String sub = sub(ctx, who);
+                    String sub = sub(tenants, ctx, who);
                     held(images, sub).plus(new Usage(0, 0, 1, 0)).requireWithin(tenants.get(who, sub).limits(), sub);
                     String id = images.startUpload(sub, body.name());
-                    store.commit(List.of(uploads.record(id, new Ownership.Owner(sub, body.name(), null))));
+                    // an upload whose subscription went meanwhile is left to the idle sweep
+                    Optimistic.retry(() -> {
+                        Write turn = tenants.turn(sub);
+                        tenants.get(who, sub);
+                        store.commit(List.of(turn, uploads.record(id, new Ownership.Owner(sub, body.name(), null))));
+                    });
                     ctx.status(201).json(Map.of("uploadId", id, "name", body.name(), "received", 0));
                 }),
                 new Route(GET, "/images/uploads/{upload}", Access.TENANT, "How many bytes of an upload arrived (resume from there)", 200, (ctx, who) -> {
@@ -87,19 +93,21 @@ public final class ImageRoutes {
                     images.abort(ctx.pathParam("upload"));
                     ctx.status(204);
                 }),
-                new Route(POST, "/images/uploads/{upload}/commit", Access.TENANT, "Verify the SHA-256, inspect, convert and store the image", 201, (ctx, who) -> {
+                Route.taking(POST, "/images/uploads/{upload}/commit", Access.TENANT, "Verify the SHA-256, inspect, convert and store the image", 201,
+                        Commit.class, false, (ctx, who, body) -> {
                     var owner = uploads.require(who, ctx.pathParam("upload"));
-                    Commit body = ctx.bodyAsClass(Commit.class);
                     if (body.sha256() == null) throw ApiException.badRequest("MissingField", "give the SHA-256 of the uploaded file as 'sha256'", "sha256");
                     ImageRecord rec = images.commit(ctx.pathParam("upload"), body.sha256());
                     store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), owner.subscriptionId(), "image.create", rec.name()))));
                     ctx.status(201).json(rec);
-                }),
-                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(ctx, who))))),
+                }).answering(ImageRecord.class),
+                new Route(GET, "/images", Access.TENANT, "List images", 200, (ctx, who) -> ctx.json(Map.of("images", images.list(sub(tenants, ctx, who)))))
+                        .answeringList("images", ImageRecord.class),
                 new Route(GET, "/images/{image}", Access.TENANT, "Show an image", 200, (ctx, who) ->
-                        ctx.json(images.find(sub(ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image"))))),
+                        ctx.json(images.find(sub(tenants, ctx, who), ctx.pathParam("image")).orElseThrow(() -> ApiException.notFound("Image", ctx.pathParam("image")))))
+                        .answering(ImageRecord.class),
                 new Route(DELETE, "/images/{image}", Access.TENANT, "Delete an image no deployment uses", 204, (ctx, who) -> {
-                    String sub = sub(ctx, who);
+                    String sub = sub(tenants, ctx, who);
                     images.delete(sub, ctx.pathParam("image"));
                     store.commit(List.of(audit.record(new AuditEntry(clock.instant(), who.actor(), sub, "image.delete", ctx.pathParam("image")))));
                     ctx.status(204);
@@ -161,7 +169,8 @@ public final class ImageRoutes {
         return new Usage(0, 0, all.size(), all.stream().mapToLong(ImageRecord::actualSize).sum());
     }
 
-    private static String sub(Context ctx, Principal who) {
-        return HostedServices.subscriptionOf(who, ctx.queryParam("subscription"));
+    /** The subscription the call acts for: the caller's own, or the existing one the administrator names in ?subscription=. */
+    private static String sub(Tenants tenants, Context ctx, Principal who) {
+        return tenants.actingFor(who, ctx.queryParam("subscription"));
     }
 }

@@ -14,7 +14,7 @@ import org.vmrole.image.ImageRepository;
 
 /**
  * A subscription's services, deployments (also those still being deleted: their VMs still run), images and uploads:
- * while any is left the subscription cannot be deleted. Its beta requests, ownership records and quota ledger go
+ * while any is left the subscription cannot be deleted. Its beta requests, ownership records go
  * with it, so an id created again starts empty.
  */
 public final class SubscriptionContents implements Holdings {
@@ -23,16 +23,13 @@ public final class SubscriptionContents implements Holdings {
     private final ImageRepository images;
     private final List<Ownership> owners;
     private final BetaPrograms beta;
-    private final QuotaLedger ledger;
 
-    public SubscriptionContents(HostedServices services, FabricController fabric, ImageRepository images, List<Ownership> owners, BetaPrograms beta,
-                                Deployments deployments) {
+    public SubscriptionContents(HostedServices services, FabricController fabric, ImageRepository images, List<Ownership> owners, BetaPrograms beta) {
         this.services = services;
         this.fabric = fabric;
         this.images = images;
         this.owners = owners;
         this.beta = beta;
-        this.ledger = deployments.ledger();
     }
 
     @Override
@@ -65,7 +62,6 @@ public final class SubscriptionContents implements Holdings {
     public List<Write> leftovers(String subscriptionId) {
         List<Write> writes = new ArrayList<>(beta.forget(subscriptionId));
         for (Ownership o : owners) writes.addAll(o.forget(subscriptionId));
-        writes.addAll(ledger.forget(subscriptionId));
         return writes;
     }
 }

@@ -10,7 +10,8 @@ import org.vmrole.fabric.store.RevisionConflict;
  * its own 409. Only a step that keeps losing reaches the caller as the store's {@link RevisionConflict}.
  */
 public final class Optimistic {
-    static final int ATTEMPTS = 16;
+    // each round of a race has a winner, so N writers racing on one record need at most N rounds
+    static final int ATTEMPTS = 64;
 
     private Optimistic() {}
 
@@ -20,6 +21,8 @@ public final class Optimistic {
                 return step.get();
             } catch (RevisionConflict e) {
                 if (attempt >= ATTEMPTS) throw e;
+                // a short random pause spreads the losers out, so the next round is not the same crowd at once
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(attempt, 8) * 250_000L + 1));
             }
         }
     }

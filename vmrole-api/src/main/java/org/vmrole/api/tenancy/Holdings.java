@@ -8,6 +8,6 @@ public interface Holdings {
     /** What keeps the subscription from being deleted (services, deployments still running, images, uploads), by name. */
     List<String> held(String subscriptionId);
 
-    /** The writes that remove its bookkeeping (beta requests, operation and upload ownership, quota ledger) with it. */
+    /** The writes that remove its bookkeeping (beta requests, operation and upload ownership) with it. */
     List<Write> leftovers(String subscriptionId);
 }

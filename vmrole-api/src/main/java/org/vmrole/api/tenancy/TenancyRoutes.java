@@ -8,6 +8,7 @@ import static io.javalin.http.HandlerType.PUT;
 import java.util.List;
 import java.util.Map;
 import org.vmrole.api.ApiException;
+import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.http.Access;
 import org.vmrole.api.http.QueryParams;
@@ -39,30 +40,29 @@ public final class TenancyRoutes {
 
     public static List<Route> of(Tenants tenants, AuditLog audit, Holdings holdings) {
         return List.of(
-                new Route(POST, "/subscriptions", Access.ADMIN, "Create a subscription", 201, (ctx, who) -> {
-                    NewSubscription body = ctx.bodyAsClass(NewSubscription.class);
-                    if (body == null || body.id() == null) throw ApiException.badRequest("MissingField", "give the subscription's 'id'", "id");
+                Route.taking(POST, "/subscriptions", Access.ADMIN, "Create a subscription", 201, NewSubscription.class, false, (ctx, who, body) -> {
+                    if (body.id() == null) throw ApiException.badRequest("MissingField", "give the subscription's 'id'", "id");
                     ctx.status(201).json(tenants.create(who, body.id(), body.displayName()));
-                }),
+                }).answering(Subscription.class),
                 new Route(GET, "/subscriptions", Access.TENANT, "List subscriptions the caller may see", 200,
-                        (ctx, who) -> ctx.json(Map.of("subscriptions", tenants.list(who)))),
+                        (ctx, who) -> ctx.json(Map.of("subscriptions", tenants.list(who)))).answeringList("subscriptions", Subscription.class),
                 new Route(GET, "/subscriptions/{subscription}", Access.TENANT, "Show a subscription", 200,
-                        (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))),
-                new Route(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits (cores, instances, images, storage bytes)", 200,
-                        (ctx, who) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), ctx.bodyAsClass(NewLimits.class).require()))),
+                        (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))).answering(Subscription.class),
+                Route.taking(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits: all four of cores, instances, images, storageBytes", 200,
+                        NewLimits.class, false, (ctx, who, body) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), body.require())))
+                        .answering(Subscription.class),
                 new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription that owns nothing any more (else 409 naming what it owns); its keys and beta requests go with it", 204,
                         (ctx, who) -> {
                             tenants.delete(who, ctx.pathParam("subscription"), holdings);
                             ctx.status(204);
                         }),
-                new Route(POST, "/subscriptions/{subscription}/keys", Access.TENANT, "Create an API key (its secret is shown once)", 201,
-                        (ctx, who) -> {
-                            NewKey body = ctx.body().isBlank() ? new NewKey(null) : ctx.bodyAsClass(NewKey.class);
-                            ctx.status(201).json(tenants.createKey(who, ctx.pathParam("subscription"), body.description()));
-                        }),
+                Route.taking(POST, "/subscriptions/{subscription}/keys", Access.TENANT, "Create an API key (its secret is shown once)", 201,
+                        NewKey.class, true, (ctx, who, body) ->
+                                ctx.status(201).json(tenants.createKey(who, ctx.pathParam("subscription"), body == null ? null : body.description())))
+                        .answering(Tenants.IssuedKeyView.class),
                 new Route(GET, "/subscriptions/{subscription}/keys", Access.TENANT, "List API keys (ids only, never secrets)", 200,
                         (ctx, who) -> ctx.json(Map.of("keys", tenants.keys(who, ctx.pathParam("subscription")).stream()
-                                .map(k -> new KeyView(k.id(), k.description(), k.created(), k.revoked())).toList()))),
+                                .map(k -> new KeyView(k.id(), k.description(), k.created(), k.revoked())).toList()))).answeringList("keys", KeyView.class),
                 new Route(DELETE, "/subscriptions/{subscription}/keys/{key}", Access.TENANT, "Revoke an API key", 204, (ctx, who) -> {
                     tenants.revokeKey(who, ctx.pathParam("subscription"), ctx.pathParam("key"));
                     ctx.status(204);
@@ -70,7 +70,7 @@ public final class TenancyRoutes {
                 new Route(GET, "/audit", Access.TENANT, "Recent changes: the caller's own, or all for the administrator", 200,
                         (ctx, who) -> ctx.json(Map.of("entries", audit.recent(who.administrator() ? null : who.subscriptionId(),
                                 who.administrator() ? null : tenants.get(who, who.subscriptionId()).created(),
-                                QueryParams.intParam(ctx, "limit", 100, 1, 1000))))));
+                                QueryParams.intParam(ctx, "limit", 100, 1, 1000))))).answeringList("entries", AuditEntry.class));
     }
 
     /** A key as listed: no hash, no secret. */

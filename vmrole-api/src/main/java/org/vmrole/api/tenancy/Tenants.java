@@ -15,6 +15,7 @@ import org.vmrole.api.auth.StoredKey;
 import org.vmrole.api.http.NameRule;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.store.Optimistic;
+import org.vmrole.api.store.Turns;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
@@ -27,6 +28,7 @@ public final class Tenants {
     private final SecureRandom random = new SecureRandom();
     private final JsonRecords<Subscription> subscriptions;
     private final JsonRecords<StoredKey> keys;
+    private final Turns turns;
 
     public Tenants(Store store, ObjectMapper json, AuditLog audit, Clock clock) {
         this.store = store;
@@ -34,6 +36,7 @@ public final class Tenants {
         this.clock = clock;
         this.subscriptions = new JsonRecords<>(json, "/api/subscriptions/", Subscription.class);
         this.keys = new JsonRecords<>(json, "/api/keys/", StoredKey.class);
+        this.turns = new Turns(store, json, "/api/turns/");
     }
 
     /** The administrator key: made on first start (returned once) or set from the given secret; empty when it exists already. */
@@ -55,6 +58,16 @@ public final class Tenants {
         return Optional.of(k.secret());
     }
 
+    /**
+     * The subscription's turn: every change that adds to what the subscription owns or uses (a key, a service, an
+     * upload, an admission request, a deploy, scale or upgrade) puts this write in its commit, and so does the
+     * subscription's deletion. So nothing slips in beside a delete (to be found by whoever creates the id again),
+     * and quota checks that race run one after the other. Take it before reading what the change depends on.
+     */
+    public Write turn(String subscriptionId) {
+        return turns.take(subscriptionId);
+    }
+
     public Optional<Principal> authenticate(String secret) {
         if (!ApiKeys.wellFormed(secret)) return Optional.empty();
         return keys.get(store, ApiKeys.idOf(secret)).map(Versioned::value)
@@ -73,6 +86,15 @@ public final class Tenants {
             store.commit(List.of(subscriptions.put(id, s, Store.ABSENT), audit.record(entry(who, id, "subscription.create", id))));
             return s;
         });
+    }
+
+    /** The subscription a caller acts for: its own; the administrator names one that exists with {@code ?subscription=}. */
+    public String actingFor(Principal who, String requested) {
+        if (!who.administrator()) return who.subscriptionId();
+        if (requested == null || requested.isBlank()) {
+            throw ApiException.badRequest("SubscriptionRequired", "the administrator acts for a subscription: add ?subscription=ID", "subscription");
+        }
+        return get(who, requested).id();
     }
 
     /** A subscription the caller may see; another tenant's is "not found", never "forbidden". */
@@ -106,6 +128,7 @@ public final class Tenants {
      */
     public void delete(Principal who, String id, Holdings holdings) {
         Optimistic.retry(() -> {
+            Write turn = turn(id);
             Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
             List<String> held = holdings.held(id);
             if (!held.isEmpty()) {
@@ -114,6 +137,7 @@ public final class Tenants {
                         + "; delete its deployments, services, images and uploads first", id);
             }
             List<Write> writes = new ArrayList<>(holdings.leftovers(id));
+            writes.add(turn);
             writes.add(subscriptions.delete(id, s.revision()));
             for (Versioned<StoredKey> k : keys.list(store)) {
                 if (id.equals(k.value().subscriptionId())) writes.add(keys.delete(k.value().id(), k.revision()));
@@ -125,12 +149,15 @@ public final class Tenants {
 
     /** Issues a key for the subscription; the secret is in the result and nowhere else. */
     public IssuedKeyView createKey(Principal who, String subscriptionId, String description) {
-        get(who, subscriptionId);
         NameRule.requireText(description, "description");
-        ApiKeys.IssuedKey k = ApiKeys.issue(random);
-        StoredKey stored = new StoredKey(k.id(), subscriptionId, k.hash(), description, clock.instant(), null);
-        store.commit(List.of(keys.put(k.id(), stored, Store.ABSENT), audit.record(entry(who, subscriptionId, "key.create", k.id()))));
-        return new IssuedKeyView(k.id(), k.secret(), subscriptionId, description, stored.created());
+        return Optimistic.retry(() -> {
+            Write turn = turn(subscriptionId);
+            get(who, subscriptionId);
+            ApiKeys.IssuedKey k = ApiKeys.issue(random);
+            StoredKey stored = new StoredKey(k.id(), subscriptionId, k.hash(), description, clock.instant(), null);
+            store.commit(List.of(turn, keys.put(k.id(), stored, Store.ABSENT), audit.record(entry(who, subscriptionId, "key.create", k.id()))));
+            return new IssuedKeyView(k.id(), k.secret(), subscriptionId, description, stored.created());
+        });
     }
 
     public List<StoredKey> keys(Principal who, String subscriptionId) {

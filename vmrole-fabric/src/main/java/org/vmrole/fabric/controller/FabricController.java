@@ -191,7 +191,12 @@ public final class FabricController {
      * Starts a rolling upgrade to {@code targetRoles} (the same role names and counts): update domain by domain, each
      * instance reimaged onto its new spec; {@code Manual} waits for {@link #walk} before each domain.
      */
-    public synchronized Operation upgrade(String deploymentId, List<RoleSpec> targetRoles, UpgradeMode mode) {
+    public Operation upgrade(String deploymentId, List<RoleSpec> targetRoles, UpgradeMode mode) {
+        return upgrade(deploymentId, targetRoles, mode, List.of());
+    }
+
+    /** As {@link #upgrade(String, List, UpgradeMode)}, with the caller's own writes in the same store transaction (all or none). */
+    public synchronized Operation upgrade(String deploymentId, List<RoleSpec> targetRoles, UpgradeMode mode, List<Write> alongside) {
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() != null) {
             throw new RequestConflict("deployment '" + deploymentId + "' is already " + describe(d.upgrade())
@@ -212,7 +217,7 @@ public final class FabricController {
         }
         Operation op = newOperation(OperationKind.UpgradeDeployment, deploymentId, null, null, d.version() + 1);
         Upgrade u = Upgrade.start(d.version() + 1, mode, targetRoles, d.usedUpdateDomains(), op.id());
-        state.commit(new ChangeSet().put(d.withUpgrade(u)).put(op));
+        state.commit(new ChangeSet().put(d.withUpgrade(u)).put(op).alongside(alongside));
         return op;
     }
 
@@ -249,13 +254,18 @@ public final class FabricController {
     }
 
     /** Sets a role's instance count; scale-in removes the highest indexes. */
-    public synchronized Operation scale(String deploymentId, String role, int instanceCount) {
+    public Operation scale(String deploymentId, String role, int instanceCount) {
+        return scale(deploymentId, role, instanceCount, List.of());
+    }
+
+    /** As {@link #scale(String, String, int)}, with the caller's own writes in the same store transaction (all or none). */
+    public synchronized Operation scale(String deploymentId, String role, int instanceCount, List<Write> alongside) {
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() != null) throw new RequestConflict("deployment '" + deploymentId + "' is " + describe(d.upgrade()) + "; scale it once the upgrade is done");
         if (instanceCount < 0 || instanceCount > RoleSpec.MAX_INSTANCES) throw new IllegalArgumentException("instance count " + instanceCount + " must be between 0 and " + RoleSpec.MAX_INSTANCES);
         Deployment next = d.withInstanceCount(role, instanceCount);
         Operation op = newOperation(OperationKind.ScaleRole, deploymentId, role, null, instanceCount);
-        state.commit(new ChangeSet().put(next).put(op));
+        state.commit(new ChangeSet().put(next).put(op).alongside(alongside));
         return op;
     }
 

@@ -223,6 +223,20 @@ class FabricControllerTest {
     }
 
     @Test
+    void a_deployment_whose_callers_write_meets_another_revision_is_not_created_and_one_that_fits_is_committed_with_it() {
+        store.put("/api/services/contoso/web", "{\"production\":null}", Store.ABSENT);
+        var stale = org.vmrole.fabric.store.Write.put("/api/services/contoso/web", "{\"production\":\"d1\"}", Store.ABSENT);
+        assertThatThrownBy(() -> controller.createDeployment(deployment("d1", 1), List.of(stale))).isInstanceOf(org.vmrole.fabric.store.RevisionConflict.class);
+        assertThat(controller.getDeployment("d1")).isEmpty();
+        assertThat(store.list("deployments/")).isEmpty();
+
+        long now = store.get("/api/services/contoso/web").orElseThrow().revision();
+        controller.createDeployment(deployment("d1", 1), List.of(org.vmrole.fabric.store.Write.put("/api/services/contoso/web", "{\"production\":\"d1\"}", now)));
+        assertThat(controller.getDeployment("d1")).isPresent();
+        assertThat(store.get("/api/services/contoso/web").orElseThrow().value()).contains("d1");
+    }
+
+    @Test
     void refuses_bad_requests_with_a_clear_error() {
         controller.createDeployment(deployment("d1", 1));
         assertThatThrownBy(() -> controller.createDeployment(deployment("d1", 1))).isInstanceOf(RequestConflict.class).hasMessageContaining("already exists");
