@@ -73,9 +73,24 @@ function clients(server) {
   };
 }
 
+/** CPU ms per thread group (thread names with digits folded), to see where a server spends it. */
+function threadCpu(pid) {
+  const out = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+/g, '#');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) * TICK_MS;
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
 /** Runs `op(i)` OPS times with CONCURRENCY in flight; returns server CPU ms per op and ops/s. */
 async function measure(server, count, op) {
   let next = 0;
+  const threads0 = process.env.VMROLE_BENCH_THREADS ? threadCpu(server.child.pid) : null;
   const cpu0 = cpuMs(server.child.pid);
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -83,6 +98,12 @@ async function measure(server, count, op) {
   }));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuMs(server.child.pid) - cpu0;
+  if (threads0) {
+    const t1 = threadCpu(server.child.pid);
+    const per = Object.entries(t1).map(([k, v]) => [k, (v - (threads0[k] ?? 0)) / count]).filter(([, v]) => v > 0.005)
+      .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(3)}`);
+    console.error(`  ${server.name} CPU ms/op by thread: ${per.join(', ')}`);
+  }
   return { cpuPerOp: cpu / count, perSecond: count / seconds };
 }
 
@@ -113,14 +134,15 @@ async function main() {
   const servers = [await startVmrole(path.join(root, 'vmrole')), await startAzurite(path.join(root, 'azurite'))];
   const results = {};
   try {
-    for (const s of servers) { // warm-up: JIT and caches, not measured
+    for (const s of servers) { // warm-up, not measured: a full round, so the JVM's JIT has settled
       const w = await workloads(s, 'warm');
-      for (const op of Object.values(w)) await measure(s, Math.max(200, OPS / 4), op);
+      for (const op of Object.values(w)) await measure(s, OPS, op);
     }
     for (let round = 1; round <= 2; round++) {
       const loads = {};
       for (const s of servers) loads[s.name] = await workloads(s, `r${round}`);
-      for (const phase of Object.keys(loads.vmrole)) {
+      const only = process.env.VMROLE_BENCH_ONLY; // a phase name part, to profile one workload
+      for (const phase of Object.keys(loads.vmrole).filter((p) => !only || p.includes(only))) {
         for (const s of servers) { // interleaved: each phase runs on both servers back to back
           const r = await measure(s, OPS, loads[s.name][phase]);
           (results[phase] ??= {})[s.name] ??= [];
