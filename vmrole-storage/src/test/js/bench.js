@@ -134,9 +134,12 @@ async function main() {
   const servers = [await startVmrole(path.join(root, 'vmrole')), await startAzurite(path.join(root, 'azurite'))];
   const results = {};
   try {
-    for (const s of servers) { // warm-up, not measured: a full round, so the JVM's JIT has settled
-      const w = await workloads(s, 'warm');
-      for (const op of Object.values(w)) await measure(s, OPS, op);
+    const warmRounds = Number(process.env.VMROLE_BENCH_WARMUP ?? 1);
+    for (const s of servers) { // warm-up, not measured: full rounds, so the JVM's JIT compiler has settled
+      for (let w = 0; w < warmRounds; w++) {
+        const load = await workloads(s, `warm${w}`);
+        for (const op of Object.values(load)) await measure(s, OPS, op);
+      }
     }
     for (let round = 1; round <= 2; round++) {
       const loads = {};

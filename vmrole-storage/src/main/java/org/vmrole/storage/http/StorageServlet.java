@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -54,7 +55,7 @@ public final class StorageServlet extends HttpServlet {
     }
 
     /** Runs one call: {@code request} is built inside so a malformed URI is answered like any other error. */
-    void dispatch(Service service, Supplier<StorageRequest> requestOf, String method, java.util.function.Function<String, String> header,
+    void dispatch(Service service, Supplier<StorageRequest> requestOf, String method, Function<String, String> header,
                   StorageResponse response) {
         ServiceApi api = apis.get(service);
         String requestId = requestId();
@@ -107,7 +108,7 @@ public final class StorageServlet extends HttpServlet {
     }
 
     /** Answers {@code e} in the service's error format (a batch reports a malformed body this way). */
-    static void writeError(String method, java.util.function.Function<String, String> header, StorageRequest request, StorageResponse response,
+    static void writeError(String method, Function<String, String> header, StorageRequest request, StorageResponse response,
                            ServiceApi.ErrorFormat format, StorageException e, String requestId) {
         if (response.committed()) return;
         response.status(e.status()).header("x-ms-error-code", e.code());
