@@ -45,7 +45,7 @@ public final class Database implements AutoCloseable {
     public Database(Path file, String schema) {
         try {
             Files.createDirectories(file.getParent());
-            connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            connection = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file));
             try (Statement s = connection.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
@@ -58,7 +58,7 @@ public final class Database implements AutoCloseable {
             connection.setAutoCommit(false);
             connection.commit();
             for (int i = 0; i < READERS; i++) {
-                Connection r = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Connection r = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file));
                 try (Statement s = r.createStatement()) {
                     s.execute("PRAGMA busy_timeout=10000");
                     s.execute("PRAGMA cache_size=-8192");
