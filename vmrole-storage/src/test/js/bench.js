@@ -135,16 +135,16 @@ async function main() {
   const results = {};
   try {
     const warmRounds = Number(process.env.VMROLE_BENCH_WARMUP ?? 1);
+    const only = process.env.VMROLE_BENCH_ONLY; // a phase name part, to profile one workload
     for (const s of servers) { // warm-up, not measured: full rounds, so the JVM's JIT compiler has settled
       for (let w = 0; w < warmRounds; w++) {
         const load = await workloads(s, `warm${w}`);
-        for (const op of Object.values(load)) await measure(s, OPS, op);
+        for (const [phase, op] of Object.entries(load)) if (!only || phase.includes(only)) await measure(s, OPS, op);
       }
     }
     for (let round = 1; round <= 2; round++) {
       const loads = {};
       for (const s of servers) loads[s.name] = await workloads(s, `r${round}`);
-      const only = process.env.VMROLE_BENCH_ONLY; // a phase name part, to profile one workload
       for (const phase of Object.keys(loads.vmrole).filter((p) => !only || p.includes(only))) {
         for (const s of servers) { // interleaved: each phase runs on both servers back to back
           const r = await measure(s, OPS, loads[s.name][phase]);
