@@ -103,3 +103,19 @@ test('signed identifiers round-trip through Set/Get ACL on containers and queues
   assert.equal(qacl.signedIdentifiers[0].id, 'q1');
   assert.equal(qacl.signedIdentifiers[0].accessPolicy.permissions, 'raup');
 });
+
+test('listings carry names with markup and non-ASCII characters, and metadata, intact', async () => {
+  const container = env.blobs().getContainerClient(env.unique('list'));
+  await container.create({ metadata: { owner: 'a&b <c>' } });
+  const names = ['a<b>&c.txt', 'dir/é 中文.bin', "quote'\"s"];
+  for (const n of names) await container.getBlockBlobClient(n).upload('x', 1, { metadata: { note: 'n<&>"' } });
+  const listed = [];
+  for await (const b of container.listBlobsFlat({ includeMetadata: true })) listed.push([b.name, b.metadata.note]);
+  assert.deepEqual(listed, names.slice().sort().map((n) => [n, 'n<&>"']));
+  const prefixes = [];
+  for await (const item of container.listBlobsByHierarchy('/')) if (item.kind === 'prefix') prefixes.push(item.name);
+  assert.deepEqual(prefixes, ['dir/']);
+  for await (const c of env.blobs().listContainers({ prefix: container.containerName, includeMetadata: true })) {
+    assert.equal(c.metadata.owner, 'a&b <c>');
+  }
+});

@@ -54,4 +54,11 @@ public final class Names {
         }
         return name;
     }
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** A C# identifier: what metadata names and table property names must be. */
+    public static boolean identifier(String name) {
+        return IDENTIFIER.matcher(name).matches();
+    }
 }

@@ -61,12 +61,23 @@ public final class Authenticator {
         return Access.accountKey();
     }
 
+    /** The last date header parsed: clients send the same second many times, and parsing it is not cheap. */
+    private volatile Map.Entry<String, Instant> lastDate = Map.entry("", Instant.EPOCH);
+
+    private Instant parseDate(String header) {
+        Map.Entry<String, Instant> last = lastDate;
+        if (last.getKey().equals(header)) return last.getValue();
+        Instant t = ZonedDateTime.parse(header, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        lastDate = Map.entry(header, t);
+        return t;
+    }
+
     private void checkDate(StorageRequest r) {
         String d = r.header("x-ms-date");
         if (d == null) d = r.header("Date");
         if (d == null) throw StorageException.authFailed("Request date header not specified.");
         try {
-            Instant t = ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Instant t = parseDate(d);
             if (Duration.between(t, clock.instant()).abs().compareTo(CLOCK_SKEW) > 0) {
                 throw StorageException.authFailed("Request date header too old or in the future: " + d);
             }

@@ -67,12 +67,30 @@ public final class SharedKeyStrings {
             String lower = name.toLowerCase(Locale.ROOT);
             if (lower.startsWith("x-ms-")) {
                 String value = r.header(name);
-                sorted.put(lower, value == null ? "" : value.replaceAll("\\s+", " ").trim());
+                sorted.put(lower, value == null ? "" : collapseWhitespace(value));
             }
         }
         StringBuilder sb = new StringBuilder();
         sorted.forEach((k, v) -> sb.append(k).append(':').append(v).append('\n'));
         return sb.toString();
+    }
+
+    /** Runs of whitespace become one space and the ends are trimmed, as the canonical header form requires. */
+    static String collapseWhitespace(String value) {
+        String v = value.trim();
+        StringBuilder sb = null;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            boolean space = Character.isWhitespace(c);
+            if (space && sb == null && c == ' ' && (i + 1 >= v.length() || !Character.isWhitespace(v.charAt(i + 1)))) continue;
+            if (sb == null) {
+                if (!space) continue;
+                sb = new StringBuilder(v.length()).append(v, 0, i);
+            }
+            if (!space) sb.append(c);
+            else if (sb.charAt(sb.length() - 1) != ' ') sb.append(' ');
+        }
+        return sb == null ? v : sb.toString();
     }
 
     private static String canonicalResource(StorageRequest r) {

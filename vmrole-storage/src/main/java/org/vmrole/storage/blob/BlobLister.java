@@ -3,7 +3,7 @@ package org.vmrole.storage.blob;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
-import org.vmrole.storage.http.Xml;
+import org.vmrole.storage.http.XmlWriter;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -34,7 +34,9 @@ final class BlobLister {
             scanOrder = snapshotOrder(m[1]);
             inclusive = true;
         }
-        StringBuilder items = new StringBuilder();
+        XmlWriter xml = XmlWriter.document().start("EnumerationResults").attribute("ServiceEndpoint", "/" + account)
+                .attribute("ContainerName", container).optional("Prefix", prefix).optional("Marker", marker).element("MaxResults", max)
+                .optional("Delimiter", delimiter).start("Blobs");
         int count = 0;
         String lastPrefix = null;
         String next = null;
@@ -56,7 +58,7 @@ final class BlobLister {
                             break outer;
                         }
                         lastPrefix = p;
-                        items.append("<BlobPrefix><Name>").append(Xml.escape(p)).append("</Name></BlobPrefix>");
+                        xml.start("BlobPrefix").element("Name", p).end();
                         count++;
                         continue;
                     }
@@ -65,19 +67,12 @@ final class BlobLister {
                     next = encodeMarker(b.name(), b.snapshot());
                     break outer;
                 }
-                items.append(blobXml(b, withMeta));
+                blobXml(xml, b, withMeta);
                 count++;
             }
             if (rows.size() < PAGE) break;
         }
-        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"")
-                .append(Xml.escape("/" + account)).append("\" ContainerName=\"").append(Xml.escape(container)).append("\">");
-        if (prefix != null) sb.append("<Prefix>").append(Xml.escape(prefix)).append("</Prefix>");
-        if (marker != null) sb.append("<Marker>").append(Xml.escape(marker)).append("</Marker>");
-        sb.append("<MaxResults>").append(max).append("</MaxResults>");
-        if (delimiter != null) sb.append("<Delimiter>").append(Xml.escape(delimiter)).append("</Delimiter>");
-        sb.append("<Blobs>").append(items).append("</Blobs><NextMarker>").append(next == null ? "" : next).append("</NextMarker></EnumerationResults>");
-        resp.status(200).body("application/xml", sb.toString());
+        resp.status(200).body("application/xml", xml.end().element("NextMarker", next == null ? "" : next).finish());
     }
 
     /** Snapshots sort before the base blob, whose snapshot is "". */
@@ -98,47 +93,39 @@ final class BlobLister {
         }
     }
 
-    static String metadataXml(Map<String, String> meta) {
-        StringBuilder sb = new StringBuilder("<Metadata>");
-        meta.forEach((k, v) -> sb.append('<').append(k).append('>').append(Xml.escape(v)).append("</").append(k).append('>'));
-        return sb.append("</Metadata>").toString();
+    static void metadataXml(XmlWriter xml, Map<String, String> meta) {
+        xml.start("Metadata");
+        meta.forEach(xml::element);
+        xml.end();
     }
 
-    private static String blobXml(BlobRow b, boolean withMeta) {
-        StringBuilder sb = new StringBuilder("<Blob><Name>").append(Xml.escape(b.name())).append("</Name>");
-        if (b.isSnapshot()) sb.append("<Snapshot>").append(b.snapshot()).append("</Snapshot>");
+    private static void blobXml(XmlWriter xml, BlobRow b, boolean withMeta) {
+        xml.start("Blob").element("Name", b.name());
+        if (b.isSnapshot()) xml.element("Snapshot", b.snapshot());
         BlobProperties p = b.props();
-        sb.append("<Properties><Creation-Time>").append(StorageResponse.RFC1123.format(Instant.ofEpochMilli(b.created())))
-                .append("</Creation-Time><Last-Modified>").append(StorageResponse.RFC1123.format(Instant.ofEpochMilli(b.modified())))
-                .append("</Last-Modified><Etag>").append(Xml.escape(b.etag())).append("</Etag><Content-Length>").append(b.size())
-                .append("</Content-Length><Content-Type>").append(Xml.escape(p.contentType())).append("</Content-Type>");
-        tag(sb, "Content-Encoding", p.contentEncoding());
-        tag(sb, "Content-Language", p.contentLanguage());
-        tag(sb, "Content-MD5", p.contentMd5());
-        tag(sb, "Cache-Control", p.cacheControl());
-        tag(sb, "Content-Disposition", p.contentDisposition());
-        if (b.type().equals(BlobRow.PAGE)) sb.append("<x-ms-blob-sequence-number>").append(b.sequence()).append("</x-ms-blob-sequence-number>");
-        sb.append("<BlobType>").append(b.type()).append("</BlobType>");
+        xml.start("Properties").element("Creation-Time", date(b.created())).element("Last-Modified", date(b.modified()))
+                .element("Etag", b.etag()).element("Content-Length", b.size()).element("Content-Type", p.contentType())
+                .element("Content-Encoding", p.contentEncoding()).element("Content-Language", p.contentLanguage())
+                .element("Content-MD5", p.contentMd5()).element("Cache-Control", p.cacheControl())
+                .element("Content-Disposition", p.contentDisposition());
+        if (b.type().equals(BlobRow.PAGE)) xml.element("x-ms-blob-sequence-number", b.sequence());
+        xml.element("BlobType", b.type());
         if (!b.isSnapshot()) {
-            sb.append("<LeaseStatus>").append(b.lease().status()).append("</LeaseStatus><LeaseState>").append(b.lease().reportedState()).append("</LeaseState>");
-            if (b.lease().active()) sb.append("<LeaseDuration>").append(b.lease().duration() < 0 ? "infinite" : "fixed").append("</LeaseDuration>");
+            xml.element("LeaseStatus", b.lease().status()).element("LeaseState", b.lease().reportedState());
+            if (b.lease().active()) xml.element("LeaseDuration", b.lease().duration() < 0 ? "infinite" : "fixed");
         }
-        sb.append("<ServerEncrypted>false</ServerEncrypted>");
+        xml.element("ServerEncrypted", "false");
         if (b.type().equals(BlobRow.BLOCK)) {
-            if (p.accessTier() == null) sb.append("<AccessTier>Hot</AccessTier><AccessTierInferred>true</AccessTierInferred>");
-            else sb.append("<AccessTier>").append(p.accessTier()).append("</AccessTier>");
-            if (p.tierChanged() != null) {
-                sb.append("<AccessTierChangeTime>").append(StorageResponse.RFC1123.format(java.time.Instant.ofEpochMilli(p.tierChanged()))).append("</AccessTierChangeTime>");
-            }
+            xml.element("AccessTier", p.accessTier() == null ? "Hot" : p.accessTier());
+            if (p.accessTier() == null) xml.element("AccessTierInferred", "true");
+            if (p.tierChanged() != null) xml.element("AccessTierChangeTime", date(p.tierChanged()));
         }
-        sb.append("</Properties>");
-        if (withMeta) sb.append(metadataXml(b.metadata()));
-        return sb.append("</Blob>").toString();
+        xml.end();
+        if (withMeta) metadataXml(xml, b.metadata());
+        xml.end();
     }
 
-    private static void tag(StringBuilder sb, String name, String value) {
-        sb.append('<').append(name).append('>');
-        if (value != null) sb.append(Xml.escape(value));
-        sb.append("</").append(name).append('>');
+    private static String date(long epochMs) {
+        return StorageResponse.RFC1123.format(Instant.ofEpochMilli(epochMs));
     }
 }

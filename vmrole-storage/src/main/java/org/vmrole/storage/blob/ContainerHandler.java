@@ -5,7 +5,7 @@ import org.vmrole.storage.auth.Access;
 import org.vmrole.storage.auth.SignedIdentifiers;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
-import org.vmrole.storage.http.Xml;
+import org.vmrole.storage.http.XmlWriter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -144,23 +144,17 @@ final class ContainerHandler {
             next = rows.get(max - 1).name();
             rows = rows.subList(0, max);
         }
-        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"")
-                .append(Xml.escape("/" + r.account())).append("\">");
-        if (prefix != null) sb.append("<Prefix>").append(Xml.escape(prefix)).append("</Prefix>");
-        if (marker != null) sb.append("<Marker>").append(Xml.escape(marker)).append("</Marker>");
-        sb.append("<MaxResults>").append(max).append("</MaxResults><Containers>");
+        XmlWriter xml = XmlWriter.document().start("EnumerationResults").attribute("ServiceEndpoint", "/" + r.account())
+                .optional("Prefix", prefix).optional("Marker", marker).element("MaxResults", max).start("Containers");
         for (ContainerRow c : rows) {
-            sb.append("<Container><Name>").append(Xml.escape(c.name())).append("</Name><Properties><Last-Modified>")
-                    .append(StorageResponse.RFC1123.format(java.time.Instant.ofEpochMilli(c.modified()))).append("</Last-Modified><Etag>")
-                    .append(Xml.escape(c.etag())).append("</Etag><LeaseStatus>").append(c.lease().status()).append("</LeaseStatus><LeaseState>")
-                    .append(c.lease().reportedState()).append("</LeaseState>");
-            if (c.publicAccess() != null) sb.append("<PublicAccess>").append(c.publicAccess()).append("</PublicAccess>");
-            sb.append("<HasImmutabilityPolicy>false</HasImmutabilityPolicy><HasLegalHold>false</HasLegalHold></Properties>");
-            if (withMeta) sb.append(BlobLister.metadataXml(c.metadata()));
-            sb.append("</Container>");
+            xml.start("Container").element("Name", c.name()).start("Properties")
+                    .element("Last-Modified", StorageResponse.RFC1123.format(java.time.Instant.ofEpochMilli(c.modified())))
+                    .element("Etag", c.etag()).element("LeaseStatus", c.lease().status()).element("LeaseState", c.lease().reportedState())
+                    .optional("PublicAccess", c.publicAccess()).element("HasImmutabilityPolicy", "false").element("HasLegalHold", "false").end();
+            if (withMeta) BlobLister.metadataXml(xml, c.metadata());
+            xml.end();
         }
-        sb.append("</Containers><NextMarker>").append(next == null ? "" : Xml.escape(next)).append("</NextMarker></EnumerationResults>");
-        resp.status(200).body("application/xml", sb.toString());
+        resp.status(200).body("application/xml", xml.end().element("NextMarker", next == null ? "" : next).finish());
     }
 
     void accountInfo(StorageResponse resp) {

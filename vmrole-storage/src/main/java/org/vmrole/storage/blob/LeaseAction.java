@@ -8,6 +8,9 @@ import java.time.Instant;
 
 /** Maps the {@code x-ms-lease-action} header onto {@link Lease} transitions and their responses. */
 final class LeaseAction {
+    private static final java.util.regex.Pattern GUID =
+            java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
     private LeaseAction() {}
 
     static Lease apply(Lease current, String action, String leaseId, String proposed, StorageRequest r, long now) {
@@ -63,7 +66,7 @@ final class LeaseAction {
 
     /** A lease id must be a GUID; anything else is InvalidHeaderValue, whatever the operation. */
     static String checkId(String id) {
-        if (!id.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+        if (!GUID.matcher(id).matches()) {
             throw StorageException.invalidHeader("x-ms-lease-id", id);
         }
         return id.toLowerCase();

@@ -2,6 +2,8 @@ package org.vmrole.storage.http;
 
 import org.vmrole.storage.StorageException;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** The {@code x-ms-version} values this server speaks: 2009-09-19 up to the newest the current SDKs send. */
@@ -13,15 +15,21 @@ public final class ApiVersion {
 
     private ApiVersion() {}
 
+    /** Versions already accepted: clients send one or two, and the check runs on every call. */
+    private static final Map<String, String> ACCEPTED = new ConcurrentHashMap<>();
+
     /** Returns the version to echo; refuses malformed and future versions as Azure does. */
     public static String check(String header) {
         if (header == null) return LATEST;
+        String known = ACCEPTED.get(header);
+        if (known != null) return known;
         String v = header.trim();
         if (!DATE.matcher(v).matches() || v.compareTo(LATEST) > 0 || v.compareTo(OLDEST) < 0) {
             throw new StorageException(400, "InvalidHeaderValue",
                     "The value for one of the HTTP headers is not in the correct format. Header: x-ms-version value: " + header
                             + ". Supported versions are " + OLDEST + " to " + LATEST + ".");
         }
+        if (ACCEPTED.size() < 1000) ACCEPTED.put(header, v);
         return v;
     }
 }

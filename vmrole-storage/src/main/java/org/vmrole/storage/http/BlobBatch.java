@@ -70,7 +70,7 @@ final class BlobBatch {
             // a body that cannot be split is answered, as Azure does, by one part without a Content-ID
             BufferedResponse buffer = new BufferedResponse();
             StorageResponse failed = buffer.response();
-            String id = UUID.randomUUID().toString();
+            String id = StorageServlet.requestId();
             failed.header("x-ms-request-id", id).header("x-ms-version", ApiVersion.LATEST);
             StorageServlet.writeError("POST", name -> null, null, failed, ServiceApi.ErrorFormat.XML, e, id);
             out.setLength(0);

@@ -1,6 +1,7 @@
 package org.vmrole.storage.http;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 
 import java.io.IOException;
@@ -144,7 +145,7 @@ public final class StorageRequest {
         for (String h : headerNames()) {
             if (h.toLowerCase(Locale.ROOT).startsWith("x-ms-meta-")) {
                 String key = h.substring("x-ms-meta-".length());
-                if (!key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                if (!Names.identifier(key)) {
                     throw StorageException.badRequest("InvalidMetadata", "The metadata specified is invalid. It has characters that are not permitted.");
                 }
                 meta.put(key, raw.header(h));

@@ -96,8 +96,19 @@ public final class StorageResponse {
     }
 
     public StorageResponse date(String name, Instant t) {
-        if (t != null) raw.header(name, RFC1123.format(t));
+        if (t != null) raw.header(name, rfc1123(t));
         return this;
+    }
+
+    /** The last second formatted: every response carries a Date, and most fall in the same second. */
+    private static volatile Map.Entry<Long, String> lastSecond = Map.entry(Long.MIN_VALUE, "");
+
+    static String rfc1123(Instant t) {
+        Map.Entry<Long, String> last = lastSecond;
+        if (last.getKey() == t.getEpochSecond()) return last.getValue();
+        String s = RFC1123.format(t);
+        lastSecond = Map.entry(t.getEpochSecond(), s);
+        return s;
     }
 
     public StorageResponse metadata(Map<String, String> meta) {

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -53,10 +55,10 @@ public final class StorageServlet extends HttpServlet {
     }
 
     /** Runs one call: {@code request} is built inside so a malformed URI is answered like any other error. */
-    void dispatch(Service service, Supplier<StorageRequest> requestOf, String method, java.util.function.Function<String, String> header,
+    void dispatch(Service service, Supplier<StorageRequest> requestOf, String method, Function<String, String> header,
                   StorageResponse response) {
         ServiceApi api = apis.get(service);
-        String requestId = UUID.randomUUID().toString();
+        String requestId = requestId();
         response.header("x-ms-request-id", requestId).header("Server", "vmrole-storage")
                 .header("x-ms-client-request-id", header.apply("x-ms-client-request-id"))
                 .date("Date", Instant.now());
@@ -97,8 +99,16 @@ public final class StorageServlet extends HttpServlet {
         }
     }
 
+    /** A version-4 UUID for x-ms-request-id; it only has to be unique, so no SecureRandom per request. */
+    static String requestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
+    }
+
     /** Answers {@code e} in the service's error format (a batch reports a malformed body this way). */
-    static void writeError(String method, java.util.function.Function<String, String> header, StorageRequest request, StorageResponse response,
+    static void writeError(String method, Function<String, String> header, StorageRequest request, StorageResponse response,
                            ServiceApi.ErrorFormat format, StorageException e, String requestId) {
         if (response.committed()) return;
         response.status(e.status()).header("x-ms-error-code", e.code());

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  * {@link #collectOrphans} unless a request is still writing or reading them.
  */
 public final class ContentFiles {
+    private static final java.util.regex.Pattern CONTENT_ID = java.util.regex.Pattern.compile("[0-9a-f-]{36}");
     private static final int CHUNK = 1 << 20;
 
     /** A finished content file: its id (file name), length and the digests computed while writing. */
@@ -42,7 +43,7 @@ public final class ContentFiles {
     }
 
     public Path path(String id) {
-        if (!id.matches("[0-9a-f-]{36}")) throw new IllegalArgumentException("bad content id " + id);
+        if (!CONTENT_ID.matcher(id).matches()) throw new IllegalArgumentException("bad content id " + id);
         return root.resolve(id.substring(0, 2)).resolve(id);
     }
 

@@ -1,5 +1,7 @@
 package org.vmrole.storage.store;
 
+import org.sqlite.SQLiteConfig;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,6 +11,7 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -45,7 +48,7 @@ public final class Database implements AutoCloseable {
     public Database(Path file, String schema) {
         try {
             Files.createDirectories(file.getParent());
-            connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            connection = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties()));
             try (Statement s = connection.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
@@ -58,7 +61,7 @@ public final class Database implements AutoCloseable {
             connection.setAutoCommit(false);
             connection.commit();
             for (int i = 0; i < READERS; i++) {
-                Connection r = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Connection r = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties()));
                 try (Statement s = r.createStatement()) {
                     s.execute("PRAGMA busy_timeout=10000");
                     s.execute("PRAGMA cache_size=-8192");
@@ -71,6 +74,13 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("cannot open metadata database " + file + ": " + e.getMessage(), e);
         }
         committer = Thread.ofPlatform().name("sqlite-" + file.getFileName()).daemon().start(this::commitLoop);
+    }
+
+    /** The driver would query last_insert_rowid() after every write for getGeneratedKeys(), which nothing here calls. */
+    private static Properties connectionProperties() {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setGetGeneratedKeys(false);
+        return config.toProperties();
     }
 
     /** Runs {@code work} in a transaction: all of it commits, or none of it does; returns after the commit. */

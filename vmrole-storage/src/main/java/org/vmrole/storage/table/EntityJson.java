@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Json;
 
@@ -90,7 +91,7 @@ public final class EntityJson {
     }
 
     private static void checkName(String name) {
-        if (name.length() > 255 || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        if (name.length() > 255 || !Names.identifier(name)) {
             throw StorageException.badRequest("PropertyNameInvalid", "The property name '" + name + "' is invalid.");
         }
     }

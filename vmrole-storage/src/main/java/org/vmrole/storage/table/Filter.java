@@ -1,5 +1,6 @@
 package org.vmrole.storage.table;
 
+import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 
 import java.time.Instant;
@@ -18,6 +19,9 @@ import java.util.function.Predicate;
  * predicate; the PartitionKey/RowKey bounds of its top-level conjunction become an index range.
  */
 public final class Filter {
+    private static final java.util.regex.Pattern INT64_LITERAL = java.util.regex.Pattern.compile("-?\\d+[lL]");
+    private static final java.util.regex.Pattern INT_LITERAL = java.util.regex.Pattern.compile("-?\\d+");
+    private static final java.util.regex.Pattern DOUBLE_LITERAL = java.util.regex.Pattern.compile("-?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?[dDmMfF]?");
 
     /** A parsed filter: the full predicate plus key bounds the store turns into an index range scan. */
     public record Compiled(Predicate<Entity> predicate, KeyRange keys) {}
@@ -118,7 +122,7 @@ public final class Filter {
     }
 
     private static boolean isIdentifier(String t) {
-        return t.matches("[A-Za-z_][A-Za-z0-9_]*");
+        return Names.identifier(t);
     }
 
     private static boolean isLiteral(String t) {
@@ -144,12 +148,12 @@ public final class Filter {
             if (lower.startsWith("guid'")) return new Prop(Prop.GUID, UUID.fromString(unquote(t.substring(4))).toString());
             if (lower.startsWith("x'")) return new Prop(Prop.BINARY, Base64.getEncoder().encodeToString(HexFormat.of().parseHex(unquote(t.substring(1)))));
             if (lower.startsWith("binary'")) return new Prop(Prop.BINARY, Base64.getEncoder().encodeToString(HexFormat.of().parseHex(unquote(t.substring(6)))));
-            if (lower.endsWith("l") && t.matches("-?\\d+[lL]")) return new Prop(Prop.INT64, Long.parseLong(t.substring(0, t.length() - 1)));
-            if (t.matches("-?\\d+")) {
+            if (lower.endsWith("l") && INT64_LITERAL.matcher(t).matches()) return new Prop(Prop.INT64, Long.parseLong(t.substring(0, t.length() - 1)));
+            if (INT_LITERAL.matcher(t).matches()) {
                 long v = Long.parseLong(t);
                 return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? new Prop(Prop.INT32, (int) v) : new Prop(Prop.INT64, v);
             }
-            if (t.matches("-?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?[dDmMfF]?")) {
+            if (DOUBLE_LITERAL.matcher(t).matches()) {
                 String num = t.replaceAll("[dDmMfF]$", "");
                 return new Prop(Prop.DOUBLE, Double.parseDouble(num));
             }

@@ -30,7 +30,8 @@ public final class TableApi implements ServiceApi {
     private static final Pattern TABLE_PATH = Pattern.compile("([A-Za-z][A-Za-z0-9]*)(\\(\\))?");
     private static final Pattern TABLES_NAMED = Pattern.compile("Tables\\('(.*)'\\)");
     private static final int MAX_BODY = 4 * 1024 * 1024;
-    static final String JSON_TYPE = "application/json;odata=%s;streaming=true;charset=utf-8";
+    private static final String JSON_TYPE_START = "application/json;odata=";
+    private static final String JSON_TYPE_END = ";streaming=true;charset=utf-8";
 
     private final TableStore store;
     private final TableBatch batch;
@@ -354,7 +355,7 @@ public final class TableApi implements ServiceApi {
             case FULL -> "fullmetadata";
             default -> "minimalmetadata";
         };
-        resp.status(status).body(String.format(JSON_TYPE, level), body.toString());
+        resp.status(status).body(JSON_TYPE_START + level + JSON_TYPE_END, body.toString());
     }
 
     static StorageException unsupported() {
