@@ -30,7 +30,7 @@ public final class DeploymentPlan {
                         + "', which this subscription has not uploaded; upload it with ./vmrole image upload FILE --name " + r.image(), r.name());
             }
             roles.add(new RoleSpec(r.name(), r.size(), r.instanceCount(), digest, r.settingsForInstance(), r.inputBindings(), r.localDisks(),
-                    r.internalBindings()));
+                    r.internalBindings(), r.userData(), model.healthProbe(r).orElse(null)));
         }
         Deployment d = new Deployment(deploymentId, service.qualifiedName(), slot, model.upgradeDomainCount(), roles, false);
         if (PrivateNetworkPlan.hasNetwork(d) && roles.size() > PrivateNetworkPlan.MAX_ROLES) {

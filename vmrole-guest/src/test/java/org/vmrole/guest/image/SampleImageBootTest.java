@@ -89,7 +89,7 @@ class SampleImageBootTest {
         System.out.printf("sample image: QEMU start to first Ready heartbeat %.1f s (TCG)%n",
                 (System.nanoTime() - started) / 1e9);
         assertThat(fromGuest.get(0).path("type").asText()).isEqualTo("hello");
-        assertThat(fromGuest.get(0).path("agent").asText()).startsWith("vmrole-busybox/");
+        assertThat(fromGuest.get(0).path("agent").asText()).isEqualTo("vmrole-agent/" + org.vmrole.guest.agent.AgentPackage.version());
 
         assertThat(get(port, "/")).startsWith("instance=WebVM_IN_7 incarnation=4 uptime=");
 
@@ -104,6 +104,26 @@ class SampleImageBootTest {
         send(toGuest, Map.of("type", "stop", "deadlineSeconds", 10));
         await().atMost(Duration.ofSeconds(60)).until(() -> !qemu.isAlive());
         assertThat(qemu.exitValue()).as("QEMU exits cleanly when the guest powers off").isZero();
+    }
+
+    @Test
+    void booted_by_plain_qemu_without_agent_port_or_config_drive_it_still_serves_http() throws Exception {
+        Path image = SampleImage.ensure();
+        int port = freePort();
+        long started = System.nanoTime();
+        qemu = new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "256",
+                "-nographic", "-sandbox", "on",
+                "-drive", "file=" + image + ",format=qcow2,if=virtio,snapshot=on",
+                "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + port + "-:80",
+                "-device", "virtio-net-pci,netdev=n0"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("serial.log").toFile())
+                .start();
+
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(get(port, "/")).startsWith("instance="));
+        System.out.printf("sample image, bare QEMU without agent port: start to first HTTP answer %.1f s (TCG)%n",
+                (System.nanoTime() - started) / 1e9);
     }
 
     /** The host's half of the protocol: answer every hello with this instance's environment. */

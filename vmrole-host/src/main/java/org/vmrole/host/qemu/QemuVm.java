@@ -126,11 +126,10 @@ final class QemuVm {
     /** A reboot was asked for with this generation. */
     void rebooting(long rebootGeneration) {
         Assignment a = assignment;
-        assignment = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), rebootGeneration, a.size(), a.imageDigest(),
-                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network());
+        assignment = a.withRebootGeneration(rebootGeneration);
         synchronized (this) {
             ObservedInstance o = observed;
-            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis());
+            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis(), o.agent());
         }
     }
 
