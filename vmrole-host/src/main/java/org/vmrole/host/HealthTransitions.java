@@ -40,8 +40,9 @@ public final class HealthTransitions {
                     : with(current, RoleState.StartingRole, HealthCause.AGENT_HELLO, "", now)).withAgent(message);
             case PROBE_PASSED -> probeJudges(current)
                     ? with(current, RoleState.ReadyRole, HealthCause.PROBE_PASSING, message, now) : current;
-            case PROBE_FAILED -> probeJudges(current) && current.state() == RoleState.ReadyRole
-                    ? with(current, RoleState.UnresponsiveRole, HealthCause.PROBE_FAILING, message, now) : current;
+            case PROBE_FAILED -> !probeJudges(current) || state == RoleState.UnresponsiveRole ? current
+                    : state == RoleState.ReadyRole ? with(current, RoleState.UnresponsiveRole, HealthCause.PROBE_FAILING, message, now)
+                    : with(current, RoleState.StartingRole, HealthCause.PROBE_FAILING, message, now);
             case AGENT_READY -> with(current, RoleState.ReadyRole, HealthCause.AGENT_READY, message, now);
             case AGENT_BUSY -> with(current, RoleState.BusyRole, HealthCause.AGENT_BUSY, message, now);
             case AGENT_SILENT -> with(current, RoleState.UnresponsiveRole, HealthCause.AGENT_SILENT, message, now);
@@ -67,8 +68,8 @@ public final class HealthTransitions {
         RoleState s = current.state();
         boolean agentSpoke = current.cause() == HealthCause.AGENT_HELLO || current.cause() == HealthCause.AGENT_READY
                 || current.cause() == HealthCause.AGENT_BUSY || current.cause() == HealthCause.AGENT_SILENT;
-        return !agentSpoke && (s == RoleState.StartingVM || s == RoleState.RestartingRole || s == RoleState.ReadyRole
-                || s == RoleState.UnresponsiveRole);
+        return !agentSpoke && (s == RoleState.StartingVM || s == RoleState.RestartingRole || s == RoleState.StartingRole
+                || s == RoleState.ReadyRole || s == RoleState.UnresponsiveRole);
     }
 
     private static ObservedInstance with(ObservedInstance c, RoleState state, HealthCause cause, String message, long now) {

@@ -98,8 +98,11 @@ class HealthTransitionsTest {
     }
 
     @Test
-    void a_failing_probe_before_the_first_pass_leaves_the_instance_starting() {
-        assertThat(after(created, VmSignal.LAUNCHED, VmSignal.PROBE_FAILED).state()).isEqualTo(RoleState.StartingVM);
+    void a_failing_probe_before_the_first_pass_keeps_the_instance_starting_its_role() {
+        ObservedInstance o = after(created, VmSignal.LAUNCHED, VmSignal.PROBE_FAILED);
+        assertThat(o.state()).isEqualTo(RoleState.StartingRole);
+        assertThat(o.judgedByProbe()).isTrue();
+        assertThat(after(o, VmSignal.PROBE_FAILED).state()).isEqualTo(RoleState.StartingRole);
     }
 
     @Test

@@ -33,6 +33,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.vmrole.image.contents.ImageContents;
+import org.vmrole.image.contents.ImageInspector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -401,6 +403,7 @@ public final class ImageRepository {
             throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the image to store failed", e.getCause());
         }
         long actual = size(qcow2);
+        ImageContents contents = contentsOf(qcow2, image);
         catalog.lock();
         try {
             if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
@@ -415,7 +418,7 @@ public final class ImageRepository {
             } else {
                 DurableFiles.moveAtomically(qcow2, blob);
             }
-            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant());
+            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant(), contents);
             Path meta = metadataOf(s.subscription(), image);
             Files.createDirectories(meta.getParent());
             DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
@@ -428,6 +431,30 @@ public final class ImageRepository {
             return rec;
         } finally {
             catalog.unlock();
+        }
+    }
+
+    /** What the stored image holds, read from a raw copy beside it (the upload is never failed for what it holds). */
+    private static ImageContents contentsOf(Path qcow2, String image) {
+        Path work = null;
+        try {
+            work = Files.createTempDirectory(qcow2.toAbsolutePath().getParent(), ".inspect-");
+            ImageContents c = ImageInspector.inspect(qcow2, work);
+            log.info("image {}: {}, agent {}{}", image, c.linux() ? c.os() : "not a readable Linux disk",
+                    c.agent() == null ? "unknown" : c.agent().isEmpty() ? "none" : c.agent(), c.warnings().isEmpty() ? "" : ", warnings: " + c.warnings());
+            return c;
+        } catch (IOException e) {
+            return ImageContents.unreadable("inspection failed: " + e.getMessage());
+        } finally {
+            if (work != null) deleteTree(work);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", dir, e.getMessage());
         }
     }
 

@@ -33,10 +33,10 @@ public record ServiceModel(String name, int upgradeDomainCount, List<Probe> prob
         Probe p = e.probe().flatMap(this::probe).orElse(null);
         if (p == null) {
             return Optional.of(new org.vmrole.model.host.HealthProbe(e.localPort(), e.protocol() == Protocol.HTTP ? "/" : null,
-                    Probe.DEFAULT_INTERVAL_SECONDS, Probe.DEFAULT_TIMEOUT_SECONDS));
+                    Probe.DEFAULT_INTERVAL_SECONDS, Probe.DEFAULT_TIMEOUT_SECONDS, false));
         }
         String path = p.protocol() == Protocol.HTTP ? (p.path().isEmpty() ? "/" : p.path()) : null;
         return Optional.of(new org.vmrole.model.host.HealthProbe(p.port() == 0 ? e.localPort() : p.port(), path,
-                p.intervalSeconds(), p.timeoutSeconds()));
+                p.intervalSeconds(), p.timeoutSeconds(), false));
     }
 }
