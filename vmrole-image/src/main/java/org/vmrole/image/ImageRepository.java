@@ -33,10 +33,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.vmrole.image.contents.ImageContents;
-import org.vmrole.image.contents.ImageInspector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmrole.image.contents.ImageContents;
+import org.vmrole.image.contents.ImageInspector;
 
 /**
  * Takes images in through resumable, verified uploads and keeps them as qcow2, content-addressed by SHA-256.
@@ -446,15 +446,11 @@ public final class ImageRepository {
         } catch (IOException e) {
             return ImageContents.unreadable("inspection failed: " + e.getMessage());
         } finally {
-            if (work != null) deleteTree(work);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var all = Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.warn("cannot remove {}: {}", dir, e.getMessage());
+            try {
+                if (work != null) DurableFiles.deleteTree(work);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", work, e.getMessage());
+            }
         }
     }
 
