@@ -17,8 +17,8 @@ import org.vmrole.model.host.Assignment;
  * per-instance steps again on every fresh disk), {@code user-data} and {@code vmrole/environment.json}. Built with
  * {@code mkfs.vfat} and {@code mcopy}, so no root and no mount.
  *
- * <p>The user-data is the platform's cloud-config (hostname, and {@code /run/vmrole/environment} through
- * {@code write_files}, so an image without the agent learns its role) and, when the role names user-data of its own,
+ * <p>The user-data is the platform's cloud-config (hostname, and {@code /run/vmrole/environment} written by a
+ * {@code bootcmd} at every boot, so an image without the agent learns its role) and, when the role names user-data of its own,
  * a MIME multipart holding both: cloud-init runs every part and merges the cloud-configs.
  */
 final class ConfigDrive {
@@ -77,15 +77,18 @@ final class ConfigDrive {
         return "text/plain";
     }
 
-    /** JSON is YAML: a cloud-config written by Jackson needs no YAML library and no quoting rules of our own. */
+    /**
+     * JSON is YAML: a cloud-config written by Jackson needs no YAML library and no quoting rules of our own. The
+     * environment goes to /run, a tmpfs, so it is written by {@code bootcmd} (every boot; cloud-init quotes each word
+     * of a list command) rather than {@code write_files}, which runs once per instance id and would leave a rebooted
+     * instance without it.
+     */
     private static String cloudConfig(Assignment a) throws IOException {
-        Map<String, Object> file = new java.util.LinkedHashMap<>();
-        file.put("path", "/run/vmrole/environment");
-        file.put("permissions", "0644");
-        file.put("content", EnvironmentFile.render(a));
+        List<String> write = List.of("sh", "-c", "mkdir -p /run/vmrole && printf '%s' \"$1\" > /run/vmrole/environment.new"
+                + " && mv /run/vmrole/environment.new /run/vmrole/environment", "vmrole-environment", EnvironmentFile.render(a));
         Map<String, Object> config = new java.util.LinkedHashMap<>();
         config.put("hostname", hostname(a));
-        config.put("write_files", List.of(file));
+        config.put("bootcmd", List.of(write));
         return "#cloud-config\n" + JsonLineChannel.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n";
     }
 

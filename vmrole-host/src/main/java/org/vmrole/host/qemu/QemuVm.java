@@ -44,6 +44,8 @@ final class QemuVm {
     private volatile JsonLineChannel agent;
     private volatile ConsoleLog console;
     private volatile boolean agentHeard;
+    /** A heartbeat since the last hello: until then the guest is still booting its role and has the boot timeout. */
+    private volatile boolean heartbeatSeen;
     /** Any agent message in this VM's life: from then on the agent, not the probe, judges the role. */
     private volatile boolean agentEverHeard;
     private ProbeJudge probeJudge;
@@ -144,7 +146,10 @@ final class QemuVm {
      * A role with a probe may have no agent: then it waits for a hello or its probe, like a booting one.
      */
     void readopted() {
-        if (assignment.probe() == null) agentHeard = true;
+        if (assignment.probe() == null) {
+            agentHeard = true;
+            heartbeatSeen = true;
+        }
         lastAgentMillis = clock.millis();
         signal(VmSignal.LAUNCHED, "re-adopted after a host agent restart");
     }
@@ -176,7 +181,9 @@ final class QemuVm {
         HealthProbe probe = assignment.probe();
         boolean booted = now - bootStartedMillis > bootTimeout.toMillis();
         if (agentHeard) {
-            if (now - lastAgentMillis > agentTimeout.toMillis()) {
+            // a guest busy booting (TCG, several VMs per core) may take long between hello and its first heartbeat
+            Duration limit = heartbeatSeen ? agentTimeout : bootTimeout;
+            if (now - lastAgentMillis > limit.toMillis()) {
                 signal(VmSignal.AGENT_SILENT, "no heartbeat for " + (now - lastAgentMillis) / 1000 + " s");
             }
         } else if (probe != null && !agentEverHeard && (probe.fromBoot() || booted)) {
@@ -273,6 +280,7 @@ final class QemuVm {
             }
             case "RESET" -> {
                 agentHeard = false;
+                heartbeatSeen = false;
                 synchronized (this) {
                     if (probeJudge != null) probeJudge.restarted();
                 }
@@ -290,6 +298,7 @@ final class QemuVm {
         switch (type) {
             case "hello" -> {
                 agentHeard = true;
+                heartbeatSeen = false;
                 signal(VmSignal.AGENT_HELLO, m.path("agent").asText(""));
                 try {
                     sendToAgent(AgentEnvironment.of(assignment));
@@ -299,6 +308,7 @@ final class QemuVm {
             }
             case "heartbeat" -> {
                 agentHeard = true;
+                heartbeatSeen = true;
                 String status = m.path("status").asText("");
                 String message = m.path("message").asText("");
                 if (status.equals("Ready")) signal(VmSignal.AGENT_READY, message);

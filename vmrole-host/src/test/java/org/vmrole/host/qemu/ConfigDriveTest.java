@@ -39,7 +39,7 @@ class ConfigDriveTest {
     }
 
     @Test
-    void user_data_is_a_cloud_config_writing_the_role_environment() throws Exception {
+    void user_data_is_a_cloud_config_writing_the_role_environment_at_every_boot() throws Exception {
         Path image = dir.resolve("cidata.img");
         ConfigDrive.write(web(""), image);
 
@@ -47,9 +47,9 @@ class ConfigDriveTest {
         assertThat(userData).startsWith("#cloud-config\n");
         JsonNode config = JsonLineChannel.JSON.readTree(userData.substring(userData.indexOf('\n') + 1));
         assertThat(config.path("hostname").asText()).isEqualTo("webvm-in-0");
-        JsonNode file = config.path("write_files").get(0);
-        assertThat(file.path("path").asText()).isEqualTo("/run/vmrole/environment");
-        assertThat(file.path("content").asText()).contains("VMROLE_INSTANCE_ID='WebVM_IN_0'", "VMROLE_SETTING_Greeting='it'\\''s hi'",
+        JsonNode command = config.path("bootcmd").get(0);
+        assertThat(command.get(2).asText()).contains("> /run/vmrole/environment.new", "mv /run/vmrole/environment.new /run/vmrole/environment");
+        assertThat(command.get(4).asText()).contains("VMROLE_INSTANCE_ID='WebVM_IN_0'", "VMROLE_SETTING_Greeting='it'\\''s hi'",
                 "VMROLE_ENDPOINT_HttpIn_PORT='80'", "VMROLE_PORT='80'");
     }
 
