@@ -58,4 +58,22 @@ class CliTextAndHelpTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("request").contains("approve");
     }
+
+    @Test
+    void guest_agent_writes_a_deb_and_a_tarball() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("guest-agent");
+        try {
+            Run deb = vmrole("guest-agent", "deb", "--out", dir.resolve("a.deb").toString());
+            assertThat(deb.code()).as(deb.err()).isZero();
+            assertThat(deb.out()).contains("vmrole-guest-agent");
+            Run tar = vmrole("guest-agent", "tar", "--out", dir.resolve("a.tar.gz").toString());
+            assertThat(tar.code()).as(tar.err()).isZero();
+            assertThat(dir.resolve("a.deb")).isNotEmptyFile();
+            assertThat(dir.resolve("a.tar.gz")).isNotEmptyFile();
+            assertThat(vmrole("guest-agent", "rpm", "--out", dir.resolve("a.rpm").toString()).code()).isEqualTo(2);
+        } finally {
+            for (String f : new String[] {"a.deb", "a.tar.gz"}) java.nio.file.Files.deleteIfExists(dir.resolve(f));
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
 }
