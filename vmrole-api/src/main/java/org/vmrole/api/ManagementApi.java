@@ -64,7 +64,8 @@ public final class ManagementApi implements AutoCloseable {
         Ownership uploads = new Ownership(store, json, "Upload");
         this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, operations,
-                (subscription, href) -> digestOf(parts.images(), subscription, href), endpoints, json, publicEndpoints);
+                (subscription, href) -> digestOf(parts.images(), subscription, href),
+                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints);
         this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
@@ -90,6 +91,16 @@ public final class ManagementApi implements AutoCloseable {
             }
             if (!ImageCatalog.NAME.matcher(href).matches()) return null;
             return images.find(subscription, href).map(ImageRecord::digest).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the image catalog: " + e.getMessage(), e);
+        }
+    }
+
+    /** What upload inspection found in the subscription's image with this digest, or null when unknown. */
+    static org.vmrole.image.contents.ImageContents contentsOf(ImageRepository images, String subscription, String digest) {
+        try {
+            return images.list(subscription).stream().filter(r -> r.digest().equals(digest) && r.contents() != null)
+                    .map(ImageRecord::contents).findFirst().orElse(null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the image catalog: " + e.getMessage(), e);
         }

@@ -82,6 +82,83 @@ class AgentScriptsTest {
                 "Worker_IN_0 Worker 10.130.0.10 - - -");
     }
 
+    @Test
+    void http_probe_tells_a_2xx_answer_from_an_error_through_bash_without_nc() throws Exception {
+        try (AnsweringServer ok = new AnsweringServer(200); AnsweringServer broken = new AnsweringServer(503)) {
+            Path noNc = binDirectory("bash", "timeout", "head", "grep", "printf");
+            assertThat(httpProbe(noNc, ok.port())).isZero();
+            assertThat(httpProbe(noNc, broken.port())).isOne();
+        }
+    }
+
+    @Test
+    void http_probe_uses_busybox_nc_where_there_is_no_bash() throws Exception {
+        try (AnsweringServer ok = new AnsweringServer(200); AnsweringServer broken = new AnsweringServer(503)) {
+            Path busybox = binDirectory();
+            for (String applet : List.of("nc", "timeout", "head", "grep", "printf")) {
+                Files.createSymbolicLink(busybox.resolve(applet), Path.of("/usr/bin/busybox"));
+            }
+            assertThat(httpProbe(busybox, ok.port())).isZero();
+            assertThat(httpProbe(busybox, broken.port())).isOne();
+            assertThat(httpProbe(busybox, freePort())).isOne();
+        }
+    }
+
+    /** A directory holding links to only these host programs: the PATH of a guest that lacks the rest. */
+    private Path binDirectory(String... programs) throws IOException {
+        Path bin = Files.createTempDirectory(dir, "bin");
+        for (String p : programs) {
+            Path target = Path.of("/usr/bin", p);
+            if (!Files.exists(target)) target = Path.of("/bin", p);
+            Files.createSymbolicLink(bin.resolve(p), target);
+        }
+        return bin;
+    }
+
+    private int httpProbe(Path bin, int port) throws IOException, InterruptedException {
+        Path script = dir.resolve("http-probe");
+        if (!Files.exists(script)) {
+            try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/http-probe")) {
+                Files.write(script, in.readAllBytes());
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/busybox", "sh", script.toString(), Integer.toString(port)).redirectErrorStream(true);
+        pb.environment().put("PATH", bin.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).as(out).isTrue();
+        return p.exitValue();
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** An HTTP server on 127.0.0.1 that answers every request with one status. */
+    private static final class AnsweringServer implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer server;
+
+        AnsweringServer(int status) throws IOException {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", exchange -> {
+                exchange.sendResponseHeaders(status, -1);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
     private List<String> awk(String program, String input, List<String> options) throws IOException, InterruptedException {
         Path script = dir.resolve(program);
         try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/" + program)) {

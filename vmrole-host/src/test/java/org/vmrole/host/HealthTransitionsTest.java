@@ -69,4 +69,45 @@ class HealthTransitionsTest {
         assertThat(o.state()).isEqualTo(RoleState.RestartingRole);
         assertThat(o.cause()).isEqualTo(HealthCause.GUEST_RESET);
     }
+
+    @Test
+    void an_agent_repeating_hello_until_its_environment_arrives_does_not_flap_back_to_starting() {
+        ObservedInstance busy = after(created, VmSignal.LAUNCHED, VmSignal.AGENT_HELLO, VmSignal.AGENT_BUSY);
+        ObservedInstance again = HealthTransitions.next(busy, VmSignal.AGENT_HELLO, "vmrole-agent/1.0.0", 9000);
+        assertThat(again.state()).isEqualTo(RoleState.BusyRole);
+        assertThat(again.sinceEpochMillis()).isEqualTo(busy.sinceEpochMillis());
+        assertThat(after(again, VmSignal.AGENT_READY).state()).isEqualTo(RoleState.ReadyRole);
+    }
+
+    @Test
+    void remembers_the_agent_and_its_version_from_hello() {
+        ObservedInstance o = HealthTransitions.next(after(created, VmSignal.LAUNCHED), VmSignal.AGENT_HELLO, "vmrole-agent/1.0.0", 5000);
+        assertThat(o.agent()).isEqualTo("vmrole-agent/1.0.0");
+        assertThat(after(o, VmSignal.AGENT_READY).agent()).isEqualTo("vmrole-agent/1.0.0");
+    }
+
+    @Test
+    void an_instance_without_agent_is_ready_while_its_probe_passes_and_unresponsive_when_it_fails() {
+        ObservedInstance o = after(created, VmSignal.LAUNCHED, VmSignal.PROBE_PASSED);
+        assertThat(o.state()).isEqualTo(RoleState.ReadyRole);
+        assertThat(o.judgedByProbe()).isTrue();
+        o = after(o, VmSignal.PROBE_FAILED);
+        assertThat(o.state()).isEqualTo(RoleState.UnresponsiveRole);
+        assertThat(o.cause()).isEqualTo(HealthCause.PROBE_FAILING);
+        assertThat(after(o, VmSignal.PROBE_PASSED).state()).isEqualTo(RoleState.ReadyRole);
+    }
+
+    @Test
+    void a_failing_probe_before_the_first_pass_keeps_the_instance_starting_its_role() {
+        ObservedInstance o = after(created, VmSignal.LAUNCHED, VmSignal.PROBE_FAILED);
+        assertThat(o.state()).isEqualTo(RoleState.StartingRole);
+        assertThat(o.judgedByProbe()).isTrue();
+        assertThat(after(o, VmSignal.PROBE_FAILED).state()).isEqualTo(RoleState.StartingRole);
+    }
+
+    @Test
+    void once_an_agent_speaks_the_probe_no_longer_judges() {
+        ObservedInstance o = after(created, VmSignal.LAUNCHED, VmSignal.AGENT_HELLO, VmSignal.AGENT_BUSY, VmSignal.PROBE_PASSED);
+        assertThat(o.state()).isEqualTo(RoleState.BusyRole);
+    }
 }

@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmrole.image.contents.ImageContents;
+import org.vmrole.image.contents.ImageInspector;
 
 /**
  * Takes images in through resumable, verified uploads and keeps them as qcow2, content-addressed by SHA-256.
@@ -401,6 +403,7 @@ public final class ImageRepository {
             throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the image to store failed", e.getCause());
         }
         long actual = size(qcow2);
+        ImageContents contents = contentsOf(qcow2, image);
         catalog.lock();
         try {
             if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
@@ -415,7 +418,7 @@ public final class ImageRepository {
             } else {
                 DurableFiles.moveAtomically(qcow2, blob);
             }
-            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant());
+            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant(), contents);
             Path meta = metadataOf(s.subscription(), image);
             Files.createDirectories(meta.getParent());
             DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
@@ -428,6 +431,26 @@ public final class ImageRepository {
             return rec;
         } finally {
             catalog.unlock();
+        }
+    }
+
+    /** What the stored image holds, read from a raw copy beside it (the upload is never failed for what it holds). */
+    private static ImageContents contentsOf(Path qcow2, String image) {
+        Path work = null;
+        try {
+            work = Files.createTempDirectory(qcow2.toAbsolutePath().getParent(), ".inspect-");
+            ImageContents c = ImageInspector.inspect(qcow2, work);
+            log.info("image {}: {}, agent {}{}", image, c.linux() ? c.os() : "not a readable Linux disk",
+                    c.agent() == null ? "unknown" : c.agent().isEmpty() ? "none" : c.agent(), c.warnings().isEmpty() ? "" : ", warnings: " + c.warnings());
+            return c;
+        } catch (IOException e) {
+            return ImageContents.unreadable("inspection failed: " + e.getMessage());
+        } finally {
+            try {
+                if (work != null) DurableFiles.deleteTree(work);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", work, e.getMessage());
+            }
         }
     }
 

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 ServerCommand.class,
                 StorageCommand.class,
                 SampleImageCommand.class,
+                GuestAgentCommand.class,
                 HostAgentCommand.class,
                 ValidateCommand.class,
                 LoginCommand.class,

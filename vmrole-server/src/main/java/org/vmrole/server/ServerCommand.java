@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code vmrole server}: runs the embedded platform until interrupted. */
-@Command(name = "server", description = "Run the platform: management API, load balancer and storage on 127.0.0.1 or --listen ADDR "
-        + "(and its controller and hosts).")
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Run the platform: management API, load balancer and storage on "
+        + "127.0.0.1 or --listen ADDR (and its controller and hosts).")
 public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", description = "data directory (default: ${DEFAULT-VALUE})", defaultValue = "${sys:user.home}/.vmrole/data")
     Path data;
@@ -31,7 +31,8 @@ public final class ServerCommand implements Callable<Integer> {
             defaultValue = "auto")
     String lbForwarding;
 
-    @Option(names = "--admin-key", description = "administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY)",
+    @Option(names = "--admin-key", description = {"administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY):",
+            "'vmr_' followed by at least 32 of A-Z a-z 0-9 _ -, e.g. vmr_$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9)"},
             defaultValue = "${env:VMROLE_ADMIN_KEY}")
     String adminKey;
 

@@ -8,6 +8,8 @@ import org.vmrole.api.tenancy.Usage;
 import org.vmrole.fabric.controller.PrivateNetworkPlan;
 import org.vmrole.fabric.model.Deployment;
 import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.image.contents.ImageContents;
+import org.vmrole.model.host.HealthProbe;
 import org.vmrole.model.service.RoleModel;
 import org.vmrole.model.service.ServiceModel;
 
@@ -19,6 +21,15 @@ public final class DeploymentPlan {
      * @param imageDigest resolves a role's {@code OsImage href} within the subscription to a digest, or null when unknown
      */
     public static Deployment of(String deploymentId, HostedService service, String slot, ServiceModel model, Function<String, String> imageDigest) {
+        return of(deploymentId, service, slot, model, imageDigest, digest -> null);
+    }
+
+    /**
+     * @param contents what upload inspection found in the image of a digest, or null when unknown. A role whose image
+     *                 has no agent is judged by its first input endpoint's probe from boot, and refused without one.
+     */
+    public static Deployment of(String deploymentId, HostedService service, String slot, ServiceModel model, Function<String, String> imageDigest,
+                                Function<String, ImageContents> contents) {
         List<RoleSpec> roles = new ArrayList<>();
         for (RoleModel r : model.roles()) {
             if (r.image().isEmpty()) {
@@ -29,8 +40,17 @@ public final class DeploymentPlan {
                 throw ApiException.badRequest("ImageNotFound", "role '" + r.name() + "' runs image '" + r.image()
                         + "', which this subscription has not uploaded; upload it with ./vmrole image upload FILE --name " + r.image(), r.name());
             }
+            ImageContents inside = contents.apply(digest);
+            boolean agentless = inside != null && inside.knownWithoutAgent();
+            HealthProbe probe = model.healthProbe(r).map(p -> p.withFromBoot(agentless)).orElse(null);
+            if (agentless && probe == null) {
+                throw ApiException.badRequest("NoHealthSource", "role '" + r.name() + "' runs image '" + r.image() + "' (" + inside.os()
+                        + "), which has no vmrole guest agent, and the role has no input endpoint whose load-balancer probe could judge"
+                        + " its health. Add an <InputEndpoint> (with a <LoadBalancerProbe>) to the role, or install the agent in the image"
+                        + " (./vmrole guest-agent deb --out vmrole-guest-agent.deb) and upload it again", r.name());
+            }
             roles.add(new RoleSpec(r.name(), r.size(), r.instanceCount(), digest, r.settingsForInstance(), r.inputBindings(), r.localDisks(),
-                    r.internalBindings()));
+                    r.internalBindings(), r.userData(), probe));
         }
         Deployment d = new Deployment(deploymentId, service.qualifiedName(), slot, model.upgradeDomainCount(), roles, false);
         if (PrivateNetworkPlan.hasNetwork(d) && roles.size() > PrivateNetworkPlan.MAX_ROLES) {

@@ -26,13 +26,16 @@ public record DeploymentView(String id, String service, String slot, int upgrade
 
     /**
      * An instance: the fabric's view of it, where its endpoints are reachable on its host, and its address on the
-     * deployment's private network (null when no role declares an internal endpoint).
+     * deployment's private network (null when no role declares an internal endpoint), the guest agent that said hello
+     * and where the state comes from ({@code agent} or {@code probe}).
      */
     public record InstanceStatus(String instance, String state, String host, int faultDomain, int updateDomain, long incarnation,
-                                 String lastCause, String waitingReason, String message, List<EndpointStatus> endpoints, String privateAddress) {
+                                 String lastCause, String waitingReason, String message, List<EndpointStatus> endpoints, String privateAddress,
+                                 String agent, String healthFrom) {
         static InstanceStatus of(InstanceView v, String hostAddress, List<EndpointBinding> endpoints, String privateAddress) {
             return new InstanceStatus(v.instance(), v.state().name(), v.host(), v.faultDomain(), v.updateDomain(), v.incarnation(),
-                    v.lastCause(), v.waitingReason(), v.message(), endpoints.stream().map(e -> EndpointStatus.of(hostAddress, e)).toList(), privateAddress);
+                    v.lastCause(), v.waitingReason(), v.message(), endpoints.stream().map(e -> EndpointStatus.of(hostAddress, e)).toList(), privateAddress,
+                    v.agent(), v.healthFrom());
         }
     }
 

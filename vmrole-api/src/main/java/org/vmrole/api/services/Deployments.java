@@ -22,6 +22,7 @@ import org.vmrole.api.beta.BetaProgram;
 import org.vmrole.api.beta.BetaPrograms;
 import org.vmrole.api.hostlink.InstanceEndpoints;
 import org.vmrole.fabric.controller.PrivateNetworkPlan;
+import org.vmrole.image.contents.ImageContents;
 import org.vmrole.model.InstanceName;
 import org.vmrole.api.store.JsonRecords;
 import org.vmrole.api.traffic.PublicEndpoints;
@@ -63,6 +64,7 @@ public final class Deployments {
     private final AuditLog audit;
     private final Ownership owners;
     private final BiFunction<String, String, String> imageDigest;
+    private final BiFunction<String, String, ImageContents> imageContents;
     private final InstanceEndpoints endpoints;
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
@@ -76,6 +78,15 @@ public final class Deployments {
     public Deployments(Store store, FabricController fabric, HostedServices services, Tenants tenants, BetaPrograms beta,
                        AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest, InstanceEndpoints endpoints,
                        ObjectMapper json, PublicEndpoints publicEndpoints) {
+        this(store, fabric, services, tenants, beta, audit, owners, imageDigest, (subscription, digest) -> null, endpoints, json, publicEndpoints);
+    }
+
+    /** @param imageContents (subscription, digest) to what upload inspection found in that image, or null when unknown */
+    public Deployments(Store store, FabricController fabric, HostedServices services, Tenants tenants, BetaPrograms beta,
+                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest,
+                       BiFunction<String, String, ImageContents> imageContents, InstanceEndpoints endpoints,
+                       ObjectMapper json, PublicEndpoints publicEndpoints) {
+        this.imageContents = imageContents;
         this.endpoints = endpoints;
         this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
         this.publicEndpoints = publicEndpoints;
@@ -119,7 +130,8 @@ public final class Deployments {
                 throw ApiException.conflict("SlotOccupied", "the " + slot + " slot of '" + serviceName + "' already holds deployment " + current
                         + "; delete it first (./vmrole delete " + serviceName + " --slot " + slot + ")", slot);
             }
-            Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
+            Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href),
+                    digest -> imageContents.apply(subscriptionId, digest));
             usageOf(subscriptionId).plus(DeploymentPlan.usage(d)).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
             return fabric.createDeployment(d, List.of(turn, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
                     sources.put(sourceId(id, d.version()), request, Store.ANY),
@@ -142,7 +154,7 @@ public final class Deployments {
         Function<String, String> resolve = href -> imageDigest.apply(subscriptionId, image != null ? image : href);
         ServiceModel model = validate(subscriptionId, source, resolve);
         Versioned<HostedService> service = services.get(subscriptionId, serviceName);
-        Deployment next = DeploymentPlan.of(d.id(), service.value(), slot, model, resolve);
+        Deployment next = DeploymentPlan.of(d.id(), service.value(), slot, model, resolve, digest -> imageContents.apply(subscriptionId, digest));
         List<String> running = d.roles().stream().map(RoleSpec::name).sorted().toList();
         List<String> offered = next.roles().stream().map(RoleSpec::name).sorted().toList();
         if (!running.equals(offered)) {

@@ -43,4 +43,37 @@ class DeploymentPlanTest {
         assertThatThrownBy(() -> DeploymentPlan.of("d1", SERVICE, "production", new ServiceModel("web", 5, List.of(), roles), image -> "sha256:1"))
                 .isInstanceOf(ApiException.class).hasMessageContaining("at most 64 roles");
     }
+
+    private static final org.vmrole.image.contents.ImageContents NO_AGENT =
+            new org.vmrole.image.contents.ImageContents("Debian GNU/Linux 12 (bookworm)", List.of(), "", List.of());
+
+    @Test
+    void judges_a_role_whose_image_has_no_agent_by_its_endpoint_probe_from_boot() {
+        ServiceModel model = new ServiceModel("web", 5, List.of(), List.of(role("Web", false)));
+
+        Deployment d = DeploymentPlan.of("d-1", SERVICE, "production", model, href -> "sha256:abc", digest -> NO_AGENT);
+
+        assertThat(d.roles().get(0).probe()).isEqualTo(new org.vmrole.model.host.HealthProbe(8080, "/", 15, 31, true));
+    }
+
+    @Test
+    void refuses_a_role_with_neither_an_agent_in_its_image_nor_an_input_endpoint_naming_the_fix() {
+        RoleModel worker = new RoleModel("Worker", VmSize.ExtraSmall, 1, "stock", List.of(), List.of(), List.of(), Map.of(), List.of());
+        ServiceModel model = new ServiceModel("web", 5, List.of(), List.of(worker));
+
+        assertThatThrownBy(() -> DeploymentPlan.of("d-1", SERVICE, "production", model, href -> "sha256:abc", digest -> NO_AGENT))
+                .isInstanceOf(ApiException.class)
+                .hasMessageContaining("role 'Worker'").hasMessageContaining("no vmrole guest agent")
+                .hasMessageContaining("Add an <InputEndpoint>").hasMessageContaining("./vmrole guest-agent deb");
+    }
+
+    @Test
+    void an_image_with_an_agent_keeps_the_probe_as_a_fallback_only() {
+        ServiceModel model = new ServiceModel("web", 5, List.of(), List.of(role("Web", false)));
+        var withAgent = new org.vmrole.image.contents.ImageContents("Debian", List.of(), "vmrole-agent/1.0.0", List.of());
+
+        Deployment d = DeploymentPlan.of("d-1", SERVICE, "production", model, href -> "sha256:abc", digest -> withAgent);
+
+        assertThat(d.roles().get(0).probe().fromBoot()).isFalse();
+    }
 }

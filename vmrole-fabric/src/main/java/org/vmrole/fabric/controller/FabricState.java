@@ -237,7 +237,8 @@ final class FabricState {
                 network = PrivateNetworkPlan.of(d, ri, ofDeployment, hosts, networkKey);
             }
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
-                    spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks(), network));
+                    spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks(), network,
+                    spec.userData(), spec.probe()));
         }
         return out;
     }

@@ -4,10 +4,15 @@ import java.util.List;
 import java.util.Map;
 import org.vmrole.model.VmSize;
 import org.vmrole.model.host.EndpointBinding;
+import org.vmrole.model.host.HealthProbe;
 import org.vmrole.model.host.InternalBinding;
 import org.vmrole.model.host.LocalDisk;
 
-/** One role of a deployment as the fabric runs it: size, how many instances, which image, settings, input and internal endpoints, disks. */
+/**
+ * One role of a deployment as the fabric runs it: size, how many instances, which image, settings, input and internal
+ * endpoints, disks, its own cloud-init user-data (empty when none) and the probe that judges agentless instances (null
+ * when it has no input endpoint).
+ */
 public record RoleSpec(
         String name,
         VmSize size,
@@ -16,7 +21,9 @@ public record RoleSpec(
         Map<String, String> settings,
         List<EndpointBinding> endpoints,
         List<LocalDisk> localDisks,
-        List<InternalBinding> internalEndpoints) {
+        List<InternalBinding> internalEndpoints,
+        String userData,
+        HealthProbe probe) {
 
     /** More instances than this in one role is a typo, not a deployment. */
     public static final int MAX_INSTANCES = 100_000;
@@ -30,6 +37,13 @@ public record RoleSpec(
         endpoints = List.copyOf(endpoints == null ? List.of() : endpoints);
         localDisks = List.copyOf(localDisks == null ? List.of() : localDisks);
         internalEndpoints = List.copyOf(internalEndpoints == null ? List.of() : internalEndpoints);
+        if (userData == null) userData = "";
+    }
+
+    /** A role without user-data or probe of its own. */
+    public RoleSpec(String name, VmSize size, int instanceCount, String imageDigest, Map<String, String> settings,
+                    List<EndpointBinding> endpoints, List<LocalDisk> localDisks, List<InternalBinding> internalEndpoints) {
+        this(name, size, instanceCount, imageDigest, settings, endpoints, localDisks, internalEndpoints, "", null);
     }
 
     /** A role without internal endpoints. */
@@ -39,10 +53,10 @@ public record RoleSpec(
     }
 
     public RoleSpec withSettings(Map<String, String> values) {
-        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks, internalEndpoints);
+        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks, internalEndpoints, userData, probe);
     }
 
     public RoleSpec withInstanceCount(int count) {
-        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks, internalEndpoints);
+        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks, internalEndpoints, userData, probe);
     }
 }

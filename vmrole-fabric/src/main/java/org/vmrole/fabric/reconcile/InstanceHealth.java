@@ -15,8 +15,9 @@ final class InstanceHealth {
         return obs != null && obs.incarnation() == ri.incarnation() && obs.rebootGeneration() >= ri.rebootGeneration();
     }
 
+    /** Ready means ReadyRole: a BusyRole instance is out of rotation, so an operation waiting for it is not done. */
     static boolean ready(RoleInstance ri, ObservedInstance obs) {
-        return current(ri, obs) && (obs.state() == RoleState.ReadyRole || obs.state() == RoleState.BusyRole);
+        return current(ri, obs) && obs.state() == RoleState.ReadyRole;
     }
 
     /** The VM of this incarnation is gone for a reason other than the controller asking. */

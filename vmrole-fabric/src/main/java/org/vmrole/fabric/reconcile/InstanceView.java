@@ -5,7 +5,11 @@ import org.vmrole.fabric.model.RoleInstance;
 import org.vmrole.model.RoleState;
 import org.vmrole.model.host.ObservedInstance;
 
-/** An instance as people see it: Azure state, host, fault and update domain, incarnation, last cause, why it waits. */
+/**
+ * An instance as people see it: Azure state, host, fault and update domain, incarnation, last cause, why it waits, the
+ * guest agent that said hello (empty when none did) and where its health comes from ({@code agent}, {@code probe},
+ * or empty while unknown).
+ */
 public record InstanceView(
         String deploymentId,
         String instance,
@@ -16,12 +20,21 @@ public record InstanceView(
         long incarnation,
         String lastCause,
         String waitingReason,
-        String message) {
+        String message,
+        String agent,
+        String healthFrom) {
 
     /** Combines the desired record with its host's status ({@code null} if unknown) and last report ({@code null} if none). */
     public static InstanceView of(RoleInstance ri, HostStatus hostStatus, ObservedInstance obs) {
         return new InstanceView(ri.deploymentId(), ri.name().toString(), state(ri, hostStatus, obs), ri.host(), ri.faultDomain(),
-                ri.updateDomain(), ri.incarnation(), ri.lastCause(), ri.waitingReason(), obs == null ? null : obs.message());
+                ri.updateDomain(), ri.incarnation(), ri.lastCause(), ri.waitingReason(), obs == null ? null : obs.message(),
+                obs == null ? "" : obs.agent(), healthFrom(obs));
+    }
+
+    static String healthFrom(ObservedInstance obs) {
+        if (obs == null) return "";
+        if (obs.judgedByProbe()) return "probe";
+        return obs.agent().isEmpty() ? "" : "agent";
     }
 
     static RoleState state(RoleInstance ri, HostStatus hostStatus, ObservedInstance obs) {

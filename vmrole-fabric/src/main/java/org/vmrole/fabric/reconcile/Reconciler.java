@@ -258,11 +258,12 @@ public final class Reconciler {
                     add(new RecordRecovery(ri.withHealing(next, ri.lastCause()), stable ? "healthy for " + seconds(policy.stableAfter().toMillis()) : "answering again after a reset"));
                 }
             } else if (state == RoleState.UnresponsiveRole) {
+                String silent = obs.judgedByProbe() ? "load-balancer probe failing" : "guest agent silent";
                 if (!h.resetForSilence()) {
-                    String cause = "guest agent silent; resetting the VM";
+                    String cause = silent + "; resetting the VM";
                     add(new RebootInstance(ri.nextRebootGeneration(now, cause).withHealing(h.withResetForSilence(), cause), cause));
                 } else {
-                    fail(ri, "guest agent still silent after a reset");
+                    fail(ri, obs.judgedByProbe() ? "load-balancer probe still failing after a reset" : "guest agent still silent after a reset");
                 }
             } else if (tooLong) {
                 fail(ri, "not ready " + seconds(policy.startTimeout().toMillis()) + " after it was asked for (" + state + ")");

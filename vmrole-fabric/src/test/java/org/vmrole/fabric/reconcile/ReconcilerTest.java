@@ -179,6 +179,20 @@ class ReconcilerTest {
     }
 
     @Test
+    void does_not_finish_a_create_operation_while_an_instance_is_busy() {
+        world.deployment("d1", 2, VmSize.Small);
+        world.operations.put("op1", Operation.started("op1", OperationKind.CreateDeployment, "d1", null, null, 0, world.now));
+        world.pass();
+        world.hostsRunAssigned(RoleState.BusyRole);
+        world.pass();
+        assertThat(world.operations.get("op1").status()).isEqualTo(OperationStatus.InProgress);
+        assertThat(world.operations.get("op1").progress()).isEqualTo("0 of 2 instances ready");
+        world.hostsRunAssigned(RoleState.ReadyRole);
+        world.pass();
+        assertThat(world.operations.get("op1").status()).isEqualTo(OperationStatus.Succeeded);
+    }
+
+    @Test
     void treats_an_instance_that_never_becomes_ready_as_failed() {
         world.deployment("d1", 1, VmSize.Small);
         world.pass();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class GuestFilesTest {
@@ -21,6 +23,16 @@ class GuestFilesTest {
             assertThat(e.path()).isEqualTo("/tmp");
             assertThat(e.mode()).isEqualTo(01777);
         });
+    }
+
+    @Test
+    void every_file_the_index_marks_executable_runs_straight_from_a_checkout() {
+        // docs/guest-agent.md tells users to copy these files into their own images: a copy must keep the run bit.
+        for (GuestFiles.Entry e : GuestFiles.load().all()) {
+            if (e.kind() != GuestFiles.Kind.FILE || (e.mode() & 0111) == 0) continue;
+            Path source = Path.of("src/main/resources/guest", e.tree() + e.path());
+            assertThat(Files.isExecutable(source)).as(source + " is marked " + Integer.toOctalString(e.mode()) + " in guest/index").isTrue();
+        }
     }
 
     @Test

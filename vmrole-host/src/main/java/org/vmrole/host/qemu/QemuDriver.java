@@ -258,8 +258,7 @@ public final class QemuDriver implements HypervisorDriver {
         vm.detach();
         killProcess(vm.pid, vm.files);
         awaitExit(vm, Duration.ofSeconds(10));
-        Assignment next = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), rebootGeneration, a.size(), a.imageDigest(),
-                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network());
+        Assignment next = a.withRebootGeneration(rebootGeneration);
         try {
             createLocalDisks(next, vm.files, false);
             JsonLineChannel.JSON.writeValue(vm.files.instanceFile().toFile(), new InstanceRecord(next, vm.hostPorts));

@@ -15,9 +15,11 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.host.HealthTransitions;
+import org.vmrole.host.ProbeJudge;
 import org.vmrole.host.VmSignal;
 import org.vmrole.model.RoleState;
 import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.HealthProbe;
 import org.vmrole.model.host.ObservedInstance;
 
 /**
@@ -42,6 +44,12 @@ final class QemuVm {
     private volatile JsonLineChannel agent;
     private volatile ConsoleLog console;
     private volatile boolean agentHeard;
+    /** A heartbeat since the last hello: until then the guest is still booting its role and has the boot timeout. */
+    private volatile boolean heartbeatSeen;
+    /** Any agent message in this VM's life: from then on the agent, not the probe, judges the role. */
+    private volatile boolean agentEverHeard;
+    private ProbeJudge probeJudge;
+    private final AtomicBoolean probing = new AtomicBoolean();
     private volatile CompletableFuture<Boolean> changeAck;
     private volatile long lastAgentMillis;
     private volatile long bootStartedMillis;
@@ -126,17 +134,22 @@ final class QemuVm {
     /** A reboot was asked for with this generation. */
     void rebooting(long rebootGeneration) {
         Assignment a = assignment;
-        assignment = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), rebootGeneration, a.size(), a.imageDigest(),
-                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network());
+        assignment = a.withRebootGeneration(rebootGeneration);
         synchronized (this) {
             ObservedInstance o = observed;
-            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis());
+            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis(), o.agent());
         }
     }
 
-    /** Marks a re-adopted VM: its agent is expected to be talking already. */
+    /**
+     * Marks a re-adopted VM: its agent is expected to be talking already (it says hello again on the new channel).
+     * A role with a probe may have no agent: then it waits for a hello or its probe, like a booting one.
+     */
     void readopted() {
-        agentHeard = true;
+        if (assignment.probe() == null) {
+            agentHeard = true;
+            heartbeatSeen = true;
+        }
         lastAgentMillis = clock.millis();
         signal(VmSignal.LAUNCHED, "re-adopted after a host agent restart");
     }
@@ -165,13 +178,56 @@ final class QemuVm {
             return;
         }
         long now = clock.millis();
+        HealthProbe probe = assignment.probe();
+        boolean booted = now - bootStartedMillis > bootTimeout.toMillis();
         if (agentHeard) {
-            if (now - lastAgentMillis > agentTimeout.toMillis()) {
+            // a guest busy booting (TCG, several VMs per core) may take long between hello and its first heartbeat
+            Duration limit = heartbeatSeen ? agentTimeout : bootTimeout;
+            if (now - lastAgentMillis > limit.toMillis()) {
                 signal(VmSignal.AGENT_SILENT, "no heartbeat for " + (now - lastAgentMillis) / 1000 + " s");
             }
-        } else if (now - bootStartedMillis > bootTimeout.toMillis()) {
+        } else if (probe != null && !agentEverHeard && (probe.fromBoot() || booted)) {
+            probeIfDue(probe, now);
+        } else if (booted) {
             signal(VmSignal.AGENT_SILENT, "no agent hello within " + bootTimeout.toSeconds() + " s of boot");
         }
+    }
+
+    /**
+     * An agentless instance is judged by its input endpoint's probe, run here through the forwarded port on a
+     * virtual thread (the watchdog never waits on a guest).
+     */
+    private void probeIfDue(HealthProbe probe, long now) {
+        ProbeJudge judge;
+        synchronized (this) {
+            if (probeJudge == null || !probeJudge.probe().equals(probe)) probeJudge = new ProbeJudge(probe);
+            judge = probeJudge;
+            if (!judge.due(now) || !probing.compareAndSet(false, true)) return;
+            judge.attempted(now);
+        }
+        int port = hostPortFor(probe);
+        Thread.ofVirtual().start(() -> {
+            try {
+                boolean passed = port > 0 && ProbeCall.passes(probe, port);
+                if (agentEverHeard) return;
+                java.util.Optional<VmSignal> s;
+                synchronized (this) {
+                    s = judge.record(passed, clock.millis());
+                }
+                s.ifPresent(signal -> signal(signal, (passed ? "probe passes: " : "probe fails: ") + probe.describe()));
+            } finally {
+                probing.set(false);
+            }
+        });
+    }
+
+    /** The host port forwarded to the probe's guest port (the first endpoint's when the probe names another). */
+    private int hostPortFor(HealthProbe probe) {
+        List<org.vmrole.model.host.EndpointBinding> endpoints = assignment.endpoints();
+        for (int i = 0; i < endpoints.size() && i < hostPorts.size(); i++) {
+            if (endpoints.get(i).guestPort() == probe.guestPort()) return hostPorts.get(i);
+        }
+        return hostPorts.isEmpty() ? 0 : hostPorts.get(0);
     }
 
     boolean alive() {
@@ -224,6 +280,10 @@ final class QemuVm {
             }
             case "RESET" -> {
                 agentHeard = false;
+                heartbeatSeen = false;
+                synchronized (this) {
+                    if (probeJudge != null) probeJudge.restarted();
+                }
                 bootStartedMillis = clock.millis();
                 signal(VmSignal.GUEST_RESET, e.data().path("guest").asBoolean(false) ? "the guest rebooted" : "reset by the host");
             }
@@ -234,9 +294,11 @@ final class QemuVm {
     private void onAgentMessage(JsonNode m) {
         String type = m.path("type").asText("");
         lastAgentMillis = clock.millis();
+        agentEverHeard = true;
         switch (type) {
             case "hello" -> {
                 agentHeard = true;
+                heartbeatSeen = false;
                 signal(VmSignal.AGENT_HELLO, m.path("agent").asText(""));
                 try {
                     sendToAgent(AgentEnvironment.of(assignment));
@@ -246,6 +308,7 @@ final class QemuVm {
             }
             case "heartbeat" -> {
                 agentHeard = true;
+                heartbeatSeen = true;
                 String status = m.path("status").asText("");
                 String message = m.path("message").asText("");
                 if (status.equals("Ready")) signal(VmSignal.AGENT_READY, message);

@@ -34,7 +34,7 @@ final class AzureServiceReader {
     private record RoleDefinition(String name, VmSize size, List<InputEndpoint> inputs, List<InternalEndpoint> internals,
                                   List<String> settings, List<LocalStorage> storage) {}
 
-    private record RoleConfiguration(String name, int instances, String image, Map<String, String> values) {}
+    private record RoleConfiguration(String name, int instances, String image, Map<String, String> values, String userData) {}
 
     private Optional<ServiceModel> merge(XmlElement def, XmlElement cfg) {
         if (!def.name().equals("ServiceDefinition")) {
@@ -110,9 +110,10 @@ final class AzureServiceReader {
             if (c == null) {
                 ctx.error(ctx.sources.configurationFile(), "role '" + r.name() + "' (defined at " + ctx.sources.locate(SourceMap.role(r.name()))
                         + ") has no configuration. Add <Role name=\"" + r.name() + "\"> with <Instances count=\"2\"/> and <OsImage href=\"...\"/>");
-                c = new RoleConfiguration(r.name(), 0, "", Map.of());
+                c = new RoleConfiguration(r.name(), 0, "", Map.of(), "");
             }
-            merged.add(new RoleModel(r.name(), r.size(), c.instances(), c.image(), r.inputs(), r.internals(), r.settings(), c.values(), r.storage()));
+            merged.add(new RoleModel(r.name(), r.size(), c.instances(), c.image(), r.inputs(), r.internals(), r.settings(), c.values(), r.storage(),
+                    c.userData()));
         }
         return Optional.of(new ServiceModel(name, udCount, probes, merged));
     }
@@ -266,8 +267,10 @@ final class AzureServiceReader {
         String image = "";
         boolean sawInstances = false;
         Map<String, String> values = new LinkedHashMap<>();
+        String userData = "";
         for (XmlElement child : role.children()) {
             switch (child.name()) {
+                case "UserData" -> userData = child.text().strip();
                 case "Instances" -> {
                     sawInstances = true;
                     String count = child.attribute("count");
@@ -307,7 +310,7 @@ final class AzureServiceReader {
             }
         }
         if (!sawInstances) ctx.error(role.where(), "role '" + name + "' gives no instance count. Add <Instances count=\"2\"/>");
-        return new RoleConfiguration(name, instances, image, values);
+        return new RoleConfiguration(name, instances, image, values, userData);
     }
 
     private static String orDefault(String s, String d) {

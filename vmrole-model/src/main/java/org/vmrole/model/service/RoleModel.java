@@ -12,7 +12,9 @@ import org.vmrole.model.host.LocalDisk;
 /**
  * One VM role: its definition (size, endpoints, declared setting names, local storage) merged with its
  * configuration (instance count, image, setting values). {@code image} is the {@code OsImage href}
- * (an image name or {@code sha256:<hex>}); it is empty when the configuration gives none.
+ * (an image name or {@code sha256:<hex>}); it is empty when the configuration gives none. {@code userData} is the
+ * role's own cloud-init user-data ({@code <UserData>} in the configuration, empty when none), delivered on the config
+ * drive beside the platform's.
  */
 public record RoleModel(
         String name,
@@ -23,9 +25,18 @@ public record RoleModel(
         List<InternalEndpoint> internalEndpoints,
         List<String> settingNames,
         Map<String, String> settingValues,
-        List<LocalStorage> localStorage) {
+        List<LocalStorage> localStorage,
+        String userData) {
+
+    /** A role without user-data of its own. */
+    public RoleModel(String name, VmSize size, int instanceCount, String image, List<InputEndpoint> inputEndpoints,
+                     List<InternalEndpoint> internalEndpoints, List<String> settingNames, Map<String, String> settingValues,
+                     List<LocalStorage> localStorage) {
+        this(name, size, instanceCount, image, inputEndpoints, internalEndpoints, settingNames, settingValues, localStorage, "");
+    }
 
     public RoleModel {
+        if (userData == null) userData = "";
         if (name == null || size == null || image == null) throw new IllegalArgumentException("role needs a name, a size and an image (maybe empty)");
         inputEndpoints = List.copyOf(inputEndpoints);
         internalEndpoints = List.copyOf(internalEndpoints);

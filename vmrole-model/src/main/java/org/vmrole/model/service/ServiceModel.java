@@ -21,4 +21,22 @@ public record ServiceModel(String name, int upgradeDomainCount, List<Probe> prob
     public Optional<Probe> probe(String probeName) {
         return probes.stream().filter(p -> p.name().equals(probeName)).findFirst();
     }
+
+    /**
+     * How a host judges an instance of {@code role} whose image has no agent: its first input endpoint's probe as the
+     * load balancer runs it (an HTTP endpoint without a probe is probed with GET /, a TCP one by connecting); empty
+     * when the role has no input endpoint.
+     */
+    public Optional<org.vmrole.model.host.HealthProbe> healthProbe(RoleModel role) {
+        if (role.inputEndpoints().isEmpty()) return Optional.empty();
+        InputEndpoint e = role.inputEndpoints().get(0);
+        Probe p = e.probe().flatMap(this::probe).orElse(null);
+        if (p == null) {
+            return Optional.of(new org.vmrole.model.host.HealthProbe(e.localPort(), e.protocol() == Protocol.HTTP ? "/" : null,
+                    Probe.DEFAULT_INTERVAL_SECONDS, Probe.DEFAULT_TIMEOUT_SECONDS, false));
+        }
+        String path = p.protocol() == Protocol.HTTP ? (p.path().isEmpty() ? "/" : p.path()) : null;
+        return Optional.of(new org.vmrole.model.host.HealthProbe(p.port() == 0 ? e.localPort() : p.port(), path,
+                p.intervalSeconds(), p.timeoutSeconds(), false));
+    }
 }

@@ -57,9 +57,11 @@ final class XmlDocuments {
                     open.push(new Building(ns == null ? "" : ns, r.getLocalName(), attrs, at(file, r)));
                 } else if (ev == XMLStreamConstants.END_ELEMENT) {
                     Building b = open.pop();
-                    XmlElement done = new XmlElement(b.ns, b.name, b.attrs, b.children, b.where);
+                    XmlElement done = new XmlElement(b.ns, b.name, b.attrs, b.children, b.where, b.text.toString());
                     if (open.isEmpty()) root = done;
                     else open.peek().children.add(done);
+                } else if ((ev == XMLStreamConstants.CHARACTERS || ev == XMLStreamConstants.CDATA) && !open.isEmpty()) {
+                    open.peek().text.append(r.getText());
                 } else if (ev == XMLStreamConstants.DTD) {
                     problems.add(Problem.error(at(file, r), "the document has a DOCTYPE; service descriptions must not (remove the <!DOCTYPE ...> line)"));
                     return null;
@@ -103,6 +105,7 @@ final class XmlDocuments {
         final Map<String, String> attrs;
         final SourceLocation where;
         final List<XmlElement> children = new ArrayList<>();
+        final StringBuilder text = new StringBuilder();
 
         Building(String ns, String name, Map<String, String> attrs, SourceLocation where) {
             this.ns = ns;

@@ -18,7 +18,7 @@ import org.vmrole.model.VmSize;
 final class YamlServiceReader {
     private static final Set<String> SERVICE_KEYS = Set.of("service", "upgradeDomainCount", "probes", "roles");
     private static final Set<String> PROBE_KEYS = Set.of("name", "protocol", "path", "port", "intervalInSeconds", "timeoutInSeconds");
-    private static final Set<String> ROLE_KEYS = Set.of("name", "vmsize", "instances", "image", "inputEndpoints", "internalEndpoints", "settings", "localStorage");
+    private static final Set<String> ROLE_KEYS = Set.of("name", "vmsize", "instances", "image", "inputEndpoints", "internalEndpoints", "settings", "localStorage", "userData");
     private static final Set<String> INPUT_KEYS = Set.of("name", "protocol", "port", "localPort", "probe");
     private static final Set<String> INTERNAL_KEYS = Set.of("name", "protocol", "port");
     private static final Set<String> STORAGE_KEYS = Set.of("name", "sizeInMB", "cleanOnRoleRecycle");
@@ -173,7 +173,9 @@ final class YamlServiceReader {
             ctx.sources.put(SourceMap.storage(name, sn), s.where());
             storage.add(new LocalStorage(sn, sz.getAsInt(), clean));
         }
-        return new RoleModel(name, size, instances, image == null ? "" : image.trim(), inputs, internals, settingNames, values, storage);
+        String userData = text(r, "userData");
+        return new RoleModel(name, size, instances, image == null ? "" : image.trim(), inputs, internals, settingNames, values, storage,
+                userData == null ? "" : userData.strip());
     }
 
     private String endpointName(YamlNode.Mapping e, Map<String, SourceLocation> seen, String role) {

@@ -41,10 +41,13 @@ public final class ApiClient {
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/octet-stream").PUT(body));
     }
 
-    /** Reads a plain-text answer (a console log). */
+    /**
+     * Reads a plain-text answer (a console log) as it is: a console starting {@code [    0.000000] Linux} is valid JSON
+     * (an array), so a text answer is never parsed; only an error's body is.
+     */
     public String getText(String path) {
         return exchange(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + key).GET()).asText();
+                .header("Authorization", "Bearer " + key).GET(), body -> body);
     }
 
     public JsonNode send(String method, String path, Object body) {
@@ -63,17 +66,21 @@ public final class ApiClient {
     }
 
     private JsonNode exchange(HttpRequest.Builder b) {
+        return exchange(b, body -> body.isBlank() ? JSON.nullNode() : parse(body));
+    }
+
+    private <T> T exchange(HttpRequest.Builder b, java.util.function.Function<String, T> success) {
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode json = r.body().isBlank() ? JSON.nullNode() : parse(r.body());
             if (r.statusCode() >= 400) {
+                JsonNode json = r.body().isBlank() ? JSON.nullNode() : parse(r.body());
                 JsonNode e = json.path("error");
                 String msg = e.path("message").asText(r.body());
                 // the client got something wrong: bad usage; anything else is a failed operation
                 int exit = r.statusCode() == 400 ? 2 : 1;
                 throw new CliFailure(exit, msg + (e.hasNonNull("code") ? " [" + e.get("code").asText() + "]" : ""));
             }
-            return json;
+            return success.apply(r.body());
         } catch (ConnectException e) {
             throw new CliFailure(1, "cannot reach the vmrole API at " + base + "; is './vmrole server' running? (set --url or VMROLE_URL)");
         } catch (IOException e) {
@@ -84,7 +91,7 @@ public final class ApiClient {
         }
     }
 
-    private static JsonNode parse(String body) throws IOException {
+    private static JsonNode parse(String body) {
         try {
             return JSON.readTree(body);
         } catch (IOException e) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vmrole beta list|request|requests|approve|deny}. */
-@Command(name = "beta", description = "Beta programs: the VM Role is one; a subscription must be admitted.",
+@Command(name = "beta", mixinStandardHelpOptions = true, description = "Beta programs: the VM Role is one; a subscription must be admitted.",
         subcommands = {BetaCommand.ListPrograms.class, BetaCommand.Request.class, BetaCommand.Requests.class,
                 BetaCommand.Approve.class, BetaCommand.Deny.class})
 public final class BetaCommand {

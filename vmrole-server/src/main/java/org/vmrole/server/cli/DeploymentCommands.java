@@ -93,7 +93,7 @@ public final class DeploymentCommands {
                     out().println("  " + text(e, "role") + "/" + text(e, "endpoint") + " (" + text(e, "protocol") + ")  load balancer " + text(e, "address")
                             + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : e.path("inRotation").toString().replaceAll("@\\d+", "")));
                 }
-                Table t = new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "ENDPOINT", "NOTE");
+                Table t = new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "AGENT", "ENDPOINT", "NOTE");
                 for (JsonNode i : instances) {
                     StringBuilder ep = new StringBuilder();
                     for (JsonNode e : i.path("endpoints")) {
@@ -104,10 +104,17 @@ public final class DeploymentCommands {
                     String note = i.hasNonNull("waitingReason") ? "waiting: " + text(i, "waitingReason")
                             : i.hasNonNull("message") && !text(i, "message").isBlank() ? '"' + text(i, "message") + '"' : text(i, "lastCause");
                     t.row(text(i, "instance"), text(i, "state"), text(i, "host"), fd(i), text(i, "updateDomain"), text(i, "incarnation"),
-                            ep.isEmpty() ? "-" : ep, note);
+                            agent(i), ep.isEmpty() ? "-" : ep, note);
                 }
                 t.print(out());
             });
+        }
+
+        /** The agent's version, or "none (probe)" when the load-balancer probe judges an agentless instance. */
+        static String agent(JsonNode i) {
+            if ("probe".equals(text(i, "healthFrom"))) return "none (probe)";
+            String a = text(i, "agent");
+            return a == null || a.isBlank() ? "-" : a;
         }
 
         private static String fd(JsonNode i) {

@@ -6,9 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code vmrole image upload|list|show|delete}. */
+/** {@code vmrole image upload|list|show|delete|prepare}. */
 @Command(name = "image", description = "Upload and manage VM images (VHD, VHDX, qcow2 or raw).",
-        subcommands = {ImageCommand.Upload.class, ImageCommand.List.class, ImageCommand.Show.class, ImageCommand.Delete.class})
+        subcommands = {ImageCommand.Upload.class, ImageCommand.List.class, ImageCommand.Show.class, ImageCommand.Delete.class,
+                ImagePrepareCommand.class})
 public final class ImageCommand {
     @Command(name = "upload", description = "Upload an image: hashed, sent in chunks with a progress bar, resumed after an interruption.")
     static final class Upload extends ApiCommand {
@@ -19,8 +20,13 @@ public final class ImageCommand {
         @Override
         protected int run(ApiClient client) {
             JsonNode image = new ImageUploader(client, err()).upload(file, name, subscription);
-            return show(image, () -> out().println("image " + text(image, "name") + " stored as " + text(image, "digest")
-                    + " (" + text(image, "originalFormat") + " in, " + ProgressBar.bytes(image.path("virtualSize").asLong()) + " virtual)"));
+            return show(image, () -> {
+                out().println("image " + text(image, "name") + " stored as " + text(image, "digest")
+                        + " (" + text(image, "originalFormat") + " in, " + ProgressBar.bytes(image.path("virtualSize").asLong()) + " virtual)");
+                JsonNode c = image.path("contents");
+                out().println("  os: " + os(c) + "   agent: " + agent(c));
+                c.path("warnings").forEach(w -> out().println("  warning: " + w.asText()));
+            });
         }
     }
 
@@ -32,9 +38,10 @@ public final class ImageCommand {
         protected int run(ApiClient client) {
             var r = client.get("/images" + (subscription == null ? "" : "?subscription=" + subscription));
             return show(r, () -> {
-                Table t = new Table("NAME", "FORMAT", "VIRTUAL", "STORED", "DIGEST", "CREATED");
-                r.path("images").forEach(i -> t.row(text(i, "name"), text(i, "originalFormat"), ProgressBar.bytes(i.path("virtualSize").asLong()),
-                        ProgressBar.bytes(i.path("actualSize").asLong()), text(i, "digest").substring(0, 19) + "…", text(i, "created")));
+                Table t = new Table("NAME", "OS", "AGENT", "FORMAT", "VIRTUAL", "STORED", "DIGEST", "CREATED");
+                r.path("images").forEach(i -> t.row(text(i, "name"), os(i.path("contents")), agent(i.path("contents")), text(i, "originalFormat"),
+                        ProgressBar.bytes(i.path("virtualSize").asLong()), ProgressBar.bytes(i.path("actualSize").asLong()),
+                        text(i, "digest").substring(0, 19) + "…", text(i, "created")));
                 t.print(out());
             });
         }
@@ -48,8 +55,20 @@ public final class ImageCommand {
         @Override
         protected int run(ApiClient client) {
             var i = client.get("/images/" + name + (subscription == null ? "" : "?subscription=" + subscription));
-            return show(i, () -> i.fields().forEachRemaining(e -> out().println(e.getKey() + ": " + e.getValue().asText())));
+            return show(i, () -> i.fields().forEachRemaining(e -> out().println(e.getKey() + ": "
+                    + (e.getValue().isContainerNode() ? e.getValue().toString() : e.getValue().asText()))));
         }
+    }
+
+    /** The OS upload inspection found, or why none. */
+    static String os(JsonNode contents) {
+        if (contents.isMissingNode() || contents.isNull()) return "-";
+        return contents.hasNonNull("os") ? contents.get("os").asText() : "not inspected (no Linux root)";
+    }
+
+    static String agent(JsonNode contents) {
+        if (contents.isMissingNode() || contents.isNull() || !contents.hasNonNull("agent")) return "unknown";
+        return contents.get("agent").asText().isEmpty() ? "none" : contents.get("agent").asText();
     }
 
     @Command(name = "delete", description = "Delete an image no deployment uses.")
