@@ -1,0 +1,32 @@
+package org.vmrole.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class MainTest {
+    @Test
+    void a_named_subcommand_builds_only_that_subcommand() {
+        assertThat(Main.commandLine(new String[] {"status", "hello"}).getSubcommands().keySet()).containsExactly("status");
+    }
+
+    @Test
+    void no_argument_help_or_a_typo_builds_every_subcommand() {
+        int all = Main.SUBCOMMANDS.size();
+        assertThat(Main.commandLine(new String[0]).getSubcommands()).hasSize(all);
+        assertThat(Main.commandLine(new String[] {"help", "status"}).getSubcommands()).hasSize(all);
+        assertThat(Main.commandLine(new String[] {"statsu"}).getSubcommands()).hasSize(all);
+    }
+
+    @Test
+    void usage_without_arguments_still_lists_every_subcommand() {
+        CommandLine cl = Main.commandLine(new String[0]);
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.execute();
+        assertThat(out.toString()).contains("status").contains("deploy").contains("server").contains("upgrade");
+    }
+}
