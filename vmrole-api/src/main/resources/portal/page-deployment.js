@@ -66,7 +66,7 @@ export async function deploymentPage(view, ctx, service, slot) {
 function drawSummary(box, d) {
   const ready = d.instances.filter(i => i.state === 'ReadyRole').length;
   fill(box, h('section', {class: 'card summary'},
-    h('p', null, 'Deployment ', h('span', {class: 'mono', id: 'deployment-id'}, d.id), ', version ', d.version, ', ',
+    h('p', null, 'Deployment ', h('span', {class: 'mono', id: 'deployment-id'}, d.id), ', version ', h('span', {id: 'deployment-version'}, d.version), ', ',
       d.upgradeDomainCount, ' upgrade domains', d.deleting ? ' — deleting' : ''),
     h('p', {id: 'ready-count'}, ready + ' of ' + d.instances.length + ' instances ready'),
     d.loadBalancer?.length ? h('ul', {class: 'endpoints'}, d.loadBalancer.map(e => h('li', null,
@@ -159,7 +159,7 @@ function drawUpgrade(box, d, base, act, service, slot) {
     h('p', null, 'Walked: ', (u.walkedDomains ?? []).join(', ') || 'none', '; pending: ', (u.pendingDomains ?? []).join(', ') || 'none'),
     u.reason ? note('info', u.reason) : null,
     h('div', {class: 'row'},
-      u.mode === 'manual' && next != null ? h('button', {type: 'button', id: 'walk-next', onclick: () =>
+      u.mode === 'manual' && u.state === 'Waiting' && next != null ? h('button', {type: 'button', id: 'walk-next', onclick: () =>
         act('Walk update domain ' + next, () => api('POST', base + '/upgrade/walk', {domain: next}))}, 'Walk next update domain (' + next + ')') : null, ' ',
       u.rollback ? null : h('button', {type: 'button', class: 'secondary', id: 'rollback', onclick: () =>
         act('Roll back ' + service + '/' + slot, () => api('POST', base + '/upgrade/rollback'))}, 'Roll back'))));

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -198,6 +199,12 @@ class PortalVmTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> text(administrator).contains("beta.decide") || text(administrator).contains("beta.approve")
                 || text(administrator).contains("contoso"));
         shot(administrator, "05-administrator");
+        click(administrator, By.cssSelector("tr[data-host=host-1] button"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> administrator.findElement(By.cssSelector("tr[data-host=host-1]")).getText().contains("Draining"));
+        click(administrator, By.cssSelector("tr[data-host=host-1] button"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> administrator.findElement(By.cssSelector("tr[data-host=host-1]")).getText().contains("Up"));
         assertNoConsoleErrors(tenant);
         assertNoConsoleErrors(administrator);
     }
@@ -319,6 +326,37 @@ class PortalVmTest {
 
     @Test
     @Order(6)
+    void a_manual_upgrade_walks_its_update_domain_on_request_and_a_second_one_rolls_back() throws Exception {
+        Path cscfg = dir.resolve("v2.cscfg");
+        Files.writeString(cscfg, new String(PortalVmTest.class.getResourceAsStream("/demo/ServiceConfiguration.cscfg").readAllBytes())
+                .replace("count=\"2\"", "count=\"1\""));
+        waitFor(tenant, By.id("upgrade-cscfg")).sendKeys(cscfg.toString());
+        tenant.findElement(By.cssSelector("#upgrade-mode option[value=manual]")).click();
+        tenant.findElement(By.cssSelector("#upgrade-form button[type=submit]")).click();
+        waitFor(tenant, By.id("walk-next"));
+        assertThat(tenant.findElement(By.id("upgrade-state")).getText()).contains("Upgrade to version 2").contains("manual");
+        shot(tenant, "16-upgrade-waiting");
+        click(tenant, By.id("walk-next"));
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(tenant.findElements(By.id("upgrade-state"))).isEmpty();
+            assertThat(tenant.findElement(By.id("deployment-version")).getText()).isEqualTo("2");
+            assertThat(instances()).singleElement().satisfies(i -> assertThat(i.getDomAttribute("data-state")).isEqualTo("ReadyRole"));
+        });
+
+        tenant.findElement(By.id("upgrade-cscfg")).sendKeys(cscfg.toString());
+        tenant.findElement(By.cssSelector("#upgrade-form button[type=submit]")).click();
+        waitFor(tenant, By.id("rollback"));
+        click(tenant, By.id("rollback"));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(tenant.findElements(By.id("upgrade-state"))).isEmpty();
+            assertThat(tenant.findElement(By.id("ops")).getText()).contains("Roll back hello/production Succeeded");
+        });
+        assertThat(tenant.findElement(By.id("deployment-version")).getText()).isEqualTo("2");
+        shot(tenant, "17-after-rollback");
+    }
+
+    @Test
+    @Order(7)
     void untrusted_names_and_settings_are_shown_as_text_and_never_run() throws Exception {
         go(tenant, "#/services");
         waitFor(tenant, By.id("service-name")).sendKeys("tricky");
@@ -338,7 +376,7 @@ class PortalVmTest {
         assertThat(error.getText()).contains(XSS);
         assertThat(tenant.findElements(By.cssSelector("main img"))).as("no markup from data became an element").isEmpty();
         assertNoAlert(tenant);
-        shot(tenant, "16-untrusted-text");
+        shot(tenant, "18-untrusted-text");
         go(tenant, "#/services");
         await().atMost(Duration.ofSeconds(10)).until(() -> text(tenant).contains(XSS));
         assertNoAlert(tenant);
@@ -346,22 +384,25 @@ class PortalVmTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void another_tenants_deployment_url_shows_not_found() throws Exception {
         administrator.findElement(By.id("sign-out")).click();
-        signIn(administrator, fabrikamKey);
+        // by keyboard alone: the key field has the focus, Enter signs in
+        waitFor(administrator, By.id("api-key"));
+        administrator.switchTo().activeElement().sendKeys(fabrikamKey + Keys.ENTER);
+        waitFor(administrator, By.id("sign-out"));
         administrator.get(portal + "#/services/hello/production");
         await().atMost(Duration.ofSeconds(20)).until(() -> text(administrator).contains("Not found"));
         assertThat(text(administrator)).doesNotContain("WebVM_IN_0");
-        shot(administrator, "17-other-tenant-not-found");
+        shot(administrator, "19-other-tenant-not-found");
         administrator.manage().window().setSize(new Dimension(420, 800));
         go(administrator, "#/home");
         waitFor(administrator, By.id("usage-h"));
-        shot(administrator, "18-home-narrow-window");
+        shot(administrator, "20-home-narrow-window");
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void deleting_the_deployment_stops_every_vm() throws Exception {
         go(tenant, "#/services/hello/production");
         waitFor(tenant, By.id("delete-deployment"));
@@ -371,7 +412,7 @@ class PortalVmTest {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> tenant.findElement(By.id("ops")).getText().contains("Delete hello/production Succeeded"));
         await().atMost(Duration.ofSeconds(20)).until(() -> text(tenant).contains("no longer exists"));
-        shot(tenant, "19-deleted");
+        shot(tenant, "21-deleted");
         await().atMost(Duration.ofMinutes(1)).until(() -> ChildJvm.processesMentioning(dir.toString()).stream()
                 .noneMatch(pid -> ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("").contains("qemu")));
         assertNoConsoleErrors(tenant);
