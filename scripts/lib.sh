@@ -40,6 +40,8 @@ ensure_packages() {
   for p in $VMROLE_PACKAGES "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # the storage tests drive the service with the Azure SDK for JavaScript too; any node 18+ will do
+  command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
   if [ ${#missing[@]} -eq 0 ]; then
     # the sample image is built from .deb files fetched with apt-get download, which needs package lists
     if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

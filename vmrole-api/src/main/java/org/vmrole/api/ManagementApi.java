@@ -27,6 +27,7 @@ import org.vmrole.api.services.HostedServices;
 import org.vmrole.api.services.ImageRoutes;
 import org.vmrole.api.services.Ownership;
 import org.vmrole.api.services.ServiceRoutes;
+import org.vmrole.api.services.SubscriptionContents;
 import org.vmrole.api.tenancy.TenancyRoutes;
 import org.vmrole.api.tenancy.WhoAmIRoutes;
 import org.vmrole.api.services.OperationListRoutes;
@@ -59,18 +60,20 @@ public final class ManagementApi implements AutoCloseable {
         AuditLog audit = new AuditLog(store, json);
         this.tenants = new Tenants(store, json, audit, parts.clock());
         this.beta = new BetaPrograms(store, json, audit, parts.clock());
-        HostedServices services = new HostedServices(store, json, audit, parts.clock());
+        HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         InstanceEndpoints endpoints = new InstanceEndpoints();
+        Ownership operations = new Ownership(store, json, "Operation");
+        Ownership uploads = new Ownership(store, json, "Upload");
         this.publicEndpoints = new PublicEndpoints();
-        this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, new Ownership(store, json, "Operation"),
+        this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, operations,
                 (subscription, href) -> digestOf(parts.images(), subscription, href), endpoints, json, publicEndpoints);
         this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
-        routes.addAll(TenancyRoutes.of(tenants, audit));
+        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta, deployments)));
         routes.addAll(BetaRoutes.of(beta));
-        routes.addAll(ImageRoutes.of(parts.images(), new Ownership(store, json, "Upload"), store, audit, parts.clock(), metrics::uploaded, tenants));
+        routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         routes.addAll(ServiceRoutes.of(services, deployments, parts.consoleLogs()));
         routes.addAll(HostRoutes.of(parts.fabric()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints));

@@ -23,6 +23,19 @@ final class ApiClient {
         return send(method, path, key, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     }
 
+    /** The status, headers and text of a reply, for checks of the HTTP layer itself. */
+    record RawReply(int status, java.net.http.HttpHeaders headers, String body) {
+        String header(String name) { return headers.firstValue(name).orElse(null); }
+    }
+
+    RawReply raw(String method, String path, String key, String body) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        var r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new RawReply(r.statusCode(), r.headers(), r.body());
+    }
+
     Reply send(String method, String path, String key, HttpRequest.BodyPublisher body) throws Exception {
         var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).method(method, body);
         if (key != null) b.header("Authorization", "Bearer " + key);

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,20 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Images, services, deployments and operations over real HTTP, with a real store, fabric and image repository (no hosts). */
 class DeploymentContractTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CSDEF = """
-            <?xml version="1.0" encoding="utf-8"?>
-            <ServiceDefinition name="web" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceDefinition">
-              <VirtualMachineRole name="WebVM" vmsize="ExtraSmall">
-                <Endpoints><InputEndpoint name="Http" protocol="http" port="80"/></Endpoints>
-              </VirtualMachineRole>
-            </ServiceDefinition>
-            """;
-    private static final String CSCFG = """
-            <?xml version="1.0" encoding="utf-8"?>
-            <ServiceConfiguration serviceName="web" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration">
-              <Role name="WebVM"><OsImage href="web-v1"/><Instances count="2"/></Role>
-            </ServiceConfiguration>
-            """;
+    private static final String CSDEF = Samples.CSDEF;
+    private static final String CSCFG = Samples.CSCFG;
 
     @TempDir Path dir;
     ApiFixture fx;
@@ -53,14 +39,11 @@ class DeploymentContractTest {
     }
 
     private byte[] smallQcow2() throws Exception {
-        Path img = dir.resolve("small.qcow2");
-        Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "16M").inheritIO().start();
-        assertThat(p.waitFor()).isZero();
-        return Files.readAllBytes(img);
+        return Samples.smallQcow2(dir);
     }
 
     private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        return Samples.sha256(b);
     }
 
     private String upload(String key, String name, byte[] bytes) throws Exception {
@@ -78,12 +61,11 @@ class DeploymentContractTest {
     }
 
     private void admitToVmRole(String key) throws Exception {
-        String req = http.call("POST", "/beta/programs/vm-role/requests", key, "{\"reason\":\"tests\"}").body().get("id").asText();
-        assertThat(http.call("POST", "/beta/requests/" + req + "/approve", fx.admin, null).status()).isEqualTo(200);
+        Samples.admitToVmRole(http, fx.admin, key);
     }
 
     private String deployBody(String cscfg) throws Exception {
-        return JSON.writeValueAsString(Map.of("definition", CSDEF, "configuration", cscfg));
+        return Samples.deployBody(cscfg);
     }
 
     @Test

@@ -499,7 +499,7 @@ public final class ImageRepository {
         try {
             ImageRecord rec = find(subscription, name).orElseThrow(() ->
                     new NoSuchImageException("subscription '" + subscription + "' has no image '" + name + "'. List images to see the names"));
-            List<String> users = usage.deploymentsUsing(rec.digest());
+            List<String> users = usage.deploymentsUsing(subscription, rec.digest());
             if (!users.isEmpty()) throw new ImageInUseException(name, users);
             Path meta = metadataOf(subscription, name);
             Files.delete(meta);

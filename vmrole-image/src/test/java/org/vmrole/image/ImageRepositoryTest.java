@@ -39,7 +39,7 @@ class ImageRepositoryTest {
     }
 
     private ImageRepository repository(ImageLimits l, Clock clock) throws IOException {
-        return new ImageRepository(root, l, QemuImg.fromPath(l), digest -> deployments.getOrDefault(digest, List.of()), clock);
+        return new ImageRepository(root, l, QemuImg.fromPath(l), (subscription, digest) -> deployments.getOrDefault(digest, List.of()), clock);
     }
 
     private ImageRecord upload(String name, Path file) throws IOException {
@@ -226,7 +226,7 @@ class ImageRepositoryTest {
             repo.append(id, 0, in);
         }
         ImageRepository broken = new ImageRepository(root, limits, new QemuImg("/nonexistent/qemu-img", limits.qemuMemoryBytes()),
-                digest -> List.of(), Clock.systemUTC());
+                ImageUsage.none(), Clock.systemUTC());
         assertThatThrownBy(() -> broken.commit(id, sha(raw))).isInstanceOf(IOException.class).isNotInstanceOf(ImageRejectedException.class);
         assertThatThrownBy(() -> broken.append(id, Files.size(raw), new ByteArrayInputStream(new byte[1])))
                 .hasMessageContaining("is being committed and takes no more bytes");

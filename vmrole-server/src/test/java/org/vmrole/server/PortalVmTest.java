@@ -177,7 +177,7 @@ class PortalVmTest {
         assertThat(tenant.findElement(By.id("deploy-button")).isEnabled()).isFalse();
         reason.sendKeys("We run our web farm as VM images.");
         tenant.findElement(By.cssSelector("section[data-program=vm-role] form.request button[type=submit]")).click();
-        await().atMost(Duration.ofSeconds(20)).until(() -> tenant.findElement(By.cssSelector(".admission[data-program=vm-role]")).getText().equals("Pending"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> tenant.findElement(By.cssSelector(".admission[data-program=vm-role]")).getText().equals("Pending"));
         shot(tenant, "02-beta-pending");
 
         signIn(administrator, platform.firstAdministratorKey().orElseThrow());
@@ -186,7 +186,7 @@ class PortalVmTest {
         row.findElement(By.cssSelector("input.note-input")).sendKeys("welcome aboard");
         shot(administrator, "03-beta-admin-pending");
         row.findElement(By.cssSelector("button.approve")).click();
-        await().atMost(Duration.ofSeconds(20)).until(() -> administrator.findElements(By.cssSelector("tr[data-subscription=contoso]")).isEmpty());
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> administrator.findElements(By.cssSelector("tr[data-subscription=contoso]")).isEmpty());
 
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> tenant.findElement(By.cssSelector(".admission[data-program=vm-role]")).getText().equals("Approved"));
@@ -196,8 +196,6 @@ class PortalVmTest {
 
         go(administrator, "#/admin");
         waitFor(administrator, By.cssSelector("#hosts tr[data-host]"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> text(administrator).contains("beta.decide") || text(administrator).contains("beta.approve")
-                || text(administrator).contains("contoso"));
         shot(administrator, "05-administrator");
         click(administrator, By.cssSelector("tr[data-host=host-1] button"));
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
@@ -222,7 +220,7 @@ class PortalVmTest {
         name.sendKeys("sample-v1");
         tenant.findElement(By.id("image-file")).sendKeys(image.toString());
         tenant.findElement(By.cssSelector("#upload-form button[type=submit]")).click();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().pollInterval(Duration.ofMillis(100))
                 .until(() -> Double.parseDouble(tenant.findElement(By.id("upload-progress")).getDomProperty("value")) > size / 5.0);
         shot(tenant, "06-images-uploading");
         String uploading = tenant.getWindowHandle();
@@ -270,7 +268,7 @@ class PortalVmTest {
         shot(tenant, "10-deployment-ready");
 
         go(tenant, "#/home");
-        await().atMost(Duration.ofSeconds(20)).until(() -> text(tenant).contains("production: 2 of 2 ready"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(tenant).contains("production: 2 of 2 ready"));
         assertThat(text(tenant)).contains("CreateDeployment");
         shot(tenant, "11-home");
 
@@ -278,7 +276,7 @@ class PortalVmTest {
         WebElement delete = waitFor(tenant, By.cssSelector("tr[data-image=sample-v1] button.danger"));
         delete.click();
         delete.click();
-        await().atMost(Duration.ofSeconds(20)).until(() -> text(tenant).contains("Cannot delete sample-v1"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(tenant).contains("Cannot delete sample-v1"));
         assertThat(text(tenant)).as("the deployment using the image is named").contains("is used by deployment contoso/hello (production)");
         shot(tenant, "12-image-in-use");
         assertNoConsoleErrors(tenant);
@@ -299,13 +297,13 @@ class PortalVmTest {
             return Long.parseLong(c.getDomAttribute("data-incarnation")) > before && state.equals("ReadyRole") && seen.size() > 1;
         });
         assertThat(seen).as("states WebVM_IN_0 went through").contains("ReadyRole").hasSizeGreaterThan(1);
-        await().atMost(Duration.ofMinutes(1)).until(() -> !tenant.findElements(By.cssSelector(".op[data-status=Succeeded]")).isEmpty());
+        await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> !tenant.findElements(By.cssSelector(".op[data-status=Succeeded]")).isEmpty());
         assertThat(tenant.findElement(By.id("ops")).getText()).contains("Reimage WebVM_IN_0");
         System.out.println("WebVM_IN_0 reimage states seen in the portal: " + seen);
         shot(tenant, "13-after-reimage");
 
         click(tenant, By.cssSelector("[data-instance=WebVM_IN_1] button.console"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> tenant.findElement(By.id("console-text")).getText().length() > 20);
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> tenant.findElement(By.id("console-text")).getText().length() > 20);
         shot(tenant, "14-console");
         assertNoConsoleErrors(tenant);
     }
@@ -362,7 +360,7 @@ class PortalVmTest {
         waitFor(tenant, By.id("service-name")).sendKeys("tricky");
         tenant.findElement(By.id("service-label")).sendKeys(XSS);
         tenant.findElement(By.cssSelector("#new-service button[type=submit]")).click();
-        await().atMost(Duration.ofSeconds(20)).until(() -> tenant.findElement(By.id("service-label-text")).getText().equals(XSS));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> tenant.findElement(By.id("service-label-text")).getText().equals(XSS));
         // a configuration setting the definition does not declare, named with markup: the validation error repeats it
         Path csdef = copyResource(dir.resolve("x.csdef"), "/demo/ServiceDefinition.csdef");
         Path cscfg = dir.resolve("x.cscfg");
@@ -378,7 +376,7 @@ class PortalVmTest {
         assertNoAlert(tenant);
         shot(tenant, "18-untrusted-text");
         go(tenant, "#/services");
-        await().atMost(Duration.ofSeconds(10)).until(() -> text(tenant).contains(XSS));
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> text(tenant).contains(XSS));
         assertNoAlert(tenant);
         assertNoConsoleErrors(tenant);
     }
@@ -392,7 +390,7 @@ class PortalVmTest {
         administrator.switchTo().activeElement().sendKeys(fabrikamKey + Keys.ENTER);
         waitFor(administrator, By.id("sign-out"));
         administrator.get(portal + "#/services/hello/production");
-        await().atMost(Duration.ofSeconds(20)).until(() -> text(administrator).contains("Not found"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(administrator).contains("Not found"));
         assertThat(text(administrator)).doesNotContain("WebVM_IN_0");
         shot(administrator, "19-other-tenant-not-found");
         administrator.manage().window().setSize(new Dimension(420, 800));
@@ -407,13 +405,13 @@ class PortalVmTest {
         go(tenant, "#/services/hello/production");
         waitFor(tenant, By.id("delete-deployment"));
         click(tenant, By.id("delete-deployment"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> tenant.findElement(By.id("delete-deployment")).getText().startsWith("Confirm"));
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> tenant.findElement(By.id("delete-deployment")).getText().startsWith("Confirm"));
         click(tenant, By.id("delete-deployment"));
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> tenant.findElement(By.id("ops")).getText().contains("Delete hello/production Succeeded"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> text(tenant).contains("no longer exists"));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(tenant).contains("no longer exists"));
         shot(tenant, "21-deleted");
-        await().atMost(Duration.ofMinutes(1)).until(() -> ChildJvm.processesMentioning(dir.toString()).stream()
+        await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> ChildJvm.processesMentioning(dir.toString()).stream()
                 .noneMatch(pid -> ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("").contains("qemu")));
         assertNoConsoleErrors(tenant);
     }

@@ -28,10 +28,13 @@ public final class AuditLog {
         return entries.put(id, entry, Store.ABSENT);
     }
 
-    /** The newest entries first; a subscription sees its own, the administrator (null) all. */
-    public List<AuditEntry> recent(String subscriptionId, int limit) {
+    /**
+     * The newest entries first; a subscription sees its own since it was created (an earlier subscription of the same
+     * id is another tenant), the administrator (null, null) all.
+     */
+    public List<AuditEntry> recent(String subscriptionId, java.time.Instant since, int limit) {
         return entries.list(store).stream().map(JsonRecords.Versioned::value)
-                .filter(e -> subscriptionId == null || subscriptionId.equals(e.subscriptionId()))
+                .filter(e -> subscriptionId == null || subscriptionId.equals(e.subscriptionId()) && !e.at().isBefore(since))
                 .sorted(Comparator.comparing(AuditEntry::at).reversed())
                 .limit(limit).toList();
     }

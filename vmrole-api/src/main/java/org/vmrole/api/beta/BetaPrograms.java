@@ -10,7 +10,9 @@ import org.vmrole.api.ApiException;
 import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
+import org.vmrole.api.http.NameRule;
 import org.vmrole.api.store.JsonRecords;
+import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 
@@ -42,13 +44,16 @@ public final class BetaPrograms {
     }
 
     public BetaProgram define(Principal admin, String name, String description) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw ApiException.badRequest("InvalidProgramName", "program name '" + name + "' must be 2-41 characters of a-z, 0-9 and '-', starting with a letter", "name");
-        }
-        if (programs.get(store, name).isPresent()) throw ApiException.conflict("ProgramExists", "beta program '" + name + "' already exists", name);
+        return Optimistic.retry(() -> {
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw ApiException.badRequest("InvalidProgramName", "program name '" + name + "' must be 2-41 characters of a-z, 0-9 and '-', starting with a letter", "name");
+            }
+            if (programs.get(store, name).isPresent()) throw ApiException.conflict("ProgramExists", "beta program '" + name + "' already exists", name);
+            NameRule.requireText(description, "description");
         BetaProgram p = new BetaProgram(name, description == null ? "" : description, clock.instant());
-        store.commit(List.of(programs.put(name, p, Store.ABSENT), audit.record(new AuditEntry(clock.instant(), admin.actor(), null, "beta.define", name))));
-        return p;
+            store.commit(List.of(programs.put(name, p, Store.ABSENT), audit.record(new AuditEntry(clock.instant(), admin.actor(), null, "beta.define", name))));
+            return p;
+        });
     }
 
     public List<BetaProgram> programs() {
@@ -56,18 +61,21 @@ public final class BetaPrograms {
     }
 
     public AdmissionRequest request(Principal who, String program, String reason) {
-        if (who.administrator()) {
-            throw ApiException.badRequest("SubscriptionKeyRequired", "admission is requested by a subscription; use that subscription's key", "Authorization");
-        }
-        if (programs.get(store, program).isEmpty()) throw ApiException.notFound("Program", program);
+        return Optimistic.retry(() -> {
+            if (who.administrator()) {
+                throw ApiException.badRequest("SubscriptionKeyRequired", "admission is requested by a subscription; use that subscription's key", "Authorization");
+            }
+            if (programs.get(store, program).isEmpty()) throw ApiException.notFound("Program", program);
+            NameRule.requireText(reason, "reason");
         BetaGate.checkCanRequest(all(), program, who.subscriptionId(), reason);
-        byte[] id = new byte[6];
-        random.nextBytes(id);
-        AdmissionRequest r = new AdmissionRequest("req-" + HexFormat.of().formatHex(id), program, who.subscriptionId(), reason.strip(),
-                AdmissionState.Pending, clock.instant(), null, null, null);
-        store.commit(List.of(requests.put(r.id(), r, Store.ABSENT),
-                audit.record(new AuditEntry(clock.instant(), who.actor(), who.subscriptionId(), "beta.request", program))));
-        return r;
+            byte[] id = new byte[6];
+            random.nextBytes(id);
+            AdmissionRequest r = new AdmissionRequest("req-" + HexFormat.of().formatHex(id), program, who.subscriptionId(), reason.strip(),
+                    AdmissionState.Pending, clock.instant(), null, null, null);
+            store.commit(List.of(requests.put(r.id(), r, Store.ABSENT),
+                    audit.record(new AuditEntry(clock.instant(), who.actor(), who.subscriptionId(), "beta.request", program))));
+            return r;
+        });
     }
 
     /** Requests the caller may see: all for the administrator, its own for a subscription. */
@@ -76,13 +84,22 @@ public final class BetaPrograms {
     }
 
     public AdmissionRequest decide(Principal admin, String requestId, boolean approve, String note) {
-        Versioned<AdmissionRequest> v = requests.get(store, requestId).orElseThrow(() -> ApiException.notFound("Request", requestId));
+        return Optimistic.retry(() -> {
+            Versioned<AdmissionRequest> v = requests.get(store, requestId).orElseThrow(() -> ApiException.notFound("Request", requestId));
+            NameRule.requireText(note, "note");
         BetaGate.checkCanDecide(v.value());
-        AdmissionRequest decided = v.value().decide(approve, admin.actor(), note, clock.instant());
-        store.commit(List.of(requests.put(requestId, decided, v.revision()),
-                audit.record(new AuditEntry(clock.instant(), admin.actor(), decided.subscriptionId(),
-                        approve ? "beta.approve" : "beta.deny", decided.program()))));
-        return decided;
+            AdmissionRequest decided = v.value().decide(approve, admin.actor(), note, clock.instant());
+            store.commit(List.of(requests.put(requestId, decided, v.revision()),
+                    audit.record(new AuditEntry(clock.instant(), admin.actor(), decided.subscriptionId(),
+                            approve ? "beta.approve" : "beta.deny", decided.program()))));
+            return decided;
+        });
+    }
+
+    /** The writes that remove the subscription's admission requests (when the subscription goes). */
+    public List<org.vmrole.fabric.store.Write> forget(String subscriptionId) {
+        return requests.byId(store).entrySet().stream().filter(e -> e.getValue().value().subscriptionId().equals(subscriptionId))
+                .map(e -> requests.delete(e.getKey(), e.getValue().revision())).toList();
     }
 
     /** Throws the user-facing error when the subscription may not use the program yet. */

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.util.List;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.http.Access;
+import org.vmrole.api.http.NameRule;
 import org.vmrole.api.http.Route;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.controller.HostRegistration;
@@ -37,12 +38,21 @@ public final class HostLinkRoutes {
                     if (join == null || join.host() == null || join.capacity() == null) {
                         throw ApiException.badRequest("MissingField", "a join gives 'host', 'faultDomain' and 'capacity'", "body");
                     }
+                    NameRule.HOST.require(join.host(), "host");
                     ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(), join.networkAddress())));
                 }),
                 new Route(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
                         (ctx, who) -> {
                             HostHeartbeat beat = ctx.bodyAsClass(HostHeartbeat.class);
                             if (beat == null || beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
+                            NameRule.HOST.require(beat.host(), "host");
+                            for (int i = 0; i < beat.instances().size(); i++) {
+                                var o = beat.instances().get(i);
+                                if (o.key() == null || o.state() == null) {
+                                    throw ApiException.badRequest("MissingField", "every observed instance gives its 'key' and 'state'; instances[" + i
+                                            + "] lacks " + (o.key() == null ? "'key'" : "'state'"), "instances[" + i + "]");
+                                }
+                            }
                             var reply = fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
                                     .map(set -> new HostAssignments(set.version(), set.assignments()));
                             endpoints.reported(beat.host(), beat.endpoints());

@@ -6,11 +6,11 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
-import io.javalin.json.JavalinJackson;
 import io.javalin.router.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ApiError;
@@ -19,6 +19,7 @@ import org.vmrole.api.auth.Principal;
 import org.vmrole.fabric.controller.HostNotAdmitted;
 import org.vmrole.fabric.controller.NoSuchTarget;
 import org.vmrole.fabric.controller.RequestConflict;
+import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.image.ImageInUseException;
 import org.vmrole.image.ImageRepositoryException;
 import org.vmrole.image.NoSuchImageException;
@@ -39,14 +40,21 @@ public final class ApiServer implements AutoCloseable {
         all.add(new Route(HandlerType.GET, "/openapi.json", Access.PUBLIC, "This document", 200, (ctx, who) -> ctx.json(openApi())));
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> {
-            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.jsonMapper(new RequestJson(json));
+            cfg.http.prefer405over404 = true;
             cfg.startup.showJavalinBanner = false;
             // Jetty reads request bodies 8 KiB at a time by default: an image upload (GiBs in one body) then spends
             // more CPU on reads than on its disk writes; 64 KiB is still a pooled buffer
             cfg.jetty.modifyHttpConfiguration(http -> http.setInputBufferSize(64 * 1024));
+            JsonErrorPages errorPages = new JsonErrorPages(json);
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(errorPages));
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
             for (Route r : routes) {
                 cfg.routes.addEndpoint(new Endpoint(r.method(), r.path(), ctx -> {
                     Principal who = authorize(r.access(), ctx, authenticator);
+                    ctx.pathParamMap().forEach((name, value) -> NameRule.PATH_PARAMETERS.getOrDefault(name, NameRule.ID).require(value, name));
+                    String subscription = ctx.queryParam("subscription");
+                    if (subscription != null && !subscription.isBlank()) NameRule.SUBSCRIPTION.require(subscription, "subscription");
                     r.handler().handle(ctx, who);
                 }));
             }
@@ -55,6 +63,11 @@ public final class ApiServer implements AutoCloseable {
                     new ApiError("InvalidJson", "the request body is not valid JSON for this call: " + e.getOriginalMessage(), "body")));
             cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> respond(ctx, 400,
                     new ApiError("InvalidArgument", e.getMessage(), null)));
+            cfg.routes.exception(RevisionConflict.class, (e, ctx) -> {
+                String what = e.key().startsWith("/api/") ? e.key().substring(5) : e.key();
+                respond(ctx, 409, new ApiError("Conflict", "another request changed '" + what + "' at the same moment; nothing of this request was applied: "
+                        + "read it again and retry", what));
+            });
             cfg.routes.exception(NoSuchTarget.class, (e, ctx) -> respond(ctx, 404, new ApiError("NotFound", e.getMessage(), null)));
             cfg.routes.exception(RequestConflict.class, (e, ctx) -> respond(ctx, 409, new ApiError("Conflict", e.getMessage(), null)));
             cfg.routes.exception(HostNotAdmitted.class, (e, ctx) -> respond(ctx, 401, new ApiError("HostNotAdmitted", e.getMessage(), "Authorization")));
@@ -62,9 +75,17 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(ImageInUseException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageInUse", e.getMessage(), null)));
             cfg.routes.exception(UploadOffsetException.class, (e, ctx) -> respond(ctx, 409, new ApiError("WrongOffset", e.getMessage(), "offset")));
             cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> respond(ctx, e.getStatus(),
-                    new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null)));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 405) methodNotAllowed(ctx);
+                else respond(ctx, e.getStatus(), new ApiError(e.getStatus() == 404 ? "NotFound" : "BadRequest", e.getMessage(), null));
+            });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                HttpException refused = refusedByJetty(e);
+                if (refused != null) {
+                    respond(ctx, refused.getCode(), new ApiError("BadRequest", "the request body could not be read: " + refused.getReason()
+                            + " (send one valid Content-Length, or well-formed chunks)", "body"));
+                    return;
+                }
                 log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 respond(ctx, 500, new ApiError("InternalError", "the server failed on this request; see the server log", null));
             });
@@ -73,9 +94,37 @@ public final class ApiServer implements AutoCloseable {
                     respond(ctx, 404, new ApiError("NotFound", "no route " + ctx.method() + " " + ctx.path() + "; see /openapi.json", ctx.path()));
                 }
             });
-            cfg.routes.error(405, ctx -> respond(ctx, 405,
-                    new ApiError("MethodNotAllowed", ctx.method() + " is not allowed on " + ctx.path() + "; see /openapi.json", ctx.path())));
+            cfg.routes.error(405, this::methodNotAllowed);
         });
+    }
+
+    /** Jetty's refusal of a body (a bad chunk, a body shorter than its Content-Length) somewhere in the causes, if any. */
+    private static HttpException refusedByJetty(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) return h;
+        }
+        return null;
+    }
+
+    private void methodNotAllowed(Context ctx) {
+        String allowed = String.join(", ", allowedMethods(ctx.path()));
+        ctx.header("Allow", allowed);
+        respond(ctx, 405, new ApiError("MethodNotAllowed", ctx.method() + " is not allowed on " + ctx.path() + "; it takes " + allowed
+                + " (see /openapi.json)", ctx.path()));
+    }
+
+    /** The methods some route takes on this path: what a 405 lists in {@code Allow}. */
+    List<String> allowedMethods(String path) {
+        String[] given = path.split("/", -1);
+        return routes.stream().filter(r -> {
+            String[] template = r.path().split("/", -1);
+            if (template.length != given.length) return false;
+            for (int i = 0; i < template.length; i++) {
+                boolean param = template[i].startsWith("{") && !given[i].isEmpty();
+                if (!param && !template[i].equals(given[i])) return false;
+            }
+            return true;
+        }).map(r -> r.method().name()).distinct().sorted().toList();
     }
 
     private static Principal authorize(Access access, Context ctx, Authenticator authenticator) {

@@ -10,6 +10,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.vmrole.api.store.JsonRecords;
+import org.vmrole.api.store.Optimistic;
 import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.model.UpgradeMode;
 import java.util.stream.Collectors;
@@ -62,6 +63,7 @@ public final class Deployments {
     private final InstanceEndpoints endpoints;
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
+    private final QuotaLedger ledger;
     private final SecureRandom random = new SecureRandom();
     // the definition and configuration text of every version, so an upgrade may send a new configuration alone
     private final JsonRecords<Request> sources = new JsonRecords<>(new ObjectMapper(), "/api/deployment-sources/", Request.class);
@@ -74,6 +76,7 @@ public final class Deployments {
                        ObjectMapper json, PublicEndpoints publicEndpoints) {
         this.endpoints = endpoints;
         this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
+        this.ledger = new QuotaLedger(store, json);
         this.publicEndpoints = publicEndpoints;
         this.store = store;
         this.fabric = fabric;
@@ -96,24 +99,32 @@ public final class Deployments {
     public record UpgradeRequest(String definition, String configuration, String yaml, String definitionName, String configurationName,
                                  String mode, String image) {}
 
+    /**
+     * Fills an empty slot. The slot, the quota ledger and the fabric's deployment are written in one store commit, so of
+     * parallel deploys into one slot exactly one wins (the others get 409 SlotOccupied and leave nothing behind), and
+     * parallel deploys of one subscription are counted against its limits one after the other.
+     */
     public Operation create(Principal who, String subscriptionId, String serviceName, String slot, Request request) {
         HostedService.requireValidSlot(slot);
-        Versioned<HostedService> service = services.get(subscriptionId, serviceName);
-        String current = service.value().deployments().get(slot);
-        if (current != null && fabric.getDeployment(current).isPresent()) {
-            throw ApiException.conflict("SlotOccupied", "the " + slot + " slot of '" + serviceName + "' already holds deployment " + current
-                    + "; delete it first (./vmrole delete " + serviceName + " --slot " + slot + ")", slot);
-        }
+        services.get(subscriptionId, serviceName);
         beta.requireAdmission(BetaProgram.VM_ROLE, subscriptionId);
         ServiceModel model = validate(subscriptionId, request);
         String id = "d-" + HexFormat.of().formatHex(bytes(5));
-        Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
-        Usage after = usageOf(subscriptionId).plus(DeploymentPlan.usage(d));
-        after.requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
-        store.commit(List.of(services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
-                audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
-        Operation op = fabric.createDeployment(d);
-        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)), sources.put(sourceId(d.id(), d.version()), request, Store.ANY)));
+        Operation op = Optimistic.retry(() -> {
+            Write quota = ledger.claim(subscriptionId);
+            Versioned<HostedService> service = services.get(subscriptionId, serviceName);
+            String current = service.value().deployments().get(slot);
+            if (current != null && fabric.getDeployment(current).isPresent()) {
+                throw ApiException.conflict("SlotOccupied", "the " + slot + " slot of '" + serviceName + "' already holds deployment " + current
+                        + "; delete it first (./vmrole delete " + serviceName + " --slot " + slot + ")", slot);
+            }
+            Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href));
+            usageOf(subscriptionId).plus(DeploymentPlan.usage(d)).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
+            return fabric.createDeployment(d, List.of(quota, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
+                    sources.put(sourceId(id, d.version()), request, Store.ANY),
+                    audit.record(services.entry(who, subscriptionId, "deployment.create", serviceName + "/" + slot))));
+        });
+        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot))));
         return op;
     }
 
@@ -218,6 +229,8 @@ public final class Deployments {
         return v == null || v.isBlank() ? d : v;
     }
 
+    QuotaLedger ledger() { return ledger; }
+
     /** Cores and instances the subscription's live deployments hold. */
     public Usage usageOf(String subscriptionId) {
         Usage u = new Usage(0, 0, 0, 0);
@@ -269,29 +282,34 @@ public final class Deployments {
 
     /** Exchanges production and staging: both must hold deployments exposing the same input endpoints. */
     public HostedService swap(Principal who, String subscriptionId, String serviceName) {
-        Versioned<HostedService> s = services.get(subscriptionId, serviceName);
-        Deployment prod = inSlot(subscriptionId, serviceName, HostedService.PRODUCTION);
-        Deployment staging = inSlot(subscriptionId, serviceName, HostedService.STAGING);
-        if (prod == null || staging == null) {
-            throw ApiException.conflict("SwapNeedsBothSlots", "swap needs a deployment in both slots of '" + serviceName + "'; production holds "
-                    + (prod == null ? "none" : prod.id()) + ", staging " + (staging == null ? "none" : staging.id()), serviceName);
-        }
-        List<String> a = traffic.get(store, prod.id()).map(v -> v.value().keys()).orElse(List.of());
-        List<String> b = traffic.get(store, staging.id()).map(v -> v.value().keys()).orElse(List.of());
-        if (!a.equals(b)) {
-            throw ApiException.conflict("EndpointsDiffer", "production exposes " + a + " but staging exposes " + b
-                    + "; both slots must expose the same input endpoints to be swapped", serviceName);
-        }
-        store.commit(List.of(services.swapSlots(s), audit.record(services.entry(who, subscriptionId, "service.swap", serviceName))));
-        return services.get(subscriptionId, serviceName).value();
+        return Optimistic.retry(() -> {
+            Versioned<HostedService> s = services.get(subscriptionId, serviceName);
+            Deployment prod = inSlot(subscriptionId, serviceName, HostedService.PRODUCTION);
+            Deployment staging = inSlot(subscriptionId, serviceName, HostedService.STAGING);
+            if (prod == null || staging == null) {
+                throw ApiException.conflict("SwapNeedsBothSlots", "swap needs a deployment in both slots of '" + serviceName + "'; production holds "
+                        + (prod == null ? "none" : prod.id()) + ", staging " + (staging == null ? "none" : staging.id()), serviceName);
+            }
+            List<String> a = traffic.get(store, prod.id()).map(v -> v.value().keys()).orElse(List.of());
+            List<String> b = traffic.get(store, staging.id()).map(v -> v.value().keys()).orElse(List.of());
+            if (!a.equals(b)) {
+                throw ApiException.conflict("EndpointsDiffer", "production exposes " + a + " but staging exposes " + b
+                        + "; both slots must expose the same input endpoints to be swapped", serviceName);
+            }
+            store.commit(List.of(services.swapSlots(s), audit.record(services.entry(who, subscriptionId, "service.swap", serviceName))));
+            return services.get(subscriptionId, serviceName).value();
+        });
     }
 
+    /** Empties the slot and marks its deployment for deletion in one store commit. */
     public Operation delete(Principal who, String subscriptionId, String serviceName, String slot) {
-        Deployment d = require(subscriptionId, serviceName, slot);
-        Versioned<HostedService> service = services.get(subscriptionId, serviceName);
-        Operation op = fabric.deleteDeployment(d.id());
-        store.commit(List.of(services.setSlot(service, slot, null), owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot)),
-                audit.record(services.entry(who, subscriptionId, "deployment.delete", serviceName + "/" + slot))));
+        Operation op = Optimistic.retry(() -> {
+            Deployment d = require(subscriptionId, serviceName, slot);
+            Versioned<HostedService> service = services.get(subscriptionId, serviceName);
+            return fabric.deleteDeployment(d.id(), List.of(services.setSlot(service, slot, null),
+                    audit.record(services.entry(who, subscriptionId, "deployment.delete", serviceName + "/" + slot))));
+        });
+        store.commit(List.of(owners.record(op.id(), new Ownership.Owner(subscriptionId, serviceName, slot))));
         return op;
     }
 

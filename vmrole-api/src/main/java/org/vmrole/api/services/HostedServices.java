@@ -8,7 +8,10 @@ import org.vmrole.api.ApiException;
 import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
+import org.vmrole.api.http.NameRule;
+import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.store.JsonRecords;
+import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
@@ -19,8 +22,10 @@ public final class HostedServices {
     private final AuditLog audit;
     private final Clock clock;
     private final JsonRecords<HostedService> services;
+    private final Tenants tenants;
 
-    public HostedServices(Store store, ObjectMapper json, AuditLog audit, Clock clock) {
+    public HostedServices(Store store, ObjectMapper json, AuditLog audit, Clock clock, Tenants tenants) {
+        this.tenants = tenants;
         this.store = store;
         this.audit = audit;
         this.clock = clock;
@@ -41,13 +46,17 @@ public final class HostedServices {
     }
 
     public HostedService create(Principal who, String subscriptionId, String name, String label) {
-        HostedService.requireValidName(name);
-        if (services.get(store, id(subscriptionId, name)).isPresent()) {
-            throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
-        }
-        HostedService s = new HostedService(subscriptionId, name, label == null || label.isBlank() ? name : label, clock.instant(), null);
-        store.commit(List.of(services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
-        return s;
+        return Optimistic.retry(() -> {
+            HostedService.requireValidName(name);
+            NameRule.requireText(label, "label");
+            tenants.get(who, subscriptionId);
+            if (services.get(store, id(subscriptionId, name)).isPresent()) {
+                throw ApiException.conflict("ServiceExists", "service '" + name + "' already exists", name);
+            }
+            HostedService s = new HostedService(subscriptionId, name, label == null || label.isBlank() ? name : label, clock.instant(), null);
+            store.commit(List.of(services.put(id(subscriptionId, name), s, Store.ABSENT), audit.record(entry(who, subscriptionId, "service.create", name))));
+            return s;
+        });
     }
 
     public Versioned<HostedService> get(String subscriptionId, String name) {
@@ -64,12 +73,14 @@ public final class HostedServices {
     }
 
     public void delete(Principal who, String subscriptionId, String name) {
-        Versioned<HostedService> s = get(subscriptionId, name);
-        if (!s.value().deployments().isEmpty()) {
-            throw ApiException.conflict("ServiceHasDeployments", "service '" + name + "' still has deployments in " + s.value().deployments().keySet()
-                    + "; delete them first (./vmrole delete " + name + " --slot SLOT)", name);
-        }
-        store.commit(List.of(services.delete(id(subscriptionId, name), s.revision()), audit.record(entry(who, subscriptionId, "service.delete", name))));
+        Optimistic.retry(() -> {
+            Versioned<HostedService> s = get(subscriptionId, name);
+            if (!s.value().deployments().isEmpty()) {
+                throw ApiException.conflict("ServiceHasDeployments", "service '" + name + "' still has deployments in " + s.value().deployments().keySet()
+                        + "; delete them first (./vmrole delete " + name + " --slot SLOT)", name);
+            }
+            store.commit(List.of(services.delete(id(subscriptionId, name), s.revision()), audit.record(entry(who, subscriptionId, "service.delete", name))));
+        });
     }
 
     /** The write that exchanges the production and staging deployments, guarded by the revision read. */

@@ -17,6 +17,7 @@ import org.vmrole.api.audit.AuditEntry;
 import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.Access;
+import org.vmrole.api.http.NameRule;
 import org.vmrole.api.http.Route;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.api.tenancy.Usage;
@@ -40,7 +41,7 @@ public final class ImageRoutes {
         return List.of(
                 new Route(POST, "/images/uploads", Access.TENANT, "Start an image upload", 201, (ctx, who) -> {
                     NewUpload body = ctx.bodyAsClass(NewUpload.class);
-                    if (body.name() == null) throw ApiException.badRequest("MissingField", "give the image's 'name'", "name");
+                    NameRule.IMAGE.require(body.name(), "name");
                     String sub = sub(ctx, who);
                     held(images, sub).plus(new Usage(0, 0, 1, 0)).requireWithin(tenants.get(who, sub).limits(), sub);
                     String id = images.startUpload(sub, body.name());

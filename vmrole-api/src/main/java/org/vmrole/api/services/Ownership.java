@@ -26,6 +26,23 @@ public final class Ownership {
         return owners.put(id, owner, Store.ANY);
     }
 
+    public String kind() { return kind; }
+
+    /** The ids the subscription owns, with their owner records. */
+    public java.util.Map<String, Owner> ownedBy(String subscriptionId) {
+        java.util.Map<String, Owner> out = new java.util.TreeMap<>();
+        owners.byId(store).forEach((id, v) -> {
+            if (v.value().subscriptionId().equals(subscriptionId)) out.put(id, v.value());
+        });
+        return out;
+    }
+
+    /** The writes that remove every record of the subscription's ownership (when the subscription goes). */
+    public java.util.List<Write> forget(String subscriptionId) {
+        return owners.byId(store).entrySet().stream().filter(e -> e.getValue().value().subscriptionId().equals(subscriptionId))
+                .map(e -> owners.delete(e.getKey(), e.getValue().revision())).toList();
+    }
+
     /** Throws "not found" unless the caller is the administrator or the owner. */
     public Owner require(Principal who, String id) {
         return visible(who, id).orElseThrow(() -> ApiException.notFound(kind, id));

@@ -32,6 +32,13 @@ public final class JsonRecords<T> {
         return store.list(prefix).stream().map(this::read).toList();
     }
 
+    /** Every record by its id (the key without the prefix), in key order. */
+    public java.util.Map<String, Versioned<T>> byId(Store store) {
+        java.util.Map<String, Versioned<T>> out = new java.util.LinkedHashMap<>();
+        for (StoredRecord r : store.list(prefix)) out.put(r.key().substring(prefix.length()), read(r));
+        return out;
+    }
+
     public Write put(String id, T value, long expectedRevision) {
         return Write.put(key(id), write(value), expectedRevision);
     }

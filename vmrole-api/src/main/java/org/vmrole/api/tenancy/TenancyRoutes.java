@@ -21,7 +21,23 @@ public final class TenancyRoutes {
 
     record NewKey(String description) {}
 
-    public static List<Route> of(Tenants tenants, AuditLog audit) {
+    /** A PUT of limits replaces all four: a field left out is an error, never a silent 0. */
+    record NewLimits(Integer cores, Integer instances, Integer images, Long storageBytes) {
+        SubscriptionLimits require() {
+            List<String> missing = new java.util.ArrayList<>();
+            if (cores == null) missing.add("cores");
+            if (instances == null) missing.add("instances");
+            if (images == null) missing.add("images");
+            if (storageBytes == null) missing.add("storageBytes");
+            if (!missing.isEmpty()) {
+                throw ApiException.badRequest("MissingField", "a PUT of limits gives all four of 'cores', 'instances', 'images' and 'storageBytes'; missing "
+                        + missing + " (GET the subscription for its current limits)", missing.getFirst());
+            }
+            return new SubscriptionLimits(cores, instances, images, storageBytes);
+        }
+    }
+
+    public static List<Route> of(Tenants tenants, AuditLog audit, Holdings holdings) {
         return List.of(
                 new Route(POST, "/subscriptions", Access.ADMIN, "Create a subscription", 201, (ctx, who) -> {
                     NewSubscription body = ctx.bodyAsClass(NewSubscription.class);
@@ -33,10 +49,10 @@ public final class TenancyRoutes {
                 new Route(GET, "/subscriptions/{subscription}", Access.TENANT, "Show a subscription", 200,
                         (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))),
                 new Route(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits (cores, instances, images, storage bytes)", 200,
-                        (ctx, who) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), ctx.bodyAsClass(SubscriptionLimits.class)))),
-                new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription and revoke its keys", 204,
+                        (ctx, who) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), ctx.bodyAsClass(NewLimits.class).require()))),
+                new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription that owns nothing any more (else 409 naming what it owns); its keys and beta requests go with it", 204,
                         (ctx, who) -> {
-                            tenants.delete(who, ctx.pathParam("subscription"));
+                            tenants.delete(who, ctx.pathParam("subscription"), holdings);
                             ctx.status(204);
                         }),
                 new Route(POST, "/subscriptions/{subscription}/keys", Access.TENANT, "Create an API key (its secret is shown once)", 201,
@@ -53,6 +69,7 @@ public final class TenancyRoutes {
                 }),
                 new Route(GET, "/audit", Access.TENANT, "Recent changes: the caller's own, or all for the administrator", 200,
                         (ctx, who) -> ctx.json(Map.of("entries", audit.recent(who.administrator() ? null : who.subscriptionId(),
+                                who.administrator() ? null : tenants.get(who, who.subscriptionId()).created(),
                                 QueryParams.intParam(ctx, "limit", 100, 1, 1000))))));
     }
 

@@ -12,7 +12,9 @@ import org.vmrole.api.audit.AuditLog;
 import org.vmrole.api.auth.ApiKeys;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.auth.StoredKey;
+import org.vmrole.api.http.NameRule;
 import org.vmrole.api.store.JsonRecords;
+import org.vmrole.api.store.Optimistic;
 import org.vmrole.api.store.JsonRecords.Versioned;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
@@ -61,13 +63,16 @@ public final class Tenants {
     }
 
     public Subscription create(Principal who, String id, String displayName) {
-        Subscription.requireValidId(id);
-        if (subscriptions.get(store, id).isPresent()) {
-            throw ApiException.conflict("SubscriptionExists", "subscription '" + id + "' already exists", id);
-        }
-        Subscription s = new Subscription(id, displayName == null || displayName.isBlank() ? id : displayName, clock.instant(), SubscriptionLimits.DEFAULT);
-        store.commit(List.of(subscriptions.put(id, s, Store.ABSENT), audit.record(entry(who, id, "subscription.create", id))));
-        return s;
+        return Optimistic.retry(() -> {
+            Subscription.requireValidId(id);
+            if (subscriptions.get(store, id).isPresent()) {
+                throw ApiException.conflict("SubscriptionExists", "subscription '" + id + "' already exists", id);
+            }
+            NameRule.requireText(displayName, "displayName");
+            Subscription s = new Subscription(id, displayName == null || displayName.isBlank() ? id : displayName, clock.instant(), SubscriptionLimits.DEFAULT);
+            store.commit(List.of(subscriptions.put(id, s, Store.ABSENT), audit.record(entry(who, id, "subscription.create", id))));
+            return s;
+        });
     }
 
     /** A subscription the caller may see; another tenant's is "not found", never "forbidden". */
@@ -84,30 +89,44 @@ public final class Tenants {
 
     /** Sets a subscription's limits (administrator). */
     public Subscription setLimits(Principal who, String id, SubscriptionLimits limits) {
-        if (limits == null || limits.cores() < 0 || limits.instances() < 0 || limits.images() < 0 || limits.storageBytes() < 0) {
-            throw ApiException.badRequest("InvalidLimits", "give 'cores', 'instances', 'images' and 'storageBytes', each 0 or more", "limits");
-        }
-        Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
-        Subscription next = new Subscription(id, s.value().displayName(), s.value().created(), limits);
-        store.commit(List.of(subscriptions.put(id, next, s.revision()), audit.record(entry(who, id, "subscription.limits", id))));
-        return next;
+        return Optimistic.retry(() -> {
+            if (limits == null || limits.cores() < 0 || limits.instances() < 0 || limits.images() < 0 || limits.storageBytes() < 0) {
+                throw ApiException.badRequest("InvalidLimits", "give 'cores', 'instances', 'images' and 'storageBytes', each 0 or more", "limits");
+            }
+            Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
+            Subscription next = new Subscription(id, s.value().displayName(), s.value().created(), limits);
+            store.commit(List.of(subscriptions.put(id, next, s.revision()), audit.record(entry(who, id, "subscription.limits", id))));
+            return next;
+        });
     }
 
-    /** Deletes the subscription and revokes its keys. Its resources must be gone first (the caller checks). */
-    public void delete(Principal who, String id) {
-        Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
-        List<Write> writes = new ArrayList<>();
-        writes.add(subscriptions.delete(id, s.revision()));
-        for (Versioned<StoredKey> k : keys.list(store)) {
-            if (id.equals(k.value().subscriptionId())) writes.add(keys.delete(k.value().id(), k.revision()));
-        }
-        writes.add(audit.record(entry(who, id, "subscription.delete", id)));
-        store.commit(writes);
+    /**
+     * Deletes the subscription, its keys and its bookkeeping (see {@link Holdings#leftovers}) in one commit; refused
+     * with the names of what it still owns while it owns anything, so an id created again never finds old data.
+     */
+    public void delete(Principal who, String id, Holdings holdings) {
+        Optimistic.retry(() -> {
+            Versioned<Subscription> s = subscriptions.get(store, id).orElseThrow(() -> ApiException.notFound("Subscription", id));
+            List<String> held = holdings.held(id);
+            if (!held.isEmpty()) {
+                throw ApiException.conflict("SubscriptionNotEmpty", "subscription '" + id + "' still owns " + held.size() + ": "
+                        + String.join(", ", held.subList(0, Math.min(20, held.size()))) + (held.size() > 20 ? ", ..." : "")
+                        + "; delete its deployments, services, images and uploads first", id);
+            }
+            List<Write> writes = new ArrayList<>(holdings.leftovers(id));
+            writes.add(subscriptions.delete(id, s.revision()));
+            for (Versioned<StoredKey> k : keys.list(store)) {
+                if (id.equals(k.value().subscriptionId())) writes.add(keys.delete(k.value().id(), k.revision()));
+            }
+            writes.add(audit.record(entry(who, id, "subscription.delete", id)));
+            store.commit(writes);
+        });
     }
 
     /** Issues a key for the subscription; the secret is in the result and nowhere else. */
     public IssuedKeyView createKey(Principal who, String subscriptionId, String description) {
         get(who, subscriptionId);
+        NameRule.requireText(description, "description");
         ApiKeys.IssuedKey k = ApiKeys.issue(random);
         StoredKey stored = new StoredKey(k.id(), subscriptionId, k.hash(), description, clock.instant(), null);
         store.commit(List.of(keys.put(k.id(), stored, Store.ABSENT), audit.record(entry(who, subscriptionId, "key.create", k.id()))));
@@ -120,12 +139,14 @@ public final class Tenants {
     }
 
     public void revokeKey(Principal who, String subscriptionId, String keyId) {
-        get(who, subscriptionId);
-        Versioned<StoredKey> k = keys.get(store, keyId).filter(v -> subscriptionId.equals(v.value().subscriptionId()))
-                .orElseThrow(() -> ApiException.notFound("Key", keyId));
-        if (k.value().revoked() != null) return;
-        store.commit(List.of(keys.put(keyId, k.value().revokedAt(clock.instant()), k.revision()),
-                audit.record(entry(who, subscriptionId, "key.revoke", keyId))));
+        Optimistic.retry(() -> {
+            get(who, subscriptionId);
+            Versioned<StoredKey> k = keys.get(store, keyId).filter(v -> subscriptionId.equals(v.value().subscriptionId()))
+                    .orElseThrow(() -> ApiException.notFound("Key", keyId));
+            if (k.value().revoked() != null) return;
+            store.commit(List.of(keys.put(keyId, k.value().revokedAt(clock.instant()), k.revision()),
+                    audit.record(entry(who, subscriptionId, "key.revoke", keyId))));
+        });
     }
 
     private AuditEntry entry(Principal who, String subscriptionId, String action, String target) {

@@ -33,6 +33,7 @@ import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.fabric.reconcile.ObservedState;
 import org.vmrole.fabric.reconcile.Reconciler;
 import org.vmrole.fabric.store.Store;
+import org.vmrole.fabric.store.Write;
 import org.vmrole.model.InstanceName;
 import org.vmrole.model.host.ObservedInstance;
 
@@ -155,19 +156,33 @@ public final class FabricController {
     // ---- API -----------------------------------------------------------------------------------------------
 
     /** Accepts a new deployment; its instances are placed by the next passes. */
-    public synchronized Operation createDeployment(Deployment deployment) {
+    public Operation createDeployment(Deployment deployment) {
+        return createDeployment(deployment, List.of());
+    }
+
+    /**
+     * As {@link #createDeployment(Deployment)}, with the caller's own writes (the slot the deployment fills, say) in the
+     * same store transaction: when one of them meets another revision than it expects, nothing is created and the
+     * store's {@code RevisionConflict} reaches the caller.
+     */
+    public synchronized Operation createDeployment(Deployment deployment, List<Write> alongside) {
         if (deployment.deleting()) throw new IllegalArgumentException("deployment '" + deployment.id() + "' is marked for deletion; create it with deleting=false");
         if (state.deployments.containsKey(deployment.id())) throw new RequestConflict("deployment '" + deployment.id() + "' already exists; pick another id or delete it first");
         Operation op = newOperation(OperationKind.CreateDeployment, deployment.id(), null, null, 0);
-        state.commit(new ChangeSet().put(deployment).put(op));
+        state.commit(new ChangeSet().put(deployment).put(op).alongside(alongside));
         return op;
     }
 
     /** Stops every instance of the deployment, then removes it. */
-    public synchronized Operation deleteDeployment(String deploymentId) {
+    public Operation deleteDeployment(String deploymentId) {
+        return deleteDeployment(deploymentId, List.of());
+    }
+
+    /** As {@link #deleteDeployment(String)}, with the caller's own writes in the same store transaction (all or none). */
+    public synchronized Operation deleteDeployment(String deploymentId, List<Write> alongside) {
         Deployment d = deployment(deploymentId);
         Operation op = newOperation(OperationKind.DeleteDeployment, deploymentId, null, null, 0);
-        state.commit(new ChangeSet().put(d.markedForDeletion()).put(op));
+        state.commit(new ChangeSet().put(d.markedForDeletion()).put(op).alongside(alongside));
         return op;
     }
 

@@ -96,6 +96,7 @@ final class FabricState {
             long expected = revisions.getOrDefault(e.getKey(), Store.ABSENT);
             writes.add(e.getValue() == null ? Write.delete(e.getKey(), expected) : Write.put(e.getKey(), codec.write(e.getValue()), expected));
         }
+        writes.addAll(set.alongside);
         long revision = store.commit(writes);
         Set<String> dirtyHosts = new HashSet<>();
         for (Map.Entry<String, Object> e : set.changes.entrySet()) {

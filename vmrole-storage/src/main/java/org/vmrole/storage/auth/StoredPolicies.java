@@ -3,8 +3,6 @@ package org.vmrole.storage.auth;
 import org.vmrole.storage.http.Service;
 
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Looks up a stored access policy (a container's or queue's signed identifier) that a SAS names with {@code si}. */
 @FunctionalInterface
@@ -22,16 +20,6 @@ public interface StoredPolicies {
     }
 
     static Optional<Policy> parse(String xml, String id) {
-        Matcher m = Pattern.compile("<SignedIdentifier>(.*?)</SignedIdentifier>", Pattern.DOTALL).matcher(xml);
-        while (m.find()) {
-            String entry = m.group(1);
-            if (id.equals(tag(entry, "Id"))) return Optional.of(new Policy(tag(entry, "Permission"), tag(entry, "Start"), tag(entry, "Expiry")));
-        }
-        return Optional.empty();
-    }
-
-    private static String tag(String xml, String name) {
-        Matcher m = Pattern.compile("<" + name + ">([^<]*)</" + name + ">").matcher(xml);
-        return m.find() && !m.group(1).isBlank() ? m.group(1).trim() : null;
+        return SignedIdentifiers.parse(xml).find(id);
     }
 }

@@ -6,6 +6,7 @@ import org.vmrole.storage.auth.Access;
 import org.vmrole.storage.http.ServiceApi;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
+import org.vmrole.storage.store.ServiceProperties;
 
 import java.time.Clock;
 
@@ -14,8 +15,10 @@ public final class BlobApi implements ServiceApi {
     private final ContainerHandler containers;
     private final BlobHandler blobs;
     private final PageBlobHandler pages;
+    private final ServiceProperties properties;
 
     public BlobApi(BlobStore store, Clock clock) {
+        this.properties = store.serviceProperties();
         this.containers = new ContainerHandler(store);
         this.pages = new PageBlobHandler(store);
         this.blobs = new BlobHandler(store, pages);
@@ -25,17 +28,18 @@ public final class BlobApi implements ServiceApi {
     public ErrorFormat errorFormat() { return ErrorFormat.XML; }
 
     @Override
+    public ServiceProperties properties() { return properties; }
+
+    @Override
     public void handle(StorageRequest r, Access access, StorageResponse resp) throws Exception {
         String path = r.resourcePath();
         String method = r.method();
         String comp = r.param("comp");
+        if (r.header("x-ms-lease-id") != null) LeaseAction.checkId(r.header("x-ms-lease-id"));
         if (path.isEmpty()) {
             if ("GET".equals(method) && "list".equals(comp)) {
                 access.require('s', 'l', null, null);
                 containers.list(r, resp);
-            } else if ("properties".equals(comp) && r.hasParam("restype", "service")) {
-                access.require('s', "GET".equals(method) ? 'r' : 'w', null, null);
-                containers.serviceProperties(r, resp);
             } else if (r.hasParam("restype", "account") && "properties".equals(comp)) {
                 containers.accountInfo(resp);
             } else {

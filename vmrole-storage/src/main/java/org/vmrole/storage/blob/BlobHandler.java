@@ -4,7 +4,9 @@ import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
-import org.vmrole.storage.http.Xml;
+import org.vmrole.storage.http.XmlBody;
+import org.vmrole.storage.http.XmlElement;
+import org.vmrole.storage.http.XmlWriter;
 import org.vmrole.storage.store.ContentFiles;
 import org.vmrole.storage.store.Crc64;
 
@@ -26,8 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Blob operations shared by all blob types, plus block and append blobs. */
 final class BlobHandler {
@@ -37,9 +37,8 @@ final class BlobHandler {
     private static final long MAX_BLOCK = 4000L * 1024 * 1024;
     private static final long MAX_APPEND_BLOCK = 100L * 1024 * 1024;
     private static final int MAX_BLOCKS = 50_000;
-    private static final long MAX_BLOCK_LIST_XML = 8L * 1024 * 1024;
+    private static final int MAX_BLOCK_LIST_XML = 8 * 1024 * 1024;
     private static final DateTimeFormatter SNAPSHOT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'").withZone(ZoneOffset.UTC);
-    private static final Pattern BLOCK_ENTRY = Pattern.compile("<(Latest|Committed|Uncommitted)>([^<]*)</\\1>");
 
     private final BlobStore store;
     private final PageBlobHandler pages;
@@ -97,7 +96,7 @@ final class BlobHandler {
             case "PUT metadata" -> {
                 access.require('o', 'w', container, blob);
                 Map<String, String> meta = r.metadata();
-                BlobRow row = update(r, account, container, blob, b -> with(b, b.props(), meta, b.size(), b.sequence()));
+                BlobRow row = update(r, account, container, blob, b -> with(notArchived(b), b.props(), meta, b.size(), b.sequence()));
                 resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified()))
                         .header("x-ms-request-server-encrypted", "false").empty(200);
             }
@@ -118,15 +117,46 @@ final class BlobHandler {
             }
             case "PUT tier" -> {
                 access.require('o', 'w', container, blob);
-                store.transaction(c -> store.blob(c, account, container, blob, null));
-                resp.empty(200);
+                setTier(r, resp, account, container, blob);
             }
             case "DELETE " -> {
                 access.require('o', 'd', container, blob);
                 delete(r, resp, account, container, blob);
             }
-            default -> throw BlobApi.unsupported();
+            default -> {
+                // Azure names a missing container or blob before a verb or comp it does not support
+                store.transaction(c -> store.blob(c, account, container, blob, r.param("snapshot")));
+                throw BlobApi.unsupported();
+            }
         }
+    }
+
+    /**
+     * Set Blob Tier: Hot, Cool, Cold or Archive on a block blob. Leaving Archive is a rehydration
+     * (202), which this single node completes at once; ETag and Last-Modified do not change.
+     */
+    private void setTier(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
+        String header = r.header("x-ms-access-tier");
+        if (header == null) throw new StorageException(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified: x-ms-access-tier.");
+        String tier = BlobProperties.tier(header);
+        String leaseId = r.header("x-ms-lease-id");
+        boolean rehydrated = store.transaction(c -> {
+            BlobRow b = store.blob(c, account, container, blob, r.param("snapshot"));
+            if (!b.type().equals(BlobRow.BLOCK)) {
+                throw StorageException.badRequest("InvalidBlobTier", "The tier " + tier + " applies to block blobs; this is a " + b.type() + ".");
+            }
+            if (!b.isSnapshot()) b.lease().checkWrite(leaseId, "Blob");
+            boolean leavingArchive = b.props().archived() && !tier.equals(BlobProperties.ARCHIVE);
+            store.writeBlob(c, account, b.withProps(b.props().withTier(tier, store.now())));
+            return leavingArchive;
+        });
+        resp.empty(rehydrated ? 202 : 200);
+    }
+
+    /** Archived blobs can be listed, inspected, deleted, overwritten and re-tiered, nothing else. */
+    static BlobRow notArchived(BlobRow b) {
+        if (b.props().archived()) throw StorageException.conflict("BlobArchived", "This operation is not permitted on an archived blob.");
+        return b;
     }
 
     private void requireRead(StorageRequest r, Access access, String container, String blob) {
@@ -143,7 +173,10 @@ final class BlobHandler {
         String snapshot = r.param("snapshot");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
-        BlobRow b = store.openForRead(account, container, blob, snapshot, row -> row.lease().checkRead(leaseId, "Blob"));
+        BlobRow b = store.openForRead(account, container, blob, snapshot, row -> {
+            row.lease().checkRead(leaseId, "Blob");
+            if (!headOnly) notArchived(row);
+        });
         try {
             if (cond.checkRead(b.etag(), b.modified()) == Conditions.Outcome.NOT_MODIFIED) {
                 resp.header("ETag", b.etag()).date("Last-Modified", Instant.ofEpochMilli(b.modified())).empty(304);
@@ -204,7 +237,11 @@ final class BlobHandler {
         }
         if (b.type().equals(BlobRow.PAGE)) resp.header("x-ms-blob-sequence-number", String.valueOf(b.sequence()));
         if (b.type().equals(BlobRow.APPEND)) resp.header("x-ms-blob-committed-block-count", String.valueOf(b.segments().size()));
-        if (b.type().equals(BlobRow.BLOCK)) resp.header("x-ms-access-tier", "Hot").header("x-ms-access-tier-inferred", "true");
+        if (b.type().equals(BlobRow.BLOCK)) {
+            resp.header("x-ms-access-tier", p.accessTier() == null ? "Hot" : p.accessTier())
+                    .header("x-ms-access-tier-inferred", p.accessTier() == null ? "true" : null);
+            if (p.tierChanged() != null) resp.date("x-ms-access-tier-change-time", Instant.ofEpochMilli(p.tierChanged()));
+        }
         if (b.copyId() != null) {
             resp.header("x-ms-copy-id", b.copyId()).header("x-ms-copy-status", "success").header("x-ms-copy-source", b.copySource())
                     .header("x-ms-copy-progress", b.size() + "/" + b.size());
@@ -308,8 +345,7 @@ final class BlobHandler {
     }
 
     private static void checkCrc(String given, long computed) {
-        String mine = Base64.getEncoder().encodeToString(Crc64.toBytes(computed));
-        if (!given.equals(mine)) {
+        if (!given.trim().equals(UploadChecksums.crcHeader(computed))) {
             throw StorageException.badRequest("Crc64Mismatch", "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.");
         }
     }
@@ -341,26 +377,24 @@ final class BlobHandler {
         String blockId = blockId(r.param("blockid"));
         long length = r.contentLength();
         if (length > MAX_BLOCK) throw new StorageException(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit of 4000 MiB.");
-        String givenMd5 = r.header("Content-MD5");
-        String givenCrc = r.header("x-ms-content-crc64");
-        ContentFiles.Written w = store.content().write(r.body(), length, MAX_BLOCK, givenMd5 != null, givenCrc != null);
+        UploadChecksums sums = UploadChecksums.from(r);
+        ContentFiles.Written w = store.content().write(r.body(), length, MAX_BLOCK, sums.needsMd5(), sums.needsCrc());
         try {
-            if (givenMd5 != null && !givenMd5.equals(Base64.getEncoder().encodeToString(w.md5()))) {
-                throw StorageException.badRequest("Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
-            }
-            if (givenCrc != null) checkCrc(givenCrc, w.crc64());
+            sums.check(w.md5(), w.crc64());
             String leaseId = r.header("x-ms-lease-id");
             store.transaction(c -> {
                 BlobRow existing = store.findBlob(c, account, container, blob, null);
-                if (existing != null) existing.lease().checkWrite(leaseId, "Blob");
+                if (existing != null) {
+                    requireBlockBlob(existing);
+                    existing.lease().checkWrite(leaseId, "Blob");
+                }
                 return null;
             });
             store.stageBlock(account, container, blob, blockId, w);
         } finally {
             store.content().release(w.id());
         }
-        if (givenMd5 != null) resp.header("Content-MD5", givenMd5);
-        if (givenCrc != null) resp.header("x-ms-content-crc64", givenCrc);
+        sums.respond(resp, w.crc64());
         resp.header("x-ms-request-server-encrypted", "false").empty(201);
     }
 
@@ -376,13 +410,15 @@ final class BlobHandler {
     }
 
     private void putBlockList(StorageRequest r, StorageResponse resp, String account, String container, String blob) throws IOException {
-        byte[] body = r.body().readNBytes((int) MAX_BLOCK_LIST_XML + 1);
-        if (body.length > MAX_BLOCK_LIST_XML) throw new StorageException(413, "RequestBodyTooLarge", "The block list is too large.");
-        String xml = new String(body, StandardCharsets.UTF_8);
-        if (!xml.contains("<BlockList")) throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected a BlockList.");
+        XmlElement doc = XmlBody.read(r.body(), MAX_BLOCK_LIST_XML, "BlockList");
+        if (doc == null) throw XmlBody.invalid("expected a <BlockList>");
         List<String[]> wanted = new ArrayList<>();
-        Matcher m = BLOCK_ENTRY.matcher(xml);
-        while (m.find()) wanted.add(new String[]{m.group(1), m.group(2).trim()});
+        for (XmlElement e : doc.children()) {
+            if (!e.name().equals("Latest") && !e.name().equals("Committed") && !e.name().equals("Uncommitted")) {
+                throw XmlBody.invalid("<BlockList> holds only <Latest>, <Committed> and <Uncommitted>, not <" + e.name() + ">");
+            }
+            wanted.add(new String[]{e.name(), e.text().strip()});
+        }
         if (wanted.size() > MAX_BLOCKS) throw StorageException.badRequest("InvalidBlockList", "The specified block list is invalid: more than 50,000 blocks.");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
@@ -391,6 +427,7 @@ final class BlobHandler {
             store.container(c, account, container);
             BlobRow existing = store.findBlob(c, account, container, blob, null);
             cond.checkWrite(existing == null ? null : existing.etag(), existing == null ? null : existing.modified(), "BlobAlreadyExists");
+            if (existing != null) requireBlockBlob(existing);
             Lease lease = existing == null ? Lease.NONE : existing.lease();
             lease.checkWrite(leaseId, "Blob");
             Map<String, Segment> committed = new HashMap<>();
@@ -422,6 +459,10 @@ final class BlobHandler {
                 .header("x-ms-request-server-encrypted", "false").empty(201);
     }
 
+    private static void requireBlockBlob(BlobRow existing) {
+        if (!existing.type().equals(BlobRow.BLOCK)) throw StorageException.conflict("InvalidBlobType", "The blob type is invalid for this operation.");
+    }
+
     private static Segment fromBlock(BlobStore.Block b) {
         return b == null ? null : new Segment(b.id(), b.content(), b.size());
     }
@@ -430,7 +471,7 @@ final class BlobHandler {
         String type = r.param("blocklisttype") == null ? "committed" : r.param("blocklisttype").toLowerCase();
         if (!List.of("committed", "uncommitted", "all").contains(type)) throw StorageException.invalidQuery("blocklisttype", type);
         String snapshot = r.param("snapshot");
-        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
+        XmlWriter xml = XmlWriter.document().start("BlockList");
         BlobRow row = store.transaction(c -> {
             BlobRow existing = store.findBlob(c, account, container, blob, snapshot);
             Map<String, BlobStore.Block> staged = store.uncommittedBlocks(c, account, container, blob);
@@ -442,29 +483,26 @@ final class BlobHandler {
                 throw StorageException.conflict("InvalidBlobType", "The blob type is invalid for this operation.");
             }
             if (!type.equals("uncommitted")) {
-                sb.append("<CommittedBlocks>");
+                xml.start("CommittedBlocks");
                 if (existing != null) {
                     for (Segment s : existing.segments()) {
-                        if (!s.id().isEmpty()) sb.append("<Block><Name>").append(Xml.escape(s.id())).append("</Name><Size>").append(s.size()).append("</Size></Block>");
+                        if (!s.id().isEmpty()) xml.start("Block").element("Name", s.id()).element("Size", s.size()).end();
                     }
                 }
-                sb.append("</CommittedBlocks>");
+                xml.end();
             }
             if (!type.equals("committed")) {
-                sb.append("<UncommittedBlocks>");
-                for (BlobStore.Block b : staged.values()) {
-                    sb.append("<Block><Name>").append(Xml.escape(b.id())).append("</Name><Size>").append(b.size()).append("</Size></Block>");
-                }
-                sb.append("</UncommittedBlocks>");
+                xml.start("UncommittedBlocks");
+                for (BlobStore.Block b : staged.values()) xml.start("Block").element("Name", b.id()).element("Size", b.size()).end();
+                xml.end();
             }
             return existing;
         });
-        sb.append("</BlockList>");
         if (row != null) {
             resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified()))
                     .header("x-ms-blob-content-length", String.valueOf(row.size()));
         }
-        resp.status(200).body("application/xml", sb.toString());
+        resp.status(200).body("application/xml", xml.finish());
     }
 
     // ---- append -------------------------------------------------------------------------------
@@ -472,18 +510,14 @@ final class BlobHandler {
     private void appendBlock(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
         long length = r.contentLength();
         if (length > MAX_APPEND_BLOCK) throw new StorageException(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit of 100 MiB.");
-        String givenMd5 = r.header("Content-MD5");
-        String givenCrc = r.header("x-ms-content-crc64");
+        UploadChecksums sums = UploadChecksums.from(r);
         Long maxSize = longHeader(r, "x-ms-blob-condition-maxsize");
         Long appendPos = longHeader(r, "x-ms-blob-condition-appendpos");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
-        ContentFiles.Written w = store.content().write(r.body(), length, MAX_APPEND_BLOCK, givenMd5 != null, givenCrc != null);
+        ContentFiles.Written w = store.content().write(r.body(), length, MAX_APPEND_BLOCK, sums.needsMd5(), sums.needsCrc());
         try {
-            if (givenMd5 != null && !givenMd5.equals(Base64.getEncoder().encodeToString(w.md5()))) {
-                throw StorageException.badRequest("Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
-            }
-            if (givenCrc != null) checkCrc(givenCrc, w.crc64());
+            sums.check(w.md5(), w.crc64());
             long[] offset = new long[1];
             BlobRow row = store.transaction(c -> {
                 BlobRow b = store.blob(c, account, container, blob, null);
@@ -510,7 +544,7 @@ final class BlobHandler {
                     .header("x-ms-blob-append-offset", String.valueOf(offset[0]))
                     .header("x-ms-blob-committed-block-count", String.valueOf(row.segments().size()))
                     .header("x-ms-request-server-encrypted", "false");
-            if (givenMd5 != null) resp.header("Content-MD5", givenMd5);
+            sums.respond(resp, w.crc64());
             resp.empty(201);
         } finally {
             store.content().release(w.id());
@@ -577,6 +611,7 @@ final class BlobHandler {
         BlobRow source = store.openForRead(account, container, blob, null, b -> {
             b.lease().checkRead(leaseId, "Blob");
             cond.checkWrite(b.etag(), b.modified(), "BlobAlreadyExists");
+            notArchived(b);
         });
         String pageCopy = null;
         try {
@@ -637,6 +672,7 @@ final class BlobHandler {
         String[] src = parseCopySource(r.header("x-ms-copy-source"), account);
         Conditions sourceCond = Conditions.sourceFrom(r);
         BlobRow source = store.openForRead(account, src[0], src[1], src[2], b -> {
+            notArchived(b);
             if (sourceCond.any() && sourceCond.checkRead(b.etag(), b.modified()) == Conditions.Outcome.NOT_MODIFIED) {
                 throw new StorageException(412, "SourceConditionNotMet", "The source condition specified using HTTP conditional header(s) is not met.");
             }
@@ -667,7 +703,7 @@ final class BlobHandler {
             lease.checkWrite(leaseId, "Blob");
             long now = store.now();
             BlobRow row = new BlobRow(container, blob, "", source.type(), source.size(), store.newEtag(), existing == null ? now : existing.created(), now,
-                    source.props(), meta, source.segments(), source.inline(), pageFile, source.pageRanges(), source.sequence(), lease, copyId, copySource);
+                    source.props().withTier(BlobProperties.tier(r.header("x-ms-access-tier")), null), meta, source.segments(), source.inline(), pageFile, source.pageRanges(), source.sequence(), lease, copyId, copySource);
             store.writeBlob(c, account, row);
             store.clearUncommittedBlocks(c, account, container, blob);
             return row;

@@ -124,7 +124,13 @@ final class BlobLister {
             if (b.lease().active()) sb.append("<LeaseDuration>").append(b.lease().duration() < 0 ? "infinite" : "fixed").append("</LeaseDuration>");
         }
         sb.append("<ServerEncrypted>false</ServerEncrypted>");
-        if (b.type().equals(BlobRow.BLOCK)) sb.append("<AccessTier>Hot</AccessTier><AccessTierInferred>true</AccessTierInferred>");
+        if (b.type().equals(BlobRow.BLOCK)) {
+            if (p.accessTier() == null) sb.append("<AccessTier>Hot</AccessTier><AccessTierInferred>true</AccessTierInferred>");
+            else sb.append("<AccessTier>").append(p.accessTier()).append("</AccessTier>");
+            if (p.tierChanged() != null) {
+                sb.append("<AccessTierChangeTime>").append(StorageResponse.RFC1123.format(java.time.Instant.ofEpochMilli(p.tierChanged()))).append("</AccessTierChangeTime>");
+            }
+        }
         sb.append("</Properties>");
         if (withMeta) sb.append(metadataXml(b.metadata()));
         return sb.append("</Blob>").toString();

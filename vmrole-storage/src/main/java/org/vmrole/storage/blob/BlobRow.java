@@ -11,6 +11,12 @@ public record BlobRow(String container, String name, String snapshot, String typ
 
     public boolean isSnapshot() { return !snapshot.isEmpty(); }
 
+    /** The same blob with other properties, ETag and Last-Modified unchanged (Set Blob Tier). */
+    public BlobRow withProps(BlobProperties p) {
+        return new BlobRow(container, name, snapshot, type, size, etag, created, modified, p, metadata, segments, inline, pageFile,
+                pageRanges, sequence, lease, copyId, copySource);
+    }
+
     /** Azure's names for the three blob types. */
     public static final String BLOCK = "BlockBlob", PAGE = "PageBlob", APPEND = "AppendBlob";
 }

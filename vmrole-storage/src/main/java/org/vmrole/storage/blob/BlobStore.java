@@ -43,12 +43,14 @@ public final class BlobStore {
     private static final String BLOB_COLUMNS = "container, name, snapshot, type, size, etag, created, modified, props, metadata, segments, inline, page_file, page_ranges, seq, lease, copy_id, copy_source";
 
     private final Database db;
+    private final ServiceProperties properties;
     private final ContentFiles content;
     private final Clock clock;
     private final AtomicLong etagCounter;
 
     public BlobStore(Database db, ContentFiles content, Clock clock) {
         this.db = db;
+        this.properties = new ServiceProperties(db);
         this.content = content;
         this.clock = clock;
         this.etagCounter = new AtomicLong(clock.millis() * 10_000);
@@ -56,7 +58,7 @@ public final class BlobStore {
 
     public ContentFiles content() { return content; }
 
-    public ServiceProperties serviceProperties() { return new ServiceProperties(db); }
+    public ServiceProperties serviceProperties() { return properties; }
 
     public long now() { return clock.millis(); }
 

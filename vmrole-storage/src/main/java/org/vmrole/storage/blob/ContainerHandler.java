@@ -2,6 +2,7 @@ package org.vmrole.storage.blob;
 
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
+import org.vmrole.storage.auth.SignedIdentifiers;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
 import org.vmrole.storage.http.Xml;
@@ -15,7 +16,6 @@ import java.util.UUID;
 
 /** Container operations: create, properties, metadata, ACL, lease, delete, list containers and list blobs. */
 final class ContainerHandler {
-    private static final int MAX_ACL_BYTES = 64 * 1024;
     private final BlobStore store;
 
     ContainerHandler(BlobStore store) {
@@ -83,12 +83,12 @@ final class ContainerHandler {
                 row.lease().checkRead(r.header("x-ms-lease-id"), "Container");
                 resp.header("ETag", row.etag()).date("Last-Modified", java.time.Instant.ofEpochMilli(row.modified()))
                         .header("x-ms-blob-public-access", row.publicAccess());
-                resp.body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + (row.acl() == null ? "<SignedIdentifiers />" : row.acl()));
+                resp.body("application/xml", SignedIdentifiers.parse(row.acl()).toXml());
             }
             case "PUT acl" -> {
                 access.require('c', 'w', container, null);
                 String publicAccess = publicAccess(r);
-                String acl = readAcl(r);
+                String acl = SignedIdentifiers.read(r.body()).stored();
                 String leaseId = r.header("x-ms-lease-id");
                 Conditions cond = Conditions.from(r);
                 ContainerRow row = store.updateContainer(account, container, c -> {
@@ -115,18 +115,6 @@ final class ContainerHandler {
                 c -> new ContainerRow(c.name(), c.etag(), c.modified(), c.metadata(), c.publicAccess(), c.acl(),
                         LeaseAction.apply(c.lease(), action, leaseId, proposed, r, now)), false);
         LeaseAction.respond(resp, row.lease(), action, now, row.etag(), row.modified());
-    }
-
-    private static String readAcl(StorageRequest r) throws IOException {
-        byte[] body = r.body().readNBytes(MAX_ACL_BYTES + 1);
-        if (body.length > MAX_ACL_BYTES) throw StorageException.badRequest("InvalidXmlDocument", "The ACL document is too large.");
-        String xml = new String(body, StandardCharsets.UTF_8).trim();
-        if (xml.startsWith("<?xml")) xml = xml.substring(xml.indexOf("?>") + 2).trim();
-        if (xml.isEmpty()) return null;
-        if (!xml.startsWith("<SignedIdentifiers")) throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected SignedIdentifiers.");
-        int count = xml.split("<SignedIdentifier>", -1).length - 1;
-        if (count > 5) throw StorageException.badRequest("InvalidXmlDocument", "At most 5 signed identifiers are allowed.");
-        return xml;
     }
 
     private static String publicAccess(StorageRequest r) {
@@ -173,15 +161,6 @@ final class ContainerHandler {
         }
         sb.append("</Containers><NextMarker>").append(next == null ? "" : Xml.escape(next)).append("</NextMarker></EnumerationResults>");
         resp.status(200).body("application/xml", sb.toString());
-    }
-
-    void serviceProperties(StorageRequest r, StorageResponse resp) throws IOException {
-        if ("PUT".equals(r.method())) {
-            store.serviceProperties().set(r.account(), r.body());
-            resp.empty(202);
-            return;
-        }
-        resp.status(200).body("application/xml", store.serviceProperties().get(r.account()));
     }
 
     void accountInfo(StorageResponse resp) {

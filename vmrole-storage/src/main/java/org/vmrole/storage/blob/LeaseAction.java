@@ -61,7 +61,8 @@ final class LeaseAction {
         return proposed;
     }
 
-    private static String checkId(String id) {
+    /** A lease id must be a GUID; anything else is InvalidHeaderValue, whatever the operation. */
+    static String checkId(String id) {
         if (!id.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
             throw StorageException.invalidHeader("x-ms-lease-id", id);
         }

@@ -81,13 +81,13 @@ final class PageBlobHandler {
             if (end >= row.size()) throw new StorageException(416, "InvalidPageRange", "The page range specified is invalid.");
         });
         try {
-            String givenMd5 = r.header("Content-MD5");
+            UploadChecksums sums = UploadChecksums.from(r);
+            long crc = 0;
             if (update) {
                 byte[] data = r.body().readNBytes((int) length);
                 if (data.length != length) throw StorageException.badRequest("InvalidInput", "The request body is shorter than Content-Length.");
-                if (givenMd5 != null && !givenMd5.equals(java.util.Base64.getEncoder().encodeToString(BlobHandler.md5(data)))) {
-                    throw StorageException.badRequest("Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
-                }
+                crc = UploadChecksums.crc(data);
+                sums.check(sums.needsMd5() ? BlobHandler.md5(data) : null, crc);
                 try (FileChannel ch = FileChannel.open(store.content().path(b.pageFile()), StandardOpenOption.WRITE)) {
                     ByteBuffer bb = ByteBuffer.wrap(data);
                     long pos = start;
@@ -106,7 +106,7 @@ final class PageBlobHandler {
             });
             resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified()))
                     .header("x-ms-blob-sequence-number", String.valueOf(row.sequence())).header("x-ms-request-server-encrypted", "false");
-            if (givenMd5 != null) resp.header("Content-MD5", givenMd5);
+            if (update) sums.respond(resp, crc);
             resp.empty(201);
         } finally {
             store.releaseAfterRead(b);

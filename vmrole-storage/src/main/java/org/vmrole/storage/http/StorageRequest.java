@@ -19,7 +19,22 @@ import java.util.Map;
  * here, never by the servlet container, so a POST body is never consumed as a form) and headers.
  */
 public final class StorageRequest {
-    private final HttpServletRequest raw;
+    /** Where a request's method, headers and body come from: the servlet request, or one part of a batch. */
+    public interface Source {
+        String method();
+
+        String header(String name);
+
+        List<String> headerNames();
+
+        InputStream body() throws IOException;
+
+        String remoteAddress();
+
+        boolean secure();
+    }
+
+    private final Source raw;
     private final Service service;
     private final String rawPath;
     private final String account;
@@ -27,15 +42,35 @@ public final class StorageRequest {
     private final Map<String, List<String>> query;
 
     public StorageRequest(HttpServletRequest raw, Service service) {
+        this(servlet(raw), service, raw.getRequestURI(), raw.getQueryString());
+    }
+
+    /** A request from any source: {@code uri} is the still-encoded path, {@code queryString} the raw query or null. */
+    public StorageRequest(Source raw, Service service, String uri, String queryString) {
         this.raw = raw;
         this.service = service;
-        String uri = raw.getRequestURI();
         this.rawPath = uri == null || uri.isEmpty() ? "/" : uri;
         String path = decode(rawPath.substring(1));
         int slash = path.indexOf('/');
         this.account = slash < 0 ? path : path.substring(0, slash);
         this.resourcePath = slash < 0 ? "" : path.substring(slash + 1);
-        this.query = parseQuery(raw.getQueryString());
+        this.query = parseQuery(queryString);
+    }
+
+    private static Source servlet(HttpServletRequest r) {
+        return new Source() {
+            public String method() { return r.getMethod(); }
+
+            public String header(String name) { return r.getHeader(name); }
+
+            public List<String> headerNames() { return Collections.list(r.getHeaderNames()); }
+
+            public InputStream body() throws IOException { return r.getInputStream(); }
+
+            public String remoteAddress() { return r.getRemoteAddr(); }
+
+            public boolean secure() { return r.isSecure(); }
+        };
     }
 
     private static String decode(String s) {
@@ -67,7 +102,7 @@ public final class StorageRequest {
 
     public Service service() { return service; }
 
-    public String method() { return raw.getMethod(); }
+    public String method() { return raw.method(); }
 
     /** The path as the client sent it (still percent-encoded): SharedKey signs this form. */
     public String rawPath() { return rawPath; }
@@ -96,11 +131,11 @@ public final class StorageRequest {
     }
 
     public String header(String name) {
-        return raw.getHeader(name);
+        return raw.header(name);
     }
 
     public List<String> headerNames() {
-        return Collections.list(raw.getHeaderNames());
+        return raw.headerNames();
     }
 
     /** The {@code x-ms-meta-*} headers as Azure metadata (names keep the client's case). */
@@ -112,7 +147,7 @@ public final class StorageRequest {
                 if (!key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                     throw StorageException.badRequest("InvalidMetadata", "The metadata specified is invalid. It has characters that are not permitted.");
                 }
-                meta.put(key, raw.getHeader(h));
+                meta.put(key, raw.header(h));
             }
         }
         return meta;
@@ -132,15 +167,15 @@ public final class StorageRequest {
 
     public InputStream body() {
         try {
-            return raw.getInputStream();
+            return raw.body();
         } catch (IOException e) {
             throw StorageException.badRequest("InvalidInput", "The request body could not be read.");
         }
     }
 
-    public String remoteAddress() { return raw.getRemoteAddr(); }
+    public String remoteAddress() { return raw.remoteAddress(); }
 
-    public boolean secure() { return raw.isSecure(); }
+    public boolean secure() { return raw.secure(); }
 
     public int intParam(String name, int def, int min, int max) {
         String v = param(name);

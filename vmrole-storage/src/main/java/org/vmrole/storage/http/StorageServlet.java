@@ -11,12 +11,18 @@ import org.vmrole.storage.auth.Authenticator;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
-/** Entry point of every REST call: picks the service by port, checks version and auth, renders errors. */
+/**
+ * Entry point of every REST call: picks the service by port, stamps the headers Azure puts on every
+ * response (errors included), answers CORS, checks version and auth, renders errors. Blob batch
+ * sub-requests come back through {@link #dispatch} so they are treated exactly like calls of their own.
+ */
 public final class StorageServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(StorageServlet.class);
 
@@ -43,43 +49,85 @@ public final class StorageServlet extends HttpServlet {
             resp.sendError(404);
             return;
         }
+        dispatch(service, () -> new StorageRequest(req, service), req.getMethod(), req::getHeader, new StorageResponse(resp));
+    }
+
+    /** Runs one call: {@code request} is built inside so a malformed URI is answered like any other error. */
+    void dispatch(Service service, Supplier<StorageRequest> requestOf, String method, java.util.function.Function<String, String> header,
+                  StorageResponse response) {
         ServiceApi api = apis.get(service);
-        StorageResponse response = new StorageResponse(resp);
         String requestId = UUID.randomUUID().toString();
         response.header("x-ms-request-id", requestId).header("Server", "vmrole-storage")
+                .header("x-ms-client-request-id", header.apply("x-ms-client-request-id"))
                 .date("Date", Instant.now());
+        StorageRequest request = null;
         try {
-            response.header("x-ms-version", ApiVersion.check(req.getHeader("x-ms-version")));
-            StorageRequest request = new StorageRequest(req, service);
+            response.header("x-ms-version", ApiVersion.check(header.apply("x-ms-version")));
+            request = requestOf.get();
             if (!accounts.contains(request.account())) {
                 throw new StorageException(400, "InvalidUri", "The requested URI does not represent any resource on the server: unknown account '" + request.account() + "'.");
             }
+            if ("OPTIONS".equals(method)) {
+                // a preflight carries no credentials: it is answered from the service's rules alone
+                Cors.preflight(api.properties().cors(request.account()), header.apply("Origin"),
+                        header.apply("Access-Control-Request-Method"), header.apply("Access-Control-Request-Headers"))
+                        .forEach(response::header);
+                response.empty(200);
+                return;
+            }
+            String origin = header.apply("Origin");
+            if (origin != null) {
+                List<CorsRule> rules = api.properties().cors(request.account());
+                response.beforeCommit(() -> Cors.actual(rules, origin, method, List.copyOf(response.headerNames())).forEach(response::header));
+            }
             Access access = authenticator.authenticate(request);
-            api.handle(request, access, response);
+            if (service == Service.BLOB && BlobBatch.isBatch(request)) {
+                new BlobBatch(this).execute(request, access, response);
+            } else if (!ServiceEndpoints.handle(request, access, api, response)) {
+                api.handle(request, access, response);
+            }
         } catch (StorageException e) {
-            writeError(req, response, api.errorFormat(), e, requestId);
+            writeError(method, header, request, response, api.errorFormat(), e, requestId);
         } catch (Exception e) {
-            LOG.error("request {} {} failed", req.getMethod(), req.getRequestURI(), e);
-            writeError(req, response, api.errorFormat(),
+            LOG.error("request {} {} failed", method, request == null ? "" : request.rawPath(), e);
+            writeError(method, header, request, response, api.errorFormat(),
                     new StorageException(500, "InternalError", "The server encountered an internal error. Please retry the request."), requestId);
+        } finally {
+            response.complete();
         }
     }
 
-    private static void writeError(HttpServletRequest req, StorageResponse response, ServiceApi.ErrorFormat format,
-                                   StorageException e, String requestId) {
+    /** Answers {@code e} in the service's error format (a batch reports a malformed body this way). */
+    static void writeError(String method, java.util.function.Function<String, String> header, StorageRequest request, StorageResponse response,
+                           ServiceApi.ErrorFormat format, StorageException e, String requestId) {
         if (response.committed()) return;
         response.status(e.status()).header("x-ms-error-code", e.code());
-        if ("HEAD".equals(req.getMethod())) {
+        if ("HEAD".equals(method)) {
             response.contentLength(0);
             return;
         }
         String message = e.getMessage() + "\nRequestId:" + requestId + "\nTime:" + Instant.now();
-        if (format == ServiceApi.ErrorFormat.JSON) {
-            response.body("application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
+        String accept = request != null && request.param("$format") != null ? request.param("$format") : header.apply("Accept");
+        if (format == ServiceApi.ErrorFormat.JSON && !wantsXml(accept)) {
+            response.body(String.format("application/json;odata=%s;streaming=true;charset=utf-8", jsonLevel(accept)),
                     "{\"odata.error\":{\"code\":" + Json.quote(e.code()) + ",\"message\":{\"lang\":\"en-US\",\"value\":" + Json.quote(message) + "}}}");
+        } else if (format == ServiceApi.ErrorFormat.JSON) {
+            response.body("application/xml;charset=utf-8", XmlWriter.document().start("error")
+                    .attribute("xmlns", "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata")
+                    .element("code", e.code()).element("message", message).end().finish());
         } else {
-            response.body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + Xml.escape(e.code())
-                    + "</Code><Message>" + Xml.escape(message) + "</Message></Error>");
+            response.body("application/xml", XmlWriter.document().start("Error").element("Code", e.code()).element("Message", message).end().finish());
         }
+    }
+
+    private static boolean wantsXml(String accept) {
+        return accept != null && (accept.contains("application/atom+xml") || accept.contains("application/xml")) && !accept.contains("json");
+    }
+
+    private static String jsonLevel(String accept) {
+        if (accept == null) return "minimalmetadata";
+        if (accept.contains("nometadata")) return "nometadata";
+        if (accept.contains("fullmetadata")) return "fullmetadata";
+        return "minimalmetadata";
     }
 }

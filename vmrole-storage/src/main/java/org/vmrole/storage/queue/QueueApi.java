@@ -3,24 +3,25 @@ package org.vmrole.storage.queue;
 import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
+import org.vmrole.storage.auth.SignedIdentifiers;
 import org.vmrole.storage.http.ServiceApi;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
-import org.vmrole.storage.http.Xml;
+import org.vmrole.storage.store.ServiceProperties;
+import org.vmrole.storage.http.XmlBody;
+import org.vmrole.storage.http.XmlElement;
+import org.vmrole.storage.http.XmlWriter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The Queue service's REST surface. */
 public final class QueueApi implements ServiceApi {
     private static final int MAX_MESSAGE = 64 * 1024;
     private static final long SEVEN_DAYS = 7L * 24 * 3600;
-    private static final Pattern TEXT = Pattern.compile("<MessageText>(.*)</MessageText>", Pattern.DOTALL);
     private final QueueStore store;
 
     public QueueApi(QueueStore store) {
@@ -29,6 +30,9 @@ public final class QueueApi implements ServiceApi {
 
     @Override
     public ErrorFormat errorFormat() { return ErrorFormat.XML; }
+
+    @Override
+    public ServiceProperties properties() { return store.serviceProperties(); }
 
     @Override
     public void handle(StorageRequest r, Access access, StorageResponse resp) throws IOException {
@@ -41,14 +45,6 @@ public final class QueueApi implements ServiceApi {
             if (method.equals("GET") && comp.equals("list")) {
                 access.require('s', 'l', null, null);
                 list(r, resp);
-            } else if (comp.equals("properties") && r.hasParam("restype", "service")) {
-                access.require('s', method.equals("GET") ? 'r' : 'w', null, null);
-                if (method.equals("PUT")) {
-                    store.serviceProperties().set(account, r.body());
-                    resp.empty(202);
-                } else {
-                    resp.status(200).body("application/xml", store.serviceProperties().get(account));
-                }
             } else {
                 throw unsupported();
             }
@@ -91,11 +87,11 @@ public final class QueueApi implements ServiceApi {
             case "GET acl", "HEAD acl" -> {
                 access.require('c', 'r', queue, null);
                 String acl = store.acl(account, queue);
-                resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + (acl == null ? "<SignedIdentifiers />" : acl));
+                resp.status(200).body("application/xml", SignedIdentifiers.parse(acl).toXml());
             }
             case "PUT acl" -> {
                 access.require('c', 'w', queue, null);
-                store.setAcl(account, queue, signedIdentifiers(r));
+                store.setAcl(account, queue, SignedIdentifiers.read(r.body()).stored());
                 resp.empty(204);
             }
             default -> throw unsupported();
@@ -111,7 +107,7 @@ public final class QueueApi implements ServiceApi {
                 long ttl = ttl(r);
                 if (ttl >= 0 && visibility >= ttl) throw StorageException.invalidQuery("visibilitytimeout", String.valueOf(visibility));
                 QueueStore.Message m = store.put(account, queue, text, visibility * 1000, ttl < 0 ? -1 : ttl * 1000);
-                resp.status(201).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><QueueMessagesList>" + messageXml(m, false) + "</QueueMessagesList>");
+                resp.status(201).body("application/xml", messagesXml(List.of(m), false, false));
             }
             case "GET" -> {
                 boolean peek = "true".equalsIgnoreCase(r.param("peekonly"));
@@ -119,9 +115,7 @@ public final class QueueApi implements ServiceApi {
                 int count = r.intParam("numofmessages", 1, 1, 32);
                 long visibility = peek ? 0 : seconds(r, "visibilitytimeout", 30, 1, SEVEN_DAYS);
                 List<QueueStore.Message> msgs = store.get(account, queue, count, visibility * 1000, peek);
-                StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><QueueMessagesList>");
-                for (QueueStore.Message m : msgs) sb.append(messageXml(m, true, peek));
-                resp.status(200).body("application/xml", sb.append("</QueueMessagesList>").toString());
+                resp.status(200).body("application/xml", messagesXml(msgs, true, peek));
             }
             case "DELETE" -> {
                 access.require('o', "dp", queue, null);
@@ -153,34 +147,17 @@ public final class QueueApi implements ServiceApi {
         }
     }
 
-    private static String messageText(StorageRequest r, boolean required) throws IOException {
-        byte[] body = r.body().readNBytes(MAX_MESSAGE * 2 + 1024);
-        String xml = new String(body, StandardCharsets.UTF_8);
-        Matcher m = TEXT.matcher(xml);
-        if (!m.find()) {
+    private static String messageText(StorageRequest r, boolean required) {
+        XmlElement doc = XmlBody.read(r.body(), MAX_MESSAGE * 2 + 1024, "QueueMessage");
+        XmlElement text = doc == null ? null : doc.child("MessageText");
+        if (text == null) {
             if (!required) return null;
             throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected <QueueMessage><MessageText>.");
         }
-        String text = unescape(m.group(1));
-        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE) {
+        if (text.text().getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE) {
             throw new StorageException(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit of 64 KiB.");
         }
-        return text;
-    }
-
-    private static String signedIdentifiers(StorageRequest r) throws IOException {
-        byte[] body = r.body().readNBytes(MAX_MESSAGE + 1);
-        if (body.length > MAX_MESSAGE) throw StorageException.badRequest("InvalidXmlDocument", "The ACL document is too large.");
-        String xml = new String(body, StandardCharsets.UTF_8).trim();
-        if (xml.startsWith("<?xml")) xml = xml.substring(xml.indexOf("?>") + 2).trim();
-        if (xml.isEmpty()) return null;
-        if (!xml.startsWith("<SignedIdentifiers")) throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected SignedIdentifiers.");
-        if (xml.split("<SignedIdentifier>", -1).length - 1 > 5) throw StorageException.badRequest("InvalidXmlDocument", "At most 5 signed identifiers are allowed.");
-        return xml;
-    }
-
-    private static String unescape(String s) {
-        return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+        return text.text();
     }
 
     private static long seconds(StorageRequest r, String name, long def, long min, long max) {
@@ -208,17 +185,16 @@ public final class QueueApi implements ServiceApi {
         }
     }
 
-    private static String messageXml(QueueStore.Message m, boolean withText) {
-        return messageXml(m, withText, false);
-    }
-
-    private static String messageXml(QueueStore.Message m, boolean withText, boolean peek) {
-        StringBuilder sb = new StringBuilder("<QueueMessage><MessageId>").append(m.id()).append("</MessageId><InsertionTime>")
-                .append(date(m.inserted())).append("</InsertionTime><ExpirationTime>")
-                .append(m.expires() == Long.MAX_VALUE ? "Fri, 31 Dec 9999 23:59:59 GMT" : date(m.expires())).append("</ExpirationTime>");
-        if (!peek) sb.append("<PopReceipt>").append(m.pop()).append("</PopReceipt><TimeNextVisible>").append(date(m.visible())).append("</TimeNextVisible>");
-        if (withText) sb.append("<DequeueCount>").append(m.dequeues()).append("</DequeueCount><MessageText>").append(Xml.escape(m.body())).append("</MessageText>");
-        return sb.append("</QueueMessage>").toString();
+    private static String messagesXml(List<QueueStore.Message> messages, boolean withText, boolean peek) {
+        XmlWriter w = XmlWriter.document().start("QueueMessagesList");
+        for (QueueStore.Message m : messages) {
+            w.start("QueueMessage").element("MessageId", m.id()).element("InsertionTime", date(m.inserted()))
+                    .element("ExpirationTime", m.expires() == Long.MAX_VALUE ? "Fri, 31 Dec 9999 23:59:59 GMT" : date(m.expires()));
+            if (!peek) w.element("PopReceipt", m.pop()).element("TimeNextVisible", date(m.visible()));
+            if (withText) w.element("DequeueCount", m.dequeues()).element("MessageText", m.body());
+            w.end();
+        }
+        return w.finish();
     }
 
     private static String date(long ms) {
@@ -233,22 +209,18 @@ public final class QueueApi implements ServiceApi {
         List<QueueStore.QueueRow> rows = store.list(r.account(), prefix, marker, max);
         String next = rows.size() > max ? rows.get(max).name() : "";
         if (rows.size() > max) rows = rows.subList(0, max);
-        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"/")
-                .append(Xml.escape(r.account())).append("\">");
-        if (prefix != null) sb.append("<Prefix>").append(Xml.escape(prefix)).append("</Prefix>");
-        if (marker != null) sb.append("<Marker>").append(Xml.escape(marker)).append("</Marker>");
-        sb.append("<MaxResults>").append(max).append("</MaxResults><Queues>");
+        XmlWriter w = XmlWriter.document().start("EnumerationResults").attribute("ServiceEndpoint", "/" + r.account())
+                .optional("Prefix", prefix).optional("Marker", marker).element("MaxResults", max).start("Queues");
         for (QueueStore.QueueRow q : rows) {
-            sb.append("<Queue><Name>").append(q.name()).append("</Name>");
+            w.start("Queue").element("Name", q.name());
             if (withMeta) {
-                sb.append("<Metadata>");
-                q.metadata().forEach((k, v) -> sb.append('<').append(k).append('>').append(Xml.escape(v)).append("</").append(k).append('>'));
-                sb.append("</Metadata>");
+                w.start("Metadata");
+                q.metadata().forEach(w::element);
+                w.end();
             }
-            sb.append("</Queue>");
+            w.end();
         }
-        sb.append("</Queues><NextMarker>").append(next).append("</NextMarker></EnumerationResults>");
-        resp.status(200).body("application/xml", sb.toString());
+        resp.status(200).body("application/xml", w.end().element("NextMarker", next).finish());
     }
 
     private static StorageException unsupported() {

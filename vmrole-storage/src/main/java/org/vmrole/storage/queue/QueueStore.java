@@ -36,18 +36,20 @@ public final class QueueStore {
     public record QueueRow(String name, Map<String, String> metadata) {}
 
     private final Database db;
+    private final ServiceProperties properties;
     private final Clock clock;
     private long seq;
 
     public QueueStore(Database db, Clock clock) {
         this.db = db;
+        this.properties = new ServiceProperties(db);
         this.clock = clock;
         this.seq = clock.millis() * 1000;
     }
 
     public long now() { return clock.millis(); }
 
-    public ServiceProperties serviceProperties() { return new ServiceProperties(db); }
+    public ServiceProperties serviceProperties() { return properties; }
 
     /** Creates a queue; true if created, false if it already existed with the same metadata. */
     public boolean create(String account, String name, Map<String, String> metadata) {

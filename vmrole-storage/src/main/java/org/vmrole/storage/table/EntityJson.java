@@ -10,7 +10,14 @@ import org.vmrole.storage.http.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.chrono.IsoChronology;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -30,6 +37,15 @@ public final class EntityJson {
     private static final int MAX_VALUE_BYTES = 64 * 1024;
     private static final int MAX_ENTITY_BYTES = 1024 * 1024;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final DateTimeFormatter ISO_ANY = new DateTimeFormatterBuilder().parseCaseInsensitive()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE)
+            .optionalStart().appendLiteral('T').appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':').appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+            .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .optionalEnd().optionalEnd()
+            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
+            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
+            .toFormatter().withResolverStyle(ResolverStyle.STRICT).withChronology(IsoChronology.INSTANCE);
 
     /** How much OData metadata a response carries. */
     public enum Metadata { NONE, MINIMAL, FULL }
@@ -123,8 +139,16 @@ public final class EntityJson {
         }
     }
 
+    /** Any ISO-8601 date-time the SDKs send: 0-9 fractional digits (more are cut at 100 ns), any offset or none (UTC). */
     static Instant parseInstant(String s) {
-        return OffsetDateTime.parse(s).toInstant();
+        TemporalAccessor t = ISO_ANY.parseBest(s.trim(), OffsetDateTime::from, LocalDateTime::from, LocalDate::from);
+        Instant at = switch (t) {
+            case OffsetDateTime o -> o.toInstant();
+            case LocalDateTime l -> l.toInstant(ZoneOffset.UTC);
+            case LocalDate d -> d.atStartOfDay().toInstant(ZoneOffset.UTC);
+            default -> throw new DateTimeParseException("not a date-time", s, 0);
+        };
+        return at.minusNanos(at.getNano() % 100);
     }
 
     private static double parseDouble(String s) {

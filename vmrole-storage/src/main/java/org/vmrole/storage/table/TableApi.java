@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
+import org.vmrole.storage.auth.SignedIdentifiers;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.http.ServiceApi;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
+import org.vmrole.storage.store.ServiceProperties;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,9 @@ public final class TableApi implements ServiceApi {
 
     @Override
     public ErrorFormat errorFormat() { return ErrorFormat.JSON; }
+
+    @Override
+    public ServiceProperties properties() { return store.serviceProperties(); }
 
     @Override
     public void handle(StorageRequest r, Access access, StorageResponse resp) throws IOException {
@@ -116,19 +121,10 @@ public final class TableApi implements ServiceApi {
         switch (method) {
             case "GET", "HEAD" -> {
                 store.transaction(c -> store.requireTable(c, account, table));
-                String acl = store.acl(account, table).orElse("<SignedIdentifiers />");
-                resp.status(200).body("application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + acl);
+                resp.status(200).body("application/xml", SignedIdentifiers.parse(store.acl(account, table).orElse(null)).toXml());
             }
             case "PUT" -> {
-                byte[] body = r.body().readNBytes(64 * 1024 + 1);
-                if (body.length > 64 * 1024) throw StorageException.badRequest("InvalidXmlDocument", "The ACL document is too large.");
-                String xml = new String(body, StandardCharsets.UTF_8).trim();
-                if (xml.startsWith("<?xml")) xml = xml.substring(xml.indexOf("?>") + 2).trim();
-                if (!xml.isEmpty() && !xml.startsWith("<SignedIdentifiers")) {
-                    throw StorageException.badRequest("InvalidXmlDocument", "XML specified is not syntactically valid: expected SignedIdentifiers.");
-                }
-                if (xml.split("<SignedIdentifier>", -1).length - 1 > 5) throw StorageException.badRequest("InvalidXmlDocument", "At most 5 signed identifiers are allowed.");
-                store.setAcl(account, table, xml.isEmpty() ? null : xml);
+                store.setAcl(account, table, SignedIdentifiers.read(r.body()).stored());
                 resp.empty(204);
             }
             default -> throw unsupported();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
+import org.vmrole.storage.http.HttpStatus;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.http.StorageRequest;
 import org.vmrole.storage.http.StorageResponse;
@@ -126,24 +127,10 @@ final class TableBatch {
 
     private static void part(StringBuilder sb, String changeId, int status, Map<String, String> headers, String body) {
         sb.append("--").append(changeId).append("\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n");
-        sb.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+        sb.append("HTTP/1.1 ").append(status).append(' ').append(HttpStatus.reason(status)).append("\r\n");
         headers.forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
         sb.append("\r\n");
         if (body != null) sb.append(body).append("\r\n");
-    }
-
-    private static String reason(int status) {
-        return switch (status) {
-            case 201 -> "Created";
-            case 204 -> "No Content";
-            case 400 -> "Bad Request";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 409 -> "Conflict";
-            case 412 -> "Precondition Failed";
-            case 413 -> "Request Entity Too Large";
-            default -> "Error";
-        };
     }
 
     private static String boundary(String contentType) {

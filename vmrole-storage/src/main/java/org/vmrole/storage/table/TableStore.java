@@ -3,6 +3,7 @@ package org.vmrole.storage.table;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.store.Database;
 
+import org.vmrole.storage.store.ServiceProperties;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +24,8 @@ public final class TableStore {
     public static final String SCHEMA = """
             CREATE TABLE IF NOT EXISTS tables(account TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, acl TEXT, PRIMARY KEY(account, key)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS entities(account TEXT NOT NULL, tbl TEXT NOT NULL, pk TEXT NOT NULL, rk TEXT NOT NULL,
-              ts INTEGER NOT NULL, etag TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY(account, tbl, pk, rk)) WITHOUT ROWID
-            """;
+              ts INTEGER NOT NULL, etag TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY(account, tbl, pk, rk)) WITHOUT ROWID;
+            """ + ServiceProperties.SCHEMA;
     /** Rows examined per query request before answering with a continuation, as Azure does for long scans. */
     private static final int SCAN_BUDGET = 5000;
 
@@ -35,11 +36,15 @@ public final class TableStore {
     public record Page(List<Entity> entities, String nextPartitionKey, String nextRowKey) {}
 
     private final Database db;
+    private final ServiceProperties properties;
     private final Clock clock;
     private long seq;
 
+    public ServiceProperties serviceProperties() { return properties; }
+
     public TableStore(Database db, Clock clock) {
         this.db = db;
+        this.properties = new ServiceProperties(db);
         this.clock = clock;
     }
 
