@@ -79,13 +79,15 @@ cli_java_opts() {
   [ "$(java_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null || return 0
   if [ -f "$AOT" ] && [ "$AOT" -nt "$JAR" ]; then
     CLI_JAVA_OPTS+=(-XX:AOTCache="$AOT" -Xlog:aot=off -Xlog:cds=off)
-  elif mkdir "$AOT.lock" 2>/dev/null; then
-    # training: parse a status command and fail to connect (port 0), which loads picocli, the HTTP client and Jackson
-    (trap 'rmdir "$AOT.lock"' EXIT
-     VMROLE_URL=http://127.0.0.1:0 VMROLE_KEY=vmr_training \
-       "$JAVA_HOME/bin/java" "${CLI_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$AOT.tmp" -Xlog:aot=off -Xlog:cds=off -jar "$JAR" status training >/dev/null 2>&1 || true  # the training run fails by design
-     [ -s "$AOT.tmp" ] && mv -f "$AOT.tmp" "$AOT") </dev/null >/dev/null 2>&1 &
+    return 0
   fi
+  # one training at a time; the lock of a training killed half-way is forgotten after ten minutes
+  find "$AOT.lock" -maxdepth 0 -mmin +10 -exec rmdir {} \; 2>/dev/null || true
+  mkdir "$AOT.lock" 2>/dev/null || return 0
+  # training: a few commands against a canned API of its own (the hidden 'aot-training' command)
+  (trap 'rmdir "$AOT.lock"' EXIT
+   "$JAVA_HOME/bin/java" "${CLI_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$AOT.tmp" -Xlog:aot=off -Xlog:cds=off -jar "$JAR" aot-training >/dev/null 2>&1 || true
+   [ -s "$AOT.tmp" ] && mv -f "$AOT.tmp" "$AOT") </dev/null >/dev/null 2>&1 &
 }
 
 build_jar() {

@@ -1,5 +1,6 @@
 package org.vmrole.server;
 
+import org.vmrole.server.cli.AotTraining;
 import org.vmrole.server.cli.BetaCommand;
 import org.vmrole.server.cli.DeploymentCommands;
 import org.vmrole.server.cli.ImageCommand;
@@ -46,7 +47,8 @@ public final class Main implements Runnable {
                 DeploymentCommands.Swap.class,
                 UpgradeCommands.Upgrade.class,
                 UpgradeCommands.Walk.class,
-                DeploymentCommands.Operation.class);
+                DeploymentCommands.Operation.class,
+                AotTraining.class);
 
     /** Exit codes the CLI promises: 0 ok, 1 a failed operation, 2 bad usage. */
     public static final int OK = 0, FAILED = 1, USAGE = 2;
@@ -65,7 +67,7 @@ public final class Main implements Runnable {
      * short command's start; when the first argument names a subcommand, only that one is built (same behaviour, help
      * and errors included). Anything else (no argument, help, a typo) gets them all, so usage lists every one.
      */
-    static CommandLine commandLine(String[] args) {
+    public static CommandLine commandLine(String[] args) {
         if (args.length > 0) {
             for (Class<?> c : SUBCOMMANDS) {
                 Command command = c.getAnnotation(Command.class);

@@ -29,4 +29,18 @@ class MainTest {
         cl.execute();
         assertThat(out.toString()).contains("status").contains("deploy").contains("server").contains("upgrade");
     }
+
+    @Test
+    void the_aot_training_workload_runs_status_against_its_canned_api_as_a_real_command_would() throws Exception {
+        assertThat(new org.vmrole.server.cli.AotTraining().call()).isZero();
+    }
+
+    @Test
+    void the_aot_training_command_is_hidden_from_usage() {
+        CommandLine cl = Main.commandLine(new String[0]);
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.execute();
+        assertThat(out.toString()).doesNotContain("aot-training");
+    }
 }
