@@ -50,6 +50,11 @@ async function render() {
     try {
       await page(view, context(me), ...m.slice(1).map(decodeURIComponent));
     } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        // the key was revoked while this tab used it: back to sign-in
+        session.signOut();
+        return signIn('Your key is no longer accepted (' + e.message + '). Sign in again.');
+      }
       fill(view, h('h1', null, e instanceof ApiError && e.status === 404 ? 'Not found' : 'Something went wrong'),
         note('error', e instanceof ApiError && e.status === 404 ? 'Not found: ' + e.message : e.message));
     }
@@ -75,11 +80,11 @@ function drawChrome(me, hash) {
   fill(document.getElementById('nav'), links);
 }
 
-function signIn() {
+function signIn(why) {
   fill(document.getElementById('who'));
   fill(document.getElementById('nav'));
   const key = h('input', {id: 'api-key', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'key-help'});
-  const message = h('div');
+  const message = h('div', null, why ? note('error', why) : null);
   const form = h('form', {class: 'card narrow', id: 'sign-in'},
     h('h1', null, 'Sign in'),
     h('label', {for: 'api-key'}, 'API key'), key,

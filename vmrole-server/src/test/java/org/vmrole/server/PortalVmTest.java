@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -65,6 +66,8 @@ class PortalVmTest {
 
     @BeforeAll
     void start() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromedriver")) && Files.isExecutable(Path.of("/usr/bin/chromium")),
+                "the portal's browser test needs Debian's chromium and chromium-driver (./test installs them)");
         dir = Files.createTempDirectory("portal-test");
         Files.createDirectories(SHOTS);
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
@@ -397,6 +400,13 @@ class PortalVmTest {
         go(administrator, "#/home");
         waitFor(administrator, By.id("usage-h"));
         shot(administrator, "20-home-narrow-window");
+
+        // a key revoked while its tab uses it: the next page asks to sign in again
+        String keyId = admin.get("/subscriptions/fabrikam/keys").path("keys").path(0).path("id").asText();
+        admin.delete("/subscriptions/fabrikam/keys/" + keyId);
+        go(administrator, "#/beta");
+        waitFor(administrator, By.id("api-key"));
+        assertThat(text(administrator)).contains("no longer accepted");
     }
 
     @Test
