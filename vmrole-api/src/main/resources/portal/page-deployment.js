@@ -94,9 +94,9 @@ function instanceCard(i, base, act, consoleBox, service, slot) {
     h('div', {class: 'muted small'}, (i.host ?? 'unplaced') + ' · incarnation ' + i.incarnation),
     i.message || i.waitingReason ? h('div', {class: 'small'}, i.message ?? i.waitingReason) : null,
     h('div', {class: 'instance-actions'},
-      h('button', {type: 'button', class: 'secondary small reboot', onclick: () => act('Reboot ' + i.instance, () => api('POST', base + at + '/reboot'))}, 'Reboot'),
-      h('button', {type: 'button', class: 'secondary small reimage', onclick: () => act('Reimage ' + i.instance, () => api('POST', base + at + '/reimage'))}, 'Reimage'),
-      h('button', {type: 'button', class: 'secondary small console', onclick: () => showConsole(consoleBox, base + at + '/console', i.instance)}, 'Console')));
+      h('button', {type: 'button', class: 'secondary small reboot', 'aria-label': 'Reboot ' + i.instance, onclick: () => act('Reboot ' + i.instance, () => api('POST', base + at + '/reboot'))}, 'Reboot'),
+      h('button', {type: 'button', class: 'secondary small reimage', 'aria-label': 'Reimage ' + i.instance, onclick: () => act('Reimage ' + i.instance, () => api('POST', base + at + '/reimage'))}, 'Reimage'),
+      h('button', {type: 'button', class: 'secondary small console', 'aria-label': 'Console ' + i.instance, onclick: () => showConsole(consoleBox, base + at + '/console', i.instance)}, 'Console')));
 }
 
 async function showConsole(box, url, instance) {

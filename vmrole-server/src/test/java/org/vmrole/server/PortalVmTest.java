@@ -276,9 +276,11 @@ class PortalVmTest {
         shot(tenant, "11-home");
 
         go(tenant, "#/images");
-        WebElement delete = waitFor(tenant, By.cssSelector("tr[data-image=sample-v1] button.danger"));
-        delete.click();
-        delete.click();
+        By delete = By.cssSelector("tr[data-image=sample-v1] button.danger");
+        waitFor(tenant, delete);
+        click(tenant, delete);
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> tenant.findElement(delete).getText().startsWith("Confirm"));
+        click(tenant, delete);
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(tenant).contains("Cannot delete sample-v1"));
         assertThat(text(tenant)).as("the deployment using the image is named").contains("is used by deployment contoso/hello (production)");
         shot(tenant, "12-image-in-use");
@@ -358,6 +360,28 @@ class PortalVmTest {
 
     @Test
     @Order(7)
+    void a_vip_swap_trades_production_and_staging() throws Exception {
+        ApiClient api = new ApiClient(platform.apiUrl(), contosoKey);
+        go(tenant, "#/services/hello");
+        waitFor(tenant, By.id("csdef-staging")).sendKeys(dir.resolve("ServiceDefinition.csdef").toString());
+        tenant.findElement(By.id("cscfg-staging")).sendKeys(dir.resolve("v2.cscfg").toString());
+        click(tenant, By.cssSelector("form.deploy[data-slot=staging] .deploy-submit"));
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> tenant.findElement(By.cssSelector("section.slot[data-slot=staging]")).getText().contains("1 of 1 instances ready"));
+        String production = api.get("/services/hello").path("deployments").path("production").asText();
+        String staging = api.get("/services/hello").path("deployments").path("staging").asText();
+        shot(tenant, "18-service-both-slots");
+        click(tenant, By.id("swap"));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                tenant.findElement(By.cssSelector("section.slot[data-slot=production]")).getText().contains(staging)
+                        && tenant.findElement(By.cssSelector("section.slot[data-slot=staging]")).getText().contains(production));
+        assertThat(api.get("/services/hello").path("deployments").path("production").asText()).isEqualTo(staging);
+        shot(tenant, "19-after-swap");
+        assertNoConsoleErrors(tenant);
+    }
+
+    @Test
+    @Order(8)
     void untrusted_names_and_settings_are_shown_as_text_and_never_run() throws Exception {
         go(tenant, "#/services");
         waitFor(tenant, By.id("service-name")).sendKeys("tricky");
@@ -377,7 +401,7 @@ class PortalVmTest {
         assertThat(error.getText()).contains(XSS);
         assertThat(tenant.findElements(By.cssSelector("main img"))).as("no markup from data became an element").isEmpty();
         assertNoAlert(tenant);
-        shot(tenant, "18-untrusted-text");
+        shot(tenant, "20-untrusted-text");
         go(tenant, "#/services");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> text(tenant).contains(XSS));
         assertNoAlert(tenant);
@@ -385,7 +409,7 @@ class PortalVmTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void another_tenants_deployment_url_shows_not_found() throws Exception {
         administrator.findElement(By.id("sign-out")).click();
         // by keyboard alone: the key field has the focus, Enter signs in
@@ -395,11 +419,11 @@ class PortalVmTest {
         administrator.get(portal + "#/services/hello/production");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(administrator).contains("Not found"));
         assertThat(text(administrator)).doesNotContain("WebVM_IN_0");
-        shot(administrator, "19-other-tenant-not-found");
+        shot(administrator, "21-other-tenant-not-found");
         administrator.manage().window().setSize(new Dimension(420, 800));
         go(administrator, "#/home");
         waitFor(administrator, By.id("usage-h"));
-        shot(administrator, "20-home-narrow-window");
+        shot(administrator, "22-home-narrow-window");
 
         // a key revoked while its tab uses it: the next page asks to sign in again
         String keyId = admin.get("/subscriptions/fabrikam/keys").path("keys").path(0).path("id").asText();
@@ -410,17 +434,19 @@ class PortalVmTest {
     }
 
     @Test
-    @Order(9)
-    void deleting_the_deployment_stops_every_vm() throws Exception {
-        go(tenant, "#/services/hello/production");
-        waitFor(tenant, By.id("delete-deployment"));
-        click(tenant, By.id("delete-deployment"));
-        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> tenant.findElement(By.id("delete-deployment")).getText().startsWith("Confirm"));
-        click(tenant, By.id("delete-deployment"));
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> tenant.findElement(By.id("ops")).getText().contains("Delete hello/production Succeeded"));
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(tenant).contains("no longer exists"));
-        shot(tenant, "21-deleted");
+    @Order(10)
+    void deleting_both_deployments_stops_every_vm() throws Exception {
+        for (String slot : List.of("production", "staging")) {
+            go(tenant, "#/services/hello/" + slot);
+            waitFor(tenant, By.id("delete-deployment"));
+            click(tenant, By.id("delete-deployment"));
+            await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> tenant.findElement(By.id("delete-deployment")).getText().startsWith("Confirm"));
+            click(tenant, By.id("delete-deployment"));
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> tenant.findElement(By.id("ops")).getText().contains("Delete hello/" + slot + " Succeeded"));
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> text(tenant).contains("no longer exists"));
+        }
+        shot(tenant, "23-deleted");
         await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> ChildJvm.processesMentioning(dir.toString()).stream()
                 .noneMatch(pid -> ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("").contains("qemu")));
         assertNoConsoleErrors(tenant);
