@@ -8,7 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 
 /** The CLI's side of the management API: JSON in and out, API errors turned into {@link CliFailure}s. */
 public final class ApiClient {
@@ -27,12 +32,13 @@ public final class ApiClient {
         this.http = b.build();
     }
 
-    private static final java.util.function.Supplier<javax.net.ssl.SSLContext> NO_TLS = () -> {
+    /** A TLS context with no keys and no trust anchors: nothing to load, and it could not complete a handshake. */
+    private static final Supplier<SSLContext> NO_TLS = () -> {
         try {
-            javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
-            c.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
+            SSLContext c = SSLContext.getInstance("TLS");
+            c.init(new KeyManager[0], new TrustManager[0], null);
             return c;
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK offers no TLS context: " + e.getMessage(), e);
         }
     };
