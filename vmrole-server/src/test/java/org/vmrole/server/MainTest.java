@@ -21,13 +21,18 @@ class MainTest {
         assertThat(Main.commandLine(new String[] {"statsu"}).getSubcommands()).hasSize(all);
     }
 
-    @Test
-    void usage_without_arguments_still_lists_every_subcommand() {
+    /** What {@code vmrole} without arguments prints. */
+    private static String usage() {
         CommandLine cl = Main.commandLine(new String[0]);
         StringWriter out = new StringWriter();
         cl.setOut(new PrintWriter(out));
         cl.execute();
-        assertThat(out.toString()).contains("status").contains("deploy").contains("server").contains("upgrade");
+        return out.toString();
+    }
+
+    @Test
+    void usage_without_arguments_still_lists_every_subcommand() {
+        assertThat(usage()).contains("status").contains("deploy").contains("server").contains("upgrade");
     }
 
     @Test
@@ -37,10 +42,6 @@ class MainTest {
 
     @Test
     void the_aot_training_command_is_hidden_from_usage() {
-        CommandLine cl = Main.commandLine(new String[0]);
-        StringWriter out = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.execute();
-        assertThat(out.toString()).doesNotContain("aot-training");
+        assertThat(usage()).doesNotContain("aot-training");
     }
 }
