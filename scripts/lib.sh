@@ -3,7 +3,13 @@
 
 say() { printf 'vmrole: %s\n' "$*" >&2; }
 
-java_major() {  # prints the feature version of the java at $1/bin/java
+java_major() {  # prints the feature version of the JDK at $1: from its release file (no JVM start), else by asking java
+  local v=
+  if [ -r "$1/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release")
+    [ "$v" = 1 ] && v=$(sed -n 's/^JAVA_VERSION="1\.\([0-9]*\).*/\1/p' "$1/release")
+  fi
+  [ -n "$v" ] && { echo "$v"; return; }
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'
 }
 
@@ -60,6 +66,28 @@ JAR="$ROOT/vmrole-server/target/vmrole.jar"
 jar_is_stale() {
   [ -f "$JAR" ] || return 0
   [ -n "$(find "$ROOT" -path "$ROOT/.git" -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]
+}
+
+# JVM options for the short commands of the CLI (not demo/server/host/storage, which run long and want C2 and G1):
+# C1 only, a small serial heap, and the JDK's AOT cache (JEP 483/514, JDK 25+) of the classes a command loads.
+# The cache is made by one training run in the background the first time after a build; until it exists, and on
+# JDKs without AOT caches, the command simply starts without it.
+AOT="$ROOT/vmrole-server/target/vmrole.aot"
+CLI_JAVA_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData)
+
+cli_java_opts() {
+  [ "$(java_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null || return 0
+  if [ -f "$AOT" ] && [ "$AOT" -nt "$JAR" ]; then
+    CLI_JAVA_OPTS+=(-XX:AOTCache="$AOT" -Xlog:aot=off -Xlog:cds=off)
+    return 0
+  fi
+  # one training at a time; the lock of a training killed half-way is forgotten after ten minutes
+  find "$AOT.lock" -maxdepth 0 -mmin +10 -exec rmdir {} \; 2>/dev/null || true
+  mkdir "$AOT.lock" 2>/dev/null || return 0
+  # training: a few commands against a canned API of its own (the hidden 'aot-training' command)
+  (trap 'rmdir "$AOT.lock"' EXIT
+   "$JAVA_HOME/bin/java" "${CLI_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$AOT.tmp" -Xlog:aot=off -Xlog:cds=off -jar "$JAR" aot-training >/dev/null 2>&1 || true
+   [ -s "$AOT.tmp" ] && mv -f "$AOT.tmp" "$AOT") </dev/null >/dev/null 2>&1 &
 }
 
 build_jar() {

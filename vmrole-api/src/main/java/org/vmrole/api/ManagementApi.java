@@ -30,6 +30,10 @@ import org.vmrole.api.services.Ownership;
 import org.vmrole.api.services.ServiceRoutes;
 import org.vmrole.api.services.SubscriptionContents;
 import org.vmrole.api.tenancy.TenancyRoutes;
+import org.vmrole.api.tenancy.WhoAmIRoutes;
+import org.vmrole.api.services.OperationListRoutes;
+import org.vmrole.api.services.UsageRoutes;
+import org.vmrole.api.portal.PortalResources;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.fabric.controller.FabricController;
@@ -79,6 +83,10 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
+        routes.addAll(WhoAmIRoutes.of());
+        routes.addAll(UsageRoutes.of(tenants, deployments, parts.images()));
+        routes.addAll(OperationListRoutes.of(parts.fabric(), new Ownership(store, json, "Operation")));
+        routes.addAll(PortalResources.routes());
         routes.addAll(moreRoutes);
         this.server = new ApiServer(json, tenants::authenticate, routes);
     }

@@ -164,7 +164,7 @@ public final class ImageRoutes {
     }
 
     /** The images a subscription holds: their count and stored bytes. */
-    private static Usage held(ImageRepository images, String subscription) throws IOException {
+    static Usage held(ImageRepository images, String subscription) throws IOException {
         List<ImageRecord> all = images.list(subscription);
         return new Usage(0, 0, all.size(), all.stream().mapToLong(ImageRecord::actualSize).sum());
     }

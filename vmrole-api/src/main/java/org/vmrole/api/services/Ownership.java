@@ -45,8 +45,12 @@ public final class Ownership {
 
     /** Throws "not found" unless the caller is the administrator or the owner. */
     public Owner require(Principal who, String id) {
+        return visible(who, id).orElseThrow(() -> ApiException.notFound(kind, id));
+    }
+
+    /** The owner of an id when the caller may see it (the administrator, or the owner), else empty. */
+    public java.util.Optional<Owner> visible(Principal who, String id) {
         return owners.get(store, id).map(JsonRecords.Versioned::value)
-                .filter(o -> who.administrator() || o.subscriptionId().equals(who.subscriptionId()))
-                .orElseThrow(() -> ApiException.notFound(kind, id));
+                .filter(o -> who.administrator() || o.subscriptionId().equals(who.subscriptionId()));
     }
 }
