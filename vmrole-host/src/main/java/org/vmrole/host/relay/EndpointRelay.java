@@ -70,9 +70,7 @@ public final class EndpointRelay implements AutoCloseable {
             } catch (BindException taken) {
                 server.bind(new InetSocketAddress(address, 0), 128);
             }
-            Listener l = new Listener(server, loopbackPort);
-            Thread.ofVirtual().name("endpoint-relay-" + server.getLocalPort()).start(l::acceptLoop);
-            return l;
+            return new Listener(server, loopbackPort);
         } catch (IOException e) {
             log.warn("cannot publish 127.0.0.1:{} on {}: {}", loopbackPort, address.getHostAddress(), e.getMessage());
             return null;
@@ -91,10 +89,12 @@ public final class EndpointRelay implements AutoCloseable {
         private final ServerSocket server;
         private final int loopbackPort;
         private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+        private final Thread acceptor;
 
         Listener(ServerSocket server, int loopbackPort) {
             this.server = server;
             this.loopbackPort = loopbackPort;
+            this.acceptor = Thread.ofVirtual().name("endpoint-relay-" + server.getLocalPort()).start(this::acceptLoop);
         }
 
         int port() {
@@ -147,11 +147,21 @@ public final class EndpointRelay implements AutoCloseable {
             }
         }
 
+        /**
+         * Stops listening before it returns. A socket closed while a virtual thread waits in accept keeps its
+         * descriptor, still accepting, until that thread has woken up; waiting for it means a connection after
+         * close is refused and the port is free to be bound again at once.
+         */
         void close() {
             try {
                 server.close();
             } catch (IOException ignored) {
                 // closing anyway
+            }
+            try {
+                acceptor.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             for (Socket s : open) {
                 try {

@@ -100,6 +100,16 @@ class EndpointRelayTest {
     }
 
     @Test
+    void unpublishing_closes_the_port_before_it_returns_every_time() {
+        // the close of a listener whose accepting thread has not yet woken up used to leave the port accepting
+        for (int i = 0; i < 200; i++) {
+            int port = published().get("d1/WebVM_IN_0").get(0).hostPort();
+            relay.publish(Map.of());
+            assertThatThrownBy(() -> exchange(port, "anyone?")).as("cycle %d", i).isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
     void a_wildcard_address_is_refused_with_the_reason() {
         assertThatThrownBy(() -> new EndpointRelay(address("0.0.0.0"))).hasMessageContaining("concrete address");
     }
