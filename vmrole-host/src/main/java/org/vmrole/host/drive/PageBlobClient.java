@@ -1,0 +1,210 @@
+package org.vmrole.host.drive;
+
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The page-blob calls a host needs to serve a drive (ranged Get Blob, Put Page, Get Blob Properties,
+ * Lease Blob, Snapshot Blob), over the JDK HTTP client, signed with a {@link BlobCredential}.
+ * Every call is synchronous and thread-safe; the HTTP client pools connections.
+ */
+public final class PageBlobClient {
+    /** Put Page carries at most 4 MiB. */
+    public static final int MAX_PUT_PAGE = 4 << 20;
+    public static final int PAGE = 512;
+    private static final String VERSION = "2021-08-06";
+    private static final DateTimeFormatter RFC1123 = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US);
+
+    private final HttpClient http;
+    private final URI blob;
+    private final String snapshot;
+    private final BlobCredential credential;
+
+    private PageBlobClient(HttpClient http, URI blob, String snapshot, BlobCredential credential) {
+        this.http = http;
+        this.blob = blob;
+        this.snapshot = snapshot;
+        this.credential = credential;
+    }
+
+    /** A client for the blob at a path-style URL such as {@code http://127.0.0.1:10000/acct/drives/data.vhd}. */
+    public static PageBlobClient of(URI blobUrl, BlobCredential credential) {
+        if (blobUrl.getRawQuery() != null) throw new IllegalArgumentException("blob URL '" + blobUrl + "' has a query: pass the SAS as the credential, not in the URL");
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        return new PageBlobClient(http, blobUrl, null, credential);
+    }
+
+    /** The same blob as of one snapshot (read-only). */
+    public PageBlobClient atSnapshot(String snapshotTime) {
+        return new PageBlobClient(http, blob, snapshotTime, credential);
+    }
+
+    public URI url() { return blob; }
+
+    public Optional<String> snapshot() { return Optional.ofNullable(snapshot); }
+
+    /** Put Blob of an empty page blob of {@code size} bytes (a multiple of 512). */
+    public void create(long size) {
+        call("PUT", "", Map.of("x-ms-blob-type", "PageBlob", "x-ms-blob-content-length", Long.toString(size)), null, 0, 0, 201);
+    }
+
+    /** Creates the container this blob lives in; an existing container is left as it is. */
+    public void createContainer() {
+        String path = blob.getRawPath();
+        URI container = URI.create(blob.getScheme() + "://" + blob.getRawAuthority() + path.substring(0, path.lastIndexOf('/')));
+        try {
+            new PageBlobClient(http, container, null, credential).call("PUT", "restype=container", Map.of(), null, 0, 0, 201);
+        } catch (BlobStorageException e) {
+            if (!"ContainerAlreadyExists".equals(e.code())) throw e;
+        }
+    }
+
+    public BlobProperties properties() {
+        HttpResponse<byte[]> r = call("HEAD", "", Map.of(), null, 0, 0, 200);
+        Map<String, String> meta = new LinkedHashMap<>();
+        r.headers().map().forEach((k, v) -> {
+            String lower = k.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("x-ms-meta-") && !v.isEmpty()) meta.put(lower.substring("x-ms-meta-".length()), v.getFirst());
+        });
+        return new BlobProperties(Long.parseLong(header(r, "Content-Length", "0")), header(r, "x-ms-blob-type", ""), header(r, "ETag", ""),
+                header(r, "x-ms-lease-state", "available"), header(r, "x-ms-lease-duration", ""), meta);
+    }
+
+    /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob. */
+    public byte[] read(long offset, int length) {
+        HttpResponse<byte[]> r = call("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
+        byte[] body = r.body();
+        if (body.length != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + body.length);
+        return body;
+    }
+
+    /** Put Page (update) of {@code length} bytes, 512-aligned and at most 4 MiB; {@code leaseId} may be null on an unleased blob. */
+    public void writePages(long offset, byte[] data, int from, int length, String leaseId) {
+        checkAligned(offset, length);
+        if (length > MAX_PUT_PAGE) throw new IllegalArgumentException("Put Page carries at most 4 MiB, asked " + length);
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("x-ms-page-write", "update");
+        h.put("x-ms-range", range(offset, length));
+        if (leaseId != null) h.put("x-ms-lease-id", leaseId);
+        call("PUT", "comp=page", h, data, from, length, 201);
+    }
+
+    /** Put Page (clear): the range reads back as zeros and holds no storage. */
+    public void clearPages(long offset, long length, String leaseId) {
+        checkAligned(offset, length);
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("x-ms-page-write", "clear");
+        h.put("x-ms-range", range(offset, length));
+        if (leaseId != null) h.put("x-ms-lease-id", leaseId);
+        call("PUT", "comp=page", h, null, 0, 0, 201);
+    }
+
+    /** Acquires a lease for {@code seconds} (15-60, or -1 for infinite) under the id given; answers the lease id. */
+    public String acquireLease(int seconds, String proposedId) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("x-ms-lease-action", "acquire");
+        h.put("x-ms-lease-duration", Integer.toString(seconds));
+        if (proposedId != null) h.put("x-ms-proposed-lease-id", proposedId);
+        return header(call("PUT", "comp=lease", h, null, 0, 0, 201), "x-ms-lease-id", proposedId);
+    }
+
+    public void renewLease(String leaseId) {
+        call("PUT", "comp=lease", Map.of("x-ms-lease-action", "renew", "x-ms-lease-id", leaseId), null, 0, 0, 200);
+    }
+
+    public void releaseLease(String leaseId) {
+        call("PUT", "comp=lease", Map.of("x-ms-lease-action", "release", "x-ms-lease-id", leaseId), null, 0, 0, 200);
+    }
+
+    /** Breaks whatever lease is held, at once ({@code breakSeconds} 0) or after a grace period; answers the seconds left. */
+    public int breakLease(int breakSeconds) {
+        HttpResponse<byte[]> r = call("PUT", "comp=lease", Map.of("x-ms-lease-action", "break", "x-ms-lease-break-period", Integer.toString(breakSeconds)), null, 0, 0, 202);
+        return Integer.parseInt(header(r, "x-ms-lease-time", "0"));
+    }
+
+    /** Replaces the blob's metadata (names without the x-ms-meta- prefix). */
+    public void setMetadata(Map<String, String> metadata, String leaseId) {
+        Map<String, String> h = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> h.put("x-ms-meta-" + k, v));
+        if (leaseId != null) h.put("x-ms-lease-id", leaseId);
+        call("PUT", "comp=metadata", h, null, 0, 0, 200);
+    }
+
+    /** Snapshot Blob; answers the snapshot's timestamp (pass it to {@link #atSnapshot}). */
+    public String createSnapshot() {
+        return header(call("PUT", "comp=snapshot", Map.of(), null, 0, 0, 201), "x-ms-snapshot", "");
+    }
+
+    private static void checkAligned(long offset, long length) {
+        if (offset % PAGE != 0 || length % PAGE != 0 || length <= 0) {
+            throw new IllegalArgumentException("page writes are 512-aligned: offset " + offset + " length " + length);
+        }
+    }
+
+    private static String range(long offset, long length) {
+        return "bytes=" + offset + "-" + (offset + length - 1);
+    }
+
+    private static String header(HttpResponse<?> r, String name, String otherwise) {
+        return r.headers().firstValue(name).orElse(otherwise);
+    }
+
+    private HttpResponse<byte[]> call(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+        String q = query;
+        if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
+        URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));
+        Map<String, String> headers = new LinkedHashMap<>(extra);
+        headers.put("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        headers.put("x-ms-version", VERSION);
+        HttpRequest.Builder b = HttpRequest.newBuilder(credential.address(uri)).timeout(Duration.ofSeconds(60));
+        headers.forEach(b::header);
+        String auth = credential.authorization(method, uri, length, headers);
+        if (auth != null) b.header("Authorization", auth);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body, from, length));
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new BlobStorageException(0, "Unreachable", method + " " + blob + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlobStorageException(0, "Interrupted", method + " " + blob + " interrupted");
+        }
+        for (int ok : expected) if (r.statusCode() == ok) return r;
+        String code = header(r, "x-ms-error-code", "");
+        throw new BlobStorageException(r.statusCode(), code, method + " " + blob + (query.isEmpty() ? "" : "?" + query) + " answered "
+                + r.statusCode() + (code.isEmpty() ? "" : " " + code) + errorMessage(r.body()));
+    }
+
+    /** The {@code <Message>} of Azure's XML error body, as ": text", or nothing. */
+    private static String errorMessage(byte[] body) {
+        if (body == null || body.length == 0) return "";
+        try {
+            XMLStreamReader x = XMLInputFactory.newDefaultFactory().createXMLStreamReader(new ByteArrayInputStream(body));
+            while (x.hasNext()) {
+                if (x.next() == XMLStreamConstants.START_ELEMENT && x.getLocalName().equals("Message")) return ": " + x.getElementText().strip();
+            }
+        } catch (XMLStreamException e) {
+            // not Azure's XML error body: the status and code already say what happened
+        }
+        return "";
+    }
+}

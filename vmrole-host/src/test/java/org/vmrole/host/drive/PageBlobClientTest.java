@@ -1,0 +1,116 @@
+package org.vmrole.host.drive;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PageBlobClientTest {
+    @TempDir
+    static Path dir;
+    static RunningBlobService storage;
+
+    @BeforeAll
+    static void start() {
+        storage = new RunningBlobService(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        storage.close();
+    }
+
+    static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    @Test
+    void writes_pages_and_reads_them_back_by_range() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        blob.writePages(4096, filled(8192, 0xab), 0, 8192, null);
+
+        assertThat(blob.read(4096, 8192)).isEqualTo(filled(8192, 0xab));
+        assertThat(blob.read(0, 4096)).isEqualTo(new byte[4096]);
+        assertThat(blob.properties().size()).isEqualTo(1 << 20);
+        assertThat(blob.properties().blobType()).isEqualTo("PageBlob");
+    }
+
+    @Test
+    void clearing_pages_makes_them_read_as_zeros() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        blob.writePages(0, filled(4096, 7), 0, 4096, null);
+        blob.clearPages(512, 1024, null);
+
+        byte[] back = blob.read(0, 4096);
+        assertThat(Arrays.copyOfRange(back, 512, 1536)).isEqualTo(new byte[1024]);
+        assertThat(Arrays.copyOfRange(back, 1536, 4096)).isEqualTo(filled(2560, 7));
+    }
+
+    @Test
+    void a_leased_blob_refuses_writes_without_the_lease_id() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        String lease = blob.acquireLease(60, UUID.randomUUID().toString());
+
+        assertThatThrownBy(() -> blob.writePages(0, filled(512, 1), 0, 512, null))
+                .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.code()).isEqualTo("LeaseIdMissing"));
+        assertThatThrownBy(() -> blob.writePages(0, filled(512, 1), 0, 512, UUID.randomUUID().toString()))
+                .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.code()).isEqualTo("LeaseIdMismatchWithBlobOperation"));
+        blob.writePages(0, filled(512, 1), 0, 512, lease);
+        assertThat(blob.read(0, 512)).isEqualTo(filled(512, 1));
+    }
+
+    @Test
+    void a_second_acquire_is_refused_until_the_lease_is_released_or_broken() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        String first = blob.acquireLease(60, UUID.randomUUID().toString());
+        blob.renewLease(first);
+        assertThat(blob.properties().leased()).isTrue();
+
+        assertThatThrownBy(() -> blob.acquireLease(60, UUID.randomUUID().toString()))
+                .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.code()).isEqualTo("LeaseAlreadyPresent"));
+        blob.releaseLease(first);
+        String second = blob.acquireLease(60, UUID.randomUUID().toString());
+        assertThat(blob.breakLease(0)).isZero();
+        assertThatThrownBy(() -> blob.renewLease(second)).isInstanceOf(BlobStorageException.class);
+        blob.acquireLease(-1, UUID.randomUUID().toString());
+    }
+
+    @Test
+    void a_snapshot_keeps_the_content_it_was_taken_with() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        blob.writePages(0, filled(512, 1), 0, 512, null);
+        String snapshot = blob.createSnapshot();
+        blob.writePages(0, filled(512, 2), 0, 512, null);
+
+        assertThat(blob.atSnapshot(snapshot).read(0, 512)).isEqualTo(filled(512, 1));
+        assertThat(blob.read(0, 512)).isEqualTo(filled(512, 2));
+    }
+
+    @Test
+    void metadata_set_under_the_lease_is_seen_by_others() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        String lease = blob.acquireLease(60, UUID.randomUUID().toString());
+        blob.setMetadata(Map.of("vmrolewriter", "host-a/WebVM_IN_0"), lease);
+
+        assertThat(blob.properties().metadata()).containsEntry("vmrolewriter", "host-a/WebVM_IN_0");
+    }
+
+    @Test
+    void a_wrong_key_is_refused_with_the_service_code() {
+        PageBlobClient blob = storage.newPageBlob(1 << 20);
+        PageBlobClient stranger = PageBlobClient.of(blob.url(), new BlobCredential.SharedKey("devstoreaccount1", "AAAA"));
+
+        assertThatThrownBy(() -> stranger.read(0, 512))
+                .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(403));
+    }
+}

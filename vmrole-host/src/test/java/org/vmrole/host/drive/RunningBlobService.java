@@ -1,0 +1,37 @@
+package org.vmrole.host.drive;
+
+import org.vmrole.storage.StorageAccount;
+import org.vmrole.storage.StorageConfig;
+import org.vmrole.storage.StorageService;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/** The real vmrole storage service on ephemeral ports, and page blobs in it for a test. */
+final class RunningBlobService implements AutoCloseable {
+    static final BlobCredential KEY = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), StorageAccount.DEVELOPMENT.keys().getFirst());
+
+    private final StorageService storage;
+
+    RunningBlobService(Path dir) {
+        storage = StorageService.start(StorageConfig.development(dir).withEphemeralPorts());
+    }
+
+    URI url(String container, String blob) {
+        return URI.create("http://127.0.0.1:" + storage.blobPort() + "/" + StorageAccount.DEVELOPMENT.name() + "/" + container + "/" + blob);
+    }
+
+    /** A new empty page blob of {@code size} bytes in container "drives". */
+    PageBlobClient newPageBlob(long size) {
+        PageBlobClient c = PageBlobClient.of(url("drives", "d" + UUID.randomUUID().toString().substring(0, 8) + ".vhd"), KEY);
+        c.createContainer();
+        c.create(size);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        storage.close();
+    }
+}
