@@ -30,6 +30,13 @@ final class RunningBlobService implements AutoCloseable {
         return c;
     }
 
+    /** A new blank drive: a page blob of {@code diskSize} bytes followed by a fixed-VHD footer. */
+    PageBlobClient newDrive(long diskSize) {
+        PageBlobClient c = newPageBlob(diskSize + VhdFooter.SIZE);
+        c.writePages(diskSize, VhdFooter.fixed(diskSize), 0, VhdFooter.SIZE, null);
+        return c;
+    }
+
     @Override
     public void close() {
         storage.close();

@@ -1,0 +1,23 @@
+package org.vmrole.host.nbd;
+
+import java.io.IOException;
+
+/**
+ * What an NBD export serves: a fixed-size range of bytes. Calls may come from many threads at once;
+ * a write returns only when its bytes are as durable as the device can make them.
+ */
+public interface BlockDevice {
+    long size();
+
+    boolean readOnly();
+
+    byte[] read(long offset, int length) throws IOException;
+
+    void write(long offset, byte[] data) throws IOException;
+
+    /** Makes the range read as zeros. */
+    void writeZeroes(long offset, int length) throws IOException;
+
+    /** A hint that the range is no longer needed; it may read back as zeros or as before. */
+    default void trim(long offset, int length) throws IOException {}
+}

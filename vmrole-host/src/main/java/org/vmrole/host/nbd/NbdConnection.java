@@ -1,0 +1,282 @@
+package org.vmrole.host.nbd;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client of an {@link NbdServer}: the option haggling, then requests. Reads and writes run
+ * concurrently; a FLUSH is answered only after every write, trim and zeroing received before it has
+ * been answered, which (since the device acknowledges a write only once it is durable) makes the
+ * flush a true barrier.
+ */
+final class NbdConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdConnection.class);
+    private static final int MAX_OPTION = 64 * 1024;
+    private static final int MAX_IN_FLIGHT = 64;
+
+    private final NbdServer server;
+    private final Socket socket;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final Map<Long, CompletableFuture<Boolean>> pendingWrites = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private volatile String exportName;
+
+    NbdConnection(NbdServer server, Socket socket) throws IOException {
+        this.server = server;
+        this.socket = socket;
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 256 * 1024));
+        this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 256 * 1024));
+    }
+
+    String exportName() {
+        return exportName;
+    }
+
+    void run() {
+        try {
+            BlockDevice device = handshake();
+            if (device != null) transmit(device);
+        } catch (EOFException e) {
+            LOG.debug("NBD client {} went away", socket.getRemoteSocketAddress());
+        } catch (IOException e) {
+            if (!socket.isClosed()) LOG.info("NBD client {} dropped: {}", socket.getRemoteSocketAddress(), e.getMessage());
+        } finally {
+            close();
+        }
+    }
+
+    void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    /** Answers the options until the client picks an export (returned) or leaves (null). */
+    private BlockDevice handshake() throws IOException {
+        out.writeLong(Nbd.INIT_PASSWD);
+        out.writeLong(Nbd.OPTS_MAGIC);
+        out.writeShort(Nbd.FLAG_FIXED_NEWSTYLE | Nbd.FLAG_NO_ZEROES);
+        out.flush();
+        int clientFlags = in.readInt();
+        if ((clientFlags & Nbd.FLAG_C_FIXED_NEWSTYLE) == 0) {
+            LOG.info("NBD client {} does not speak fixed newstyle; closing", socket.getRemoteSocketAddress());
+            return null;
+        }
+        boolean noZeroes = (clientFlags & Nbd.FLAG_C_NO_ZEROES) != 0;
+        while (true) {
+            if (in.readLong() != Nbd.OPTS_MAGIC) return null;
+            int option = in.readInt();
+            int length = in.readInt();
+            if (length < 0 || length > MAX_OPTION) return null;
+            byte[] data = in.readNBytes(length);
+            if (data.length != length) throw new EOFException();
+            switch (option) {
+                case Nbd.OPT_EXPORT_NAME -> {
+                    String name = new String(data, StandardCharsets.UTF_8);
+                    BlockDevice d = server.lookup(name).orElse(null);
+                    if (d == null) return null; // the protocol's only answer to an unknown name here is to hang up
+                    exportName = name;
+                    out.writeLong(d.size());
+                    out.writeShort(transmissionFlags(d));
+                    if (!noZeroes) out.write(new byte[124]);
+                    out.flush();
+                    return d;
+                }
+                case Nbd.OPT_ABORT -> {
+                    optionReply(option, Nbd.REP_ACK, new byte[0]);
+                    return null;
+                }
+                case Nbd.OPT_LIST -> {
+                    for (String name : server.exportNames()) {
+                        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+                        optionReply(option, Nbd.REP_SERVER, ByteBuffer.allocate(4 + n.length).putInt(n.length).put(n).array());
+                    }
+                    optionReply(option, Nbd.REP_ACK, new byte[0]);
+                }
+                case Nbd.OPT_INFO, Nbd.OPT_GO -> {
+                    BlockDevice d = info(option, data);
+                    if (d != null && option == Nbd.OPT_GO) return d;
+                }
+                default -> optionReply(option, Nbd.REP_ERR_UNSUP, utf8("option " + option + " is not supported by the vmrole NBD server"));
+            }
+        }
+    }
+
+    private BlockDevice info(int option, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        if (b.remaining() < 4) return invalid(option, "NBD_OPT_INFO/GO without a name length");
+        int nameLength = b.getInt();
+        if (nameLength < 0 || b.remaining() < nameLength + 2) return invalid(option, "NBD_OPT_INFO/GO name length " + nameLength + " exceeds the option");
+        byte[] n = new byte[nameLength];
+        b.get(n);
+        int requests = b.getShort() & 0xffff;
+        if (b.remaining() != requests * 2) return invalid(option, "NBD_OPT_INFO/GO lists " + requests + " requests but carries " + b.remaining() + " bytes");
+        String name = new String(n, StandardCharsets.UTF_8);
+        BlockDevice d = server.lookup(name).orElse(null);
+        if (d == null) {
+            optionReply(option, Nbd.REP_ERR_UNKNOWN, utf8("no export named '" + name + "' on this host"));
+            return null;
+        }
+        optionReply(option, Nbd.REP_INFO, ByteBuffer.allocate(12).putShort((short) Nbd.INFO_EXPORT).putLong(d.size())
+                .putShort((short) transmissionFlags(d)).array());
+        // 512 is the page size: QEMU then aligns every request itself and the device needs no read-modify-write
+        optionReply(option, Nbd.REP_INFO, ByteBuffer.allocate(14).putShort((short) Nbd.INFO_BLOCK_SIZE)
+                .putInt(512).putInt(4096).putInt(Nbd.MAX_PAYLOAD).array());
+        optionReply(option, Nbd.REP_ACK, new byte[0]);
+        if (option == Nbd.OPT_GO) exportName = name;
+        return d;
+    }
+
+    private BlockDevice invalid(int option, String message) throws IOException {
+        optionReply(option, Nbd.REP_ERR_INVALID, utf8(message));
+        return null;
+    }
+
+    private static int transmissionFlags(BlockDevice d) {
+        int flags = Nbd.TFLAG_HAS_FLAGS | Nbd.TFLAG_SEND_FLUSH | Nbd.TFLAG_SEND_FUA;
+        if (d.readOnly()) flags |= Nbd.TFLAG_READ_ONLY;
+        else flags |= Nbd.TFLAG_SEND_TRIM | Nbd.TFLAG_SEND_WRITE_ZEROES;
+        return flags;
+    }
+
+    private void optionReply(int option, int type, byte[] data) throws IOException {
+        out.writeLong(Nbd.REPLY_MAGIC_OPT);
+        out.writeInt(option);
+        out.writeInt(type);
+        out.writeInt(data.length);
+        out.write(data);
+        out.flush();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void transmit(BlockDevice device) throws IOException {
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            while (true) {
+                if (in.readInt() != Nbd.REQUEST_MAGIC) {
+                    LOG.info("NBD client {} sent a request without the magic; closing", socket.getRemoteSocketAddress());
+                    return;
+                }
+                in.readShort(); // command flags: FUA needs nothing extra, every write is durable when answered
+                int type = in.readShort() & 0xffff;
+                long handle = in.readLong();
+                long offset = in.readLong();
+                int length = in.readInt();
+                if (type == Nbd.CMD_DISC) {
+                    workers.close(); // answer what is in flight before hanging up
+                    return;
+                }
+                if (length < 0 || Integer.toUnsignedLong(length) > Nbd.MAX_PAYLOAD) {
+                    LOG.info("NBD client {} asked for {} bytes, above the advertised maximum; closing", socket.getRemoteSocketAddress(), Integer.toUnsignedLong(length));
+                    return;
+                }
+                byte[] payload = null;
+                if (type == Nbd.CMD_WRITE) {
+                    payload = in.readNBytes(length);
+                    if (payload.length != length) throw new EOFException();
+                }
+                inFlight.acquireUninterruptibly();
+                dispatch(workers, device, type, handle, offset, length, payload);
+            }
+        }
+    }
+
+    private void dispatch(ExecutorService workers, BlockDevice device, int type, long handle, long offset, int length, byte[] payload) {
+        switch (type) {
+            case Nbd.CMD_READ -> workers.execute(() -> answer(handle, () -> {
+                int err = checkRange(device, offset, length, false);
+                return err != 0 ? new Result(err, null) : new Result(0, device.read(offset, length));
+            }));
+            case Nbd.CMD_WRITE, Nbd.CMD_WRITE_ZEROES, Nbd.CMD_TRIM -> {
+                long seq = sequence.incrementAndGet();
+                CompletableFuture<Boolean> done = new CompletableFuture<>();
+                pendingWrites.put(seq, done);
+                workers.execute(() -> {
+                    int err = answer(handle, () -> {
+                        int e = checkRange(device, offset, length, true);
+                        if (e != 0) return new Result(e, null);
+                        switch (type) {
+                            case Nbd.CMD_WRITE -> device.write(offset, payload);
+                            case Nbd.CMD_WRITE_ZEROES -> device.writeZeroes(offset, length);
+                            default -> device.trim(offset, length);
+                        }
+                        return new Result(0, null);
+                    });
+                    pendingWrites.remove(seq);
+                    done.complete(err == 0);
+                });
+            }
+            case Nbd.CMD_FLUSH -> {
+                List<CompletableFuture<Boolean>> before = new ArrayList<>(pendingWrites.values());
+                workers.execute(() -> answer(handle, () -> {
+                    boolean allOk = true;
+                    for (CompletableFuture<Boolean> w : before) allOk &= w.join();
+                    return new Result(allOk ? 0 : Nbd.EIO, null);
+                }));
+            }
+            default -> workers.execute(() -> answer(handle, () -> new Result(Nbd.EINVAL, null)));
+        }
+    }
+
+    private static int checkRange(BlockDevice device, long offset, int length, boolean write) {
+        if (write && device.readOnly()) return Nbd.EPERM;
+        if (offset < 0 || offset + length > device.size()) return write ? Nbd.ENOSPC : Nbd.EINVAL;
+        return 0;
+    }
+
+    private record Result(int error, byte[] data) {}
+
+    private interface Work {
+        Result run() throws Exception;
+    }
+
+    /** Runs one request and sends its reply; answers the error sent. */
+    private int answer(long handle, Work work) {
+        Result r;
+        try {
+            r = work.run();
+        } catch (Exception e) {
+            LOG.warn("NBD request on '{}' failed: {}", exportName, e.getMessage());
+            r = new Result(e instanceof IllegalArgumentException ? Nbd.EINVAL : Nbd.EIO, null);
+        } finally {
+            inFlight.release();
+        }
+        try {
+            synchronized (out) {
+                out.writeInt(Nbd.SIMPLE_REPLY_MAGIC);
+                out.writeInt(r.error());
+                out.writeLong(handle);
+                if (r.error() == 0 && r.data() != null) out.write(r.data());
+                out.flush();
+            }
+        } catch (IOException e) {
+            close();
+        }
+        return r.error();
+    }
+}
