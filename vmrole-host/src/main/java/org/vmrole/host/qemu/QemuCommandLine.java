@@ -40,6 +40,7 @@ public final class QemuCommandLine {
             c.addAll(List.of("-drive", "file=" + f.localDisk(i) + ",format=qcow2,if=none,id=local" + i + ",discard=unmap",
                     "-device", "virtio-blk-pci,drive=local" + i + ",serial=" + serial(disks.get(i).name())));
         }
+        c.addAll(DriveHotplug.commandLine());
         c.addAll(List.of("-drive", "file=" + f.configDrive() + ",format=raw,if=none,id=cidata,readonly=on",
                 "-device", "virtio-blk-pci,drive=cidata,serial=cidata"));
         StringBuilder net = new StringBuilder("user,id=net0,restrict=on");

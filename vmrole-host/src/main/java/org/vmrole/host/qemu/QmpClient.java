@@ -120,6 +120,10 @@ public final class QmpClient implements AutoCloseable {
         listeners.add(listener);
     }
 
+    public void removeEventListener(Consumer<QmpEvent> listener) {
+        listeners.remove(listener);
+    }
+
     /** Completes when the connection ends (QEMU exited or the socket was closed). */
     public CompletableFuture<Void> closed() {
         return closed;

@@ -9,21 +9,21 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 /** The real vmrole storage service on ephemeral ports, and page blobs in it for a test. */
-final class RunningBlobService implements AutoCloseable {
+public final class RunningBlobService implements AutoCloseable {
     static final BlobCredential KEY = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), StorageAccount.DEVELOPMENT.keys().getFirst());
 
     private final StorageService storage;
 
-    RunningBlobService(Path dir) {
+    public RunningBlobService(Path dir) {
         storage = StorageService.start(StorageConfig.development(dir).withEphemeralPorts());
     }
 
-    URI url(String container, String blob) {
+    public URI url(String container, String blob) {
         return URI.create("http://127.0.0.1:" + storage.blobPort() + "/" + StorageAccount.DEVELOPMENT.name() + "/" + container + "/" + blob);
     }
 
     /** A new empty page blob of {@code size} bytes in container "drives". */
-    PageBlobClient newPageBlob(long size) {
+    public PageBlobClient newPageBlob(long size) {
         PageBlobClient c = PageBlobClient.of(url("drives", "d" + UUID.randomUUID().toString().substring(0, 8) + ".vhd"), KEY);
         c.createContainer();
         c.create(size);
@@ -31,7 +31,7 @@ final class RunningBlobService implements AutoCloseable {
     }
 
     /** A new blank drive: a page blob of {@code diskSize} bytes followed by a fixed-VHD footer. */
-    PageBlobClient newDrive(long diskSize) {
+    public PageBlobClient newDrive(long diskSize) {
         PageBlobClient c = newPageBlob(diskSize + VhdFooter.SIZE);
         c.writePages(diskSize, VhdFooter.fixed(diskSize), 0, VhdFooter.SIZE, null);
         return c;
