@@ -1,0 +1,142 @@
+package org.vmrole.bench.drive;
+
+import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.host.drive.PageBlobDisk;
+import org.vmrole.host.drive.VhdFooter;
+import org.vmrole.host.nbd.NbdServer;
+import org.vmrole.storage.StorageAccount;
+import org.vmrole.storage.StorageConfig;
+import org.vmrole.storage.StorageService;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Throughput of a drive seen from the host side: {@code qemu-img bench} against the NBD export of a
+ * page blob, against the same workload on a local qcow2 overlay, and against the storage service's
+ * own Put Page / ranged Get Blob rate (the same HTTP client and request sizes, no NBD in between).
+ * The storage service and the NBD server run in this JVM; qemu-img is the client process.
+ *
+ * <p>Workloads: 1 MiB sequential, queue depth 8; 4 KiB scattered (offsets step 4099 x 4 KiB modulo
+ * the disk, so every 4 KiB block is visited once in a non-sequential order), queue depth 16.
+ *
+ * <p>Usage: {@code DriveBenchmark WORKDIR [DISK_MIB [ROUNDS]]}
+ */
+public final class DriveBenchmark {
+    private static final int MIB = 1 << 20;
+    private static final long SCATTER_STEP = 4099L * 4096;
+
+    private DriveBenchmark() {}
+
+    record Workload(String name, int bufferSize, long step, int depth, boolean write) {
+        long count(long diskBytes) {
+            return bufferSize >= MIB ? diskBytes / bufferSize : Math.min(diskBytes / bufferSize, 8192);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path work = Path.of(args[0]);
+        long disk = (args.length > 1 ? Long.parseLong(args[1]) : 512) * MIB;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        Files.createDirectories(work);
+        List<Workload> workloads = List.of(
+                new Workload("sequential write 1 MiB", MIB, MIB, 8, true),
+                new Workload("sequential read 1 MiB", MIB, MIB, 8, false),
+                new Workload("4 KiB scattered write", 4096, SCATTER_STEP, 16, true),
+                new Workload("4 KiB scattered read", 4096, SCATTER_STEP, 16, false));
+        Map<String, double[]> rows = new LinkedHashMap<>();
+        try (StorageService storage = StorageService.start(StorageConfig.development(work.resolve("storage")).withEphemeralPorts());
+             NbdServer nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0)) {
+            BlobCredential key = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), StorageAccount.DEVELOPMENT.keys().getFirst());
+            URI base = URI.create("http://127.0.0.1:" + storage.blobPort() + "/" + StorageAccount.DEVELOPMENT.name() + "/bench/");
+            PageBlobClient drive = PageBlobClient.of(base.resolve("drive.vhd"), key);
+            drive.createContainer();
+            drive.create(disk + VhdFooter.SIZE);
+            drive.writePages(disk, VhdFooter.fixed(disk), 0, VhdFooter.SIZE, null);
+            String lease = drive.acquireLease(-1, UUID.randomUUID().toString());
+            PageBlobDisk device = PageBlobDisk.open(drive, () -> lease, 64L * MIB);
+            nbd.export("bench", device);
+            String nbdUrl = "nbd://127.0.0.1:" + nbd.port() + "/bench";
+
+            PageBlobClient raw = PageBlobClient.of(base.resolve("raw"), key);
+            raw.create(disk);
+
+            Path baseImage = work.resolve("base.qcow2");
+            Path overlay = work.resolve("overlay.qcow2");
+            run("qemu-img", "create", "-q", "-f", "qcow2", baseImage.toString(), disk + "");
+            run("qemu-img", "create", "-q", "-f", "qcow2", "-b", baseImage.toString(), "-F", "qcow2", overlay.toString());
+
+            // the first round warms the JIT, the storage service's SQLite and the files; the last round is reported
+            for (int round = 0; round < rounds; round++) {
+                for (Workload w : workloads) {
+                    double pageBlob = pageBlobRate(raw, w, disk);
+                    double overNbd = qemuBench(nbdUrl, "raw", "writeback", w, disk);
+                    double local = qemuBench(overlay.toString(), "qcow2", "none", w, disk);
+                    rows.put(w.name(), new double[] {pageBlob, overNbd, local});
+                }
+            }
+            System.out.printf("%-26s %14s %14s %14s %10s%n", "workload (MB/s)", "page blob API", "drive (NBD)", "local qcow2", "NBD/API");
+            rows.forEach((name, r) -> System.out.printf("%-26s %14.1f %14.1f %14.1f %9.0f%%%n", name, r[0], r[1], r[2], 100 * r[1] / r[0]));
+            System.out.printf("read cache held %d MiB at the end (bound 64 MiB)%n", device.cachedBytes() / MIB);
+        }
+    }
+
+    /** MB/s of qemu-img bench; the write runs end with a flush so the figure includes durability. */
+    private static double qemuBench(String target, String format, String cache, Workload w, long disk) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", format, "-t", cache, "-c", Long.toString(w.count(disk)),
+                "-d", Integer.toString(w.depth()), "-s", Integer.toString(w.bufferSize()), "-S", Long.toString(w.step())));
+        if (w.write()) cmd.addAll(List.of("-w", "--pattern=171", "--flush-interval=" + w.count(disk), "--no-drain"));
+        cmd.add(target);
+        long start = System.nanoTime();
+        run(cmd.toArray(String[]::new));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return w.count(disk) * (double) w.bufferSize() / seconds / 1e6;
+    }
+
+    /** MB/s of Put Page / ranged Get Blob from {@code depth} threads over the same offsets. */
+    private static double pageBlobRate(PageBlobClient blob, Workload w, long disk) throws Exception {
+        long count = w.count(disk);
+        byte[] data = new byte[w.bufferSize()];
+        java.util.Arrays.fill(data, (byte) 0xab);
+        AtomicLong next = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(w.depth());
+        long start = System.nanoTime();
+        List<Future<?>> jobs = new ArrayList<>();
+        for (int t = 0; t < w.depth(); t++) {
+            jobs.add(pool.submit(() -> {
+                for (long i; (i = next.getAndIncrement()) < count; ) {
+                    long offset = Math.floorMod(i * w.step(), disk);
+                    if (w.write()) blob.writePages(offset, data, 0, data.length, null);
+                    else blob.read(offset, data.length);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> j : jobs) j.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+        return count * (double) w.bufferSize() / seconds / 1e6;
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IOException(String.join(" ", command) + " failed: " + out);
+    }
+}
