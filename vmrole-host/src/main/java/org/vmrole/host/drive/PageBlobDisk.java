@@ -16,6 +16,8 @@ import java.util.function.Supplier;
  * a 512-byte page are read, merged and written back, one at a time.
  */
 public final class PageBlobDisk implements BlockDevice {
+    /** Reads at least this long bypass the cache. */
+    static final int DIRECT_READ = 256 * 1024;
     private final PageBlobClient blob;
     private final long size;
     private final boolean readOnly;
@@ -74,6 +76,8 @@ public final class PageBlobDisk implements BlockDevice {
     @Override
     public byte[] read(long offset, int length) {
         checkRange(offset, length);
+        // a large read is streaming (the guest caches it itself): one GET, no chunk copies, and the cache keeps the small reads
+        if (length >= DIRECT_READ) return blob.read(offset, length);
         byte[] out = new byte[length];
         int chunk = cache.chunkSize();
         long first = offset / chunk;

@@ -57,9 +57,21 @@ class PageBlobDiskTest {
         PageBlobClient blob = storage.newDrive(4 << 20);
         PageBlobDisk disk = PageBlobDisk.open(blob, () -> null, 256 << 10);
 
-        disk.read(0, 4 << 20);
+        for (int offset = 0; offset < 4 << 20; offset += 128 << 10) disk.read(offset, 128 << 10);
 
         assertThat(disk.cachedBytes()).isEqualTo(256 << 10);
+    }
+
+    @Test
+    void a_large_read_streams_past_the_cache() {
+        PageBlobClient blob = storage.newDrive(4 << 20);
+        blob.writePages(1 << 20, filled(1 << 20, 5), 0, 1 << 20, null);
+        PageBlobDisk disk = PageBlobDisk.open(blob, () -> null, 1 << 20);
+
+        byte[] back = disk.read(1 << 20, 1 << 20);
+
+        assertThat(Arrays.equals(back, filled(1 << 20, 5))).isTrue();
+        assertThat(disk.cachedBytes()).isZero();
     }
 
     @Test

@@ -11,23 +11,19 @@ import org.vmrole.host.drive.RunningBlobService;
 import org.vmrole.host.nbd.NbdServer;
 
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 /** Drives hot-plugged into a real (paused, guestless) q35 QEMU over QMP, served by the NBD server from the real storage service. */
 class DriveHotplugTest {
     @TempDir
     Path dir;
-    private Process qemu;
+    private GuestlessQemu qemu;
     private QmpClient qmp;
     private RunningBlobService storage;
     private NbdServer nbd;
@@ -36,19 +32,13 @@ class DriveHotplugTest {
     void start() throws Exception {
         storage = new RunningBlobService(dir.resolve("storage"));
         nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
-        Path socket = dir.resolve("qmp.sock");
-        List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-S", "-nodefaults",
-                "-display", "none", "-qmp", "unix:" + socket + ",server=on,wait=off"));
-        cmd.addAll(DriveHotplug.commandLine());
-        qemu = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("qemu.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(socket) || !qemu.isAlive());
-        qmp = QmpClient.connect(socket, Duration.ofSeconds(10));
+        qemu = new GuestlessQemu(dir);
+        qmp = qemu.qmp;
     }
 
     @AfterEach
     void stop() {
-        if (qmp != null) qmp.close();
-        if (qemu != null) qemu.destroyForcibly();
+        if (qemu != null) qemu.close();
         nbd.close();
         storage.close();
     }

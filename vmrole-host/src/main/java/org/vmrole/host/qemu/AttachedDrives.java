@@ -1,0 +1,130 @@
+package org.vmrole.host.qemu;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.host.drive.DriveLease;
+import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.host.drive.PageBlobDisk;
+import org.vmrole.host.nbd.NbdServer;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The drives of this host's VMs: for each instance, the writer's lease (or the snapshot taken for a
+ * read-only mount), the NBD export that serves the page blob, and the device hot-plugged into the VM.
+ * Opening takes every lease and export first, so a drive that cannot be had (held by another writer,
+ * not a fixed VHD, bad credential) leaves nothing behind and the VM is not started with half its drives.
+ */
+public final class AttachedDrives implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AttachedDrives.class);
+    /** The most a drive's read cache holds. */
+    public static final long CACHE_BYTES = 64L << 20;
+
+    /** One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted. */
+    public record Mount(String name, URI blobUrl, boolean writable, BlobCredential credential) {}
+
+    /** What an attached drive is now: for status and for the guest's environment. */
+    public record Attached(String name, String mode, String holder, String export) {}
+
+    private record Open(Mount mount, String export, DriveLease lease, String holder) {}
+
+    private final Map<String, List<Open>> byInstance = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drive-lease").factory());
+    private volatile NbdServer nbd;
+
+    private synchronized NbdServer nbd() {
+        if (nbd == null) nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
+        return nbd;
+    }
+
+    /**
+     * Takes the leases and serves the exports of an instance's drives.
+     *
+     * @param holder who the lease is for, as a second writer will be told ("host-a/d-1/WebVM_IN_0#3")
+     * @throws RuntimeException naming the drive and the reason; nothing of this call stays open
+     */
+    public void open(String key, String holder, List<Mount> mounts) {
+        if (mounts.isEmpty()) return;
+        if (byInstance.containsKey(key)) throw new IllegalStateException(key + " already has its drives open");
+        List<Open> opened = new ArrayList<>();
+        try {
+            for (Mount m : mounts) opened.add(open(key, holder, m));
+        } catch (RuntimeException e) {
+            opened.forEach(this::close);
+            throw new IllegalArgumentException("drive attach for " + key + " failed: " + e.getMessage(), e);
+        }
+        byInstance.put(key, List.copyOf(opened));
+    }
+
+    private Open open(String key, String holder, Mount m) {
+        PageBlobClient blob = PageBlobClient.of(m.blobUrl(), m.credential());
+        String export = key + "/" + m.name();
+        if (m.writable()) {
+            DriveLease lease = DriveLease.acquire(blob, holder, renewals);
+            try {
+                nbd().export(export, PageBlobDisk.open(blob, lease::id, CACHE_BYTES));
+            } catch (RuntimeException e) {
+                lease.close();
+                throw e;
+            }
+            return new Open(m, export, lease, holder);
+        }
+        PageBlobClient snapshot = blob.atSnapshot(blob.createSnapshot());
+        nbd().export(export, PageBlobDisk.open(snapshot, null, CACHE_BYTES));
+        return new Open(m, export, null, holder);
+    }
+
+    /** Hot-plugs the instance's open drives into its running VM. */
+    public void plug(String key, QmpClient qmp) {
+        for (Open o : byInstance.getOrDefault(key, List.of())) {
+            if (DriveHotplug.attached(qmp, o.mount().name())) continue;
+            DriveHotplug.attach(qmp, o.mount().name(), new DriveHotplug.NbdTarget("127.0.0.1", nbd().port(), o.export()), !o.mount().writable());
+        }
+    }
+
+    /** Asks the running VM to let go of the drives, then closes them; a guest that does not let go in time loses them anyway. */
+    public void unplug(String key, QmpClient qmp, Duration guestWait) {
+        for (Open o : byInstance.getOrDefault(key, List.of())) {
+            if (!DriveHotplug.detach(qmp, o.mount().name(), guestWait)) {
+                LOG.warn("{}: the guest did not release drive {} within {}; closing its export anyway", key, o.mount().name(), guestWait);
+            }
+        }
+        release(key);
+    }
+
+    /** Closes the instance's drives once its VM is gone: exports stop, leases are released. */
+    public void release(String key) {
+        List<Open> open = byInstance.remove(key);
+        if (open != null) open.forEach(this::close);
+    }
+
+    public List<Attached> attached(String key) {
+        return byInstance.getOrDefault(key, List.of()).stream()
+                .map(o -> new Attached(o.mount().name(), o.mount().writable() ? "write" : "snapshot", o.lease() == null ? "" : o.holder(), o.export()))
+                .toList();
+    }
+
+    private void close(Open o) {
+        NbdServer server = nbd;
+        if (server != null) server.unexport(o.export());
+        if (o.lease() != null) o.lease().close();
+    }
+
+    /** Releases every drive; used when the driver stops for good. */
+    @Override
+    public void close() {
+        for (String key : List.copyOf(byInstance.keySet())) release(key);
+        renewals.shutdownNow();
+        NbdServer server = nbd;
+        if (server != null) server.close();
+    }
+}

@@ -1,0 +1,104 @@
+package org.vmrole.host.qemu;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.host.drive.DriveLease;
+import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.host.drive.RunningBlobService;
+import org.vmrole.storage.StorageAccount;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A host's drives end to end below the guest: real storage service, real NBD export, real QEMU taking the hot-plug. */
+class AttachedDrivesTest {
+    static final BlobCredential KEY = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), StorageAccount.DEVELOPMENT.keys().getFirst());
+    @TempDir
+    Path dir;
+    private RunningBlobService storage;
+    private GuestlessQemu vm;
+    private AttachedDrives drives;
+
+    @BeforeEach
+    void start() throws Exception {
+        storage = new RunningBlobService(dir.resolve("storage"));
+        vm = new GuestlessQemu(dir);
+        drives = new AttachedDrives();
+    }
+
+    @AfterEach
+    void stop() {
+        drives.close();
+        vm.close();
+        storage.close();
+    }
+
+    @Test
+    void a_written_drive_is_leased_to_its_instance_plugged_in_and_released_on_stop() {
+        PageBlobClient blob = storage.newDrive(4 << 20);
+
+        drives.open("d-1/Web_IN_0", "host-a/d-1/Web_IN_0#1", List.of(new AttachedDrives.Mount("data", blob.url(), true, KEY)));
+        drives.plug("d-1/Web_IN_0", vm.qmp);
+
+        assertThat(DriveHotplug.attached(vm.qmp, "data")).isTrue();
+        assertThat(blob.properties().metadata()).containsEntry(DriveLease.HOLDER_METADATA, "host-a/d-1/Web_IN_0#1");
+        assertThat(drives.attached("d-1/Web_IN_0")).extracting(AttachedDrives.Attached::mode).containsExactly("write");
+
+        drives.release("d-1/Web_IN_0");
+
+        assertThat(blob.properties().leased()).isFalse();
+        assertThat(drives.attached("d-1/Web_IN_0")).isEmpty();
+    }
+
+    @Test
+    void a_second_instance_asking_to_write_is_refused_naming_the_holder_and_keeps_nothing_open() {
+        PageBlobClient blob = storage.newDrive(4 << 20);
+        PageBlobClient other = storage.newDrive(4 << 20);
+        drives.open("d-1/Web_IN_0", "host-a/d-1/Web_IN_0#1", List.of(new AttachedDrives.Mount("data", blob.url(), true, KEY)));
+
+        assertThatThrownBy(() -> drives.open("d-1/Web_IN_1", "host-b/d-1/Web_IN_1#1", List.of(
+                new AttachedDrives.Mount("other", other.url(), true, KEY),
+                new AttachedDrives.Mount("data", blob.url(), true, KEY))))
+                .hasMessageContaining("attached for writing by host-a/d-1/Web_IN_0#1");
+
+        assertThat(drives.attached("d-1/Web_IN_1")).isEmpty();
+        assertThat(other.properties().leased()).as("the drive opened before the refusal is let go").isFalse();
+    }
+
+    @Test
+    void a_snapshot_mount_reads_while_the_writer_holds_the_lease() {
+        PageBlobClient blob = storage.newDrive(4 << 20);
+        drives.open("d-1/Web_IN_0", "host-a/d-1/Web_IN_0#1", List.of(new AttachedDrives.Mount("data", blob.url(), true, KEY)));
+
+        drives.open("d-1/Web_IN_1", "host-b/d-1/Web_IN_1#1", List.of(new AttachedDrives.Mount("data", blob.url(), false, KEY)));
+        drives.plug("d-1/Web_IN_1", vm.qmp);
+
+        assertThat(drives.attached("d-1/Web_IN_1")).extracting(AttachedDrives.Attached::mode).containsExactly("snapshot");
+        assertThat(DriveHotplug.attached(vm.qmp, "data")).isTrue();
+    }
+
+    @Test
+    void a_blob_that_is_not_a_fixed_vhd_is_refused_and_its_lease_let_go() {
+        PageBlobClient blob = storage.newPageBlob(4 << 20);
+
+        assertThatThrownBy(() -> drives.open("d-1/Web_IN_0", "host-a/d-1/Web_IN_0#1", List.of(new AttachedDrives.Mount("data", blob.url(), true, KEY))))
+                .hasMessageContaining("not a fixed VHD");
+
+        assertThat(blob.properties().leased()).isFalse();
+    }
+
+    @Test
+    void a_wrong_account_key_is_refused_with_the_storage_services_answer() {
+        PageBlobClient blob = storage.newDrive(4 << 20);
+        BlobCredential wrong = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), "AAAA");
+
+        assertThatThrownBy(() -> drives.open("d-1/Web_IN_0", "h", List.of(new AttachedDrives.Mount("data", blob.url(), true, wrong))))
+                .hasMessageContaining("403");
+    }
+}
