@@ -126,6 +126,13 @@ public final class DriveHotplug {
         return peripherals(qmp).containsKey(deviceId(drive));
     }
 
+    /** True once the guest's virtio driver has set the device up (DRIVER_OK): the guest sees the disk. */
+    public static boolean guestBound(QmpClient qmp, String drive) {
+        JsonNode status = qmp.execute("x-query-virtio-status", Map.of("path", "/machine/peripheral/" + deviceId(drive) + "/virtio-backend"));
+        for (JsonNode s : status.path("status").path("statuses")) if (s.asText().startsWith("VIRTIO_CONFIG_S_DRIVER_OK")) return true;
+        return false;
+    }
+
     private static boolean hasNode(QmpClient qmp, String drive) {
         for (JsonNode n : qmp.execute("query-named-block-nodes", Map.of("flat", true))) {
             if (nodeName(drive).equals(n.path("node-name").asText())) return true;

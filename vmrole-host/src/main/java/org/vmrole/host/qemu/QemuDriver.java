@@ -47,6 +47,7 @@ public final class QemuDriver implements HypervisorDriver {
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final List<Consumer<ObservedInstance>> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService watchdog;
+    private final AttachedDrives drives = new AttachedDrives();
 
     public QemuDriver(QemuSettings settings) {
         this(settings, InstantSource.system());
@@ -231,6 +232,8 @@ public final class QemuDriver implements HypervisorDriver {
     }
 
     private void forget(QemuVm vm) {
+        // the VM is gone: nothing can write through its drives any more, so their leases can go
+        drives.release(vm.key());
         vm.detach();
         vms.remove(vm.key(), vm);
         discard(vm.files);
@@ -341,6 +344,42 @@ public final class QemuDriver implements HypervisorDriver {
     }
 
     /** The directory holding a VM's overlay, sockets and console log. */
+    // ---- drives ---------------------------------------------------------------------------------------
+
+    /**
+     * Attaches drives to a running VM: takes each writer's lease (or a snapshot), serves the page blobs
+     * over NBD and hot-plugs them. All or nothing.
+     *
+     * @param holder who holds the leases, as a refused second writer is told
+     * @throws IllegalArgumentException naming the drive and why it cannot be attached
+     */
+    public void attachDrives(String key, String holder, List<AttachedDrives.Mount> mounts) {
+        QmpClient qmp = qmp(key).orElseThrow(() -> new IllegalArgumentException("no running VM " + key + " on this host to attach drives to"));
+        drives.open(key, holder, mounts);
+        try {
+            drives.plug(key, qmp);
+        } catch (RuntimeException e) {
+            drives.unplug(key, qmp, Duration.ofSeconds(10));
+            throw new IllegalArgumentException("cannot hot-plug the drives of " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Unplugs a running VM's drives (the guest gets {@code guestWait} to let go) and releases their leases. */
+    public void detachDrives(String key, Duration guestWait) {
+        Optional<QmpClient> qmp = qmp(key);
+        if (qmp.isPresent()) drives.unplug(key, qmp.get(), guestWait);
+        else drives.release(key);
+    }
+
+    /** The drives attached to a VM now. */
+    public List<AttachedDrives.Attached> drives(String key) {
+        return drives.attached(key);
+    }
+
+    Optional<QmpClient> qmp(String key) {
+        return Optional.ofNullable(vms.get(key)).flatMap(QemuVm::qmp).filter(QmpClient::isOpen);
+    }
+
     public Path directory(String key) {
         return VmFiles.of(settings.dataDir(), key).dir();
     }
@@ -403,6 +442,7 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public void close() {
         watchdog.shutdownNow();
+        drives.close();
         for (QemuVm vm : vms.values()) vm.detach();
         vms.clear();
         listeners.clear();

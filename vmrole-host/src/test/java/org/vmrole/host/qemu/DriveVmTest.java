@@ -1,0 +1,89 @@
+package org.vmrole.host.qemu;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.guest.image.SampleImage;
+import org.vmrole.host.HostAgent;
+import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.host.drive.RunningBlobService;
+import org.vmrole.model.InstanceName;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.VmSize;
+import org.vmrole.model.host.Assignment;
+import org.vmrole.storage.StorageAccount;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** A drive hot-plugged into the running sample image: the guest's virtio driver takes it, and lets go of it on detach. */
+@Tag("vm")
+class DriveVmTest {
+    private static final Duration BOOT = Duration.ofSeconds(120);
+    private static final BlobCredential KEY = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), StorageAccount.DEVELOPMENT.keys().getFirst());
+    private static Path image;
+
+    @TempDir
+    Path dir;
+    private QemuSettings settings;
+    private QemuDriver driver;
+    private HostAgent host;
+    private RunningBlobService storage;
+    private final String key = "d-drv/WebVM_IN_0";
+
+    @BeforeAll
+    static void sampleImage() {
+        image = SampleImage.ensure();
+    }
+
+    @BeforeEach
+    void host() {
+        storage = new RunningBlobService(dir.resolve("storage"));
+        settings = QemuSettings.defaults(dir.resolve("host"), BaseImages.of(Map.of("sample", image)));
+        driver = new QemuDriver(settings);
+        host = new HostAgent(driver, settings.dataDir());
+    }
+
+    @AfterEach
+    void stopAll() {
+        host.stopAll();
+        host.close();
+        try (QemuDriver sweep = new QemuDriver(settings)) {
+            for (Assignment a : sweep.recover()) sweep.kill(a.key());
+        }
+        storage.close();
+    }
+
+    @Test
+    void a_drive_attached_to_a_running_instance_is_taken_by_the_guest_and_released_on_detach() {
+        host.apply(List.of(new Assignment("d-drv", new InstanceName("WebVM", 0), 1, 0, VmSize.ExtraSmall, "sample", 0, 1,
+                Map.of(), List.of(), List.of())));
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(500))
+                .until(() -> host.observe(key).map(o -> o.state() == RoleState.ReadyRole).orElse(false));
+        PageBlobClient blob = storage.newDrive(16 << 20);
+
+        driver.attachDrives(key, "host-a/" + key + "#1", List.of(new AttachedDrives.Mount("data", blob.url(), true, KEY)));
+
+        QmpClient qmp = driver.qmp(key).orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> DriveHotplug.guestBound(qmp, "data"));
+        assertThat(blob.properties().leased()).isTrue();
+        assertThatThrownBy(() -> driver.attachDrives(key, "host-b/other#1", List.of(new AttachedDrives.Mount("again", blob.url(), true, KEY))))
+                .hasMessageContaining("already has its drives open");
+
+        driver.detachDrives(key, Duration.ofSeconds(60));
+
+        assertThat(DriveHotplug.attached(qmp, "data")).as("the guest let go of the device").isFalse();
+        assertThat(blob.properties().leased()).isFalse();
+        assertThat(driver.drives(key)).isEmpty();
+    }
+}
