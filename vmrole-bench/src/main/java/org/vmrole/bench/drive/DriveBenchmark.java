@@ -52,14 +52,14 @@ public final class DriveBenchmark {
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args[0]);
         long disk = (args.length > 1 ? Long.parseLong(args[1]) : 512) * MIB;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         Files.createDirectories(work);
         List<Workload> workloads = List.of(
                 new Workload("sequential write 1 MiB", MIB, MIB, 8, true),
                 new Workload("sequential read 1 MiB", MIB, MIB, 8, false),
                 new Workload("4 KiB scattered write", 4096, SCATTER_STEP, 16, true),
                 new Workload("4 KiB scattered read", 4096, SCATTER_STEP, 16, false));
-        Map<String, double[]> rows = new LinkedHashMap<>();
+        Map<String, List<double[]>> rows = new LinkedHashMap<>();
         try (StorageService storage = StorageService.start(StorageConfig.development(work.resolve("storage")).withEphemeralPorts());
              NbdServer nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0)) {
             BlobCredential key = new BlobCredential.SharedKey(StorageAccount.DEVELOPMENT.name(), StorageAccount.DEVELOPMENT.keys().getFirst());
@@ -81,19 +81,27 @@ public final class DriveBenchmark {
             run("qemu-img", "create", "-q", "-f", "qcow2", baseImage.toString(), disk + "");
             run("qemu-img", "create", "-q", "-f", "qcow2", "-b", baseImage.toString(), "-F", "qcow2", overlay.toString());
 
-            // the first round warms the JIT, the storage service's SQLite and the files; the last round is reported
+            // round 0 warms the JIT, the storage service's SQLite and the files and is not counted; the median of the rest is reported
             for (int round = 0; round < rounds; round++) {
                 for (Workload w : workloads) {
                     double pageBlob = pageBlobRate(raw, w, disk);
                     double overNbd = qemuBench(nbdUrl, "raw", "writeback", w, disk);
                     double local = qemuBench(overlay.toString(), "qcow2", "none", w, disk);
-                    rows.put(w.name(), new double[] {pageBlob, overNbd, local});
+                    if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local});
                 }
             }
             System.out.printf("%-26s %14s %14s %14s %10s%n", "workload (MB/s)", "page blob API", "drive (NBD)", "local qcow2", "NBD/API");
-            rows.forEach((name, r) -> System.out.printf("%-26s %14.1f %14.1f %14.1f %9.0f%%%n", name, r[0], r[1], r[2], 100 * r[1] / r[0]));
+            rows.forEach((name, runs) -> {
+                double api = median(runs, 0), over = median(runs, 1), local = median(runs, 2);
+                System.out.printf("%-26s %14.1f %14.1f %14.1f %9.0f%%%n", name, api, over, local, 100 * over / api);
+            });
             System.out.printf("read cache held %d MiB at the end (bound 64 MiB)%n", device.cachedBytes() / MIB);
         }
+    }
+
+    private static double median(List<double[]> runs, int column) {
+        double[] v = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** MB/s of qemu-img bench; the write runs end with a flush so the figure includes durability. */

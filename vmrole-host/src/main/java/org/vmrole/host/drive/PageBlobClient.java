@@ -6,6 +6,8 @@ import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -78,7 +80,7 @@ public final class PageBlobClient {
     }
 
     public BlobProperties properties() {
-        HttpResponse<byte[]> r = call("HEAD", "", Map.of(), null, 0, 0, 200);
+        HttpResponse<InputStream> r = call("HEAD", "", Map.of(), null, 0, 0, 200);
         Map<String, String> meta = new LinkedHashMap<>();
         r.headers().map().forEach((k, v) -> {
             String lower = k.toLowerCase(Locale.ROOT);
@@ -90,8 +92,15 @@ public final class PageBlobClient {
 
     /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob. */
     public byte[] read(long offset, int length) {
-        HttpResponse<byte[]> r = call("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
-        byte[] body = r.body();
+        HttpResponse<InputStream> r = exchange("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
+        byte[] body;
+        // read straight into an array of the exact size: no buffer list to join, which a 1 MiB read would pay for
+        try (InputStream in = r.body()) {
+            body = in.readNBytes(length);
+            if (body.length == length && in.read() != -1) body = new byte[length + 1];
+        } catch (IOException e) {
+            throw new BlobStorageException(0, "Unreachable", "GET " + blob + ": " + e.getMessage());
+        }
         if (body.length != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + body.length);
         return body;
     }
@@ -136,7 +145,7 @@ public final class PageBlobClient {
 
     /** Breaks whatever lease is held, at once ({@code breakSeconds} 0) or after a grace period; answers the seconds left. */
     public int breakLease(int breakSeconds) {
-        HttpResponse<byte[]> r = call("PUT", "comp=lease", Map.of("x-ms-lease-action", "break", "x-ms-lease-break-period", Integer.toString(breakSeconds)), null, 0, 0, 202);
+        HttpResponse<InputStream> r = call("PUT", "comp=lease", Map.of("x-ms-lease-action", "break", "x-ms-lease-break-period", Integer.toString(breakSeconds)), null, 0, 0, 202);
         return Integer.parseInt(header(r, "x-ms-lease-time", "0"));
     }
 
@@ -167,7 +176,19 @@ public final class PageBlobClient {
         return r.headers().firstValue(name).orElse(otherwise);
     }
 
-    private HttpResponse<byte[]> call(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+    /** A call whose answer has no body worth keeping. */
+    private HttpResponse<InputStream> call(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+        HttpResponse<InputStream> r = exchange(method, query, extra, body, from, length, expected);
+        try (InputStream in = r.body()) {
+            in.transferTo(OutputStream.nullOutputStream()); // drained, so the connection goes back to the pool
+        } catch (IOException e) {
+            throw new BlobStorageException(0, "Unreachable", method + " " + blob + ": " + e.getMessage());
+        }
+        return r;
+    }
+
+    /** Sends a signed request; answers the response with its body unread when the status is expected, else throws. */
+    private HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
         String q = query;
         if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
         URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));
@@ -179,9 +200,9 @@ public final class PageBlobClient {
         String auth = credential.authorization(method, uri, length, headers);
         if (auth != null) b.header("Authorization", auth);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body, from, length));
-        HttpResponse<byte[]> r;
+        HttpResponse<InputStream> r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw new BlobStorageException(0, "Unreachable", method + " " + blob + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -189,9 +210,15 @@ public final class PageBlobClient {
             throw new BlobStorageException(0, "Interrupted", method + " " + blob + " interrupted");
         }
         for (int ok : expected) if (r.statusCode() == ok) return r;
+        byte[] error;
+        try (InputStream in = r.body()) {
+            error = in.readAllBytes();
+        } catch (IOException e) {
+            error = new byte[0];
+        }
         String code = header(r, "x-ms-error-code", "");
         throw new BlobStorageException(r.statusCode(), code, method + " " + blob + (query.isEmpty() ? "" : "?" + query) + " answered "
-                + r.statusCode() + (code.isEmpty() ? "" : " " + code) + errorMessage(r.body()));
+                + r.statusCode() + (code.isEmpty() ? "" : " " + code) + errorMessage(error));
     }
 
     /** The {@code <Message>} of Azure's XML error body, as ": text", or nothing. */

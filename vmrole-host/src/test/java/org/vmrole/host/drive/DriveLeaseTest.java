@@ -1,9 +1,7 @@
 package org.vmrole.host.drive;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
@@ -12,21 +10,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class DriveLeaseTest {
-    @TempDir
-    static Path dir;
-    static RunningBlobService storage;
+class DriveLeaseTest extends WithBlobService {
     static ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
-    @BeforeAll
-    static void start() {
-        storage = new RunningBlobService(dir);
-    }
-
     @AfterAll
-    static void stop() {
+    static void stopTimer() {
         timer.shutdownNow();
-        storage.close();
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.vmrole.host.drive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vmrole.host.nbd.NbdServer;
 
 import java.io.IOException;
@@ -21,23 +20,18 @@ import static org.vmrole.host.drive.PageBlobClientTest.filled;
 import static org.vmrole.host.drive.QemuTool.nbdUrl;
 
 /** QEMU's own NBD client (qemu-io, qemu-img) against drives exported from the real storage service. */
-class NbdDriveExportTest {
+class NbdDriveExportTest extends WithBlobService {
     static final int MIB = 1 << 20;
-    @TempDir
-    static Path dir;
-    static RunningBlobService storage;
     static NbdServer nbd;
 
     @BeforeAll
-    static void start() {
-        storage = new RunningBlobService(dir.resolve("storage"));
+    static void startNbd() {
         nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
     }
 
     @AfterAll
-    static void stop() {
+    static void stopNbd() {
         nbd.close();
-        storage.close();
     }
 
     static String exportWritable(String name, PageBlobClient blob) {

@@ -1,11 +1,7 @@
 package org.vmrole.host.drive;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -13,20 +9,8 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class PageBlobClientTest {
-    @TempDir
-    static Path dir;
-    static RunningBlobService storage;
+class PageBlobClientTest extends WithBlobService {
 
-    @BeforeAll
-    static void start() {
-        storage = new RunningBlobService(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        storage.close();
-    }
 
     static byte[] filled(int length, int value) {
         byte[] b = new byte[length];

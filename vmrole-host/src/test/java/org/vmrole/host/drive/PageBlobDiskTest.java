@@ -1,7 +1,5 @@
 package org.vmrole.host.drive;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,20 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.vmrole.host.drive.PageBlobClientTest.filled;
 
-class PageBlobDiskTest {
-    @TempDir
-    static Path dir;
-    static RunningBlobService storage;
+class PageBlobDiskTest extends WithBlobService {
 
-    @BeforeAll
-    static void start() {
-        storage = new RunningBlobService(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        storage.close();
-    }
 
     @Test
     void an_unaligned_write_keeps_the_bytes_around_it() {
