@@ -16,6 +16,11 @@ import java.util.function.Supplier;
  * a 512-byte page are read, merged and written back, one at a time.
  */
 public final class PageBlobDisk implements BlockDevice {
+    /**
+     * The cache's unit. A miss fetches only the chunks the request touches: with 64 KiB chunks a 4 KiB
+     * random read cost 16 times its bytes (measured: 4 KiB scattered reads at 58% of the page-blob rate).
+     */
+    static final int CHUNK = 4096;
     /** Reads at least this long bypass the cache. */
     static final int DIRECT_READ = 256 * 1024;
     private final PageBlobClient blob;
@@ -55,7 +60,7 @@ public final class PageBlobDisk implements BlockDevice {
             throw new IllegalArgumentException("drive blob " + where + " is not a fixed VHD: " + e.getMessage(), e);
         }
         boolean readOnly = leaseId == null || blob.snapshot().isPresent();
-        return new PageBlobDisk(blob, p.size() - VhdFooter.SIZE, readOnly, leaseId, new ReadCache(64 * 1024, cacheBytes));
+        return new PageBlobDisk(blob, p.size() - VhdFooter.SIZE, readOnly, leaseId, new ReadCache(CHUNK, cacheBytes));
     }
 
     @Override
