@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * own Put Page / ranged Get Blob rate (the same HTTP client and request sizes, no NBD in between).
  * The storage service and the NBD server run in this JVM; qemu-img is the client process.
  *
+ * "NBD to memory" serves the same export from a byte array: the NBD server's own ceiling here.
+ *
  * <p>Workloads: 1 MiB sequential, queue depth 8; 4 KiB scattered (offsets step 4099 x 4 KiB modulo
  * the disk, so every 4 KiB block is visited once in a non-sequential order), queue depth 16.
  *
@@ -71,6 +73,7 @@ public final class DriveBenchmark {
             String lease = drive.acquireLease(-1, UUID.randomUUID().toString());
             PageBlobDisk device = PageBlobDisk.open(drive, () -> lease, 64L * MIB);
             nbd.export("bench", device);
+            nbd.export("memory", new MemoryDevice(disk));
             String nbdUrl = "nbd://127.0.0.1:" + nbd.port() + "/bench";
 
             PageBlobClient raw = PageBlobClient.of(base.resolve("raw"), key);
@@ -87,13 +90,14 @@ public final class DriveBenchmark {
                     double pageBlob = pageBlobRate(raw, w, disk);
                     double overNbd = qemuBench(nbdUrl, "raw", "writeback", w, disk);
                     double local = qemuBench(overlay.toString(), "qcow2", "none", w, disk);
-                    if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local});
+                    double memory = qemuBench("nbd://127.0.0.1:" + nbd.port() + "/memory", "raw", "writeback", w, disk);
+                    if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local, memory});
                 }
             }
-            System.out.printf("%-26s %14s %14s %14s %10s%n", "workload (MB/s)", "page blob API", "drive (NBD)", "local qcow2", "NBD/API");
+            System.out.printf("%-26s %14s %14s %14s %14s %10s%n", "workload (MB/s)", "page blob API", "drive (NBD)", "local qcow2", "NBD to memory", "NBD/API");
             rows.forEach((name, runs) -> {
-                double api = median(runs, 0), over = median(runs, 1), local = median(runs, 2);
-                System.out.printf("%-26s %14.1f %14.1f %14.1f %9.0f%%%n", name, api, over, local, 100 * over / api);
+                double api = median(runs, 0), over = median(runs, 1), local = median(runs, 2), memory = median(runs, 3);
+                System.out.printf("%-26s %14.1f %14.1f %14.1f %14.1f %9.0f%%%n", name, api, over, local, memory, 100 * over / api);
             });
             System.out.printf("read cache held %d MiB at the end (bound 64 MiB)%n", device.cachedBytes() / MIB);
         }
