@@ -28,11 +28,11 @@ public final class DriveLease implements AutoCloseable {
     private final ScheduledFuture<?> renewal;
     private volatile boolean lost;
 
-    private DriveLease(PageBlobClient blob, String id, String holder, ScheduledExecutorService timer) {
+    private DriveLease(PageBlobClient blob, String id, String holder, ScheduledExecutorService timer, int renewEverySeconds) {
         this.blob = blob;
         this.id = id;
         this.holder = holder;
-        this.renewal = timer.scheduleWithFixedDelay(this::renew, RENEW_EVERY_SECONDS, RENEW_EVERY_SECONDS, TimeUnit.SECONDS);
+        this.renewal = timer.scheduleWithFixedDelay(this::renew, renewEverySeconds, renewEverySeconds, TimeUnit.SECONDS);
     }
 
     /**
@@ -41,9 +41,14 @@ public final class DriveLease implements AutoCloseable {
      * @throws DriveInUseException when another writer holds it
      */
     public static DriveLease acquire(PageBlobClient blob, String holder, ScheduledExecutorService timer) {
+        return acquire(blob, holder, timer, SECONDS, RENEW_EVERY_SECONDS);
+    }
+
+    /** The same with another lease length (15-60 s) and renewal period: tests that watch a renewal. */
+    static DriveLease acquire(PageBlobClient blob, String holder, ScheduledExecutorService timer, int seconds, int renewEverySeconds) {
         String id;
         try {
-            id = blob.acquireLease(SECONDS, UUID.randomUUID().toString());
+            id = blob.acquireLease(seconds, UUID.randomUUID().toString());
         } catch (BlobStorageException e) {
             if (!"LeaseAlreadyPresent".equals(e.code())) throw e;
             String current = blob.properties().metadata().getOrDefault(HOLDER_METADATA, "an unnamed writer (a lease taken outside vmrole)");
@@ -52,7 +57,7 @@ public final class DriveLease implements AutoCloseable {
         Map<String, String> metadata = new LinkedHashMap<>(blob.properties().metadata());
         metadata.put(HOLDER_METADATA, holder);
         blob.setMetadata(metadata, id);
-        return new DriveLease(blob, id, holder, timer);
+        return new DriveLease(blob, id, holder, timer, renewEverySeconds);
     }
 
     public String id() {

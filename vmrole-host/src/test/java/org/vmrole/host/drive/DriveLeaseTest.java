@@ -3,12 +3,13 @@ package org.vmrole.host.drive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class DriveLeaseTest extends WithBlobService {
     static ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
@@ -51,5 +52,28 @@ class DriveLeaseTest extends WithBlobService {
         try (DriveLease next = DriveLease.acquire(blob, "host-b/WebVM_IN_0", timer)) {
             assertThat(next.holder()).isEqualTo("host-b/WebVM_IN_0");
         }
+    }
+
+    @Test
+    void the_lease_is_renewed_while_the_drive_stays_attached() {
+        PageBlobClient blob = storage.newDrive(1 << 20);
+        try (DriveLease lease = DriveLease.acquire(blob, "host-a/WebVM_IN_0", timer, 15, 3)) {
+            // well past the 15 s the lease was taken for: only renewals keep it
+            await().pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+                assertThat(blob.properties().leased()).isTrue();
+                blob.writePages(0, new byte[512], 0, 512, lease.id());
+            });
+            assertThat(lease.lost()).isFalse();
+        }
+    }
+
+    @Test
+    void a_broken_lease_is_noticed_at_the_next_renewal() {
+        PageBlobClient blob = storage.newDrive(1 << 20);
+        DriveLease lease = DriveLease.acquire(blob, "host-a/WebVM_IN_0", timer, 15, 1);
+        blob.breakLease(0);
+
+        await().atMost(Duration.ofSeconds(20)).until(lease::lost);
+        lease.close();
     }
 }
