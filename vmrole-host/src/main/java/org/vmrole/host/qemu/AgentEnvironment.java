@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.DriveAttachment;
 import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.InternalBinding;
 import org.vmrole.model.host.NetworkPeer;
@@ -30,6 +31,14 @@ public final class AgentEnvironment {
         for (EndpointBinding e : a.endpoints()) endpoints.put(e.name(), Map.of("protocol", e.protocol(), "port", e.guestPort()));
         m.put("endpoints", endpoints);
         if (a.network() != null) m.put("network", network(a.network()));
+        if (!a.drives().isEmpty()) m.put("drives", drives(a));
+        return m;
+    }
+
+    /** The drives the host attaches: where the guest finds each ({@code /dev/disk/by-id/virtio-NAME}) and whether it may write. */
+    static Map<String, Object> drives(Assignment a) {
+        Map<String, Object> m = new TreeMap<>();
+        for (DriveAttachment d : a.drives()) m.put(d.name(), Map.of("device", "/dev/disk/by-id/virtio-" + d.name(), "mode", d.mode()));
         return m;
     }
 

@@ -3,6 +3,7 @@ package org.vmrole.host.qemu;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.host.drive.DriveInUseException;
 import org.vmrole.host.drive.DriveLease;
 import org.vmrole.host.drive.PageBlobClient;
 import org.vmrole.host.drive.PageBlobDisk;
@@ -28,6 +29,8 @@ public final class AttachedDrives implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AttachedDrives.class);
     /** The most a drive's read cache holds. */
     public static final long CACHE_BYTES = 64L << 20;
+    /** Longest wait for a lease an earlier incarnation of the same instance still holds: one lease length and a margin. */
+    static final Duration LEASE_WAIT = Duration.ofSeconds(70);
 
     /** One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted. */
     public record Mount(String name, URI blobUrl, boolean writable, BlobCredential credential) {}
@@ -55,6 +58,9 @@ public final class AttachedDrives implements AutoCloseable {
     public void open(String key, String holder, List<Mount> mounts) {
         if (mounts.isEmpty()) return;
         if (byInstance.containsKey(key)) throw new IllegalStateException(key + " already has its drives open");
+        if (mounts.size() > DriveHotplug.PORTS) {
+            throw new IllegalArgumentException(key + " asks for " + mounts.size() + " drives; a VM takes at most " + DriveHotplug.PORTS);
+        }
         List<Open> opened = new ArrayList<>();
         try {
             for (Mount m : mounts) opened.add(open(key, holder, m));
@@ -69,7 +75,7 @@ public final class AttachedDrives implements AutoCloseable {
         PageBlobClient blob = PageBlobClient.of(m.blobUrl(), m.credential());
         String export = key + "/" + m.name();
         if (m.writable()) {
-            DriveLease lease = DriveLease.acquire(blob, holder, renewals);
+            DriveLease lease = leaseFor(key, holder, blob);
             try {
                 nbd().export(export, PageBlobDisk.open(blob, lease::id, CACHE_BYTES));
             } catch (RuntimeException e) {
@@ -81,6 +87,29 @@ public final class AttachedDrives implements AutoCloseable {
         PageBlobClient snapshot = blob.atSnapshot(blob.createSnapshot());
         nbd().export(export, PageBlobDisk.open(snapshot, null, CACHE_BYTES));
         return new Open(m, export, null, holder);
+    }
+
+    /**
+     * Takes the writer's lease. A lease held by an earlier incarnation of this same instance can only
+     * be a host's that lost the instance (it was moved or reimaged there); if the controller has not
+     * broken it, it lapses within its 60 s: wait for that rather than fail the start.
+     */
+    private DriveLease leaseFor(String key, String holder, PageBlobClient blob) {
+        long deadline = System.nanoTime() + LEASE_WAIT.toNanos();
+        while (true) {
+            try {
+                return DriveLease.acquire(blob, holder, renewals);
+            } catch (DriveInUseException e) {
+                if (!e.holder().startsWith(key + "#") || e.holder().equals(holder) || System.nanoTime() > deadline) throw e;
+                LOG.info("{}: drive {} is still leased to {}; waiting for that lease to lapse", key, blob.url(), e.holder());
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Hot-plugs the instance's open drives into its running VM. */

@@ -110,6 +110,31 @@ public final class QemuDriver implements HypervisorDriver {
             if (e instanceof VmStartException v) throw v;
             throw new VmStartException("cannot start " + key + ": " + e.getMessage(), e);
         }
+        if (a.drives().isEmpty()) return;
+        try {
+            // plugged while the guest boots: it finds the disks like any other at start-up
+            attachDrives(key, holder(a), mounts(a));
+        } catch (RuntimeException e) {
+            kill(key);
+            throw new VmStartException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The host-side form of an assignment's drives. */
+    static List<AttachedDrives.Mount> mounts(Assignment a) {
+        return a.drives().stream().map(d -> new AttachedDrives.Mount(d.name(), java.net.URI.create(d.blobUrl()), d.writable(),
+                new org.vmrole.host.drive.BlobCredential.SharedKey(d.accountName(), d.accountKey()))).toList();
+    }
+
+    /** Who holds a writer's lease, as a refused second writer is told: instance, incarnation and this host. */
+    private String holder(Assignment a) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        return a.key() + "#" + a.incarnation() + " on " + host + ":" + settings.dataDir();
     }
 
     private void validate(Assignment a) {
@@ -268,6 +293,8 @@ public final class QemuDriver implements HypervisorDriver {
             QemuVm restarted = launch(next, vm.files, vm.hostPorts);
             restarted.signal(VmSignal.GUEST_RESET, why);
             vms.put(key, restarted);
+            // same incarnation: the drives stay open and leased, the new QEMU process gets them plugged in again
+            restarted.qmp().ifPresent(q -> drives.plug(key, q));
         } catch (IOException | RuntimeException e) {
             vms.remove(key, vm);
             discard(vm.files);

@@ -101,4 +101,24 @@ class AttachedDrivesTest {
         assertThatThrownBy(() -> drives.open("d-1/Web_IN_0", "h", List.of(new AttachedDrives.Mount("data", blob.url(), true, wrong))))
                 .hasMessageContaining("403");
     }
+
+    @Test
+    void a_lease_left_by_an_earlier_incarnation_of_the_same_instance_is_waited_out() {
+        PageBlobClient blob = storage.newDrive(4 << 20);
+        String dead = blob.acquireLease(15, java.util.UUID.randomUUID().toString());
+        blob.setMetadata(java.util.Map.of(DriveLease.HOLDER_METADATA, "d-1/Web_IN_0#1 on dead-host"), dead);
+
+        drives.open("d-1/Web_IN_0", "d-1/Web_IN_0#2 on host-b", List.of(new AttachedDrives.Mount("data", blob.url(), true, KEY)));
+
+        assertThat(blob.properties().metadata()).containsEntry(DriveLease.HOLDER_METADATA, "d-1/Web_IN_0#2 on host-b");
+    }
+
+    @Test
+    void more_drives_than_ports_are_refused_before_anything_is_leased() {
+        List<AttachedDrives.Mount> five = new java.util.ArrayList<>();
+        for (int i = 0; i < DriveHotplug.PORTS + 1; i++) five.add(new AttachedDrives.Mount("d" + i, storage.newDrive(1 << 20).url(), true, KEY));
+
+        assertThatThrownBy(() -> drives.open("d-1/Web_IN_0", "h", five)).hasMessageContaining("at most " + DriveHotplug.PORTS);
+        assertThat(PageBlobClient.of(five.getFirst().blobUrl(), KEY).properties().leased()).isFalse();
+    }
 }

@@ -9,12 +9,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vmrole.guest.image.SampleImage;
 import org.vmrole.host.HostAgent;
 import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.host.drive.DriveLease;
 import org.vmrole.host.drive.PageBlobClient;
 import org.vmrole.host.drive.RunningBlobService;
 import org.vmrole.model.InstanceName;
 import org.vmrole.model.RoleState;
 import org.vmrole.model.VmSize;
 import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.DriveAttachment;
 import org.vmrole.storage.StorageAccount;
 
 import java.nio.file.Path;
@@ -85,5 +87,36 @@ class DriveVmTest {
         assertThat(DriveHotplug.attached(qmp, "data")).as("the guest let go of the device").isFalse();
         assertThat(blob.properties().leased()).isFalse();
         assertThat(driver.drives(key)).isEmpty();
+    }
+
+    @Test
+    void an_instance_started_with_a_drive_has_it_at_boot_keeps_it_across_reimage_and_lets_it_go_on_stop() {
+        PageBlobClient blob = storage.newDrive(16 << 20);
+        DriveAttachment data = new DriveAttachment("data", blob.url().toString(), DriveAttachment.WRITE, StorageAccount.DEVELOPMENT.name(),
+                StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
+
+        host.apply(List.of(withDrive(1, data)));
+        awaitReady(1);
+        assertThat(DriveHotplug.guestBound(driver.qmp(key).orElseThrow(), "data")).isTrue();
+        assertThat(blob.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#1 on ");
+
+        host.apply(List.of(withDrive(2, data)));
+        awaitReady(2);
+        assertThat(DriveHotplug.guestBound(driver.qmp(key).orElseThrow(), "data")).isTrue();
+        assertThat(blob.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#2 on ");
+
+        host.apply(List.of());
+        await().atMost(Duration.ofSeconds(60)).until(() -> host.observe(key).isEmpty());
+        assertThat(blob.properties().leased()).isFalse();
+    }
+
+    private Assignment withDrive(long incarnation, DriveAttachment drive) {
+        return new Assignment("d-drv", new InstanceName("WebVM", 0), incarnation, 0, VmSize.ExtraSmall, "sample", 0, 1,
+                Map.of(), List.of(), List.of(), null, "", null, List.of(drive));
+    }
+
+    private void awaitReady(long incarnation) {
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(500)).until(() -> host.observe(key)
+                .map(o -> o.state() == RoleState.ReadyRole && o.incarnation() == incarnation).orElse(false));
     }
 }

@@ -66,4 +66,21 @@ class QemuCommandLineTest {
         assertThat(env).containsEntry("type", "environment").containsEntry("instanceId", "Web_IN_0").containsEntry("incarnation", 3L)
                 .containsEntry("endpoints", Map.of("HttpIn", Map.of("protocol", "http", "port", 80)));
     }
+
+    @Test
+    void every_vm_has_empty_ports_to_hot_plug_drives_into() {
+        assertThat(line(settings)).contains("-device pcie-root-port,id=hotplug0,chassis=1").contains("-device pcie-root-port,id=hotplug3,chassis=4");
+    }
+
+    @Test
+    void the_environment_tells_the_guest_where_its_drives_are() {
+        Assignment a = web0;
+        Assignment withDrive = new Assignment(a.deploymentId(), a.instance(), a.incarnation(), a.rebootGeneration(), a.size(), a.imageDigest(),
+                a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), null, "", null,
+                List.of(new org.vmrole.model.host.DriveAttachment("data", "http://127.0.0.1:10000/acct/drives/data.vhd", "snapshot", "acct", "AAAA", 1 << 20)));
+
+        assertThat(AgentEnvironment.of(withDrive)).containsEntry("drives",
+                Map.of("data", Map.of("device", "/dev/disk/by-id/virtio-data", "mode", "snapshot")));
+        assertThat(AgentEnvironment.of(web0)).doesNotContainKey("drives");
+    }
 }
