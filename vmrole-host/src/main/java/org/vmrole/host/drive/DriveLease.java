@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * The one-writer lease on a drive's blob: a 60-second blob lease, renewed every 15 seconds while the
  * drive is attached, with the holder's name in the blob's metadata ({@code vmrolewriter}) so that a
  * refused second writer can say who holds it. A host that dies stops renewing, so its lease lapses
- * within a minute even if the controller does not break it first.
+ * within a minute even if the controller does not break it first. The lease id is derived from the
+ * holder's name, so a host agent that restarts takes back the lease its VMs' drives are under.
  */
 public final class DriveLease implements AutoCloseable {
     public static final String HOLDER_METADATA = "vmrolewriter";
@@ -48,7 +49,8 @@ public final class DriveLease implements AutoCloseable {
     static DriveLease acquire(PageBlobClient blob, String holder, ScheduledExecutorService timer, int seconds, int renewEverySeconds) {
         String id;
         try {
-            id = blob.acquireLease(seconds, UUID.randomUUID().toString());
+            // the id follows from the holder, so the same holder (a restarted host agent) takes its own lease back
+            id = blob.acquireLease(seconds, leaseId(holder));
         } catch (BlobStorageException e) {
             if (!"LeaseAlreadyPresent".equals(e.code())) throw e;
             String current = blob.properties().metadata().getOrDefault(HOLDER_METADATA, "an unnamed writer (a lease taken outside vmrole)");
@@ -58,6 +60,11 @@ public final class DriveLease implements AutoCloseable {
         metadata.put(HOLDER_METADATA, holder);
         blob.setMetadata(metadata, id);
         return new DriveLease(blob, id, holder, timer, renewEverySeconds);
+    }
+
+    /** The lease id a holder uses. */
+    static String leaseId(String holder) {
+        return UUID.nameUUIDFromBytes(("vmrole-drive-lease:" + holder).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     public String id() {

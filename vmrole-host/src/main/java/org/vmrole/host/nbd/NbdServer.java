@@ -67,6 +67,11 @@ public final class NbdServer implements AutoCloseable {
         for (NbdConnection c : connections) if (name.equals(c.exportName())) c.close();
     }
 
+    /** How many clients have an export open. */
+    public int clients(String name) {
+        return (int) connections.stream().filter(c -> name.equals(c.exportName())).count();
+    }
+
     public List<String> exportNames() {
         return List.copyOf(exports.keySet());
     }

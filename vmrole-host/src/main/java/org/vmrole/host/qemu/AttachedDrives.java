@@ -10,7 +10,10 @@ import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.nbd.NbdServer;
 
 import java.net.InetAddress;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,11 +44,38 @@ public final class AttachedDrives implements AutoCloseable {
     private record Open(Mount mount, String export, DriveLease lease, String holder) {}
 
     private final Map<String, List<Open>> byInstance = new ConcurrentHashMap<>();
+    private final Path portFile;
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drive-lease").factory());
     private volatile NbdServer nbd;
 
+    /**
+     * @param portFile where the NBD server's port is kept: a restarted agent listens on the same port, so the
+     *                 NBD clients of VMs that outlived it reconnect (QEMU retries for 15 s) to the exports it serves again
+     */
+    public AttachedDrives(Path portFile) {
+        this.portFile = portFile;
+    }
+
     private synchronized NbdServer nbd() {
-        if (nbd == null) nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
+        if (nbd != null) return nbd;
+        int previous = 0;
+        try {
+            if (Files.exists(portFile)) previous = Integer.parseInt(Files.readString(portFile).strip());
+        } catch (IOException | NumberFormatException e) {
+            LOG.info("NBD port file {} unreadable ({}); taking a new port", portFile, e.getMessage());
+        }
+        try {
+            nbd = NbdServer.start(InetAddress.getLoopbackAddress(), previous);
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warn("NBD port {} is taken ({}); drives of VMs from before cannot reconnect", previous, e.getMessage());
+            nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
+        }
+        try {
+            Files.createDirectories(portFile.getParent());
+            Files.writeString(portFile, Integer.toString(nbd.port()));
+        } catch (IOException e) {
+            LOG.warn("cannot keep the NBD port in {}: {}", portFile, e.getMessage());
+        }
         return nbd;
     }
 
@@ -100,7 +130,7 @@ public final class AttachedDrives implements AutoCloseable {
             try {
                 return DriveLease.acquire(blob, holder, renewals);
             } catch (DriveInUseException e) {
-                if (!e.holder().startsWith(key + "#") || e.holder().equals(holder) || System.nanoTime() > deadline) throw e;
+                if (!e.holder().startsWith(key + "#") || System.nanoTime() > deadline) throw e;
                 LOG.info("{}: drive {} is still leased to {}; waiting for that lease to lapse", key, blob.url(), e.holder());
                 try {
                     Thread.sleep(2000);
@@ -136,6 +166,12 @@ public final class AttachedDrives implements AutoCloseable {
         if (open != null) open.forEach(this::close);
     }
 
+    /** How many NBD clients (QEMU processes) are connected to the instance's drive now. */
+    public int clients(String key, String drive) {
+        NbdServer server = nbd;
+        return server == null ? 0 : server.clients(key + "/" + drive);
+    }
+
     public List<Attached> attached(String key) {
         return byInstance.getOrDefault(key, List.of()).stream()
                 .map(o -> new Attached(o.mount().name(), o.mount().writable() ? "write" : "snapshot", o.lease() == null ? "" : o.holder(), o.export()))
@@ -148,10 +184,12 @@ public final class AttachedDrives implements AutoCloseable {
         if (o.lease() != null) o.lease().close();
     }
 
-    /** Releases every drive; used when the driver stops for good. */
+    /**
+     * Stops serving and renewing, and keeps the leases: the VMs keep running, and a restarted agent takes
+     * the leases back (same holder, same id) and serves the exports again. If none comes, they lapse in 60 s.
+     */
     @Override
     public void close() {
-        for (String key : List.copyOf(byInstance.keySet())) release(key);
         renewals.shutdownNow();
         NbdServer server = nbd;
         if (server != null) server.close();

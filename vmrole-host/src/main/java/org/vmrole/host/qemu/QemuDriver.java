@@ -47,7 +47,7 @@ public final class QemuDriver implements HypervisorDriver {
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final List<Consumer<ObservedInstance>> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService watchdog;
-    private final AttachedDrives drives = new AttachedDrives();
+    private final AttachedDrives drives;
 
     public QemuDriver(QemuSettings settings) {
         this(settings, InstantSource.system());
@@ -57,6 +57,7 @@ public final class QemuDriver implements HypervisorDriver {
         this.settings = settings;
         this.clock = clock;
         QemuCommandLine.checkPath(settings.dataDir());
+        this.drives = new AttachedDrives(settings.dataDir().resolve("nbd.port"));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qemu-watchdog");
             t.setDaemon(true);
@@ -117,6 +118,16 @@ public final class QemuDriver implements HypervisorDriver {
         } catch (RuntimeException e) {
             kill(key);
             throw new VmStartException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Serves the drives of a VM that outlived the previous agent again: same lease holder, same export names, same port. */
+    private void reserveDrives(Assignment a) {
+        if (a.drives().isEmpty()) return;
+        try {
+            drives.open(a.key(), holder(a), mounts(a));
+        } catch (RuntimeException e) {
+            log.warn("{}: its drives cannot be served again ({}); its disk I/O will fail until it is restarted", a.key(), e.getMessage());
         }
     }
 
@@ -398,6 +409,11 @@ public final class QemuDriver implements HypervisorDriver {
         else drives.release(key);
     }
 
+    /** How many QEMU processes are connected to a VM's drive now (1 when it is plugged and in use). */
+    public int driveClients(String key, String drive) {
+        return drives.clients(key, drive);
+    }
+
     /** The drives attached to a VM now. */
     public List<AttachedDrives.Attached> drives(String key) {
         return drives.attached(key);
@@ -457,6 +473,7 @@ public final class QemuDriver implements HypervisorDriver {
             vm.readopted();
             vms.put(key, vm);
             found.add(record.assignment());
+            reserveDrives(record.assignment());
         }
         return found;
     }

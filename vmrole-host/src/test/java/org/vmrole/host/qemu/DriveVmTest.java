@@ -119,4 +119,28 @@ class DriveVmTest {
         await().atMost(BOOT).pollInterval(Duration.ofMillis(500)).until(() -> host.observe(key)
                 .map(o -> o.state() == RoleState.ReadyRole && o.incarnation() == incarnation).orElse(false));
     }
+
+    @Test
+    void a_restarted_host_agent_serves_the_drives_of_the_vms_that_outlived_it_again() {
+        PageBlobClient blob = storage.newDrive(16 << 20);
+        DriveAttachment data = new DriveAttachment("data", blob.url().toString(), DriveAttachment.WRITE, StorageAccount.DEVELOPMENT.name(),
+                StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
+        host.apply(List.of(withDrive(1, data)));
+        awaitReady(1);
+        assertThat(driver.driveClients(key, "data")).isEqualTo(1);
+
+        host.close(); // the agent goes away; the VM keeps running, its NBD client loses the server
+        driver = new QemuDriver(settings);
+        host = new HostAgent(driver, settings.dataDir());
+
+        assertThat(driver.drives(key)).extracting(AttachedDrives.Attached::mode).containsExactly("write");
+        // QEMU reconnects on the next request: read through the guest's own disk device, as its next I/O would
+        QmpClient qmp = driver.qmp(key).orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            qmp.execute("human-monitor-command", Map.of("command-line", "qemu-io -d /machine/peripheral/drive-data/virtio-backend \"read 0 4k\""));
+            return driver.driveClients(key, "data") == 1;
+        });
+        assertThat(blob.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#1 on ");
+        assertThat(blob.properties().leased()).isTrue();
+    }
 }
