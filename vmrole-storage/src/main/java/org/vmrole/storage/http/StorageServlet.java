@@ -1,5 +1,7 @@
 package org.vmrole.storage.http;
 
+import org.vmrole.storage.AccountDirectory;
+
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -13,7 +15,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,9 +32,9 @@ public final class StorageServlet extends HttpServlet {
     private final Map<Integer, Service> services = new ConcurrentHashMap<>();
     private final transient Map<Service, ServiceApi> apis;
     private final transient Authenticator authenticator;
-    private final Set<String> accounts;
+    private final AccountDirectory accounts;
 
-    public StorageServlet(Map<Service, ServiceApi> apis, Authenticator authenticator, Set<String> accounts) {
+    public StorageServlet(Map<Service, ServiceApi> apis, Authenticator authenticator, AccountDirectory accounts) {
         this.apis = apis;
         this.authenticator = authenticator;
         this.accounts = accounts;
@@ -66,7 +67,7 @@ public final class StorageServlet extends HttpServlet {
         try {
             response.header("x-ms-version", ApiVersion.check(header.apply("x-ms-version")));
             request = requestOf.get();
-            if (!accounts.contains(request.account())) {
+            if (!accounts.serves(request.account())) {
                 throw new StorageException(400, "InvalidUri", "The requested URI does not represent any resource on the server: unknown account '" + request.account() + "'.");
             }
             if ("OPTIONS".equals(method)) {
