@@ -33,6 +33,8 @@ import org.vmrole.api.tenancy.TenancyRoutes;
 import org.vmrole.api.tenancy.WhoAmIRoutes;
 import org.vmrole.api.services.OperationListRoutes;
 import org.vmrole.api.services.UsageRoutes;
+import org.vmrole.api.storage.StorageAccountRoutes;
+import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.portal.PortalResources;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.tenancy.Tenants;
@@ -52,6 +54,7 @@ public final class ManagementApi implements AutoCloseable {
     private final ApiServer server;
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
+    private final StorageAccounts storageAccounts;
 
     /** What the API needs from the rest of the platform. */
     public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
@@ -63,6 +66,7 @@ public final class ManagementApi implements AutoCloseable {
         this.tenants = new Tenants(store, json, audit, parts.clock());
         this.beta = new BetaPrograms(store, json, audit, parts.clock(), tenants);
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
+        this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
@@ -74,7 +78,9 @@ public final class ManagementApi implements AutoCloseable {
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
-        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta)));
+        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta,
+                storageAccounts)));
+        routes.addAll(StorageAccountRoutes.of(storageAccounts, tenants, StorageAccounts.AccountUse.NONE));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
@@ -132,6 +138,9 @@ public final class ManagementApi implements AutoCloseable {
     public Tenants tenants() { return tenants; }
 
     public BetaPrograms beta() { return beta; }
+
+    /** Tenants' storage accounts: the platform tells them where storage runs and serves them there. */
+    public StorageAccounts storageAccounts() { return storageAccounts; }
 
     public Deployments deployments() { return deployments; }
 
