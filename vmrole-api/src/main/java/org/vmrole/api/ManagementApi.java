@@ -33,6 +33,8 @@ import org.vmrole.api.tenancy.TenancyRoutes;
 import org.vmrole.api.tenancy.WhoAmIRoutes;
 import org.vmrole.api.services.OperationListRoutes;
 import org.vmrole.api.services.UsageRoutes;
+import org.vmrole.api.drives.DriveRoutes;
+import org.vmrole.api.drives.Drives;
 import org.vmrole.api.storage.StorageAccountRoutes;
 import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.portal.PortalResources;
@@ -55,6 +57,7 @@ public final class ManagementApi implements AutoCloseable {
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
     private final StorageAccounts storageAccounts;
+    private final Drives drives;
 
     /** What the API needs from the rest of the platform. */
     public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
@@ -67,6 +70,7 @@ public final class ManagementApi implements AutoCloseable {
         this.beta = new BetaPrograms(store, json, audit, parts.clock(), tenants);
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
+        this.drives = new Drives(store, json, audit, parts.clock(), tenants, storageAccounts);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
@@ -80,7 +84,8 @@ public final class ManagementApi implements AutoCloseable {
         List<Route> routes = new ArrayList<>();
         routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta,
                 storageAccounts)));
-        routes.addAll(StorageAccountRoutes.of(storageAccounts, tenants, StorageAccounts.AccountUse.NONE));
+        routes.addAll(StorageAccountRoutes.of(storageAccounts, tenants, drives::inAccount));
+        routes.addAll(DriveRoutes.of(drives, tenants, Drives.Writers.NONE));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
@@ -141,6 +146,8 @@ public final class ManagementApi implements AutoCloseable {
 
     /** Tenants' storage accounts: the platform tells them where storage runs and serves them there. */
     public StorageAccounts storageAccounts() { return storageAccounts; }
+
+    public Drives drives() { return drives; }
 
     public Deployments deployments() { return deployments; }
 

@@ -8,59 +8,37 @@ import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Storage accounts made with the CLI, used at once through the Azure SDK against the platform's own storage service. */
 class StorageAccountsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir static Path dir;
-    static EmbeddedPlatform platform;
-    static String admin;
-
-    record Run(int code, String out, String err) {}
+    static StoragePlatform platform;
 
     @BeforeAll
     static void start() throws Exception {
-        System.setProperty("vmrole.config.dir", dir.resolve("config").toString());
-        platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 0, true));
-        admin = platform.firstAdministratorKey().orElseThrow();
+        platform = new StoragePlatform(dir);
     }
 
     @AfterAll
     static void stop() {
         platform.close();
-        System.clearProperty("vmrole.config.dir");
     }
 
-    static Run vmrole(String key, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--url", platform.apiUrl(), "--key", key));
-        return new Run(cl.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    static StoragePlatform.Run vmrole(String key, String... args) {
+        return platform.vmrole(key, args);
     }
 
     static String tenant(String id) throws Exception {
-        assertThat(vmrole(admin, "subscription", "create", id).code()).isZero();
-        return JSON.readTree(vmrole(admin, "key", "create", "--subscription", id, "-o", "json").out()).get("key").asText();
+        return platform.tenant(id);
     }
 
-    static JsonNode json(Run r) throws Exception {
-        assertThat(r.code()).as(r.err()).isZero();
-        return JSON.readTree(r.out());
+    static JsonNode json(StoragePlatform.Run r) throws Exception {
+        return StoragePlatform.json(r);
     }
 
     static BlobServiceClient blobs(String connectionString) {
@@ -87,7 +65,7 @@ class StorageAccountsTest {
                 .isEqualTo("kept");
         assertThat(blobs(account, account.get("secondaryKey").asText()).getBlobContainerClient("docs").exists()).isTrue();
 
-        Run list = vmrole(contoso, "storage-account", "list");
+        StoragePlatform.Run list = vmrole(contoso, "storage-account", "list");
         assertThat(list.out()).startsWith("NAME").contains("contosofiles").doesNotContain(oldPrimary);
     }
 
@@ -101,7 +79,7 @@ class StorageAccountsTest {
 
         assertThatThrownBy(() -> blobs(theirs, mine.get("primaryKey").asText()).getBlobContainerClient("private").exists())
                 .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.getStatusCode()).isEqualTo(403));
-        Run peek = vmrole(northwind, "storage-account", "keys", "fabrikamlogs");
+        StoragePlatform.Run peek = vmrole(northwind, "storage-account", "keys", "fabrikamlogs");
         assertThat(peek.code()).isNotZero();
         assertThat(peek.err()).contains("storage account 'fabrikamlogs' does not exist");
 
