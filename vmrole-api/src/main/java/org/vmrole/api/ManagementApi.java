@@ -34,6 +34,7 @@ import org.vmrole.api.tenancy.WhoAmIRoutes;
 import org.vmrole.api.services.OperationListRoutes;
 import org.vmrole.api.services.UsageRoutes;
 import org.vmrole.api.drives.DriveRoutes;
+import org.vmrole.api.drives.DriveUsers;
 import org.vmrole.api.drives.Drives;
 import org.vmrole.api.storage.StorageAccountRoutes;
 import org.vmrole.api.storage.StorageAccounts;
@@ -77,7 +78,7 @@ public final class ManagementApi implements AutoCloseable {
         this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, operations,
                 (subscription, href) -> digestOf(parts.images(), subscription, href),
-                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints);
+                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints, drives::attachment);
         this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
@@ -85,13 +86,13 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta,
                 storageAccounts)));
         routes.addAll(StorageAccountRoutes.of(storageAccounts, tenants, drives::inAccount));
-        routes.addAll(DriveRoutes.of(drives, tenants, Drives.Writers.NONE));
+        routes.addAll(DriveRoutes.of(drives, tenants, (subscription, drive) -> DriveUsers.of(parts.fabric().listDeployments(), subscription, drive)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, drives::withKeys));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());

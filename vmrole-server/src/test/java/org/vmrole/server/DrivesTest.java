@@ -80,4 +80,49 @@ class DrivesTest {
         assertThat(vmrole(contoso, "drive", "delete", "scratch").code()).isZero();
         assertThat(vmrole(contoso, "drive", "list").out()).doesNotContain("scratch");
     }
+
+    @Test
+    void a_deploy_binds_its_drives_and_refuses_an_unknown_drive_with_the_fix() throws Exception {
+        String key = platform.tenant("woodgrove");
+        String req = json(vmrole(key, "beta", "request", "vm-role", "--reason", "drives", "-o", "json")).get("id").asText();
+        assertThat(vmrole(platform.admin, "beta", "approve", req).code()).isZero();
+        Path img = dir.resolve("small.qcow2");
+        assertThat(new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "8M").start().waitFor()).isZero();
+        assertThat(vmrole(key, "image", "upload", img.toString(), "--name", "sample").code()).isZero();
+        json(vmrole(key, "storage-account", "create", "woodgrovefiles", "-o", "json"));
+        Path def = dir.resolve("ServiceDefinition.csdef");
+        java.nio.file.Files.writeString(def, """
+                <ServiceDefinition name="files"><VirtualMachineRole name="WriterVM" vmsize="ExtraSmall"/></ServiceDefinition>
+                """);
+        Path cfg = dir.resolve("ServiceConfiguration.cscfg");
+        java.nio.file.Files.writeString(cfg, """
+                <ServiceConfiguration serviceName="files"><Role name="WriterVM"><Instances count="1"/><OsImage href="sample"/>
+                <Drives><Drive name="data" account="woodgrovefiles" drive="shared" mode="write"/></Drives></Role></ServiceConfiguration>
+                """);
+
+        var refused = vmrole(key, "deploy", "files", "--definition", def.toString(), "--config", cfg.toString());
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("drive 'shared' does not exist", "./vmrole drive create shared --account woodgrovefiles --size 64MiB");
+
+        json(vmrole(key, "drive", "create", "shared", "--account", "woodgrovefiles", "--size", "16MiB", "-o", "json"));
+        var deployed = vmrole(key, "deploy", "files", "--definition", def.toString(), "--config", cfg.toString());
+        assertThat(deployed.code()).as(deployed.err()).isZero();
+        var deployment = platform.platform.fabric().listDeployments().stream().filter(d -> d.serviceName().equals("woodgrove/files")).findFirst().orElseThrow();
+        var drive = deployment.roles().getFirst().drives().getFirst();
+        assertThat(drive.name()).isEqualTo("data");
+        assertThat(drive.mode()).isEqualTo("write");
+        assertThat(drive.blobUrl()).endsWith("/woodgrovefiles/drives/shared.vhd");
+        assertThat(drive.sizeBytes()).isEqualTo(16L << 20);
+        assertThat(drive.accountKey()).as("no key in the deployment record").isEmpty();
+
+        var assignment = new org.vmrole.model.host.Assignment(deployment.id(), new org.vmrole.model.InstanceName("WriterVM", 0), 1, 0,
+                org.vmrole.model.VmSize.ExtraSmall, "sha256:00", 0, 0, java.util.Map.of(), java.util.List.of(), java.util.List.of(), null, "", null,
+                deployment.roles().getFirst().drives());
+        String accountKey = json(vmrole(key, "storage-account", "keys", "woodgrovefiles", "-o", "json")).get("primaryKey").asText();
+        assertThat(platform.platform.api().drives().withKeys(assignment).drives().getFirst().accountKey()).as("a host gets the current key").isEqualTo(accountKey);
+
+        var inUse = vmrole(key, "drive", "delete", "shared");
+        assertThat(inUse.code()).isNotZero();
+        assertThat(inUse.err()).contains("drive 'shared' is mounted by deployment " + deployment.id() + " (files production) role WriterVM for writing");
+    }
 }

@@ -20,6 +20,9 @@ import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
 import org.vmrole.model.drive.FixedVhd;
+import org.vmrole.model.host.Assignment;
+import org.vmrole.model.host.DriveAttachment;
+import org.vmrole.model.service.DriveBinding;
 import org.vmrole.storage.client.BlobCalls;
 
 /**
@@ -47,7 +50,7 @@ public final class Drives {
         this.drives = new JsonRecords<>(json, "/api/drives/", DriveRecord.class);
     }
 
-    /** Who mounts a drive for writing now (deployment, role, instance), by name; empty when nobody does. */
+    /** Which deployments bind a drive (deployment, service, slot, role, mode), by name; empty when none does. */
     @FunctionalInterface
     public interface Writers {
         List<String> of(String subscriptionId, String drive);
@@ -124,8 +127,8 @@ public final class Drives {
         DriveRecord d = v.value();
         List<String> mounted = writers.of(subscriptionId, name);
         if (!mounted.isEmpty()) {
-            throw ApiException.conflict("DriveMounted", "drive '" + name + "' is mounted for writing by " + String.join(", ", mounted)
-                    + "; delete that deployment (or remove the drive from its configuration) first", name);
+            throw ApiException.conflict("DriveMounted", "drive '" + name + "' is mounted by " + String.join(", ", mounted)
+                    + "; delete that deployment (or upgrade it to a configuration without the drive) first", name);
         }
         BlobCalls blobs = blobsOf(accounts.get(subscriptionId, d.account()).value());
         storage(() -> blobs.properties(d.container(), d.blob()).filter(BlobCalls.Properties::leased).ifPresent(p -> {
@@ -150,17 +153,34 @@ public final class Drives {
         return new DriveSas(name, d.account(), url(d) + "?" + query, expires);
     }
 
-    /** The drive's blob URL and the credential a host signs its calls with. */
-    public record Location(DriveRecord drive, String url, String accountKey) {
-        @Override
-        public String toString() {
-            return "Location[" + url + "]";
+    /**
+     * What a host attaches for a role's drive binding, or a 400 with the fix: the account and drive must be the
+     * subscription's own (another tenant's read as missing). The account key is left out: hosts get the current one
+     * with their assignments ({@link #withKeys}), so a deployment record never holds a key and a new key reaches hosts.
+     */
+    public DriveAttachment attachment(String subscriptionId, String role, DriveBinding b) {
+        String who = "role '" + role + "' drive '" + b.name() + "'";
+        if (accounts.list(subscriptionId).stream().noneMatch(a -> a.name().equals(b.account()))) {
+            throw ApiException.badRequest("AccountNotFound", who + ": storage account '" + b.account() + "' does not exist in subscription '" + subscriptionId
+                    + "'. Create it (./vmrole storage-account create " + b.account() + ") or fix account=\"...\" (./vmrole storage-account list)", role);
         }
+        DriveRecord d = drives.get(store, id(subscriptionId, b.drive())).map(Versioned::value).orElseThrow(() -> ApiException.badRequest("DriveNotFound",
+                who + ": drive '" + b.drive() + "' does not exist. Create it (./vmrole drive create " + b.drive() + " --account " + b.account()
+                        + " --size 64MiB) or fix drive=\"...\" (./vmrole drive list)", role));
+        if (!d.account().equals(b.account())) {
+            throw ApiException.badRequest("DriveNotFound", who + ": drive '" + b.drive() + "' is in storage account '" + d.account() + "', not '"
+                    + b.account() + "'. Write account=\"" + d.account() + "\"", role);
+        }
+        return new DriveAttachment(b.name(), url(d), b.mode(), d.account(), "", d.sizeBytes());
     }
 
-    public Location locate(String subscriptionId, String name) {
-        DriveRecord d = get(subscriptionId, name);
-        return new Location(d, url(d), accounts.get(subscriptionId, d.account()).value().primaryKey());
+    /** The assignment with the current key of each drive's account filled in (what a host signs its blob calls with). */
+    public Assignment withKeys(Assignment a) {
+        if (a.drives().isEmpty()) return a;
+        List<DriveAttachment> keyed = a.drives().stream().map(d -> new DriveAttachment(d.name(), d.blobUrl(), d.mode(), d.accountName(),
+                accounts.keyOf(d.accountName()).orElse(""), d.sizeBytes())).toList();
+        return new Assignment(a.deploymentId(), a.instance(), a.incarnation(), a.rebootGeneration(), a.size(), a.imageDigest(), a.updateDomain(),
+                a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network(), a.userData(), a.probe(), keyed);
     }
 
     private String url(DriveRecord d) {

@@ -149,6 +149,11 @@ public final class StorageAccounts {
         AccountUse NONE = (s, a) -> List.of();
     }
 
+    /** The primary key of an account, whoever owns it (for hosts attaching drives the API already resolved for its owner). */
+    public java.util.Optional<String> keyOf(String name) {
+        return accounts.get(store, name).map(a -> a.value().primaryKey());
+    }
+
     /** The subscription's accounts by name, for what it still owns when it is deleted. */
     public List<String> names(String subscriptionId) {
         return list(subscriptionId).stream().map(StorageAccountView::name).toList();
