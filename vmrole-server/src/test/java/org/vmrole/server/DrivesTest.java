@@ -104,6 +104,12 @@ class DrivesTest {
         assertThat(refused.code()).isNotZero();
         assertThat(refused.err()).contains("drive 'shared' does not exist", "./vmrole drive create shared --account woodgrovefiles --size 64MiB");
 
+        java.nio.file.Files.writeString(cfg, java.nio.file.Files.readString(cfg).replace("woodgrovefiles", "contosodrives"));
+        var theirs = vmrole(key, "deploy", "files", "--definition", def.toString(), "--config", cfg.toString());
+        assertThat(theirs.err()).as("another tenant's account").contains("storage account 'contosodrives' does not exist in subscription 'woodgrove'",
+                "./vmrole storage-account create contosodrives");
+        java.nio.file.Files.writeString(cfg, java.nio.file.Files.readString(cfg).replace("contosodrives", "woodgrovefiles"));
+
         json(vmrole(key, "drive", "create", "shared", "--account", "woodgrovefiles", "--size", "16MiB", "-o", "json"));
         var deployed = vmrole(key, "deploy", "files", "--definition", def.toString(), "--config", cfg.toString());
         assertThat(deployed.code()).as(deployed.err()).isZero();
