@@ -1,7 +1,5 @@
 package org.vmrole.model.service;
 
-import org.vmrole.model.host.DriveAttachment;
-
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -329,23 +327,9 @@ final class AzureServiceReader {
             String account = ctx.required(d.attribute("account"), d.where(), "<Drive> attribute 'account'", "Add the storage account: " + example);
             String drive = ctx.required(d.attribute("drive"), d.where(), "<Drive> attribute 'drive'", "Add the drive's name (./vmrole drive list): " + example);
             String mode = d.attribute("mode") == null ? "write" : d.attribute("mode").trim();
-            boolean ok = name != null && account != null && drive != null;
-            if (name != null && !DriveAttachment.NAME.matcher(name).matches()) {
-                ctx.error(d.where(), "drive name '" + name + "' of role '" + role + "' must be 1-20 characters of a-z, 0-9 and '-', starting with a letter (it becomes the disk's serial)");
-                ok = false;
-            }
-            if (account != null && !DriveBinding.ACCOUNT.matcher(account).matches()) {
-                ctx.error(d.where(), "drive '" + name + "' of role '" + role + "': account '" + account + "' is not a storage account name (3-24 lowercase letters and digits)");
-                ok = false;
-            }
-            if (drive != null && !DriveBinding.DRIVE.matcher(drive).matches()) {
-                ctx.error(d.where(), "drive '" + name + "' of role '" + role + "': drive '" + drive + "' is not a drive name (1-63 of a-z, 0-9 and '-')");
-                ok = false;
-            }
-            if (!mode.equals("write") && !mode.equals("snapshot")) {
-                ctx.error(d.where(), "drive '" + name + "' of role '" + role + "' has mode '" + mode + "'. Use mode=\"write\" (one instance writes it) or mode=\"snapshot\" (every instance reads a snapshot)");
-                ok = false;
-            }
+            List<String> problems = DriveBinding.problems(role, name, account, drive, mode);
+            problems.forEach(p -> ctx.error(d.where(), p));
+            boolean ok = name != null && account != null && drive != null && problems.isEmpty();
             if (!ok || !unique(seen, name, d.where(), "drive", "Rename one of them in role '" + role + "'")) continue;
             ctx.sources.put(SourceMap.drive(role, name), d.where());
             drives.add(new DriveBinding(name, account, drive, mode));
