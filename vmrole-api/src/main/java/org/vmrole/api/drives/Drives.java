@@ -195,13 +195,16 @@ public final class Drives {
         return new BlobCalls(accounts.endpoints().blob(), a.name(), a.primaryKey());
     }
 
-    /** Runs storage calls; a 409 becomes the given conflict, the service unreachable or refusing a 503 that says so. */
+    /**
+     * Runs storage calls; a 409 becomes the given conflict. The service unreachable or refusing is a 409 that says so
+     * (as an instance's console is when its host does not answer): the API answers 4xx only, 5xx is its own failure.
+     */
     private static void storage(Runnable calls, String onConflict) {
         try {
             calls.run();
         } catch (BlobCalls.Failed f) {
             if (f.status() == 409 && onConflict != null) throw ApiException.conflict("BlobExists", onConflict, "name");
-            throw new ApiException(503, "StorageUnavailable", f.getMessage() + " (is the storage service running? ./vmrole server runs it unless --no-storage)", "storage");
+            throw ApiException.conflict("StorageUnavailable", f.getMessage() + " (is the storage service running? ./vmrole server runs it unless --no-storage)", "storage");
         }
     }
 
