@@ -33,6 +33,11 @@ import org.vmrole.api.tenancy.TenancyRoutes;
 import org.vmrole.api.tenancy.WhoAmIRoutes;
 import org.vmrole.api.services.OperationListRoutes;
 import org.vmrole.api.services.UsageRoutes;
+import org.vmrole.api.drives.DriveRoutes;
+import org.vmrole.api.drives.DriveUsers;
+import org.vmrole.api.drives.Drives;
+import org.vmrole.api.storage.StorageAccountRoutes;
+import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.portal.PortalResources;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.tenancy.Tenants;
@@ -52,6 +57,8 @@ public final class ManagementApi implements AutoCloseable {
     private final ApiServer server;
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
+    private final StorageAccounts storageAccounts;
+    private final Drives drives;
 
     /** What the API needs from the rest of the platform. */
     public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
@@ -63,24 +70,29 @@ public final class ManagementApi implements AutoCloseable {
         this.tenants = new Tenants(store, json, audit, parts.clock());
         this.beta = new BetaPrograms(store, json, audit, parts.clock(), tenants);
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
+        this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
+        this.drives = new Drives(store, json, audit, parts.clock(), tenants, storageAccounts);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
         this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, operations,
                 (subscription, href) -> digestOf(parts.images(), subscription, href),
-                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints);
+                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints, drives::attachment);
         this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
-        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta)));
+        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta,
+                storageAccounts)));
+        routes.addAll(StorageAccountRoutes.of(storageAccounts, tenants, drives::inAccount));
+        routes.addAll(DriveRoutes.of(drives, tenants, (subscription, drive) -> DriveUsers.of(parts.fabric().listDeployments(), subscription, drive)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, drives::withKeys));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());
@@ -132,6 +144,11 @@ public final class ManagementApi implements AutoCloseable {
     public Tenants tenants() { return tenants; }
 
     public BetaPrograms beta() { return beta; }
+
+    /** Tenants' storage accounts: the platform tells them where storage runs and serves them there. */
+    public StorageAccounts storageAccounts() { return storageAccounts; }
+
+    public Drives drives() { return drives; }
 
     public Deployments deployments() { return deployments; }
 

@@ -114,7 +114,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
             StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
-            if (storage != null) opened.add(storage);
+            if (storage != null) {
+                opened.add(storage);
+                serveTenantAccounts(api, storage, s.host());
+            }
             EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
@@ -193,6 +196,15 @@ public final class EmbeddedPlatform implements AutoCloseable {
             log.warn("storage ports 10000-10002 are taken ({}); the storage service listens on assigned ports", taken.getMessage());
             return StorageService.start(dev.withEphemeralPorts());
         }
+    }
+
+    /** Tenants' accounts are served from the next request after each change made through the API (a create, a new key, a delete). */
+    private static void serveTenantAccounts(ManagementApi api, StorageService storage, String host) {
+        api.storageAccounts().serveAt(storage.endpoints(host));
+        api.storageAccounts().onChange(accounts -> {
+            java.util.List<String> dropped = storage.accounts().replaceManaged(accounts);
+            if (!dropped.isEmpty()) log.info("storage accounts {} deleted: their containers, queues and tables are dropped", dropped);
+        });
     }
 
     /** The storage service, when this platform runs one. */

@@ -36,6 +36,12 @@ public final class HostLinkRoutes {
     }
 
     public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests) {
+        return of(fabric, images, endpoints, requests, java.util.function.UnaryOperator.identity());
+    }
+
+    /** @param credentials fills in what an assignment carries only on its way to the host (drives' current account keys) */
+    public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests,
+                                 java.util.function.UnaryOperator<org.vmrole.model.host.Assignment> credentials) {
         return List.of(
                 Route.taking(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, HostJoin.class, false, (ctx, who, join) -> {
                     if (join.host() == null || join.capacity() == null) {
@@ -59,7 +65,7 @@ public final class HostLinkRoutes {
                                 }
                             }
                             var reply = fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
-                                    .map(set -> new HostAssignments(set.version(), set.assignments()));
+                                    .map(set -> new HostAssignments(set.version(), set.assignments().stream().map(credentials).toList()));
                             endpoints.reported(beat.host(), beat.endpoints());
                             reply.ifPresentOrElse(ctx::json, () -> ctx.status(204));
                         }),
