@@ -1,6 +1,7 @@
 package org.vmrole.host.drive;
 
 import org.vmrole.host.nbd.BlockDevice;
+import org.vmrole.model.drive.FixedVhd;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,16 +52,18 @@ public final class PageBlobDisk implements BlockDevice {
         BlobProperties p = blob.properties();
         String where = blob.url() + blob.snapshot().map(s -> " (snapshot " + s + ")").orElse("");
         if (!"PageBlob".equals(p.blobType())) throw new IllegalArgumentException("drive blob " + where + " is a " + p.blobType() + ", not a page blob: create drives with `vmrole drive create`");
-        if (p.size() < 2L * VhdFooter.SIZE || p.size() % PageBlobClient.PAGE != 0) {
+        if (p.size() < 2L * FixedVhd.FOOTER_BYTES || p.size() % PageBlobClient.PAGE != 0) {
             throw new IllegalArgumentException("drive blob " + where + " is " + p.size() + " bytes: a drive is a multiple of 512 bytes plus a 512-byte VHD footer");
         }
+        long disk = p.size() - FixedVhd.FOOTER_BYTES;
         try {
-            VhdFooter.parse(blob.read(p.size() - VhdFooter.SIZE, VhdFooter.SIZE)).requireFixedDisk(p.size());
+            long footerSays = FixedVhd.diskBytes(blob.read(disk, FixedVhd.FOOTER_BYTES));
+            if (footerSays != disk) throw new IllegalArgumentException("its VHD footer says " + footerSays + " bytes but the blob holds " + disk + " before the footer");
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("drive blob " + where + " is not a fixed VHD: " + e.getMessage(), e);
         }
         boolean readOnly = leaseId == null || blob.snapshot().isPresent();
-        return new PageBlobDisk(blob, p.size() - VhdFooter.SIZE, readOnly, leaseId, new ReadCache(CHUNK, cacheBytes));
+        return new PageBlobDisk(blob, disk, readOnly, leaseId, new ReadCache(CHUNK, cacheBytes));
     }
 
     @Override

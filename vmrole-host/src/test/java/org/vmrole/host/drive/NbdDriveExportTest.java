@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmrole.host.nbd.NbdServer;
+import org.vmrole.model.drive.FixedVhd;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -73,7 +74,7 @@ class NbdDriveExportTest extends WithBlobService {
     void the_vhd_footer_is_not_part_of_the_disk() {
         PageBlobClient blob = storage.newDrive(4 * MIB);
         exportWritable("footer", blob);
-        byte[] footer = blob.read(4 * MIB, VhdFooter.SIZE);
+        byte[] footer = blob.read(4 * MIB, FixedVhd.FOOTER_BYTES);
 
         QemuTool info = QemuTool.run("qemu-img", "info", "--output=json", nbdUrl(nbd.port(), "footer"));
         QemuTool beyond = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "footer"), "-c", "write -P 0xee 4M 512");
@@ -82,7 +83,7 @@ class NbdDriveExportTest extends WithBlobService {
         assertThat(info.output()).contains("\"virtual-size\": " + 4 * MIB);
         assertThat(beyond.output()).contains("write failed");
         assertThat(last.exitCode()).as(last.output()).isZero();
-        assertThat(blob.read(4 * MIB, VhdFooter.SIZE)).isEqualTo(footer);
+        assertThat(blob.read(4 * MIB, FixedVhd.FOOTER_BYTES)).isEqualTo(footer);
     }
 
     @Test

@@ -4,7 +4,10 @@ import org.vmrole.storage.StorageAccount;
 import org.vmrole.storage.StorageConfig;
 import org.vmrole.storage.StorageService;
 
+import org.vmrole.model.drive.FixedVhd;
+
 import java.net.URI;
+import java.time.Instant;
 import java.nio.file.Path;
 import java.util.UUID;
 
@@ -32,8 +35,8 @@ public final class RunningBlobService implements AutoCloseable {
 
     /** A new blank drive: a page blob of {@code diskSize} bytes followed by a fixed-VHD footer. */
     public PageBlobClient newDrive(long diskSize) {
-        PageBlobClient c = newPageBlob(diskSize + VhdFooter.SIZE);
-        c.writePages(diskSize, VhdFooter.fixed(diskSize), 0, VhdFooter.SIZE, null);
+        PageBlobClient c = newPageBlob(diskSize + FixedVhd.FOOTER_BYTES);
+        c.writePages(diskSize, FixedVhd.footer(diskSize, Instant.now(), UUID.randomUUID()), 0, FixedVhd.FOOTER_BYTES, null);
         return c;
     }
 
