@@ -88,10 +88,7 @@ class PageBlobDiskTest extends WithBlobService {
 
     @Test
     void a_dynamic_vhd_footer_is_refused_with_the_conversion_to_run(@TempDir Path tmp) throws Exception {
-        Path vhd = tmp.resolve("dynamic.vhd");
-        QemuTool made = QemuTool.run("qemu-img", "create", "-f", "vpc", "-o", "subformat=dynamic", vhd.toString(), "1M");
-        assertThat(made.exitCode()).as(made.output()).isZero();
-        byte[] file = java.nio.file.Files.readAllBytes(vhd);
+        byte[] file = qemuImgVhd(tmp, "subformat=dynamic");
         PageBlobClient blob = storage.newPageBlob((1 << 20) + 512);
         blob.writePages(1 << 20, Arrays.copyOfRange(file, file.length - 512, file.length), 0, 512, null);
 
@@ -109,13 +106,18 @@ class PageBlobDiskTest extends WithBlobService {
 
     @Test
     void a_footer_qemu_img_wrote_is_accepted(@TempDir Path tmp) throws Exception {
-        Path vhd = tmp.resolve("d.vhd");
-        QemuTool made = QemuTool.run("qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed,force_size=on", vhd.toString(), "1M");
-        assertThat(made.exitCode()).as(made.output()).isZero();
-        byte[] file = java.nio.file.Files.readAllBytes(vhd);
+        byte[] file = qemuImgVhd(tmp, "subformat=fixed,force_size=on");
         PageBlobClient blob = storage.newPageBlob(file.length);
         blob.writePages(0, file, 0, file.length, null);
 
         assertThat(PageBlobDisk.open(blob, () -> null, 0).size()).isEqualTo(1 << 20);
+    }
+
+    /** A 1 MiB VHD as qemu-img writes it, with these -o options. */
+    private static byte[] qemuImgVhd(Path tmp, String options) throws Exception {
+        Path vhd = tmp.resolve("qemu-img.vhd");
+        QemuTool made = QemuTool.run("qemu-img", "create", "-f", "vpc", "-o", options, vhd.toString(), "1M");
+        assertThat(made.exitCode()).as(made.output()).isZero();
+        return java.nio.file.Files.readAllBytes(vhd);
     }
 }

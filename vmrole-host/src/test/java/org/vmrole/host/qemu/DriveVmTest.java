@@ -92,8 +92,7 @@ class DriveVmTest {
     @Test
     void an_instance_started_with_a_drive_has_it_at_boot_keeps_it_across_reimage_and_lets_it_go_on_stop() {
         PageBlobClient blob = storage.newDrive(16 << 20);
-        DriveAttachment data = new DriveAttachment("data", blob.url().toString(), DriveAttachment.WRITE, StorageAccount.DEVELOPMENT.name(),
-                StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
+        DriveAttachment data = writable(blob);
 
         host.apply(List.of(withDrive(1, data)));
         awaitReady(1);
@@ -110,6 +109,11 @@ class DriveVmTest {
         assertThat(blob.properties().leased()).isFalse();
     }
 
+    private static DriveAttachment writable(PageBlobClient blob) {
+        return new DriveAttachment("data", blob.url().toString(), DriveAttachment.WRITE, StorageAccount.DEVELOPMENT.name(),
+                StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
+    }
+
     private Assignment withDrive(long incarnation, DriveAttachment drive) {
         return new Assignment("d-drv", new InstanceName("WebVM", 0), incarnation, 0, VmSize.ExtraSmall, "sample", 0, 1,
                 Map.of(), List.of(), List.of(), null, "", null, List.of(drive));
@@ -123,8 +127,7 @@ class DriveVmTest {
     @Test
     void a_restarted_host_agent_serves_the_drives_of_the_vms_that_outlived_it_again() {
         PageBlobClient blob = storage.newDrive(16 << 20);
-        DriveAttachment data = new DriveAttachment("data", blob.url().toString(), DriveAttachment.WRITE, StorageAccount.DEVELOPMENT.name(),
-                StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
+        DriveAttachment data = writable(blob);
         host.apply(List.of(withDrive(1, data)));
         awaitReady(1);
         assertThat(driver.driveClients(key, "data")).isEqualTo(1);
