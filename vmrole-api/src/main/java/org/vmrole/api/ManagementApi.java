@@ -41,6 +41,8 @@ import org.vmrole.fabric.store.Store;
 import org.vmrole.image.ImageRecord;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.model.service.ImageCatalog;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.TlsIdentity;
 
 /** Assembles the management API over one store: tenants, beta programs, images, services and deployments, hosts. */
 public final class ManagementApi implements AutoCloseable {
@@ -52,9 +54,18 @@ public final class ManagementApi implements AutoCloseable {
     private final ApiServer server;
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
+    private final CertificateAuthority authority;
 
-    /** What the API needs from the rest of the platform. */
-    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
+    /**
+     * What the API needs from the rest of the platform; {@code authority} serves the host link over TLS and issues
+     * hosts their certificates (see {@link org.vmrole.api.hostlink.ControllerAuthority} for where it is kept).
+     */
+    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images, CertificateAuthority authority) {
+        /** With an authority that lives as long as this process (tests). */
+        public Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {
+            this(store, clock, fabric, images, CertificateAuthority.create("vmrole controller", clock.instant()));
+        }
+    }
 
     public ManagementApi(Parts parts, String givenAdminKey, List<Route> moreRoutes) {
         ObjectMapper json = json();
@@ -79,8 +90,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
-        routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
+        routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority()));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());
@@ -88,7 +99,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(OperationListRoutes.of(parts.fabric(), new Ownership(store, json, "Operation")));
         routes.addAll(PortalResources.routes());
         routes.addAll(moreRoutes);
-        this.server = new ApiServer(json, tenants::authenticate, routes);
+        this.server = new ApiServer(json, tenants::authenticate, routes, new TlsIdentity(parts.authority().credentials()).sslContext());
+        this.authority = parts.authority();
     }
 
     /** A role's image href (a name, or a digest the subscription owns) to the stored digest, or null. */
@@ -128,6 +140,9 @@ public final class ManagementApi implements AutoCloseable {
 
     /** The administrator key made on this first start; shown once, empty on later starts. */
     public Optional<String> firstAdministratorKey() { return firstAdministratorKey; }
+
+    /** The controller's authority: its certificate's fingerprint is what join tokens pin. */
+    public CertificateAuthority authority() { return authority; }
 
     public Tenants tenants() { return tenants; }
 

@@ -10,7 +10,16 @@ import io.javalin.router.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ApiError;
@@ -35,8 +44,18 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
     private final List<Route> routes;
+    private volatile String bindHost;
+    private volatile int bindPort;
 
     public ApiServer(ObjectMapper json, Authenticator authenticator, List<Route> apiRoutes) {
+        this(json, authenticator, apiRoutes, null);
+    }
+
+    /**
+     * @param tls when not null, the same port also speaks TLS with it (the first byte of a connection tells which):
+     *            the host link runs over it, asking for a client certificate, while the CLI and browsers keep plain HTTP
+     */
+    public ApiServer(ObjectMapper json, Authenticator authenticator, List<Route> apiRoutes, SSLContext tls) {
         List<Route> all = new ArrayList<>(apiRoutes);
         all.add(new Route(HandlerType.GET, "/openapi.json", Access.PUBLIC, "This document", 200, (ctx, who) -> ctx.json(openApi())));
         this.routes = List.copyOf(all);
@@ -47,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
             // Jetty reads request bodies 8 KiB at a time by default: an image upload (GiBs in one body) then spends
             // more CPU on reads than on its disk writes; 64 KiB is still a pooled buffer
             cfg.jetty.modifyHttpConfiguration(http -> http.setInputBufferSize(64 * 1024));
+            if (tls != null) cfg.jetty.addConnector((server, http) -> sharedTlsConnector(server, http, tls));
             JsonErrorPages errorPages = new JsonErrorPages(json);
             cfg.jetty.modifyServer(server -> server.setErrorHandler(errorPages));
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
@@ -166,7 +186,25 @@ public final class ApiServer implements AutoCloseable {
                 .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
     }
 
+    /** One port for plain HTTP and TLS: Jetty's detector looks at the first bytes of each connection. */
+    private ServerConnector sharedTlsConnector(Server server, HttpConfiguration http, SSLContext tls) {
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        // hosts dial the controller by IP address and pin its certificate: there is no name to check it against
+        secure.setSniHostCheck(false);
+        http.addCustomizer(secure);
+        SslContextFactory.Server factory = new SslContextFactory.Server();
+        factory.setSslContext(tls);
+        factory.setWantClientAuth(true);
+        HttpConnectionFactory plain = new HttpConnectionFactory(http);
+        ServerConnector c = new ServerConnector(server, new DetectorConnectionFactory(new SslConnectionFactory(factory, plain.getProtocol())), plain);
+        c.setHost(bindHost);
+        c.setPort(bindPort);
+        return c;
+    }
+
     public ApiServer start(String host, int port) {
+        bindHost = host;
+        bindPort = port;
         app.start(host, port);
         return this;
     }
