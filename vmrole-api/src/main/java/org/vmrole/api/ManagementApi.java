@@ -91,7 +91,8 @@ public final class ManagementApi implements AutoCloseable {
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority()));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority(),
+                this::hostLinkPort));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());
@@ -134,9 +135,17 @@ public final class ManagementApi implements AutoCloseable {
     }
 
     public ManagementApi start(String host, int port) {
-        server.start(host, port);
+        return start(host, port, 0);
+    }
+
+    /** Listens on {@code port} for the API and on {@code hostLinkPort} (0: any free port) for the host link's TLS. */
+    public ManagementApi start(String host, int port, int hostLinkPort) {
+        server.tlsPort(hostLinkPort).start(host, port);
         return this;
     }
+
+    /** The port the host link's TLS listens on; hosts learn it from {@code GET /hostlink/v1/tls} on the API port. */
+    public int hostLinkPort() { return server.tlsPort(); }
 
     /** The administrator key made on this first start; shown once, empty on later starts. */
     public Optional<String> firstAdministratorKey() { return firstAdministratorKey; }

@@ -63,7 +63,13 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** Settings of one embedded platform. */
-    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
+    /** Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port). */
+    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
+                           int hostLinkPort) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0);
+        }
+
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
             this(dataDir, host, apiPort, adminKey, hostCount, storage, LbForwarding.PROXY);
         }
@@ -73,7 +79,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
         }
 
         public Settings withForwarding(LbForwarding f) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort);
+        }
+
+        public Settings withHostLinkPort(int port) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port);
         }
     }
 
@@ -108,7 +118,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
             CertificateAuthority authority = ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
-                    s.adminKey(), List.of()).start(s.host(), s.apiPort());
+                    s.adminKey(), List.of()).start(s.host(), s.apiPort(), s.hostLinkPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
             opened.add(loop);

@@ -20,6 +20,7 @@ import org.vmrole.api.http.QueryParams;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.IntSupplier;
 import org.vmrole.fabric.model.Host;
 import org.vmrole.model.host.HostAdmission;
 import org.vmrole.model.tls.CertificateAuthority;
@@ -44,9 +45,15 @@ public final class HostLinkRoutes {
         InputStream open(String digest) throws java.io.IOException;
     }
 
+    /** What {@code GET /hostlink/v1/tls} answers: where the host link's TLS listens. */
+    public record TlsPort(int port) {}
+
     public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests,
-                                 CertificateAuthority authority) {
+                                 CertificateAuthority authority, IntSupplier tlsPort) {
         return List.of(
+                // no secret here: a host checks whatever answers on that port against the fingerprint its token pins
+                new Route(GET, PREFIX + "/tls", Access.PUBLIC, "Where the host link's TLS listens (a host asks before it joins)", 200,
+                        (ctx, who) -> ctx.json(new TlsPort(tlsPort.getAsInt()))),
                 Route.taking(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token and a fresh public key;"
                         + " answered with a certificate for that key", 200, HostJoin.class, false, (ctx, who, join) -> {
                     if (join.host() == null || join.capacity() == null) {

@@ -42,17 +42,19 @@ public final class ControllerClient {
     /** Joins present no certificate; everything after presents the one the join got. Two clients, so no connection is shared. */
     private final HttpClient joining;
     private final HttpClient http;
-    private final URI base;
+    private final URI api;
+    /** The host link's TLS address, learned at each join. */
+    private volatile URI base;
     private final String host;
     private final String token;
 
-    /** @param controller the controller's URL as the administrator gives it (http or https, same port: the link always speaks TLS) */
+    /** @param controller the controller's API URL as the administrator gives it; the host link's TLS port is asked for there */
     public ControllerClient(URI controller, String host, String joinToken) {
         JoinCredentials credentials = JoinCredentials.parse(joinToken);
         this.controllerTrust = new PinnedTrust(credentials.controllerFingerprint());
         this.joining = client(controllerTrust.sslContext());
         this.http = client(controllerTrust.sslContext(identity.keyManager()));
-        this.base = tlsBase(controller);
+        this.api = apiBase(controller);
         this.host = host;
         this.token = credentials.secret();
     }
@@ -61,13 +63,25 @@ public final class ControllerClient {
         return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
     }
 
-    /** The controller serves TLS on the port it serves its API on: {@code http://10.0.0.1:8080} becomes {@code https://10.0.0.1:8080}. */
-    static URI tlsBase(URI controller) {
-        if (controller.getHost() == null) {
-            throw new IllegalArgumentException("--controller '" + controller + "' is not a URL like http://10.0.0.1:8080");
-        }
-        int port = controller.getPort() >= 0 ? controller.getPort() : "https".equals(controller.getScheme()) ? 443 : 80;
-        return URI.create("https://" + (controller.getHost().contains(":") ? "[" + controller.getHost() + "]" : controller.getHost()) + ":" + port);
+    /** The controller's API URL without a trailing slash; its host link's TLS port is asked for there. */
+    static URI apiBase(URI controller) {
+        if (controller.getHost() == null) throw new IllegalArgumentException("--controller '" + controller + "' is not a URL like http://10.0.0.1:8080");
+        String b = controller.toString();
+        return URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+    }
+
+    /**
+     * Where the host link's TLS listens: the controller says so on its API port. Nothing there is trusted: whatever
+     * answers on that port must present the pinned certificate before this host sends it anything.
+     */
+    private URI discoverTls() throws IOException, InterruptedException {
+        if ("https".equals(api.getScheme())) return api;
+        HttpResponse<String> r = send(joining, HttpRequest.newBuilder(api.resolve(PREFIX + "/tls")).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        int port = JSON.readTree(r.body()).path("port").asInt(-1);
+        if (port <= 0 || port > 65535) throw new IOException("the controller at " + api + " named no host-link port (" + r.body() + ")");
+        String host = api.getHost().contains(":") ? "[" + api.getHost() + "]" : api.getHost();
+        return URI.create("https://" + host + ":" + port);
     }
 
     /** This host's credentials once it joined: the tunnels to other hosts authenticate with them. */
@@ -77,6 +91,7 @@ public final class ControllerClient {
 
     /** Joins with a new key pair; the certificate the controller answers with replaces any earlier one. */
     public void join(HostJoin join) throws IOException, InterruptedException {
+        base = discoverTls();
         KeyPair key = CertificateAuthority.newKeyPair();
         HttpRequest req = post("/join", join.withPublicKey(Pem.publicKey(key.getPublic()))).build();
         HostAdmission admitted = JSON.readValue(send(joining, req, HttpResponse.BodyHandlers.ofString()).body(), HostAdmission.class);
@@ -122,7 +137,8 @@ public final class ControllerClient {
         }
     }
 
-    private HttpRequest.Builder request(String path) {
+    private HttpRequest.Builder request(String path) throws IOException {
+        if (base == null) throw new NotAdmitted("host " + host + " has not joined yet");
         return HttpRequest.newBuilder(base.resolve(PREFIX + path)).header("Authorization", "Bearer " + token);
     }
 
@@ -145,7 +161,7 @@ public final class ControllerClient {
             r = client.send(req, handler);
         } catch (SSLHandshakeException e) {
             PinnedTrust.Mismatch wrong = mismatch(e);
-            if (wrong != null) throw new ControllerNotTrusted(base + ": " + wrong.getMessage(), e);
+            if (wrong != null) throw new ControllerNotTrusted(req.uri().getHost() + ":" + req.uri().getPort() + ": " + wrong.getMessage(), e);
             throw e;
         }
         if (r.statusCode() >= 400) {

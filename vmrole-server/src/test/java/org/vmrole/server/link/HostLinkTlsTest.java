@@ -151,7 +151,7 @@ class HostLinkTlsTest {
         Reply heartbeat(String host, String token) throws Exception {
             URI api = URI.create(platform.apiUrl());
             String body = JSON.writeValueAsString(new HostHeartbeat(host, -1, List.of(), Map.of()));
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://" + api.getHost() + ":" + api.getPort() + "/hostlink/v1/heartbeat"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://" + api.getHost() + ":" + platform.api().hostLinkPort() + "/hostlink/v1/heartbeat"))
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
