@@ -41,7 +41,11 @@ public final class ControllerClient {
     private final TlsIdentity identity = new TlsIdentity();
     /** Joins present no certificate; everything after presents the one the join got. Two clients, so no connection is shared. */
     private final HttpClient joining;
-    private final HttpClient http;
+    /**
+     * Made anew at every join, once the new certificate is in place: TLS sessions remember the client certificate
+     * they began with, and a client that resumed one from before the join would present none (or the old one).
+     */
+    private volatile HttpClient http;
     private final URI api;
     /** The host link's TLS address, learned at each join. */
     private volatile URI base;
@@ -53,7 +57,6 @@ public final class ControllerClient {
         JoinCredentials credentials = JoinCredentials.parse(joinToken);
         this.controllerTrust = new PinnedTrust(credentials.controllerFingerprint());
         this.joining = client(controllerTrust.sslContext());
-        this.http = client(controllerTrust.sslContext(identity.keyManager()));
         this.api = apiBase(controller);
         this.host = host;
         this.token = credentials.secret();
@@ -91,9 +94,9 @@ public final class ControllerClient {
 
     /** Joins with a new key pair; the certificate the controller answers with replaces any earlier one. */
     public void join(HostJoin join) throws IOException, InterruptedException {
-        base = discoverTls();
+        URI tls = discoverTls();
         KeyPair key = CertificateAuthority.newKeyPair();
-        HttpRequest req = post("/join", join.withPublicKey(Pem.publicKey(key.getPublic()))).build();
+        HttpRequest req = post(tls, "/join", join.withPublicKey(Pem.publicKey(key.getPublic()))).build();
         HostAdmission admitted = JSON.readValue(send(joining, req, HttpResponse.BodyHandlers.ofString()).body(), HostAdmission.class);
         if (admitted.certificate() == null) throw new IOException("the controller admitted host " + host + " but issued it no certificate");
         X509Certificate certificate = Pem.parseCertificate(admitted.certificate());
@@ -103,6 +106,11 @@ public final class ControllerClient {
             throw new IOException("the controller issued a certificate for another key or name than host " + host + " asked for");
         }
         identity.set(new TlsCredentials(key.getPrivate(), certificate, authority));
+        HttpClient before = http;
+        http = client(controllerTrust.sslContext(identity.keyManager()));
+        base = tls;
+        // calls still on the old client finish; the next ones take the new certificate
+        if (before != null) before.shutdown();
     }
 
     /** Empty when the controller says nothing changed since {@code beat.knownAssignmentsVersion()}. */
@@ -138,12 +146,25 @@ public final class ControllerClient {
     }
 
     private HttpRequest.Builder request(String path) throws IOException {
-        if (base == null) throw new NotAdmitted("host " + host + " has not joined yet");
-        return HttpRequest.newBuilder(base.resolve(PREFIX + path)).header("Authorization", "Bearer " + token);
+        URI at = base;
+        if (at == null) throw new NotAdmitted("host " + host + " has not joined yet");
+        return request(at, path);
+    }
+
+    private HttpRequest.Builder request(URI at, String path) {
+        return HttpRequest.newBuilder(at.resolve(PREFIX + path)).header("Authorization", "Bearer " + token);
     }
 
     private HttpRequest.Builder post(String path, Object body) throws IOException {
-        return request(path).header("Content-Type", "application/json")
+        return post(request(path), body);
+    }
+
+    private HttpRequest.Builder post(URI at, String path, Object body) throws IOException {
+        return post(request(at, path), body);
+    }
+
+    private static HttpRequest.Builder post(HttpRequest.Builder b, Object body) throws IOException {
+        return b.header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
     }
 

@@ -74,6 +74,21 @@ class HostLinkTlsTest {
     }
 
     @Test
+    void a_host_asks_nothing_before_it_joined_and_beats_with_a_new_certificate_after_each_join() throws Exception {
+        ControllerClient host = new ControllerClient(URI.create(platform.apiUrl()), "host-a", platform.joinToken("host-a"));
+        assertThatThrownBy(() -> host.requests(Duration.ZERO)).isInstanceOf(ControllerClient.NotAdmitted.class);
+
+        host.join(new HostJoin("host-a", 0, CAPACITY));
+        assertThat(host.requests(Duration.ZERO)).isEmpty();
+        var first = host.identity().current().certificate();
+        host.join(new HostJoin("host-a", 0, CAPACITY));
+
+        assertThat(host.identity().current().certificate()).isNotEqualTo(first);
+        assertThat(host.heartbeat(new HostHeartbeat("host-a", -1, List.of(), Map.of()))).isPresent();
+        assertThat(host.requests(Duration.ZERO)).isEmpty();
+    }
+
+    @Test
     void a_host_refuses_to_join_a_controller_whose_certificate_its_token_does_not_pin_and_says_why() throws Exception {
         String secret = JoinCredentials.parse(platform.joinToken("host-a")).secret();
         String elsewhere = CertificateAuthority.create("another controller", Instant.now()).fingerprint();
