@@ -46,6 +46,8 @@ import org.vmrole.fabric.store.Store;
 import org.vmrole.image.ImageRecord;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.model.service.ImageCatalog;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.TlsIdentity;
 
 /** Assembles the management API over one store: tenants, beta programs, images, services and deployments, hosts. */
 public final class ManagementApi implements AutoCloseable {
@@ -59,9 +61,18 @@ public final class ManagementApi implements AutoCloseable {
     private final Optional<String> firstAdministratorKey;
     private final StorageAccounts storageAccounts;
     private final Drives drives;
+    private final CertificateAuthority authority;
 
-    /** What the API needs from the rest of the platform. */
-    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
+    /**
+     * What the API needs from the rest of the platform; {@code authority} serves the host link over TLS and issues
+     * hosts their certificates (see {@link org.vmrole.api.hostlink.ControllerAuthority} for where it is kept).
+     */
+    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images, CertificateAuthority authority) {
+        /** With an authority that lives as long as this process (tests). */
+        public Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {
+            this(store, clock, fabric, images, CertificateAuthority.create("vmrole controller", clock.instant()));
+        }
+    }
 
     public ManagementApi(Parts parts, String givenAdminKey, List<Route> moreRoutes) {
         ObjectMapper json = json();
@@ -91,8 +102,9 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
-        routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, drives::withKeys));
+        routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority(),
+                this::hostLinkPort, drives::withKeys));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());
@@ -100,7 +112,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(OperationListRoutes.of(parts.fabric(), new Ownership(store, json, "Operation")));
         routes.addAll(PortalResources.routes());
         routes.addAll(moreRoutes);
-        this.server = new ApiServer(json, tenants::authenticate, routes);
+        this.server = new ApiServer(json, tenants::authenticate, routes, new TlsIdentity(parts.authority().credentials()).sslContext());
+        this.authority = parts.authority();
     }
 
     /** A role's image href (a name, or a digest the subscription owns) to the stored digest, or null. */
@@ -134,12 +147,23 @@ public final class ManagementApi implements AutoCloseable {
     }
 
     public ManagementApi start(String host, int port) {
-        server.start(host, port);
+        return start(host, port, 0);
+    }
+
+    /** Listens on {@code port} for the API and on {@code hostLinkPort} (0: any free port) for the host link's TLS. */
+    public ManagementApi start(String host, int port, int hostLinkPort) {
+        server.tlsPort(hostLinkPort).start(host, port);
         return this;
     }
 
+    /** The port the host link's TLS listens on; hosts learn it from {@code GET /hostlink/v1/tls} on the API port. */
+    public int hostLinkPort() { return server.tlsPort(); }
+
     /** The administrator key made on this first start; shown once, empty on later starts. */
     public Optional<String> firstAdministratorKey() { return firstAdministratorKey; }
+
+    /** The controller's authority: its certificate's fingerprint is what join tokens pin. */
+    public CertificateAuthority authority() { return authority; }
 
     public Tenants tenants() { return tenants; }
 
