@@ -1,6 +1,7 @@
 package org.vmrole.api.drives;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,11 +20,14 @@ import org.vmrole.api.tenancy.Tenants;
 import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
+import org.vmrole.model.blob.BlobCredential;
+import org.vmrole.model.blob.BlobProperties;
+import org.vmrole.model.blob.BlobStorageException;
+import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.model.drive.FixedVhd;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.DriveAttachment;
 import org.vmrole.model.service.DriveBinding;
-import org.vmrole.storage.client.BlobCalls;
 
 /**
  * A subscription's drives: fixed VHDs in page blobs of its own storage accounts. Creating one makes the blob (disk
@@ -75,11 +79,12 @@ public final class Drives {
             throw ApiException.conflict("DriveExists", "drive '" + name + "' already exists; choose another name or delete it first", name);
         }
         DriveRecord d = new DriveRecord(name, subscriptionId, account, CONTAINER, name + ".vhd", sizeBytes, clock.instant());
-        BlobCalls blobs = blobsOf(a);
+        PageBlobClient blob = blobOf(a, d);
         storage(() -> {
-            blobs.createContainerIfAbsent(CONTAINER);
-            blobs.createPageBlob(CONTAINER, d.blob(), sizeBytes + FixedVhd.FOOTER_BYTES);
-            blobs.putPages(CONTAINER, d.blob(), sizeBytes, FixedVhd.footer(sizeBytes, d.created(), UUID.randomUUID()));
+            blob.createContainer();
+            blob.createNew(sizeBytes + FixedVhd.FOOTER_BYTES);
+            byte[] footer = FixedVhd.footer(sizeBytes, d.created(), UUID.randomUUID());
+            blob.writePages(sizeBytes, footer, 0, footer.length, null);
         }, "blob " + CONTAINER + "/" + d.blob() + " already exists in storage account '" + account + "'; delete it or choose another drive name");
         try {
             store.commit(List.of(tenants.turn(subscriptionId), drives.put(id(subscriptionId, name), d, Store.ABSENT),
@@ -114,9 +119,9 @@ public final class Drives {
 
     public DriveSnapshot snapshot(Principal who, String subscriptionId, String name) {
         DriveRecord d = get(subscriptionId, name);
-        BlobCalls blobs = blobsOf(accounts.get(subscriptionId, d.account()).value());
+        PageBlobClient blob = blobOf(accounts.get(subscriptionId, d.account()).value(), d);
         String[] taken = new String[1];
-        storage(() -> taken[0] = blobs.snapshot(d.container(), d.blob()), null);
+        storage(() -> taken[0] = blob.createSnapshot(), null);
         store.commit(List.of(audit.record(entry(who, subscriptionId, "drive.snapshot", name + " " + taken[0]))));
         return new DriveSnapshot(name, d.account(), taken[0], url(d) + "?snapshot=" + java.net.URLEncoder.encode(taken[0], java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -130,14 +135,23 @@ public final class Drives {
             throw ApiException.conflict("DriveMounted", "drive '" + name + "' is mounted by " + String.join(", ", mounted)
                     + "; delete that deployment (or upgrade it to a configuration without the drive) first", name);
         }
-        BlobCalls blobs = blobsOf(accounts.get(subscriptionId, d.account()).value());
-        storage(() -> blobs.properties(d.container(), d.blob()).filter(BlobCalls.Properties::leased).ifPresent(p -> {
-            String holder = p.metadata().get("holder");
-            throw ApiException.conflict("DriveMounted", "drive '" + name + "' is mounted for writing: its blob lease is held"
-                    + (holder == null ? "" : " by " + holder) + "; stop the instance that mounts it first", name);
-        }), null);
+        PageBlobClient blob = blobOf(accounts.get(subscriptionId, d.account()).value(), d);
+        storage(() -> {
+            BlobProperties p;
+            try {
+                p = blob.properties();
+            } catch (BlobStorageException e) {
+                if (e.status() == 404) return;
+                throw e;
+            }
+            if (p.leased()) {
+                String holder = p.holder();
+                throw ApiException.conflict("DriveMounted", "drive '" + name + "' is mounted for writing: its blob lease is held"
+                        + (holder == null ? "" : " by " + holder) + "; stop the instance that mounts it first", name);
+            }
+        }, null);
         store.commit(List.of(drives.delete(id(subscriptionId, name), v.revision()), audit.record(entry(who, subscriptionId, "drive.delete", name))));
-        storage(() -> blobs.delete(d.container(), d.blob()), null);
+        storage(blob::delete, null);
     }
 
     /** A read-only download link to the drive for {@code hours}; {@code account} must be the drive's own. */
@@ -149,7 +163,7 @@ public final class Drives {
         int h = hours == null ? 1 : hours;
         if (h < 1 || h > MAX_SAS_HOURS) throw ApiException.badRequest("InvalidHours", "'hours' is " + h + "; give 1 to " + MAX_SAS_HOURS, "hours");
         Instant expires = clock.instant().plus(Duration.ofHours(h));
-        String query = blobsOf(accounts.get(subscriptionId, d.account()).value()).readSas(d.container(), d.blob(), null, expires);
+        String query = credentialOf(accounts.get(subscriptionId, d.account()).value()).readSas(URI.create(url(d)), null, expires);
         return new DriveSas(name, d.account(), url(d) + "?" + query, expires);
     }
 
@@ -191,8 +205,12 @@ public final class Drives {
         return new DriveView(d.name(), d.account(), url(d), d.sizeBytes(), d.created());
     }
 
-    private BlobCalls blobsOf(StorageAccountRecord a) {
-        return new BlobCalls(accounts.endpoints().blob(), a.name(), a.primaryKey());
+    private static BlobCredential.SharedKey credentialOf(StorageAccountRecord a) {
+        return new BlobCredential.SharedKey(a.name(), a.primaryKey());
+    }
+
+    private PageBlobClient blobOf(StorageAccountRecord a, DriveRecord d) {
+        return PageBlobClient.of(URI.create(url(d)), credentialOf(a));
     }
 
     /**
@@ -202,7 +220,7 @@ public final class Drives {
     private static void storage(Runnable calls, String onConflict) {
         try {
             calls.run();
-        } catch (BlobCalls.Failed f) {
+        } catch (BlobStorageException f) {
             if (f.status() == 409 && onConflict != null) throw ApiException.conflict("BlobExists", onConflict, "name");
             throw ApiException.conflict("StorageUnavailable", f.getMessage() + " (is the storage service running? ./vmrole server runs it unless --no-storage)", "storage");
         }

@@ -1,7 +1,7 @@
 package org.vmrole.bench.drive;
 
-import org.vmrole.host.drive.BlobCredential;
-import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.model.blob.BlobCredential;
+import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.nbd.NbdServer;
 import org.vmrole.model.drive.FixedVhd;

@@ -1,5 +1,8 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.BlobProperties;
+import org.vmrole.model.blob.PageBlobClient;
+import org.vmrole.model.blob.BlobStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * holder's name, so a host agent that restarts takes back the lease its VMs' drives are under.
  */
 public final class DriveLease implements AutoCloseable {
-    public static final String HOLDER_METADATA = "vmrolewriter";
+    public static final String HOLDER_METADATA = BlobProperties.HOLDER;
     static final int SECONDS = 60;
     static final int RENEW_EVERY_SECONDS = 15;
     private static final Logger LOG = LoggerFactory.getLogger(DriveLease.class);

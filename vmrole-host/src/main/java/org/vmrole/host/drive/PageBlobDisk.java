@@ -1,5 +1,7 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.PageBlobClient;
+import org.vmrole.model.blob.BlobProperties;
 import org.vmrole.host.nbd.BlockDevice;
 import org.vmrole.model.drive.FixedVhd;
 

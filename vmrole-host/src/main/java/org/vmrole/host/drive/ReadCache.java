@@ -1,5 +1,6 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.PageBlobClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,10 +2,10 @@ package org.vmrole.host.qemu;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.model.blob.BlobCredential;
 import org.vmrole.host.drive.DriveInUseException;
 import org.vmrole.host.drive.DriveLease;
-import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.nbd.NbdServer;
 

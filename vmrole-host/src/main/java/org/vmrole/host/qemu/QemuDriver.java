@@ -134,7 +134,7 @@ public final class QemuDriver implements HypervisorDriver {
     /** The host-side form of an assignment's drives. */
     static List<AttachedDrives.Mount> mounts(Assignment a) {
         return a.drives().stream().map(d -> new AttachedDrives.Mount(d.name(), java.net.URI.create(d.blobUrl()), d.writable(),
-                new org.vmrole.host.drive.BlobCredential.SharedKey(d.accountName(), d.accountKey()))).toList();
+                new org.vmrole.model.blob.BlobCredential.SharedKey(d.accountName(), d.accountKey()))).toList();
     }
 
     /** Who holds a writer's lease, as a refused second writer is told: instance, incarnation and this host. */

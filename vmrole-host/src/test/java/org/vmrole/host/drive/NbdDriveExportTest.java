@@ -1,5 +1,6 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.PageBlobClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

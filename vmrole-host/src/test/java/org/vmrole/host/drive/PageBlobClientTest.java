@@ -1,7 +1,16 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.PageBlobClient;
+import org.vmrole.model.blob.BlobCredential;
+import org.vmrole.model.blob.BlobStorageException;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -16,6 +25,44 @@ class PageBlobClientTest extends WithBlobService {
         byte[] b = new byte[length];
         Arrays.fill(b, (byte) value);
         return b;
+    }
+
+    @Test
+    void a_new_blob_is_made_only_once_and_deleted_with_its_snapshots() {
+        PageBlobClient blob = PageBlobClient.of(storage.url("made", "d-" + UUID.randomUUID() + ".vhd"), RunningBlobService.KEY);
+        blob.createContainer();
+        blob.createContainer();
+        blob.createNew(4096);
+        assertThatThrownBy(() -> blob.createNew(4096)).isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(409));
+        String snapshot = blob.createSnapshot();
+        assertThat(blob.atSnapshot(snapshot).properties().size()).isEqualTo(4096);
+
+        assertThat(blob.delete()).isTrue();
+        assertThatThrownBy(blob::properties).isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThatThrownBy(() -> blob.atSnapshot(snapshot).properties()).isInstanceOf(BlobStorageException.class);
+        assertThat(blob.delete()).isFalse();
+    }
+
+    @Test
+    void a_read_sas_reads_the_blob_and_its_snapshot_but_writes_nothing_and_expires() throws Exception {
+        PageBlobClient blob = storage.newPageBlob(1024);
+        blob.writePages(0, filled(512, 9), 0, 512, null);
+        String snapshot = blob.createSnapshot();
+        BlobCredential.SharedKey key = (BlobCredential.SharedKey) RunningBlobService.KEY;
+        Instant inAnHour = Instant.now().plus(1, ChronoUnit.HOURS);
+
+        assertThat(PageBlobClient.of(blob.url(), new BlobCredential.Sas(key.readSas(blob.url(), null, inAnHour))).read(0, 512)).isEqualTo(filled(512, 9));
+        assertThatThrownBy(() -> PageBlobClient.of(blob.url(), new BlobCredential.Sas(key.readSas(blob.url(), null, inAnHour)))
+                .writePages(0, filled(512, 1), 0, 512, null)).isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(403));
+        assertThat(get(blob.url() + "?" + key.readSas(blob.url(), snapshot, inAnHour))).isEqualTo(200);
+        assertThat(get(blob.url() + "?" + key.readSas(blob.url(), null, Instant.now().minus(1, ChronoUnit.MINUTES)))).isEqualTo(403);
+        assertThat(key.toString()).doesNotContain(key.base64Key());
+    }
+
+    private static int get(String url) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).header("x-ms-version", "2021-08-06").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.PageBlobClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

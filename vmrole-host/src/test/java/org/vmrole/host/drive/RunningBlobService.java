@@ -1,5 +1,7 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.model.blob.PageBlobClient;
+import org.vmrole.model.blob.BlobCredential;
 import org.vmrole.storage.StorageAccount;
 import org.vmrole.storage.StorageConfig;
 import org.vmrole.storage.StorageService;

@@ -4,9 +4,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmrole.host.drive.BlobCredential;
+import org.vmrole.model.blob.BlobCredential;
 import org.vmrole.host.drive.DriveLease;
-import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.host.drive.RunningBlobService;
 import org.vmrole.storage.StorageAccount;
 

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmrole.host.drive.PageBlobClient;
+import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.drive.RunningBlobService;
 import org.vmrole.host.nbd.NbdServer;

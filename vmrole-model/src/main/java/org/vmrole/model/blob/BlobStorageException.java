@@ -1,4 +1,4 @@
-package org.vmrole.host.drive;
+package org.vmrole.model.blob;
 
 /** A Blob service refusal: the HTTP status, Azure's error code and its message. */
 public final class BlobStorageException extends RuntimeException {

@@ -1,11 +1,16 @@
-package org.vmrole.host.drive;
+package org.vmrole.model.blob;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -37,24 +42,59 @@ public sealed interface BlobCredential {
 
         @Override
         public String authorization(String method, URI uri, long contentLength, Map<String, String> headers) {
-            String signed = stringToSign(method, uri, contentLength, headers);
+            return "SharedKey " + account + ":" + sign(stringToSign(method, uri, contentLength, headers));
+        }
+
+        /**
+         * A read-only service SAS for the blob at {@code blobUrl} (or one of its snapshots when {@code snapshot} is not
+         * null), valid from five minutes ago (clocks differ) until {@code expiry}: the query string to append to its URL.
+         */
+        public String readSas(URI blobUrl, String snapshot, Instant expiry) {
+            String st = iso(Instant.now().minus(5, ChronoUnit.MINUTES));
+            String se = iso(expiry);
+            String sr = snapshot == null ? "b" : "bs";
+            String path = blobUrl.getPath();
+            String canonical = "/blob/" + account + path.substring(path.indexOf('/', 1));
+            String toSign = "r\n" + st + "\n" + se + "\n" + canonical + "\n\n\nhttps,http\n" + PageBlobClient.SERVICE_VERSION + "\n" + sr + "\n"
+                    + (snapshot == null ? "" : snapshot) + "\n\n\n\n\n\n";
+            String q = "sv=" + PageBlobClient.SERVICE_VERSION + "&spr=https,http&st=" + enc(st) + "&se=" + enc(se) + "&sr=" + sr + "&sp=r&sig=" + enc(sign(toSign));
+            return snapshot == null ? q : "snapshot=" + enc(snapshot) + "&" + q;
+        }
+
+        private String sign(String toSign) {
             try {
                 Mac mac = Mac.getInstance("HmacSHA256");
                 mac.init(new SecretKeySpec(Base64.getDecoder().decode(base64Key), "HmacSHA256"));
-                return "SharedKey " + account + ":" + Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
+                return Base64.getEncoder().encodeToString(mac.doFinal(toSign.getBytes(StandardCharsets.UTF_8)));
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
             }
         }
 
-        /** The canonical string (version 2009-09-19 and later); the client never sends Date or Range, only x-ms-*. */
+        private static String iso(Instant t) {
+            return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
+        }
+
+        private static String enc(String s) {
+            return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+        }
+
+        /** The key stays out of logs and error messages. */
+        @Override
+        public String toString() {
+            return "SharedKey[account=" + account + "]";
+        }
+
+        /** The canonical string (version 2009-09-19 and later) of a request with these headers. */
         String stringToSign(String method, URI uri, long contentLength, Map<String, String> headers) {
+            Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            h.putAll(headers);
             StringBuilder sb = new StringBuilder(method).append('\n');
-            sb.append("\n\n"); // Content-Encoding, Content-Language
+            for (String name : List.of("Content-Encoding", "Content-Language")) sb.append(h.getOrDefault(name, "")).append('\n');
             sb.append(contentLength > 0 ? Long.toString(contentLength) : "").append('\n');
-            sb.append("\n"); // Content-MD5
-            sb.append(headers.getOrDefault("Content-Type", "")).append('\n');
-            sb.append("\n\n\n\n\n\n"); // Date, If-Modified-Since, If-Match, If-None-Match, If-Unmodified-Since, Range
+            for (String name : List.of("Content-MD5", "Content-Type", "Date", "If-Modified-Since", "If-Match", "If-None-Match", "If-Unmodified-Since", "Range")) {
+                sb.append(h.getOrDefault(name, "")).append('\n');
+            }
             Map<String, String> canonical = new TreeMap<>();
             headers.forEach((k, v) -> {
                 String lower = k.toLowerCase(Locale.ROOT);
@@ -94,6 +134,12 @@ public sealed interface BlobCredential {
         @Override
         public String authorization(String method, URI uri, long contentLength, Map<String, String> headers) {
             return null;
+        }
+
+        /** The signature stays out of logs and error messages. */
+        @Override
+        public String toString() {
+            return "Sas[...]";
         }
     }
 }

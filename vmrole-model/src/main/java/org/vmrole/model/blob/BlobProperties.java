@@ -1,4 +1,4 @@
-package org.vmrole.host.drive;
+package org.vmrole.model.blob;
 
 import java.util.Map;
 
@@ -12,6 +12,14 @@ public record BlobProperties(long size, String blobType, String etag, String lea
                              Map<String, String> metadata) {
     public BlobProperties {
         metadata = Map.copyOf(metadata);
+    }
+
+    /** The metadata name under which a drive's writer names itself while it holds the lease. */
+    public static final String HOLDER = "vmrolewriter";
+
+    /** Who holds the lease of a drive's blob, as its writer wrote it; null when nobody said. */
+    public String holder() {
+        return metadata.get(HOLDER);
     }
 
     public boolean leased() {

@@ -1,4 +1,4 @@
-package org.vmrole.host.drive;
+package org.vmrole.model.blob;
 
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
@@ -29,10 +29,12 @@ import java.util.Optional;
  * Every call is synchronous and thread-safe; the HTTP client pools connections.
  */
 public final class PageBlobClient {
+    /** The service version every call (and every SAS it signs) speaks. */
+    static final String SERVICE_VERSION = "2021-08-06";
     /** Put Page carries at most 4 MiB. */
     public static final int MAX_PUT_PAGE = 4 << 20;
     public static final int PAGE = 512;
-    private static final String VERSION = "2021-08-06";
+    private static final String VERSION = SERVICE_VERSION;
     private static final DateTimeFormatter RFC1123 = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US);
 
     private final HttpClient http;
@@ -68,6 +70,22 @@ public final class PageBlobClient {
         call("PUT", "", Map.of("x-ms-blob-type", "PageBlob", "x-ms-blob-content-length", Long.toString(size)), null, 0, 0, 201);
     }
 
+    /** Put Blob of an empty page blob of {@code size} bytes that must not exist yet (409 BlobAlreadyExists otherwise). */
+    public void createNew(long size) {
+        call("PUT", "", Map.of("x-ms-blob-type", "PageBlob", "x-ms-blob-content-length", Long.toString(size), "If-None-Match", "*"), null, 0, 0, 201);
+    }
+
+    /** Deletes the blob with its snapshots; false when there was none. */
+    public boolean delete() {
+        try {
+            call("DELETE", "", Map.of("x-ms-delete-snapshots", "include"), null, 0, 0, 202);
+            return true;
+        } catch (BlobStorageException e) {
+            if (e.status() == 404) return false;
+            throw e;
+        }
+    }
+
     /** Creates the container this blob lives in; an existing container is left as it is. */
     public void createContainer() {
         String path = blob.getRawPath();
@@ -99,7 +117,7 @@ public final class PageBlobClient {
             body = in.readNBytes(length);
             if (body.length == length && in.read() != -1) body = new byte[length + 1];
         } catch (IOException e) {
-            throw new BlobStorageException(0, "Unreachable", "GET " + blob + ": " + e.getMessage());
+            throw unreachable("GET", e);
         }
         if (body.length != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + body.length);
         return body;
@@ -162,6 +180,11 @@ public final class PageBlobClient {
         return header(call("PUT", "comp=snapshot", Map.of(), null, 0, 0, 201), "x-ms-snapshot", "");
     }
 
+    private BlobStorageException unreachable(String method, IOException e) {
+        return new BlobStorageException(0, "Unreachable", "the storage service did not answer " + method + " " + blob
+                + (e.getMessage() == null ? " (" + e.getClass().getSimpleName() + ")" : ": " + e.getMessage()));
+    }
+
     private static void checkAligned(long offset, long length) {
         if (offset % PAGE != 0 || length % PAGE != 0 || length <= 0) {
             throw new IllegalArgumentException("page writes are 512-aligned: offset " + offset + " length " + length);
@@ -182,7 +205,7 @@ public final class PageBlobClient {
         try (InputStream in = r.body()) {
             in.transferTo(OutputStream.nullOutputStream()); // drained, so the connection goes back to the pool
         } catch (IOException e) {
-            throw new BlobStorageException(0, "Unreachable", method + " " + blob + ": " + e.getMessage());
+            throw unreachable(method, e);
         }
         return r;
     }
@@ -204,7 +227,7 @@ public final class PageBlobClient {
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new BlobStorageException(0, "Unreachable", method + " " + blob + ": " + e.getMessage());
+            throw unreachable(method, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BlobStorageException(0, "Interrupted", method + " " + blob + " interrupted");
