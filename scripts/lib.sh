@@ -65,7 +65,9 @@ JAR="$ROOT/vmrole-server/target/vmrole.jar"
 
 jar_is_stale() {
   [ -f "$JAR" ] || return 0
-  [ -n "$(find "$ROOT" -path "$ROOT/.git" -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]
+  # build output and the JavaScript SDK's node_modules hold thousands of files and no source: not walked, since
+  # every command pays for this look
+  [ -n "$(find "$ROOT" \( -path "$ROOT/.git" -o -name node_modules -o -name target \) -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]
 }
 
 # JVM options for the short commands of the CLI (not demo/server/host/storage, which run long and want C2 and G1):

@@ -48,10 +48,25 @@ test('an archived blob refuses reads with BlobArchived until it is rehydrated', 
   await assert.rejects(b.createSnapshot(), (e) => e.statusCode === 409 && e.code === 'BlobArchived');
   await assert.rejects(c.getBlockBlobClient('copy').syncCopyFromURL(b.url), (e) => e.statusCode === 409);
 
-  const rehydrate = await b.setAccessTier('Hot', { rehydratePriority: 'High' });
+  const rehydrate = await b.setAccessTier('Hot');
   assert.equal(rehydrate._response.status, 202);
+  const pending = await b.getProperties();
+  assert.equal(pending.accessTier, 'Archive', 'a blob stays archived while it is rehydrated');
+  assert.equal(pending.archiveStatus, 'rehydrate-pending-to-hot');
+  assert.equal(pending.rehydratePriority, 'Standard');
+  await assert.rejects(b.download(), (e) => e.statusCode === 409 && e.code === 'BlobArchived');
+  await assert.rejects(b.setAccessTier('Cool'), (e) => e.statusCode === 409 && e.code === 'BlobBeingRehydrated');
+  assert.equal((await b.setAccessTier('Hot', { rehydratePriority: 'High' }))._response.status, 202, 'the same target may be hurried');
+  assert.equal((await b.getProperties()).rehydratePriority, 'High');
+  let listed;
+  for await (const item of c.listBlobsFlat()) listed = item.properties;
+  assert.equal(listed.archiveStatus, 'rehydrate-pending-to-hot');
+  const deadline = Date.now() + 60_000;
+  let done;
+  while (Date.now() < deadline && (done = await b.getProperties()).accessTier !== 'Hot') await new Promise((r) => setTimeout(r, 250));
+  assert.equal(done.accessTier, 'Hot', 'a High priority rehydration finishes within seconds');
+  assert.equal(done.archiveStatus, undefined);
   assert.equal((await b.downloadToBuffer()).toString(), 'frozen');
-  assert.equal((await b.getProperties()).accessTier, 'Hot');
 
   await b.setAccessTier('Archive');
   await b.upload('fresh', 5);

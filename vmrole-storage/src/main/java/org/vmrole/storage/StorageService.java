@@ -1,7 +1,5 @@
 package org.vmrole.storage;
 
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -14,7 +12,7 @@ import org.vmrole.storage.blob.BlobApi;
 import org.vmrole.storage.blob.BlobStore;
 import org.vmrole.storage.http.Service;
 import org.vmrole.storage.http.ServiceApi;
-import org.vmrole.storage.http.StorageServlet;
+import org.vmrole.storage.http.StorageHandler;
 import org.vmrole.storage.queue.QueueApi;
 import org.vmrole.storage.queue.QueueStore;
 import org.vmrole.storage.store.ContentFiles;
@@ -78,7 +76,7 @@ public final class StorageService implements AutoCloseable {
             case QUEUE -> queueStore.aclIfExists(account, resource);
             case TABLE -> tableStore.acl(account, resource);
         };
-        StorageServlet servlet = new StorageServlet(apis, new Authenticator(accounts, clock, policies), accounts.keySet());
+        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts.keySet());
 
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("storage");
@@ -97,11 +95,7 @@ public final class StorageService implements AutoCloseable {
             connectors[i].setIdleTimeout(120_000);
             server.addConnector(connectors[i]);
         }
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        context.getServletHandler().setDecodeAmbiguousURIs(true);
-        context.addServlet(new ServletHolder(servlet), "/*");
-        server.setHandler(context);
+        server.setHandler(handler);
         try {
             server.start();
         } catch (Exception e) {
@@ -119,9 +113,9 @@ public final class StorageService implements AutoCloseable {
         int blobPort = connectors[0].getLocalPort();
         int queuePort = connectors[1].getLocalPort();
         int tablePort = connectors[2].getLocalPort();
-        servlet.bind(blobPort, Service.BLOB);
-        servlet.bind(queuePort, Service.QUEUE);
-        servlet.bind(tablePort, Service.TABLE);
+        handler.bind(blobPort, Service.BLOB);
+        handler.bind(queuePort, Service.QUEUE);
+        handler.bind(tablePort, Service.TABLE);
         ScheduledExecutorService janitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "storage-janitor");
             t.setDaemon(true);

@@ -12,12 +12,14 @@ import java.time.Clock;
 
 /** The Blob service's REST surface: routes each call to the container, blob or page handler. */
 public final class BlobApi implements ServiceApi {
+    private final BlobStore store;
     private final ContainerHandler containers;
     private final BlobHandler blobs;
     private final PageBlobHandler pages;
     private final ServiceProperties properties;
 
     public BlobApi(BlobStore store, Clock clock) {
+        this.store = store;
         this.properties = store.serviceProperties();
         this.containers = new ContainerHandler(store);
         this.pages = new PageBlobHandler(store);
@@ -40,6 +42,9 @@ public final class BlobApi implements ServiceApi {
             if ("GET".equals(method) && "list".equals(comp)) {
                 access.require('s', 'l', null, null);
                 containers.list(r, resp);
+            } else if ("GET".equals(method) && "blobs".equals(comp)) {
+                access.require('s', 'f', null, null);
+                BlobFinder.find(store, r, resp, r.account(), null);
             } else if (r.hasParam("restype", "account") && "properties".equals(comp)) {
                 containers.accountInfo(resp);
             } else {

@@ -115,6 +115,18 @@ final class BlobHandler {
                 access.require('o', "wc", container, blob);
                 snapshot(r, resp, account, container, blob);
             }
+            case "PUT tags" -> {
+                access.require('o', 't', container, blob);
+                setTags(r, resp, account, container, blob);
+            }
+            case "GET tags" -> {
+                access.require('o', 't', container, blob);
+                getTags(r, resp, account, container, blob);
+            }
+            case "PUT seal" -> {
+                access.require('o', 'w', container, blob);
+                seal(r, resp, account, container, blob);
+            }
             case "PUT tier" -> {
                 access.require('o', 'w', container, blob);
                 setTier(r, resp, account, container, blob);
@@ -132,25 +144,81 @@ final class BlobHandler {
     }
 
     /**
-     * Set Blob Tier: Hot, Cool, Cold or Archive on a block blob. Leaving Archive is a rehydration
-     * (202), which this single node completes at once; ETag and Last-Modified do not change.
+     * Set Blob Tier: Hot, Cool, Cold or Archive on a block blob. Leaving Archive is a rehydration (202): the blob
+     * stays archived, its archive status pending, until the rehydration is due ({@link Rehydration}); ETag and
+     * Last-Modified do not change.
      */
     private void setTier(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
         String header = r.header("x-ms-access-tier");
         if (header == null) throw new StorageException(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified: x-ms-access-tier.");
         String tier = BlobProperties.tier(header);
+        String priority = Rehydration.priority(r.header("x-ms-rehydrate-priority"));
         String leaseId = r.header("x-ms-lease-id");
-        boolean rehydrated = store.transaction(c -> {
+        TagFilter ifTags = TagFilter.condition(r.header("x-ms-if-tags"));
+        boolean rehydrating = store.transaction(c -> {
             BlobRow b = store.blob(c, account, container, blob, r.param("snapshot"));
             if (!b.type().equals(BlobRow.BLOCK)) {
                 throw StorageException.badRequest("InvalidBlobTier", "The tier " + tier + " applies to block blobs; this is a " + b.type() + ".");
             }
             if (!b.isSnapshot()) b.lease().checkWrite(leaseId, "Blob");
-            boolean leavingArchive = b.props().archived() && !tier.equals(BlobProperties.ARCHIVE);
-            store.writeBlob(c, account, b.withProps(b.props().withTier(tier, store.now())));
-            return leavingArchive;
+            TagFilter.check(ifTags, container, b.props().tags());
+            BlobProperties p = b.props();
+            long now = store.now();
+            BlobProperties next;
+            if (p.rehydration() != null) next = p.rehydrating(p.rehydration().retiered(tier, priority, now));
+            else if (p.archived() && !tier.equals(BlobProperties.ARCHIVE)) next = p.rehydrating(Rehydration.start(tier, priority, now));
+            else next = p.withTier(tier, now);
+            store.writeBlob(c, account, b.withProps(next));
+            return next.rehydration() != null;
         });
-        resp.empty(rehydrated ? 202 : 200);
+        resp.empty(rehydrating ? 202 : 200);
+    }
+
+    /** Set Blob Tags: replaces every tag of the blob (or of one of its snapshots is refused, as in Azure). */
+    private void setTags(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
+        if (r.param("snapshot") != null) throw StorageException.badRequest("InvalidQueryParameterValue", "Tags cannot be set on a snapshot.");
+        Map<String, String> tags = BlobTags.fromXml(XmlBody.read(r.body(), 64 * 1024, "Tags"));
+        String leaseId = r.header("x-ms-lease-id");
+        TagFilter ifTags = TagFilter.condition(r.header("x-ms-if-tags"));
+        store.transaction(c -> {
+            BlobRow b = store.blob(c, account, container, blob, null);
+            b.lease().checkWrite(leaseId, "Blob");
+            TagFilter.check(ifTags, container, b.props().tags());
+            store.writeBlob(c, account, b.withProps(b.props().withTags(tags)));
+            return null;
+        });
+        resp.empty(204);
+    }
+
+    private void getTags(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
+        String leaseId = r.header("x-ms-lease-id");
+        TagFilter ifTags = TagFilter.condition(r.header("x-ms-if-tags"));
+        BlobRow b = store.transaction(c -> store.blob(c, account, container, blob, r.param("snapshot")));
+        if (!b.isSnapshot()) b.lease().checkRead(leaseId, "Blob");
+        TagFilter.check(ifTags, container, b.props().tags());
+        XmlWriter xml = XmlWriter.document();
+        BlobTags.write(xml, b.props().tags());
+        resp.status(200).body("application/xml", xml.finish());
+    }
+
+    /** Seals an append blob: it can no longer be appended to. */
+    private void seal(StorageRequest r, StorageResponse resp, String account, String container, String blob) {
+        Conditions cond = Conditions.from(r);
+        String leaseId = r.header("x-ms-lease-id");
+        Long appendPos = longHeader(r, "x-ms-blob-condition-appendpos");
+        BlobRow row = store.transaction(c -> {
+            BlobRow b = store.blob(c, account, container, blob, null);
+            if (!b.type().equals(BlobRow.APPEND)) throw StorageException.conflict("InvalidBlobType", "The blob type is invalid for this operation: only append blobs are sealed.");
+            b.lease().checkWrite(leaseId, "Blob");
+            cond.checkWrite(b.etag(), b.modified(), "BlobAlreadyExists");
+            if (appendPos != null && b.size() != appendPos) {
+                throw new StorageException(412, "AppendPositionConditionNotMet", "The append position condition specified was not met.");
+            }
+            BlobRow next = with(b, b.props().sealedNow(), b.metadata(), b.size(), b.sequence());
+            store.writeBlob(c, account, next);
+            return next;
+        });
+        resp.header("ETag", row.etag()).date("Last-Modified", Instant.ofEpochMilli(row.modified())).header("x-ms-blob-sealed", "true").empty(200);
     }
 
     /** Archived blobs can be listed, inspected, deleted, overwritten and re-tiered, nothing else. */
@@ -173,8 +241,10 @@ final class BlobHandler {
         String snapshot = r.param("snapshot");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
+        TagFilter ifTags = TagFilter.condition(r.header("x-ms-if-tags"));
         BlobRow b = store.openForRead(account, container, blob, snapshot, row -> {
             row.lease().checkRead(leaseId, "Blob");
+            TagFilter.check(ifTags, container, row.props().tags());
             if (!headOnly) notArchived(row);
         });
         try {
@@ -236,12 +306,17 @@ final class BlobHandler {
             if (b.lease().active()) resp.header("x-ms-lease-duration", b.lease().duration() < 0 ? "infinite" : "fixed");
         }
         if (b.type().equals(BlobRow.PAGE)) resp.header("x-ms-blob-sequence-number", String.valueOf(b.sequence()));
-        if (b.type().equals(BlobRow.APPEND)) resp.header("x-ms-blob-committed-block-count", String.valueOf(b.segments().size()));
+        if (b.type().equals(BlobRow.APPEND)) {
+            resp.header("x-ms-blob-committed-block-count", String.valueOf(b.segments().size())).header("x-ms-blob-sealed", String.valueOf(p.sealed()));
+        }
         if (b.type().equals(BlobRow.BLOCK)) {
             resp.header("x-ms-access-tier", p.accessTier() == null ? "Hot" : p.accessTier())
-                    .header("x-ms-access-tier-inferred", p.accessTier() == null ? "true" : null);
+                    .header("x-ms-access-tier-inferred", p.accessTier() == null ? "true" : null)
+                    .header("x-ms-archive-status", p.archiveStatus())
+                    .header("x-ms-rehydrate-priority", p.rehydration() == null ? null : p.rehydration().priority());
             if (p.tierChanged() != null) resp.date("x-ms-access-tier-change-time", Instant.ofEpochMilli(p.tierChanged()));
         }
+        if (!p.tags().isEmpty()) resp.header("x-ms-tag-count", String.valueOf(p.tags().size()));
         if (b.copyId() != null) {
             resp.header("x-ms-copy-id", b.copyId()).header("x-ms-copy-status", "success").header("x-ms-copy-source", b.copySource())
                     .header("x-ms-copy-progress", b.size() + "/" + b.size());
@@ -356,15 +431,18 @@ final class BlobHandler {
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
         Map<String, String> meta = r.metadata();
+        BlobProperties tagged = props.withTags(BlobTags.fromHeader(r.header("x-ms-tags")));
+        TagFilter ifTags = TagFilter.condition(r.header("x-ms-if-tags"));
         return store.transaction(c -> {
             store.container(c, account, container);
             BlobRow existing = store.findBlob(c, account, container, blob, null);
             cond.checkWrite(existing == null ? null : existing.etag(), existing == null ? null : existing.modified(), "BlobAlreadyExists");
+            if (existing != null) TagFilter.check(ifTags, container, existing.props().tags());
             Lease lease = existing == null ? Lease.NONE : existing.lease();
             lease.checkWrite(leaseId, "Blob");
             long now = store.now();
             BlobRow row = new BlobRow(container, blob, "", type, size, store.newEtag(), existing == null ? now : existing.created(), now,
-                    props, meta, segs, inline, pageFile, ranges, seq, lease, null, null);
+                    tagged, meta, segs, inline, pageFile, ranges, seq, lease, null, null);
             store.writeBlob(c, account, row);
             if (type.equals(BlobRow.BLOCK)) store.clearUncommittedBlocks(c, account, container, blob);
             return row;
@@ -422,6 +500,7 @@ final class BlobHandler {
         if (wanted.size() > MAX_BLOCKS) throw StorageException.badRequest("InvalidBlockList", "The specified block list is invalid: more than 50,000 blocks.");
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
+        Map<String, String> tags = BlobTags.fromHeader(r.header("x-ms-tags"));
         Map<String, String> meta = r.metadata();
         BlobRow row = store.transaction(c -> {
             store.container(c, account, container);
@@ -448,7 +527,7 @@ final class BlobHandler {
                 size += s.size();
             }
             long now = store.now();
-            BlobProperties props = BlobProperties.fromMsHeaders(r, null);
+            BlobProperties props = BlobProperties.fromMsHeaders(r, null).withTags(tags);
             BlobRow next = new BlobRow(container, blob, "", BlobRow.BLOCK, size, store.newEtag(), existing == null ? now : existing.created(), now,
                     props, meta, segs, null, null, List.of(), 0, lease, null, null);
             store.writeBlob(c, account, next);
@@ -524,6 +603,7 @@ final class BlobHandler {
                 if (!b.type().equals(BlobRow.APPEND)) throw StorageException.conflict("InvalidBlobType", "The blob type is invalid for this operation.");
                 b.lease().checkWrite(leaseId, "Blob");
                 cond.checkWrite(b.etag(), b.modified(), "BlobAlreadyExists");
+                if (b.props().sealed()) throw StorageException.conflict("BlobIsSealed", "The blob is sealed and its contents cannot be modified.");
                 if (maxSize != null && b.size() + w.length() > maxSize) {
                     throw new StorageException(412, "MaxBlobSizeConditionNotMet", "The max blob size condition specified was not met.");
                 }
@@ -695,6 +775,7 @@ final class BlobHandler {
                                Map<String, String> meta, String copyId, String copySource) {
         Conditions cond = Conditions.from(r);
         String leaseId = r.header("x-ms-lease-id");
+        Map<String, String> tags = BlobTags.fromHeader(r.header("x-ms-tags"));
         return store.transaction(c -> {
             store.container(c, account, container);
             BlobRow existing = store.findBlob(c, account, container, blob, null);
@@ -703,7 +784,7 @@ final class BlobHandler {
             lease.checkWrite(leaseId, "Blob");
             long now = store.now();
             BlobRow row = new BlobRow(container, blob, "", source.type(), source.size(), store.newEtag(), existing == null ? now : existing.created(), now,
-                    source.props().withTier(BlobProperties.tier(r.header("x-ms-access-tier")), null), meta, source.segments(), source.inline(), pageFile, source.pageRanges(), source.sequence(), lease, copyId, copySource);
+                    source.props().withTier(BlobProperties.tier(r.header("x-ms-access-tier")), null).withTags(tags), meta, source.segments(), source.inline(), pageFile, source.pageRanges(), source.sequence(), lease, copyId, copySource);
             store.writeBlob(c, account, row);
             store.clearUncommittedBlocks(c, account, container, blob);
             return row;

@@ -11,7 +11,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-/** List Blobs: prefix, delimiter (virtual directories), marker paging and include=snapshots,metadata. */
+/** List Blobs: prefix, delimiter (virtual directories), marker paging and include=snapshots,metadata,tags. */
 final class BlobLister {
     private static final int PAGE = 1000;
 
@@ -25,6 +25,7 @@ final class BlobLister {
         String include = r.param("include") == null ? "" : r.param("include");
         boolean snapshots = include.contains("snapshots");
         boolean withMeta = include.contains("metadata");
+        boolean withTags = include.contains("tags");
         String scanName = "";
         String scanOrder = "";
         boolean inclusive = false;
@@ -67,7 +68,7 @@ final class BlobLister {
                     next = encodeMarker(b.name(), b.snapshot());
                     break outer;
                 }
-                blobXml(xml, b, withMeta);
+                blobXml(xml, b, withMeta, withTags);
                 count++;
             }
             if (rows.size() < PAGE) break;
@@ -78,11 +79,12 @@ final class BlobLister {
     /** Snapshots sort before the base blob, whose snapshot is "". */
     private static String snapshotOrder(String s) { return s.isEmpty() ? "\uffff" : s; }
 
-    private static String encodeMarker(String name, String snapshot) {
+    /** A continuation marker naming two keys (name and snapshot, or container and name). */
+    static String encodeMarker(String name, String snapshot) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString((name + "\n" + snapshot).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String[] decodeMarker(String marker) {
+    static String[] decodeMarker(String marker) {
         try {
             String s = new String(Base64.getUrlDecoder().decode(marker), StandardCharsets.UTF_8);
             int nl = s.indexOf('\n');
@@ -99,7 +101,7 @@ final class BlobLister {
         xml.end();
     }
 
-    private static void blobXml(XmlWriter xml, BlobRow b, boolean withMeta) {
+    private static void blobXml(XmlWriter xml, BlobRow b, boolean withMeta, boolean withTags) {
         xml.start("Blob").element("Name", b.name());
         if (b.isSnapshot()) xml.element("Snapshot", b.snapshot());
         BlobProperties p = b.props();
@@ -119,9 +121,13 @@ final class BlobLister {
             xml.element("AccessTier", p.accessTier() == null ? "Hot" : p.accessTier());
             if (p.accessTier() == null) xml.element("AccessTierInferred", "true");
             if (p.tierChanged() != null) xml.element("AccessTierChangeTime", date(p.tierChanged()));
+            xml.optional("ArchiveStatus", p.archiveStatus()).optional("RehydratePriority", p.rehydration() == null ? null : p.rehydration().priority());
         }
+        if (!p.tags().isEmpty()) xml.element("TagCount", p.tags().size());
+        if (p.sealed()) xml.element("Sealed", "true");
         xml.end();
         if (withMeta) metadataXml(xml, b.metadata());
+        if (withTags && !p.tags().isEmpty()) BlobTags.write(xml, p.tags());
         xml.end();
     }
 

@@ -207,7 +207,7 @@ public final class BlobStore {
 
     private BlobRow blobRow(ResultSet rs) throws SQLException {
         return new BlobRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getString(6),
-                rs.getLong(7), rs.getLong(8), parse(rs.getString(9), BlobProperties.class), parse(rs.getString(10), META),
+                rs.getLong(7), rs.getLong(8), parse(rs.getString(9), BlobProperties.class).at(now()), parse(rs.getString(10), META),
                 rs.getString(11) == null ? List.of() : parse(rs.getString(11), SEGMENTS), rs.getBytes(12), rs.getString(13),
                 rs.getString(14) == null ? List.of() : parse(rs.getString(14), RANGES), rs.getLong(15),
                 parseLease(rs.getString(16)).at(now()), rs.getString(17), rs.getString(18));
@@ -256,6 +256,32 @@ public final class BlobStore {
                 return rs.next();
             }
         }
+    }
+
+    /**
+     * Base blobs (no snapshots) of an account, or of one container when {@code container} is not null, that come after
+     * ({@code afterContainer}, {@code afterName}) in (container, name) order: the pages Find Blobs by Tags scans.
+     */
+    public List<BlobRow> blobsAfter(String account, String container, String afterContainer, String afterName, int limit) {
+        return db.read(c -> {
+            if (container != null) container(c, account, container);
+            String sql = "SELECT " + BLOB_COLUMNS + " FROM blobs WHERE account=? AND snapshot='' AND (container>? OR (container=? AND name>?))"
+                    + (container == null ? "" : " AND container=?") + " ORDER BY container, name LIMIT ?";
+            List<BlobRow> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                ps.setString(i++, account);
+                ps.setString(i++, afterContainer);
+                ps.setString(i++, afterContainer);
+                ps.setString(i++, afterName);
+                if (container != null) ps.setString(i++, container);
+                ps.setInt(i, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(blobRow(rs));
+                }
+            }
+            return out;
+        });
     }
 
     /**

@@ -33,6 +33,11 @@ final class ContainerHandler {
             return;
         }
         if (!r.hasParam("restype", "container")) throw BlobApi.unsupported();
+        if ("GET".equals(method) && "blobs".equals(comp)) {
+            access.require('c', 'f', container, null);
+            BlobFinder.find(store, r, resp, account, container);
+            return;
+        }
         switch (method + " " + (comp == null ? "" : comp)) {
             case "PUT " -> {
                 access.require('c', 'c', container, null);

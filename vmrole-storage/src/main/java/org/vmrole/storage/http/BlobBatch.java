@@ -24,9 +24,9 @@ final class BlobBatch {
     private static final int MAX_REQUESTS = 256;
     private static final String CRLF = "\r\n";
 
-    private final StorageServlet servlet;
+    private final StorageHandler servlet;
 
-    BlobBatch(StorageServlet servlet) {
+    BlobBatch(StorageHandler servlet) {
         this.servlet = servlet;
     }
 
@@ -70,9 +70,9 @@ final class BlobBatch {
             // a body that cannot be split is answered, as Azure does, by one part without a Content-ID
             BufferedResponse buffer = new BufferedResponse();
             StorageResponse failed = buffer.response();
-            String id = StorageServlet.requestId();
+            String id = StorageHandler.requestId();
             failed.header("x-ms-request-id", id).header("x-ms-version", ApiVersion.LATEST);
-            StorageServlet.writeError("POST", name -> null, null, failed, ServiceApi.ErrorFormat.XML, e, id);
+            StorageHandler.writeError("POST", name -> null, null, failed, ServiceApi.ErrorFormat.XML, e, id);
             out.setLength(0);
             part(out, responseBoundary, null, buffer);
         }

@@ -1,6 +1,5 @@
 package org.vmrole.storage.http;
 
-import jakarta.servlet.http.HttpServletRequest;
 import org.vmrole.storage.Names;
 import org.vmrole.storage.StorageException;
 
@@ -42,10 +41,6 @@ public final class StorageRequest {
     private final String resourcePath;
     private final Map<String, List<String>> query;
 
-    public StorageRequest(HttpServletRequest raw, Service service) {
-        this(servlet(raw), service, raw.getRequestURI(), raw.getQueryString());
-    }
-
     /** A request from any source: {@code uri} is the still-encoded path, {@code queryString} the raw query or null. */
     public StorageRequest(Source raw, Service service, String uri, String queryString) {
         this.raw = raw;
@@ -56,22 +51,6 @@ public final class StorageRequest {
         this.account = slash < 0 ? path : path.substring(0, slash);
         this.resourcePath = slash < 0 ? "" : path.substring(slash + 1);
         this.query = parseQuery(queryString);
-    }
-
-    private static Source servlet(HttpServletRequest r) {
-        return new Source() {
-            public String method() { return r.getMethod(); }
-
-            public String header(String name) { return r.getHeader(name); }
-
-            public List<String> headerNames() { return Collections.list(r.getHeaderNames()); }
-
-            public InputStream body() throws IOException { return r.getInputStream(); }
-
-            public String remoteAddress() { return r.getRemoteAddr(); }
-
-            public boolean secure() { return r.isSecure(); }
-        };
     }
 
     private static String decode(String s) {

@@ -1,7 +1,5 @@
 package org.vmrole.storage.http;
 
-import jakarta.servlet.http.HttpServletResponse;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -40,28 +38,6 @@ public final class StorageResponse {
 
     private final Sink raw;
     private Runnable beforeCommit;
-
-    public StorageResponse(HttpServletResponse raw) {
-        this(new Sink() {
-            public void status(int status) { raw.setStatus(status); }
-
-            public int status() { return raw.getStatus(); }
-
-            public void header(String name, String value) { raw.setHeader(name, value); }
-
-            public boolean hasHeader(String name) { return raw.containsHeader(name); }
-
-            public Collection<String> headerNames() { return raw.getHeaderNames(); }
-
-            public void contentLength(long n) { raw.setContentLengthLong(n); }
-
-            public void contentType(String type) { raw.setContentType(type); }
-
-            public OutputStream body() throws IOException { return raw.getOutputStream(); }
-
-            public boolean committed() { return raw.isCommitted(); }
-        });
-    }
 
     StorageResponse(Sink raw) {
         this.raw = raw;

@@ -1,9 +1,11 @@
 package org.vmrole.storage.table;
 
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.store.Database;
-
 import org.vmrole.storage.store.ServiceProperties;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -147,8 +149,8 @@ public final class TableStore {
      */
     public Entity write(Connection c, String account, String table, Mode mode, String pk, String rk, Map<String, Prop> props, String ifMatch) throws SQLException {
         String key = requireTable(c, account, table);
+        if (mode == Mode.INSERT) return insert(c, account, key, pk, rk, props);
         Entity existing = find(c, account, key, pk, rk);
-        if (mode == Mode.INSERT && existing != null) throw StorageException.conflict("EntityAlreadyExists", "The specified entity already exists.");
         if (mode != Mode.INSERT && ifMatch != null) {
             if (existing == null) throw StorageException.notFound("ResourceNotFound", "The specified resource does not exist.");
             if (!ifMatch.equals("*") && !ifMatch.equals(existing.etag())) {
@@ -172,6 +174,29 @@ public final class TableStore {
             ps.setString(6, e.etag());
             ps.setString(7, EntityJson.store(merged));
             ps.executeUpdate();
+        }
+        return e;
+    }
+
+    /** A new entity; the primary key refuses an existing one, so the common case reads nothing first. */
+    private Entity insert(Connection c, String account, String key, String pk, String rk, Map<String, Prop> props) throws SQLException {
+        long now = clock.millis();
+        Entity e = new Entity(pk, rk, now, EntityJson.etag(now, ++seq), props);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO entities(account, tbl, pk, rk, ts, etag, props) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setString(1, account);
+            ps.setString(2, key);
+            ps.setString(3, pk);
+            ps.setString(4, rk);
+            ps.setLong(5, e.timestamp());
+            ps.setString(6, e.etag());
+            ps.setString(7, EntityJson.store(props));
+            ps.executeUpdate();
+        } catch (SQLiteException ex) {
+            // the driver reports the extended code (PRIMARYKEY) or the primary one, depending on its settings
+            if ((ex.getResultCode().code & 0xff) == SQLiteErrorCode.SQLITE_CONSTRAINT.code) {
+                throw StorageException.conflict("EntityAlreadyExists", "The specified entity already exists.");
+            }
+            throw ex;
         }
         return e;
     }

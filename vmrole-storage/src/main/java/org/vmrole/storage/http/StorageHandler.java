@@ -1,15 +1,15 @@
 package org.vmrole.storage.http;
 
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
 import org.vmrole.storage.auth.Authenticator;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,15 +25,15 @@ import java.util.function.Supplier;
  * response (errors included), answers CORS, checks version and auth, renders errors. Blob batch
  * sub-requests come back through {@link #dispatch} so they are treated exactly like calls of their own.
  */
-public final class StorageServlet extends HttpServlet {
-    private static final Logger LOG = LoggerFactory.getLogger(StorageServlet.class);
+public final class StorageHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(StorageHandler.class);
 
     private final Map<Integer, Service> services = new ConcurrentHashMap<>();
-    private final transient Map<Service, ServiceApi> apis;
-    private final transient Authenticator authenticator;
+    private final Map<Service, ServiceApi> apis;
+    private final Authenticator authenticator;
     private final Set<String> accounts;
 
-    public StorageServlet(Map<Service, ServiceApi> apis, Authenticator authenticator, Set<String> accounts) {
+    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, Set<String> accounts) {
         this.apis = apis;
         this.authenticator = authenticator;
         this.accounts = accounts;
@@ -44,14 +44,27 @@ public final class StorageServlet extends HttpServlet {
         services.put(port, service);
     }
 
+    /**
+     * Jetty's core API rather than a servlet: the storage service needs none of the servlet layer (sessions,
+     * contexts, path mapping, its own output buffering), and skipping it is a measured share of the CPU of a
+     * small call (BENCHMARKS.md, "Server CPU per operation").
+     */
     @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Service service = services.get(req.getLocalPort());
+    public boolean handle(Request req, Response resp, Callback callback) {
+        Service service = services.get(Request.getLocalPort(req));
         if (service == null) {
-            resp.sendError(404);
-            return;
+            Response.writeError(req, resp, callback, 404);
+            return true;
         }
-        dispatch(service, () -> new StorageRequest(req, service), req.getMethod(), req::getHeader, new StorageResponse(resp));
+        try (ResponseStream body = new ResponseStream(resp)) {
+            dispatch(service, () -> new StorageRequest(JettyExchange.source(req), service, req.getHttpURI().getPath(), req.getHttpURI().getQuery()),
+                    req.getMethod(), name -> req.getHeaders().get(name), new StorageResponse(JettyExchange.sink(resp, body)));
+        } catch (Throwable t) {
+            callback.failed(t);
+            return true;
+        }
+        callback.succeeded();
+        return true;
     }
 
     /** Runs one call: {@code request} is built inside so a malformed URI is answered like any other error. */

@@ -1,0 +1,80 @@
+package org.vmrole.storage.http;
+
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+
+/**
+ * A response body written through Jetty's core API: buffered, so a small answer leaves in one write together with
+ * its headers, and closed with the last write, so a complete response needs no extra round through the connection.
+ */
+final class ResponseStream extends OutputStream {
+    private static final int BUFFER = 32 * 1024;
+
+    private final Response response;
+    private final byte[] buffer = new byte[BUFFER];
+    private int buffered;
+    private boolean closed;
+
+    ResponseStream(Response response) {
+        this.response = response;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        if (buffered == BUFFER) send(false);
+        buffer[buffered++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (closed) throw new IOException("the response body is already complete");
+        if (len >= BUFFER) {
+            if (buffered > 0) send(false);
+            send(ByteBuffer.wrap(b, off, len), false);
+            return;
+        }
+        if (buffered + len > BUFFER) send(false);
+        System.arraycopy(b, off, buffer, buffered, len);
+        buffered += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (buffered > 0 && !closed) send(false);
+    }
+
+    /** Sends what is buffered as the end of the response; the handler's stream stays usable until then. */
+    @Override
+    public void close() throws IOException {
+        if (closed) return;
+        closed = true;
+        send(true);
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    private void send(boolean last) throws IOException {
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, buffered);
+        buffered = 0;
+        send(chunk, last);
+    }
+
+    private void send(ByteBuffer chunk, boolean last) throws IOException {
+        try (Blocker.Callback callback = Blocker.callback()) {
+            response.write(last, chunk, callback);
+            callback.block();
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            throw new InterruptedIOException("writing the response: " + e.getMessage());
+        }
+    }
+}
