@@ -264,11 +264,7 @@ class ReconcilerTest {
 
     @Test
     void spreads_a_role_placed_while_one_fault_domain_had_a_host_when_a_host_of_another_joins() {
-        World late = new World().host("a", 0, 4);
-        late.deployment("d1", 2, VmSize.Small);
-        late.pass();
-        late.hostsRunAssigned(RoleState.ReadyRole);
-        late.host("b", 1, 4);
+        World late = hostBJoinsLate();
         List<RelocateInstance> moves = ofType(late.pass(), RelocateInstance.class);
         assertThat(moves).hasSize(1);
         RoleInstance moved = moves.get(0).instance();
@@ -329,13 +325,19 @@ class ReconcilerTest {
         });
     }
 
-    /** Two ready instances on host a (FD 0); host b (FD 1) joins and one instance starts moving there. */
-    private static World spreadStarted() {
+    /** Two ready instances on host a (FD 0), placed while it was the only host; then host b (FD 1) joins. */
+    private static World hostBJoinsLate() {
         World late = new World().host("a", 0, 4);
         late.deployment("d1", 2, VmSize.Small);
         late.pass();
         late.hostsRunAssigned(RoleState.ReadyRole);
         late.host("b", 1, 4);
+        return late;
+    }
+
+    /** {@link #hostBJoinsLate()}, and a pass: one instance starts moving to host b. */
+    private static World spreadStarted() {
+        World late = hostBJoinsLate();
         late.pass();
         return late;
     }
