@@ -33,6 +33,11 @@ import org.vmrole.api.tenancy.TenancyRoutes;
 import org.vmrole.api.tenancy.WhoAmIRoutes;
 import org.vmrole.api.services.OperationListRoutes;
 import org.vmrole.api.services.UsageRoutes;
+import org.vmrole.api.drives.DriveRoutes;
+import org.vmrole.api.drives.DriveUsers;
+import org.vmrole.api.drives.Drives;
+import org.vmrole.api.storage.StorageAccountRoutes;
+import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.portal.PortalResources;
 import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.tenancy.Tenants;
@@ -41,6 +46,8 @@ import org.vmrole.fabric.store.Store;
 import org.vmrole.image.ImageRecord;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.model.service.ImageCatalog;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.TlsIdentity;
 
 /** Assembles the management API over one store: tenants, beta programs, images, services and deployments, hosts. */
 public final class ManagementApi implements AutoCloseable {
@@ -52,9 +59,20 @@ public final class ManagementApi implements AutoCloseable {
     private final ApiServer server;
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
+    private final StorageAccounts storageAccounts;
+    private final Drives drives;
+    private final CertificateAuthority authority;
 
-    /** What the API needs from the rest of the platform. */
-    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {}
+    /**
+     * What the API needs from the rest of the platform; {@code authority} serves the host link over TLS and issues
+     * hosts their certificates (see {@link org.vmrole.api.hostlink.ControllerAuthority} for where it is kept).
+     */
+    public record Parts(Store store, Clock clock, FabricController fabric, ImageRepository images, CertificateAuthority authority) {
+        /** With an authority that lives as long as this process (tests). */
+        public Parts(Store store, Clock clock, FabricController fabric, ImageRepository images) {
+            this(store, clock, fabric, images, CertificateAuthority.create("vmrole controller", clock.instant()));
+        }
+    }
 
     public ManagementApi(Parts parts, String givenAdminKey, List<Route> moreRoutes) {
         ObjectMapper json = json();
@@ -63,24 +81,30 @@ public final class ManagementApi implements AutoCloseable {
         this.tenants = new Tenants(store, json, audit, parts.clock());
         this.beta = new BetaPrograms(store, json, audit, parts.clock(), tenants);
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
+        this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
+        this.drives = new Drives(store, json, audit, parts.clock(), tenants, storageAccounts);
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
         this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, operations,
                 (subscription, href) -> digestOf(parts.images(), subscription, href),
-                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints);
+                (subscription, digest) -> contentsOf(parts.images(), subscription, digest), endpoints, json, publicEndpoints, drives::attachment);
         this.metrics = new PlatformMetrics(parts.fabric());
         this.firstAdministratorKey = tenants.ensureAdministratorKey(givenAdminKey);
         beta.ensureVmRoleProgram();
         List<Route> routes = new ArrayList<>();
-        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta)));
+        routes.addAll(TenancyRoutes.of(tenants, audit, new SubscriptionContents(services, parts.fabric(), parts.images(), List.of(operations, uploads), beta,
+                storageAccounts)));
+        routes.addAll(StorageAccountRoutes.of(storageAccounts, tenants, drives::inAccount));
+        routes.addAll(DriveRoutes.of(drives, tenants, (subscription, drive) -> DriveUsers.of(parts.fabric().listDeployments(), subscription, drive)));
         routes.addAll(BetaRoutes.of(beta));
         routes.addAll(ImageRoutes.of(parts.images(), uploads, store, audit, parts.clock(), metrics::uploaded, tenants));
         HostRequests hostRequests = new HostRequests(HostRequests.ANSWER_TIMEOUT);
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
-        routes.addAll(HostRoutes.of(parts.fabric()));
-        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests));
+        routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
+        routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority(),
+                this::hostLinkPort, drives::withKeys));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());
@@ -88,7 +112,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(OperationListRoutes.of(parts.fabric(), new Ownership(store, json, "Operation")));
         routes.addAll(PortalResources.routes());
         routes.addAll(moreRoutes);
-        this.server = new ApiServer(json, tenants::authenticate, routes);
+        this.server = new ApiServer(json, tenants::authenticate, routes, new TlsIdentity(parts.authority().credentials()).sslContext());
+        this.authority = parts.authority();
     }
 
     /** A role's image href (a name, or a digest the subscription owns) to the stored digest, or null. */
@@ -122,16 +147,32 @@ public final class ManagementApi implements AutoCloseable {
     }
 
     public ManagementApi start(String host, int port) {
-        server.start(host, port);
+        return start(host, port, 0);
+    }
+
+    /** Listens on {@code port} for the API and on {@code hostLinkPort} (0: any free port) for the host link's TLS. */
+    public ManagementApi start(String host, int port, int hostLinkPort) {
+        server.tlsPort(hostLinkPort).start(host, port);
         return this;
     }
+
+    /** The port the host link's TLS listens on; hosts learn it from {@code GET /hostlink/v1/tls} on the API port. */
+    public int hostLinkPort() { return server.tlsPort(); }
 
     /** The administrator key made on this first start; shown once, empty on later starts. */
     public Optional<String> firstAdministratorKey() { return firstAdministratorKey; }
 
+    /** The controller's authority: its certificate's fingerprint is what join tokens pin. */
+    public CertificateAuthority authority() { return authority; }
+
     public Tenants tenants() { return tenants; }
 
     public BetaPrograms beta() { return beta; }
+
+    /** Tenants' storage accounts: the platform tells them where storage runs and serves them there. */
+    public StorageAccounts storageAccounts() { return storageAccounts; }
+
+    public Drives drives() { return drives; }
 
     public Deployments deployments() { return deployments; }
 

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The OpenAPI document's request and answer schemas are the records the routes really read and write. */
 class OpenApiSchemaTest {
-    private static final Map<String, String> PARAMETERS = Map.of("{subscription}", "contoso", "{service}", "web", "{slot}", "production",
-            "{role}", "WebVM", "{instance}", "WebVM_IN_0", "{program}", "vm-role", "{request}", "req-0", "{upload}", "u-0", "{host}", "host-a");
+    private static final Map<String, String> PARAMETERS = Map.ofEntries(Map.entry("{subscription}", "contoso"),
+            Map.entry("{service}", "web"), Map.entry("{slot}", "production"), Map.entry("{role}", "WebVM"), Map.entry("{instance}", "WebVM_IN_0"),
+            Map.entry("{program}", "vm-role"), Map.entry("{request}", "req-0"), Map.entry("{upload}", "u-0"), Map.entry("{host}", "host-a"),
+            Map.entry("{account}", "contosodata"), Map.entry("{drive}", "data"));
 
     @TempDir Path dir;
     ApiFixture fx;

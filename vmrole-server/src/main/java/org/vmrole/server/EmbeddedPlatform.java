@@ -13,6 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ManagementApi;
+import org.vmrole.api.fabric.HostRoutes;
+import org.vmrole.api.hostlink.ControllerAuthority;
+import org.vmrole.model.tls.CertificateAuthority;
 import org.vmrole.api.services.FabricImageUsage;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.controller.ReconcileLoop;
@@ -60,7 +63,13 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** Settings of one embedded platform. */
-    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
+    /** Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port). */
+    public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
+                           int hostLinkPort) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0);
+        }
+
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
             this(dataDir, host, apiPort, adminKey, hostCount, storage, LbForwarding.PROXY);
         }
@@ -70,7 +79,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
         }
 
         public Settings withForwarding(LbForwarding f) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort);
+        }
+
+        public Settings withHostLinkPort(int port) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port);
         }
     }
 
@@ -103,8 +116,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
                     FabricImageUsage.of(fabric), Clock.systemUTC());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
-            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images),
-                    s.adminKey(), List.of()).start(s.host(), s.apiPort());
+            CertificateAuthority authority = ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
+            ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
+                    s.adminKey(), List.of()).start(s.host(), s.apiPort(), s.hostLinkPort());
             opened.add(api);
             ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
             opened.add(loop);
@@ -114,7 +128,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
             StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
-            if (storage != null) opened.add(storage);
+            if (storage != null) {
+                opened.add(storage);
+                serveTenantAccounts(api, storage, s.host());
+            }
             EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
@@ -162,11 +179,16 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     /** Runs a host of this process, joined with a token the controller issues for it now. */
     public HostRuntime startHost(String name, int faultDomain, Path dir, HostCapacity capacity) throws IOException {
-        HostRuntime h = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, dir, URI.create(apiUrl()), fabric.issueJoinToken(name),
+        HostRuntime h = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, dir, URI.create(apiUrl()), joinToken(name),
                 capacity, HEARTBEAT, HOST_TIMEOUT.minus(HEARTBEAT)));
         hosts.add(h);
         log.info("host {} runs in this process (fault domain {}, data in {})", name, faultDomain, dir);
         return h;
+    }
+
+    /** A join token for a host of this platform, as {@code ./vmrole host token NAME} gives it: the secret and the controller's pin. */
+    public String joinToken(String host) {
+        return HostRoutes.issueJoinToken(fabric, api.authority(), host);
     }
 
     /**
@@ -193,6 +215,15 @@ public final class EmbeddedPlatform implements AutoCloseable {
             log.warn("storage ports 10000-10002 are taken ({}); the storage service listens on assigned ports", taken.getMessage());
             return StorageService.start(dev.withEphemeralPorts());
         }
+    }
+
+    /** Tenants' accounts are served from the next request after each change made through the API (a create, a new key, a delete). */
+    private static void serveTenantAccounts(ManagementApi api, StorageService storage, String host) {
+        api.storageAccounts().serveAt(storage.endpoints(host));
+        api.storageAccounts().onChange(accounts -> {
+            java.util.List<String> dropped = storage.accounts().replaceManaged(accounts);
+            if (!dropped.isEmpty()) log.info("storage accounts {} deleted: their containers, queues and tables are dropped", dropped);
+        });
     }
 
     /** The storage service, when this platform runs one. */

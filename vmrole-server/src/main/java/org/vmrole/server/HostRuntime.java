@@ -89,7 +89,7 @@ public final class HostRuntime implements AutoCloseable {
         }).withCapacity(spec.capacity());
         QemuDriver driver = new QemuDriver(settings);
         HostAgent agent = new HostAgent(driver, spec.dataDir(), ROTATION_GRACE);
-        PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), driver::networkSocket);
+        PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), controller.identity(), driver::networkSocket);
         // QEMU forwards on loopback; only a host other machines dial needs the relay onto its address
         EndpointRelay relay = spec.address().isLoopbackAddress() ? null : new EndpointRelay(spec.address());
         Supplier<Map<String, List<EndpointBinding>>> endpoints = relay == null ? () -> forwardedPorts(driver) : () -> relay.publish(forwardedPorts(driver));

@@ -6,6 +6,8 @@ import org.vmrole.server.cli.DeploymentCommands;
 import org.vmrole.server.cli.ImageCommand;
 import org.vmrole.server.cli.ServiceCommand;
 import org.vmrole.server.cli.KeyCommand;
+import org.vmrole.server.cli.StorageAccountCommand;
+import org.vmrole.server.cli.DriveCommand;
 import org.vmrole.server.cli.LoginCommand;
 import org.vmrole.server.cli.SubscriptionCommand;
 import org.vmrole.server.cli.UpgradeCommands;
@@ -35,6 +37,8 @@ public final class Main implements Runnable {
                 LoginCommand.class,
                 SubscriptionCommand.class,
                 KeyCommand.class,
+                StorageAccountCommand.class,
+                DriveCommand.class,
                 BetaCommand.class,
                 ImageCommand.class,
                 ServiceCommand.class,

@@ -19,6 +19,10 @@ public final class ServerCommand implements Callable<Integer> {
             + "give this machine's address so hosts and clients on other machines reach them (default: ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
     String listen;
 
+    @Option(names = "--host-link-port", description = "port on the --listen address where hosts on other machines speak TLS to the controller "
+            + "(they ask the API port for it; default: any free port, give one to open it in a firewall)", defaultValue = "0")
+    int hostLinkPort;
+
     @Option(names = "--hosts", description = "hosts to run in this process, each in its own fault domain (default: ${DEFAULT-VALUE})", defaultValue = "2")
     int hosts;
 
@@ -39,6 +43,7 @@ public final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0-65535, got " + port);
+        if (hostLinkPort < 0 || hostLinkPort > 65535) throw new IllegalArgumentException("--host-link-port must be 0-65535, got " + hostLinkPort);
         if (hosts < 0 || hosts > 64) throw new IllegalArgumentException("--hosts must be 0-64, got " + hosts);
         EmbeddedPlatform.LbForwarding forwarding = switch (lbForwarding) {
             case "auto" -> EmbeddedPlatform.LbForwarding.AUTO;
@@ -47,9 +52,10 @@ public final class ServerCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--lb-forwarding must be auto, kernel or proxy, got '" + lbForwarding + "'");
         };
         EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, LocalAddress.require("--listen", listen).getHostAddress(), port, adminKey, hosts, !noStorage)
-                .withForwarding(forwarding));
+                .withForwarding(forwarding).withHostLinkPort(hostLinkPort));
         StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
-        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ")");
+        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + "); host link (TLS) on port "
+                + platform.api().hostLinkPort() + ", certificate SHA-256 " + platform.api().authority().fingerprint());
         platform.storage().ifPresent(st -> System.out.printf("storage: blob http://%s:%d  queue http://%s:%d  table http://%s:%d"
                 + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", listen, st.blobPort(), listen, st.queuePort(), listen, st.tablePort()));
         platform.firstAdministratorKey().ifPresent(k -> {

@@ -23,7 +23,7 @@ import org.vmrole.storage.table.TableStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,9 +39,11 @@ public final class StorageService implements AutoCloseable {
     private final int blobPort;
     private final int queuePort;
     private final int tablePort;
+    private final AccountDirectory accounts;
 
     private StorageService(Server server, Database blobDb, Database queueDb, Database tableDb, ScheduledExecutorService janitor,
-                           int blobPort, int queuePort, int tablePort) {
+                           int blobPort, int queuePort, int tablePort, AccountDirectory accounts) {
+        this.accounts = accounts;
         this.server = server;
         this.blobDb = blobDb;
         this.queueDb = queueDb;
@@ -63,8 +65,7 @@ public final class StorageService implements AutoCloseable {
         BlobStore blobs = new BlobStore(blobDb, content, clock);
         blobs.collectGarbage();
 
-        Map<String, StorageAccount> accounts = new LinkedHashMap<>();
-        config.accounts().forEach(a -> accounts.put(a.name(), a));
+        AccountDirectory accounts = new AccountDirectory(config.accounts());
         Map<Service, ServiceApi> apis = new EnumMap<>(Service.class);
         apis.put(Service.BLOB, new BlobApi(blobs, clock));
         QueueStore queueStore = new QueueStore(queueDb, clock);
@@ -76,7 +77,7 @@ public final class StorageService implements AutoCloseable {
             case QUEUE -> queueStore.aclIfExists(account, resource);
             case TABLE -> tableStore.acl(account, resource);
         };
-        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts.keySet());
+        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts);
 
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("storage");
@@ -122,7 +123,15 @@ public final class StorageService implements AutoCloseable {
             return t;
         });
         janitor.scheduleWithFixedDelay(blobs::collectGarbage, 10, 10, TimeUnit.MINUTES);
-        return new StorageService(server, blobDb, queueDb, tableDb, janitor, blobPort, queuePort, tablePort);
+        accounts.onRemoved(name -> {
+            blobDb.deleteAccount(name, List.of("containers", "blobs", "blocks", "service_properties"));
+            queueDb.deleteAccount(name, List.of("queues", "messages", "service_properties"));
+            tableDb.deleteAccount(name, List.of("tables", "entities", "service_properties"));
+            apis.values().forEach(api -> api.properties().forget(name));
+            // the account's content files are no longer referenced: the janitor removes them now rather than in 10 minutes
+            janitor.execute(blobs::collectGarbage);
+        });
+        return new StorageService(server, blobDb, queueDb, tableDb, janitor, blobPort, queuePort, tablePort, accounts);
     }
 
     public int blobPort() { return blobPort; }
@@ -131,12 +140,17 @@ public final class StorageService implements AutoCloseable {
 
     public int tablePort() { return tablePort; }
 
+    /** The accounts served now; the platform replaces the managed ones while the service runs. */
+    public AccountDirectory accounts() { return accounts; }
+
     /** A connection string the Azure SDKs accept for the given account on this server. */
     public String connectionString(StorageAccount account) {
-        return "DefaultEndpointsProtocol=http;AccountName=" + account.name() + ";AccountKey=" + account.keys().getFirst()
-                + ";BlobEndpoint=http://127.0.0.1:" + blobPort + "/" + account.name()
-                + ";QueueEndpoint=http://127.0.0.1:" + queuePort + "/" + account.name()
-                + ";TableEndpoint=http://127.0.0.1:" + tablePort + "/" + account.name() + ";";
+        return endpoints("127.0.0.1").connectionString(account.name(), account.keys().getFirst());
+    }
+
+    /** This server's three endpoints as clients on {@code host} reach them. */
+    public StorageEndpoints endpoints(String host) {
+        return new StorageEndpoints("http://" + host + ":" + blobPort, "http://" + host + ":" + queuePort, "http://" + host + ":" + tablePort);
     }
 
     @Override

@@ -10,6 +10,8 @@ import org.vmrole.api.http.Access;
 import org.vmrole.api.http.Route;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.model.Host;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.JoinCredentials;
 
 /** The administrator's routes for hosts: list them with capacity, fault domain and health; issue join tokens. */
 public final class HostRoutes {
@@ -24,14 +26,19 @@ public final class HostRoutes {
         }
     }
 
-    public static List<Route> of(FabricController fabric) {
+    /** A join token as a host takes it: the fabric's secret for the host, and the fingerprint of the controller it must pin. */
+    public static String issueJoinToken(FabricController fabric, CertificateAuthority authority, String host) {
+        return new JoinCredentials(fabric.issueJoinToken(host), authority.fingerprint()).format();
+    }
+
+    public static List<Route> of(FabricController fabric, CertificateAuthority authority) {
         return List.of(
                 new Route(GET, "/hosts", Access.ADMIN, "List hosts with capacity, fault domain and health", 200, (ctx, who) -> {
                     long now = System.currentTimeMillis();
                     ctx.json(Map.of("hosts", fabric.listHosts().stream().map(h -> HostView.of(h, now)).toList()));
                 }),
                 new Route(POST, "/hosts/{host}/join-token", Access.ADMIN, "Issue the token a host joins with (replaces an earlier one)", 201,
-                        (ctx, who) -> ctx.status(201).json(Map.of("host", ctx.pathParam("host"), "joinToken", fabric.issueJoinToken(ctx.pathParam("host"))))),
+                        (ctx, who) -> ctx.status(201).json(Map.of("host", ctx.pathParam("host"), "joinToken", issueJoinToken(fabric, authority, ctx.pathParam("host"))))),
                 new Route(POST, "/hosts/{host}/drain", Access.ADMIN, "Drain a host: its instances move away, one per role at a time; it takes no new ones", 200,
                         (ctx, who) -> ctx.json(HostView.of(fabric.drainHost(ctx.pathParam("host"), true), System.currentTimeMillis()))),
                 new Route(POST, "/hosts/{host}/undrain", Access.ADMIN, "Take a drained host back into placement", 200,

@@ -19,13 +19,23 @@ import org.vmrole.model.host.HostRequest;
 import org.vmrole.api.http.QueryParams;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.function.IntSupplier;
+import org.vmrole.fabric.model.Host;
+import org.vmrole.model.host.HostAdmission;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.JoinCredentials;
+import org.vmrole.model.tls.Pem;
 
 /**
  * The controller's side of the host protocol: hosts join and beat with the join token the controller issued,
- * and fetch images by digest. Every call checks the token, so a revoked host reads nothing.
+ * and fetch images by digest. Every call checks the token, so a revoked host reads nothing; over TLS every call
+ * after the join also presents the certificate issued at join ({@link HostLinkCaller}).
  */
 public final class HostLinkRoutes {
     public static final String PREFIX = "/hostlink/v1";
+    /** A host joins again (a new key, a new certificate) every day: a certificate lasts a week, so a missed rejoin is no outage. */
+    public static final Duration CERTIFICATE_LIFETIME = Duration.ofDays(7);
 
     private HostLinkRoutes() {}
 
@@ -35,22 +45,38 @@ public final class HostLinkRoutes {
         InputStream open(String digest) throws java.io.IOException;
     }
 
-    public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests) {
+    /** What {@code GET /hostlink/v1/tls} answers: where the host link's TLS listens. */
+    public record TlsPort(int port) {}
+
+    /** @param credentials fills in what an assignment carries only on its way to the host (drives' current account keys) */
+    public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests,
+                                 CertificateAuthority authority, IntSupplier tlsPort,
+                                 java.util.function.UnaryOperator<org.vmrole.model.host.Assignment> credentials) {
         return List.of(
-                Route.taking(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token", 200, HostJoin.class, false, (ctx, who, join) -> {
+                // no secret here: a host checks whatever answers on that port against the fingerprint its token pins
+                new Route(GET, PREFIX + "/tls", Access.PUBLIC, "Where the host link's TLS listens (a host asks before it joins)", 200,
+                        (ctx, who) -> ctx.json(new TlsPort(tlsPort.getAsInt()))),
+                Route.taking(POST, PREFIX + "/join", Access.HOST, "A host joins (or rejoins) with its join token and a fresh public key;"
+                        + " answered with a certificate for that key", 200, HostJoin.class, false, (ctx, who, join) -> {
                     if (join.host() == null || join.capacity() == null) {
                         throw ApiException.badRequest("MissingField", "a join gives 'host', 'faultDomain' and 'capacity'", "body");
                     }
                     NameRule.HOST.require(join.host(), "host");
+                    HostLinkCaller.of(ctx).require(join.host(), true);
                     fabric.requireAdmitted(join.host(), token(ctx));
+                    var hostKey = join.publicKey() == null ? null : Pem.parsePublicKey(join.publicKey());
                     HostReachability.require(join.host(), join.address(), join.networkAddress());
-                    ctx.json(fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(),
-                            join.networkAddress(), join.address())));
+                    Host host = fabric.registerHost(token(ctx), new HostRegistration(join.host(), join.capacity(), join.faultDomain(),
+                            join.networkAddress(), join.address()));
+                    String certificate = hostKey == null ? null
+                            : Pem.certificate(authority.issue(host.name(), hostKey, Instant.now(), CERTIFICATE_LIFETIME));
+                    ctx.json(new HostAdmission(host.name(), host.faultDomain(), certificate));
                 }),
                 Route.taking(POST, PREFIX + "/heartbeat", Access.HOST, "A host reports what it runs; answered with its assignments when they changed", 200,
                         HostHeartbeat.class, false, (ctx, who, beat) -> {
                             if (beat.host() == null) throw ApiException.badRequest("MissingField", "a heartbeat names its 'host'", "host");
                             NameRule.HOST.require(beat.host(), "host");
+                            HostLinkCaller.of(ctx).require(beat.host(), false);
                             for (int i = 0; i < beat.instances().size(); i++) {
                                 var o = beat.instances().get(i);
                                 if (o.key() == null || o.state() == null) {
@@ -59,7 +85,7 @@ public final class HostLinkRoutes {
                                 }
                             }
                             var reply = fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
-                                    .map(set -> new HostAssignments(set.version(), set.assignments()));
+                                    .map(set -> new HostAssignments(set.version(), set.assignments().stream().map(credentials).toList()));
                             endpoints.reported(beat.host(), beat.endpoints());
                             reply.ifPresentOrElse(ctx::json, () -> ctx.status(204));
                         }),
@@ -87,10 +113,11 @@ public final class HostLinkRoutes {
                 }));
     }
 
-    /** The host a request comes from, named in X-Vmrole-Host and proven by its join token. */
+    /** The host a request comes from, named in X-Vmrole-Host and proven by its certificate (over TLS) and its join token. */
     private static String admittedHost(Context ctx, FabricController fabric) {
         String host = ctx.header("X-Vmrole-Host");
         if (host == null) throw ApiException.badRequest("MissingHeader", "name the host in the X-Vmrole-Host header", "X-Vmrole-Host");
+        HostLinkCaller.of(ctx).require(host, false);
         fabric.requireAdmitted(host, token(ctx));
         return host;
     }
@@ -100,6 +127,15 @@ public final class HostLinkRoutes {
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw ApiException.unauthorized("a host sends its join token as 'Authorization: Bearer <token>'");
         }
-        return h.substring(7).trim();
+        String given = h.substring(7).trim();
+        // the token as './vmrole host token' prints it carries the controller's fingerprint: the secret is its last part
+        if (given.startsWith("v1.")) {
+            try {
+                return JoinCredentials.parse(given).secret();
+            } catch (IllegalArgumentException notOne) {
+                return given;
+            }
+        }
+        return given;
     }
 }

@@ -10,7 +10,15 @@ import io.javalin.router.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.api.ApiError;
@@ -35,8 +43,20 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
     private final List<Route> routes;
+    private volatile String bindHost;
+    private volatile int bindPort;
+    private volatile int requestedTlsPort;
+    private volatile ServerConnector hostLinkConnector;
 
     public ApiServer(ObjectMapper json, Authenticator authenticator, List<Route> apiRoutes) {
+        this(json, authenticator, apiRoutes, null);
+    }
+
+    /**
+     * @param tls when not null, a second port speaks TLS with it (see {@link #tlsPort()}): the host link runs over it,
+     *            asking for a client certificate, while the CLI and browsers keep the plain port
+     */
+    public ApiServer(ObjectMapper json, Authenticator authenticator, List<Route> apiRoutes, SSLContext tls) {
         List<Route> all = new ArrayList<>(apiRoutes);
         all.add(new Route(HandlerType.GET, "/openapi.json", Access.PUBLIC, "This document", 200, (ctx, who) -> ctx.json(openApi())));
         this.routes = List.copyOf(all);
@@ -47,6 +67,11 @@ public final class ApiServer implements AutoCloseable {
             // Jetty reads request bodies 8 KiB at a time by default: an image upload (GiBs in one body) then spends
             // more CPU on reads than on its disk writes; 64 KiB is still a pooled buffer
             cfg.jetty.modifyHttpConfiguration(http -> http.setInputBufferSize(64 * 1024));
+            if (tls != null) {
+                // the API keeps its plain port; the host link gets a TLS port of its own beside it
+                cfg.jetty.addConnector(this::plainConnector);
+                cfg.jetty.addConnector((server, http) -> tlsConnector(server, http, tls));
+            }
             JsonErrorPages errorPages = new JsonErrorPages(json);
             cfg.jetty.modifyServer(server -> server.setErrorHandler(errorPages));
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
@@ -166,7 +191,47 @@ public final class ApiServer implements AutoCloseable {
                 .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
     }
 
+    /** The API's own plain connector, as Javalin would make it. */
+    private ServerConnector plainConnector(Server server, HttpConfiguration http) {
+        ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
+        c.setHost(bindHost);
+        c.setPort(bindPort);
+        return c;
+    }
+
+    /** The host link's TLS connector: it asks every client for a certificate and exposes it to the routes. */
+    private ServerConnector tlsConnector(Server server, HttpConfiguration plain, SSLContext tls) {
+        HttpConfiguration http = new HttpConfiguration(plain);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        // hosts dial the controller by IP address and pin its certificate: there is no name to check it against
+        secure.setSniHostCheck(false);
+        http.addCustomizer(secure);
+        SslContextFactory.Server factory = new SslContextFactory.Server();
+        factory.setSslContext(tls);
+        factory.setWantClientAuth(true);
+        HttpConnectionFactory https = new HttpConnectionFactory(http);
+        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(factory, https.getProtocol()), https);
+        c.setHost(bindHost);
+        c.setPort(requestedTlsPort);
+        hostLinkConnector = c;
+        return c;
+    }
+
+    /** The port the TLS connector listens on (the host link), or -1 when this server has none. */
+    public int tlsPort() {
+        ServerConnector c = hostLinkConnector;
+        return c == null ? -1 : c.getLocalPort();
+    }
+
+    /** Where the TLS connector listens: 0 (the default) picks a free port. Call before {@link #start}. */
+    public ApiServer tlsPort(int port) {
+        this.requestedTlsPort = port;
+        return this;
+    }
+
     public ApiServer start(String host, int port) {
+        bindHost = host;
+        bindPort = port;
         app.start(host, port);
         return this;
     }

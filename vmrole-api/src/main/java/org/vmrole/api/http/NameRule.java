@@ -21,13 +21,19 @@ public record NameRule(String kind, String code, Pattern pattern, String rule) {
             Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9.-]{0,61}[A-Za-z0-9])?"), "1-63 characters of A-Z, a-z, 0-9, '.' and '-', starting and ending with a letter or digit");
     public static final NameRule PROGRAM = new NameRule("program name", "InvalidProgramName",
             Pattern.compile("[a-z][a-z0-9-]{1,40}"), "2-41 characters of a-z, 0-9 and '-', starting with a letter");
+    /** Azure's rule: storage account names are DNS labels, unique across the platform. */
+    public static final NameRule STORAGE_ACCOUNT = new NameRule("storage account name", "InvalidAccountName",
+            Pattern.compile("[a-z0-9]{3,24}"), "3-24 characters of lowercase letters a-z and digits 0-9 only (Azure's rule: no '-', no capitals)");
+    /** A drive: its page blob is {@code drives/NAME.vhd} in its account. */
+    public static final NameRule DRIVE = new NameRule("drive name", "InvalidDriveName",
+            Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"), "1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit");
     /** Ids the platform made (keys, uploads, operations, requests) and names from a service model (roles, instances). */
     public static final NameRule ID = new NameRule("id", "InvalidId",
             Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,127}"), "1-128 characters of A-Z, a-z, 0-9, '_', '-', '.' and ':'");
 
     /** The rule each path parameter follows, by its name in the route's path. */
     static final Map<String, NameRule> PATH_PARAMETERS = Map.of(
-            "subscription", SUBSCRIPTION, "service", SERVICE, "image", IMAGE, "host", HOST, "program", PROGRAM);
+            "subscription", SUBSCRIPTION, "service", SERVICE, "image", IMAGE, "host", HOST, "program", PROGRAM, "account", STORAGE_ACCOUNT, "drive", DRIVE);
 
     /** The longest free text (a key's description, a label, a reason) a caller may give. */
     public static final int TEXT_LIMIT = 200;

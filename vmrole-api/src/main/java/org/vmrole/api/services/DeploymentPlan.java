@@ -2,7 +2,10 @@ package org.vmrole.api.services;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.vmrole.model.host.DriveAttachment;
+import org.vmrole.model.service.DriveBinding;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.tenancy.Usage;
 import org.vmrole.fabric.controller.PrivateNetworkPlan;
@@ -30,6 +33,14 @@ public final class DeploymentPlan {
      */
     public static Deployment of(String deploymentId, HostedService service, String slot, ServiceModel model, Function<String, String> imageDigest,
                                 Function<String, ImageContents> contents) {
+        return of(deploymentId, service, slot, model, imageDigest, contents, (role, drive) -> {
+            throw ApiException.badRequest("DrivesUnavailable", "role '" + role + "' binds drive '" + drive.name() + "', but this platform resolves no drives", role);
+        });
+    }
+
+    /** @param drives resolves a role's drive binding within the subscription to what a host attaches, or refuses it with the fix */
+    public static Deployment of(String deploymentId, HostedService service, String slot, ServiceModel model, Function<String, String> imageDigest,
+                                Function<String, ImageContents> contents, BiFunction<String, DriveBinding, DriveAttachment> drives) {
         List<RoleSpec> roles = new ArrayList<>();
         for (RoleModel r : model.roles()) {
             if (r.image().isEmpty()) {
@@ -49,8 +60,9 @@ public final class DeploymentPlan {
                         + " its health. Add an <InputEndpoint> (with a <LoadBalancerProbe>) to the role, or install the agent in the image"
                         + " (./vmrole guest-agent deb --out vmrole-guest-agent.deb) and upload it again", r.name());
             }
+            List<DriveAttachment> attached = r.drives().stream().map(binding -> drives.apply(r.name(), binding)).toList();
             roles.add(new RoleSpec(r.name(), r.size(), r.instanceCount(), digest, r.settingsForInstance(), r.inputBindings(), r.localDisks(),
-                    r.internalBindings(), r.userData(), probe));
+                    r.internalBindings(), r.userData(), probe, attached));
         }
         Deployment d = new Deployment(deploymentId, service.qualifiedName(), slot, model.upgradeDomainCount(), roles, false);
         if (PrivateNetworkPlan.hasNetwork(d) && roles.size() > PrivateNetworkPlan.MAX_ROLES) {

@@ -66,6 +66,7 @@ public final class Deployments {
     private final Ownership owners;
     private final BiFunction<String, String, String> imageDigest;
     private final BiFunction<String, String, ImageContents> imageContents;
+    private final DriveResolver drives;
     private final InstanceEndpoints endpoints;
     private final JsonRecords<TrafficSpec> traffic;
     private final PublicEndpoints publicEndpoints;
@@ -87,6 +88,24 @@ public final class Deployments {
                        AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest,
                        BiFunction<String, String, ImageContents> imageContents, InstanceEndpoints endpoints,
                        ObjectMapper json, PublicEndpoints publicEndpoints) {
+        this(store, fabric, services, tenants, beta, audit, owners, imageDigest, imageContents, endpoints, json, publicEndpoints,
+                (subscription, role, drive) -> {
+                    throw ApiException.badRequest("DrivesUnavailable", "role '" + role + "' binds drive '" + drive.name() + "', but this platform resolves no drives", role);
+                });
+    }
+
+    /** Resolves a role's drive binding within a subscription to what a host attaches, or refuses it (400/404) with the fix. */
+    @FunctionalInterface
+    public interface DriveResolver {
+        org.vmrole.model.host.DriveAttachment resolve(String subscriptionId, String role, org.vmrole.model.service.DriveBinding binding);
+    }
+
+    /** @param drives resolves the drives roles bind (see {@link DriveResolver}) */
+    public Deployments(Store store, FabricController fabric, HostedServices services, Tenants tenants, BetaPrograms beta,
+                       AuditLog audit, Ownership owners, BiFunction<String, String, String> imageDigest,
+                       BiFunction<String, String, ImageContents> imageContents, InstanceEndpoints endpoints,
+                       ObjectMapper json, PublicEndpoints publicEndpoints, DriveResolver drives) {
+        this.drives = drives;
         this.imageContents = imageContents;
         this.endpoints = endpoints;
         this.traffic = new JsonRecords<>(json, "/api/traffic/", TrafficSpec.class);
@@ -132,7 +151,7 @@ public final class Deployments {
                         + "; delete it first (./vmrole delete " + serviceName + " --slot " + slot + ")", slot);
             }
             Deployment d = DeploymentPlan.of(id, service.value(), slot, model, href -> imageDigest.apply(subscriptionId, href),
-                    digest -> imageContents.apply(subscriptionId, digest));
+                    digest -> imageContents.apply(subscriptionId, digest), (role, binding) -> drives.resolve(subscriptionId, role, binding));
             usageOf(subscriptionId).plus(DeploymentPlan.usage(d)).requireWithin(tenants.get(who, subscriptionId).limits(), subscriptionId);
             return fabric.createDeployment(d, List.of(turn, services.setSlot(service, slot, id), traffic.put(id, TrafficSpec.of(model), Store.ANY),
                     sources.put(sourceId(id, d.version()), request, Store.ANY),
@@ -155,7 +174,8 @@ public final class Deployments {
         Function<String, String> resolve = href -> imageDigest.apply(subscriptionId, image != null ? image : href);
         ServiceModel model = validate(subscriptionId, source, resolve);
         Versioned<HostedService> service = services.get(subscriptionId, serviceName);
-        Deployment next = DeploymentPlan.of(d.id(), service.value(), slot, model, resolve, digest -> imageContents.apply(subscriptionId, digest));
+        Deployment next = DeploymentPlan.of(d.id(), service.value(), slot, model, resolve, digest -> imageContents.apply(subscriptionId, digest),
+                (role, binding) -> drives.resolve(subscriptionId, role, binding));
         List<String> running = d.roles().stream().map(RoleSpec::name).sorted().toList();
         List<String> offered = next.roles().stream().map(RoleSpec::name).sorted().toList();
         if (!running.equals(offered)) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.vmrole.api.beta.BetaPrograms;
+import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.tenancy.Holdings;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.model.Deployment;
@@ -13,7 +14,7 @@ import org.vmrole.image.ImageRecord;
 import org.vmrole.image.ImageRepository;
 
 /**
- * A subscription's services, deployments (also those still being deleted: their VMs still run), images and uploads:
+ * A subscription's services, storage accounts, deployments (also those still being deleted: their VMs still run), images and uploads:
  * while any is left the subscription cannot be deleted. Its beta requests, ownership records go
  * with it, so an id created again starts empty.
  */
@@ -23,8 +24,11 @@ public final class SubscriptionContents implements Holdings {
     private final ImageRepository images;
     private final List<Ownership> owners;
     private final BetaPrograms beta;
+    private final StorageAccounts storageAccounts;
 
-    public SubscriptionContents(HostedServices services, FabricController fabric, ImageRepository images, List<Ownership> owners, BetaPrograms beta) {
+    public SubscriptionContents(HostedServices services, FabricController fabric, ImageRepository images, List<Ownership> owners, BetaPrograms beta,
+                                StorageAccounts storageAccounts) {
+        this.storageAccounts = storageAccounts;
         this.services = services;
         this.fabric = fabric;
         this.images = images;
@@ -36,6 +40,7 @@ public final class SubscriptionContents implements Holdings {
     public List<String> held(String subscriptionId) {
         List<String> held = new ArrayList<>();
         for (HostedService s : services.list(subscriptionId)) held.add("service " + s.name());
+        for (String a : storageAccounts.names(subscriptionId)) held.add("storage account " + a);
         for (Deployment d : fabric.listDeployments()) {
             if (d.serviceName().startsWith(subscriptionId + "/")) {
                 held.add("deployment " + d.id() + " (" + d.serviceName().substring(subscriptionId.length() + 1) + " " + d.slot()

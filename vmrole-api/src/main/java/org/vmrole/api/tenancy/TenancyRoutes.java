@@ -22,9 +22,12 @@ public final class TenancyRoutes {
 
     record NewKey(String description) {}
 
-    /** A PUT of limits replaces all four: a field left out is an error, never a silent 0. */
-    record NewLimits(Integer cores, Integer instances, Integer images, Long storageBytes) {
-        SubscriptionLimits require() {
+    /**
+     * A PUT of limits replaces all four: a field left out is an error, never a silent 0. {@code storageAccounts} (added
+     * later) may be left out, which keeps the subscription's current limit, so older clients' PUTs still mean what they did.
+     */
+    record NewLimits(Integer cores, Integer instances, Integer images, Long storageBytes, Integer storageAccounts) {
+        SubscriptionLimits require(SubscriptionLimits current) {
             List<String> missing = new java.util.ArrayList<>();
             if (cores == null) missing.add("cores");
             if (instances == null) missing.add("instances");
@@ -34,7 +37,10 @@ public final class TenancyRoutes {
                 throw ApiException.badRequest("MissingField", "a PUT of limits gives all four of 'cores', 'instances', 'images' and 'storageBytes'; missing "
                         + missing + " (GET the subscription for its current limits)", missing.getFirst());
             }
-            return new SubscriptionLimits(cores, instances, images, storageBytes);
+            if (storageAccounts != null && storageAccounts < 0) {
+                throw ApiException.badRequest("InvalidLimits", "'storageAccounts' is " + storageAccounts + "; give 0 or more", "storageAccounts");
+            }
+            return new SubscriptionLimits(cores, instances, images, storageBytes, storageAccounts == null ? current.storageAccounts() : storageAccounts);
         }
     }
 
@@ -48,8 +54,9 @@ public final class TenancyRoutes {
                         (ctx, who) -> ctx.json(Map.of("subscriptions", tenants.list(who)))).answeringList("subscriptions", Subscription.class),
                 new Route(GET, "/subscriptions/{subscription}", Access.TENANT, "Show a subscription", 200,
                         (ctx, who) -> ctx.json(tenants.get(who, ctx.pathParam("subscription")))).answering(Subscription.class),
-                Route.taking(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits: all four of cores, instances, images, storageBytes", 200,
-                        NewLimits.class, false, (ctx, who, body) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"), body.require())))
+                Route.taking(PUT, "/subscriptions/{subscription}/limits", Access.ADMIN, "Set a subscription's limits: all four of cores, instances, images, storageBytes (and storageAccounts, kept when left out)", 200,
+                        NewLimits.class, false, (ctx, who, body) -> ctx.json(tenants.setLimits(who, ctx.pathParam("subscription"),
+                                body.require(tenants.get(who, ctx.pathParam("subscription")).limits()))))
                         .answering(Subscription.class),
                 new Route(DELETE, "/subscriptions/{subscription}", Access.ADMIN, "Delete a subscription that owns nothing any more (else 409 naming what it owns); its keys and beta requests go with it", 204,
                         (ctx, who) -> {

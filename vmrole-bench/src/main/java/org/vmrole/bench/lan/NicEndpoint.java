@@ -24,6 +24,7 @@ final class NicEndpoint implements AutoCloseable {
     private final CountDownLatch connected = new CountDownLatch(1);
     private volatile SocketChannel channel;
     private volatile OutputStream out;
+    private volatile byte[] echo;
 
     NicEndpoint(Path socket) throws IOException {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -37,7 +38,10 @@ final class NicEndpoint implements AutoCloseable {
             channel = ch;
             out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
             connected.countDown();
-            countFrames(Channels.newInputStream(ch), framesIn);
+            countFrames(Channels.newInputStream(ch), framesIn, () -> {
+                byte[] reply = echo;
+                if (reply != null) send(reply);
+            });
         } catch (IOException e) {
             // closed at the end of the run
         }
@@ -45,13 +49,27 @@ final class NicEndpoint implements AutoCloseable {
 
     /** Reads length-prefixed frames until the stream ends, counting them. */
     static void countFrames(java.io.InputStream stream, AtomicLong counter) throws IOException {
+        countFrames(stream, counter, () -> { });
+    }
+
+    private interface OnFrame {
+        void heard() throws IOException;
+    }
+
+    private static void countFrames(java.io.InputStream stream, AtomicLong counter, OnFrame then) throws IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
         byte[] buffer = new byte[65_536];
         while (true) {
             int n = in.readInt();
             in.readFully(buffer, 0, n);
             counter.incrementAndGet();
+            then.heard();
         }
+    }
+
+    /** From now on, answers every frame it receives with {@code reply} (a round trip for latency). */
+    void echo(byte[] reply) {
+        this.echo = reply;
     }
 
     void awaitConnected() throws InterruptedException {
@@ -59,7 +77,7 @@ final class NicEndpoint implements AutoCloseable {
     }
 
     /** Sends one frame and flushes it (a NIC hands frames over one by one). */
-    void send(byte[] frame) throws IOException {
+    synchronized void send(byte[] frame) throws IOException {
         out.write(new byte[] {(byte) (frame.length >>> 24), (byte) (frame.length >>> 16), (byte) (frame.length >>> 8), (byte) frame.length});
         out.write(frame);
         out.flush();

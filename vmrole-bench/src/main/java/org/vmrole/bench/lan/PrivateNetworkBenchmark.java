@@ -22,10 +22,14 @@ import org.vmrole.model.VmSize;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.PeerHost;
 import org.vmrole.model.host.PrivateNetwork;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.TlsIdentity;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * How fast the private network carries full-size frames from one instance's NIC socket to another's: through one
- * host's switch, and through two hosts' switches and their tunnel, against the same framed stream over a plain
+ * host's switch, and through two hosts' switches and their TLS tunnel, against the same framed stream over a plain
  * loopback TCP connection (the floor any relay pays). One sender, one receiver, 1514-byte frames.
  *
  * <p>Usage: {@code PrivateNetworkBenchmark [SECONDS [ROUNDS]]}
@@ -53,6 +57,29 @@ public final class PrivateNetworkBenchmark {
         results.forEach((path, fps) -> {
             double m = median(fps);
             System.out.printf("%-36s %12.0f %10.1f %9.1f%%%n", path, m, m * FRAME / 1e6, 100 * m / floor);
+        });
+        System.out.printf("%n%-36s %10s %10s %10s%n", "round trip (" + FRAME + "-byte frame, echoed)", "p50 us", "p90 us", "p99 us");
+        for (boolean twoHosts : new boolean[] {false, true}) {
+            double[] rtt = roundTrips(twoHosts, 5_000 * rounds);
+            System.out.printf("%-36s %10.1f %10.1f %10.1f%n", twoHosts ? "two hosts (switch, tunnel, switch)" : "same host (switch)", rtt[0], rtt[1], rtt[2]);
+        }
+    }
+
+    /** One frame out, its echo back, one at a time: p50, p90 and p99 of the round trip in microseconds (after 500 unmeasured). */
+    private static double[] roundTrips(boolean twoHosts, int count) throws Exception {
+        return withNetworks(twoHosts, (a, b) -> {
+            b.echo(frame(MAC_A, MAC_B));
+            byte[] f = frame(MAC_B, MAC_A);
+            long[] micros = new long[count];
+            for (int i = -500; i < count; i++) {
+                long seen = a.framesIn.get();
+                long start = System.nanoTime();
+                a.send(f);
+                while (a.framesIn.get() == seen) Thread.onSpinWait();
+                if (i >= 0) micros[i] = (System.nanoTime() - start) / 1_000;
+            }
+            java.util.Arrays.sort(micros);
+            return new double[] {micros[count / 2], micros[count * 9 / 10], micros[count * 99 / 100]};
         });
     }
 
@@ -101,14 +128,26 @@ public final class PrivateNetworkBenchmark {
     }
 
     private static double throughNetworks(int seconds, boolean twoHosts) throws Exception {
+        return withNetworks(twoHosts, (a, b) -> {
+            byte[] f = frame(MAC_B, MAC_A);
+            return measure(seconds, b.framesIn, () -> a.send(f));
+        });
+    }
+
+    private interface Between<T> {
+        T run(NicEndpoint a, NicEndpoint b) throws Exception;
+    }
+
+    /** Two instances' NICs on one deployment's network, on one host or on two, each switch having learned where both are. */
+    private static <T> T withNetworks(boolean twoHosts, Between<T> body) throws Exception {
         Path dir = Files.createTempDirectory("vmrole-lan-bench");
         Map<String, Path> sockets = new HashMap<>();
         sockets.put("d/Web_IN_0", dir.resolve("a.sock"));
         sockets.put("d/Web_IN_1", dir.resolve("b.sock"));
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         try (NicEndpoint a = new NicEndpoint(sockets.get("d/Web_IN_0")); NicEndpoint b = new NicEndpoint(sockets.get("d/Web_IN_1"));
-             PrivateNetworks h1 = new PrivateNetworks("h1", loopback, k -> Optional.ofNullable(sockets.get(k)));
-             PrivateNetworks h2 = new PrivateNetworks("h2", loopback, k -> Optional.ofNullable(sockets.get(k)))) {
+             PrivateNetworks h1 = new PrivateNetworks("h1", loopback, identity("h1"), k -> Optional.ofNullable(sockets.get(k)));
+             PrivateNetworks h2 = new PrivateNetworks("h2", loopback, identity("h2"), k -> Optional.ofNullable(sockets.get(k)))) {
             if (twoHosts) {
                 h1.apply(List.of(assignment(0, MAC_A, new PeerHost("h2", h2.address()))));
                 h2.apply(List.of(assignment(1, MAC_B, new PeerHost("h1", h1.address()))));
@@ -123,8 +162,7 @@ public final class PrivateNetworkBenchmark {
                 b.send(hello);
                 Thread.sleep(50);
             }
-            byte[] f = frame(MAC_B, MAC_A);
-            return measure(seconds, b.framesIn, () -> a.send(f));
+            return body.run(a, b);
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path p : files.toList()) Files.deleteIfExists(p);
@@ -156,6 +194,13 @@ public final class PrivateNetworkBenchmark {
 
     private interface Send {
         void one() throws IOException;
+    }
+
+    /** Both hosts hold certificates from one controller's authority, as after their joins. */
+    private static final CertificateAuthority CONTROLLER = CertificateAuthority.create("bench controller", Instant.now());
+
+    private static TlsIdentity identity(String host) {
+        return new TlsIdentity(CONTROLLER.credentialsFor(host, Instant.now(), Duration.ofHours(1)));
     }
 
     private static Assignment assignment(int index, String mac, PeerHost... peers) {

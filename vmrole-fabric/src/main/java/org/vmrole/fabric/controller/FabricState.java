@@ -255,7 +255,7 @@ final class FabricState {
             }
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
                     spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks(), network,
-                    spec.userData(), spec.probe()));
+                    spec.userData(), spec.probe(), spec.drives()));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package org.vmrole.fabric.model;
 import java.util.List;
 import java.util.Map;
 import org.vmrole.model.VmSize;
+import org.vmrole.model.host.DriveAttachment;
 import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HealthProbe;
 import org.vmrole.model.host.InternalBinding;
@@ -11,7 +12,8 @@ import org.vmrole.model.host.LocalDisk;
 /**
  * One role of a deployment as the fabric runs it: size, how many instances, which image, settings, input and internal
  * endpoints, disks, its own cloud-init user-data (empty when none) and the probe that judges agentless instances (null
- * when it has no input endpoint).
+ * when it has no input endpoint), and the drives its instances attach (their account keys left out: the API adds the
+ * current key when it hands assignments to a host).
  */
 public record RoleSpec(
         String name,
@@ -23,7 +25,8 @@ public record RoleSpec(
         List<LocalDisk> localDisks,
         List<InternalBinding> internalEndpoints,
         String userData,
-        HealthProbe probe) {
+        HealthProbe probe,
+        List<DriveAttachment> drives) {
 
     /** More instances than this in one role is a typo, not a deployment. */
     public static final int MAX_INSTANCES = 100_000;
@@ -38,6 +41,13 @@ public record RoleSpec(
         localDisks = List.copyOf(localDisks == null ? List.of() : localDisks);
         internalEndpoints = List.copyOf(internalEndpoints == null ? List.of() : internalEndpoints);
         if (userData == null) userData = "";
+        drives = List.copyOf(drives == null ? List.of() : drives);
+    }
+
+    /** A role without drives. */
+    public RoleSpec(String name, VmSize size, int instanceCount, String imageDigest, Map<String, String> settings, List<EndpointBinding> endpoints,
+                    List<LocalDisk> localDisks, List<InternalBinding> internalEndpoints, String userData, HealthProbe probe) {
+        this(name, size, instanceCount, imageDigest, settings, endpoints, localDisks, internalEndpoints, userData, probe, List.of());
     }
 
     /** A role without user-data or probe of its own. */
@@ -53,10 +63,10 @@ public record RoleSpec(
     }
 
     public RoleSpec withSettings(Map<String, String> values) {
-        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks, internalEndpoints, userData, probe);
+        return new RoleSpec(name, size, instanceCount, imageDigest, values, endpoints, localDisks, internalEndpoints, userData, probe, drives);
     }
 
     public RoleSpec withInstanceCount(int count) {
-        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks, internalEndpoints, userData, probe);
+        return new RoleSpec(name, size, count, imageDigest, settings, endpoints, localDisks, internalEndpoints, userData, probe, drives);
     }
 }

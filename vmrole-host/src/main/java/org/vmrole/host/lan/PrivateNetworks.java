@@ -5,8 +5,12 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,11 +25,16 @@ import org.slf4j.LoggerFactory;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.PeerHost;
 import org.vmrole.model.host.PrivateNetwork;
+import org.vmrole.model.tls.TlsCredentials;
+import org.vmrole.model.tls.TlsIdentity;
 
 /**
  * This host's share of every deployment's private network: one {@link VirtualLan} per deployment it runs instances
- * of, with the instances' NICs attached, and authenticated tunnels to the other hosts that run the deployment's other
- * instances. Between two hosts, the one whose name sorts first dials.
+ * of, with the instances' NICs attached, and tunnels to the other hosts that run the deployment's other instances.
+ * Between two hosts, the one whose name sorts first dials. A tunnel is TLS 1.3 with both hosts' certificates (issued
+ * by the controller at join, {@link TlsIdentity}): each end checks that the other's certificate names the host it
+ * expects, then both prove they hold the deployment's network key ({@link TunnelHandshake}); every frame after that
+ * is encrypted and integrity-checked by TLS.
  */
 public final class PrivateNetworks implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PrivateNetworks.class);
@@ -34,7 +43,8 @@ public final class PrivateNetworks implements AutoCloseable {
 
     private final String hostName;
     private final Function<String, Optional<Path>> vmSocket;
-    private final ServerSocket listener;
+    private final SSLServerSocket listener;
+    private final SSLSocketFactory dialing;
     private final Map<String, Network> networks = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -44,12 +54,16 @@ public final class PrivateNetworks implements AutoCloseable {
 
     /**
      * @param listen   where other hosts' tunnels connect (port 0 picks a free one)
+     * @param identity this host's certificate and the controller's authority; tunnels fail until the host has joined
      * @param vmSocket the UNIX socket of an instance's private-network NIC, while the host runs it
      */
-    public PrivateNetworks(String hostName, InetSocketAddress listen, Function<String, Optional<Path>> vmSocket) throws IOException {
+    public PrivateNetworks(String hostName, InetSocketAddress listen, TlsIdentity identity, Function<String, Optional<Path>> vmSocket) throws IOException {
         this.hostName = hostName;
         this.vmSocket = vmSocket;
-        this.listener = new ServerSocket();
+        SSLContext tls = identity.sslContext();
+        this.dialing = tls.getSocketFactory();
+        this.listener = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+        listener.setNeedClientAuth(true);
         listener.setReuseAddress(true);
         listener.bind(listen);
         Thread.ofVirtual().name("private-network-accept-" + hostName).start(this::acceptLoop);
@@ -127,7 +141,7 @@ public final class PrivateNetworks implements AutoCloseable {
     private void acceptLoop() {
         while (!closed) {
             try {
-                Socket s = listener.accept();
+                SSLSocket s = (SSLSocket) listener.accept();
                 Thread.ofVirtual().name("private-network-tunnel-in").start(() -> serve(s));
             } catch (IOException e) {
                 if (!closed) log.warn("private network listener of host {} failed: {}", hostName, e.getMessage());
@@ -136,14 +150,19 @@ public final class PrivateNetworks implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(SSLSocket s) {
         try {
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
             s.setTcpNoDelay(true);
+            s.startHandshake();
+            String certified = peerName(s);
             DataInputStream in = TunnelLink.input(s);
             OutputStream out = TunnelLink.output(s);
             TunnelHandshake.Accepted who = TunnelHandshake.accept(in, new DataOutputStream(out),
                     id -> Optional.ofNullable(networks.get(id)).map(Network::lan));
+            if (!who.clientHost().equals(certified)) {
+                throw new IOException("a peer with the certificate of host '" + certified + "' said it was another host");
+            }
             s.setSoTimeout(0);
             Network n = networks.get(who.lan().deploymentId());
             if (n == null || n.lan() != who.lan()) {
@@ -157,7 +176,9 @@ public final class PrivateNetworks implements AutoCloseable {
             n.accepted().remove(who.clientHost(), link);
         } catch (IOException e) {
             // the controller checks at join that this listener is reachable: it connects and closes without a word
-            if (e instanceof java.io.EOFException) log.debug("connection from {} closed before a handshake", s.getRemoteSocketAddress());
+            if (e instanceof java.io.EOFException || e instanceof SSLException && e.getCause() instanceof java.io.EOFException) {
+                log.debug("connection from {} closed before a handshake", s.getRemoteSocketAddress());
+            }
             else if (e instanceof TunnelHandshake.NotCarried) log.info("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
             else log.warn("refused a private network tunnel from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
             try {
@@ -193,10 +214,14 @@ public final class PrivateNetworks implements AutoCloseable {
             boolean warned = false;
             while (!stopped) {
                 int colon = address.lastIndexOf(':');
-                try (Socket s = new Socket()) {
+                try (SSLSocket s = (SSLSocket) dialing.createSocket()) {
                     s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), HANDSHAKE_TIMEOUT_MILLIS);
                     s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
                     s.setTcpNoDelay(true);
+                    s.startHandshake();
+                    String certified = peerName(s);
+                    if (!certified.equals(peer)) throw new IOException("the tunnel listener at " + address + " has the certificate of host '"
+                            + certified + "', not of host '" + peer + "'");
                     DataInputStream in = TunnelLink.input(s);
                     OutputStream out = TunnelLink.output(s);
                     TunnelHandshake.dial(in, new DataOutputStream(out), lan.deploymentId(), hostName, lan.key());
@@ -227,6 +252,12 @@ public final class PrivateNetworks implements AutoCloseable {
             if (l != null) l.close();
             thread.interrupt();
         }
+    }
+
+    /** The host name the peer's certificate gives (the handshake already checked the controller signed it). */
+    private static String peerName(SSLSocket s) throws IOException {
+        var chain = s.getSession().getPeerCertificates();
+        return TlsCredentials.commonName((X509Certificate) chain[0]);
     }
 
     @Override

@@ -15,7 +15,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * How two hosts prove to each other that they hold a deployment's network key before they exchange its frames:
  * each side sends a fresh nonce and answers the other's with an HMAC-SHA256 under the key. The key itself never
- * crosses the wire. (Frames are not encrypted: the tunnel runs on the hosts' own network.)
+ * crosses the wire. It runs inside the tunnel's TLS session: TLS says which host is at the other end, this says that
+ * host carries the deployment.
  */
 final class TunnelHandshake {
     static final String MAGIC = "vmrole-private-network/1";

@@ -15,27 +15,102 @@ import org.vmrole.model.host.HostRequest;
 import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
 import org.vmrole.model.host.HostJoin;
+import org.vmrole.model.host.HostAdmission;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.JoinCredentials;
+import org.vmrole.model.tls.Pem;
+import org.vmrole.model.tls.PinnedTrust;
+import org.vmrole.model.tls.TlsCredentials;
+import org.vmrole.model.tls.TlsIdentity;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
-/** The host's side of the host protocol over HTTP: join, heartbeat, fetch an image, answer questions. The join token never leaves this class. */
+/**
+ * The host's side of the host protocol over TLS: join, heartbeat, fetch an image, answer questions. The controller
+ * is trusted only if it presents the certificate the join token pins; the join sends a fresh public key and gets a
+ * certificate for it, which every later call presents (TLS client authentication) along with the join token. The
+ * token and the private key never leave this class and the {@link TlsIdentity} it fills.
+ */
 public final class ControllerClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/hostlink/v1";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final URI base;
+    private final PinnedTrust controllerTrust;
+    private final TlsIdentity identity = new TlsIdentity();
+    /** Joins present no certificate; everything after presents the one the join got. Two clients, so no connection is shared. */
+    private final HttpClient joining;
+    /**
+     * Made anew at every join, once the new certificate is in place: TLS sessions remember the client certificate
+     * they began with, and a client that resumed one from before the join would present none (or the old one).
+     */
+    private volatile HttpClient http;
+    private final URI api;
+    /** The host link's TLS address, learned at each join. */
+    private volatile URI base;
     private final String host;
     private final String token;
 
+    /** @param controller the controller's API URL as the administrator gives it; the host link's TLS port is asked for there */
     public ControllerClient(URI controller, String host, String joinToken) {
-        if (joinToken == null || joinToken.isBlank()) throw new IllegalArgumentException("a host needs a join token (--join-token or VMROLE_JOIN_TOKEN); the administrator issues one");
-        String b = controller.toString();
-        this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+        JoinCredentials credentials = JoinCredentials.parse(joinToken);
+        this.controllerTrust = new PinnedTrust(credentials.controllerFingerprint());
+        this.joining = client(controllerTrust.sslContext());
+        this.api = apiBase(controller);
         this.host = host;
-        this.token = joinToken;
+        this.token = credentials.secret();
     }
 
+    private static HttpClient client(SSLContext tls) {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
+    }
+
+    /** The controller's API URL without a trailing slash; its host link's TLS port is asked for there. */
+    static URI apiBase(URI controller) {
+        if (controller.getHost() == null) throw new IllegalArgumentException("--controller '" + controller + "' is not a URL like http://10.0.0.1:8080");
+        String b = controller.toString();
+        return URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+    }
+
+    /**
+     * Where the host link's TLS listens: the controller says so on its API port. Nothing there is trusted: whatever
+     * answers on that port must present the pinned certificate before this host sends it anything.
+     */
+    private URI discoverTls() throws IOException, InterruptedException {
+        if ("https".equals(api.getScheme())) return api;
+        HttpResponse<String> r = send(joining, HttpRequest.newBuilder(api.resolve(PREFIX + "/tls")).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        int port = JSON.readTree(r.body()).path("port").asInt(-1);
+        if (port <= 0 || port > 65535) throw new IOException("the controller at " + api + " named no host-link port (" + r.body() + ")");
+        String host = api.getHost().contains(":") ? "[" + api.getHost() + "]" : api.getHost();
+        return URI.create("https://" + host + ":" + port);
+    }
+
+    /** This host's credentials once it joined: the tunnels to other hosts authenticate with them. */
+    public TlsIdentity identity() {
+        return identity;
+    }
+
+    /** Joins with a new key pair; the certificate the controller answers with replaces any earlier one. */
     public void join(HostJoin join) throws IOException, InterruptedException {
-        send(post("/join", join), HttpResponse.BodyHandlers.ofString());
+        URI tls = discoverTls();
+        KeyPair key = CertificateAuthority.newKeyPair();
+        HttpRequest req = post(tls, "/join", join.withPublicKey(Pem.publicKey(key.getPublic()))).build();
+        HostAdmission admitted = JSON.readValue(send(joining, req, HttpResponse.BodyHandlers.ofString()).body(), HostAdmission.class);
+        if (admitted.certificate() == null) throw new IOException("the controller admitted host " + host + " but issued it no certificate");
+        X509Certificate certificate = Pem.parseCertificate(admitted.certificate());
+        X509Certificate authority = controllerTrust.authority()
+                .orElseThrow(() -> new IOException("the controller's certificate was not seen during the join"));
+        if (!certificate.getPublicKey().equals(key.getPublic()) || !host.equals(TlsCredentials.commonName(certificate))) {
+            throw new IOException("the controller issued a certificate for another key or name than host " + host + " asked for");
+        }
+        identity.set(new TlsCredentials(key.getPrivate(), certificate, authority));
+        HttpClient before = http;
+        http = client(controllerTrust.sslContext(identity.keyManager()));
+        base = tls;
+        // calls still on the old client finish; the next ones take the new certificate
+        if (before != null) before.shutdown();
     }
 
     /** Empty when the controller says nothing changed since {@code beat.knownAssignmentsVersion()}. */
@@ -70,12 +145,26 @@ public final class ControllerClient {
         }
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(PREFIX + path)).header("Authorization", "Bearer " + token);
+    private HttpRequest.Builder request(String path) throws IOException {
+        URI at = base;
+        if (at == null) throw new NotAdmitted("host " + host + " has not joined yet");
+        return request(at, path);
+    }
+
+    private HttpRequest.Builder request(URI at, String path) {
+        return HttpRequest.newBuilder(at.resolve(PREFIX + path)).header("Authorization", "Bearer " + token);
     }
 
     private HttpRequest.Builder post(String path, Object body) throws IOException {
-        return request(path).header("Content-Type", "application/json")
+        return post(request(path), body);
+    }
+
+    private HttpRequest.Builder post(URI at, String path, Object body) throws IOException {
+        return post(request(at, path), body);
+    }
+
+    private static HttpRequest.Builder post(HttpRequest.Builder b, Object body) throws IOException {
+        return b.header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
     }
 
@@ -84,7 +173,18 @@ public final class ControllerClient {
     }
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
-        HttpResponse<T> r = http.send(req, handler);
+        return send(http, req, handler);
+    }
+
+    private <T> HttpResponse<T> send(HttpClient client, HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
+        HttpResponse<T> r;
+        try {
+            r = client.send(req, handler);
+        } catch (SSLHandshakeException e) {
+            PinnedTrust.Mismatch wrong = mismatch(e);
+            if (wrong != null) throw new ControllerNotTrusted(req.uri().getHost() + ":" + req.uri().getPort() + ": " + wrong.getMessage(), e);
+            throw e;
+        }
         if (r.statusCode() >= 400) {
             Object body = r.body();
             String text = body instanceof String s ? s : body instanceof InputStream in ? new String(in.readNBytes(4096)) : "";
@@ -92,6 +192,20 @@ public final class ControllerClient {
             throw new IOException("controller answered " + r.statusCode() + " to " + req.method() + " " + req.uri().getPath() + ": " + text);
         }
         return r;
+    }
+
+    private static PinnedTrust.Mismatch mismatch(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PinnedTrust.Mismatch m) return m;
+        }
+        return null;
+    }
+
+    /** The controller did not present the certificate the join token pins: this host sends it nothing. */
+    public static final class ControllerNotTrusted extends IOException {
+        public ControllerNotTrusted(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The controller does not know this host's token: it was never issued, or it was revoked. */

@@ -46,6 +46,9 @@ public final class HostDaemon implements AutoCloseable {
     private boolean fenced;
     private volatile long knownVersion = -1;
     private long lastContactMillis;
+    private long joinedAtMillis;
+    /** A host joins again (a new key pair, a new certificate) this often; the controller's certificates last longer. */
+    static final Duration REJOIN_EVERY = Duration.ofDays(1);
 
     /**
      * @param applied   hears every set of assignments once the host agent applied it (the private networks follow it)
@@ -83,9 +86,11 @@ public final class HostDaemon implements AutoCloseable {
 
     private void beat() {
         try {
+            if (joined && clock.millis() - joinedAtMillis > REJOIN_EVERY.toMillis()) joined = false;
             if (!joined) {
                 controller.join(join);
                 joined = true;
+                joinedAtMillis = clock.millis();
                 log.info("host {} joined the fabric (fault domain {})", join.host(), join.faultDomain());
             }
             controller.heartbeat(new HostHeartbeat(join.host(), knownVersion, agent.observe(), endpoints.get())).ifPresent(this::offer);
@@ -96,6 +101,10 @@ public final class HostDaemon implements AutoCloseable {
             if (!warned) log.error("host {} is not admitted by the controller: {}", join.host(), e.getMessage());
             warned = true;
             joined = false;
+            fenceIfSilent();
+        } catch (ControllerClient.ControllerNotTrusted e) {
+            if (!warned) log.error("host {} refuses to join: {}", join.host(), e.getMessage());
+            warned = true;
             fenceIfSilent();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

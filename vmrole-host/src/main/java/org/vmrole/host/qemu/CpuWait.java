@@ -3,28 +3,40 @@ package org.vmrole.host.qemu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * How long a process's threads have waited for a host CPU while runnable (the kernel's run-queue delay in
- * {@code /proc/PID/task/TID/schedstat}). A guest whose virtual CPU waited cannot be blamed for its silence: on a
- * loaded host (TCG, more VMs than cores, a busy CI machine) a healthy guest may not run for seconds, and judging it
- * by the wall clock alone resets guests that were only starved.
+ * How long each thread of a process has waited for a host CPU while runnable (the kernel's run-queue delay in
+ * {@code /proc/PID/task/TID/schedstat}), at one moment. A guest whose virtual CPU waited cannot be blamed for its
+ * silence: on a loaded host (TCG, more VMs than cores, a busy CI machine) a healthy guest may not run for seconds,
+ * and judging it by the wall clock alone resets guests that were only starved.
+ *
+ * @param nanosByThread cumulative run-queue delay per thread id; empty where the kernel does not say
  */
-final class CpuWait {
-    private CpuWait() {}
+record CpuWait(Map<String, Long> nanosByThread) {
+    static final CpuWait NONE = new CpuWait(Map.of());
+
+    /** The waits of {@code pid}'s threads now; {@link #NONE} when there is no schedstat or the process is gone. */
+    static CpuWait of(long pid) {
+        Map<String, Long> byThread = new HashMap<>();
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) threads::iterator) byThread.put(t.getFileName().toString(), runQueueNanos(t.resolve("schedstat")));
+        } catch (IOException | RuntimeException e) {
+            return NONE;
+        }
+        return new CpuWait(Map.copyOf(byThread));
+    }
 
     /**
-     * Milliseconds the most delayed thread of {@code pid} has waited to run since it started; 0 where the kernel
-     * does not say (no schedstat, process gone), so the wall clock alone judges, as before.
+     * Milliseconds the most delayed thread (in practice the guest's vCPU) waited between {@code earlier} and this
+     * moment; a thread that did not exist then counts from zero.
      */
-    static long waitedMillis(long pid) {
-        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    long millisSince(CpuWait earlier) {
         long max = 0;
-        try (Stream<Path> threads = Files.list(tasks)) {
-            for (Path t : (Iterable<Path>) threads::iterator) max = Math.max(max, runQueueNanos(t.resolve("schedstat")));
-        } catch (IOException | RuntimeException e) {
-            return 0;
+        for (Map.Entry<String, Long> e : nanosByThread.entrySet()) {
+            max = Math.max(max, e.getValue() - earlier.nanosByThread.getOrDefault(e.getKey(), 0L));
         }
         return max / 1_000_000;
     }

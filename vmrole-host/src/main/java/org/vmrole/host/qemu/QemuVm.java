@@ -54,8 +54,8 @@ final class QemuVm {
     private volatile long lastAgentMillis;
     private volatile long bootStartedMillis;
     /** {@link CpuWait} of the process when the agent last spoke and when the guest last booted. */
-    private volatile long waitAtLastAgent;
-    private volatile long waitAtBoot;
+    private volatile CpuWait waitAtLastAgent = CpuWait.NONE;
+    private volatile CpuWait waitAtBoot = CpuWait.NONE;
     /** Set when the driver lets go or replaces the process: its end is then not news. */
     private volatile boolean detached;
 
@@ -69,7 +69,7 @@ final class QemuVm {
         long now = clock.millis();
         this.observed = HealthTransitions.creating(assignment.key(), assignment.incarnation(), assignment.rebootGeneration(), now);
         this.bootStartedMillis = now;
-        this.waitAtBoot = CpuWait.waitedMillis(pid);
+        this.waitAtBoot = CpuWait.of(pid);
     }
 
     /** Connects to QMP, the agent channel and the console of a process that has just started or is re-adopted. */
@@ -155,7 +155,7 @@ final class QemuVm {
             heartbeatSeen = true;
         }
         lastAgentMillis = clock.millis();
-        waitAtLastAgent = CpuWait.waitedMillis(pid);
+        waitAtLastAgent = CpuWait.of(pid);
         signal(VmSignal.LAUNCHED, "re-adopted after a host agent restart");
     }
 
@@ -184,14 +184,14 @@ final class QemuVm {
         }
         long now = clock.millis();
         HealthProbe probe = assignment.probe();
-        long waited = CpuWait.waitedMillis(pid);
+        CpuWait waited = CpuWait.of(pid);
         // time the guest waited for a host CPU does not count against it: only the time it could have run
-        boolean booted = CpuWait.usableMillis(now - bootStartedMillis, waited - waitAtBoot) > bootTimeout.toMillis();
+        boolean booted = CpuWait.usableMillis(now - bootStartedMillis, waited.millisSince(waitAtBoot)) > bootTimeout.toMillis();
         if (agentHeard) {
             // a guest busy booting (TCG, several VMs per core) may take long between hello and its first heartbeat
             Duration limit = heartbeatSeen ? agentTimeout : bootTimeout;
             long silent = now - lastAgentMillis;
-            long starved = waited - waitAtLastAgent;
+            long starved = waited.millisSince(waitAtLastAgent);
             if (CpuWait.usableMillis(silent, starved) > limit.toMillis()) {
                 signal(VmSignal.AGENT_SILENT, "no heartbeat for " + silent / 1000 + " s"
                         + (starved >= 1000 ? " (" + starved / 1000 + " s of it waiting for a host CPU)" : ""));
@@ -295,7 +295,7 @@ final class QemuVm {
                     if (probeJudge != null) probeJudge.restarted();
                 }
                 bootStartedMillis = clock.millis();
-                waitAtBoot = CpuWait.waitedMillis(pid);
+                waitAtBoot = CpuWait.of(pid);
                 signal(VmSignal.GUEST_RESET, e.data().path("guest").asBoolean(false) ? "the guest rebooted" : "reset by the host");
             }
             default -> { }
@@ -305,7 +305,7 @@ final class QemuVm {
     private void onAgentMessage(JsonNode m) {
         String type = m.path("type").asText("");
         lastAgentMillis = clock.millis();
-        waitAtLastAgent = CpuWait.waitedMillis(pid);
+        waitAtLastAgent = CpuWait.of(pid);
         agentEverHeard = true;
         switch (type) {
             case "hello" -> {

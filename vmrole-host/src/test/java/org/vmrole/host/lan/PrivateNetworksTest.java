@@ -25,6 +25,11 @@ import org.vmrole.model.VmSize;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.PeerHost;
 import org.vmrole.model.host.PrivateNetwork;
+import org.vmrole.model.tls.CertificateAuthority;
+import org.vmrole.model.tls.TlsCredentials;
+import org.vmrole.model.tls.TlsIdentity;
+import java.time.Instant;
+import javax.net.ssl.SSLSocket;
 
 /** Two hosts' private networks on loopback, with QEMU's NIC sockets played by {@link FakeNic}s. */
 class PrivateNetworksTest {
@@ -32,6 +37,8 @@ class PrivateNetworksTest {
     private static final String BROADCAST = "ff:ff:ff:ff:ff:ff";
     private static final String MAC_0 = "52:54:0a:80:00:0a";
     private static final String MAC_1 = "52:54:0a:80:00:0b";
+
+    private static final CertificateAuthority FABRIC = CertificateAuthority.create("test controller", Instant.now());
 
     @TempDir
     Path dir;
@@ -85,19 +92,112 @@ class PrivateNetworksTest {
         PrivateNetworks h1 = host("h1");
         nic("d1/Web_IN_0");
         h1.apply(List.of(assignment("d1", 0, MAC_0, KEY)));
-        String[] hostPort = h1.address().split(":");
 
-        try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+        try (SSLSocket s = dial(h1, identity(FABRIC, "h0"))) {
             DataInputStream in = new DataInputStream(s.getInputStream());
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            assertThatThrownBy(() -> TunnelHandshake.dial(in, out, "d1", "intruder", KEY.replace('a', 'b')))
+            assertThatThrownBy(() -> TunnelHandshake.dial(in, out, "d1", "h0", KEY.replace('a', 'b')))
                     .isInstanceOf(IOException.class).hasMessageContaining("does not hold the network key");
         }
+        try (SSLSocket s = dial(h1, identity(FABRIC, "h0"))) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            assertThatThrownBy(() -> TunnelHandshake.dial(in, out, "d-unknown", "h0", KEY)).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void refuses_a_peer_that_holds_the_network_key_but_no_certificate_of_this_fabric() throws Exception {
+        PrivateNetworks h1 = host("h1");
+        FakeNic web0 = nic("d1/Web_IN_0");
+        h1.apply(List.of(assignment("d1", 0, MAC_0, KEY)));
+        await().atMost(Duration.ofSeconds(10)).until(web0::connected);
+        String[] hostPort = h1.address().split(":");
+
+        // the old protocol: plain TCP, the right key, then frames
         try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
             DataInputStream in = new DataInputStream(s.getInputStream());
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            assertThatThrownBy(() -> TunnelHandshake.dial(in, out, "d-unknown", "intruder", KEY)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> TunnelHandshake.dial(in, out, "d1", "h0", KEY)).isInstanceOf(IOException.class);
         }
+        // TLS with a certificate another authority signed for a host of the same name
+        CertificateAuthority other = CertificateAuthority.create("another controller", Instant.now());
+        TlsCredentials foreign = other.credentialsFor("h0", Instant.now(), Duration.ofHours(1));
+        assertThat(refused(h1, new TlsIdentity(new TlsCredentials(foreign.key(), foreign.certificate(), FABRIC.certificate())))).isTrue();
+        // a valid certificate of this fabric, but for another host than the one it claims to be
+        try (SSLSocket s = dial(h1, identity(FABRIC, "h0"))) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            TunnelHandshake.dial(in, out, "d1", "h2", KEY);
+            byte[] lie = FakeNic.frame(BROADCAST, MAC_1, "from a liar");
+            FrameStream.write(out, lie, lie.length);
+            assertThat(refused(s)).as("the liar's connection is closed").isTrue();
+        } catch (IOException closed) {
+            // closed before the frame was written: refused as well
+        }
+        assertThat(web0.received).isEmpty();
+    }
+
+    @Test
+    void a_frame_injected_into_a_tunnel_by_someone_on_the_path_is_refused() throws Exception {
+        PrivateNetworks h1 = host("h1");
+        PrivateNetworks h2 = host("h2");
+        FakeNic web0 = nic("d1/Web_IN_0");
+        FakeNic web1 = nic("d1/Web_IN_1");
+        PathBetween onPath = new PathBetween(h2.address());
+        open.add(onPath);
+        h1.apply(List.of(assignment("d1", 0, MAC_0, KEY, new PeerHost("h2", onPath.address()))));
+        h2.apply(List.of(assignment("d1", 1, MAC_1, KEY, new PeerHost("h1", h1.address()))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> web0.connected() && web1.connected());
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            web0.send(FakeNic.frame(BROADCAST, MAC_0, "hello"));
+            return !web1.received.isEmpty();
+        });
+
+        // a well-formed tunnel frame, as the plain tunnels carried them, from Web_IN_0's address
+        byte[] forged = FakeNic.frame(BROADCAST, MAC_0, "forged");
+        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        FrameStream.write(framed, forged, forged.length);
+        onPath.injectTowardsListener(framed.toByteArray());
+
+        // the tunnel breaks on the bad record and comes back; the forged frame never reaches the instance
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            web0.send(FakeNic.frame(BROADCAST, MAC_0, "after"));
+            return web1.received.stream().anyMatch(f -> FakeNic.text(f).equals("after"));
+        });
+        assertThat(web1.received.stream().map(FakeNic::text)).doesNotContain("forged");
+        assertThat(onPath.connections()).as("the tunnel was dropped and dialed again").isGreaterThan(1);
+    }
+
+    private static SSLSocket dial(PrivateNetworks to, TlsIdentity as) throws IOException {
+        String[] hostPort = to.address().split(":");
+        SSLSocket s = (SSLSocket) as.sslContext().getSocketFactory().createSocket(hostPort[0], Integer.parseInt(hostPort[1]));
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        // TLS 1.3 servers judge the client's certificate after the client thinks the handshake is done: a refusal shows on the first read
+        return s;
+    }
+
+    /** The handshake failed, or the listener closed the connection or refused it with a TLS alert right after. */
+    private static boolean refused(PrivateNetworks to, TlsIdentity as) {
+        try (SSLSocket s = dial(to, as)) {
+            return refused(s);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The peer closed the connection, or refused it with a TLS alert. */
+    private static boolean refused(SSLSocket s) {
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static TlsIdentity identity(CertificateAuthority authority, String host) {
+        return new TlsIdentity(authority.credentialsFor(host, Instant.now(), Duration.ofHours(1)));
     }
 
     @Test
@@ -129,7 +229,7 @@ class PrivateNetworksTest {
     }
 
     private PrivateNetworks host(String name) throws IOException {
-        PrivateNetworks n = new PrivateNetworks(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        PrivateNetworks n = new PrivateNetworks(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), identity(FABRIC, name),
                 key -> Optional.ofNullable(sockets.get(key)));
         open.add(n);
         return n;

@@ -9,7 +9,8 @@ import org.vmrole.model.VmSize;
  * What the controller asks one host to run for one instance. A higher incarnation means "throw the old
  * VM and its overlay away and start fresh"; a higher rebootGeneration means "reset, keep the overlay". {@code network} is
  * null when the deployment has no private network. {@code userData} is the role's own cloud-init user-data (empty when
- * none); {@code probe} judges the instance when its image has no agent (null when the role has no input endpoint).
+ * none); {@code probe} judges the instance when its image has no agent (null when the role has no input endpoint);
+ * {@code drives} are the page-blob drives the host attaches to it (empty when the role declares none).
  */
 public record Assignment(
         String deploymentId,
@@ -25,13 +26,23 @@ public record Assignment(
         List<LocalDisk> localDisks,
         PrivateNetwork network,
         String userData,
-        HealthProbe probe) {
+        HealthProbe probe,
+        List<DriveAttachment> drives) {
 
     public Assignment {
         if (userData == null) userData = "";
+        drives = drives == null ? List.of() : List.copyOf(drives);
         settings = Map.copyOf(settings);
         endpoints = List.copyOf(endpoints);
         localDisks = List.copyOf(localDisks);
+    }
+
+    /** An instance without drives. */
+    public Assignment(String deploymentId, InstanceName instance, long incarnation, long rebootGeneration, VmSize size, String imageDigest,
+                      int updateDomain, int faultDomain, Map<String, String> settings, List<EndpointBinding> endpoints, List<LocalDisk> localDisks,
+                      PrivateNetwork network, String userData, HealthProbe probe) {
+        this(deploymentId, instance, incarnation, rebootGeneration, size, imageDigest, updateDomain, faultDomain, settings, endpoints, localDisks,
+                network, userData, probe, List.of());
     }
 
     /** An instance without user-data of its own or probe. */
@@ -51,13 +62,13 @@ public record Assignment(
     /** The same instance with new setting values and network topology: what a live change delivers. */
     public Assignment withLiveChange(Map<String, String> newSettings, PrivateNetwork newNetwork) {
         return new Assignment(deploymentId, instance, incarnation, rebootGeneration, size, imageDigest, updateDomain, faultDomain,
-                newSettings, endpoints, localDisks, newNetwork, userData, probe);
+                newSettings, endpoints, localDisks, newNetwork, userData, probe, drives);
     }
 
     /** The same instance after a reset asked for with this generation. */
     public Assignment withRebootGeneration(long generation) {
         return new Assignment(deploymentId, instance, incarnation, generation, size, imageDigest, updateDomain, faultDomain,
-                settings, endpoints, localDisks, network, userData, probe);
+                settings, endpoints, localDisks, network, userData, probe, drives);
     }
 
     /** Unique across the platform: deployment and instance name. */

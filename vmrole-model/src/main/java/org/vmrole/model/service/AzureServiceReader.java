@@ -34,7 +34,7 @@ final class AzureServiceReader {
     private record RoleDefinition(String name, VmSize size, List<InputEndpoint> inputs, List<InternalEndpoint> internals,
                                   List<String> settings, List<LocalStorage> storage) {}
 
-    private record RoleConfiguration(String name, int instances, String image, Map<String, String> values, String userData) {}
+    private record RoleConfiguration(String name, int instances, String image, Map<String, String> values, String userData, List<DriveBinding> drives) {}
 
     private Optional<ServiceModel> merge(XmlElement def, XmlElement cfg) {
         if (!def.name().equals("ServiceDefinition")) {
@@ -110,10 +110,10 @@ final class AzureServiceReader {
             if (c == null) {
                 ctx.error(ctx.sources.configurationFile(), "role '" + r.name() + "' (defined at " + ctx.sources.locate(SourceMap.role(r.name()))
                         + ") has no configuration. Add <Role name=\"" + r.name() + "\"> with <Instances count=\"2\"/> and <OsImage href=\"...\"/>");
-                c = new RoleConfiguration(r.name(), 0, "", Map.of(), "");
+                c = new RoleConfiguration(r.name(), 0, "", Map.of(), "", List.of());
             }
             merged.add(new RoleModel(r.name(), r.size(), c.instances(), c.image(), r.inputs(), r.internals(), r.settings(), c.values(), r.storage(),
-                    c.userData()));
+                    c.userData(), c.drives()));
         }
         return Optional.of(new ServiceModel(name, udCount, probes, merged));
     }
@@ -268,9 +268,11 @@ final class AzureServiceReader {
         boolean sawInstances = false;
         Map<String, String> values = new LinkedHashMap<>();
         String userData = "";
+        List<DriveBinding> drives = new ArrayList<>();
         for (XmlElement child : role.children()) {
             switch (child.name()) {
                 case "UserData" -> userData = child.text().strip();
+                case "Drives" -> readDrives(name, child, drives);
                 case "Instances" -> {
                     sawInstances = true;
                     String count = child.attribute("count");
@@ -310,7 +312,28 @@ final class AzureServiceReader {
             }
         }
         if (!sawInstances) ctx.error(role.where(), "role '" + name + "' gives no instance count. Add <Instances count=\"2\"/>");
-        return new RoleConfiguration(name, instances, image, values, userData);
+        return new RoleConfiguration(name, instances, image, values, userData, drives);
+    }
+
+    private void readDrives(String role, XmlElement list, List<DriveBinding> drives) {
+        Map<String, SourceLocation> seen = new HashMap<>();
+        for (XmlElement d : list.children()) {
+            if (!d.name().equals("Drive")) {
+                ignored(d, "<Drives>");
+                continue;
+            }
+            String example = "<Drive name=\"data\" account=\"myaccount\" drive=\"mydrive\" mode=\"write\"/>";
+            String name = ctx.required(d.attribute("name"), d.where(), "<Drive> attribute 'name'", "Add name=\"data\" (what the instance calls it): " + example);
+            String account = ctx.required(d.attribute("account"), d.where(), "<Drive> attribute 'account'", "Add the storage account: " + example);
+            String drive = ctx.required(d.attribute("drive"), d.where(), "<Drive> attribute 'drive'", "Add the drive's name (./vmrole drive list): " + example);
+            String mode = d.attribute("mode") == null ? "write" : d.attribute("mode").trim();
+            List<String> problems = DriveBinding.problems(role, name, account, drive, mode);
+            problems.forEach(p -> ctx.error(d.where(), p));
+            boolean ok = name != null && account != null && drive != null && problems.isEmpty();
+            if (!ok || !unique(seen, name, d.where(), "drive", "Rename one of them in role '" + role + "'")) continue;
+            ctx.sources.put(SourceMap.drive(role, name), d.where());
+            drives.add(new DriveBinding(name, account, drive, mode));
+        }
     }
 
     private static String orDefault(String s, String d) {

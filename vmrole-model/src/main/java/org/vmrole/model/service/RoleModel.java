@@ -14,7 +14,7 @@ import org.vmrole.model.host.LocalDisk;
  * configuration (instance count, image, setting values). {@code image} is the {@code OsImage href}
  * (an image name or {@code sha256:<hex>}); it is empty when the configuration gives none. {@code userData} is the
  * role's own cloud-init user-data ({@code <UserData>} in the configuration, empty when none), delivered on the config
- * drive beside the platform's.
+ * drive beside the platform's. {@code drives} are the page-blob drives its configuration binds ({@code <Drives>}).
  */
 public record RoleModel(
         String name,
@@ -26,7 +26,15 @@ public record RoleModel(
         List<String> settingNames,
         Map<String, String> settingValues,
         List<LocalStorage> localStorage,
-        String userData) {
+        String userData,
+        List<DriveBinding> drives) {
+
+    /** A role without drives. */
+    public RoleModel(String name, VmSize size, int instanceCount, String image, List<InputEndpoint> inputEndpoints,
+                     List<InternalEndpoint> internalEndpoints, List<String> settingNames, Map<String, String> settingValues,
+                     List<LocalStorage> localStorage, String userData) {
+        this(name, size, instanceCount, image, inputEndpoints, internalEndpoints, settingNames, settingValues, localStorage, userData, List.of());
+    }
 
     /** A role without user-data of its own. */
     public RoleModel(String name, VmSize size, int instanceCount, String image, List<InputEndpoint> inputEndpoints,
@@ -43,6 +51,7 @@ public record RoleModel(
         settingNames = List.copyOf(settingNames);
         settingValues = Map.copyOf(settingValues);
         localStorage = List.copyOf(localStorage);
+        drives = drives == null ? List.of() : List.copyOf(drives);
     }
 
     /** The settings an instance receives: every declared name with its configured value (in declaration order). */

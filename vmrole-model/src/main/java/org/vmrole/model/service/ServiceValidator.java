@@ -42,10 +42,32 @@ public final class ServiceValidator {
         for (RoleModel r : m.roles()) {
             checkRole(m, r, src, out, publicPorts, usedProbes);
         }
+        checkDrives(m, src, out);
         for (Probe p : m.probes()) {
             if (!usedProbes.contains(p.name())) {
                 out.add(Problem.warning(src.locate(SourceMap.probe(p.name())), "probe '" + p.name()
                         + "' is not used by any input endpoint. Reference it with loadBalancerProbe=\"" + p.name() + "\" or remove it"));
+            }
+        }
+    }
+
+    /** A drive has one writer: a role that writes it runs one instance, and no two bindings write the same drive. */
+    private void checkDrives(ServiceModel m, SourceMap src, List<Problem> out) {
+        Map<String, String> writers = new HashMap<>();
+        for (RoleModel r : m.roles()) {
+            for (DriveBinding d : r.drives()) {
+                if (!d.writes()) continue;
+                SourceLocation at = src.locate(SourceMap.drive(r.name(), d.name()));
+                if (r.instanceCount() > 1) {
+                    out.add(Problem.error(at, "role '" + r.name() + "' has " + r.instanceCount() + " instances but mounts drive '" + d.drive()
+                            + "' for writing, which only one instance can do. Use mode=\"snapshot\" (each instance reads a snapshot) or <Instances count=\"1\"/>"));
+                }
+                String key = d.account() + "/" + d.drive();
+                String first = writers.putIfAbsent(key, r.name() + "'s drive '" + d.name() + "' (" + at + ")");
+                if (first != null) {
+                    out.add(Problem.error(at, "drive '" + d.drive() + "' of account '" + d.account() + "' is already mounted for writing by role " + first
+                            + "; a drive has one writer. Use mode=\"snapshot\" here"));
+                }
             }
         }
     }

@@ -30,6 +30,7 @@ public final class SourceMap {
     public static String roleConfig(String role) { return "config:" + role; }
     public static String instances(String role) { return "config:" + role + "/instances"; }
     public static String image(String role) { return "config:" + role + "/image"; }
+    public static String drive(String role, String drive) { return "config:" + role + "/drive:" + drive; }
     public static String settingValue(String role, String setting) { return "config:" + role + "/setting:" + setting; }
 
     /** Records where a part was written; the first place wins (later ones are duplicates the reader reports). */

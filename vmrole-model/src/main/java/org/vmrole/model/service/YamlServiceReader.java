@@ -18,10 +18,11 @@ import org.vmrole.model.VmSize;
 final class YamlServiceReader {
     private static final Set<String> SERVICE_KEYS = Set.of("service", "upgradeDomainCount", "probes", "roles");
     private static final Set<String> PROBE_KEYS = Set.of("name", "protocol", "path", "port", "intervalInSeconds", "timeoutInSeconds");
-    private static final Set<String> ROLE_KEYS = Set.of("name", "vmsize", "instances", "image", "inputEndpoints", "internalEndpoints", "settings", "localStorage", "userData");
+    private static final Set<String> ROLE_KEYS = Set.of("name", "vmsize", "instances", "image", "inputEndpoints", "internalEndpoints", "settings", "localStorage", "userData", "drives");
     private static final Set<String> INPUT_KEYS = Set.of("name", "protocol", "port", "localPort", "probe");
     private static final Set<String> INTERNAL_KEYS = Set.of("name", "protocol", "port");
     private static final Set<String> STORAGE_KEYS = Set.of("name", "sizeInMB", "cleanOnRoleRecycle");
+    private static final Set<String> DRIVE_KEYS = Set.of("name", "account", "drive", "mode");
 
     private final ReadContext ctx;
 
@@ -173,9 +174,28 @@ final class YamlServiceReader {
             ctx.sources.put(SourceMap.storage(name, sn), s.where());
             storage.add(new LocalStorage(sn, sz.getAsInt(), clean));
         }
+        List<DriveBinding> drives = new ArrayList<>();
+        Map<String, SourceLocation> seenDrives = new HashMap<>();
+        for (YamlNode.Mapping d : maps(r, "drives", "drive")) {
+            knownKeys(d, DRIVE_KEYS, "a drive");
+            String dn = text(d, "name");
+            String account = text(d, "account");
+            String drive = text(d, "drive");
+            String mode = text(d, "mode") == null ? "write" : text(d, "mode").trim();
+            String example = "{name: data, account: myaccount, drive: mydrive, mode: write}";
+            if (dn == null || account == null || drive == null) {
+                ctx.error(d.where(), "a drive of role '" + name + "' needs name, account and drive: " + example);
+                continue;
+            }
+            List<String> problems = DriveBinding.problems(name, dn, account, drive, mode);
+            problems.forEach(p -> ctx.error(d.where(), p));
+            if (!problems.isEmpty() || !unique(seenDrives, dn, d.where(), "drive", "Rename one of them in role '" + name + "'")) continue;
+            ctx.sources.put(SourceMap.drive(name, dn), d.where());
+            drives.add(new DriveBinding(dn, account, drive, mode));
+        }
         String userData = text(r, "userData");
         return new RoleModel(name, size, instances, image == null ? "" : image.trim(), inputs, internals, settingNames, values, storage,
-                userData == null ? "" : userData.strip());
+                userData == null ? "" : userData.strip(), drives);
     }
 
     private String endpointName(YamlNode.Mapping e, Map<String, SourceLocation> seen, String role) {

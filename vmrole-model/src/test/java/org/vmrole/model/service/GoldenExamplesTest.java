@@ -69,4 +69,12 @@ class GoldenExamplesTest {
         assertThat(fromYaml).isEqualTo(fromXml);
         assertThat(fromXml.roles()).extracting(RoleModel::name).containsExactly("WebVM", "WorkerVM");
     }
+
+    @Test
+    void drives_read_the_same_from_yaml_and_from_the_configuration() throws IOException {
+        ServiceModel fromXml = validate(EXAMPLES.resolve("drives")).model().orElseThrow();
+        assertThat(validate(EXAMPLES.resolve("drives-yaml")).model().orElseThrow()).isEqualTo(fromXml);
+        assertThat(fromXml.roles()).extracting(r -> r.drives().getFirst()).containsExactly(
+                new DriveBinding("data", "contosofiles", "shared", "write"), new DriveBinding("data", "contosofiles", "shared", "snapshot"));
+    }
 }

@@ -1,5 +1,6 @@
 package org.vmrole.storage.auth;
 
+import org.vmrole.storage.AccountDirectory;
 import org.vmrole.storage.StorageAccount;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Service;
@@ -19,34 +20,33 @@ import java.util.Map;
 public final class Authenticator {
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(15);
 
-    private final Map<String, StorageAccount> accounts;
-    private final Map<String, List<byte[]>> keys = new java.util.HashMap<>();
+    private final AccountDirectory accounts;
     private final Clock clock;
     private final StoredPolicies policies;
 
-    public Authenticator(Map<String, StorageAccount> accounts, Clock clock, StoredPolicies policies) {
+    public Authenticator(AccountDirectory accounts, Clock clock, StoredPolicies policies) {
         this.accounts = accounts;
         this.clock = clock;
         this.policies = policies;
-        accounts.forEach((name, a) -> keys.put(name, a.decodedKeys()));
     }
 
     public Access authenticate(StorageRequest r) {
-        StorageAccount account = accounts.get(r.account());
+        // one snapshot per request: keys regenerated meanwhile count from the next request on
+        AccountDirectory.Entry account = accounts.find(r.account()).orElse(null);
         String auth = r.header("Authorization");
         if (auth != null) return sharedKey(r, account, auth);
         if (r.param("sig") != null) return sas(r, account);
         return Access.anonymous();
     }
 
-    private Access sharedKey(StorageRequest r, StorageAccount account, String auth) {
+    private Access sharedKey(StorageRequest r, AccountDirectory.Entry account, String auth) {
         int space = auth.indexOf(' ');
         int colon = auth.lastIndexOf(':');
         if (space < 0 || colon < space) throw StorageException.authFailed("The Authorization header is malformed.");
         String scheme = auth.substring(0, space);
         String name = auth.substring(space + 1, colon);
         String signature = auth.substring(colon + 1);
-        if (account == null || !account.name().equals(name)) {
+        if (account == null || !account.account().name().equals(name)) {
             throw StorageException.authFailed("The account in the Authorization header does not match the request.");
         }
         checkDate(r);
@@ -55,7 +55,7 @@ public final class Authenticator {
             case "SharedKeyLite" -> r.service() == Service.TABLE ? SharedKeyStrings.tableSharedKeyLite(r) : SharedKeyStrings.sharedKeyLite(r);
             default -> throw new StorageException(403, "InvalidAuthenticationInfo", "Authentication information is not given in the correct format. Scheme " + scheme + " is not supported.");
         };
-        if (!Hmac.matchesAny(keys.get(account.name()), toSign, signature)) {
+        if (!Hmac.matchesAny(account.keys(), toSign, signature)) {
             throw StorageException.authFailed("The MAC signature found in the HTTP request is not the same as any computed signature.");
         }
         return Access.accountKey();
@@ -86,8 +86,9 @@ public final class Authenticator {
         }
     }
 
-    private Access sas(StorageRequest r, StorageAccount account) {
-        if (account == null) throw StorageException.authFailed("Unknown account.");
+    private Access sas(StorageRequest r, AccountDirectory.Entry entry) {
+        if (entry == null) throw StorageException.authFailed("Unknown account.");
+        StorageAccount account = entry.account();
         String sv = required(r, "sv");
         String sig = r.param("sig");
         String sp = r.param("sp");
@@ -141,7 +142,7 @@ public final class Authenticator {
             }
             access = new Access(Access.Kind.SERVICE_SAS, grantedSp, null, target[0], target[1], keys);
         }
-        if (!Hmac.matchesAny(keys.get(account.name()), toSign, sig)) {
+        if (!Hmac.matchesAny(entry.keys(), toSign, sig)) {
             throw StorageException.authFailed("Signature did not match. String to sign used was " + toSign.replace("\n", "\\n"));
         }
         Instant now = clock.instant();

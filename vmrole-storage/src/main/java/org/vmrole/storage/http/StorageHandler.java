@@ -1,5 +1,7 @@
 package org.vmrole.storage.http;
 
+import org.vmrole.storage.AccountDirectory;
+
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -13,7 +15,6 @@ import org.vmrole.storage.auth.Authenticator;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,9 +32,9 @@ public final class StorageHandler extends Handler.Abstract {
     private final Map<Integer, Service> services = new ConcurrentHashMap<>();
     private final Map<Service, ServiceApi> apis;
     private final Authenticator authenticator;
-    private final Set<String> accounts;
+    private final AccountDirectory accounts;
 
-    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, Set<String> accounts) {
+    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, AccountDirectory accounts) {
         this.apis = apis;
         this.authenticator = authenticator;
         this.accounts = accounts;
@@ -79,7 +80,7 @@ public final class StorageHandler extends Handler.Abstract {
         try {
             response.header("x-ms-version", ApiVersion.check(header.apply("x-ms-version")));
             request = requestOf.get();
-            if (!accounts.contains(request.account())) {
+            if (!accounts.serves(request.account())) {
                 throw new StorageException(400, "InvalidUri", "The requested URI does not represent any resource on the server: unknown account '" + request.account() + "'.");
             }
             if ("OPTIONS".equals(method)) {

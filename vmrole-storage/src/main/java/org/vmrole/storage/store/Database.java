@@ -100,6 +100,19 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Deletes every row of the account from these tables (each has an {@code account} column), in one transaction. */
+    public void deleteAccount(String account, List<String> tables) {
+        transaction(c -> {
+            for (String table : tables) {
+                try (var ps = c.prepareStatement("DELETE FROM " + table + " WHERE account=?")) {
+                    ps.setString(1, account);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
     /**
      * Runs read-only {@code work} on one of a few reader connections, beside the committer: in WAL
      * mode a reader sees the last commit and neither waits for nor delays writers.

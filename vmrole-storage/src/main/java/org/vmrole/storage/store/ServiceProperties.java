@@ -69,6 +69,11 @@ public final class ServiceProperties {
         });
     }
 
+    /** Drops the cached properties of an account whose rows were deleted. */
+    public void forget(String account) {
+        cache.remove(account);
+    }
+
     public void set(String account, InputStream body) {
         XmlElement update = XmlBody.read(body, MAX_XML, ROOT);
         if (update == null) throw XmlBody.invalid("expected <" + ROOT + ">");

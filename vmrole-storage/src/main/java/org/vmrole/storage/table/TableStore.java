@@ -149,9 +149,20 @@ public final class TableStore {
      */
     public Entity write(Connection c, String account, String table, Mode mode, String pk, String rk, Map<String, Prop> props, String ifMatch) throws SQLException {
         String key = requireTable(c, account, table);
-        if (mode == Mode.INSERT) return insert(c, account, key, pk, rk, props);
+        if (mode == Mode.INSERT) {
+            try {
+                return put(c, "INSERT", account, key, pk, rk, props);
+            } catch (SQLiteException ex) {
+                // the primary key refuses an existing entity, so the common case reads nothing first; the driver
+                // reports the extended code (PRIMARYKEY) or the primary one, depending on its settings
+                if ((ex.getResultCode().code & 0xff) == SQLiteErrorCode.SQLITE_CONSTRAINT.code) {
+                    throw StorageException.conflict("EntityAlreadyExists", "The specified entity already exists.");
+                }
+                throw ex;
+            }
+        }
         Entity existing = find(c, account, key, pk, rk);
-        if (mode != Mode.INSERT && ifMatch != null) {
+        if (ifMatch != null) {
             if (existing == null) throw StorageException.notFound("ResourceNotFound", "The specified resource does not exist.");
             if (!ifMatch.equals("*") && !ifMatch.equals(existing.etag())) {
                 throw new StorageException(412, "UpdateConditionNotSatisfied", "The update condition specified in the request was not satisfied.");
@@ -163,26 +174,14 @@ public final class TableStore {
             merged.putAll(props);
             if (merged.size() > 252) throw StorageException.badRequest("TooManyProperties", "The entity contains more properties than allowed.");
         }
-        long now = clock.millis();
-        Entity e = new Entity(pk, rk, now, EntityJson.etag(now, ++seq), merged);
-        try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO entities(account, tbl, pk, rk, ts, etag, props) VALUES (?,?,?,?,?,?,?)")) {
-            ps.setString(1, account);
-            ps.setString(2, key);
-            ps.setString(3, pk);
-            ps.setString(4, rk);
-            ps.setLong(5, e.timestamp());
-            ps.setString(6, e.etag());
-            ps.setString(7, EntityJson.store(merged));
-            ps.executeUpdate();
-        }
-        return e;
+        return put(c, "INSERT OR REPLACE", account, key, pk, rk, merged);
     }
 
-    /** A new entity; the primary key refuses an existing one, so the common case reads nothing first. */
-    private Entity insert(Connection c, String account, String key, String pk, String rk, Map<String, Prop> props) throws SQLException {
+    /** Writes an entity with a new timestamp and ETag; {@code verb} says whether an existing one is replaced. */
+    private Entity put(Connection c, String verb, String account, String key, String pk, String rk, Map<String, Prop> props) throws SQLException {
         long now = clock.millis();
         Entity e = new Entity(pk, rk, now, EntityJson.etag(now, ++seq), props);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO entities(account, tbl, pk, rk, ts, etag, props) VALUES (?,?,?,?,?,?,?)")) {
+        try (PreparedStatement ps = c.prepareStatement(verb + " INTO entities(account, tbl, pk, rk, ts, etag, props) VALUES (?,?,?,?,?,?,?)")) {
             ps.setString(1, account);
             ps.setString(2, key);
             ps.setString(3, pk);
@@ -191,12 +190,6 @@ public final class TableStore {
             ps.setString(6, e.etag());
             ps.setString(7, EntityJson.store(props));
             ps.executeUpdate();
-        } catch (SQLiteException ex) {
-            // the driver reports the extended code (PRIMARYKEY) or the primary one, depending on its settings
-            if ((ex.getResultCode().code & 0xff) == SQLiteErrorCode.SQLITE_CONSTRAINT.code) {
-                throw StorageException.conflict("EntityAlreadyExists", "The specified entity already exists.");
-            }
-            throw ex;
         }
         return e;
     }
