@@ -37,6 +37,8 @@ final class KernelForwarding implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("lb-kernel-forwarding").unstarted(r));
     /** What the table holds now; null until it was first written. */
     private volatile List<ForwardingRules.Forward> applied;
+    /** Whether the table also forwards clients of other machines (this machine routes packets). */
+    private boolean appliedOtherMachines;
     private boolean failing;
 
     private KernelForwarding(String table, Supplier<List<ForwardingRules.Forward>> desired) {
@@ -65,11 +67,25 @@ final class KernelForwarding implements AutoCloseable {
     /** Applies the desired rules now if they changed. */
     synchronized void sync() {
         List<ForwardingRules.Forward> forwards = desired.get();
-        if (forwards.equals(applied)) {
+        boolean otherMachines = routesPackets();
+        if (forwards.equals(applied) && otherMachines == appliedOtherMachines) {
             return;
         }
-        nft(ForwardingRules.render(table, forwards), "-f", "-");
+        nft(ForwardingRules.render(table, forwards, otherMachines), "-f", "-");
         applied = forwards;
+        appliedOtherMachines = otherMachines;
+    }
+
+    /**
+     * {@code net.ipv4.ip_forward} is on: a connection from another machine may be sent on to a backend on a third.
+     * Off, such clients stay with the proxy listener (the balancer does not change the machine's routing itself).
+     */
+    private static boolean routesPackets() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_forward")).strip().equals("1");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** True when the kernel now forwards connections to {@code listen} (it has backends in rotation). */

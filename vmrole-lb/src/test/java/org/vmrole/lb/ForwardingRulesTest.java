@@ -54,6 +54,26 @@ class ForwardingRulesTest {
     }
 
     @Test
+    void forwards_clients_of_other_machines_with_the_balancers_address_as_their_source_when_this_machine_routes() {
+        List<ForwardingRules.Forward> forwards = List.of(
+                new ForwardingRules.Forward(at("10.0.0.5", 81), List.of(at("10.1.2.3", 8081))),
+                new ForwardingRules.Forward(at("127.0.0.1", 80), List.of(at("127.0.0.1", 8081))));
+        String rules = ForwardingRules.render("t", forwards, true);
+        assertThat(rules).contains("""
+                  chain prerouting {
+                    type nat hook prerouting priority -100; policy accept;
+                    ip daddr 10.0.0.5 tcp dport 81 dnat ip to numgen inc mod 1 map { 0 : 10.1.2.3 . 8081 }
+                  }
+                  chain postrouting {
+                    type nat hook postrouting priority 100; policy accept;
+                    ct status dnat ct original ip daddr 10.0.0.5 meta l4proto tcp ct original proto-dst 81 ip saddr != 10.0.0.5 snat ip to 10.0.0.5
+                  }
+                """);
+        assertThat(rules).as("a loopback endpoint serves this machine only").containsOnlyOnce("dport 80 ");
+        assertThat(ForwardingRules.render("t", forwards, false)).as("a machine that does not route").doesNotContain("prerouting");
+    }
+
+    @Test
     void refuses_a_table_name_nft_would_misread() {
         assertThatThrownBy(() -> ForwardingRules.render("x; flush ruleset", List.of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lower-case letters, digits and '_'");

@@ -93,8 +93,11 @@ class CliAgainstServerTest {
         platform.fabric().reconcileOnce();
         Run status = vmrole(key, "status", "hello");
         assertThat(status.out()).contains("production  deployment d-").contains("INSTANCE").contains("WebVM_IN_0").contains("WebVM_IN_1")
-                .contains("waiting:");
-        assertThat(JSON.readTree(vmrole(key, "status", "hello", "-o", "json").out()).get("instances")).hasSize(2);
+                .contains("waiting:").contains("(SLA: at risk, 0 of 2 instances ready)");
+        var shown = JSON.readTree(vmrole(key, "status", "hello", "-o", "json").out());
+        assertThat(shown.get("instances")).hasSize(2);
+        assertThat(shown.path("sla").path("ok").asBoolean(true)).isFalse();
+        assertThat(shown.path("sla").path("reason").asText()).isEqualTo("0 of 2 instances ready");
         assertThat(vmrole(key, "scale", "hello", "WebVM", "3").code()).isZero();
         assertThat(vmrole(key, "service", "list").out()).contains("hello").contains("d-");
         Run delete = vmrole(key, "delete", "hello");
@@ -177,10 +180,13 @@ class CliAgainstServerTest {
     }
 
     @Test
-    void the_administrator_lists_hosts_and_issues_join_tokens() {
+    void the_administrator_lists_hosts_and_issues_join_tokens() throws Exception {
         Run token = vmrole(admin, "host", "token", "host-z");
         assertThat(token.code()).isZero();
         assertThat(token.out()).contains("join token for host host-z").contains("./vmrole host --controller");
+        Run json = vmrole(admin, "host", "token", "host-y", "-o", "json");
+        assertThat(json.code()).as(json.err()).isZero();
+        assertThat(JSON.readTree(json.out()).path("joinToken").asText()).as("a script reads the token from joinToken").hasSizeGreaterThan(20);
         assertThat(vmrole(admin, "host", "list").out()).startsWith("HOST");
         Run drainUnknown = vmrole(admin, "host", "drain", "host-none");
         assertThat(drainUnknown.code()).isEqualTo(1);

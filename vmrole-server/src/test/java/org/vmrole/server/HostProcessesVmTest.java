@@ -20,8 +20,8 @@ import org.vmrole.server.cli.ApiClient;
 import org.vmrole.server.cli.ImageUploader;
 
 /**
- * The fabric on real QEMU with two host-agent processes in different fault domains: both instances become ready on
- * different hosts; a VM killed with SIGKILL is replaced with a higher incarnation; a host agent killed with SIGKILL
+ * The fabric on real QEMU with two host-agent processes in different fault domains: a role deployed while only the
+ * first host has joined is spread make-before-break once the second joins; a VM killed with SIGKILL is replaced with a higher incarnation; a host agent killed with SIGKILL
  * (with its VMs) has its instance recreated on the other host.
  */
 @Tag("vm")
@@ -67,7 +67,6 @@ class HostProcessesVmTest {
         adminKey = platform.firstAdministratorKey().orElseThrow();
         ApiClient admin = new ApiClient(platform.apiUrl(), adminKey);
         hostA = host("host-a", 0, admin);
-        hostB = host("host-b", 1, admin);
 
         admin.post("/subscriptions", Map.of("id", "contoso"));
         ApiClient tenant = new ApiClient(platform.apiUrl(), admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText());
@@ -79,13 +78,28 @@ class HostProcessesVmTest {
                 "definition", Files.readString(Path.of(getClass().getResource("/demo/ServiceDefinition.csdef").toURI())),
                 "configuration", Files.readString(Path.of(getClass().getResource("/demo/ServiceConfiguration.cscfg").toURI()))));
 
+        // deployed while only host-a (fault domain 0) has joined: both instances there, the SLA at risk
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             assertThat(instance(tenant, "WebVM_IN_0").path("state").asText()).isEqualTo("ReadyRole");
             assertThat(instance(tenant, "WebVM_IN_1").path("state").asText()).isEqualTo("ReadyRole");
         });
-        assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
-                .containsExactlyInAnyOrder("host-a", "host-b");
+        assertThat(tenant.get("/services/web/deployments/production").path("sla").path("reason").asText()).isEqualTo("all instances in fault domain 0");
+
         String deployment = tenant.get("/services/web/deployments/production").path("id").asText();
+
+        // host-b (fault domain 1) joins late: one instance moves there, the old copy serving until the new one is ready
+        long joinedAt = System.nanoTime();
+        hostB = host("host-b", 1, admin);
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode d = tenant.get("/services/web/deployments/production");
+            assertThat(d.path("sla").path("ok").asBoolean()).as(d.path("sla").toString()).isTrue();
+            assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
+                    .containsExactlyInAnyOrder("host-a", "host-b");
+            for (String name : List.of("WebVM_IN_0", "WebVM_IN_1")) {
+                assertThat(ChildJvm.processesMentioning("vmrole:" + deployment + "/" + name)).as("the old copy of " + name + " is stopped").hasSize(1);
+            }
+        });
+        System.out.printf("late host: role spread over both fault domains %d ms after host-b started%n", (System.nanoTime() - joinedAt) / 1_000_000);
         // the console of an instance on a host in another process comes over the host link
         assertThat(tenant.getText("/services/web/deployments/production/instances/WebVM_IN_1/console?bytes=65536")).contains("vmrole-agent: started");
 

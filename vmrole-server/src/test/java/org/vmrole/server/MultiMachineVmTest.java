@@ -25,9 +25,11 @@ import org.vmrole.server.EmulatedMachines.Machine;
 import org.vmrole.server.cli.ApiClient;
 
 /**
- * A fleet of separate machines, emulated with network namespaces: a controller machine (API, controller, load balancer),
- * two host machines in two fault domains and a client machine. Instances on both hosts carry the client's traffic
- * through the load balancer, their consoles come over the host link, a host whose address the controller cannot
+ * A fleet of separate machines, emulated with network namespaces: a controller machine (API, controller, load balancer
+ * forwarding in the kernel), two host machines in two fault domains and a client machine. A deployment made while one
+ * host had joined is spread make-before-break when the second joins, failing none of the client's requests;
+ * instances on both hosts carry the client's traffic through the load balancer and reach each other's internal
+ * endpoints across the machines, their consoles come over the host link, a host whose address the controller cannot
  * reach is refused, and when a whole host machine dies its instance comes back on the other while the client goes on.
  */
 @Tag("vm")
@@ -74,6 +76,32 @@ class MultiMachineVmTest {
         return p.exitValue() == 0 ? out.lines().findFirst().orElse("") : "failed: curl exit " + p.exitValue();
     }
 
+    /** The client machine asking the balancer in a loop, one connection per request: each answer's HTTP status, or "fail". */
+    private final class ClientLoop {
+        final List<String> results = Collections.synchronizedList(new ArrayList<>());
+        private final Process client;
+        private final Thread reader;
+
+        ClientLoop(String url) throws Exception {
+            client = new ProcessBuilder(machines.machine("client").command(List.of("timeout", "600", "sh", "-c",
+                    "while :; do curl -s -m 2 -o /dev/null -w '%{http_code}\\n' " + url + " || echo fail; done"))).redirectErrorStream(true).start();
+            processes.add(client);
+            reader = Thread.ofVirtual().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) results.add(line.strip());
+                } catch (Exception ended) {
+                    // the loop was stopped
+                }
+            });
+        }
+
+        List<String> stop() throws InterruptedException {
+            client.destroyForcibly().waitFor();
+            reader.join(5_000);
+            return List.copyOf(results);
+        }
+    }
+
     @Test
     void hosts_on_other_machines_carry_the_clients_traffic_answer_for_their_consoles_and_survive_a_dead_machine() throws Exception {
         machines = EmulatedMachines.create("controller", "host-a", "host-b", "client");
@@ -91,17 +119,56 @@ class MultiMachineVmTest {
         stray.destroyForcibly().waitFor();
         assertThat(admin.get("/hosts").path("hosts").toString()).doesNotContain("host-x");
 
+        // the controller machine routes, so the balancer forwards the client machine's connections in the kernel
+        Process routes = new ProcessBuilder(controller.command(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))).inheritIO().start();
+        assertThat(routes.waitFor()).as("sysctl net.ipv4.ip_forward=1 on the controller machine").isZero();
+
+        // deployed while only host-a (fault domain 0) has joined: both instances there, the SLA at risk
         host(machines.machine("host-a"), "host-a", 0, admin);
-        host(machines.machine("host-b"), "host-b", 1, admin);
         ApiClient tenant = SampleTenant.create(admin);
         tenant.post("/services", Map.of("name", "web"));
+        long deployedAt = System.nanoTime();
         tenant.post("/services/web/deployments/production", Map.of(
-                "definition", Files.readString(Path.of(getClass().getResource("/demo/ServiceDefinition.csdef").toURI())),
+                "definition", Files.readString(Path.of(getClass().getResource("/demo/ServiceDefinition.csdef").toURI()))
+                        .replace("</Endpoints>", "  <InternalEndpoint name=\"Peer\" protocol=\"tcp\" port=\"8080\"/>\n    </Endpoints>"),
                 "configuration", Files.readString(Path.of(getClass().getResource("/demo/ServiceConfiguration.cscfg").toURI()))));
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             assertThat(instance(tenant, "WebVM_IN_0").path("state").asText()).isEqualTo("ReadyRole");
             assertThat(instance(tenant, "WebVM_IN_1").path("state").asText()).isEqualTo("ReadyRole");
         });
+        long bootMs = (System.nanoTime() - deployedAt) / 1_000_000;
+        assertThat(tenant.get("/services/web/deployments/production").path("sla").path("reason").asText()).isEqualTo("all instances in fault domain 0");
+        String lb = "http://" + tenant.get("/services/web/deployments/production").path("loadBalancer").path(0).path("address").asText() + "/";
+        assertThat(lb).startsWith("http://" + controller.address() + ":");
+        String lbPort = lb.replaceAll(".*:(\\d+)/$", "$1");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Process nft = new ProcessBuilder(controller.command(List.of("nft", "list", "ruleset"))).redirectErrorStream(true).start();
+            String ruleset = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(ruleset).as("the client machine's connections are forwarded in the kernel")
+                    .contains("hook prerouting").containsPattern("ip daddr " + controller.address().replace(".", "\\.") + " tcp dport " + lbPort + " dnat");
+        });
+
+        // host-b (fault domain 1) joins while the client machine keeps asking: the role is spread make-before-break
+        ClientLoop spreading = new ClientLoop(lb);
+        await().atMost(Duration.ofSeconds(30)).until(() -> spreading.results.size() >= 20);
+        long joinedAt = System.nanoTime();
+        host(machines.machine("host-b"), "host-b", 1, admin);
+        await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(tenant.get("/services/web/deployments/production").path("sla").path("ok").asBoolean()).isTrue();
+            assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
+                    .containsExactlyInAnyOrder("host-a", "host-b");
+        });
+        long spreadMs = (System.nanoTime() - joinedAt) / 1_000_000;
+        // past the old copy's drain (5 s) and stop
+        int atSpread = spreading.results.size();
+        await().atMost(Duration.ofSeconds(60)).until(() -> spreading.results.size() >= atSpread + 60);
+        List<String> duringSpread = spreading.stop();
+        long failedDuringSpread = duringSpread.stream().filter(r -> !r.equals("200")).count();
+        System.out.printf("late host: deployment ready on host-a after %d ms; spread over both fault domains %d ms after host-b started; "
+                + "%d requests from the client machine, %d failed%n", bootMs, spreadMs, duringSpread.size(), failedDuringSpread);
+        assertThat(failedDuringSpread).as("failed requests from the client machine while the role was spread").isZero();
+        assertThat(spreadMs).as("spread within about one boot time (the deployment's own boot took %d ms)", bootMs).isLessThan(2 * bootMs + 30_000);
+
         Map<String, String> addressOf = Map.of("host-a", machines.machine("host-a").address(), "host-b", machines.machine("host-b").address());
         Set<String> hostsUsed = new HashSet<>();
         for (String name : List.of("WebVM_IN_0", "WebVM_IN_1")) {
@@ -112,30 +179,27 @@ class MultiMachineVmTest {
         assertThat(hostsUsed).containsExactlyInAnyOrder("host-a", "host-b");
 
         // the client machine reaches both instances through the load balancer on the controller machine
-        String lb = "http://" + tenant.get("/services/web/deployments/production").path("loadBalancer").path(0).path("address").asText() + "/";
-        assertThat(lb).startsWith("http://" + controller.address() + ":");
         Set<String> answered = new HashSet<>();
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
             answered.add(fromClient(lb).replaceAll(" .*", ""));
             assertThat(answered).contains("instance=WebVM_IN_0", "instance=WebVM_IN_1");
         });
 
+        // the instances' internal endpoints reach each other across the machines
+        for (String[] pair : new String[][] {{"WebVM_IN_0", "WebVM_IN_1"}, {"WebVM_IN_1", "WebVM_IN_0"}}) {
+            String at = instance(tenant, pair[0]).path("endpoints").path(0).path("reachedAt").asText();
+            String peer = instance(tenant, pair[1]).path("privateAddress").asText();
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                    assertThat(fromClient("http://" + at + "/peer?address=" + peer + "&port=8080")).as(pair[0] + " asks " + pair[1]).contains("instance=" + pair[1]));
+        }
+
         // the console of an instance on another machine comes over the host link
         String onB = instance(tenant, "WebVM_IN_0").path("host").asText().equals("host-b") ? "WebVM_IN_0" : "WebVM_IN_1";
         assertThat(tenant.getText("/services/web/deployments/production/instances/" + onB + "/console?bytes=65536")).contains("vmrole-agent: started");
 
         // host-b's machine dies (every process killed, its cable pulled) while the client keeps asking
-        List<String> results = Collections.synchronizedList(new ArrayList<>());
-        Process client = new ProcessBuilder(machines.machine("client").command(List.of("timeout", "600", "sh", "-c",
-                "while :; do curl -s -m 2 -o /dev/null -w '%{http_code}\\n' " + lb + " || echo fail; done"))).redirectErrorStream(true).start();
-        processes.add(client);
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) results.add(line.strip());
-            } catch (Exception ended) {
-                // the loop was stopped
-            }
-        });
+        ClientLoop loop = new ClientLoop(lb);
+        List<String> results = loop.results;
         await().atMost(Duration.ofSeconds(30)).until(() -> results.size() >= 20);
         long killedAt = System.nanoTime();
         machines.killAll("host-b");
@@ -147,9 +211,7 @@ class MultiMachineVmTest {
         long recoveredMs = (System.nanoTime() - killedAt) / 1_000_000;
         int before = results.size();
         await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= before + 20);
-        client.destroyForcibly().waitFor();
-        reader.join(5_000);
-        List<String> seen = List.copyOf(results);
+        List<String> seen = loop.stop();
         long failed = seen.stream().filter(s -> !s.equals("200")).count();
         System.out.printf("host machine killed: %d requests from the client machine, %d failed; instance ReadyRole on host-a after %d ms%n",
                 seen.size(), failed, recoveredMs);

@@ -28,8 +28,9 @@ import org.vmrole.server.cli.ApiClient;
 import org.vmrole.server.cli.ImageUploader;
 
 /**
- * Traffic through the load balancer on real QEMU under a steady stream of HTTP requests: a reimage, a scale-in and
- * a VIP swap fail no request; a kill -9 of a VM fails at most the requests in flight on it (counted and printed).
+ * Traffic through the load balancer on real QEMU under a steady stream of HTTP requests, through the proxy and then
+ * through the kernel path on the same VMs: a reimage, a scale-in, a VIP swap and a rolling upgrade fail no request;
+ * a kill -9 of a VM fails at most the requests in flight on it (counted and printed).
  */
 @Tag("vm")
 class TrafficVmTest {
@@ -91,7 +92,7 @@ class TrafficVmTest {
     }
 
     private static void awaitAllInRotation(ApiClient tenant, String slot, int count) {
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             JsonNode d = deployment(tenant, slot);
             assertThat(d.path("instances")).hasSize(count);
             for (JsonNode i : d.path("instances")) assertThat(i.path("state").asText()).isEqualTo("ReadyRole");
@@ -100,7 +101,7 @@ class TrafficVmTest {
     }
 
     private static void awaitOperation(ApiClient tenant, JsonNode op) {
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(250))
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofMillis(250))
                 .until(() -> "Succeeded".equals(tenant.get("/operations/" + op.path("id").asText()).path("status").asText()));
     }
 
@@ -109,33 +110,6 @@ class TrafficVmTest {
         String cfg = Files.readString(Path.of(TrafficVmTest.class.getResource("/demo/ServiceConfiguration.cscfg").toURI()))
                 .replace("count=\"2\"", "count=\"" + instances + "\"");
         return Map.of("definition", def, "configuration", cfg);
-    }
-
-    @Test
-    void kernel_forwarding_spreads_connections_over_the_instances_and_follows_a_scale_in() throws Exception {
-        platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2).withForwarding(EmbeddedPlatform.LbForwarding.KERNEL));
-        ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
-        ApiClient tenant = SampleTenant.create(admin);
-        tenant.post("/services", Map.of("name", "web"));
-        tenant.post("/services/web/deployments/production", deploymentBody(2));
-        awaitAllInRotation(tenant, "production", 2);
-        String address = deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText();
-        String port = address.substring(address.lastIndexOf(':') + 1);
-        awaitKernelRule(port, 2);
-
-        Map<String, Integer> byInstance = new java.util.TreeMap<>();
-        for (int i = 0; i < 10; i++) {
-            String body = getOnNewConnection("http://" + address + "/");
-            byInstance.merge(body.replaceAll("^instance=(\\S+).*$", "$1").strip(), 1, Integer::sum);
-        }
-        assertThat(byInstance).as("answers by instance").containsOnlyKeys("WebVM_IN_0", "WebVM_IN_1");
-
-        awaitOperation(tenant, tenant.post("/services/web/deployments/production/roles/WebVM/scale", Map.of("count", 1)));
-        awaitKernelRule(port, 1);
-        for (int i = 0; i < 4; i++) assertThat(getOnNewConnection("http://" + address + "/")).startsWith("instance=WebVM_IN_0 ");
-        platform.close();
-        assertThat(nft("list", "tables", "ip")).as("the balancer's table is gone with it").doesNotContain(platform.loadBalancer().forwardingTable());
-        platform = null;
     }
 
     /** A GET on a connection of its own (a client of its own): the kernel spreads connections, not requests. */
@@ -162,50 +136,76 @@ class TrafficVmTest {
         return out;
     }
 
+    /** A reimage, a scale-in (and out again) and a VIP swap under the load; each fails no request. */
+    private void reimageScaleAndSwap(ApiClient tenant, String mode) {
+        awaitOperation(tenant, tenant.post("/services/web/deployments/production/instances/WebVM_IN_0/reimage", Map.of()));
+        awaitAllInRotation(tenant, "production", 2);
+        assertThat(load.failures).as("failed requests during a reimage (" + mode + ")").isEmpty();
+
+        // in to one instance and out again: both slots' four instances fill the two hosts
+        awaitOperation(tenant, tenant.post("/services/web/deployments/production/roles/WebVM/scale", Map.of("count", 1)));
+        awaitAllInRotation(tenant, "production", 1);
+        assertThat(load.failures).as("failed requests during a scale-in (" + mode + ")").isEmpty();
+        awaitOperation(tenant, tenant.post("/services/web/deployments/production/roles/WebVM/scale", Map.of("count", 2)));
+        awaitAllInRotation(tenant, "production", 2);
+
+        String staging = deployment(tenant, "staging").path("id").asText();
+        tenant.post("/services/web/swap", Map.of());
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> load.answers.stream().anyMatch(a -> a.contains(staging)));
+        int before = load.ok.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > before + 20);
+        assertThat(load.answers.stream().skip(Math.max(0, load.answers.size() - 10))).allMatch(a -> a.contains(staging));
+        assertThat(load.failures).as("failed requests during a VIP swap (" + mode + ")").isEmpty();
+    }
+
+    /**
+     * Both forwarding modes on one set of VMs: the proxy first, then the kernel path (what `./vmrole server` uses by
+     * default), which also spreads new connections over the instances; a kill -9 last.
+     */
     @Test
-    void reimage_scale_in_and_swap_fail_no_request_and_a_killed_vm_fails_only_what_was_in_flight() throws Exception {
+    void reimage_scale_in_and_swap_fail_no_request_in_either_mode_and_a_killed_vm_fails_only_what_was_in_flight() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
         ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
         ApiClient tenant = SampleTenant.create(admin);
         tenant.post("/services", Map.of("name", "web"));
         tenant.post("/services/web/deployments/production", deploymentBody(2));
-        awaitAllInRotation(tenant, "production", 2);
-        String vip = "http://" + deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText() + "/environment";
-        load = new Load(vip, 2, 200_000);
-
-        awaitOperation(tenant, tenant.post("/services/web/deployments/production/instances/WebVM_IN_0/reimage", Map.of()));
-        awaitAllInRotation(tenant, "production", 2);
-        assertThat(load.failures).as("failed requests during a reimage").isEmpty();
-
-        awaitOperation(tenant, tenant.post("/services/web/deployments/production/roles/WebVM/scale", Map.of("count", 3)));
-        awaitAllInRotation(tenant, "production", 3);
-        awaitOperation(tenant, tenant.post("/services/web/deployments/production/roles/WebVM/scale", Map.of("count", 2)));
-        awaitAllInRotation(tenant, "production", 2);
-        assertThat(load.failures).as("failed requests during a scale-in").isEmpty();
-
         tenant.post("/services/web/deployments/staging", deploymentBody(2));
+        awaitAllInRotation(tenant, "production", 2);
         awaitAllInRotation(tenant, "staging", 2);
-        String oldProduction = deployment(tenant, "production").path("id").asText();
-        String newProduction = deployment(tenant, "staging").path("id").asText();
-        tenant.post("/services/web/swap", Map.of());
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> load.answers.stream().anyMatch(a -> a.contains(newProduction)));
-        int before = load.ok.get();
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > before + 20);
-        assertThat(load.answers.stream().skip(Math.max(0, load.answers.size() - 10))).allMatch(a -> a.contains(newProduction));
-        assertThat(load.failures).as("failed requests during a VIP swap").isEmpty();
+        String address = deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText();
+        load = new Load("http://" + address + "/environment", 2, 200_000);
+        String firstProduction = deployment(tenant, "production").path("id").asText();
+
+        reimageScaleAndSwap(tenant, "proxy");
+
+        platform.loadBalancer().forwardInKernel();
+        String port = address.substring(address.lastIndexOf(':') + 1);
+        awaitKernelRule(port, 2);
+        Map<String, Integer> byInstance = new java.util.TreeMap<>();
+        for (int i = 0; i < 10; i++) {
+            String body = getOnNewConnection("http://" + address + "/");
+            byInstance.merge(body.replaceAll("^instance=(\\S+).*$", "$1").strip(), 1, Integer::sum);
+        }
+        assertThat(byInstance).as("answers by instance, through the kernel").containsOnlyKeys("WebVM_IN_0", "WebVM_IN_1");
+        reimageScaleAndSwap(tenant, "kernel");
+        String production = deployment(tenant, "production").path("id").asText();
+        assertThat(production).as("swapped twice").isEqualTo(firstProduction);
         int served = load.ok.get();
 
         String victim = deployment(tenant, "production").path("instances").path(0).path("instance").asText();
-        List<Long> qemu = ChildJvm.processesMentioning("vmrole:" + newProduction + "/" + victim + " ");
+        List<Long> qemu = ChildJvm.processesMentioning("vmrole:" + production + "/" + victim + " ");
         assertThat(qemu).hasSize(1);
         ChildJvm.kill9(qemu.get(0));
         awaitAllInRotation(tenant, "production", 2);
         load.stop();
-        System.out.printf("traffic: %d requests answered (%d before the kill); a kill -9 of %s failed %d in flight: %s%n",
+        System.out.printf("traffic: %d requests answered (%d before the kill); a kill -9 of %s (kernel path) failed %d in flight: %s%n",
                 load.ok.get(), served, victim, load.failed(), load.failures);
         assertThat(load.failed()).as("only requests in flight on the killed VM may fail (2 clients)").isLessThanOrEqualTo(2);
-        assertThat(oldProduction).isNotEqualTo(newProduction);
+        String table = platform.loadBalancer().forwardingTable();
+        platform.close();
+        assertThat(nft("list", "tables", "ip")).as("the balancer's table is gone with it").doesNotContain(table);
+        platform = null;
     }
 
     /**
@@ -224,7 +224,7 @@ class TrafficVmTest {
     }
 
     @Test
-    void a_rolling_upgrade_of_three_update_domains_to_a_new_image_fails_no_request() throws Exception {
+    void a_rolling_upgrade_of_three_update_domains_to_a_new_image_and_back_fails_no_request_in_either_mode() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("data"), "127.0.0.1", 0, null, 2));
         ApiClient admin = new ApiClient(platform.apiUrl(), platform.firstAdministratorKey().orElseThrow());
         ApiClient tenant = SampleTenant.create(admin);
@@ -237,21 +237,33 @@ class TrafficVmTest {
         awaitAllInRotation(tenant, "production", 3);
         String vip = "http://" + deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText() + "/";
         load = new Load(vip, 2, 200_000);
+        String oldDigest = deployment(tenant, "production").path("roles").path(0).path("imageDigest").asText();
 
+        upgrade(tenant, definition, v1.get("configuration").replace("sample-v1", "sample-v2"), newDigest, 2, "proxy");
+        platform.loadBalancer().forwardInKernel();
+        String address = deployment(tenant, "production").path("loadBalancer").path(0).path("address").asText();
+        awaitKernelRule(address.substring(address.lastIndexOf(':') + 1), 3);
+        upgrade(tenant, definition, v1.get("configuration"), oldDigest, 3, "kernel");
+        load.stop();
+        assertThat(load.failures).isEmpty();
+    }
+
+    /** A rolling upgrade to {@code configuration} under the load: it succeeds, and fails no request. */
+    private void upgrade(ApiClient tenant, String definition, String configuration, String digest, long incarnation, String mode) {
         long started = System.nanoTime();
+        int answeredBefore = load.ok.get();
         JsonNode op = tenant.post("/services/web/deployments/production/upgrade", Map.of("definition", definition,
-                "configuration", v1.get("configuration").replace("sample-v1", "sample-v2"), "mode", "auto"));
+                "configuration", configuration, "mode", "auto"));
         await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofMillis(500))
                 .until(() -> !"InProgress".equals(tenant.get("/operations/" + op.path("id").asText()).path("status").asText()));
         long upgradeMs = (System.nanoTime() - started) / 1_000_000;
         assertThat(tenant.get("/operations/" + op.path("id").asText()).path("status").asText()).isEqualTo("Succeeded");
         awaitAllInRotation(tenant, "production", 3);
-        load.stop();
         JsonNode d = deployment(tenant, "production");
-        assertThat(d.path("roles").path(0).path("imageDigest").asText()).isEqualTo(newDigest);
-        for (JsonNode i : d.path("instances")) assertThat(i.path("incarnation").asLong()).isEqualTo(2);
-        System.out.printf("rolling upgrade of 3 instances in 3 update domains: %d ms, %d requests answered, %d failed%n",
-                upgradeMs, load.ok.get(), load.failed());
-        assertThat(load.failures).as("failed requests during a rolling upgrade").isEmpty();
+        assertThat(d.path("roles").path(0).path("imageDigest").asText()).isEqualTo(digest);
+        for (JsonNode i : d.path("instances")) assertThat(i.path("incarnation").asLong()).isEqualTo(incarnation);
+        System.out.printf("rolling upgrade of 3 instances in 3 update domains (%s): %d ms, %d requests answered, %d failed%n",
+                mode, upgradeMs, load.ok.get() - answeredBefore, load.failed());
+        assertThat(load.failures).as("failed requests during a rolling upgrade (" + mode + ")").isEmpty();
     }
 }

@@ -5,11 +5,15 @@ import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.fabric.model.Deployment;
 import org.vmrole.fabric.model.Upgrade;
 import org.vmrole.fabric.reconcile.InstanceView;
+import org.vmrole.fabric.reconcile.Sla;
 import org.vmrole.model.host.EndpointBinding;
 
-/** A deployment as its owner sees it: where it sits, its roles, and every instance with state, host, FD, UD and incarnation. */
+/**
+ * A deployment as its owner sees it: where it sits, its roles, whether it keeps the SLA (and why not), and every
+ * instance with state, host, FD, UD and incarnation.
+ */
 public record DeploymentView(String id, String service, String slot, int upgradeDomainCount, boolean deleting, int version,
-                             UpgradeView upgrade, List<RoleView> roles,
+                             UpgradeView upgrade, List<RoleView> roles, Sla sla,
                              List<PublicEndpoints.PublicEndpoint> loadBalancer, List<InstanceStatus> instances) {
 
     /** A rolling upgrade under way: where it goes, how, which domain is in flight, which are walked, and why it stopped. */
@@ -46,8 +50,8 @@ public record DeploymentView(String id, String service, String slot, int upgrade
         }
     }
 
-    public static DeploymentView of(HostedService service, Deployment d, List<InstanceStatus> instances, List<PublicEndpoints.PublicEndpoint> lb) {
+    public static DeploymentView of(HostedService service, Deployment d, List<InstanceStatus> instances, Sla sla, List<PublicEndpoints.PublicEndpoint> lb) {
         return new DeploymentView(d.id(), service.name(), d.slot(), d.upgradeDomainCount(), d.deleting(), d.version(), UpgradeView.of(d.upgrade()),
-                d.roles().stream().map(r -> new RoleView(r.name(), r.size().name(), r.instanceCount(), r.imageDigest())).toList(), lb, instances);
+                d.roles().stream().map(r -> new RoleView(r.name(), r.size().name(), r.instanceCount(), r.imageDigest())).toList(), sla, lb, instances);
     }
 }

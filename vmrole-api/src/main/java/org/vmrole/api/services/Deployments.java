@@ -40,6 +40,7 @@ import org.vmrole.fabric.model.Deployment;
 import org.vmrole.fabric.model.Host;
 import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.reconcile.InstanceView;
+import org.vmrole.fabric.reconcile.Sla;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
 import org.vmrole.model.service.ImageCatalog;
@@ -292,7 +293,8 @@ public final class Deployments {
 
     public DeploymentView show(String subscriptionId, String serviceName, String slot) {
         Deployment d = require(subscriptionId, serviceName, slot);
-        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, instances(d), publicEndpoints.of(d.id()));
+        return DeploymentView.of(services.get(subscriptionId, serviceName).value(), d, instances(d), Sla.of(fabric.listInstances(d.id())),
+                publicEndpoints.of(d.id()));
     }
 
     private List<DeploymentView.InstanceStatus> instances(Deployment d) {
@@ -303,8 +305,9 @@ public final class Deployments {
                         PrivateNetworkPlan.addressOf(d, InstanceName.parse(v.instance())).orElse(null))).toList();
     }
 
+    /** The deployment's instances and the old copies that serve while their instances move make-before-break. */
     private List<TrafficInstance> trafficInstances(Deployment d, Map<String, String> hostAddresses) {
-        return fabric.listInstances(d.id()).stream()
+        return java.util.stream.Stream.concat(fabric.listInstances(d.id()).stream(), fabric.listHandoverCopies(d.id()).stream())
                 .map(v -> new TrafficInstance(InstanceName.parse(v.instance()), v.state(), hostAddresses.getOrDefault(v.host(), Host.LOOPBACK),
                         endpoints.of(v.host(), v.deploymentId() + "/" + v.instance()))).toList();
     }

@@ -36,6 +36,11 @@ final class FastHttpBackend implements AutoCloseable {
             Unpooled.directBuffer(RESPONSE.length).writeBytes(RESPONSE).asReadOnly());
 
     FastHttpBackend(int threads) {
+        this(threads, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** A backend on {@code bind} (port 0: one the system assigns). */
+    FastHttpBackend(int threads, InetSocketAddress bind) {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -50,7 +55,7 @@ final class FastHttpBackend implements AutoCloseable {
                         ch.pipeline().addLast(new Responder());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+                .bind(bind).syncUninterruptibly().channel();
     }
 
     InetSocketAddress address() {

@@ -323,6 +323,24 @@ public final class FabricController {
         return out;
     }
 
+    /**
+     * The old copies still running while their instances move make-before-break, as people see them: host, fault
+     * domain and incarnation are the copy's; {@code StoppingRole} once released (out of rotation, draining).
+     */
+    public synchronized List<InstanceView> listHandoverCopies(String deploymentId) {
+        deployment(deploymentId);
+        List<InstanceView> out = new ArrayList<>();
+        for (RoleInstance ri : state.instances.values()) {
+            if (!ri.deploymentId().equals(deploymentId) || ri.handover() == null) continue;
+            String copyHost = ri.handover().host();
+            Host h = state.hosts.get(copyHost);
+            Map<String, ObservedInstance> onHost = observed.get(copyHost);
+            out.add(InstanceView.ofHandoverCopy(ri, h == null ? null : h.status(), onHost == null ? null : onHost.get(ri.key())));
+        }
+        out.sort(Comparator.comparing(InstanceView::instance));
+        return out;
+    }
+
     // ---- reconciling ---------------------------------------------------------------------------------------
 
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */

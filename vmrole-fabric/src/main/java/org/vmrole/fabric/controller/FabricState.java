@@ -118,8 +118,8 @@ final class FabricState {
                 RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
                 RoleInstance after = (RoleInstance) e.getValue();
                 if (changesAssignment(before, after)) {
-                    if (before != null && before.host() != null) dirtyHosts.add(before.host());
-                    if (after != null && after.host() != null) dirtyHosts.add(after.host());
+                    if (before != null) dirtyHosts.addAll(hostsRunning(before));
+                    if (after != null) dirtyHosts.addAll(hostsRunning(after));
                     // the deployment's other instances see the topology or the tunnels change
                     RoleInstance either = after != null ? after : before;
                     if (changesNetwork(before, after) && PrivateNetworkPlan.hasNetwork(deployments.get(either.deploymentId()))) {
@@ -166,7 +166,21 @@ final class FabricState {
     private static boolean changesAssignment(RoleInstance before, RoleInstance after) {
         if (before == null || after == null) return true;
         return !Objects.equals(before.host(), after.host()) || before.incarnation() != after.incarnation()
-                || before.rebootGeneration() != after.rebootGeneration() || before.retiring() != after.retiring();
+                || before.rebootGeneration() != after.rebootGeneration() || before.retiring() != after.retiring()
+                || !Objects.equals(handoverHost(before), handoverHost(after));
+    }
+
+    private static String handoverHost(RoleInstance ri) {
+        return ri.handover() == null ? null : ri.handover().host();
+    }
+
+    /** The hosts an instance runs on: its own, and the one its handover copy still runs on. */
+    private static List<String> hostsRunning(RoleInstance ri) {
+        List<String> out = new ArrayList<>(2);
+        if (ri.host() != null) out.add(ri.host());
+        String old = handoverHost(ri);
+        if (old != null && !old.equals(ri.host())) out.add(old);
+        return out;
     }
 
     private void applyToMemory(String key, Object value) {
@@ -174,8 +188,8 @@ final class FabricState {
             case Deployment d -> deployments.put(d.id(), d);
             case RoleInstance ri -> {
                 RoleInstance before = instances.put(ri.key(), ri);
-                if (before != null && before.host() != null && !before.host().equals(ri.host())) unindex(before);
-                if (ri.host() != null) instancesByHost.computeIfAbsent(ri.host(), h -> new HashSet<>()).add(ri.key());
+                if (before != null) unindex(before);
+                for (String h : hostsRunning(ri)) instancesByHost.computeIfAbsent(h, k -> new HashSet<>()).add(ri.key());
             }
             case Host h -> hosts.put(h.name(), h);
             case Operation op -> operations.put(op.id(), op);
@@ -192,7 +206,7 @@ final class FabricState {
             case StateCodec.DEPLOYMENTS -> deployments.remove(id);
             case StateCodec.INSTANCES -> {
                 RoleInstance before = instances.remove(id);
-                if (before != null && before.host() != null) unindex(before);
+                if (before != null) unindex(before);
             }
             case StateCodec.HOSTS -> hosts.remove(id);
             case StateCodec.OPERATIONS -> operations.remove(id);
@@ -202,10 +216,12 @@ final class FabricState {
     }
 
     private void unindex(RoleInstance ri) {
-        Set<String> onHost = instancesByHost.get(ri.host());
-        if (onHost == null) return;
-        onHost.remove(ri.key());
-        if (onHost.isEmpty()) instancesByHost.remove(ri.host());
+        for (String host : hostsRunning(ri)) {
+            Set<String> onHost = instancesByHost.get(host);
+            if (onHost == null) continue;
+            onHost.remove(ri.key());
+            if (onHost.isEmpty()) instancesByHost.remove(host);
+        }
     }
 
     /** Updates a host's heartbeat time in memory only: heartbeats are too frequent to persist. */
@@ -218,7 +234,7 @@ final class FabricState {
         return hostVersions.getOrDefault(host, loadedRevision);
     }
 
-    /** What the host should run, in key order: its instances that are not being removed. */
+    /** What the host should run, in key order: its instances that are not being removed, and the copies they hand over from. */
     List<Assignment> assignmentsFor(String host) {
         List<Assignment> out = new ArrayList<>();
         // per deployment, once per call: its instances and its network key
@@ -227,6 +243,7 @@ final class FabricState {
         for (String key : new TreeSet<>(instancesByHost.getOrDefault(host, Set.of()))) {
             RoleInstance ri = instances.get(key);
             if (ri.retiring()) continue;
+            if (!host.equals(ri.host())) ri = ri.handoverCopy();
             Deployment d = deployments.get(ri.deploymentId());
             RoleSpec spec = d == null ? null : d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
             if (spec == null) continue;

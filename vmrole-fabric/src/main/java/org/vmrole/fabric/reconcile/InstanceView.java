@@ -31,6 +31,17 @@ public record InstanceView(
                 obs == null ? "" : obs.agent(), healthFrom(obs));
     }
 
+    /**
+     * The old copy of an instance that moves make-before-break, on the host it hands over from: its own state until it
+     * is released, {@code StoppingRole} after (out of rotation, draining). {@code ri} must have a handover.
+     */
+    public static InstanceView ofHandoverCopy(RoleInstance ri, HostStatus hostStatus, ObservedInstance obs) {
+        InstanceView v = of(ri.handoverCopy(), hostStatus, obs);
+        if (!ri.handover().released() || !v.state().mayBeLive()) return v;
+        return new InstanceView(v.deploymentId, v.instance, RoleState.StoppingRole, v.host, v.faultDomain, v.updateDomain, v.incarnation,
+                v.lastCause, v.waitingReason, v.message, v.agent, v.healthFrom);
+    }
+
     static String healthFrom(ObservedInstance obs) {
         if (obs == null) return "";
         if (obs.judgedByProbe()) return "probe";

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.Handover;
 import org.vmrole.fabric.model.Healing;
 import org.vmrole.fabric.model.Host;
 import org.vmrole.fabric.model.HostStatus;
@@ -29,6 +30,12 @@ import org.vmrole.model.host.ObservedInstance;
  * Carrying the actions out (and feeding the results back as the next desired state) is the caller's job.
  */
 public final class Reconciler {
+    /**
+     * How long a released handover copy keeps running out of rotation: the load balancer's sync (every 250 ms) takes
+     * it out of its pools first, and requests already on it finish.
+     */
+    static final long HANDOVER_DRAIN_MILLIS = 5_000;
+
     private final HealingPolicy policy;
 
     public Reconciler(HealingPolicy policy) {
@@ -198,12 +205,39 @@ public final class Reconciler {
                 return;
             }
             stats.placed(ri);
+            if (ri.handover() != null) {
+                stats.busy = true; // one move per role at a time
+                if (handOver(ri)) return;
+            }
             if (status == HostStatus.Draining) draining.computeIfAbsent(group(ri), k -> new ArrayList<>()).add(ri);
             Map<String, ObservedInstance> report = observed.byHost().get(ri.host());
             if (report == null) return; // the host has not reported since the controller started
             ObservedInstance obs = report.get(key);
             if (InstanceHealth.ready(ri, obs) && !ri.healing().restartPending()) stats.ready++;
             heal(ri, obs);
+        }
+
+        /**
+         * Steps a make-before-break move: the old copy is released once the new one is ready, and dropped (its host
+         * stops it) once it had time to drain, or at once when its host is gone. True when it decided a step.
+         */
+        private boolean handOver(RoleInstance ri) {
+            Handover h = ri.handover();
+            HostStatus oldHost = hostStatus.get(h.host());
+            if (oldHost == null || oldHost == HostStatus.Down) {
+                add(new HandOver(ri.withHandover(null, ri.lastCause()), "the copy on " + h.host() + " is gone (host " + (oldHost == null ? "removed" : "down") + ")"));
+                return true;
+            }
+            if (h.released()) {
+                if (now - h.releasedAtMillis() < HANDOVER_DRAIN_MILLIS) return false;
+                String cause = "stopping the copy on " + h.host() + " after " + seconds(HANDOVER_DRAIN_MILLIS) + " out of rotation";
+                add(new HandOver(ri.withHandover(null, cause), cause));
+                return true;
+            }
+            if (!InstanceHealth.ready(ri, observed.instance(ri.host(), ri.key()))) return false;
+            String cause = "ready on " + ri.host() + "; the copy on " + h.host() + " leaves the rotation";
+            add(new HandOver(ri.withHandover(h.releasedAt(now), cause), cause));
+            return true;
         }
 
         private void retire(String key, RoleInstance ri, Deployment d, RoleSpec spec) {
@@ -332,7 +366,8 @@ public final class Reconciler {
 
         /**
          * Moves one instance of a fully ready role from its most crowded fault domain when another live domain has
-         * at least two fewer (after hosts came back, say). One move per role per pass, so the role stays available.
+         * at least two fewer (after hosts came back, or a host of a new fault domain joined). Make-before-break: the
+         * old copy keeps serving until the new one is ready, and the role moves one instance at a time.
          */
         private void rebalance() {
             if (liveDomains.size() < 2) return;
@@ -356,9 +391,11 @@ public final class Reconciler {
                     if (mostCount - fewest < 2) continue;
                     RoleInstance mover = g.highestPerDomain[most];
                     if (touched.contains(group(mover))) continue;
-                    String cause = "spreading fault domains: " + mostCount + " in FD " + most + ", " + fewest + " in another";
+                    String cause = "spreading fault domains: " + mostCount + " in FD " + most + ", " + fewest + " in another; "
+                            + mover.host() + " serves until the new copy is ready";
                     leaving.add(mover.key());
-                    pending.add(new Pending(mover.key(), mover.unplacedForMove(cause), null, Move.REBALANCE, mover.host(), cause, g));
+                    RoleInstance moving = mover.unplacedForMove(cause).withHandover(Handover.from(mover), cause);
+                    pending.add(new Pending(mover.key(), moving, null, Move.REBALANCE, mover.host(), cause, g));
                 }
             }
         }
@@ -379,6 +416,12 @@ public final class Reconciler {
                 u[0] += spec.size().cores();
                 u[1] += spec.size().memoryMiB();
                 u[2] += spec.size().localDiskGiB();
+                if (ri.handover() != null) {
+                    int[] o = used.computeIfAbsent(ri.handover().host(), k -> new int[3]);
+                    o[0] += spec.size().cores();
+                    o[1] += spec.size().memoryMiB();
+                    o[2] += spec.size().localDiskGiB();
+                }
                 if (!ri.retiring() && groupsOfInterest.contains(ri.deploymentId()) && !leaving.contains(e.getKey())) {
                     spread.computeIfAbsent(group(ri), k -> new HashMap<>()).merge(ri.faultDomain(), 1, Integer::sum);
                 }

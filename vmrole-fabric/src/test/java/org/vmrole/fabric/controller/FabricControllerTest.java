@@ -295,4 +295,24 @@ class FabricControllerTest {
         });
         assertThat(controller.heartbeat("h1", h.token(), List.of(), version)).isEmpty();
     }
+
+    @Test
+    void spreads_a_deployment_made_while_one_host_had_joined_keeping_two_ready_vms_at_every_step() {
+        SimulatedHost a = host("h1", 0);
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        assertThat(instances("d1")).extracting(InstanceView::host).containsOnly("h1");
+        SimulatedHost b = host("h2", 1);
+        boolean handedOver = false;
+        for (int i = 0; i < 12; i++) {
+            tick();
+            handedOver |= !controller.listHandoverCopies("d1").isEmpty();
+            long ready = java.util.stream.Stream.concat(a.observe().stream(), b.observe().stream()).filter(o -> o.state() == RoleState.ReadyRole).count();
+            assertThat(ready).as("ready VMs after tick " + i).isGreaterThanOrEqualTo(2);
+        }
+        assertThat(instances("d1")).extracting(InstanceView::host).containsExactlyInAnyOrder("h1", "h2");
+        assertThat(handedOver).as("the old copy served while the new one started").isTrue();
+        assertThat(controller.listHandoverCopies("d1")).isEmpty();
+        assertThat(a.observe()).as("the old copy was stopped").hasSize(1);
+    }
 }

@@ -131,8 +131,11 @@ final class FabricSimulation {
             }
             if (!offUntil.containsKey(h.name)) h.beat(controller);
         }
+        // a copy dropped by this pass runs until its host's next heartbeat
+        Set<String> handingOver = handoverCopies();
         controller.reconcileOnce();
-        checkOneLiveCopy();
+        handingOver.addAll(handoverCopies());
+        checkOneLiveCopy(handingOver);
     }
 
     private void chaos() {
@@ -253,17 +256,28 @@ final class FabricSimulation {
 
     // ---- invariants ------------------------------------------------------------------------------------
 
+    private Set<String> handoverCopies() {
+        Set<String> out = new HashSet<>();
+        for (Deployment d : controller.listDeployments()) {
+            for (InstanceView v : controller.listHandoverCopies(d.id())) out.add(d.id() + "/" + v.instance() + "@" + v.host() + "#" + v.incarnation());
+        }
+        return out;
+    }
+
     private boolean reachable(SimulatedHost h) {
         return !h.partitioned && !offUntil.containsKey(h.name);
     }
 
-    /** Never two live copies of one instance on hosts the controller can reach. */
-    private void checkOneLiveCopy() {
+    /**
+     * Never two live copies of one instance on hosts the controller can reach, but for the old copy the controller
+     * keeps running while the instance moves make-before-break ({@code key@host#incarnation}).
+     */
+    private void checkOneLiveCopy(Set<String> handingOver) {
         Map<String, String> seen = new HashMap<>();
         for (SimulatedHost h : hosts) {
             if (!reachable(h)) continue;
             for (ObservedInstance o : h.observe()) {
-                if (!o.state().mayBeLive()) continue;
+                if (!o.state().mayBeLive() || handingOver.contains(o.key() + "@" + h.name + "#" + o.incarnation())) continue;
                 String other = seen.put(o.key(), h.name);
                 if (other != null) fail("two live copies of " + o.key() + ": on " + other + " and " + h.name);
             }

@@ -221,7 +221,8 @@ class ReconcilerTest {
         assertThat(moves.get(0).instance().faultDomain()).isEqualTo(0);
         assertThat(moves.get(0).cause()).startsWith("spreading fault domains");
         world.hostsRunAssigned(RoleState.ReadyRole);
-        assertThat(world.pass()).isEmpty();
+        assertThat(world.pass()).as("the old copy leaves the rotation").allMatch(a -> a instanceof HandOver);
+        assertThat(ofType(world.pass(), RelocateInstance.class)).as("nothing more moves").isEmpty();
     }
 
     @Test
@@ -259,6 +260,90 @@ class ReconcilerTest {
         assertThat(ofType(actions, StartInstance.class)).extracting(s -> s.instance().key() + " on " + s.instance().host())
                 .containsExactly("d1/Web_IN_0 on a");
         assertThat(ofType(actions, RelocateInstance.class)).isEmpty();
+    }
+
+    @Test
+    void spreads_a_role_placed_while_one_fault_domain_had_a_host_when_a_host_of_another_joins() {
+        World late = hostBJoinsLate();
+        List<RelocateInstance> moves = ofType(late.pass(), RelocateInstance.class);
+        assertThat(moves).hasSize(1);
+        RoleInstance moved = moves.get(0).instance();
+        assertThat(moved.host()).isEqualTo("b");
+        assertThat(moved.incarnation()).isEqualTo(2);
+        assertThat(moved.handover().host()).as("the old copy keeps serving on a").isEqualTo("a");
+        assertThat(moved.handover().incarnation()).isEqualTo(1);
+    }
+
+    @Test
+    void keeps_the_old_copy_until_the_new_one_is_ready_and_stops_it_after_it_drained() {
+        World late = spreadStarted();
+        late.report(movedOf(late), RoleState.StartingRole, HealthCause.AGENT_HELLO);
+        assertThat(late.pass()).as("the old copy serves while the new one boots").isEmpty();
+        late.report(movedOf(late), RoleState.ReadyRole, HealthCause.AGENT_READY);
+        List<HandOver> released = ofType(late.pass(), HandOver.class);
+        assertThat(released).singleElement().satisfies(h -> {
+            assertThat(h.instance().handover().released()).as("out of rotation, still running").isTrue();
+            assertThat(h.cause()).isEqualTo("ready on b; the copy on a leaves the rotation");
+        });
+        late.advance(Duration.ofSeconds(4));
+        late.beat("a");
+        late.beat("b");
+        assertThat(late.pass()).as("it drains before it stops").isEmpty();
+        late.advance(Duration.ofSeconds(1));
+        assertThat(ofType(late.pass(), HandOver.class)).singleElement().satisfies(h -> assertThat(h.instance().handover()).isNull());
+        assertThat(late.instances.values()).extracting(RoleInstance::faultDomain).containsExactlyInAnyOrder(0, 1);
+        late.hostsRunAssigned(RoleState.ReadyRole);
+        assertThat(late.pass()).isEmpty();
+    }
+
+    @Test
+    void moves_one_instance_at_a_time_until_the_role_is_spread() {
+        World late = new World().host("a", 0, 8);
+        late.deployment("d1", 4, VmSize.Small);
+        late.pass();
+        late.hostsRunAssigned(RoleState.ReadyRole);
+        late.host("b", 1, 8);
+        for (int pass = 0; pass < 20; pass++) {
+            late.pass();
+            assertThat(late.instances.values().stream().filter(ri -> ri.handover() != null)).as("moves under way").hasSizeLessThanOrEqualTo(1);
+            late.hostsRunAssigned(RoleState.ReadyRole);
+            late.advance(Duration.ofSeconds(3));
+        }
+        assertThat(late.instances.values()).extracting(RoleInstance::host).containsExactlyInAnyOrder("a", "a", "b", "b");
+        assertThat(late.instances.values()).allMatch(ri -> ri.handover() == null);
+    }
+
+    @Test
+    void drops_the_old_copy_at_once_when_its_host_goes_down() {
+        World late = spreadStarted();
+        late.advance(Duration.ofSeconds(4));
+        late.beat("b");
+        List<HandOver> dropped = ofType(late.pass(), HandOver.class);
+        assertThat(dropped).singleElement().satisfies(h -> {
+            assertThat(h.instance().handover()).isNull();
+            assertThat(h.cause()).isEqualTo("the copy on a is gone (host down)");
+        });
+    }
+
+    /** Two ready instances on host a (FD 0), placed while it was the only host; then host b (FD 1) joins. */
+    private static World hostBJoinsLate() {
+        World late = new World().host("a", 0, 4);
+        late.deployment("d1", 2, VmSize.Small);
+        late.pass();
+        late.hostsRunAssigned(RoleState.ReadyRole);
+        late.host("b", 1, 4);
+        return late;
+    }
+
+    /** {@link #hostBJoinsLate()}, and a pass: one instance starts moving to host b. */
+    private static World spreadStarted() {
+        World late = hostBJoinsLate();
+        late.pass();
+        return late;
+    }
+
+    private static RoleInstance movedOf(World w) {
+        return w.instances.values().stream().filter(ri -> ri.handover() != null).findFirst().orElseThrow();
     }
 
     /** Three ready instances, one per host; then host a says nothing for longer than the host timeout and a pass runs. */

@@ -66,15 +66,17 @@ final class World {
         }
     }
 
-    /** Every host beats now and runs exactly what it is assigned, in the given state. */
+    /** Every host beats now and runs exactly what it is assigned (handover copies too), in the given state. */
     void hostsRunAssigned(RoleState state) {
         for (Host h : hosts.values()) {
             if (h.status() == HostStatus.Down) continue;
             hosts.put(h.name(), h.heardAt(now));
             Map<String, ObservedInstance> onHost = new HashMap<>();
             for (RoleInstance ri : instances.values()) {
-                if (h.name().equals(ri.host()) && !ri.retiring()) {
-                    onHost.put(ri.key(), new ObservedInstance(ri.key(), ri.incarnation(), ri.rebootGeneration(), state, HealthCause.AGENT_READY, "", now));
+                if (ri.retiring()) continue;
+                RoleInstance here = h.name().equals(ri.host()) ? ri : ri.handover() != null && h.name().equals(ri.handover().host()) ? ri.handoverCopy() : null;
+                if (here != null) {
+                    onHost.put(ri.key(), new ObservedInstance(ri.key(), here.incarnation(), here.rebootGeneration(), state, HealthCause.AGENT_READY, "", now));
                 }
             }
             observed.put(h.name(), onHost);

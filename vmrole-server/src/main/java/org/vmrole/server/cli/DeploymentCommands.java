@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,22 +74,16 @@ public final class DeploymentCommands {
             var d = client.get(path() + q());
             return show(d, () -> {
                 JsonNode instances = d.path("instances");
-                Set<String> fds = new LinkedHashSet<>();
                 int ready = 0;
-                for (JsonNode i : instances) {
-                    if ("ReadyRole".equals(text(i, "state"))) {
-                        ready++;
-                        fds.add(text(i, "faultDomain"));
-                    }
-                }
-                String sla = ready >= 2 && fds.size() >= 2 ? "ok" : "at risk";
+                for (JsonNode i : instances) if ("ReadyRole".equals(text(i, "state"))) ready++;
+                JsonNode sla = d.path("sla");
                 out().println(slot + "  deployment " + text(d, "id") + "  " + (d.path("deleting").asBoolean() ? "deleting" : ready + "/" + instances.size() + " ready")
-                        + "  upgrade domains " + text(d, "upgradeDomainCount") + "  (SLA: " + sla + ", " + ready + " ready instances in " + fds.size() + " fault domains)");
+                        + "  upgrade domains " + text(d, "upgradeDomainCount") + "  (SLA: " + (sla.path("ok").asBoolean() ? "ok" : "at risk") + ", " + text(sla, "reason") + ")");
                 String upgrade = UpgradeCommands.describe(d);
                 if (upgrade != null) out().println(upgrade);
                 for (JsonNode e : d.path("loadBalancer")) {
                     out().println("  " + text(e, "role") + "/" + text(e, "endpoint") + " (" + text(e, "protocol") + ")  load balancer " + text(e, "address")
-                            + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : e.path("inRotation").toString().replaceAll("@\\d+", "")));
+                            + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : e.path("inRotation").toString().replaceAll("@[^\"]+", "")));
                 }
                 Table t = new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "AGENT", "ENDPOINT", "NOTE");
                 for (JsonNode i : instances) {

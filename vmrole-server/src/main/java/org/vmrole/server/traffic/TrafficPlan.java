@@ -95,8 +95,9 @@ record TrafficPlan(Map<String, Map<String, Pool>> pools, Map<String, Routing> se
                 };
                 int port = i.endpoints().stream().filter(e -> e.name().equals(rule.endpoint())).mapToInt(EndpointBinding::hostPort).findFirst().orElse(0);
                 if (port == 0 || a == Availability.UNAVAILABLE) continue;
-                // an address literal, so no lookup; the id names the port: an instance back on another port is a new backend
-                backends.add(new Backend(i.name() + "@" + port, new InetSocketAddress(i.address(), port), a));
+                // an address literal, so no lookup; the id names address and port: an instance back elsewhere is a new
+                // backend, and the two copies of an instance moving make-before-break are two backends
+                backends.add(new Backend(i.name() + "@" + i.address() + ":" + port, new InetSocketAddress(i.address(), port), a));
             }
             out.put(rule.key(), new Pool(rule, backends));
         }

@@ -48,8 +48,19 @@ class TrafficPlanTest {
                 web(3, RoleState.ReadyRole, "10.213.1.2", 0))));
 
         assertThat(plan.pools().get("d1").get("WebVM/http").backends()).containsExactly(
-                new Backend("WebVM_IN_0@20001", new InetSocketAddress("10.213.1.2", 20001), Availability.READY),
-                new Backend("WebVM_IN_1@20002", new InetSocketAddress("10.213.2.2", 20002), Availability.BUSY));
+                new Backend("WebVM_IN_0@10.213.1.2:20001", new InetSocketAddress("10.213.1.2", 20001), Availability.READY),
+                new Backend("WebVM_IN_1@10.213.2.2:20002", new InetSocketAddress("10.213.2.2", 20002), Availability.BUSY));
+    }
+
+    @Test
+    void an_instance_moving_make_before_break_is_balanced_over_both_copies_even_on_the_same_port() {
+        TrafficPlan plan = TrafficPlan.of(List.of(production("d1",
+                web(0, RoleState.ReadyRole, "10.213.1.2", 20001), web(0, RoleState.StartingRole, "10.213.2.2", 20001))));
+        assertThat(plan.pools().get("d1").get("WebVM/http").ids()).containsExactly("WebVM_IN_0@10.213.1.2:20001");
+
+        TrafficPlan both = TrafficPlan.of(List.of(production("d1",
+                web(0, RoleState.ReadyRole, "10.213.1.2", 20001), web(0, RoleState.ReadyRole, "10.213.2.2", 20001))));
+        assertThat(both.pools().get("d1").get("WebVM/http").ids()).containsExactly("WebVM_IN_0@10.213.1.2:20001", "WebVM_IN_0@10.213.2.2:20001");
     }
 
     @Test
@@ -87,9 +98,9 @@ class TrafficPlanTest {
         TrafficPlan.Transition t = from(applied, production("d1",
                 web(0, RoleState.StoppingRole, "127.0.0.1", 20001), web(1, RoleState.ReadyRole, "127.0.0.1", 20002)));
 
-        assertThat(t.steps()).startsWith(new TrafficStep.Drain("d1", "WebVM/http", "WebVM_IN_0@20001"),
+        assertThat(t.steps()).startsWith(new TrafficStep.Drain("d1", "WebVM/http", "WebVM_IN_0@127.0.0.1:20001"),
                 new TrafficStep.SetBackends("d1", "WebVM/http",
-                        List.of(new Backend("WebVM_IN_1@20002", new InetSocketAddress("127.0.0.1", 20002), Availability.READY))));
+                        List.of(new Backend("WebVM_IN_1@127.0.0.1:20002", new InetSocketAddress("127.0.0.1", 20002), Availability.READY))));
     }
 
     @Test
@@ -100,7 +111,7 @@ class TrafficPlanTest {
 
         assertThat(t.steps()).noneMatch(s -> s instanceof TrafficStep.Drain);
         assertThat(t.steps()).contains(new TrafficStep.SetBackends("d1", "WebVM/http",
-                List.of(new Backend("WebVM_IN_0@20001", new InetSocketAddress("127.0.0.1", 20001), Availability.BUSY))));
+                List.of(new Backend("WebVM_IN_0@127.0.0.1:20001", new InetSocketAddress("127.0.0.1", 20001), Availability.BUSY))));
     }
 
     @Test

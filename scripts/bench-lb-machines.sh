@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Load balancer between machines: a client machine, a balancer machine and a backend machine, emulated with network
+# namespaces on one bridge (created here, removed on exit). The client measures keep-alive load straight to the
+# backend and through the balancer (its kernel path and its proxy) in one run. Needs root.
+#   scripts/bench-lb-machines.sh [CONNECTIONS (1,8)] [SECONDS (6)] [WARMUP_SECONDS (3)]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+CONNECTIONS=${1:-1,8}
+SECONDS_MEASURED=${2:-6}
+WARMUP=${3:-3}
+need_jdk
+cd "$ROOT"
+mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+CP="vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)"
+JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx512m
+      -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml -cp "$CP" org.vmrole.bench.lb.CrossMachineBenchmark)
+N=$(( $$ % 250 + 1 ))
+NET="10.215.$N"
+BRIDGE="vmrbb$N"
+WORK=$(mktemp -d)
+cleanup() {
+  exec 3>&- 4>&- 2>/dev/null || true
+  for m in client lb backend; do ip netns del "vmrb${N}$m" 2>/dev/null || true; done
+  ip link del "$BRIDGE" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+ip link add "$BRIDGE" type bridge
+ip link set "$BRIDGE" up
+i=2
+for m in client lb backend; do
+  ns="vmrb${N}$m"
+  ip netns add "$ns"
+  ip link add "vb$N$m" type veth peer name eth0 netns "$ns"
+  ip link set "vb$N$m" master "$BRIDGE" up
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" ip addr add "$NET.$i/24" dev eth0
+  ip netns exec "$ns" ip link set eth0 up
+  i=$((i + 1))
+done
+CLIENT=$NET.2 LB=$NET.3 BACKEND=$NET.4
+ip netns exec "vmrb${N}lb" sysctl -qw net.ipv4.ip_forward=1
+
+# backend and balancer serve until the fifos feeding their standard input close (on exit)
+mkfifo "$WORK/backend.in" "$WORK/lb.in"
+ip netns exec "vmrb${N}backend" "${JAVA[@]}" backend "$BACKEND" < "$WORK/backend.in" > "$WORK/backend.out" 2>&1 &
+exec 3> "$WORK/backend.in"
+until grep -q "backend ready" "$WORK/backend.out"; do sleep 0.2; kill -0 $! 2>/dev/null || { cat "$WORK/backend.out"; exit 1; }; done
+BACKEND_PORT=$(sed -n 's/.*backend ready port=\([0-9]*\).*/\1/p' "$WORK/backend.out")
+ip netns exec "vmrb${N}lb" "${JAVA[@]}" balancer "$LB" "$BACKEND" "$BACKEND_PORT" < "$WORK/lb.in" > "$WORK/lb.out" 2>&1 &
+exec 4> "$WORK/lb.in"
+until grep -q "balancer ready" "$WORK/lb.out"; do sleep 0.2; kill -0 $! 2>/dev/null || { cat "$WORK/lb.out"; exit 1; }; done
+PROXY_PORT=$(sed -n 's/.*balancer ready proxy=\([0-9]*\).*/\1/p' "$WORK/lb.out")
+KERNEL_PORT=$(sed -n 's/.*kernel=\([0-9]*\).*/\1/p' "$WORK/lb.out")
+uptime
+echo "client $CLIENT, balancer $LB (proxy :$PROXY_PORT, kernel :$KERNEL_PORT), backend $BACKEND:$BACKEND_PORT"
+ip netns exec "vmrb${N}client" "${JAVA[@]}" client "$BACKEND" "$BACKEND_PORT" "$LB" "$PROXY_PORT" "$KERNEL_PORT" "$CONNECTIONS" "$WARMUP" "$SECONDS_MEASURED"
