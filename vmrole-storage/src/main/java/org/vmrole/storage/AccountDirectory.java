@@ -2,6 +2,7 @@ package org.vmrole.storage;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ public final class AccountDirectory {
     public AccountDirectory(Collection<StorageAccount> fixedAccounts) {
         Map<String, Entry> f = new LinkedHashMap<>();
         for (StorageAccount a : fixedAccounts) f.put(a.name(), new Entry(a));
-        this.fixed = Map.copyOf(f);
+        // unmodifiable views, not Map.copyOf: names() promises an order (fixed accounts first), which copyOf drops
+        this.fixed = Collections.unmodifiableMap(f);
         this.all = this.fixed;
     }
 
@@ -52,7 +54,7 @@ public final class AccountDirectory {
         nextManaged.removeAll(fixed.keySet());
         List<String> removed = new ArrayList<>();
         for (String name : managed) if (!nextManaged.contains(name)) removed.add(name);
-        all = Map.copyOf(next);
+        all = Collections.unmodifiableMap(next);
         managed = Set.copyOf(nextManaged);
         // after the swap: no request can authenticate as the removed account while its data is dropped
         removed.forEach(onRemoved);
