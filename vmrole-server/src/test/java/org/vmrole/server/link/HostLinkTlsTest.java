@@ -108,7 +108,8 @@ class HostLinkTlsTest {
         ControllerClient other = joined("host-b", 1);
         String tokenOfA = platform.joinToken("host-a");
         long heardFromA = registered("host-a").lastHeartbeatMillis();
-        Thread.sleep(5); // a heartbeat that got through would move the time
+        // a heartbeat that got through would move the time: wait until the clock has passed the last one
+        org.awaitility.Awaitility.await().until(() -> System.currentTimeMillis() > heardFromA);
         String fingerprint = platform.api().authority().fingerprint();
 
         // the right token, over TLS, but no client certificate
