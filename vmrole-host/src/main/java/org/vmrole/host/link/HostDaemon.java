@@ -111,6 +111,9 @@ public final class HostDaemon implements AutoCloseable {
         } catch (Exception e) {
             if (!warned) log.warn("host {} cannot reach the controller: {}", join.host(), e.toString());
             warned = true;
+            // a controller that restarted may serve the host link on another port: only a join (which asks the API
+            // port where it is) finds it again, so the next beat joins anew
+            joined = false;
             fenceIfSilent();
         }
     }
