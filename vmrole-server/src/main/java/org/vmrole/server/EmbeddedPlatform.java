@@ -18,9 +18,10 @@ import org.vmrole.api.hostlink.ControllerAuthority;
 import org.vmrole.model.tls.CertificateAuthority;
 import org.vmrole.api.services.FabricImageUsage;
 import org.vmrole.fabric.controller.FabricController;
-import org.vmrole.fabric.controller.ReconcileLoop;
 import org.vmrole.fabric.reconcile.HealingPolicy;
-import org.vmrole.fabric.store.SqliteStore;
+import org.vmrole.etcd.EtcdStore;
+import org.vmrole.etcd.LeaderStore;
+import org.vmrole.fabric.store.Store;
 import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
@@ -40,10 +41,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
     /** A host is declared down after this much silence; it fences itself a second earlier. */
     static final Duration HOST_TIMEOUT = Duration.ofSeconds(4);
     static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    static final Duration RECONCILE_PERIOD = Duration.ofMillis(250);
 
-    private final SqliteStore store;
+    private final Store store;
     private final FabricController fabric;
-    private final ReconcileLoop loop;
+    private final ControllerRole controller;
     private final ImageRepository images;
     private final ManagementApi api;
     private final List<HostRuntime> hosts;
@@ -65,9 +67,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
     /** Settings of one embedded platform. */
     /** Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port). */
     public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
-                           int hostLinkPort) {
+                           int hostLinkPort, StoreLocation store) {
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
-            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0);
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0, new StoreLocation.Sqlite());
         }
 
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
@@ -79,15 +81,20 @@ public final class EmbeddedPlatform implements AutoCloseable {
         }
 
         public Settings withForwarding(LbForwarding f) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort, store);
         }
 
         public Settings withHostLinkPort(int port) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port, store);
+        }
+
+        /** Where the controller's state lives: SQLite in the data folder (the default) or an etcd cluster shared by replicas. */
+        public Settings withStore(StoreLocation location) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, location);
         }
     }
 
-    private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
+    private EmbeddedPlatform(Store store, FabricController fabric, ControllerRole controller, ImageRepository images, ManagementApi api,
                              List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, String host) {
         this.host = host;
         this.storage = storage;
@@ -96,7 +103,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
         this.traffic = traffic;
         this.store = store;
         this.fabric = fabric;
-        this.loop = loop;
+        this.controller = controller;
         this.images = images;
         this.api = api;
     }
@@ -108,7 +115,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     public static EmbeddedPlatform start(Settings s) throws IOException {
         Files.createDirectories(s.dataDir());
-        SqliteStore store = SqliteStore.open(s.dataDir().resolve("store.db"));
+        Store base = s.store().open(s.dataDir());
+        // on etcd, the controller's writes carry the leader's fence while this replica leads
+        Store store = base instanceof EtcdStore etcd ? new LeaderStore(etcd) : base;
         List<AutoCloseable> opened = new ArrayList<>(List.of(store));
         try {
             FabricController fabric = new FabricController(store, Clock.systemUTC(), healingPolicy());
@@ -117,11 +126,16 @@ public final class EmbeddedPlatform implements AutoCloseable {
                     FabricImageUsage.of(fabric), Clock.systemUTC());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
             CertificateAuthority authority = ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
+            java.util.concurrent.atomic.AtomicReference<ControllerRole> role = new java.util.concurrent.atomic.AtomicReference<>();
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
-                    s.adminKey(), List.of()).start(s.host(), s.apiPort(), s.hostLinkPort());
+                    s.adminKey(), ControllerRoutes.of(() -> role.get().status())).start(s.host(), s.apiPort(), s.hostLinkPort());
             opened.add(api);
-            ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
-            opened.add(loop);
+            String address = s.host() + ":" + api.port();
+            ControllerRole controller = base instanceof EtcdStore etcd
+                    ? new ReplicatedController((LeaderStore) store, etcd.client(), etcd.root(), fabric, RECONCILE_PERIOD, api.metrics()::reconciled, address)
+                    : new SoleController(fabric, RECONCILE_PERIOD, api.metrics()::reconciled, address);
+            role.set(controller);
+            opened.add(controller);
             LoadBalancer lb = LoadBalancer.start(1);
             opened.add(lb);
             forward(lb, s.forwarding());
@@ -132,7 +146,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
                 opened.add(storage);
                 serveTenantAccounts(api, storage, s.host());
             }
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.host());
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, controller, images, api, hosts, lb, traffic, storage, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             try {
@@ -250,6 +264,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     public FabricController fabric() { return fabric; }
 
+    /** This replica's part in the control plane: whether it leads, and who does. */
+    public ControllerRole controller() { return controller; }
+
     public ImageRepository images() { return images; }
 
     public List<HostRuntime> hosts() { return List.copyOf(hosts); }
@@ -261,7 +278,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (HostRuntime h : hosts) pool.submit(() -> h.close(true));
         }
-        loop.close();
+        controller.close();
         traffic.close();
         lb.close();
         if (storage != null) storage.close();

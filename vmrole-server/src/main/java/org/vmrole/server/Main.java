@@ -2,6 +2,7 @@ package org.vmrole.server;
 
 import org.vmrole.server.cli.AotTraining;
 import org.vmrole.server.cli.BetaCommand;
+import org.vmrole.server.cli.ControllerCommand;
 import org.vmrole.server.cli.DeploymentCommands;
 import org.vmrole.server.cli.ImageCommand;
 import org.vmrole.server.cli.ServiceCommand;
@@ -42,6 +43,7 @@ public final class Main implements Runnable {
                 BetaCommand.class,
                 ImageCommand.class,
                 ServiceCommand.class,
+                ControllerCommand.class,
                 DeploymentCommands.Deploy.class,
                 DeploymentCommands.Status.class,
                 DeploymentCommands.Scale.class,

@@ -28,6 +28,7 @@ import org.vmrole.fabric.controller.HostNotAdmitted;
 import org.vmrole.fabric.controller.NoSuchTarget;
 import org.vmrole.fabric.controller.RequestConflict;
 import org.vmrole.fabric.store.RevisionConflict;
+import org.vmrole.fabric.store.StoreUnavailable;
 import org.vmrole.image.ImageInUseException;
 import org.vmrole.image.ImageNameTakenException;
 import org.vmrole.image.ImageRepositoryException;
@@ -93,6 +94,11 @@ public final class ApiServer implements AutoCloseable {
                 String what = e.key().startsWith("/api/") ? e.key().substring(5) : e.key();
                 respond(ctx, 409, new ApiError("Conflict", "another request changed '" + what + "' at the same moment; nothing of this request was applied: "
                         + "read it again and retry", what));
+            });
+            // the store (etcd without quorum) cannot answer: the caller may retry once it is back; nothing to fix in the request
+            cfg.routes.exception(StoreUnavailable.class, (e, ctx) -> {
+                ctx.header("Retry-After", "5");
+                respond(ctx, 503, new ApiError("StoreUnavailable", e.getMessage(), null));
             });
             cfg.routes.exception(NoSuchTarget.class, (e, ctx) -> respond(ctx, 404, new ApiError("NotFound", e.getMessage(), null)));
             cfg.routes.exception(RequestConflict.class, (e, ctx) -> respond(ctx, 409, new ApiError("Conflict", e.getMessage(), null)));

@@ -51,17 +51,29 @@ public final class FabricController {
 
     private final InstantSource clock;
     private final Reconciler reconciler;
-    private final FabricState state;
-    private final ActionExecutor executor;
+    private final Store store;
+    private FabricState state;
+    private ActionExecutor executor;
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
     private final Map<String, Long> knownVersions = new HashMap<>();
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
         this.clock = clock;
+        this.store = store;
         this.reconciler = new Reconciler(policy);
         this.state = FabricState.load(store, new StateCodec(), clock.millis());
         this.executor = new ActionExecutor(state);
+    }
+
+    /**
+     * Reads the desired state from the store again, as a replica does when it becomes the leader: another replica may
+     * have changed it since this one loaded. Hosts get a fresh grace period, as after a restart.
+     */
+    public synchronized void reload() {
+        state = FabricState.load(store, new StateCodec(), clock.millis());
+        executor = new ActionExecutor(state);
+        knownVersions.clear();
     }
 
     // ---- hosts ---------------------------------------------------------------------------------------------

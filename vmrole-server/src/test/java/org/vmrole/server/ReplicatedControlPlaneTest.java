@@ -1,0 +1,121 @@
+package org.vmrole.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.etcd.EtcdCluster;
+
+/** Server replicas on a real three-member etcd: the API through etcd member failures, and leadership moving between replicas. */
+class ReplicatedControlPlaneTest {
+    private static final String ADMIN = "vmr_replicatedControlPlaneTestAdministratorKey0123";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static EtcdCluster etcd;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEtcd() {
+        etcd = EtcdCluster.start(3);
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        if (etcd != null) etcd.close();
+    }
+
+    private EmbeddedPlatform replica(String name) throws Exception {
+        return EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve(name), "127.0.0.1", 0, ADMIN, 0, false)
+                .withStore(StoreLocation.parse(etcd.url())));
+    }
+
+    private static HttpResponse<String> call(EmbeddedPlatform p, String method, String path, String body) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(p.apiUrl() + path)).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json");
+        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int createSubscription(EmbeddedPlatform p, String id) throws Exception {
+        return call(p, "POST", "/subscriptions", "{\"id\":\"" + id + "\",\"displayName\":\"" + id + "\"}").statusCode();
+    }
+
+    @Test
+    void the_api_keeps_working_with_one_etcd_member_down_and_says_the_store_has_no_quorum_without_two() throws Exception {
+        try (EmbeddedPlatform server = replica("one")) {
+            assertThat(createSubscription(server, "contoso")).isEqualTo(201);
+            etcd.killMember(0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> createSubscription(server, "fabrikam") == 201);
+            assertThat(call(server, "GET", "/subscriptions", null).body()).contains("contoso", "fabrikam");
+
+            etcd.killMember(1);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> refused = call(server, "GET", "/subscriptions", null);
+                assertThat(refused.statusCode()).isEqualTo(503);
+                assertThat(JSON.readTree(refused.body()).path("error").path("message").asText()).contains("no quorum");
+                assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            });
+
+            etcd.startMember(0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> call(server, "GET", "/subscriptions", null).statusCode() == 200);
+            assertThat(call(server, "GET", "/subscriptions", null).body()).contains("contoso", "fabrikam");
+            assertThat(createSubscription(server, "northwind")).isEqualTo(201);
+        } finally {
+            for (int i = 0; i < etcd.size(); i++) etcd.startMember(i);
+            etcd.awaitQuorum(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void one_replica_leads_every_replica_serves_and_a_killed_leaders_successor_reconciles_within_the_lease() throws Exception {
+        try (EmbeddedPlatform a = replica("a")) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.controller().leads());
+            try (EmbeddedPlatform b = replica("b")) {
+                assertThat(createSubscription(b, "woodgrove")).isEqualTo(201);
+                assertThat(call(a, "GET", "/subscriptions", null).body()).contains("woodgrove");
+                JsonNode status = await().atMost(Duration.ofSeconds(10)).until(
+                        () -> JSON.readTree(call(b, "GET", "/controller/status", null).body()), s -> s.path("replicas").size() == 2);
+                assertThat(status.path("leader").asText()).isEqualTo(a.apiUrl().substring("http://".length()));
+                assertThat(status.path("members")).hasSize(3).allSatisfy(m -> assertThat(m.path("healthy").asBoolean()).isTrue());
+                assertThat(b.controller().leads()).isFalse();
+
+                ReplicatedController leader = (ReplicatedController) a.controller();
+                ReplicatedController successor = (ReplicatedController) b.controller();
+                long killed = System.nanoTime();
+                leader.crash();
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> successor.firstPassNanos() != 0);
+                Duration failover = Duration.ofNanos(successor.firstPassNanos() - killed);
+                System.out.printf("replica failover: leader killed -> first reconcile pass of its successor in %d ms (lease %d s)%n",
+                        failover.toMillis(), ReplicatedController.LEASE.toSeconds());
+                assertThat(failover).isLessThan(Duration.ofSeconds(6));
+                assertThat(a.controller().leads()).isFalse();
+                await().atMost(Duration.ofSeconds(10)).until(
+                        () -> JSON.readTree(call(a, "GET", "/controller/status", null).body()).path("leader").asText(),
+                        leaderNow -> leaderNow.equals(b.apiUrl().substring("http://".length())));
+            }
+        }
+    }
+
+    @Test
+    void refuses_a_store_option_it_cannot_use_naming_the_option_and_the_fix() {
+        assertThatThrownBy(() -> StoreLocation.parse("etcd://10.0.0.1")).hasMessageContaining("--store").hasMessageContaining("port");
+        assertThatThrownBy(() -> StoreLocation.parse("mysql://db:3306")).hasMessageContaining("--store")
+                .hasMessageContaining("sqlite").hasMessageContaining("etcd://HOST:PORT");
+        assertThat(StoreLocation.parse("sqlite")).isInstanceOf(StoreLocation.Sqlite.class);
+        assertThat(StoreLocation.parse("etcd://a:2379,b:2379")).isEqualTo(new StoreLocation.Etcd(org.vmrole.etcd.EtcdAddress.parse("etcd://a:2379,b:2379")));
+    }
+}
