@@ -76,10 +76,16 @@ public final class FabricController {
         knownVersions.clear();
     }
 
+    /** Takes in what other replicas (or a previous leader) committed; reloads everything when the store forgot that history. */
+    private void catchUp() {
+        if (!state.catchUp()) reload();
+    }
+
     // ---- hosts ---------------------------------------------------------------------------------------------
 
     /** Issues the token a host must present to join and on every heartbeat; replaces any earlier token for that name. */
     public synchronized String issueJoinToken(String hostName) {
+        catchUp();
         Host.requireValidName(hostName);
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
@@ -90,6 +96,7 @@ public final class FabricController {
 
     /** Revokes the host's token and forgets the host: it can no longer beat, and its instances move elsewhere. */
     public synchronized void revokeHost(String hostName) {
+        catchUp();
         if (!state.tokens.containsKey(hostName) && !state.hosts.containsKey(hostName)) throw new NoSuchTarget("no host named '" + hostName + "'");
         ChangeSet changes = new ChangeSet();
         if (state.tokens.containsKey(hostName)) changes.delete(StateCodec.tokenKey(hostName));
@@ -102,6 +109,7 @@ public final class FabricController {
 
     /** Admits a host (or updates its capacity when it joins again). */
     public synchronized Host registerHost(String joinToken, HostRegistration registration) {
+        catchUp();
         admit(registration.name(), joinToken);
         Host existing = state.hosts.get(registration.name());
         if (existing != null && existing.faultDomain() != registration.faultDomain()) {
@@ -152,6 +160,7 @@ public final class FabricController {
 
     /** Draining places nothing new on a host and moves its instances away, one per role at a time; {@code false} takes it back. */
     public synchronized Host drainHost(String hostName, boolean draining) {
+        catchUp();
         Host h = state.hosts.get(hostName);
         if (h == null) throw new NoSuchTarget("no host named '" + hostName + "'");
         if (h.status() == HostStatus.Down) throw new RequestConflict("host '" + hostName + "' is down; drain it once it beats again");
@@ -161,6 +170,7 @@ public final class FabricController {
     }
 
     public synchronized List<Host> listHosts() {
+        catchUp();
         List<Host> out = new ArrayList<>(state.hosts.values());
         out.sort(Comparator.comparing(Host::name));
         return out;
@@ -179,6 +189,7 @@ public final class FabricController {
      * store's {@code RevisionConflict} reaches the caller.
      */
     public synchronized Operation createDeployment(Deployment deployment, List<Write> alongside) {
+        catchUp();
         if (deployment.deleting()) throw new IllegalArgumentException("deployment '" + deployment.id() + "' is marked for deletion; create it with deleting=false");
         if (state.deployments.containsKey(deployment.id())) throw new RequestConflict("deployment '" + deployment.id() + "' already exists; pick another id or delete it first");
         Operation op = newOperation(OperationKind.CreateDeployment, deployment.id(), null, null, 0);
@@ -193,6 +204,7 @@ public final class FabricController {
 
     /** As {@link #deleteDeployment(String)}, with the caller's own writes in the same store transaction (all or none). */
     public synchronized Operation deleteDeployment(String deploymentId, List<Write> alongside) {
+        catchUp();
         Deployment d = deployment(deploymentId);
         Operation op = newOperation(OperationKind.DeleteDeployment, deploymentId, null, null, 0);
         state.commit(new ChangeSet().put(d.markedForDeletion()).put(op).alongside(alongside));
@@ -209,6 +221,7 @@ public final class FabricController {
 
     /** As {@link #upgrade(String, List, UpgradeMode)}, with the caller's own writes in the same store transaction (all or none). */
     public synchronized Operation upgrade(String deploymentId, List<RoleSpec> targetRoles, UpgradeMode mode, List<Write> alongside) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() != null) {
             throw new RequestConflict("deployment '" + deploymentId + "' is already " + describe(d.upgrade())
@@ -235,6 +248,7 @@ public final class FabricController {
 
     /** Permits a manual upgrade to walk {@code domain}, which must be the next one. */
     public synchronized Operation walk(String deploymentId, int domain) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         Upgrade u = d.upgrade();
         if (u == null) throw new RequestConflict("deployment '" + deploymentId + "' has no upgrade under way; start one with ./vmrole upgrade");
@@ -250,6 +264,7 @@ public final class FabricController {
 
     /** Returns the walked update domains to the version before the upgrade, newest first; a failed walk may be rolled back too. */
     public synchronized Operation rollback(String deploymentId) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() == null) throw new RequestConflict("deployment '" + deploymentId + "' has no upgrade to roll back");
         Operation op = newOperation(OperationKind.RollbackUpgrade, deploymentId, null, null, d.version());
@@ -272,6 +287,7 @@ public final class FabricController {
 
     /** As {@link #scale(String, String, int)}, with the caller's own writes in the same store transaction (all or none). */
     public synchronized Operation scale(String deploymentId, String role, int instanceCount, List<Write> alongside) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() != null) throw new RequestConflict("deployment '" + deploymentId + "' is " + describe(d.upgrade()) + "; scale it once the upgrade is done");
         if (instanceCount < 0 || instanceCount > RoleSpec.MAX_INSTANCES) throw new IllegalArgumentException("instance count " + instanceCount + " must be between 0 and " + RoleSpec.MAX_INSTANCES);
@@ -283,6 +299,7 @@ public final class FabricController {
 
     /** Resets one instance's VM, keeping its overlay. */
     public synchronized Operation reboot(String deploymentId, String instanceName) {
+        catchUp();
         RoleInstance ri = instance(deploymentId, instanceName);
         RoleInstance next = ri.nextRebootGeneration(clock.millis(), "reboot requested");
         Operation op = newOperation(OperationKind.RebootInstance, deploymentId, ri.name().role(), ri.name().toString(), next.rebootGeneration());
@@ -292,6 +309,7 @@ public final class FabricController {
 
     /** Starts one instance afresh from its image (a new incarnation on the same host). */
     public synchronized Operation reimage(String deploymentId, String instanceName) {
+        catchUp();
         RoleInstance ri = instance(deploymentId, instanceName);
         RoleInstance next = ri.hasHost() ? ri.nextIncarnation(clock.millis(), "reimage requested") : ri;
         Operation op = newOperation(OperationKind.ReimageInstance, deploymentId, ri.name().role(), ri.name().toString(), next.incarnation());
@@ -300,21 +318,25 @@ public final class FabricController {
     }
 
     public synchronized Optional<Operation> getOperation(String operationId) {
+        catchUp();
         return Optional.ofNullable(state.operations.get(operationId));
     }
 
     /** Every operation the store still holds, oldest first. */
     public synchronized List<Operation> listOperations() {
+        catchUp();
         List<Operation> out = new ArrayList<>(state.operations.values());
         out.sort(Comparator.comparingLong(Operation::startedMillis).thenComparing(Operation::id));
         return out;
     }
 
     public synchronized Optional<Deployment> getDeployment(String deploymentId) {
+        catchUp();
         return Optional.ofNullable(state.deployments.get(deploymentId));
     }
 
     public synchronized List<Deployment> listDeployments() {
+        catchUp();
         List<Deployment> out = new ArrayList<>(state.deployments.values());
         out.sort(Comparator.comparing(Deployment::id));
         return out;
@@ -322,6 +344,7 @@ public final class FabricController {
 
     /** The deployment's instances as people see them, by role and index. */
     public synchronized List<InstanceView> listInstances(String deploymentId) {
+        catchUp();
         deployment(deploymentId);
         List<RoleInstance> mine = new ArrayList<>();
         for (RoleInstance ri : state.instances.values()) if (ri.deploymentId().equals(deploymentId)) mine.add(ri);
@@ -340,6 +363,7 @@ public final class FabricController {
      * domain and incarnation are the copy's; {@code StoppingRole} once released (out of rotation, draining).
      */
     public synchronized List<InstanceView> listHandoverCopies(String deploymentId) {
+        catchUp();
         deployment(deploymentId);
         List<InstanceView> out = new ArrayList<>();
         for (RoleInstance ri : state.instances.values()) {
@@ -357,6 +381,7 @@ public final class FabricController {
 
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
+        catchUp();
         long now = clock.millis();
         DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
                 java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),

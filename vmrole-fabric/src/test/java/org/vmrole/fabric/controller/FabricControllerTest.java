@@ -315,4 +315,23 @@ class FabricControllerTest {
         assertThat(controller.listHandoverCopies("d1")).isEmpty();
         assertThat(a.observe()).as("the old copy was stopped").hasSize(1);
     }
+
+    @Test
+    void a_replica_on_the_same_store_sees_what_another_committed_and_the_leader_acts_on_it() {
+        host("h1", 0);
+        host("h2", 1);
+        FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        var op = follower.createDeployment(deployment("d1", 2));
+        ticks(3);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        // the follower sees the leader's placement and scales on top of it without a conflict
+        assertThat(follower.listInstances("d1")).extracting(InstanceView::host).containsExactlyInAnyOrder("h1", "h2");
+        follower.scale("d1", "WebVM", 3);
+        ticks(3);
+        assertThat(instances("d1")).hasSize(3).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        follower.deleteDeployment("d1");
+        ticks(3);
+        assertThat(controller.getDeployment("d1")).isEmpty();
+    }
 }
