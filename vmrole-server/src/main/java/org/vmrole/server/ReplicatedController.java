@@ -53,7 +53,10 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
         // the previous leader changed the desired state since this replica read it
         fabric.reload();
         loop = new ReconcileLoop(fabric, period, actions -> {
-            if (firstPassNanos == 0) firstPassNanos = System.nanoTime();
+            if (firstPassNanos == 0) {
+                firstPassNanos = System.nanoTime();
+                log.info("first reconcile pass as leader done {} ms after the election", (firstPassNanos - electedAtNanos) / 1_000_000);
+            }
             observer.accept(actions);
         });
     }
