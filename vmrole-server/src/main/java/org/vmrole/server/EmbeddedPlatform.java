@@ -132,8 +132,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
             opened.add(api);
             String address = s.host() + ":" + api.port();
             ControllerRole controller = base instanceof EtcdStore etcd
-                    ? new ReplicatedController((LeaderStore) store, etcd.client(), etcd.root(), fabric, RECONCILE_PERIOD, api.metrics()::reconciled, address)
-                    : new SoleController(fabric, RECONCILE_PERIOD, api.metrics()::reconciled, address);
+                    ? new ReplicatedController((LeaderStore) store, etcd.client(), etcd.root(), fabric, RECONCILE_PERIOD, api.metrics(), address)
+                    : new SoleController(fabric, RECONCILE_PERIOD, api.metrics(), address);
             role.set(controller);
             opened.add(controller);
             LoadBalancer lb = LoadBalancer.start(1);

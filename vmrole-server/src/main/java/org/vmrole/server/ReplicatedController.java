@@ -4,7 +4,6 @@ import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.etcd.EtcdLeadership;
@@ -12,7 +11,7 @@ import org.vmrole.etcd.EtcdMembers;
 import org.vmrole.etcd.LeaderStore;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.controller.ReconcileLoop;
-import org.vmrole.fabric.reconcile.Action;
+import org.vmrole.api.metrics.PlatformMetrics;
 
 /**
  * One of several replicas on one etcd: every replica serves the API; the one elected (etcd lease) re-reads the
@@ -28,20 +27,20 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
     private final String root;
     private final FabricController fabric;
     private final Duration period;
-    private final Consumer<List<Action>> observer;
+    private final PlatformMetrics metrics;
     private final EtcdLeadership leadership;
     private ReconcileLoop loop;
     private volatile long electedAtNanos;
     private volatile long firstPassNanos;
 
-    ReplicatedController(LeaderStore store, Client client, String root, FabricController fabric, Duration period, Consumer<List<Action>> observer,
+    ReplicatedController(LeaderStore store, Client client, String root, FabricController fabric, Duration period, PlatformMetrics metrics,
                          String address) {
         this.store = store;
         this.client = client;
         this.root = root;
         this.fabric = fabric;
         this.period = period;
-        this.observer = observer;
+        this.metrics = metrics;
         this.leadership = EtcdLeadership.start(client, root, address, LEASE, this);
     }
 
@@ -52,12 +51,14 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
         store.fenceWith(Optional.of(EtcdLeadership.fenceFor(root, term)));
         // the previous leader changed the desired state since this replica read it
         fabric.reload();
-        loop = new ReconcileLoop(fabric, period, actions -> {
+        metrics.leadership(true);
+        loop = new ReconcileLoop(fabric, period, (actions, took) -> {
             if (firstPassNanos == 0) {
                 firstPassNanos = System.nanoTime();
                 log.info("first reconcile pass as leader done {} ms after the election", (firstPassNanos - electedAtNanos) / 1_000_000);
             }
-            observer.accept(actions);
+            metrics.reconciled(actions);
+            metrics.reconcilePass(took);
         });
     }
 
@@ -67,6 +68,7 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
         if (loop != null) loop.close();
         loop = null;
         store.fenceWith(Optional.empty());
+        metrics.leadership(false);
         log.info("reconciler stopped: this replica no longer leads");
     }
 

@@ -3,10 +3,9 @@ package org.vmrole.server;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Consumer;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.controller.ReconcileLoop;
-import org.vmrole.fabric.reconcile.Action;
+import org.vmrole.api.metrics.PlatformMetrics;
 
 /** The controller on one machine (SQLite): the only replica, so always the leader. */
 final class SoleController implements ControllerRole {
@@ -14,8 +13,12 @@ final class SoleController implements ControllerRole {
     private final String address;
     private final Instant since = Instant.now();
 
-    SoleController(FabricController fabric, Duration period, Consumer<List<Action>> observer, String address) {
-        this.loop = new ReconcileLoop(fabric, period, observer);
+    SoleController(FabricController fabric, Duration period, PlatformMetrics metrics, String address) {
+        metrics.leadership(true);
+        this.loop = new ReconcileLoop(fabric, period, (actions, took) -> {
+            metrics.reconciled(actions);
+            metrics.reconcilePass(took);
+        });
         this.address = address;
     }
 

@@ -103,6 +103,10 @@ class ReplicatedControlPlaneTest {
                         failover.toMillis(), ReplicatedController.LEASE.toSeconds());
                 assertThat(failover).isLessThan(Duration.ofSeconds(6));
                 assertThat(a.controller().leads()).isFalse();
+                assertThat(call(b, "GET", "/metrics", null).body()).contains("vmrole_controller_leader 1.0",
+                        "vmrole_controller_leader_changes_total{to=\"leader\"} 1.0", "vmrole_reconcile_pass_seconds_count");
+                assertThat(call(a, "GET", "/metrics", null).body()).contains("vmrole_controller_leader 0.0",
+                        "vmrole_controller_leader_changes_total{to=\"follower\"} 1.0");
                 await().atMost(Duration.ofSeconds(10)).until(
                         () -> JSON.readTree(call(a, "GET", "/controller/status", null).body()).path("leader").asText(),
                         leaderNow -> leaderNow.equals(b.apiUrl().substring("http://".length())));
