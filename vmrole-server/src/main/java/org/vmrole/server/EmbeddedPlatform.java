@@ -125,7 +125,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
                     FabricImageUsage.of(fabric), Clock.systemUTC());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
-            CertificateAuthority authority = ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
+            // replicas on etcd share one authority, so a host's join token works on each of them
+            CertificateAuthority authority = base instanceof EtcdStore
+                    ? ControllerAuthority.loadOrCreate(store, Clock.systemUTC().instant())
+                    : ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
             java.util.concurrent.atomic.AtomicReference<ControllerRole> role = new java.util.concurrent.atomic.AtomicReference<>();
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
                     s.adminKey(), ControllerRoutes.of(() -> role.get().status())).start(s.host(), s.apiPort(), s.hostLinkPort());
@@ -135,6 +138,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
                     ? new ReplicatedController((LeaderStore) store, etcd.client(), etcd.root(), fabric, RECONCILE_PERIOD, api.metrics(), address)
                     : new SoleController(fabric, RECONCILE_PERIOD, api.metrics(), address);
             role.set(controller);
+            if (controller instanceof ReplicatedController replicated) fabric.serveHostsOnlyWhenLeading(replicated::leads, replicated::leaderAddress);
             opened.add(controller);
             LoadBalancer lb = LoadBalancer.start(1);
             opened.add(lb);

@@ -77,6 +77,15 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
         return leadership.leading().isPresent();
     }
 
+    /** The leader's API address as etcd holds it now, or null when none is elected (or etcd cannot tell). */
+    String leaderAddress() {
+        try {
+            return EtcdLeadership.leader(client, root).map(EtcdLeadership.Term::address).orElse(null);
+        } catch (RuntimeException unreachable) {
+            return null;
+        }
+    }
+
     /** When the first reconcile pass of the current term ended (System.nanoTime), 0 before it or when not leading. */
     long firstPassNanos() {
         return firstPassNanos;

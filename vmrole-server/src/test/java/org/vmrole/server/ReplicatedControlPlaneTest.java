@@ -12,11 +12,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmrole.etcd.EtcdCluster;
+import org.vmrole.fabric.model.HostStatus;
+import org.vmrole.model.host.HostCapacity;
 
 /** Server replicas on a real three-member etcd: the API through etcd member failures, and leadership moving between replicas. */
 class ReplicatedControlPlaneTest {
@@ -110,6 +113,33 @@ class ReplicatedControlPlaneTest {
                 await().atMost(Duration.ofSeconds(10)).until(
                         () -> JSON.readTree(call(a, "GET", "/controller/status", null).body()).path("leader").asText(),
                         leaderNow -> leaderNow.equals(b.apiUrl().substring("http://".length())));
+            }
+        }
+    }
+
+    @Test
+    void a_host_of_several_replicas_beats_to_the_leader_and_follows_the_next_one_with_the_same_join_token() throws Exception {
+        try (EmbeddedPlatform a = replica("ha")) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.controller().leads());
+            EmbeddedPlatform b = replica("hb");
+            HostRuntime host = null;
+            try {
+                assertThat(b.api().authority().fingerprint()).isEqualTo(a.api().authority().fingerprint());
+                // the host is told the follower first: it is sent on to the leader
+                host = HostRuntime.start(new HostRuntime.Spec("host-x", 0, dir.resolve("host-x"), URI.create(b.apiUrl()), b.joinToken("host-x"),
+                        new HostCapacity(2, 2048, 512), EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT))
+                        .withOtherControllers(List.of(URI.create(a.apiUrl()))));
+                await().atMost(Duration.ofSeconds(20)).until(() -> a.fabric().listHosts().stream()
+                        .anyMatch(h -> h.name().equals("host-x") && h.status() == HostStatus.Up));
+
+                long leaderGone = System.currentTimeMillis();
+                a.close();
+                await().atMost(Duration.ofSeconds(15)).until(() -> b.controller().leads());
+                await().atMost(Duration.ofSeconds(20)).until(() -> b.fabric().listHosts().stream()
+                        .anyMatch(h -> h.name().equals("host-x") && h.status() == HostStatus.Up && h.lastHeartbeatMillis() > leaderGone));
+            } finally {
+                if (host != null) host.close(false);
+                b.close();
             }
         }
     }

@@ -26,6 +26,7 @@ import org.vmrole.api.ApiException;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.fabric.controller.HostNotAdmitted;
 import org.vmrole.fabric.controller.NoSuchTarget;
+import org.vmrole.fabric.controller.NotLeader;
 import org.vmrole.fabric.controller.RequestConflict;
 import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.fabric.store.StoreUnavailable;
@@ -99,6 +100,11 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(StoreUnavailable.class, (e, ctx) -> {
                 ctx.header("Retry-After", "5");
                 respond(ctx, 503, new ApiError("StoreUnavailable", e.getMessage(), null));
+            });
+            // a host beat to a replica that does not lead: the header tells it where the leader is
+            cfg.routes.exception(NotLeader.class, (e, ctx) -> {
+                e.leader().ifPresent(leader -> ctx.header("X-Vmrole-Leader", leader));
+                respond(ctx, 503, new ApiError("NotLeader", e.getMessage(), null));
             });
             cfg.routes.exception(NoSuchTarget.class, (e, ctx) -> respond(ctx, 404, new ApiError("NotFound", e.getMessage(), null)));
             cfg.routes.exception(RequestConflict.class, (e, ctx) -> respond(ctx, 409, new ApiError("Conflict", e.getMessage(), null)));

@@ -56,6 +56,9 @@ public final class FabricController {
     private ActionExecutor executor;
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
     private final Map<String, Long> knownVersions = new HashMap<>();
+    /** Whether this controller serves hosts now (it leads); the leader's address otherwise (null: none elected yet). */
+    private volatile java.util.function.BooleanSupplier leads = () -> true;
+    private volatile java.util.function.Supplier<String> leader = () -> null;
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
@@ -74,6 +77,19 @@ public final class FabricController {
         state = FabricState.load(store, new StateCodec(), clock.millis());
         executor = new ActionExecutor(state);
         knownVersions.clear();
+    }
+
+    /**
+     * On a replica, hosts are served by the leader only (their heartbeats live in its memory): while {@code leads} is
+     * false, joins and heartbeats are refused with {@link NotLeader} naming {@code leader} (null when none is elected).
+     */
+    public void serveHostsOnlyWhenLeading(java.util.function.BooleanSupplier leads, java.util.function.Supplier<String> leader) {
+        this.leads = leads;
+        this.leader = leader;
+    }
+
+    private void requireServingHosts() {
+        if (!leads.getAsBoolean()) throw new NotLeader(leader.get());
     }
 
     /** Takes in what other replicas (or a previous leader) committed; reloads everything when the store forgot that history. */
@@ -109,6 +125,7 @@ public final class FabricController {
 
     /** Admits a host (or updates its capacity when it joins again). */
     public synchronized Host registerHost(String joinToken, HostRegistration registration) {
+        requireServingHosts();
         catchUp();
         admit(registration.name(), joinToken);
         Host existing = state.hosts.get(registration.name());
@@ -133,6 +150,7 @@ public final class FabricController {
      * @throws HostNotAdmitted when the token is wrong or revoked, or the host never registered
      */
     public synchronized Optional<AssignmentSet> heartbeat(String hostName, String joinToken, List<ObservedInstance> instances, long knownAssignmentsVersion) {
+        requireServingHosts();
         admit(hostName, joinToken);
         if (instances == null) throw new IllegalArgumentException("heartbeat from '" + hostName + "' has no instance list; send an empty list when nothing runs");
         if (!state.hosts.containsKey(hostName)) throw new HostNotAdmitted("host '" + hostName + "' has not registered; register before sending heartbeats");

@@ -85,6 +85,11 @@ public final class HostDaemon implements AutoCloseable {
     }
 
     private void beat() {
+        beat(true);
+    }
+
+    /** {@code mayFollow}: a replica that names the leader sends this beat on to it at once, without waiting a period. */
+    private void beat(boolean mayFollow) {
         try {
             if (joined && clock.millis() - joinedAtMillis > REJOIN_EVERY.toMillis()) joined = false;
             if (!joined) {
@@ -106,11 +111,23 @@ public final class HostDaemon implements AutoCloseable {
             if (!warned) log.error("host {} refuses to join: {}", join.host(), e.getMessage());
             warned = true;
             fenceIfSilent();
+        } catch (ControllerClient.NotLeader e) {
+            joined = false;
+            boolean moved = controller.failOver(e.leader());
+            log.info("host {}: the replica it spoke to does not lead the controller (leader: {}); trying {}", join.host(),
+                    e.leader() == null ? "none elected yet" : e.leader(), controller.controller());
+            if (moved && e.leader() != null && mayFollow) {
+                beat(false);
+                return;
+            }
+            fenceIfSilent();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             if (!warned) log.warn("host {} cannot reach the controller: {}", join.host(), e.toString());
             warned = true;
+            // another replica of the controller, if this host knows several, may lead now
+            controller.failOver(null);
             // a controller that restarted may serve the host link on another port: only a join (which asks the API
             // port where it is) finds it again, so the next beat joins anew
             joined = false;
