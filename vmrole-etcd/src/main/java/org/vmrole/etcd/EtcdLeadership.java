@@ -149,7 +149,14 @@ public final class EtcdLeadership implements AutoCloseable {
 
     private void renew() {
         long sent = System.nanoTime();
-        long left = call(client.getLeaseClient().keepAliveOnce(lease)).getTTL();
+        long left;
+        try {
+            left = call(client.getLeaseClient().keepAliveOnce(lease)).getTTL();
+        } catch (RuntimeException e) {
+            // unrenewed for longer than its TTL, the lease is gone in etcd (which may answer "not found"): take a new one
+            if (sent - renewedAtNanos > ttl.toNanos()) lease = 0;
+            throw e;
+        }
         if (left <= 0) {
             lease = 0;
             throw new IllegalStateException("lease expired");
@@ -225,6 +232,8 @@ public final class EtcdLeadership implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // a killed process gives nothing back: a later close() must not revoke the lease either
+        lease = 0;
         Term was = leading;
         leading = null;
         if (was != null) listener.deposed(was);

@@ -53,6 +53,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final TrafficSync traffic;
     private final StorageService storage;
     private final String host;
+    private boolean closed;
 
     /** How the load balancer forwards connections: see {@link LoadBalancer#forwardInKernel()}. */
     public enum LbForwarding {
@@ -275,9 +276,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     public List<HostRuntime> hosts() { return List.copyOf(hosts); }
 
-    /** Stops everything this process runs, VMs included. */
+    /** Stops everything this process runs, VMs included; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         // hosts stop their VMs in parallel: a graceful stop waits for each guest to power off
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (HostRuntime h : hosts) pool.submit(() -> h.close(true));

@@ -11,6 +11,7 @@ import org.vmrole.etcd.EtcdMembers;
 import org.vmrole.etcd.LeaderStore;
 import org.vmrole.fabric.controller.FabricController;
 import org.vmrole.fabric.controller.ReconcileLoop;
+import org.vmrole.fabric.store.StoreUnavailable;
 import org.vmrole.api.metrics.PlatformMetrics;
 
 /**
@@ -77,12 +78,16 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
         return leadership.leading().isPresent();
     }
 
-    /** The leader's API address as etcd holds it now, or null when none is elected (or etcd cannot tell). */
+    /**
+     * The leader's API address as etcd holds it now, or null when etcd says none is elected; a host may count that
+     * answer as contact, so an etcd that cannot tell is a {@link StoreUnavailable}, never null.
+     */
     String leaderAddress() {
         try {
             return EtcdLeadership.leader(client, root).map(EtcdLeadership.Term::address).orElse(null);
         } catch (RuntimeException unreachable) {
-            return null;
+            throw new StoreUnavailable("the etcd store has no quorum or cannot be reached: this replica cannot tell which replica leads ("
+                    + unreachable.getMessage() + ")", unreachable);
         }
     }
 

@@ -116,7 +116,11 @@ public final class HostDaemon implements AutoCloseable {
             boolean moved = controller.failOver(e.leader());
             log.info("host {}: the replica it spoke to does not lead the controller (leader: {}); trying {}", join.host(),
                     e.leader() == null ? "none elected yet" : e.leader(), controller.controller());
-            if (moved && e.leader() != null && mayFollow) {
+            if (e.leader() == null) {
+                // a live replica saw in etcd that nobody leads: nobody can declare this host down now, and the next leader
+                // gives every host a fresh grace period when it takes over, so the VMs may keep running
+                lastContactMillis = clock.millis();
+            } else if (moved && mayFollow) {
                 beat(false);
                 return;
             }
@@ -126,8 +130,11 @@ public final class HostDaemon implements AutoCloseable {
         } catch (Exception e) {
             if (!warned) log.warn("host {} cannot reach the controller: {}", join.host(), e.toString());
             warned = true;
-            // another replica of the controller, if this host knows several, may lead now
-            controller.failOver(null);
+            // another replica of the controller, if this host knows several, may lead now: try it at once
+            if (controller.failOver(null) && mayFollow) {
+                beat(false);
+                return;
+            }
             // a controller that restarted may serve the host link on another port: only a join (which asks the API
             // port where it is) finds it again, so the next beat joins anew
             joined = false;
