@@ -127,6 +127,23 @@ public final class EtcdStore implements Store {
         }
     }
 
+    /** One range read from the end: etcd sorts by key descending and stops at {@code limit}. */
+    @Override
+    public List<StoredRecord> listBefore(String prefix, String before, int limit) {
+        if (limit <= 0) return List.of();
+        byte[] from = (dataPrefix + prefix).getBytes(StandardCharsets.UTF_8);
+        byte[] end = prefixEnd(dataPrefix + prefix).getBytes();
+        if (before != null) {
+            byte[] until = (dataPrefix + before).getBytes(StandardCharsets.UTF_8);
+            if (java.util.Arrays.compareUnsigned(until, end) < 0) end = until;
+        }
+        if (java.util.Arrays.compareUnsigned(end, from) <= 0) return List.of();
+        GetOption option = GetOption.builder().withRange(ByteSequence.from(end)).withSortField(GetOption.SortTarget.KEY)
+                .withSortOrder(GetOption.SortOrder.DESCEND).withLimit(limit).build();
+        GetResponse r = await(client.getKVClient().get(ByteSequence.from(from), option), "list '" + prefix + "' before '" + before + "'");
+        return r.getKvs().stream().map(this::record).toList();
+    }
+
     @Override
     public long commit(List<Write> writes) {
         if (writes.isEmpty()) return revision();

@@ -37,6 +37,11 @@ public final class LeaderStore implements Store {
     }
 
     @Override
+    public List<StoredRecord> listBefore(String prefix, String before, int limit) {
+        return base.listBefore(prefix, before, limit);
+    }
+
+    @Override
     public long commit(List<Write> writes) {
         return this.writes.commit(writes);
     }
