@@ -206,13 +206,7 @@ public final class EtcdLeadership implements AutoCloseable {
     /** Stops campaigning; a leader steps down and gives its lease back, so another replica takes over at once. */
     @Override
     public void close() {
-        running = false;
-        thread.interrupt();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopCampaigning();
         stepDown("the replica is shutting down");
         if (lease != 0) {
             try {
@@ -225,6 +219,15 @@ public final class EtcdLeadership implements AutoCloseable {
 
     /** Stops without giving the lease back, as a replica killed with SIGKILL would (tests measure failover with it). */
     public void abandon() {
+        stopCampaigning();
+        // a killed process gives nothing back: a later close() must not revoke the lease either
+        lease = 0;
+        Term was = leading;
+        leading = null;
+        if (was != null) listener.deposed(was);
+    }
+
+    private void stopCampaigning() {
         running = false;
         thread.interrupt();
         try {
@@ -232,11 +235,6 @@ public final class EtcdLeadership implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // a killed process gives nothing back: a later close() must not revoke the lease either
-        lease = 0;
-        Term was = leading;
-        leading = null;
-        if (was != null) listener.deposed(was);
     }
 
     private static <T> T call(java.util.concurrent.CompletableFuture<T> f) {

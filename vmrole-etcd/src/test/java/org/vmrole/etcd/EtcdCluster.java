@@ -29,6 +29,7 @@ public final class EtcdCluster implements AutoCloseable {
     private final List<Member> members;
     private final Process[] processes;
     private final Thread cleanup;
+    private Client client;
 
     private record Member(String name, int clientPort, int peerPort) {
         String clientUrl() {
@@ -79,6 +80,12 @@ public final class EtcdCluster implements AutoCloseable {
 
     public EtcdAddress address() {
         return EtcdAddress.parse(url());
+    }
+
+    /** A client of every member, made on first use and closed with the cluster. */
+    public synchronized Client client() {
+        if (client == null) client = address().connect();
+        return client;
     }
 
     public int size() {
@@ -162,6 +169,8 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private synchronized void destroy() {
+        if (client != null) client.close();
+        client = null;
         for (int i = 0; i < processes.length; i++) killMember(i);
         if (!Files.exists(dir)) return;
         try (Stream<Path> files = Files.walk(dir)) {

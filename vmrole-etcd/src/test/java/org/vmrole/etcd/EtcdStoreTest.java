@@ -26,12 +26,11 @@ class EtcdStoreTest extends StoreContract {
     @BeforeAll
     static void startEtcd() {
         etcd = EtcdCluster.start(1);
-        client = etcd.address().connect();
+        client = etcd.client();
     }
 
     @AfterAll
     static void stopEtcd() {
-        if (client != null) client.close();
         if (etcd != null) etcd.close();
     }
 
