@@ -188,7 +188,15 @@ public final class ImageIngestBenchmark {
         Path root = dir.resolve("repo");
         deleteTree(root);
         ImageLimits limits = ImageLimits.defaults();
-        ImageRepository repo = new ImageRepository(root, limits, QemuImg.fromPath(limits), ImageUsage.none(), Clock.systemUTC());
+        // the repository keeps images in a Blob service: the real storage service on this machine, as the platform runs it
+        org.vmrole.storage.StorageAccount account = new org.vmrole.storage.StorageAccount(org.vmrole.image.ImageBlobs.PLATFORM_ACCOUNT,
+                java.util.List.of(java.util.Base64.getEncoder().encodeToString("the image benchmark's account key".getBytes())));
+        org.vmrole.storage.StorageService storage = org.vmrole.storage.StorageService.start(new org.vmrole.storage.StorageConfig(
+                root.resolve("storage"), "127.0.0.1", 0, 0, 0, java.util.List.of(account)));
+        ImageRepository repo = new ImageRepository(root, limits, QemuImg.fromPath(limits), ImageUsage.none(), Clock.systemUTC(),
+                org.vmrole.image.ImageBlobs.connect(java.net.URI.create("http://127.0.0.1:" + storage.blobPort() + "/" + account.name()),
+                        new org.vmrole.model.blob.BlobCredential.SharedKey(account.name(), account.keys().getFirst())));
+        try {
         Mark t0 = Mark.now();
         String id = repo.startUpload("bench", "disk");
         try (InputStream in = Files.newInputStream(source)) {
@@ -200,8 +208,11 @@ public final class ImageIngestBenchmark {
         if (!rec.uploadDigest().equals(sha)) throw new IllegalStateException("ingest stored a different upload digest");
         // the upload's bytes are deleted after commit answers; as with the floor's files, not timed, but not overlapping what comes next
         repo.awaitCleanup();
-        deleteTree(root);
         return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
+        } finally {
+            storage.close();
+            deleteTree(root);
+        }
     }
 
     /** 1 MiB blocks: 60% random, 10% repeated text (compressible, non-zero), 30% zeros left as holes. */

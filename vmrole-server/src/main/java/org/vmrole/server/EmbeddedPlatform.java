@@ -25,6 +25,7 @@ import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
 import org.vmrole.lb.LoadBalancer;
+import org.vmrole.storage.StorageAccount;
 import org.vmrole.storage.StorageConfig;
 import org.vmrole.storage.StorageService;
 import org.vmrole.server.traffic.TrafficSync;
@@ -50,6 +51,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final LoadBalancer lb;
     private final TrafficSync traffic;
     private final StorageService storage;
+    private final boolean tenantStorage;
     private final String host;
 
     /** How the load balancer forwards connections: see {@link LoadBalancer#forwardInKernel()}. */
@@ -63,9 +65,18 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** Settings of one embedded platform. */
-    /** Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port). */
+    /**
+     * Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port);
+     * {@code imageStorage} is the storage account that holds the images (null: the platform's own account in the
+     * embedded storage service, which then runs even without {@code storage}, on free ports, for images only).
+     */
     public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
-                           int hostLinkPort) {
+                           int hostLinkPort, ImageBlobAccount imageStorage) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
+                        int hostLinkPort) {
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, null);
+        }
+
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
             this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0);
         }
@@ -79,18 +90,23 @@ public final class EmbeddedPlatform implements AutoCloseable {
         }
 
         public Settings withForwarding(LbForwarding f) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort, imageStorage);
         }
 
         public Settings withHostLinkPort(int port) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port, imageStorage);
+        }
+
+        public Settings withImageStorage(ImageBlobAccount account) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, account);
         }
     }
 
     private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, String host) {
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, boolean tenantStorage, String host) {
         this.host = host;
         this.storage = storage;
+        this.tenantStorage = tenantStorage;
         this.hosts = hosts;
         this.lb = lb;
         this.traffic = traffic;
@@ -112,9 +128,20 @@ public final class EmbeddedPlatform implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>(List.of(store));
         try {
             FabricController fabric = new FabricController(store, Clock.systemUTC(), healingPolicy());
+            // images live in a storage account: the platform's own in the embedded service, unless the operator names one
+            StorageService storage = null;
+            ImageBlobAccount imageAccount = s.imageStorage();
+            if (s.storage() || imageAccount == null) {
+                StorageAccount platformAccount = ImageBlobAccount.platformAccount(s.dataDir());
+                storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host(), platformAccount)
+                        : StorageService.start(new StorageConfig(s.dataDir().resolve("storage"), s.host(), 0, 0, 0, List.of(platformAccount)));
+                opened.add(storage);
+                if (imageAccount == null) imageAccount = ImageBlobAccount.of(platformAccount, s.host(), storage.blobPort());
+            }
             ImageLimits limits = ImageLimits.defaults();
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
-                    FabricImageUsage.of(fabric), Clock.systemUTC());
+                    FabricImageUsage.of(fabric), Clock.systemUTC(), imageAccount.connect());
+            log.info("images are kept in the Blob service at {}", imageAccount.accountUrl());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
             CertificateAuthority authority = ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
@@ -127,12 +154,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
             forward(lb, s.forwarding());
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
-            StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
-            if (storage != null) {
-                opened.add(storage);
-                serveTenantAccounts(api, storage, s.host());
-            }
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.host());
+            if (s.storage()) serveTenantAccounts(api, storage, s.host());
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.storage(), s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             try {
@@ -206,9 +229,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** The storage service on the emulator's ports (10000-10002) so UseDevelopmentStorage=true works; elsewhere if they are taken. */
-    private static StorageService startStorage(Path dir, String host) {
+    private static StorageService startStorage(Path dir, String host, StorageAccount platformAccount) {
         StorageConfig local = StorageConfig.development(dir);
-        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), local.accounts());
+        List<StorageAccount> accounts = new ArrayList<>(local.accounts());
+        accounts.add(platformAccount);
+        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), accounts);
         try {
             return StorageService.start(dev);
         } catch (RuntimeException taken) {
@@ -228,7 +253,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     /** The storage service, when this platform runs one. */
     public Optional<StorageService> storage() {
-        return Optional.ofNullable(storage);
+        return tenantStorage ? Optional.ofNullable(storage) : Optional.empty();
     }
 
     private static long osMemoryMiB() {

@@ -1,0 +1,264 @@
+package org.vmrole.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.vmrole.model.blob.BlobCredential;
+import org.vmrole.model.blob.BlobStorageException;
+import org.vmrole.model.blob.BlockBlobClient;
+
+/**
+ * Where the repository keeps image bytes: block blobs in one storage account of the Blob service, reached over its REST
+ * API, so that every controller replica serves every image. Stored images are {@code images/<hex>.qcow2} (the digest
+ * is the name); an upload in progress is the staging blob {@code uploads/<id>}, whose blocks are the bytes received so
+ * far, named by their offset ({@link StagedBlocks}), and whose metadata is the upload's session.
+ */
+public final class ImageBlobs {
+    /** The platform's own account in its embedded storage service, which holds the images; no tenant may take the name. */
+    public static final String PLATFORM_ACCOUNT = "vmroleimages";
+    /** Bytes per Put Block: big enough that per-call costs vanish, small enough that a broken block costs little. */
+    static final int BLOCK = 8 << 20;
+    /** Put Block calls in flight per writer: each holds one block in memory. */
+    private static final int IN_FLIGHT = 3;
+
+    private final BlockBlobClient images;
+    private final BlockBlobClient uploads;
+    private final ExecutorService puts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("image-put-block-", 0).factory());
+
+    private ImageBlobs(BlockBlobClient images, BlockBlobClient uploads) {
+        this.images = images;
+        this.uploads = uploads;
+    }
+
+    /**
+     * The image blobs of the account at {@code accountUrl} (path-style, {@code http://host:10000/<account>}), signed with
+     * its key. Creates the two containers when they are missing.
+     */
+    public static ImageBlobs connect(URI accountUrl, BlobCredential.SharedKey key) {
+        String base = accountUrl.toString().replaceAll("/+$", "");
+        ImageBlobs b = new ImageBlobs(BlockBlobClient.of(URI.create(base + "/images/probe"), key),
+                BlockBlobClient.of(URI.create(base + "/uploads/probe"), key));
+        b.images.createContainer();
+        b.uploads.createContainer();
+        return b;
+    }
+
+    /** Where images are kept, for log lines and errors (no credential). */
+    public URI location() {
+        String s = images.url().toString();
+        return URI.create(s.substring(0, s.lastIndexOf("/images/")));
+    }
+
+    // ---- stored images ----
+
+    private BlockBlobClient image(String digest) {
+        return images.sibling(Sha256.hex(Sha256.parse(digest)) + ".qcow2");
+    }
+
+    /**
+     * Stores a finished qcow2 as the blob of its digest (read from the file in blocks, several in flight); returns when
+     * the Blob service has committed it, so the image is durable before anyone is told it is stored.
+     */
+    void store(String digest, Path qcow2) throws IOException {
+        BlockBlobClient blob = image(digest);
+        if (blob.exists()) return;
+        Writer w = new Writer(blob);
+        try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
+            byte[] buf = new byte[BLOCK];
+            int n;
+            while ((n = in.readNBytes(buf, 0, BLOCK)) > 0) w.write(buf, 0, n);
+        }
+        w.commit(StagedBlocks.NONE, Map.of(), false);
+    }
+
+    boolean has(String digest) {
+        return image(digest).exists();
+    }
+
+    /** The stored qcow2 of a digest, streamed from the Blob service. */
+    InputStream open(String digest) {
+        try {
+            return image(digest).open(0);
+        } catch (BlobStorageException e) {
+            if (e.status() == 404) throw new NoSuchImageException("no image with digest " + digest + " is stored");
+            throw e;
+        }
+    }
+
+    void delete(String digest) {
+        image(digest).delete();
+    }
+
+    /** The digests of every stored image blob, with when each was written. */
+    Map<String, Instant> stored() {
+        Map<String, Instant> out = new java.util.HashMap<>();
+        for (BlockBlobClient.Listed l : images.list("")) {
+            if (l.name().endsWith(".qcow2")) out.put("sha256:" + l.name().substring(0, l.name().length() - 6), l.lastModified());
+        }
+        return out;
+    }
+
+    // ---- uploads in progress ----
+
+    private BlockBlobClient staging(String uploadId) {
+        return uploads.sibling(uploadId);
+    }
+
+    /** Creates the (empty) staging blob of a new upload, carrying its session; fails if one exists. */
+    void startStaging(String uploadId, Map<String, String> session) {
+        staging(uploadId).put(new byte[0], session, true);
+    }
+
+    /** The session of an upload as its staging blob carries it; empty when there is no such upload. */
+    Optional<Map<String, String>> session(String uploadId) {
+        try {
+            return Optional.of(staging(uploadId).properties().metadata());
+        } catch (BlobStorageException e) {
+            if (e.status() == 404) return Optional.empty();
+            throw e;
+        }
+    }
+
+    /** What of an upload the Blob service holds; empty when the upload does not exist (committed, aborted or expired). */
+    Optional<StagedBlocks> staged(String uploadId) {
+        return staging(uploadId).blockList().map(StagedBlocks::of);
+    }
+
+    /** The upload's staged bytes from {@code offset} on (blocks still pending are committed first, so they can be read). */
+    InputStream openStaged(String uploadId, StagedBlocks staged, long offset, Map<String, String> session) {
+        if (staged.pending()) staging(uploadId).putBlockList(staged.blockIds(), session, staged.etag().isEmpty() ? null : staged.etag());
+        return staging(uploadId).open(offset);
+    }
+
+    /** A writer that stages an upload's next bytes, starting where {@code staged} ends. */
+    Writer stager(String uploadId) {
+        return new Writer(staging(uploadId));
+    }
+
+    void deleteStaging(String uploadId) {
+        staging(uploadId).delete();
+    }
+
+    /** The uploads the Blob service holds, with their last change. */
+    Map<String, Instant> stagedUploads() {
+        Map<String, Instant> out = new java.util.HashMap<>();
+        for (BlockBlobClient.Listed l : uploads.list("")) out.put(l.name(), l.lastModified());
+        return out;
+    }
+
+    /**
+     * Stages bytes as blocks of one blob: buffers a block, sends it with Put Block while the next fills (at most
+     * {@link #IN_FLIGHT} in flight), and at {@link #commit} makes the blob the blocks before plus these.
+     */
+    final class Writer {
+        private final BlockBlobClient blob;
+        private final Semaphore slots = new Semaphore(IN_FLIGHT);
+        private final List<Future<?>> sent = new ArrayList<>();
+        private final List<String> ids = new ArrayList<>();
+        private final List<Integer> lengths = new ArrayList<>();
+        private byte[] block = new byte[BLOCK];
+        private int filled;
+        private long start;
+        private long written;
+        private volatile BlobStorageException failed;
+
+        private Writer(BlockBlobClient blob) {
+            this.blob = blob;
+        }
+
+        /** Where the first byte written goes: the end of what is staged already. */
+        Writer from(long offset) {
+            this.start = offset;
+            return this;
+        }
+
+        void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (failed != null) throw new IOException("the Blob service refused a block of the upload: " + failed.getMessage(), failed);
+                int n = Math.min(len, block.length - filled);
+                System.arraycopy(b, off, block, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
+                if (filled == block.length) send();
+            }
+        }
+
+        private void send() throws IOException {
+            if (filled == 0) return;
+            byte[] full = block;
+            int length = filled;
+            String id = StagedBlocks.idAt(start + written);
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while staging a block");
+            }
+            ids.add(id);
+            lengths.add(length);
+            written += length;
+            sent.add(puts.submit(() -> {
+                try {
+                    blob.putBlock(id, full, 0, length);
+                } catch (BlobStorageException e) {
+                    failed = e;
+                    throw e;
+                } finally {
+                    slots.release();
+                }
+                return null;
+            }));
+            block = new byte[BLOCK];
+            filled = 0;
+        }
+
+        /**
+         * Sends what is buffered, waits for every block, and commits the blob as {@code before} plus the blocks that
+         * arrived without a gap (all of them, unless one failed: then the ones before it). {@code onlyOver} makes the
+         * commit conditional on the blob being as {@code before} saw it. Returns what is staged now.
+         */
+        StagedBlocks commit(StagedBlocks before, Map<String, String> metadata, boolean onlyOver) throws IOException {
+            BlobStorageException first = null;
+            try {
+                send();
+            } catch (IOException e) {
+                // the blocks sent before are still committed below
+            }
+            List<String> done = new ArrayList<>();
+            long bytes = 0;
+            for (int i = 0; i < sent.size(); i++) {
+                try {
+                    sent.get(i).get();
+                    if (first == null) {
+                        done.add(ids.get(i));
+                        bytes += lengths.get(i);
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (first == null) first = e.getCause() instanceof BlobStorageException b ? b : new BlobStorageException(0, "PutBlockFailed", String.valueOf(e.getCause()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while staging blocks");
+                }
+            }
+            StagedBlocks after = before.plus(done, bytes);
+            if (!done.isEmpty() || before.pending()) {
+                String etag = blob.putBlockList(after.blockIds(), metadata, onlyOver && !before.etag().isEmpty() ? before.etag() : null);
+                after = new StagedBlocks(after.blockIds(), after.received(), false, etag);
+            }
+            if (first != null) throw new IOException("the Blob service refused a block (" + first.getMessage() + "); "
+                    + after.received() + " bytes are staged", first);
+            return after;
+        }
+    }
+}
