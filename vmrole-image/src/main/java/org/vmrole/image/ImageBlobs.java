@@ -20,8 +20,10 @@ import org.vmrole.model.blob.BlockBlobClient;
 /**
  * Where the repository keeps image bytes: block blobs in one storage account of the Blob service, reached over its REST
  * API, so that every controller replica serves every image. Stored images are {@code images/<hex>.qcow2} (the digest
- * is the name); an upload in progress is the staging blob {@code uploads/<id>}, whose blocks are the bytes received so
- * far, named by their offset ({@link StagedBlocks}), and whose metadata is the upload's session.
+ * is the name); their records (name, digest, sizes, contents) are {@code catalog/<subscription>/<name>.json}, created
+ * only when absent, so a name is taken once across replicas; an upload in progress is the staging blob
+ * {@code uploads/<id>}, whose blocks are the bytes received so far, named by their offset ({@link StagedBlocks}), and
+ * whose metadata is the upload's session.
  */
 public final class ImageBlobs {
     /** The platform's own account in its embedded storage service, which holds the images; no tenant may take the name. */
@@ -33,11 +35,15 @@ public final class ImageBlobs {
 
     private final BlockBlobClient images;
     private final BlockBlobClient uploads;
+    private final BlockBlobClient catalog;
+    private final int blockSize;
     private final ExecutorService puts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("image-put-block-", 0).factory());
 
-    private ImageBlobs(BlockBlobClient images, BlockBlobClient uploads) {
+    private ImageBlobs(BlockBlobClient images, BlockBlobClient uploads, BlockBlobClient catalog, int blockSize) {
+        this.blockSize = blockSize;
         this.images = images;
         this.uploads = uploads;
+        this.catalog = catalog;
     }
 
     /**
@@ -46,11 +52,17 @@ public final class ImageBlobs {
      */
     public static ImageBlobs connect(URI accountUrl, BlobCredential.SharedKey key) {
         String base = accountUrl.toString().replaceAll("/+$", "");
-        ImageBlobs b = new ImageBlobs(BlockBlobClient.of(URI.create(base + "/images/probe"), key),
-                BlockBlobClient.of(URI.create(base + "/uploads/probe"), key));
+        BlockBlobClient images = BlockBlobClient.of(URI.create(base + "/images/probe"), key);
+        ImageBlobs b = new ImageBlobs(images, images.sibling("probe").inContainer("uploads"), images.sibling("probe").inContainer("catalog"), BLOCK);
         b.images.createContainer();
         b.uploads.createContainer();
+        b.catalog.createContainer();
         return b;
+    }
+
+    /** The same blobs, staged in blocks of {@code bytes} (tests: many blocks from a small image). */
+    ImageBlobs withBlockSize(int bytes) {
+        return new ImageBlobs(images, uploads, catalog, bytes);
     }
 
     /** Where images are kept, for log lines and errors (no credential). */
@@ -74,9 +86,9 @@ public final class ImageBlobs {
         if (blob.exists()) return;
         Writer w = new Writer(blob);
         try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
-            byte[] buf = new byte[BLOCK];
+            byte[] buf = new byte[blockSize];
             int n;
-            while ((n = in.readNBytes(buf, 0, BLOCK)) > 0) w.write(buf, 0, n);
+            while ((n = in.readNBytes(buf, 0, blockSize)) > 0) w.write(buf, 0, n);
         }
         w.commit(StagedBlocks.NONE, Map.of(), false);
     }
@@ -104,6 +116,40 @@ public final class ImageBlobs {
         Map<String, Instant> out = new java.util.HashMap<>();
         for (BlockBlobClient.Listed l : images.list("")) {
             if (l.name().endsWith(".qcow2")) out.put("sha256:" + l.name().substring(0, l.name().length() - 6), l.lastModified());
+        }
+        return out;
+    }
+
+    // ---- the catalog: one record per image name ----
+
+    private BlockBlobClient record(String subscription, String name) {
+        return catalog.sibling(subscription + "/" + name + ".json");
+    }
+
+    /** Writes a new image record; false when the name is taken (by this server or another). */
+    boolean createRecord(String subscription, String name, byte[] json) {
+        try {
+            record(subscription, name).put(json, Map.of(), true);
+            return true;
+        } catch (BlobStorageException e) {
+            if (e.status() == 409) return false;
+            throw e;
+        }
+    }
+
+    Optional<byte[]> readRecord(String subscription, String name) {
+        return record(subscription, name).read();
+    }
+
+    boolean deleteRecord(String subscription, String name) {
+        return record(subscription, name).delete();
+    }
+
+    /** The names of a subscription's records (every subscription's when null), as {@code subscription/name}. */
+    List<String> recordNames(String subscription) {
+        List<String> out = new ArrayList<>();
+        for (BlockBlobClient.Listed l : catalog.list(subscription == null ? "" : subscription + "/")) {
+            if (l.name().endsWith(".json")) out.add(l.name().substring(0, l.name().length() - 5));
         }
         return out;
     }
@@ -166,7 +212,7 @@ public final class ImageBlobs {
         private final List<Future<?>> sent = new ArrayList<>();
         private final List<String> ids = new ArrayList<>();
         private final List<Integer> lengths = new ArrayList<>();
-        private byte[] block = new byte[BLOCK];
+        private byte[] block = new byte[blockSize];
         private int filled;
         private long start;
         private long written;
@@ -219,7 +265,7 @@ public final class ImageBlobs {
                 }
                 return null;
             }));
-            block = new byte[BLOCK];
+            block = new byte[blockSize];
             filled = 0;
         }
 

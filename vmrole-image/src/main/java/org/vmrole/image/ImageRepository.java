@@ -66,7 +66,6 @@ public final class ImageRepository {
 
     private final Path uploads;
     private final ImageBlobs blobs;
-    private final Path images;
     private final Path work;
     private final ImageLimits limits;
     private final QemuImg qemu;
@@ -113,7 +112,6 @@ public final class ImageRepository {
     public ImageRepository(Path root, ImageLimits limits, QemuImg qemu, ImageUsage usage, Clock clock, ImageBlobs blobs) throws IOException {
         this.uploads = Files.createDirectories(root.resolve("uploads"));
         this.blobs = blobs;
-        this.images = Files.createDirectories(root.resolve("images"));
         this.work = Files.createDirectories(root.resolve("work"));
         this.limits = limits;
         this.qemu = qemu;
@@ -528,9 +526,8 @@ public final class ImageRepository {
             blobs.store(digest, qcow2);
             long tSynced = System.nanoTime() - tStore + tConverted;
             ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant(), contents);
-            Path meta = metadataOf(s.subscription(), image);
-            Files.createDirectories(meta.getParent());
-            DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
+            // created only if absent: another server may have taken the name since this one looked
+            if (!blobs.createRecord(s.subscription(), image, JSON.writeValueAsBytes(rec))) throw nameTaken(s.subscription(), image);
             retire(s.id());
             long tDone = System.nanoTime();
             log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+store {} ms: digest {} ms, blob {} ms)",
@@ -592,18 +589,14 @@ public final class ImageRepository {
 
     public Optional<ImageRecord> find(String subscription, String name) throws IOException {
         checkNames(subscription, name);
-        Path meta = metadataOf(subscription, name);
-        try {
-            return Optional.of(JSON.readValue(Files.readAllBytes(meta), ImageRecord.class));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
+        Optional<byte[]> json = blobs.readRecord(subscription, name);
+        return json.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(json.get(), ImageRecord.class));
     }
 
     /** The images of one subscription, by name. */
     public List<ImageRecord> list(String subscription) throws IOException {
         if (!SUBSCRIPTION.matcher(subscription).matches()) throw badSubscription(subscription);
-        return records(images.resolve(subscription));
+        return records(subscription);
     }
 
     /** True when a blob with this digest is stored. */
@@ -628,9 +621,7 @@ public final class ImageRepository {
                     new NoSuchImageException("subscription '" + subscription + "' has no image '" + name + "'. List images to see the names"));
             List<String> users = usage.deploymentsUsing(subscription, rec.digest());
             if (!users.isEmpty()) throw new ImageInUseException(name, users);
-            Path meta = metadataOf(subscription, name);
-            Files.delete(meta);
-            DurableFiles.syncDirectory(meta.getParent());
+            blobs.deleteRecord(subscription, name);
             if (!referencedDigests().contains(rec.digest())) blobs.delete(rec.digest());
             log.info("deleted image {}/{} ({})", subscription, name, rec.digest());
         } finally {
@@ -653,11 +644,15 @@ public final class ImageRepository {
             if (u == null) discard(id);
             else synchronized (u) { discard(id); }
         }
-        // a working copy whose staging blob is gone (committed, aborted or expired through another server) goes too
+        // a working copy whose staging blob is gone (committed, aborted or expired through another server) goes too;
+        // asked again one by one, as an upload may have started since the listing
         try (Stream<Path> s = Files.list(uploads)) {
             for (Path dir : s.toList()) {
                 String id = dir.getFileName().toString();
-                if (!activity.containsKey(id) && !open.containsKey(id)) discard(id);
+                if (activity.containsKey(id) || blobs.staged(id).isPresent()) continue;
+                Upload u = open.get(id);
+                if (u == null) discard(id);
+                else synchronized (u) { discard(id); }
             }
         }
         catalog.lock();
@@ -748,27 +743,19 @@ public final class ImageRepository {
         return data;
     }
 
-    private Path metadataOf(String subscription, String name) {
-        return images.resolve(subscription).resolve(name + ".json");
-    }
-
     private Set<String> referencedDigests() throws IOException {
         Set<String> out = new HashSet<>();
-        try (Stream<Path> s = Files.list(images)) {
-            for (Path sub : s.filter(Files::isDirectory).toList()) {
-                for (ImageRecord r : records(sub)) out.add(r.digest());
-            }
-        }
+        for (ImageRecord r : records(null)) out.add(r.digest());
         return out;
     }
 
-    private static List<ImageRecord> records(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
+    /** The records of a subscription's images (every subscription's when null), by name; one vanishing meanwhile is left out. */
+    private List<ImageRecord> records(String subscription) throws IOException {
         List<ImageRecord> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                out.add(JSON.readValue(Files.readAllBytes(p), ImageRecord.class));
-            }
+        for (String path : blobs.recordNames(subscription).stream().sorted().toList()) {
+            int slash = path.indexOf('/');
+            Optional<byte[]> json = blobs.readRecord(path.substring(0, slash), path.substring(slash + 1));
+            if (json.isPresent()) out.add(JSON.readValue(json.get(), ImageRecord.class));
         }
         return out;
     }

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What an earlier version of the repository kept on the controller's disk, moved into the Blob service at start:
- * stored images ({@code blobs/<hex>.qcow2}, each checked against its name before it is stored, then deleted here) and
+ * stored images ({@code blobs/<hex>.qcow2}, each checked against its name before it is stored, then deleted here),
+ * their records ({@code images/<subscription>/<name>.json}, after the images, so no record names a missing blob) and
  * uploads left in progress (staged, so their clients resume where they were).
  */
 final class LocalImages {
@@ -44,6 +45,22 @@ final class LocalImages {
             try (Stream<Path> s = Files.list(legacy)) {
                 if (s.findAny().isEmpty()) Files.delete(legacy);
             }
+        }
+        Path records = root.resolve("images");
+        if (Files.isDirectory(records)) {
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(records, 2)) {
+                files = s.filter(p -> p.getFileName().toString().endsWith(".json") && p.getParent().getParent().equals(records)).sorted().toList();
+            }
+            for (Path f : files) {
+                String subscription = f.getParent().getFileName().toString();
+                String name = f.getFileName().toString().replaceAll("\\.json$", "");
+                if (blobs.createRecord(subscription, name, Files.readAllBytes(f)) || blobs.readRecord(subscription, name).isPresent()) {
+                    Files.delete(f);
+                    log.info("moved the record of image {}/{} into the Blob service's catalog", subscription, name);
+                }
+            }
+            DurableFiles.deleteEmptyFolders(records);
         }
         try (Stream<Path> s = Files.list(root.resolve("uploads"))) {
             for (Path dir : s.sorted().toList()) uploads.stage(dir);

@@ -332,7 +332,7 @@ class ImageRepositoryTest {
     @Test
     void sweep_removes_a_blob_that_a_crash_left_without_metadata() throws IOException {
         ImageRecord rec = upload("web", raw);
-        Files.delete(root.resolve("images/contoso/web.json"));
+        storage.blobs().deleteRecord("contoso", "web");
         repo.sweep();
         assertThat(repo.hasBlob(rec.digest())).as("a blob this young may be a commit in flight on another server").isTrue();
 

@@ -39,9 +39,22 @@ public final class BlockBlobClient {
         return new BlockBlobClient(PageBlobClient.of(blobUrl, credential));
     }
 
-    /** Another blob of the same container (a name without '/' escapes, encoded here), sharing connections and credential. */
+    /** Another blob of the same container (its name encoded here, '/' kept), sharing connections and credential. */
     public BlockBlobClient sibling(String name) {
-        return new BlockBlobClient(transport.at(URI.create(container() + "/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))));
+        return new BlockBlobClient(transport.at(URI.create(container() + "/" + encodePath(name))));
+    }
+
+    /** The blob of the same name in another container of the same account. */
+    public BlockBlobClient inContainer(String container) {
+        URI c = container();
+        String path = c.getRawPath();
+        String name = transport.url().getRawPath().substring(path.length());
+        return new BlockBlobClient(transport.at(URI.create(c.getScheme() + "://" + c.getRawAuthority() + path.substring(0, path.lastIndexOf('/') + 1)
+                + encodePath(container) + name)));
+    }
+
+    private static String encodePath(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
     }
 
     public URI url() { return transport.url(); }
@@ -214,9 +227,11 @@ public final class BlockBlobClient {
         return out;
     }
 
+    /** The container's URL: the path's first two segments, account and container (a blob's name may hold '/'). */
     private URI container() {
         URI blob = transport.url();
         String path = blob.getRawPath();
-        return URI.create(blob.getScheme() + "://" + blob.getRawAuthority() + path.substring(0, path.lastIndexOf('/')));
+        int end = path.indexOf('/', path.indexOf('/', 1) + 1);
+        return URI.create(blob.getScheme() + "://" + blob.getRawAuthority() + path.substring(0, end));
     }
 }
