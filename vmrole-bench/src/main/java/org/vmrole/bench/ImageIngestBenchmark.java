@@ -139,14 +139,8 @@ public final class ImageIngestBenchmark {
         }
     }
 
-    /** utime + stime + cutime + cstime of this process from /proc/self/stat, in seconds (USER_HZ is 100 on Linux). */
     private static double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // after the command name: state is field 3, utime..cstime are fields 14..17
-        long ticks = 0;
-        for (int i = 11; i <= 14; i++) ticks += Long.parseLong(f[i]);
-        return ticks / 100.0;
+        return ImageTransferBenchmark.cpuSeconds();
     }
 
     /** Bytes per second SHA-256 reaches on this machine now: the bound on hashing 2 GiB twice. */
@@ -215,28 +209,8 @@ public final class ImageIngestBenchmark {
         }
     }
 
-    /** 1 MiB blocks: 60% random, 10% repeated text (compressible, non-zero), 30% zeros left as holes. */
     private static void makeDisk(Path p, long mib) throws IOException {
-        SplittableRandom rnd = new SplittableRandom(2026);
-        ByteBuffer block = ByteBuffer.allocate(1 << 20);
-        byte[] text = "vmrole benchmark disk: the quick brown fox jumps over the lazy dog. ".repeat(16).getBytes();
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            for (long i = 0; i < mib; i++) {
-                int kind = rnd.nextInt(10);
-                block.clear();
-                if (kind < 6) {
-                    while (block.hasRemaining()) block.putLong(rnd.nextLong());
-                } else if (kind < 7) {
-                    while (block.remaining() >= text.length) block.put(text);
-                } else {
-                    continue;
-                }
-                block.flip();
-                ch.write(block, i << 20);
-            }
-            ch.truncate(mib << 20);
-            if (ch.size() < mib << 20) ch.write(ByteBuffer.wrap(new byte[1]), (mib << 20) - 1);
-        }
+        Files.move(ImageTransferBenchmark.source(p.getParent().resolve("made"), mib), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void run(String... cmd) throws IOException, InterruptedException {
@@ -245,10 +219,7 @@ public final class ImageIngestBenchmark {
     }
 
     private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (var s = Files.walk(root)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
-        }
+        ImageTransferBenchmark.deleteTree(root);
     }
 
     /**

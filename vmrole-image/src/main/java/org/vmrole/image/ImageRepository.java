@@ -290,18 +290,18 @@ public final class ImageRepository {
             long t0 = System.nanoTime();
             long tReceived = t0;
             try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                // the working copy is not fsynced: the Blob service holds the upload, and a restarted server starts its copy anew
                 Qcow2Stream qcow2 = streamed == null ? null
-                        : have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress());
+                        : (have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress())).withoutFsync();
                 HashingWriter.Sink sink = qcow2 == null ? HashingWriter.sparseFile(ch) : (buf, n, at) -> qcow2.write(buf, 0, n);
                 try {
-                    tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress).tooLarge();
+                    tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress, false).tooLarge();
                 } finally {
                     // a broken connection keeps what arrived: staged, counted and hashed, so the client resumes from there
                     tReceived = System.nanoTime();
                     staged.run();
-                    if (qcow2 == null) ch.force(false);
                     // after a failed write the previous checkpoint stays: resuming from it drops what followed
-                    else if (!qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
+                    if (qcow2 != null && !qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
                     if (hashing) u.hashed = progress[0];
                 }
             }
@@ -686,21 +686,18 @@ public final class ImageRepository {
         if (id == null || !UPLOAD_ID.matcher(id).matches()) throw new NoSuchImageException("'" + id + "' is not an upload id");
         Upload u = open.get(id);
         if (u != null) return u;
-        Path session = uploads.resolve(id).resolve("session.json");
-        Upload fresh;
-        if (Files.exists(session)) {
-            // after a restart the running digest is gone: it is recomputed from the file at commit
-            fresh = new Upload(JSON.readValue(Files.readAllBytes(session), UploadSession.class));
-            fresh.hashed = -1;
-        } else {
-            // an upload another server (or this one, with its working files lost) took: its blocks are in the Blob service
+        // a working copy from before this process started is not trusted (it is not fsynced): the copy starts anew and
+        // takes the upload's bytes back from the Blob service, which holds every byte acknowledged
+        synchronized (open) {
+            u = open.get(id);
+            if (u != null) return u;
             Map<String, String> meta = blobs.session(id).orElseThrow(() ->
                     new NoSuchImageException("upload " + id + " does not exist (it was committed, aborted or expired); start a new upload"));
-            fresh = new Upload(createLocal(UploadSession.of(id, meta)));
+            Upload fresh = new Upload(createLocal(UploadSession.of(id, meta)));
             fresh.hashed = 0;
+            open.put(id, fresh);
+            return fresh;
         }
-        Upload prior = open.putIfAbsent(id, fresh);
-        return prior == null ? fresh : prior;
     }
 
     /**

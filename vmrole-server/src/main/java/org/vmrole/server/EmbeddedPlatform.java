@@ -52,6 +52,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final TrafficSync traffic;
     private final StorageService storage;
     private final boolean tenantStorage;
+    private final ImageBlobAccount imageStorage;
     private final String host;
 
     /** How the load balancer forwards connections: see {@link LoadBalancer#forwardInKernel()}. */
@@ -103,7 +104,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, boolean tenantStorage, String host) {
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, boolean tenantStorage,
+                             ImageBlobAccount imageStorage, String host) {
+        this.imageStorage = imageStorage;
         this.host = host;
         this.storage = storage;
         this.tenantStorage = tenantStorage;
@@ -155,7 +158,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
             if (s.storage()) serveTenantAccounts(api, storage, s.host());
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.storage(), s.host());
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.storage(), imageAccount, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             try {
@@ -249,6 +252,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
             java.util.List<String> dropped = storage.accounts().replaceManaged(accounts);
             if (!dropped.isEmpty()) log.info("storage accounts {} deleted: their containers, queues and tables are dropped", dropped);
         });
+    }
+
+    /** The storage account that holds the images. */
+    public ImageBlobAccount imageStorage() {
+        return imageStorage;
     }
 
     /** The storage service, when this platform runs one. */
