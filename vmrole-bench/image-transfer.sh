@@ -17,9 +17,12 @@ classpath() { # module tree -> classpath of its vmrole-bench
   echo "$1/vmrole-bench/target/classes:$(cat "$1/vmrole-bench/target/bench.classpath")"
 }
 # the baseline: that commit's tree with this benchmark class added (it uses only what both trees have)
-rm -rf "$WORK/baseline" && mkdir -p "$WORK/baseline"
-git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK/baseline"
-[ -d "$ROOT/.mvn" ] && cp -r "$ROOT/.mvn" "$WORK/baseline/"
+if [ "$(cat "$WORK/baseline/.commit" 2>/dev/null)" != "$BASE" ]; then
+  rm -rf "$WORK/baseline" && mkdir -p "$WORK/baseline"
+  git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK/baseline"
+  [ -d "$ROOT/.mvn" ] && cp -r "$ROOT/.mvn" "$WORK/baseline/"
+  echo "$BASE" > "$WORK/baseline/.commit"
+fi
 cp "$ROOT/vmrole-bench/src/main/java/org/vmrole/bench/ImageTransferBenchmark.java" "$WORK/baseline/vmrole-bench/src/main/java/org/vmrole/bench/"
 BASE_CP=$(classpath "$WORK/baseline")
 NEW_CP=$(classpath "$ROOT")

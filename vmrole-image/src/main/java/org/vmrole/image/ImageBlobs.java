@@ -28,6 +28,8 @@ import org.vmrole.model.blob.BlockBlobClient;
 public final class ImageBlobs {
     /** The platform's own account in its embedded storage service, which holds the images; no tenant may take the name. */
     public static final String PLATFORM_ACCOUNT = "vmroleimages";
+    /** The suffix of the blob a commit writes its qcow2 to before it knows the digest. */
+    private static final String TEMPORARY = ".qcow2";
     /** Bytes per Put Block: big enough that per-call costs vanish, small enough that a broken block costs little. */
     static final int BLOCK = 8 << 20;
     /** Put Block calls in flight per writer: each holds one block in memory. */
@@ -91,6 +93,34 @@ public final class ImageBlobs {
             while ((n = in.readNBytes(buf, 0, blockSize)) > 0) w.write(buf, 0, n);
         }
         w.commit(StagedBlocks.NONE, Map.of(), false);
+    }
+
+    /**
+     * Stores a finished qcow2 reading it once: it is hashed while its blocks go to a temporary blob beside the uploads,
+     * which becomes the blob of its digest by a server-side copy (the service shares the blocks, no bytes move) once
+     * the digest is known. Returns the digest; the image is committed, so durable, when this returns.
+     */
+    String storeHashed(Path qcow2, String uploadId) throws IOException {
+        BlockBlobClient temp = uploads.sibling(uploadId + TEMPORARY);
+        Writer w = new Writer(temp);
+        java.security.MessageDigest md = Sha256.newDigest();
+        try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
+            byte[] buf = new byte[Sha256.BUFFER];
+            int n;
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                md.update(buf, 0, n);
+                w.write(buf, 0, n);
+            }
+        }
+        w.commit(StagedBlocks.NONE, Map.of(), false);
+        String digest = Sha256.format(md.digest());
+        try {
+            BlockBlobClient target = image(digest);
+            if (!target.exists()) target.copyFrom(temp.url());
+        } finally {
+            temp.delete();
+        }
+        return digest;
     }
 
     boolean has(String digest) {
@@ -195,11 +225,26 @@ public final class ImageBlobs {
         staging(uploadId).delete();
     }
 
-    /** The uploads the Blob service holds, with their last change. */
+    /** The uploads the Blob service holds, with their last change (temporary qcow2 blobs count as their upload's activity). */
     Map<String, Instant> stagedUploads() {
         Map<String, Instant> out = new java.util.HashMap<>();
-        for (BlockBlobClient.Listed l : uploads.list("")) out.put(l.name(), l.lastModified());
+        for (BlockBlobClient.Listed l : uploads.list("")) {
+            if (!l.name().endsWith(TEMPORARY)) out.put(l.name(), l.lastModified());
+        }
         return out;
+    }
+
+    /** Temporary qcow2 blobs a crash during a commit left behind, with their last change. */
+    Map<String, Instant> leftoverTemporaries() {
+        Map<String, Instant> out = new java.util.HashMap<>();
+        for (BlockBlobClient.Listed l : uploads.list("")) {
+            if (l.name().endsWith(TEMPORARY)) out.put(l.name(), l.lastModified());
+        }
+        return out;
+    }
+
+    void deleteTemporary(String name) {
+        uploads.sibling(name).delete();
     }
 
     /**

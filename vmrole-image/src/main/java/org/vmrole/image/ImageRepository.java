@@ -515,25 +515,28 @@ public final class ImageRepository {
                              long t0, long tInspected) throws IOException {
         String image = s.name();
         long tConverted = System.nanoTime();
-        String digest = Sha256.ofFile(qcow2);
-        long tHashed = System.nanoTime();
+        if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
+        // inspection reads the qcow2 while it is hashed and stored in the same pass
+        var inspected = CompletableFuture.supplyAsync(() -> contentsOf(qcow2, image), r -> Thread.ofPlatform().daemon().name("image-inspect").start(r));
+        String digest = blobs.storeHashed(qcow2, s.id());
+        long tStored = System.nanoTime();
         long actual = size(qcow2);
-        ImageContents contents = contentsOf(qcow2, image);
+        ImageContents contents = inspected.join();
+        long tHashed = System.nanoTime();
         catalog.lock();
         try {
-            if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
-            long tStore = System.nanoTime();
-            blobs.store(digest, qcow2);
-            long tSynced = System.nanoTime() - tStore + tConverted;
+            // a delete of another name for the same content may have removed the blob meanwhile: store it again then
+            if (!blobs.has(digest)) blobs.store(digest, qcow2);
+            long tSynced = tStored;
             ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant(), contents);
             // created only if absent: another server may have taken the name since this one looked
             if (!blobs.createRecord(s.subscription(), image, JSON.writeValueAsBytes(rec))) throw nameTaken(s.subscription(), image);
             retire(s.id());
             long tDone = System.nanoTime();
-            log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+store {} ms: digest {} ms, blob {} ms)",
+            log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+store {} ms: hash+store {} ms, inspection waited for until {} ms)",
                     s.subscription(), image, format.displayName(), virtualSize, digest, (tDone - t0) / 1_000_000,
                     (tInspected - t0) / 1_000_000, streamed ? "finish+check" : "convert", (tConverted - tInspected) / 1_000_000,
-                    (tDone - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
+                    (tDone - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000);
             return rec;
         } finally {
             catalog.unlock();
@@ -639,6 +642,8 @@ public final class ImageRepository {
         // an upload's last activity is its staging blob's last Put Block List (every append ends with one)
         Map<String, Instant> activity = blobs.stagedUploads();
         List<String> expired = UploadExpiry.expired(activity, clock.instant(), limits.uploadIdleTimeout());
+        // a commit killed between storing its qcow2 and copying it into place leaves a temporary blob
+        for (String temp : UploadExpiry.expired(blobs.leftoverTemporaries(), clock.instant(), limits.uploadIdleTimeout())) blobs.deleteTemporary(temp);
         for (String id : expired) {
             Upload u = open.get(id);
             if (u == null) discard(id);
