@@ -57,6 +57,16 @@ class AgentScriptsTest {
         assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_PORT='80'");
     }
 
+    @Test
+    void names_the_roles_drives_in_their_order_with_device_and_mode() throws Exception {
+        String flat = String.join("\n", awk("json.awk", """
+                {"type":"environment","instanceId":"W_IN_0","endpoints":{},"drives":{"logs":{"device":"/dev/disk/by-id/virtio-logs","mode":"write"},\
+                "base":{"device":"/dev/disk/by-id/virtio-base","mode":"snapshot"}}}""", List.of())) + "\n";
+
+        assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_DRIVE_logs_DEVICE='/dev/disk/by-id/virtio-logs'",
+                "VMROLE_DRIVE_logs_MODE='write'", "VMROLE_DRIVE_base_MODE='snapshot'", "VMROLE_DRIVES='logs base'");
+    }
+
     private static final String NETWORKED = """
             {"type":"environment","instanceId":"Web_IN_0","endpoints":{"HttpIn":{"protocol":"http","port":80}},\
             "network":{"address":"10.128.0.10","prefixLength":9,"mac":"52:54:0a:80:00:0a","instances":[\

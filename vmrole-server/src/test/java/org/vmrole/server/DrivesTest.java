@@ -1,15 +1,22 @@
 package org.vmrole.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.vmrole.server.StoragePlatform.json;
 
 import com.azure.storage.blob.BlobClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.host.HealthCause;
+import org.vmrole.model.host.ObservedDrive;
+import org.vmrole.model.host.ObservedInstance;
 
 /** Drives made with the CLI: a fixed VHD in a page blob, downloaded through a read-only SAS and opened by qemu-img. */
 class DrivesTest {
@@ -130,5 +137,24 @@ class DrivesTest {
         var inUse = vmrole(key, "drive", "delete", "shared");
         assertThat(inUse.code()).isNotZero();
         assertThat(inUse.err()).contains("drive 'shared' is mounted by deployment " + deployment.id() + " (files production) role WriterVM for writing");
+
+        // the host that runs the instance reports the drive and its lease; status shows them
+        var fabric = platform.platform.fabric();
+        String token = fabric.issueJoinToken("drive-host");
+        fabric.registerHost(token, new org.vmrole.fabric.controller.HostRegistration("drive-host", new org.vmrole.model.host.HostCapacity(4, 8192, 100), 0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> "drive-host".equals(fabric.listInstances(deployment.id()).getFirst().host()));
+        long incarnation = fabric.listInstances(deployment.id()).getFirst().incarnation();
+        var drives = List.of(new ObservedDrive("data", "write", ObservedDrive.HELD, "WriterVM_IN_0#" + incarnation + " on drive-host:/var/lib/vmrole"));
+        fabric.heartbeat("drive-host", token, List.of(new ObservedInstance(deployment.id() + "/WriterVM_IN_0", incarnation, 0, RoleState.ReadyRole,
+                HealthCause.AGENT_READY, "", System.currentTimeMillis(), "vmrole-agent/1", drives)), 0);
+
+        var status = json(vmrole(key, "status", "files", "-o", "json"));
+        JsonNode drive0 = status.path("instances").get(0).path("drives").get(0);
+        assertThat(drive0.path("name").asText()).isEqualTo("data");
+        assertThat(drive0.path("mode").asText()).isEqualTo("write");
+        assertThat(drive0.path("lease").asText()).isEqualTo("held");
+        assertThat(drive0.path("holder").asText()).startsWith("WriterVM_IN_0#");
+        var table = vmrole(key, "status", "files");
+        assertThat(table.out()).contains("DRIVES").contains("data write (lease held)");
     }
 }

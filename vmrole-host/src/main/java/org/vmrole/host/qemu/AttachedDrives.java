@@ -8,6 +8,8 @@ import org.vmrole.host.drive.DriveLease;
 import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.nbd.NbdServer;
+import org.vmrole.model.host.DriveAttachment;
+import org.vmrole.model.host.ObservedDrive;
 
 import java.net.InetAddress;
 import java.io.IOException;
@@ -37,9 +39,6 @@ public final class AttachedDrives implements AutoCloseable {
 
     /** One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted. */
     public record Mount(String name, URI blobUrl, boolean writable, BlobCredential credential) {}
-
-    /** What an attached drive is now: for status and for the guest's environment. */
-    public record Attached(String name, String mode, String holder, String export) {}
 
     private record Open(Mount mount, String export, DriveLease lease, String holder) {}
 
@@ -172,10 +171,14 @@ public final class AttachedDrives implements AutoCloseable {
         return server == null ? 0 : server.clients(key + "/" + drive);
     }
 
-    public List<Attached> attached(String key) {
-        return byInstance.getOrDefault(key, List.of()).stream()
-                .map(o -> new Attached(o.mount().name(), o.mount().writable() ? "write" : "snapshot", o.lease() == null ? "" : o.holder(), o.export()))
-                .toList();
+    /** What the instance's drives are now, for its status: name, mode and the writer's lease. */
+    public List<ObservedDrive> attached(String key) {
+        return byInstance.getOrDefault(key, List.of()).stream().map(AttachedDrives::observed).toList();
+    }
+
+    private static ObservedDrive observed(Open o) {
+        if (o.lease() == null) return new ObservedDrive(o.mount().name(), DriveAttachment.SNAPSHOT, ObservedDrive.NONE, "");
+        return new ObservedDrive(o.mount().name(), DriveAttachment.WRITE, o.lease().lost() ? ObservedDrive.LOST : ObservedDrive.HELD, o.holder());
     }
 
     private void close(Open o) {

@@ -350,13 +350,18 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public List<ObservedInstance> observe() {
         List<ObservedInstance> all = new ArrayList<>(vms.size());
-        for (QemuVm vm : vms.values()) all.add(vm.observed());
+        for (QemuVm vm : vms.values()) all.add(observed(vm));
         return all;
+    }
+
+    /** The VM's observation with its drives as they are now (a lease may be lost at any time). */
+    private ObservedInstance observed(QemuVm vm) {
+        return vm.observed().withDrives(drives.attached(vm.key()));
     }
 
     @Override
     public Optional<ObservedInstance> observe(String key) {
-        return Optional.ofNullable(vms.get(key)).map(QemuVm::observed);
+        return Optional.ofNullable(vms.get(key)).map(this::observed);
     }
 
     @Override
@@ -415,7 +420,7 @@ public final class QemuDriver implements HypervisorDriver {
     }
 
     /** The drives attached to a VM now. */
-    public List<AttachedDrives.Attached> drives(String key) {
+    public List<org.vmrole.model.host.ObservedDrive> drives(String key) {
         return drives.attached(key);
     }
 

@@ -141,7 +141,7 @@ final class QemuVm {
         assignment = a.withRebootGeneration(rebootGeneration);
         synchronized (this) {
             ObservedInstance o = observed;
-            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis(), o.agent());
+            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis(), o.agent(), o.drives());
         }
     }
 

@@ -48,7 +48,7 @@ class AttachedDrivesTest {
 
         assertThat(DriveHotplug.attached(vm.qmp, "data")).isTrue();
         assertThat(blob.properties().metadata()).containsEntry(DriveLease.HOLDER_METADATA, "host-a/d-1/Web_IN_0#1");
-        assertThat(drives.attached("d-1/Web_IN_0")).extracting(AttachedDrives.Attached::mode).containsExactly("write");
+        assertThat(drives.attached("d-1/Web_IN_0")).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("write");
 
         drives.release("d-1/Web_IN_0");
 
@@ -79,7 +79,7 @@ class AttachedDrivesTest {
         drives.open("d-1/Web_IN_1", "host-b/d-1/Web_IN_1#1", List.of(new AttachedDrives.Mount("data", blob.url(), false, KEY)));
         drives.plug("d-1/Web_IN_1", vm.qmp);
 
-        assertThat(drives.attached("d-1/Web_IN_1")).extracting(AttachedDrives.Attached::mode).containsExactly("snapshot");
+        assertThat(drives.attached("d-1/Web_IN_1")).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("snapshot");
         assertThat(DriveHotplug.attached(vm.qmp, "data")).isTrue();
     }
 

@@ -136,7 +136,7 @@ class DriveVmTest {
         driver = new QemuDriver(settings);
         host = new HostAgent(driver, settings.dataDir());
 
-        assertThat(driver.drives(key)).extracting(AttachedDrives.Attached::mode).containsExactly("write");
+        assertThat(driver.drives(key)).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("write");
         // QEMU reconnects on the next request: read through the guest's own disk device, as its next I/O would
         QmpClient qmp = driver.qmp(key).orElseThrow();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
