@@ -36,6 +36,7 @@ import org.vmrole.api.services.UsageRoutes;
 import org.vmrole.api.drives.DriveRoutes;
 import org.vmrole.api.drives.DriveUsers;
 import org.vmrole.api.drives.Drives;
+import org.vmrole.api.drives.FencedLeases;
 import org.vmrole.api.storage.StorageAccountRoutes;
 import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.portal.PortalResources;
@@ -83,6 +84,9 @@ public final class ManagementApi implements AutoCloseable {
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
         this.drives = new Drives(store, json, audit, parts.clock(), tenants, storageAccounts);
+        FencedLeases fencedLeases = new FencedLeases(storageAccounts);
+        // storage calls: never on the reconciling thread
+        parts.fabric().onHostFenced(fenced -> Thread.ofVirtual().name("break-leases-" + fenced.host()).start(() -> fencedLeases.breakAll(fenced)));
         InstanceEndpoints endpoints = new InstanceEndpoints();
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
