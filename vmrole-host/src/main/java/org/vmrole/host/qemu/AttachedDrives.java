@@ -43,6 +43,8 @@ public final class AttachedDrives implements AutoCloseable {
     private record Open(Mount mount, String export, DriveLease lease, String holder) {}
 
     private final Map<String, List<Open>> byInstance = new ConcurrentHashMap<>();
+    /** Each storage account's key as the controller last gave it, shared by every drive of that account. */
+    private final Map<String, BlobCredential.Current> accountKeys = new ConcurrentHashMap<>();
     private final Path portFile;
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drive-lease").factory());
     private volatile NbdServer nbd;
@@ -76,6 +78,20 @@ public final class AttachedDrives implements AutoCloseable {
             LOG.warn("cannot keep the NBD port in {}: {}", portFile, e.getMessage());
         }
         return nbd;
+    }
+
+    /**
+     * The credential the drives of {@code account} sign with: the key given, which from now on also replaces the key
+     * of the account's drives already attached (a regenerated key reaches them without a detach).
+     */
+    public BlobCredential accountKey(String account, String base64Key) {
+        BlobCredential.SharedKey key = new BlobCredential.SharedKey(account, base64Key);
+        BlobCredential.Current current = accountKeys.computeIfAbsent(account, a -> new BlobCredential.Current(key));
+        if (!key.equals(current.get())) {
+            current.set(key);
+            LOG.info("storage account {}: its drives sign with the key the controller now gives", account);
+        }
+        return current;
     }
 
     /**

@@ -131,10 +131,20 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
-    /** The host-side form of an assignment's drives. */
-    static List<AttachedDrives.Mount> mounts(Assignment a) {
+    /** The host-side form of an assignment's drives, signing with their account's current key. */
+    private List<AttachedDrives.Mount> mounts(Assignment a) {
         return a.drives().stream().map(d -> new AttachedDrives.Mount(d.name(), java.net.URI.create(d.blobUrl()), d.writable(),
-                new org.vmrole.model.blob.BlobCredential.SharedKey(d.accountName(), d.accountKey()))).toList();
+                drives.accountKey(d.accountName(), d.accountKey()))).toList();
+    }
+
+    /** A regenerated account key in the assignments replaces the old one under the drives that sign with it, attached as they are. */
+    @Override
+    public void credentials(List<Assignment> desired) {
+        for (Assignment a : desired) {
+            for (var d : a.drives()) {
+                if (!d.accountKey().isEmpty()) drives.accountKey(d.accountName(), d.accountKey());
+            }
+        }
     }
 
     /** Who holds a writer's lease, as a refused second writer is told: instance, incarnation and this host. */

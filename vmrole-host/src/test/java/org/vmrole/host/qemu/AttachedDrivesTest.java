@@ -40,6 +40,21 @@ class AttachedDrivesTest {
     }
 
     @Test
+    void a_new_account_key_from_the_controller_replaces_the_key_drives_already_sign_with() {
+        PageBlobClient blob = storage.newDrive(1 << 20);
+        String account = StorageAccount.DEVELOPMENT.name();
+        BlobCredential signing = drives.accountKey(account, StorageAccount.DEVELOPMENT.keys().getFirst());
+        PageBlobClient attached = PageBlobClient.of(blob.url(), signing);
+        assertThat(attached.properties().size()).isEqualTo((1 << 20) + 512);
+
+        drives.accountKey(account, "bm90IHRoZSBrZXk=");
+        assertThatThrownBy(attached::properties).as("the account's key is now another").hasMessageContaining("403");
+
+        drives.accountKey(account, StorageAccount.DEVELOPMENT.keys().getFirst());
+        assertThat(attached.properties().size()).as("signed with the right key again").isEqualTo((1 << 20) + 512);
+    }
+
+    @Test
     void a_written_drive_is_leased_to_its_instance_plugged_in_and_released_on_stop() {
         PageBlobClient blob = storage.newDrive(4 << 20);
 
