@@ -108,7 +108,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority(),
-                this::hostLinkPort, drives::withKeys));
+                this::hostLinkPort, a -> drives.withKeys(a, parts.fabric().getDeployment(a.deploymentId())
+                        .map(d -> d.serviceName().substring(0, Math.max(0, d.serviceName().indexOf('/')))).orElse(null))));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());

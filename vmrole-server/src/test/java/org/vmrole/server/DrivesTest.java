@@ -132,7 +132,9 @@ class DrivesTest {
                 org.vmrole.model.VmSize.ExtraSmall, "sha256:00", 0, 0, java.util.Map.of(), java.util.List.of(), java.util.List.of(), null, "", null,
                 deployment.roles().getFirst().drives());
         String accountKey = json(vmrole(key, "storage-account", "keys", "woodgrovefiles", "-o", "json")).get("primaryKey").asText();
-        assertThat(platform.platform.api().drives().withKeys(assignment).drives().getFirst().accountKey()).as("a host gets the current key").isEqualTo(accountKey);
+        var keyed = platform.platform.api().drives().withKeys(assignment, "woodgrove");
+        assertThat(keyed.drives().getFirst().accountKey()).as("a host gets the current key").isEqualTo(accountKey);
+        assertThat(keyed.storageAccounts()).as("and the accounts its guest may mount from").containsExactly("woodgrovefiles");
 
         var inUse = vmrole(key, "drive", "delete", "shared");
         assertThat(inUse.code()).isNotZero();

@@ -12,7 +12,8 @@ import org.vmrole.model.host.HostAssignments;
 /**
  * What a heartbeat is answered with: the host's assignments when the controller changed them, with the drives'
  * current account keys filled in; and the same assignments again when only a key changed since they were last sent
- * (a regenerated storage account key), so the host's attached drives sign with the new key at once.
+ * (a regenerated storage account key) or the subscription's accounts changed, so the host's attached drives sign
+ * with the new key at once and its guests may mount drives from a new account.
  */
 final class AssignmentReplies {
     private record Sent(AssignmentSet set, List<String> keys) {}
@@ -33,7 +34,8 @@ final class AssignmentReplies {
             set = last.set();
         }
         List<Assignment> keyed = set.assignments().stream().map(credentials).toList();
-        List<String> keys = keyed.stream().flatMap(a -> a.drives().stream()).map(d -> d.accountName() + ":" + d.accountKey()).toList();
+        List<String> keys = keyed.stream().flatMap(a -> java.util.stream.Stream.concat(a.storageAccounts().stream(),
+                a.drives().stream().map(d -> d.accountName() + ":" + d.accountKey()))).toList();
         Sent previous = sent.put(host, new Sent(set, keys));
         if (changed.isEmpty() && previous != null && previous.keys().equals(keys)) return Optional.empty();
         return Optional.of(new HostAssignments(set.version(), keyed));

@@ -157,6 +157,57 @@ public final class AttachedDrives implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds one drive to a running VM's drives (a guest's {@code mount-drive}): its lease or snapshot, its export and the
+     * hot-plug, all or nothing.
+     *
+     * @throws IllegalArgumentException naming the drive and the reason; nothing of it stays open
+     */
+    public synchronized void add(String key, String holder, Mount m, QmpClient qmp) {
+        List<Open> current = byInstance.getOrDefault(key, List.of());
+        if (current.stream().anyMatch(o -> o.mount().name().equals(m.name()))) {
+            throw new IllegalArgumentException("drive '" + m.name() + "' is already attached to " + key + "; unmount it first or choose another name");
+        }
+        if (current.size() >= DriveHotplug.PORTS) {
+            throw new IllegalArgumentException(key + " has " + current.size() + " drives attached; a VM takes at most " + DriveHotplug.PORTS);
+        }
+        Open o;
+        try {
+            o = open(key, holder, m);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("drive '" + m.name() + "': " + e.getMessage(), e);
+        }
+        try {
+            DriveHotplug.attach(qmp, m.name(), new DriveHotplug.NbdTarget("127.0.0.1", nbd().port(), o.export()), !m.writable());
+        } catch (RuntimeException e) {
+            close(o);
+            throw new IllegalArgumentException("drive '" + m.name() + "' cannot be hot-plugged: " + e.getMessage(), e);
+        }
+        List<Open> next = new ArrayList<>(current);
+        next.add(o);
+        byInstance.put(key, List.copyOf(next));
+    }
+
+    /**
+     * Unplugs one drive from a running VM (the guest has {@code guestWait} to let go) and closes it: export gone, lease released.
+     *
+     * @return false when the VM has no drive of that name
+     */
+    public synchronized boolean remove(String key, String name, QmpClient qmp, Duration guestWait) {
+        List<Open> current = byInstance.getOrDefault(key, List.of());
+        Open o = current.stream().filter(x -> x.mount().name().equals(name)).findFirst().orElse(null);
+        if (o == null) return false;
+        if (!DriveHotplug.detach(qmp, name, guestWait)) {
+            LOG.warn("{}: the guest did not release drive {} within {}; closing its export anyway", key, name, guestWait);
+        }
+        List<Open> next = new ArrayList<>(current);
+        next.remove(o);
+        if (next.isEmpty()) byInstance.remove(key);
+        else byInstance.put(key, List.copyOf(next));
+        close(o);
+        return true;
+    }
+
     /** Hot-plugs the instance's open drives into its running VM. */
     public void plug(String key, QmpClient qmp) {
         for (Open o : byInstance.getOrDefault(key, List.of())) {

@@ -226,6 +226,7 @@ public final class QemuDriver implements HypervisorDriver {
         }
         long pid = Long.parseLong(Files.readString(files.pidFile()).strip());
         QemuVm vm = new QemuVm(a, files, pid, ports, clock, this::publish);
+        vm.onDriveRequest(m -> guestDriveRequest(vm, m));
         try {
             vm.attach(settings.consoleLogBytes(), QMP_TIMEOUT);
         } catch (IOException e) {
@@ -417,6 +418,37 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
+    /** How long a guest has to let go of a drive it asked to unmount (Linux answers the PCIe unplug in about 5 s). */
+    private static final Duration GUEST_UNPLUG_WAIT = Duration.ofSeconds(20);
+
+    /**
+     * A guest's {@code mount-drive} or {@code unmount-drive} (docs/guest-agent.md), carried out: the answer names the
+     * device the guest will see, or why nothing was attached.
+     */
+    Map<String, Object> guestDriveRequest(QemuVm vm, com.fasterxml.jackson.databind.JsonNode m) {
+        String name = m.path("name").asText("");
+        Optional<QmpClient> qmp = qmp(vm.key());
+        if (qmp.isEmpty()) return GuestDriveRequest.refused(name, "the VM is not running");
+        try {
+            if ("unmount-drive".equals(m.path("type").asText())) {
+                if (vm.assignment().drives().stream().anyMatch(d -> d.name().equals(name))) {
+                    return GuestDriveRequest.refused(name, "drive '" + name + "' is one the role declares; it stays attached while the instance runs");
+                }
+                if (!drives.remove(vm.key(), name, qmp.get(), GUEST_UNPLUG_WAIT)) {
+                    return GuestDriveRequest.refused(name, "no drive '" + name + "' is attached");
+                }
+                return GuestDriveRequest.unmounted(name);
+            }
+            GuestDriveRequest request = GuestDriveRequest.read(m, vm.assignment(), clock.instant());
+            drives.add(vm.key(), holder(vm.assignment()), request.mount(), qmp.get());
+            log.info("{}: the guest mounted drive {} ({})", vm.key(), name, request.mount().blobUrl());
+            return GuestDriveRequest.mounted(request.mount());
+        } catch (RuntimeException e) {
+            log.info("{}: the guest's {} of drive '{}' refused: {}", vm.key(), m.path("type").asText(), name, e.getMessage());
+            return GuestDriveRequest.refused(name, e.getMessage());
+        }
+    }
+
     /** Unplugs a running VM's drives (the guest gets {@code guestWait} to let go) and releases their leases. */
     public void detachDrives(String key, Duration guestWait) {
         Optional<QmpClient> qmp = qmp(key);
@@ -476,6 +508,7 @@ public final class QemuDriver implements HypervisorDriver {
                 continue;
             }
             QemuVm vm = new QemuVm(record.assignment(), files, pid.get(), record.hostPorts(), clock, this::publish);
+            vm.onDriveRequest(m -> guestDriveRequest(vm, m));
             try {
                 vm.attach(settings.consoleLogBytes(), QMP_TIMEOUT);
             } catch (IOException e) {
