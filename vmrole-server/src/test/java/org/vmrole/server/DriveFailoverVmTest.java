@@ -26,8 +26,9 @@ import org.vmrole.server.cli.ImageUploader;
 
 /**
  * A drive through the whole platform on real QEMU, two host-agent processes and the storage service: the sample app
- * writes files to its drive; when its host agent and VM are killed with SIGKILL, the controller fences the host,
- * breaks the drive's lease, and the instance comes back on the other host with the same files.
+ * writes files to its drive; when its host agent and VM are killed with SIGKILL while the guest writes, every write it
+ * had synced is in the page blob (read through the Blob API), the controller fences the host and breaks the drive's
+ * lease at once, and the instance comes back on the other host with the same files.
  */
 @Tag("vm")
 class DriveFailoverVmTest {
@@ -104,11 +105,27 @@ class DriveFailoverVmTest {
         assertThat(drive.path("name").asText()).isEqualTo("data");
         assertThat(drive.path("lease").asText()).isEqualTo("held");
 
-        // kill -9 host-a's agent and its VM: the lease is left held by a dead writer
+        // the guest keeps writing while host-a's agent and its VM are killed with SIGKILL; a write is synced once answered
+        JsonNode onA = writer(tenant);
+        List<String> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread writes = Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < 10_000; i++) {
+                try {
+                    if (!get(onA, "/drive/write?name=w" + i).startsWith("200")) return;
+                } catch (Exception e) {
+                    return;
+                }
+                synced.add("w" + i);
+            }
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> synced.size() >= 8);
         long killedAt = System.nanoTime();
         hostA.destroyForcibly().waitFor();
         for (long pid : ChildJvm.processesMentioning(dir.resolve("host-a").toString())) ChildJvm.kill9(pid);
-        assertThat(blob.properties().leased()).isTrue();
+        writes.join(Duration.ofSeconds(60));
+        assertThat(blob.properties().leased()).as("left held by a dead writer").isTrue();
+        String raw = new String(blob.read(0, 16 << 20), java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String name : synced) assertThat(raw).as("synced " + name + " is in the page blob").contains("file " + name + " written by WriterVM_IN_0");
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
                 .until(() -> admin.get("/hosts").path("hosts").toString().contains("\"status\":\"Down\""));
         long downMs = (System.nanoTime() - killedAt) / 1_000_000;
@@ -126,11 +143,13 @@ class DriveFailoverVmTest {
             assertThat(moved.path("state").asText()).isEqualTo("ReadyRole");
         });
         long readyMs = (System.nanoTime() - killedAt) / 1_000_000;
-        for (String name : List.of("one", "two", "three")) {
+        List<String> expected = new java.util.ArrayList<>(List.of("one", "two", "three"));
+        expected.addAll(synced);
+        for (String name : expected) {
             assertThat(get(writer(tenant), "/drive/read?name=" + name)).startsWith("200 file " + name + " written by WriterVM_IN_0 incarnation=1");
         }
         assertThat(String.valueOf(blob.properties().holder())).contains("WriterVM_IN_0#2").contains("host-b");
-        System.out.printf("drive failover: host Down after %d ms, lease broken after %d ms, ReadyRole with its files on host-b after %d ms%n",
-                downMs, brokenMs, readyMs);
+        System.out.printf("drive failover: %d writes synced before the kill, host Down after %d ms, lease broken after %d ms,"
+                + " ReadyRole with its files on host-b after %d ms%n", synced.size(), downMs, brokenMs, readyMs);
     }
 }
