@@ -66,6 +66,19 @@ class DrivesTest {
     }
 
     @Test
+    void a_blob_whose_size_is_not_whole_sectors_is_refused_before_a_host_attaches_it() throws Exception {
+        String key = json(vmrole(contoso, "storage-account", "keys", "contosodrives", "-o", "json")).get("primaryKey").asText();
+        String url = json(vmrole(contoso, "drive", "create", "sectors", "--account", "contosodrives", "--size", "1MiB", "-o", "json")).get("url").asText();
+        String odd = url.replace("sectors.vhd", "odd.vhd");
+        new BlobClientBuilder().endpoint(odd).credential(new com.azure.storage.common.StorageSharedKeyCredential("contosodrives", key)).buildClient()
+                .upload(com.azure.core.util.BinaryData.fromBytes(new byte[1000]));
+
+        var blob = org.vmrole.model.blob.PageBlobClient.of(java.net.URI.create(odd), new org.vmrole.model.blob.BlobCredential.SharedKey("contosodrives", key));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.vmrole.host.drive.PageBlobDisk.open(blob, null, 0))
+                .hasMessageContaining("is 1000 bytes: a drive is a multiple of 512 bytes plus a 512-byte VHD footer");
+    }
+
+    @Test
     void a_size_that_is_not_whole_sectors_is_refused_with_the_fix() {
         var r = vmrole(contoso, "drive", "create", "odd", "--account", "contosodrives", "--size", "1000", "-o", "json");
         assertThat(r.code()).isNotZero();

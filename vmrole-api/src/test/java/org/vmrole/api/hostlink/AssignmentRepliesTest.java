@@ -16,10 +16,11 @@ import org.vmrole.model.host.HostAssignments;
 
 class AssignmentRepliesTest {
     private final Map<String, String> keys = new HashMap<>(Map.of("acct", "a2V5MQ=="));
+    private long now = 0;
     private final AssignmentReplies replies = new AssignmentReplies(a -> new Assignment(a.deploymentId(), a.instance(), a.incarnation(),
             a.rebootGeneration(), a.size(), a.imageDigest(), a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(),
             a.network(), a.userData(), a.probe(), a.drives().stream().map(d -> new DriveAttachment(d.name(), d.blobUrl(), d.mode(), d.accountName(),
-                    keys.get(d.accountName()), d.sizeBytes())).toList()));
+                    keys.get(d.accountName()), d.sizeBytes())).toList()), () -> now);
 
     private static AssignmentSet set(List<DriveAttachment> drives) {
         return new AssignmentSet(7, List.of(new Assignment("d-1", new InstanceName("Writer", 0), 1, 0, VmSize.ExtraSmall, "sha256:00", 0, 0, Map.of(),
@@ -37,16 +38,20 @@ class AssignmentRepliesTest {
         assertThat(replies.reply("host-a", Optional.empty())).as("nothing changed").isEmpty();
 
         keys.put("acct", "a2V5Mg==");
+        assertThat(replies.reply("host-a", Optional.empty())).as("not compared again yet").isEmpty();
+        now += AssignmentReplies.RECHECK_NANOS;
 
         Optional<HostAssignments> again = replies.reply("host-a", Optional.empty());
         assertThat(again.orElseThrow().version()).as("the same version, the new key").isEqualTo(7);
         assertThat(keyIn(again)).isEqualTo("a2V5Mg==");
+        now += AssignmentReplies.RECHECK_NANOS;
         assertThat(replies.reply("host-a", Optional.empty())).as("sent once").isEmpty();
     }
 
     @Test
     void a_host_without_drives_hears_nothing_when_nothing_changed() {
         replies.reply("host-b", Optional.of(set(List.of())));
+        now += AssignmentReplies.RECHECK_NANOS;
         assertThat(replies.reply("host-b", Optional.empty())).isEmpty();
         assertThat(replies.reply("host-c", Optional.empty())).isEmpty();
     }
