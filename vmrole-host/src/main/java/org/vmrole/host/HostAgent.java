@@ -114,6 +114,7 @@ public final class HostAgent implements AutoCloseable {
     }
 
     private List<HostAction> applyNow(List<Assignment> desired, Duration grace) {
+        driver.credentials(desired);
         Map<String, Assignment> byKey = new HashMap<>();
         for (Assignment a : desired) byKey.put(a.key(), a);
         List<HostAction> actions;

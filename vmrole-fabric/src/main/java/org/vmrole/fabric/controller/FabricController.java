@@ -54,6 +54,7 @@ public final class FabricController {
     private final Store store;
     private FabricState state;
     private ActionExecutor executor;
+    private final List<java.util.function.Consumer<FencedHost>> fenceListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
     private final Map<String, Long> knownVersions = new HashMap<>();
     /** Whether this controller serves hosts now (it leads); the leader's address otherwise (null: none elected yet). */
@@ -397,6 +398,14 @@ public final class FabricController {
 
     // ---- reconciling ---------------------------------------------------------------------------------------
 
+    /**
+     * Calls {@code listener} (on the reconciling thread: it must not block) with each host the controller declares
+     * down and the drives its instances wrote: their leases are to be broken.
+     */
+    public void onHostFenced(java.util.function.Consumer<FencedHost> listener) {
+        fenceListeners.add(listener);
+    }
+
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
         catchUp();
@@ -411,7 +420,20 @@ public final class FabricController {
             if (known == null || known != state.assignmentVersion(h)) behind.add(h);
         }
         List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed), behind), now);
+        List<FencedHost> fenced = new ArrayList<>();
+        for (Action a : actions) {
+            if (a instanceof org.vmrole.fabric.reconcile.MarkHostDown m) fenced.add(FencedHost.of(m.host().name(), state.instances.values(), state.deployments));
+        }
         executor.execute(actions);
+        for (FencedHost f : fenced) {
+            for (var l : fenceListeners) {
+                try {
+                    l.accept(f);
+                } catch (RuntimeException e) {
+                    log.warn("a listener for fenced host {} failed", f.host(), e);
+                }
+            }
+        }
         for (Action a : actions) {
             switch (a) {
                 case org.vmrole.fabric.reconcile.MarkHostDown m -> log.info("host {} is down: {}", m.host().name(), m.cause());
