@@ -29,6 +29,8 @@ public final class BackendPool implements Route, AutoCloseable {
     private final Prober prober;
     private final EventLoopGroup group;
     private final Consumer<BackendPool> onClose;
+    /** Null when this pool does not check reachability. */
+    private final Reachability reachability;
 
     private final Map<String, BackendState> backends = new LinkedHashMap<>();
     private boolean closed;
@@ -37,12 +39,14 @@ public final class BackendPool implements Route, AutoCloseable {
     private volatile boolean forwardedInKernel;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    BackendPool(String name, ProbeSpec probeSpec, Prober prober, EventLoopGroup group, Consumer<BackendPool> onClose) {
+    BackendPool(String name, ProbeSpec probeSpec, Reachability reachability, Prober prober, EventLoopGroup group,
+                Consumer<BackendPool> onClose) {
         this.name = Objects.requireNonNull(name, "pool name");
         this.probeSpec = Objects.requireNonNull(probeSpec, () -> "pool '" + name + "' has no probe");
         this.prober = prober;
         this.group = group;
         this.onClose = onClose;
+        this.reachability = reachability;
     }
 
     public String name() {
@@ -96,7 +100,10 @@ public final class BackendPool implements Route, AutoCloseable {
             }
             recompute();
         }
-        toProbe.forEach(s -> scheduleProbe(s, 0));
+        toProbe.forEach(s -> {
+            scheduleProbe(s, 0);
+            scheduleReach(s, 0);
+        });
     }
 
     /**
@@ -209,14 +216,21 @@ public final class BackendPool implements Route, AutoCloseable {
 
     /** Live traffic could not connect: take the backend out now and probe it again at once. */
     void connectFailed(BackendState s) {
-        boolean reprobe;
         synchronized (this) {
             if (s.retired) {
                 return;
             }
             s.probe = s.probe.refused();
             recompute();
-            reprobe = s.nextProbe != null && s.nextProbe.cancel(false);
+        }
+        reprobeNow(s);
+    }
+
+    /** Runs the backend's next probe now instead of at its interval (unless one is running). */
+    private void reprobeNow(BackendState s) {
+        boolean reprobe;
+        synchronized (this) {
+            reprobe = !s.retired && s.nextProbe != null && s.nextProbe.cancel(false);
         }
         if (reprobe) {
             scheduleProbe(s, 0);
@@ -245,10 +259,48 @@ public final class BackendPool implements Route, AutoCloseable {
         });
     }
 
+    private void scheduleReach(BackendState s, long delayNanos) {
+        if (reachability == null) {
+            return;
+        }
+        synchronized (this) {
+            if (s.retired || closed) {
+                return;
+            }
+            s.nextReach = group.schedule(() -> runReach(s), delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runReach(BackendState s) {
+        prober.reach(s.address, reachability.timeout()).whenComplete((reached, error) -> {
+            boolean gone;
+            boolean back;
+            synchronized (this) {
+                if (s.retired) {
+                    return;
+                }
+                boolean ok = error == null && reached;
+                back = ok && s.unreached >= reachability.failures();
+                s.unreached = ok ? 0 : s.unreached + 1;
+                // once per run of misses; the probe, not this check, puts the backend back
+                gone = s.unreached == reachability.failures();
+            }
+            if (gone) {
+                connectFailed(s);
+            } else if (back) {
+                reprobeNow(s);
+            }
+            scheduleReach(s, reachability.interval().toNanos());
+        });
+    }
+
     private void retire(BackendState s) {
         s.retired = true;
         if (s.nextProbe != null) {
             s.nextProbe.cancel(false);
+        }
+        if (s.nextReach != null) {
+            s.nextReach.cancel(false);
         }
     }
 

@@ -23,6 +23,9 @@ final class BackendState {
     ProbeRecord probe = ProbeRecord.INITIAL;
     boolean retired;
     ScheduledFuture<?> nextProbe;
+    /** Reachability checks missed in a row, and the next one (null when the pool does not check). */
+    int unreached;
+    ScheduledFuture<?> nextReach;
 
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;

@@ -32,6 +32,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Set<InputEndpoint> endpoints = ConcurrentHashMap.newKeySet();
     private final Set<BackendPool> pools = ConcurrentHashMap.newKeySet();
     private KernelForwarding forwarding;
+    private volatile Reachability reachability;
     private boolean closed;
 
     LoadBalancer(Transport transport, int ioThreads) {
@@ -145,9 +146,17 @@ public final class LoadBalancer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Pools made from now on also check that each backend's address still accepts connections, as {@code check}
+     * says (null: no longer): see {@link Reachability}. Pools made before keep what they had.
+     */
+    public void checkReachability(Reachability check) {
+        reachability = check;
+    }
+
     /** A new, empty pool that probes its backends as {@code probe} says. */
     public BackendPool newPool(String name, ProbeSpec probe) {
-        BackendPool pool = new BackendPool(name, probe, prober, group, pools::remove);
+        BackendPool pool = new BackendPool(name, probe, reachability, prober, group, pools::remove);
         pools.add(pool);
         return pool;
     }

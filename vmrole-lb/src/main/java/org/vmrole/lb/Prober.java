@@ -77,6 +77,28 @@ final class Prober {
         return result;
     }
 
+    /** Completes with true when a TCP connection to the address opens within {@code timeout}; it is closed at once. */
+    CompletableFuture<Boolean> reach(InetSocketAddress address, java.time.Duration timeout) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        new Bootstrap()
+                .group(group)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                })
+                .connect(address).addListener((ChannelFutureListener) f -> {
+                    result.complete(f.isSuccess());
+                    if (f.isSuccess()) {
+                        f.channel().close();
+                    }
+                });
+        return result;
+    }
+
     /** A probe's connection: closing early or failing is a failed probe. */
     private abstract static class ProbeHandler extends ChannelInboundHandlerAdapter {
         final CompletableFuture<Boolean> result;

@@ -3,10 +3,14 @@ package org.vmrole.lb;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -195,6 +199,42 @@ class LoadBalancerTest extends BalancerFixture {
         assertThat(metrics.backendErrors()).isGreaterThanOrEqualTo(1);
         assertThat(metrics.retried()).isEqualTo(metrics.backendErrors());
         assertThat(pool.inRotation()).containsExactly("a");
+    }
+
+    @Test
+    void a_backend_whose_machine_stops_answering_leaves_rotation_at_once_though_its_probe_is_minutes_apart() throws Exception {
+        lb.checkReachability(Reachability.FAST);
+        HttpBackend a = backend("a");
+        // a full accept queue drops new connections unanswered, as a machine that vanished from the network does
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            BackendPool pool = lb.newPool("web", ProbeSpec.tcp().withInterval(Duration.ofMinutes(10)));
+            pool.setBackends(List.of(Backend.ready("a", a.address()), Backend.ready("b", (InetSocketAddress) silent.getLocalSocketAddress())));
+            awaitRotation(pool, "a", "b");
+
+            List<Socket> queued = new ArrayList<>();
+            try {
+                while (queued.size() < 8 && connects(silent, queued)) {
+                    // fill the accept queue
+                }
+                awaitRotation(pool, "a");
+                assertThat(pool.status().get(1).probe()).isEqualTo(ProbeHealth.FAILING);
+            } finally {
+                for (Socket q : queued) {
+                    q.close();
+                }
+            }
+        }
+    }
+
+    private static boolean connects(ServerSocket server, List<Socket> opened) throws IOException {
+        Socket s = new Socket();
+        opened.add(s);
+        try {
+            s.connect(server.getLocalSocketAddress(), 200);
+            return true;
+        } catch (SocketTimeoutException unanswered) {
+            return false;
+        }
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.vmrole.lb.EndpointSpec;
 import org.vmrole.lb.InputEndpoint;
 import org.vmrole.lb.LoadBalancer;
 import org.vmrole.lb.ProbeSpec;
+import org.vmrole.lb.Reachability;
 import org.vmrole.lb.ServiceSlots;
 import org.vmrole.lb.Slot;
 
@@ -46,6 +47,9 @@ public final class TrafficSync implements AutoCloseable {
     /** {@code listenHost}: the address the service listeners bind (the server's --listen). */
     public TrafficSync(LoadBalancer lb, Supplier<List<ServiceTraffic>> source, PublicEndpoints published, String listenHost, Duration period) {
         this.lb = lb;
+        // a host machine that vanished sends no refusal and stops heartbeating only seconds later: the balancer
+        // itself notices its backends no longer answer connects, well within a second (Reachability.FAST)
+        lb.checkReachability(Reachability.FAST);
         this.source = source;
         this.published = published;
         this.listenHost = listenHost;
