@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 public final class BackendPool implements Route, AutoCloseable {
 
     private static final BackendState[] NONE = new BackendState[0];
+    private static final long KERNEL_WATCH_MILLIS = 50;
 
     private final String name;
     private final ProbeSpec probeSpec;
@@ -31,22 +32,25 @@ public final class BackendPool implements Route, AutoCloseable {
     private final Consumer<BackendPool> onClose;
     /** Null when this pool does not check reachability. */
     private final Reachability reachability;
+    /** True when the kernel neither sends new connections to the address nor holds one open to it. */
+    private final java.util.function.Predicate<InetSocketAddress> kernelQuiet;
 
     private final Map<String, BackendState> backends = new LinkedHashMap<>();
     private boolean closed;
     private volatile BackendState[] rotation = NONE;
-    /** Set once a kernel-forwarded endpoint routes here: connections the kernel forwards cannot be counted. */
+    /** Set once a kernel-forwarded endpoint routes here: this process never sees the connections the kernel forwards. */
     private volatile boolean forwardedInKernel;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    BackendPool(String name, ProbeSpec probeSpec, Reachability reachability, Prober prober, EventLoopGroup group,
-                Consumer<BackendPool> onClose) {
+    BackendPool(String name, ProbeSpec probeSpec, Reachability reachability, java.util.function.Predicate<InetSocketAddress> kernelQuiet,
+                Prober prober, EventLoopGroup group, Consumer<BackendPool> onClose) {
         this.name = Objects.requireNonNull(name, "pool name");
         this.probeSpec = Objects.requireNonNull(probeSpec, () -> "pool '" + name + "' has no probe");
         this.prober = prober;
         this.group = group;
         this.onClose = onClose;
         this.reachability = reachability;
+        this.kernelQuiet = kernelQuiet;
     }
 
     public String name() {
@@ -131,12 +135,28 @@ public final class BackendPool implements Route, AutoCloseable {
         }
         if (forwardedInKernel) {
             s.holdUntilDeadline();
+            watchKernel(s);
         }
         s.finishIfIdle();
         if (!future.isDone()) {
             group.schedule(s::deadline, period.toNanos(), TimeUnit.NANOSECONDS);
         }
         return future;
+    }
+
+    /**
+     * The kernel forwards connections this process cannot see: the drain may end once the kernel no longer sends new
+     * ones to the backend and holds none open to it (or at its deadline).
+     */
+    private void watchKernel(BackendState s) {
+        if (s.drainFinished()) {
+            return;
+        }
+        if (kernelQuiet.test(s.address)) {
+            s.endHold();
+            return;
+        }
+        group.schedule(() -> watchKernel(s), KERNEL_WATCH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** What the pool knows of each backend, in the order the controller gave them. */
@@ -264,7 +284,8 @@ public final class BackendPool implements Route, AutoCloseable {
             return;
         }
         synchronized (this) {
-            if (s.retired || closed) {
+            // a draining backend is out already, and the check's own connections would keep its drain waiting
+            if (s.retired || closed || s.draining()) {
                 return;
             }
             s.nextReach = group.schedule(() -> runReach(s), delayNanos, TimeUnit.NANOSECONDS);

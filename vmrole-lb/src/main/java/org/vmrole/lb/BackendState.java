@@ -79,6 +79,10 @@ final class BackendState {
         }
     }
 
+    synchronized boolean drainFinished() {
+        return drainDone;
+    }
+
     synchronized void holdUntilDeadline() {
         holdUntilDeadline = true;
     }

@@ -84,6 +84,8 @@ final class Prober {
                 .group(group)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
+                // closed with a reset: nothing lingers half-closed (a drain counts such connections) or in TIME_WAIT
+                .option(ChannelOption.SO_LINGER, 0)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
