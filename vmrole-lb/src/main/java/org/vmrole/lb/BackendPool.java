@@ -284,7 +284,7 @@ public final class BackendPool implements Route, AutoCloseable {
             return;
         }
         synchronized (this) {
-            // a draining backend is out already, and the check's own connections would keep its drain waiting
+            // a draining backend is out already
             if (s.retired || closed || s.draining()) {
                 return;
             }
@@ -293,7 +293,7 @@ public final class BackendPool implements Route, AutoCloseable {
     }
 
     private void runReach(BackendState s) {
-        prober.reach(s.address, reachability.timeout()).whenComplete((reached, error) -> {
+        prober.reach(new InetSocketAddress(s.address.getAddress(), reachability.port()), reachability.timeout()).whenComplete((reached, error) -> {
             boolean gone;
             boolean back;
             synchronized (this) {

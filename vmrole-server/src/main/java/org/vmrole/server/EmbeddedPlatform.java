@@ -127,6 +127,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
             forward(lb, s.forwarding());
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
+            // make-before-break: a host stops or reimages a serving VM only once the balancer has let go of it
+            fabric.holdStopsWhile((address, running) -> traffic.serving(running.deploymentId(), running.instance(), address));
             StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
             if (storage != null) {
                 opened.add(storage);

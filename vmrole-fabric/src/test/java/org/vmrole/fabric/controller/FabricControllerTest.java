@@ -201,6 +201,49 @@ class FabricControllerTest {
     }
 
     @Test
+    void a_reimage_reaches_the_host_only_once_the_load_balancer_no_longer_serves_the_instance() {
+        SimulatedHost h = host("h1", 0);
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> asked = new ArrayList<>();
+        controller.holdStopsWhile((address, running) -> {
+            asked.add(address + " " + running.key() + "#" + running.incarnation());
+            return balancerServes.get();
+        });
+        controller.createDeployment(deployment("d1", 1));
+        ticks(3);
+
+        var reimage = controller.reimage("d1", "WebVM_IN_0");
+        ticks(5);
+        assertThat(h.observe()).singleElement().satisfies(o -> {
+            assertThat(o.incarnation()).as("the serving VM is left alone").isEqualTo(1);
+            assertThat(o.state()).isEqualTo(RoleState.ReadyRole);
+        });
+        assertThat(asked).contains("127.0.0.1 d1/WebVM_IN_0#1");
+
+        balancerServes.set(false);
+        ticks(3);
+        assertThat(h.observe()).singleElement().satisfies(o -> assertThat(o.incarnation()).isEqualTo(2));
+        assertThat(controller.getOperation(reimage.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+    }
+
+    @Test
+    void a_scale_in_stops_the_vm_only_once_the_load_balancer_no_longer_serves_it() {
+        SimulatedHost h = host("h1", 0);
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
+        controller.holdStopsWhile((address, running) -> balancerServes.get());
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+
+        controller.scale("d1", "WebVM", 1);
+        ticks(5);
+        assertThat(h.observe()).hasSize(2);
+
+        balancerServes.set(false);
+        ticks(3);
+        assertThat(h.observe()).extracting(o -> o.key()).containsExactly("d1/WebVM_IN_0");
+    }
+
+    @Test
     void deleting_a_deployment_stops_every_vm_and_removes_it() {
         SimulatedHost h = host("h1", 0);
         controller.createDeployment(deployment("d1", 3));
