@@ -340,6 +340,33 @@ class FabricControllerTest {
     }
 
     @Test
+    void a_moving_instance_has_one_copy_at_a_time_on_its_private_network_the_old_until_the_new_is_ready() {
+        SimulatedHost a = networkedHost("h1", 0, "127.0.0.1:7401");
+        controller.createDeployment(new Deployment("d1", "contoso", "production", 5,
+                List.of(new RoleSpec("WebVM", VmSize.Small, 2, "sha256:0123", Map.of(), List.of(), List.of(), List.of(new InternalBinding("Peer", "tcp", 8080)))),
+                false));
+        ticks(3);
+        SimulatedHost b = networkedHost("h2", 1, "127.0.0.1:7402");
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            tick();
+            for (String key : List.of("d1/WebVM_IN_0", "d1/WebVM_IN_1")) {
+                List<String> onNetwork = new ArrayList<>();
+                for (SimulatedHost h : List.of(a, b)) {
+                    h.assigned.stream().filter(x -> x.key().equals(key)).forEach(x -> {
+                        seen.add(h.name + " " + key + (x.network().detached() ? " detached" : " attached"));
+                        if (!x.network().detached()) onNetwork.add(h.name);
+                    });
+                }
+                assertThat(onNetwork).as(key + " copies on the network after tick " + i).hasSizeLessThanOrEqualTo(1);
+            }
+        }
+        assertThat(seen).as("the new copy waited off the network while the old one served").anyMatch(x -> x.startsWith("h2 ") && x.endsWith(" detached"));
+        assertThat(java.util.stream.Stream.concat(a.assigned.stream(), b.assigned.stream())).as("once moved, every instance is on the network")
+                .hasSize(2).noneMatch(x -> x.network().detached());
+    }
+
+    @Test
     void spreads_a_deployment_made_while_one_host_had_joined_keeping_two_ready_vms_at_every_step() {
         SimulatedHost a = host("h1", 0);
         controller.createDeployment(deployment("d1", 2));
