@@ -35,6 +35,7 @@ import org.vmrole.fabric.reconcile.Reconciler;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
 import org.vmrole.model.InstanceName;
+import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.ObservedInstance;
 
 /**
@@ -60,6 +61,10 @@ public final class FabricController {
     /** Whether this controller serves hosts now (it leads); the leader's address otherwise (null: none elected yet). */
     private volatile java.util.function.BooleanSupplier leads = () -> true;
     private volatile java.util.function.Supplier<String> leader = () -> null;
+    /** What each host was last sent, and the hosts from which a change is held back until the balancer lets go. */
+    private final Map<String, List<Assignment>> lastSent = new HashMap<>();
+    private final java.util.Set<String> holding = new java.util.HashSet<>();
+    private RotationHold.Serving serving = RotationHold.NONE;
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
@@ -121,6 +126,8 @@ public final class FabricController {
         state.commit(changes);
         observed.remove(hostName);
         knownVersions.remove(hostName);
+        lastSent.remove(hostName);
+        holding.remove(hostName);
         log.info("host {} revoked", hostName);
     }
 
@@ -161,8 +168,23 @@ public final class FabricController {
         observed.put(hostName, byKey);
         knownVersions.put(hostName, knownAssignmentsVersion);
         long version = state.assignmentVersion(hostName);
-        if (version == knownAssignmentsVersion && !state.runsStrays(hostName, instances)) return Optional.empty();
-        return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
+        boolean strays = state.runsStrays(hostName, instances);
+        if (version == knownAssignmentsVersion && !strays && !holding.contains(hostName)) return Optional.empty();
+        List<Assignment> wanted = state.assignmentsFor(hostName);
+        List<Assignment> send = RotationHold.toSend(state.hosts.get(hostName).endpointAddress(), wanted, lastSent.getOrDefault(hostName, List.of()), byKey, serving);
+        if (send.equals(wanted)) holding.remove(hostName);
+        else holding.add(hostName);
+        if (version == knownAssignmentsVersion && !strays && send.equals(lastSent.get(hostName))) return Optional.empty();
+        lastSent.put(hostName, send);
+        return Optional.of(new AssignmentSet(version, send));
+    }
+
+    /**
+     * From now on a host is told to stop or reimage a serving VM only once {@code balancer} says it no longer serves
+     * that copy (see {@link RotationHold}); until then the host keeps its last assignment for it.
+     */
+    public synchronized void holdStopsWhile(RotationHold.Serving balancer) {
+        serving = balancer;
     }
 
     /** Checks a host's token without recording a heartbeat (image downloads, for instance). */
