@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 /**
  * Builds the sample VM image from Debian packages without root: MBR (syslinux mbr.bin, sfdisk),
  * a FAT boot partition with syslinux, Debian's kernel and our initramfs, and an ext4 root holding
- * busybox, the vmrole agent and the sample app. The same inputs give the same bytes.
+ * busybox, the vmrole agent, the sample app and Debian's mkfs.ext4 (for drives). The same inputs give the same bytes.
  */
 public final class SampleImageBuilder {
 

@@ -449,12 +449,6 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
-    /** The same for the VM of {@code key}, as if its guest had sent {@code m}: tests that play the guest's part. */
-    Map<String, Object> guestDriveRequest(String key, com.fasterxml.jackson.databind.JsonNode m) {
-        QemuVm vm = vms.get(key);
-        return vm == null ? GuestDriveRequest.refused(m.path("name").asText(""), "no VM " + key + " on this host") : guestDriveRequest(vm, m);
-    }
-
     /** Unplugs a running VM's drives (the guest gets {@code guestWait} to let go) and releases their leases. */
     public void detachDrives(String key, Duration guestWait) {
         Optional<QmpClient> qmp = qmp(key);

@@ -91,8 +91,9 @@ class DriveVmTest {
 
     /**
      * The whole life of a written drive through the sample app: the writer formats it ext4 and writes files; a second
-     * instance mounting a snapshot reads what was synced before the snapshot and nothing after; its guest asking for the
-     * drive for writing is refused, naming the writer; after a reimage the writer's files are there; stop lets it go.
+     * instance mounting a snapshot reads what was synced before the snapshot and nothing after; its guest asking its host
+     * (mount-drive, through the agent) for the drive for writing is refused, naming the writer, and for another drive
+     * gets the device; after a reimage the writer's files are there; stop lets it go.
      */
     @Test
     void a_writer_keeps_its_files_across_reimage_while_a_snapshot_reader_sees_what_was_synced_and_a_second_writer_is_refused() throws Exception {
@@ -115,11 +116,16 @@ class DriveVmTest {
         assertThat(get(readerPort, "/drive/read?name=after")).as("written after the snapshot").startsWith("404");
         assertThat(get(readerPort, "/drive/write?name=x")).as("a snapshot is read-only").isEqualTo("409 drive data is a read-only snapshot");
 
-        Map<String, Object> refused = driver.guestDriveRequest(reader, JSON.readTree("{\"type\":\"mount-drive\",\"name\":\"again\",\"url\":\""
-                + blob.url() + "\",\"accountKey\":\"" + StorageAccount.DEVELOPMENT.keys().getFirst() + "\"}"));
-        assertThat(refused).containsEntry("type", "drive-refused");
-        assertThat((String) refused.get("error")).contains("attached for writing by " + key + "#1 on ");
+        // the reader's guest asks its host for drives through the agent channel (mount-drive)
+        String accountKey = "&key=" + enc(StorageAccount.DEVELOPMENT.keys().getFirst());
+        assertThat(get(readerPort, "/drive/mount?name=again&url=" + enc(blob.url().toString()) + accountKey))
+                .startsWith("409 drive again: ").contains("attached for writing by " + key + "#1 on ");
         assertThat(DriveHotplug.attached(driver.qmp(reader).orElseThrow(), "again")).as("nothing attached").isFalse();
+        PageBlobClient extra = storage.newDrive(4 << 20);
+        assertThat(get(readerPort, "/drive/mount?name=extra&url=" + enc(extra.url().toString()) + accountKey)).isEqualTo("200 /dev/disk/by-id/virtio-extra");
+        assertThat(DriveHotplug.attached(driver.qmp(reader).orElseThrow(), "extra")).isTrue();
+        assertThat(driver.drives(reader)).extracting(org.vmrole.model.host.ObservedDrive::name).containsExactly("data", "extra");
+        assertThat(extra.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(reader + "#1 on ");
 
         host.apply(List.of(instance(0, 2, writerPort, writable(blob))));
         awaitReady(key, 2);
@@ -185,7 +191,6 @@ class DriveVmTest {
         host = new HostAgent(driver, settings.dataDir());
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     /** GET through the instance's forwarded port: "STATUS body" (body without its newline). */
@@ -193,6 +198,10 @@ class DriveVmTest {
         var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body().strip();
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static int freePort() throws java.io.IOException {
