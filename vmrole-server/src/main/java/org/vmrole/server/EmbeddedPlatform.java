@@ -26,6 +26,7 @@ import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
 import org.vmrole.lb.LoadBalancer;
+import org.vmrole.storage.StorageAccount;
 import org.vmrole.storage.StorageConfig;
 import org.vmrole.storage.StorageService;
 import org.vmrole.server.traffic.TrafficSync;
@@ -52,6 +53,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private final LoadBalancer lb;
     private final TrafficSync traffic;
     private final StorageService storage;
+    private final boolean tenantStorage;
+    private final ImageBlobAccount imageStorage;
     private final String host;
     private boolean closed;
 
@@ -66,11 +69,20 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** Settings of one embedded platform. */
-    /** Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port). */
+    /**
+     * Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port);
+     * {@code imageStorage} is the storage account that holds the images (null: the platform's own account in the
+     * embedded storage service, which then runs even without {@code storage}, on free ports, for images only).
+     */
     public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
-                           int hostLinkPort, StoreLocation store) {
+                           int hostLinkPort, StoreLocation store, ImageBlobAccount imageStorage) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
+                        int hostLinkPort) {
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, new StoreLocation.Sqlite(), null);
+        }
+
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
-            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0, new StoreLocation.Sqlite());
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0);
         }
 
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage) {
@@ -82,23 +94,30 @@ public final class EmbeddedPlatform implements AutoCloseable {
         }
 
         public Settings withForwarding(LbForwarding f) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort, store);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort, store, imageStorage);
         }
 
         public Settings withHostLinkPort(int port) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port, store);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port, store, imageStorage);
         }
 
         /** Where the controller's state lives: SQLite in the data folder (the default) or an etcd cluster shared by replicas. */
         public Settings withStore(StoreLocation location) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, location);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, location, imageStorage);
+        }
+
+        public Settings withImageStorage(ImageBlobAccount account) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, store, account);
         }
     }
 
     private EmbeddedPlatform(Store store, FabricController fabric, ControllerRole controller, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, String host) {
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, boolean tenantStorage,
+                             ImageBlobAccount imageStorage, String host) {
+        this.imageStorage = imageStorage;
         this.host = host;
         this.storage = storage;
+        this.tenantStorage = tenantStorage;
         this.hosts = hosts;
         this.lb = lb;
         this.traffic = traffic;
@@ -122,9 +141,20 @@ public final class EmbeddedPlatform implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>(List.of(store));
         try {
             FabricController fabric = new FabricController(store, Clock.systemUTC(), healingPolicy());
+            // images live in a storage account: the platform's own in the embedded service, unless the operator names one
+            StorageService storage = null;
+            ImageBlobAccount imageAccount = s.imageStorage();
+            if (s.storage() || imageAccount == null) {
+                StorageAccount platformAccount = ImageBlobAccount.platformAccount(s.dataDir());
+                storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host(), platformAccount)
+                        : StorageService.start(new StorageConfig(s.dataDir().resolve("storage"), s.host(), 0, 0, 0, List.of(platformAccount)));
+                opened.add(storage);
+                if (imageAccount == null) imageAccount = ImageBlobAccount.of(platformAccount, s.host(), storage.blobPort());
+            }
             ImageLimits limits = ImageLimits.defaults();
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
-                    FabricImageUsage.of(fabric), Clock.systemUTC());
+                    FabricImageUsage.of(fabric), Clock.systemUTC(), imageAccount.connect());
+            log.info("images are kept in the Blob service at {}", imageAccount.accountUrl());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
             // replicas on etcd share one authority, so a host's join token works on each of them
             CertificateAuthority authority = base instanceof EtcdStore
@@ -146,12 +176,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
             forward(lb, s.forwarding());
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
-            StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
-            if (storage != null) {
-                opened.add(storage);
-                serveTenantAccounts(api, storage, s.host());
-            }
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, controller, images, api, hosts, lb, traffic, storage, s.host());
+            // make-before-break: a host stops or reimages a serving VM only once the balancer has let go of it
+            fabric.holdStopsWhile((hostAddress, running) -> traffic.serving(running.deploymentId(), running.instance(), hostAddress));
+            if (s.storage()) serveTenantAccounts(api, storage, s.host());
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, controller, images, api, hosts, lb, traffic, storage, s.storage(), imageAccount, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             try {
@@ -225,9 +253,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** The storage service on the emulator's ports (10000-10002) so UseDevelopmentStorage=true works; elsewhere if they are taken. */
-    private static StorageService startStorage(Path dir, String host) {
+    private static StorageService startStorage(Path dir, String host, StorageAccount platformAccount) {
         StorageConfig local = StorageConfig.development(dir);
-        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), local.accounts());
+        List<StorageAccount> accounts = new ArrayList<>(local.accounts());
+        accounts.add(platformAccount);
+        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), accounts);
         try {
             return StorageService.start(dev);
         } catch (RuntimeException taken) {
@@ -245,9 +275,14 @@ public final class EmbeddedPlatform implements AutoCloseable {
         });
     }
 
+    /** The storage account that holds the images. */
+    public ImageBlobAccount imageStorage() {
+        return imageStorage;
+    }
+
     /** The storage service, when this platform runs one. */
     public Optional<StorageService> storage() {
-        return Optional.ofNullable(storage);
+        return tenantStorage ? Optional.ofNullable(storage) : Optional.empty();
     }
 
     private static long osMemoryMiB() {

@@ -38,12 +38,6 @@ import java.util.function.Supplier;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
-    /**
-     * How long a serving VM the controller stops or reimages keeps serving: the balancer takes it out of rotation
-     * within its sync period (250 ms, then 20 ms to nftables), with room for a loaded machine.
-     */
-    static final java.time.Duration ROTATION_GRACE = java.time.Duration.ofMillis(1500);
-
     private final Spec spec;
     private final QemuDriver driver;
     private final HostAgent agent;
@@ -105,7 +99,7 @@ public final class HostRuntime implements AutoCloseable {
             }
         }).withCapacity(spec.capacity());
         QemuDriver driver = new QemuDriver(settings);
-        HostAgent agent = new HostAgent(driver, spec.dataDir(), ROTATION_GRACE);
+        HostAgent agent = new HostAgent(driver, spec.dataDir());
         PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), controller.identity(), driver::networkSocket);
         // QEMU forwards on loopback; only a host other machines dial needs the relay onto its address
         EndpointRelay relay = spec.address().isLoopbackAddress() ? null : new EndpointRelay(spec.address());

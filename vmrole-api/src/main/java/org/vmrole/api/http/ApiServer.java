@@ -33,6 +33,7 @@ import org.vmrole.fabric.store.StoreUnavailable;
 import org.vmrole.image.ImageInUseException;
 import org.vmrole.image.ImageNameTakenException;
 import org.vmrole.image.ImageRepositoryException;
+import org.vmrole.image.ImageStorageException;
 import org.vmrole.image.NoSuchImageException;
 import org.vmrole.image.UploadOffsetException;
 
@@ -114,6 +115,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(UploadOffsetException.class, (e, ctx) -> respond(ctx, 409, new ApiError("WrongOffset", e.getMessage(), "offset")));
             cfg.routes.exception(ImageNameTakenException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageExists", e.getMessage(), "name")));
             cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
+            cfg.routes.exception(ImageStorageException.class, (e, ctx) -> respond(ctx, 503, new ApiError("ImageStorageUnavailable", e.getMessage(), null)));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
                     case 404 -> noRoute(ctx);

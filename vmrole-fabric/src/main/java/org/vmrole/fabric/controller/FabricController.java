@@ -35,6 +35,7 @@ import org.vmrole.fabric.reconcile.Reconciler;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
 import org.vmrole.model.InstanceName;
+import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.ObservedInstance;
 
 /**
@@ -54,11 +55,16 @@ public final class FabricController {
     private final Store store;
     private FabricState state;
     private ActionExecutor executor;
+    private final List<java.util.function.Consumer<FencedHost>> fenceListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
     private final Map<String, Long> knownVersions = new HashMap<>();
     /** Whether this controller serves hosts now (it leads); the leader's address otherwise (null: none elected yet). */
     private volatile java.util.function.BooleanSupplier leads = () -> true;
     private volatile java.util.function.Supplier<String> leader = () -> null;
+    /** What each host was last sent, and the hosts from which a change is held back until the balancer lets go. */
+    private final Map<String, List<Assignment>> lastSent = new HashMap<>();
+    private final java.util.Set<String> holding = new java.util.HashSet<>();
+    private RotationHold.Serving serving = RotationHold.NONE;
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
@@ -120,6 +126,8 @@ public final class FabricController {
         state.commit(changes);
         observed.remove(hostName);
         knownVersions.remove(hostName);
+        lastSent.remove(hostName);
+        holding.remove(hostName);
         log.info("host {} revoked", hostName);
     }
 
@@ -160,8 +168,23 @@ public final class FabricController {
         observed.put(hostName, byKey);
         knownVersions.put(hostName, knownAssignmentsVersion);
         long version = state.assignmentVersion(hostName);
-        if (version == knownAssignmentsVersion && !state.runsStrays(hostName, instances)) return Optional.empty();
-        return Optional.of(new AssignmentSet(version, state.assignmentsFor(hostName)));
+        boolean strays = state.runsStrays(hostName, instances);
+        if (version == knownAssignmentsVersion && !strays && !holding.contains(hostName)) return Optional.empty();
+        List<Assignment> wanted = state.assignmentsFor(hostName);
+        List<Assignment> send = RotationHold.toSend(state.hosts.get(hostName).endpointAddress(), wanted, lastSent.getOrDefault(hostName, List.of()), byKey, serving);
+        if (send.equals(wanted)) holding.remove(hostName);
+        else holding.add(hostName);
+        if (version == knownAssignmentsVersion && !strays && send.equals(lastSent.get(hostName))) return Optional.empty();
+        lastSent.put(hostName, send);
+        return Optional.of(new AssignmentSet(version, send));
+    }
+
+    /**
+     * From now on a host is told to stop or reimage a serving VM only once {@code balancer} says it no longer serves
+     * that copy (see {@link RotationHold}); until then the host keeps its last assignment for it.
+     */
+    public synchronized void holdStopsWhile(RotationHold.Serving balancer) {
+        serving = balancer;
     }
 
     /** Checks a host's token without recording a heartbeat (image downloads, for instance). */
@@ -397,6 +420,14 @@ public final class FabricController {
 
     // ---- reconciling ---------------------------------------------------------------------------------------
 
+    /**
+     * Calls {@code listener} (on the reconciling thread: it must not block) with each host the controller declares
+     * down and the drives its instances wrote: their leases are to be broken.
+     */
+    public void onHostFenced(java.util.function.Consumer<FencedHost> listener) {
+        fenceListeners.add(listener);
+    }
+
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
         catchUp();
@@ -411,7 +442,20 @@ public final class FabricController {
             if (known == null || known != state.assignmentVersion(h)) behind.add(h);
         }
         List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed), behind), now);
+        List<FencedHost> fenced = new ArrayList<>();
+        for (Action a : actions) {
+            if (a instanceof org.vmrole.fabric.reconcile.MarkHostDown m) fenced.add(FencedHost.of(m.host().name(), state.instances.values(), state.deployments));
+        }
         executor.execute(actions);
+        for (FencedHost f : fenced) {
+            for (var l : fenceListeners) {
+                try {
+                    l.accept(f);
+                } catch (RuntimeException e) {
+                    log.warn("a listener for fenced host {} failed", f.host(), e);
+                }
+            }
+        }
         for (Action a : actions) {
             switch (a) {
                 case org.vmrole.fabric.reconcile.MarkHostDown m -> log.info("host {} is down: {}", m.host().name(), m.cause());

@@ -285,7 +285,11 @@ final class FabricState {
         for (String key : new TreeSet<>(instancesByHost.getOrDefault(host, Set.of()))) {
             RoleInstance ri = instances.get(key);
             if (ri.retiring()) continue;
-            if (!host.equals(ri.host())) ri = ri.handoverCopy();
+            // two copies of a moving instance share its address and MAC: one at a time is on the private network,
+            // the old copy until the handover is released, the new one after
+            boolean oldCopy = !host.equals(ri.host());
+            boolean detached = ri.handover() != null && ri.handover().released() == oldCopy;
+            if (oldCopy) ri = ri.handoverCopy();
             Deployment d = deployments.get(ri.deploymentId());
             RoleSpec spec = d == null ? null : d.specFor(ri.name().role(), ri.updateDomain()).orElse(null);
             if (spec == null) continue;
@@ -293,7 +297,7 @@ final class FabricState {
             if (PrivateNetworkPlan.hasNetwork(d)) {
                 List<RoleInstance> ofDeployment = members.computeIfAbsent(d.id(), this::instancesOf);
                 String networkKey = keys.computeIfAbsent(d.id(), id -> PrivateNetworkPlan.key(networkSecret, id));
-                network = PrivateNetworkPlan.of(d, ri, ofDeployment, hosts, networkKey);
+                network = PrivateNetworkPlan.of(d, ri, ofDeployment, hosts, networkKey).withDetached(detached);
             }
             out.add(new Assignment(ri.deploymentId(), ri.name(), ri.incarnation(), ri.rebootGeneration(), spec.size(),
                     spec.imageDigest(), ri.updateDomain(), ri.faultDomain(), spec.settings(), spec.endpoints(), spec.localDisks(), network,
