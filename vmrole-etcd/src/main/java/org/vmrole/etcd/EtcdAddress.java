@@ -54,6 +54,8 @@ public record EtcdAddress(List<URI> members) {
                 .retryMaxDuration(Duration.ofSeconds(2))
                 .keepaliveTime(Duration.ofSeconds(2))
                 .keepaliveTimeout(Duration.ofSeconds(2))
+                // one revision's changes arrive in one watch response: a deployment of thousands of instances is megabytes
+                .maxInboundMessageSize(256 << 20)
                 .build();
     }
 

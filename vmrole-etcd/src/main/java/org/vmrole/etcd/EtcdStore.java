@@ -179,7 +179,9 @@ public final class EtcdStore implements Store {
 
     private RuntimeException refusal(List<Write> guarded, List<GetResponse> found) {
         if (fence != null && !fence.value().equals(found.getLast().getKvs().stream().findFirst().map(kv -> string(kv.getValue())).orElse(null))) {
-            return new StoreFailure("this replica no longer holds the lease at " + fence.key() + ": another replica leads now, so its write was refused", null);
+            // a 503 for the API's callers: the fence lifts (or this replica leads again) within the lease time, then a retry applies
+            return new StoreUnavailable("this replica no longer holds the lease at " + fence.key() + ": another replica leads now, so its write was "
+                    + "refused; retry in a few seconds", null);
         }
         for (int i = 0; i < guarded.size(); i++) {
             Write w = guarded.get(i);

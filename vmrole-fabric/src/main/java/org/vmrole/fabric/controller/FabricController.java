@@ -82,7 +82,9 @@ public final class FabricController {
     public synchronized void reload() {
         state = FabricState.load(store, new StateCodec(), clock.millis());
         executor = new ActionExecutor(state);
+        // what hosts were told belongs to another leadership: start as a restarted controller does
         knownVersions.clear();
+        lastSent.clear();
     }
 
     /**

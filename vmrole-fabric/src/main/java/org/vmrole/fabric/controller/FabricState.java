@@ -103,6 +103,8 @@ final class FabricState {
         }
         writes.addAll(set.alongside);
         long revision = store.commit(writes);
+        // the revision right after the last one seen: nobody else wrote in between, so there is nothing to catch up on
+        if (revision == seenRevision + 1) seenRevision = revision;
         Set<String> dirtyHosts = new HashSet<>();
         for (Map.Entry<String, Object> e : set.changes.entrySet()) applyCommitted(e.getKey(), e.getValue(), revision, dirtyHosts);
         for (String h : dirtyHosts) hostVersions.put(h, revision);
