@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vmrole.model.RoleState;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.ObservedInstance;
 
@@ -46,22 +44,10 @@ public final class HostAgent implements AutoCloseable {
     private final Map<String, Long> failedIncarnations = new HashMap<>();
     private final Map<String, ObservedInstance> failedObservations = new HashMap<>();
     private final Object applying = new Object();
-    private final Duration rotationGrace;
 
     /** A host agent whose table lives in memory only (simulations, benchmarks). */
     public HostAgent(HypervisorDriver driver) {
         this(driver, null, InstantSource.system());
-    }
-
-    /**
-     * A host agent that keeps its table in {@code stateDir/host-agent.json} and, before it stops or reimages a VM
-     * that serves (ReadyRole or BusyRole) because the controller asked, lets it serve {@code rotationGrace} longer.
-     * The controller's view takes such an instance out of the load balancer's rotation as soon as it decides, but the
-     * host may hear of the decision first: without the grace a connection the balancer's kernel path sends in that
-     * gap is refused (the kernel cannot retry on another backend), and requests in flight are cut.
-     */
-    public HostAgent(HypervisorDriver driver, Path stateDir, Duration rotationGrace) {
-        this(driver, stateDir, InstantSource.system(), rotationGrace);
     }
 
     /**
@@ -73,12 +59,7 @@ public final class HostAgent implements AutoCloseable {
     }
 
     public HostAgent(HypervisorDriver driver, Path stateDir, InstantSource clock) {
-        this(driver, stateDir, clock, Duration.ZERO);
-    }
-
-    private HostAgent(HypervisorDriver driver, Path stateDir, InstantSource clock, Duration rotationGrace) {
         this.driver = driver;
-        this.rotationGrace = rotationGrace;
         this.clock = clock;
         this.tableFile = stateDir == null ? null : stateDir.resolve("host-agent.json");
         readopt(load());
@@ -109,11 +90,12 @@ public final class HostAgent implements AutoCloseable {
      */
     public List<HostAction> apply(List<Assignment> desired) {
         synchronized (applying) {
-            return applyNow(desired, rotationGrace);
+            return applyNow(desired);
         }
     }
 
-    private List<HostAction> applyNow(List<Assignment> desired, Duration grace) {
+    private List<HostAction> applyNow(List<Assignment> desired) {
+        driver.credentials(desired);
         Map<String, Assignment> byKey = new HashMap<>();
         for (Assignment a : desired) byKey.put(a.key(), a);
         List<HostAction> actions;
@@ -124,10 +106,7 @@ public final class HostAgent implements AutoCloseable {
         }
         List<Future<?>> work = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (HostAction action : actions) work.add(pool.submit(() -> {
-                if (!grace.isZero() && takesAwayAServingVm(action)) pause(grace);
-                carryOut(action, byKey.get(action.key()));
-            }));
+            for (HostAction action : actions) work.add(pool.submit(() -> carryOut(action, byKey.get(action.key()))));
         }
         for (Future<?> f : work) {
             try {
@@ -138,19 +117,6 @@ public final class HostAgent implements AutoCloseable {
         }
         save();
         return actions;
-    }
-
-    private boolean takesAwayAServingVm(HostAction action) {
-        if (action.kind() != HostAction.Kind.STOP && action.kind() != HostAction.Kind.REIMAGE) return false;
-        return driver.observe(action.key()).map(o -> o.state() == RoleState.ReadyRole || o.state() == RoleState.BusyRole).orElse(false);
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void carryOut(HostAction action, Assignment a) {
@@ -227,7 +193,7 @@ public final class HostAgent implements AutoCloseable {
     /** Stops every VM of this host at once (the host is being taken out of service, or fences itself). */
     public List<HostAction> stopAll() {
         synchronized (applying) {
-            return applyNow(List.of(), Duration.ZERO);
+            return applyNow(List.of());
         }
     }
 

@@ -23,26 +23,34 @@ import java.util.function.Consumer;
 public final class BackendPool implements Route, AutoCloseable {
 
     private static final BackendState[] NONE = new BackendState[0];
+    private static final long KERNEL_WATCH_MILLIS = 50;
 
     private final String name;
     private final ProbeSpec probeSpec;
     private final Prober prober;
     private final EventLoopGroup group;
     private final Consumer<BackendPool> onClose;
+    /** Null when this pool does not check reachability. */
+    private final Reachability reachability;
+    /** True when the kernel neither sends new connections to the address nor holds one open to it. */
+    private final java.util.function.Predicate<InetSocketAddress> kernelQuiet;
 
     private final Map<String, BackendState> backends = new LinkedHashMap<>();
     private boolean closed;
     private volatile BackendState[] rotation = NONE;
-    /** Set once a kernel-forwarded endpoint routes here: connections the kernel forwards cannot be counted. */
+    /** Set once a kernel-forwarded endpoint routes here: this process never sees the connections the kernel forwards. */
     private volatile boolean forwardedInKernel;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    BackendPool(String name, ProbeSpec probeSpec, Prober prober, EventLoopGroup group, Consumer<BackendPool> onClose) {
+    BackendPool(String name, ProbeSpec probeSpec, Reachability reachability, java.util.function.Predicate<InetSocketAddress> kernelQuiet,
+                Prober prober, EventLoopGroup group, Consumer<BackendPool> onClose) {
         this.name = Objects.requireNonNull(name, "pool name");
         this.probeSpec = Objects.requireNonNull(probeSpec, () -> "pool '" + name + "' has no probe");
         this.prober = prober;
         this.group = group;
         this.onClose = onClose;
+        this.reachability = reachability;
+        this.kernelQuiet = kernelQuiet;
     }
 
     public String name() {
@@ -96,7 +104,10 @@ public final class BackendPool implements Route, AutoCloseable {
             }
             recompute();
         }
-        toProbe.forEach(s -> scheduleProbe(s, 0));
+        toProbe.forEach(s -> {
+            scheduleProbe(s, 0);
+            scheduleReach(s, 0);
+        });
     }
 
     /**
@@ -124,12 +135,28 @@ public final class BackendPool implements Route, AutoCloseable {
         }
         if (forwardedInKernel) {
             s.holdUntilDeadline();
+            watchKernel(s);
         }
         s.finishIfIdle();
         if (!future.isDone()) {
             group.schedule(s::deadline, period.toNanos(), TimeUnit.NANOSECONDS);
         }
         return future;
+    }
+
+    /**
+     * The kernel forwards connections this process cannot see: the drain may end once the kernel no longer sends new
+     * ones to the backend and holds none open to it (or at its deadline).
+     */
+    private void watchKernel(BackendState s) {
+        if (s.drainFinished()) {
+            return;
+        }
+        if (kernelQuiet.test(s.address)) {
+            s.endHold();
+            return;
+        }
+        group.schedule(() -> watchKernel(s), KERNEL_WATCH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** What the pool knows of each backend, in the order the controller gave them. */
@@ -209,14 +236,21 @@ public final class BackendPool implements Route, AutoCloseable {
 
     /** Live traffic could not connect: take the backend out now and probe it again at once. */
     void connectFailed(BackendState s) {
-        boolean reprobe;
         synchronized (this) {
             if (s.retired) {
                 return;
             }
             s.probe = s.probe.refused();
             recompute();
-            reprobe = s.nextProbe != null && s.nextProbe.cancel(false);
+        }
+        reprobeNow(s);
+    }
+
+    /** Runs the backend's next probe now instead of at its interval (unless one is running). */
+    private void reprobeNow(BackendState s) {
+        boolean reprobe;
+        synchronized (this) {
+            reprobe = !s.retired && s.nextProbe != null && s.nextProbe.cancel(false);
         }
         if (reprobe) {
             scheduleProbe(s, 0);
@@ -245,10 +279,49 @@ public final class BackendPool implements Route, AutoCloseable {
         });
     }
 
+    private void scheduleReach(BackendState s, long delayNanos) {
+        if (reachability == null) {
+            return;
+        }
+        synchronized (this) {
+            // a draining backend is out already
+            if (s.retired || closed || s.draining()) {
+                return;
+            }
+            s.nextReach = group.schedule(() -> runReach(s), delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runReach(BackendState s) {
+        prober.reach(new InetSocketAddress(s.address.getAddress(), reachability.port()), reachability.timeout()).whenComplete((reached, error) -> {
+            boolean gone;
+            boolean back;
+            synchronized (this) {
+                if (s.retired) {
+                    return;
+                }
+                boolean ok = error == null && reached;
+                back = ok && s.unreached >= reachability.failures();
+                s.unreached = ok ? 0 : s.unreached + 1;
+                // once per run of misses; the probe, not this check, puts the backend back
+                gone = s.unreached == reachability.failures();
+            }
+            if (gone) {
+                connectFailed(s);
+            } else if (back) {
+                reprobeNow(s);
+            }
+            scheduleReach(s, reachability.interval().toNanos());
+        });
+    }
+
     private void retire(BackendState s) {
         s.retired = true;
         if (s.nextProbe != null) {
             s.nextProbe.cancel(false);
+        }
+        if (s.nextReach != null) {
+            s.nextReach.cancel(false);
         }
     }
 

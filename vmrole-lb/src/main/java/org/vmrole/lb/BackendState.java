@@ -23,6 +23,9 @@ final class BackendState {
     ProbeRecord probe = ProbeRecord.INITIAL;
     boolean retired;
     ScheduledFuture<?> nextProbe;
+    /** Reachability checks missed in a row, and the next one (null when the pool does not check). */
+    int unreached;
+    ScheduledFuture<?> nextReach;
 
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
@@ -74,6 +77,10 @@ final class BackendState {
         if (finished != null) {
             finished.complete(new Drained(id, 0));
         }
+    }
+
+    synchronized boolean drainFinished() {
+        return drainDone;
     }
 
     synchronized void holdUntilDeadline() {

@@ -94,6 +94,22 @@ final class KernelForwarding implements AutoCloseable {
         return now != null && now.stream().anyMatch(f -> f.listen().equals(listen) && f.forwardable());
     }
 
+    /**
+     * True when the table in force sends no new connection to {@code backend} and the kernel holds none open to it;
+     * false while either may still happen, or when connection tracking cannot be read.
+     */
+    boolean quiet(InetSocketAddress backend) {
+        List<ForwardingRules.Forward> now = applied;
+        if (now == null || now.stream().anyMatch(f -> f.backends().contains(backend))) {
+            return false;
+        }
+        try {
+            return Conntrack.openTo(backend) == 0;
+        } catch (IllegalStateException unreadable) {
+            return false;
+        }
+    }
+
     private void syncQuietly() {
         try {
             sync();

@@ -32,6 +32,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Set<InputEndpoint> endpoints = ConcurrentHashMap.newKeySet();
     private final Set<BackendPool> pools = ConcurrentHashMap.newKeySet();
     private KernelForwarding forwarding;
+    private volatile Reachability reachability;
     private boolean closed;
 
     LoadBalancer(Transport transport, int ioThreads) {
@@ -83,8 +84,8 @@ public final class LoadBalancer implements AutoCloseable {
      * this machine, are forwarded inside the kernel (nftables DNAT, round-robin over the rotation) instead of
      * through this process: as fast as connecting to the backend directly. The rotation, probes and VIP swaps
      * still decide where they go (followed within about 20 ms); the listeners stay open for other clients and
-     * for when no backend is in rotation. What this gives up: connections cannot be counted, so a drain waits
-     * its whole period; HTTP responses are not marked {@code Connection: close} while draining. Needs root
+     * for when no backend is in rotation. What this gives up: a drain learns of the kernel's connections only
+     * from connection tracking (it ends when none is left to the backend; its deadline cannot close them); HTTP responses are not marked {@code Connection: close} while draining. Needs root
      * (CAP_NET_ADMIN) and the nft command.
      *
      * @throws IllegalStateException saying what is missing when nft cannot run here
@@ -121,6 +122,14 @@ public final class LoadBalancer implements AutoCloseable {
         return forwarding != null && forwarding.forwards(endpoint.address());
     }
 
+    private boolean kernelQuiet(java.net.InetSocketAddress backend) {
+        KernelForwarding f;
+        synchronized (this) {
+            f = forwarding;
+        }
+        return f == null || f.quiet(backend);
+    }
+
     /** The name of the nftables table this balancer keeps, or null when it does not forward in the kernel. */
     public synchronized String forwardingTable() {
         return forwarding == null ? null : forwarding.table();
@@ -145,9 +154,17 @@ public final class LoadBalancer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Pools made from now on also check that each backend's address still accepts connections, as {@code check}
+     * says (null: no longer): see {@link Reachability}. Pools made before keep what they had.
+     */
+    public void checkReachability(Reachability check) {
+        reachability = check;
+    }
+
     /** A new, empty pool that probes its backends as {@code probe} says. */
     public BackendPool newPool(String name, ProbeSpec probe) {
-        BackendPool pool = new BackendPool(name, probe, prober, group, pools::remove);
+        BackendPool pool = new BackendPool(name, probe, reachability, this::kernelQuiet, prober, group, pools::remove);
         pools.add(pool);
         return pool;
     }

@@ -77,6 +77,38 @@ final class Prober {
         return result;
     }
 
+    /**
+     * Completes with true when the machine at {@code address} answers a TCP connect within {@code timeout}, whether
+     * by accepting (the connection is reset at once) or by refusing it; false when nothing answers.
+     */
+    CompletableFuture<Boolean> reach(InetSocketAddress address, java.time.Duration timeout) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        new Bootstrap()
+                .group(group)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
+                .option(ChannelOption.SO_LINGER, 0)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                })
+                .connect(address).addListener((ChannelFutureListener) f -> {
+                    result.complete(f.isSuccess() || refused(f.cause()));
+                    if (f.isSuccess()) {
+                        f.channel().close();
+                    }
+                });
+        return result;
+    }
+
+    /** ECONNREFUSED: the machine sent a reset, so it is there (a timeout or "no route to host" is not an answer). */
+    private static boolean refused(Throwable cause) {
+        return cause instanceof java.net.ConnectException && !(cause instanceof io.netty.channel.ConnectTimeoutException)
+                && cause.getMessage() != null && cause.getMessage().contains("refused");
+    }
+
     /** A probe's connection: closing early or failing is a failed probe. */
     private abstract static class ProbeHandler extends ChannelInboundHandlerAdapter {
         final CompletableFuture<Boolean> result;

@@ -3,10 +3,14 @@ package org.vmrole.lb;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -195,6 +199,60 @@ class LoadBalancerTest extends BalancerFixture {
         assertThat(metrics.backendErrors()).isGreaterThanOrEqualTo(1);
         assertThat(metrics.retried()).isEqualTo(metrics.backendErrors());
         assertThat(pool.inRotation()).containsExactly("a");
+    }
+
+    @Test
+    void a_backend_whose_machine_stops_answering_leaves_rotation_at_once_though_its_probe_is_minutes_apart() throws Exception {
+        HttpBackend a = backend("a");
+        // a full accept queue drops new connections unanswered, as a machine that vanished from the network does
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // both backends are on loopback: the check knocks on the silent port for both, so a is the control
+            lb.checkReachability(Reachability.FAST.onPort(silent.getLocalPort()));
+            BackendPool pool = lb.newPool("web", ProbeSpec.tcp().withInterval(Duration.ofMinutes(10)));
+            pool.setBackends(List.of(Backend.ready("b", (InetSocketAddress) silent.getLocalSocketAddress())));
+            awaitRotation(pool, "b");
+
+            List<Socket> queued = new ArrayList<>();
+            try {
+                while (queued.size() < 8 && connects(silent, queued)) {
+                    // fill the accept queue
+                }
+                awaitRotation(pool);
+                assertThat(pool.status().get(0).probe()).isEqualTo(ProbeHealth.FAILING);
+            } finally {
+                for (Socket q : queued) {
+                    q.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void a_machine_that_refuses_the_reachability_check_is_there_and_its_backends_stay_in_rotation() throws Exception {
+        HttpBackend a = backend("a");
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        lb.checkReachability(Reachability.FAST.onPort(closed));
+        BackendPool pool = lb.newPool("web", ProbeSpec.tcp().withInterval(Duration.ofMinutes(10)));
+        pool.setBackends(List.of(a.ready()));
+        awaitRotation(pool, "a");
+        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        // ten checks a second, each refused at once: two misses would have taken it out within milliseconds
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() > until);
+        assertThat(pool.inRotation()).containsExactly("a");
+    }
+
+    private static boolean connects(ServerSocket server, List<Socket> opened) throws IOException {
+        Socket s = new Socket();
+        opened.add(s);
+        try {
+            s.connect(server.getLocalSocketAddress(), 200);
+            return true;
+        } catch (SocketTimeoutException unanswered) {
+            return false;
+        }
     }
 
     @Test

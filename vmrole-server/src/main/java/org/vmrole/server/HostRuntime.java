@@ -38,12 +38,6 @@ import java.util.function.Supplier;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
-    /**
-     * How long a serving VM the controller stops or reimages keeps serving: the balancer takes it out of rotation
-     * within its sync period (250 ms, then 20 ms to nftables), with room for a loaded machine.
-     */
-    static final java.time.Duration ROTATION_GRACE = java.time.Duration.ofMillis(1500);
-
     private final Spec spec;
     private final QemuDriver driver;
     private final HostAgent agent;
@@ -58,7 +52,24 @@ public final class HostRuntime implements AutoCloseable {
      * on the controller's machine only).
      */
     public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
-                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address) {
+                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address, List<URI> otherControllers) {
+        /** A host of one controller. */
+        public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
+                    Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address) {
+            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, networkListen, address, List.of());
+        }
+
+        /** This spec, failing over to {@code others} (the other replicas of a controller on etcd) in turn. */
+        public Spec withOtherControllers(List<URI> others) {
+            return new Spec(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, networkListen, address, List.copyOf(others));
+        }
+
+        /** Every controller URL, the first one first. */
+        public List<URI> controllers() {
+            List<URI> all = new java.util.ArrayList<>(List.of(controller));
+            all.addAll(otherControllers);
+            return all;
+        }
         /** A host on the controller's machine: tunnels on a free loopback port, endpoints on 127.0.0.1. */
         public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
                     Duration heartbeat, Duration fenceAfter) {
@@ -78,7 +89,7 @@ public final class HostRuntime implements AutoCloseable {
 
     public static HostRuntime start(Spec spec) throws IOException {
         Files.createDirectories(spec.dataDir());
-        ControllerClient controller = new ControllerClient(spec.controller(), spec.name(), spec.joinToken());
+        ControllerClient controller = new ControllerClient(spec.controllers(), spec.name(), spec.joinToken());
         ImageCache images = new ImageCache(spec.dataDir().resolve("images"), controller::image);
         QemuSettings settings = QemuSettings.defaults(spec.dataDir(), digest -> {
             try {
@@ -88,7 +99,7 @@ public final class HostRuntime implements AutoCloseable {
             }
         }).withCapacity(spec.capacity());
         QemuDriver driver = new QemuDriver(settings);
-        HostAgent agent = new HostAgent(driver, spec.dataDir(), ROTATION_GRACE);
+        HostAgent agent = new HostAgent(driver, spec.dataDir());
         PrivateNetworks networks = new PrivateNetworks(spec.name(), spec.networkListen(), controller.identity(), driver::networkSocket);
         // QEMU forwards on loopback; only a host other machines dial needs the relay onto its address
         EndpointRelay relay = spec.address().isLoopbackAddress() ? null : new EndpointRelay(spec.address());

@@ -43,6 +43,11 @@ public final class ServerCommand implements Callable<Integer> {
             defaultValue = "auto")
     String lbForwarding;
 
+    @Option(names = "--store", description = {"where the controller keeps its state: sqlite (one file in --data; one machine) or",
+            "etcd://HOST:PORT[,HOST:PORT...] (an etcd cluster: run several servers on it; one leads the reconciler, all serve the API)",
+            "(default: ${DEFAULT-VALUE})"}, defaultValue = "sqlite")
+    String store;
+
     @Option(names = "--admin-key", description = {"administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY):",
             "'vmr_' followed by at least 32 of A-Z a-z 0-9 _ -, e.g. vmr_$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9)"},
             defaultValue = "${env:VMROLE_ADMIN_KEY}")
@@ -59,11 +64,13 @@ public final class ServerCommand implements Callable<Integer> {
             case "proxy" -> EmbeddedPlatform.LbForwarding.PROXY;
             default -> throw new IllegalArgumentException("--lb-forwarding must be auto, kernel or proxy, got '" + lbForwarding + "'");
         };
+        StoreLocation location = StoreLocation.parse(store);
         ImageBlobAccount images = imageStorage == null ? null : ImageBlobAccount.external(imageStorage, imageStorageKey);
         EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, LocalAddress.require("--listen", listen).getHostAddress(), port, adminKey, hosts, !noStorage)
-                .withForwarding(forwarding).withHostLinkPort(hostLinkPort).withImageStorage(images));
+                .withForwarding(forwarding).withHostLinkPort(hostLinkPort).withStore(location).withImageStorage(images));
         StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
-        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + "); host link (TLS) on port "
+        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ", controller state in "
+                + (location instanceof StoreLocation.Etcd e ? e.address() : "SQLite") + "); host link (TLS) on port "
                 + platform.api().hostLinkPort() + ", certificate SHA-256 " + platform.api().authority().fingerprint());
         platform.storage().ifPresent(st -> System.out.printf("storage: blob http://%s:%d  queue http://%s:%d  table http://%s:%d"
                 + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", listen, st.blobPort(), listen, st.queuePort(), listen, st.tablePort()));

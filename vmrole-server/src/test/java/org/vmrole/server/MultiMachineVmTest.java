@@ -76,30 +76,61 @@ class MultiMachineVmTest {
         return p.exitValue() == 0 ? out.lines().findFirst().orElse("") : "failed: curl exit " + p.exitValue();
     }
 
-    /** The client machine asking the balancer in a loop, one connection per request: each answer's HTTP status, or "fail". */
+    /** One request of the client machine's loop: when it started and ended (ms since the epoch) and its HTTP status, 000 if none. */
+    record Answer(long startedMs, long endedMs, String status) {
+        boolean ok() {
+            return status.equals("200");
+        }
+    }
+
+    /** The client machine asking the balancer in a loop, one connection per request, each answer timed. */
     private final class ClientLoop {
-        final List<String> results = Collections.synchronizedList(new ArrayList<>());
+        final List<Answer> results = Collections.synchronizedList(new ArrayList<>());
         private final Process client;
         private final Thread reader;
 
         ClientLoop(String url) throws Exception {
             client = new ProcessBuilder(machines.machine("client").command(List.of("timeout", "600", "sh", "-c",
-                    "while :; do curl -s -m 2 -o /dev/null -w '%{http_code}\\n' " + url + " || echo fail; done"))).redirectErrorStream(true).start();
+                    "while :; do s=$(date +%s%3N); c=$(curl -s -m 2 -o /dev/null -w '%{http_code}' " + url + "); echo \"$s $(date +%s%3N) ${c:-000}\"; done")))
+                    .redirectErrorStream(true).start();
             processes.add(client);
             reader = Thread.ofVirtual().start(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) results.add(line.strip());
+                    for (String line; (line = r.readLine()) != null; ) {
+                        String[] f = line.strip().split(" ");
+                        results.add(f.length == 3 ? new Answer(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2]) : new Answer(0, 0, line));
+                    }
                 } catch (Exception ended) {
                     // the loop was stopped
                 }
             });
         }
 
-        List<String> stop() throws InterruptedException {
+        List<Answer> stop() throws InterruptedException {
             client.destroyForcibly().waitFor();
             reader.join(5_000);
             return List.copyOf(results);
         }
+    }
+
+    /** Milliseconds since the epoch at which the balancer on the controller machine stopped forwarding to {@code address}. */
+    private Thread watchForwarding(Machine controller, String address, long[] goneAt) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Process nft = new ProcessBuilder(controller.command(List.of("nft", "list", "ruleset"))).redirectErrorStream(true).start();
+                    String ruleset = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    nft.waitFor();
+                    if (!ruleset.contains(address + " ") && !ruleset.contains(address + ":")) {
+                        goneAt[0] = System.currentTimeMillis();
+                        return;
+                    }
+                    Thread.sleep(10);
+                }
+            } catch (Exception stopped) {
+                // the test ended first
+            }
+        });
     }
 
     @Test
@@ -162,8 +193,8 @@ class MultiMachineVmTest {
         // past the old copy's drain (5 s) and stop
         int atSpread = spreading.results.size();
         await().atMost(Duration.ofSeconds(60)).until(() -> spreading.results.size() >= atSpread + 60);
-        List<String> duringSpread = spreading.stop();
-        long failedDuringSpread = duringSpread.stream().filter(r -> !r.equals("200")).count();
+        List<Answer> duringSpread = spreading.stop();
+        long failedDuringSpread = duringSpread.stream().filter(r -> !r.ok()).count();
         System.out.printf("late host: deployment ready on host-a after %d ms; spread over both fault domains %d ms after host-b started; "
                 + "%d requests from the client machine, %d failed%n", bootMs, spreadMs, duringSpread.size(), failedDuringSpread);
         assertThat(failedDuringSpread).as("failed requests from the client machine while the role was spread").isZero();
@@ -199,8 +230,11 @@ class MultiMachineVmTest {
 
         // host-b's machine dies (every process killed, its cable pulled) while the client keeps asking
         ClientLoop loop = new ClientLoop(lb);
-        List<String> results = loop.results;
+        List<Answer> results = loop.results;
         await().atMost(Duration.ofSeconds(30)).until(() -> results.size() >= 20);
+        long[] forwardingGoneAt = {0};
+        Thread forwardingWatch = watchForwarding(controller, machines.machine("host-b").address(), forwardingGoneAt);
+        long killedAtMs = System.currentTimeMillis();
         long killedAt = System.nanoTime();
         machines.killAll("host-b");
         machines.unplug("host-b");
@@ -211,10 +245,17 @@ class MultiMachineVmTest {
         long recoveredMs = (System.nanoTime() - killedAt) / 1_000_000;
         int before = results.size();
         await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= before + 20);
-        List<String> seen = loop.stop();
-        long failed = seen.stream().filter(s -> !s.equals("200")).count();
-        System.out.printf("host machine killed: %d requests from the client machine, %d failed; instance ReadyRole on host-a after %d ms%n",
-                seen.size(), failed, recoveredMs);
-        assertThat(seen.subList(seen.size() - 10, seen.size())).as("the client is served again after the move").containsOnly("200");
+        List<Answer> seen = loop.stop();
+        forwardingWatch.interrupt();
+        List<Answer> failed = seen.stream().filter(a -> !a.ok()).toList();
+        String window = failed.isEmpty() ? "none failed"
+                : String.format("failed requests started %d to %d ms after the kill (a window of %d ms), the last ended %d ms after it",
+                        failed.getFirst().startedMs() - killedAtMs, failed.getLast().startedMs() - killedAtMs,
+                        failed.getLast().startedMs() - failed.getFirst().startedMs(), failed.getLast().endedMs() - killedAtMs);
+        System.out.printf("host machine killed: %d requests from the client machine, %d failed (%s); the balancer stopped forwarding to host-b "
+                + "%s after the kill; instance ReadyRole on host-a after %d ms%n", seen.size(), failed.size(), window,
+                forwardingGoneAt[0] == 0 ? "never" : (forwardingGoneAt[0] - killedAtMs) + " ms", recoveredMs);
+        assertThat(seen.subList(seen.size() - 10, seen.size())).as("the client is served again after the move").allMatch(Answer::ok);
+        assertThat(forwardingGoneAt[0]).as("the balancer stopped forwarding to the dead host's backend").isPositive();
     }
 }

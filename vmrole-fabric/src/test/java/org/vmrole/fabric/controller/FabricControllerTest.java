@@ -187,6 +187,26 @@ class FabricControllerTest {
     }
 
     @Test
+    void names_the_write_drives_of_a_host_it_fences_so_their_leases_can_be_broken() {
+        host("a", 0);
+        host("b", 1);
+        var write = new org.vmrole.model.host.DriveAttachment("data", "http://s/acct/drives/data.vhd", "write", "acct", "", 1 << 20);
+        var snapshot = new org.vmrole.model.host.DriveAttachment("base", "http://s/acct/drives/base.vhd", "snapshot", "acct", "", 1 << 20);
+        controller.createDeployment(new Deployment("d1", "contoso", "production", 5, List.of(
+                new RoleSpec("Writer", VmSize.Small, 1, "sha256:0123", Map.of(), List.of(), List.of(), List.of(), "", null, List.of(write, snapshot)),
+                new RoleSpec("Web", VmSize.Small, 1, "sha256:0123", Map.of(), List.of(), List.of())), false));
+        List<FencedHost> fenced = new ArrayList<>();
+        controller.onHostFenced(fenced::add);
+        ticks(3);
+        String writerHost = instances("d1").stream().filter(i -> i.instance().startsWith("Writer")).findFirst().orElseThrow().host();
+
+        hosts.stream().filter(x -> x.name.equals(writerHost)).findFirst().orElseThrow().partitioned = true;
+        ticks(6);
+
+        assertThat(fenced).containsExactly(new FencedHost(writerHost, List.of(write)));
+    }
+
+    @Test
     void finishes_reboot_and_reimage_operations() {
         host("h1", 0);
         controller.createDeployment(deployment("d1", 1));
@@ -198,6 +218,49 @@ class FabricControllerTest {
         ticks(2);
         assertThat(controller.getOperation(reimage.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
         assertThat(instances("d1").get(0).incarnation()).isEqualTo(2);
+    }
+
+    @Test
+    void a_reimage_reaches_the_host_only_once_the_load_balancer_no_longer_serves_the_instance() {
+        SimulatedHost h = host("h1", 0);
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> asked = new ArrayList<>();
+        controller.holdStopsWhile((address, running) -> {
+            asked.add(address + " " + running.key() + "#" + running.incarnation());
+            return balancerServes.get();
+        });
+        controller.createDeployment(deployment("d1", 1));
+        ticks(3);
+
+        var reimage = controller.reimage("d1", "WebVM_IN_0");
+        ticks(5);
+        assertThat(h.observe()).singleElement().satisfies(o -> {
+            assertThat(o.incarnation()).as("the serving VM is left alone").isEqualTo(1);
+            assertThat(o.state()).isEqualTo(RoleState.ReadyRole);
+        });
+        assertThat(asked).contains("127.0.0.1 d1/WebVM_IN_0#1");
+
+        balancerServes.set(false);
+        ticks(3);
+        assertThat(h.observe()).singleElement().satisfies(o -> assertThat(o.incarnation()).isEqualTo(2));
+        assertThat(controller.getOperation(reimage.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+    }
+
+    @Test
+    void a_scale_in_stops_the_vm_only_once_the_load_balancer_no_longer_serves_it() {
+        SimulatedHost h = host("h1", 0);
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
+        controller.holdStopsWhile((address, running) -> balancerServes.get());
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+
+        controller.scale("d1", "WebVM", 1);
+        ticks(5);
+        assertThat(h.observe()).hasSize(2);
+
+        balancerServes.set(false);
+        ticks(3);
+        assertThat(h.observe()).extracting(o -> o.key()).containsExactly("d1/WebVM_IN_0");
     }
 
     @Test
@@ -297,6 +360,33 @@ class FabricControllerTest {
     }
 
     @Test
+    void a_moving_instance_has_one_copy_at_a_time_on_its_private_network_the_old_until_the_new_is_ready() {
+        SimulatedHost a = networkedHost("h1", 0, "127.0.0.1:7401");
+        controller.createDeployment(new Deployment("d1", "contoso", "production", 5,
+                List.of(new RoleSpec("WebVM", VmSize.Small, 2, "sha256:0123", Map.of(), List.of(), List.of(), List.of(new InternalBinding("Peer", "tcp", 8080)))),
+                false));
+        ticks(3);
+        SimulatedHost b = networkedHost("h2", 1, "127.0.0.1:7402");
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            tick();
+            for (String key : List.of("d1/WebVM_IN_0", "d1/WebVM_IN_1")) {
+                List<String> onNetwork = new ArrayList<>();
+                for (SimulatedHost h : List.of(a, b)) {
+                    h.assigned.stream().filter(x -> x.key().equals(key)).forEach(x -> {
+                        seen.add(h.name + " " + key + (x.network().detached() ? " detached" : " attached"));
+                        if (!x.network().detached()) onNetwork.add(h.name);
+                    });
+                }
+                assertThat(onNetwork).as(key + " copies on the network after tick " + i).hasSizeLessThanOrEqualTo(1);
+            }
+        }
+        assertThat(seen).as("the new copy waited off the network while the old one served").anyMatch(x -> x.startsWith("h2 ") && x.endsWith(" detached"));
+        assertThat(java.util.stream.Stream.concat(a.assigned.stream(), b.assigned.stream())).as("once moved, every instance is on the network")
+                .hasSize(2).noneMatch(x -> x.network().detached());
+    }
+
+    @Test
     void spreads_a_deployment_made_while_one_host_had_joined_keeping_two_ready_vms_at_every_step() {
         SimulatedHost a = host("h1", 0);
         controller.createDeployment(deployment("d1", 2));
@@ -314,5 +404,24 @@ class FabricControllerTest {
         assertThat(handedOver).as("the old copy served while the new one started").isTrue();
         assertThat(controller.listHandoverCopies("d1")).isEmpty();
         assertThat(a.observe()).as("the old copy was stopped").hasSize(1);
+    }
+
+    @Test
+    void a_replica_on_the_same_store_sees_what_another_committed_and_the_leader_acts_on_it() {
+        host("h1", 0);
+        host("h2", 1);
+        FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        var op = follower.createDeployment(deployment("d1", 2));
+        ticks(3);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        // the follower sees the leader's placement and scales on top of it without a conflict
+        assertThat(follower.listInstances("d1")).extracting(InstanceView::host).containsExactlyInAnyOrder("h1", "h2");
+        follower.scale("d1", "WebVM", 3);
+        ticks(3);
+        assertThat(instances("d1")).hasSize(3).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        follower.deleteDeployment("d1");
+        ticks(3);
+        assertThat(controller.getDeployment("d1")).isEmpty();
     }
 }

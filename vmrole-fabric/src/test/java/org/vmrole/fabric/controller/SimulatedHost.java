@@ -21,6 +21,8 @@ final class SimulatedHost {
     private SimulatedDriver driver;
     private HostAgent agent;
     private long knownVersion = -1;
+    /** The assignments the controller sent last. */
+    List<org.vmrole.model.host.Assignment> assigned = List.of();
     boolean partitioned;
     /** The private-network tunnel address it registers with; null: none. */
     String networkAddress;
@@ -59,6 +61,7 @@ final class SimulatedHost {
             return false;
         }
         answer.ifPresent(set -> {
+            assigned = set.assignments();
             agent.apply(set.assignments());
             knownVersion = set.version();
         });

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What every Store implementation promises; each implementation's test extends this. */
-abstract class StoreContract {
+public abstract class StoreContract {
     protected Store store;
 
     protected abstract Store open();
@@ -83,8 +83,35 @@ abstract class StoreContract {
     }
 
     @Test
+    void starts_empty_at_revision_zero() {
+        assertThat(store.revision()).isZero();
+        assertThat(store.changesSince(0)).isEmpty();
+    }
+
+    /** Each implementation's {@link #open()} keeps about 20 revisions of history. */
+    @Test
+    void forgets_old_history_and_says_so() {
+        long[] revisions = new long[50];
+        for (int i = 0; i < 50; i++) revisions[i] = store.put("k" + i, "v", Store.ANY);
+        assertThatThrownBy(() -> store.changesSince(revisions[0])).isInstanceOf(HistoryCompacted.class);
+        assertThat(store.changesSince(revisions[44])).extracting(Change::key).containsExactly("k45", "k46", "k47", "k48", "k49");
+    }
+
+    @Test
     void refuses_a_commit_naming_one_key_twice() {
         assertThatThrownBy(() -> store.commit(List.of(Write.put("k", "1", Store.ANY), Write.delete("k", Store.ANY))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'k' appears twice");
+    }
+
+    @Test
+    void pages_back_through_a_log_from_its_newest_key_without_leaving_the_prefix() {
+        for (String k : List.of("audit/001", "audit/002", "audit/003", "audit/004", "audit/005", "audits", "audit0", "aaa")) store.put(k, "x", Store.ABSENT);
+
+        assertThat(store.listBefore("audit/", null, 2)).extracting(StoredRecord::key).containsExactly("audit/005", "audit/004");
+        assertThat(store.listBefore("audit/", "audit/004", 2)).extracting(StoredRecord::key).containsExactly("audit/003", "audit/002");
+        assertThat(store.listBefore("audit/", "audit/002", 5)).extracting(StoredRecord::key).containsExactly("audit/001");
+        assertThat(store.listBefore("audit/", "audit/001", 5)).isEmpty();
+        assertThat(store.listBefore("audit/", "zzz", 1)).extracting(StoredRecord::key).containsExactly("audit/005");
+        assertThat(store.listBefore("audit/", "a", 5)).isEmpty();
     }
 }

@@ -97,14 +97,17 @@ public final class PrivateNetworks implements AutoCloseable {
             keys.add(a.key());
             PrivateNetwork net = a.network();
             for (PeerHost p : net.hosts()) peers.put(p.host(), p.address());
-            Optional<Path> socket = vmSocket.apply(a.key());
+            // a detached copy gets no port: another copy of the instance has its address and MAC on the network
+            Optional<Path> socket = net.detached() ? Optional.empty() : vmSocket.apply(a.key());
             VmLanPort port = n.vms().get(a.key());
             if (port != null && (socket.isEmpty() || !socket.get().equals(port.socket()))) {
                 port.close();
                 n.vms().remove(a.key());
                 port = null;
             }
-            if (port == null && socket.isPresent()) n.vms().put(a.key(), new VmLanPort(a.key(), socket.get(), net.mac(), n.lan()).start());
+            if (port == null && socket.isPresent()) {
+                n.vms().put(a.key(), new VmLanPort(a.key(), socket.get(), net.mac(), net.address(), n.lan()).start());
+            }
         }
         n.vms().keySet().removeIf(key -> {
             if (keys.contains(key)) return false;

@@ -54,6 +54,27 @@ public final class VirtualLan {
         }
     }
 
+    /**
+     * A gratuitous ARP request ("who has ADDRESS, tell ADDRESS") broadcast from {@code mac}: switches learn where the
+     * MAC is, and guests that know the address update the MAC they send it to. Padded to Ethernet's 60 bytes.
+     */
+    static byte[] gratuitousArp(long mac, byte[] ipv4) {
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(60);
+        for (int i = 0; i < 6; i++) f.put((byte) 0xff);
+        putMac(f, mac);
+        f.putShort((short) 0x0806);           // ARP
+        f.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 1);
+        putMac(f, mac);
+        f.put(ipv4);
+        f.put(new byte[6]);
+        f.put(ipv4);
+        return f.array();
+    }
+
+    private static void putMac(java.nio.ByteBuffer f, long mac) {
+        for (int shift = 40; shift >= 0; shift -= 8) f.put((byte) (mac >>> shift));
+    }
+
     /** The MAC address at {@code offset} (0: destination, 6: source) as a number. */
     static long mac(byte[] frame, int offset) {
         long m = 0;

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 /** The host side of a VM's private-network NIC as QEMU's {@code -netdev stream,server=on} offers it: a UNIX socket speaking length-prefixed frames. */
 final class FakeNic implements AutoCloseable {
     final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
+    /** ARP frames (announcements) are kept apart, so a test reads the frames it sent in order. */
+    final BlockingQueue<byte[]> arp = new LinkedBlockingQueue<>();
     private final ServerSocketChannel server;
     private volatile SocketChannel client;
     private volatile OutputStream out;
@@ -37,7 +39,9 @@ final class FakeNic implements AutoCloseable {
                 try {
                     while (true) {
                         int n = FrameStream.read(in, buffer);
-                        received.add(java.util.Arrays.copyOf(buffer, n));
+                        byte[] frame = java.util.Arrays.copyOf(buffer, n);
+                        boolean isArp = n >= 14 && (frame[12] & 0xff) == 0x08 && (frame[13] & 0xff) == 0x06;
+                        (isArp ? arp : received).add(frame);
                     }
                 } catch (IOException e) {
                     // the switch went away: wait for it to come back, as QEMU does

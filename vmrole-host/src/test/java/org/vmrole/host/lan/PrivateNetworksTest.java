@@ -74,6 +74,29 @@ class PrivateNetworksTest {
     }
 
     @Test
+    void a_copy_kept_off_the_network_hears_nothing_and_a_copy_put_on_it_announces_where_the_instance_now_is() throws Exception {
+        PrivateNetworks h1 = host("h1");
+        FakeNic web0 = nic("d1/Web_IN_0");
+        FakeNic web1 = nic("d1/Web_IN_1");
+        Assignment on = assignment("d1", 1, MAC_1, KEY);
+        Assignment off = on.withLiveChange(on.settings(), on.network().withDetached(true));
+        h1.apply(List.of(assignment("d1", 0, MAC_0, KEY), off));
+        await().atMost(Duration.ofSeconds(10)).until(web0::connected);
+
+        web0.send(FakeNic.frame(BROADCAST, MAC_0, "anyone?"));
+        assertThat(web1.connected()).as("the detached copy's NIC is not connected").isFalse();
+        assertThat(web1.received).isEmpty();
+
+        h1.apply(List.of(assignment("d1", 0, MAC_0, KEY), on));
+        byte[] announcement = web0.arp.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(announcement).as("a gratuitous ARP from Web_IN_1's MAC for its address").isNotNull();
+        assertThat(java.util.HexFormat.of().formatHex(announcement, 0, 42)).isEqualTo("ffffffffffff" + MAC_1.replace(":", "") + "0806"
+                + "0001080006040001" + MAC_1.replace(":", "") + "0a80000b" + "000000000000" + "0a80000b");
+        web0.send(FakeNic.frame(MAC_1, MAC_0, "now you"));
+        assertThat(drainUntil(web1, "now you")).isTrue();
+    }
+
+    @Test
     void drops_frames_whose_source_is_not_the_instances_own_mac() throws Exception {
         PrivateNetworks h1 = host("h1");
         FakeNic web0 = nic("d1/Web_IN_0");

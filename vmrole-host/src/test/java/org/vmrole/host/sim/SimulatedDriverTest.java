@@ -91,29 +91,6 @@ class SimulatedDriverTest {
     }
 
     @Test
-    void a_serving_vm_keeps_serving_for_the_rotation_grace_before_it_is_stopped_but_not_when_the_host_fences_itself() {
-        HostAgent agent = new HostAgent(driver, null, Duration.ofMillis(300));
-        Assignment web1 = Assignments.of("Web", 1, 1, 0);
-        agent.apply(List.of(web0, web1));
-        clock.advance(Duration.ofSeconds(5));
-        driver.crash(web1.key());
-
-        long started = System.nanoTime();
-        agent.apply(List.of());
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the ready VM waited; the crashed one did not make it wait longer")
-                .isGreaterThanOrEqualTo(Duration.ofMillis(300));
-        assertThat(agent.observe()).isEmpty();
-
-        HostAgent patient = new HostAgent(driver, null, Duration.ofMinutes(2));
-        patient.apply(List.of(web0));
-        clock.advance(Duration.ofSeconds(5));
-        started = System.nanoTime();
-        patient.stopAll();
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("fencing does not wait the grace").isLessThan(Duration.ofMinutes(1));
-        assertThat(patient.observe()).isEmpty();
-    }
-
-    @Test
     void a_failed_start_is_reported_as_failed_starting_vm() {
         HostAgent agent = new HostAgent(driver);
         driver.failNextStart(web0.key());

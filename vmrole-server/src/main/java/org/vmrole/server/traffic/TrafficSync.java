@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,11 +18,15 @@ import org.vmrole.api.traffic.PublicEndpoints;
 import org.vmrole.api.traffic.PublicEndpoints.PublicEndpoint;
 import org.vmrole.api.traffic.ServiceTraffic;
 import org.vmrole.api.traffic.TrafficSpec;
+import org.vmrole.model.InstanceName;
 import org.vmrole.lb.BackendPool;
+import org.vmrole.lb.BackendStatus;
+import org.vmrole.lb.Drained;
 import org.vmrole.lb.EndpointSpec;
 import org.vmrole.lb.InputEndpoint;
 import org.vmrole.lb.LoadBalancer;
 import org.vmrole.lb.ProbeSpec;
+import org.vmrole.lb.Reachability;
 import org.vmrole.lb.ServiceSlots;
 import org.vmrole.lb.Slot;
 
@@ -38,7 +44,10 @@ public final class TrafficSync implements AutoCloseable {
     private final PublicEndpoints published;
     private final String listenHost;
     private final ScheduledExecutorService timer;
-    private final Map<String, Map<String, BackendPool>> pools = new HashMap<>();
+    // read by serving() from the controller's heartbeat thread while the sync thread changes them
+    private final Map<String, Map<String, BackendPool>> pools = new ConcurrentHashMap<>();
+    /** Drains not yet finished, by deployment id and backend id. */
+    private final Map<String, CompletableFuture<Drained>> drains = new ConcurrentHashMap<>();
     private final Map<String, ServiceSlots> slots = new HashMap<>();
     private final Map<String, InputEndpoint> listeners = new HashMap<>();
     private TrafficPlan applied = TrafficPlan.EMPTY;
@@ -46,6 +55,9 @@ public final class TrafficSync implements AutoCloseable {
     /** {@code listenHost}: the address the service listeners bind (the server's --listen). */
     public TrafficSync(LoadBalancer lb, Supplier<List<ServiceTraffic>> source, PublicEndpoints published, String listenHost, Duration period) {
         this.lb = lb;
+        // a host machine that vanished sends no refusal and stops heartbeating only seconds later: the balancer
+        // itself notices its backends no longer answer connects, well within a second (Reachability.FAST)
+        lb.checkReachability(Reachability.FAST);
         this.source = source;
         this.published = published;
         this.listenHost = listenHost;
@@ -69,10 +81,15 @@ public final class TrafficSync implements AutoCloseable {
 
     private void apply(TrafficStep step) {
         switch (step) {
-            case TrafficStep.OpenPool s -> pools.computeIfAbsent(s.deploymentId(), d -> new HashMap<>())
+            case TrafficStep.OpenPool s -> pools.computeIfAbsent(s.deploymentId(), d -> new ConcurrentHashMap<>())
                     .put(s.rule().key(), lb.newPool(s.deploymentId() + "/" + s.rule().key(), probe(s.rule())));
             // planned or not, an instance leaving its pool keeps its open connections for the drain period
-            case TrafficStep.Drain s -> pools.get(s.deploymentId()).get(s.key()).drain(s.backendId(), DRAIN);
+            case TrafficStep.Drain s -> {
+                String key = s.deploymentId() + "\n" + s.backendId();
+                CompletableFuture<Drained> drained = pools.get(s.deploymentId()).get(s.key()).drain(s.backendId(), DRAIN);
+                drains.put(key, drained);
+                drained.whenComplete((d, e) -> drains.remove(key, drained));
+            }
             case TrafficStep.SetBackends s -> pools.get(s.deploymentId()).get(s.key()).setBackends(s.backends());
             case TrafficStep.Swap s -> {
                 slotsOf(s.service()).swap();
@@ -98,6 +115,21 @@ public final class TrafficSync implements AutoCloseable {
                 published.remove(s.deploymentId());
             }
         }
+    }
+
+    /**
+     * True while the balancer sends new connections to the copy of {@code instance} published on {@code hostAddress},
+     * or drains the connections it still has: until then the host must not stop or reimage that VM.
+     */
+    public boolean serving(String deploymentId, InstanceName instance, String hostAddress) {
+        String backend = instance + "@" + hostAddress + ":";
+        for (BackendPool pool : pools.getOrDefault(deploymentId, Map.of()).values()) {
+            for (BackendStatus s : pool.status()) {
+                if (s.id().startsWith(backend) && (s.inRotation() || s.draining())) return true;
+            }
+        }
+        String drained = deploymentId + "\n" + backend;
+        return drains.keySet().stream().anyMatch(k -> k.startsWith(drained));
     }
 
     private ServiceSlots slotsOf(String service) {
