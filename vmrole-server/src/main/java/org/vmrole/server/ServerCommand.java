@@ -66,6 +66,11 @@ public final class ServerCommand implements Callable<Integer> {
         };
         StoreLocation location = StoreLocation.parse(store);
         ImageBlobAccount images = imageStorage == null ? null : ImageBlobAccount.external(imageStorage, imageStorageKey);
+        if (location instanceof StoreLocation.Etcd && images == null) {
+            // allowed (one replica on etcd works), but replicas that keep images apart cannot serve each other's
+            System.err.println("warning: with --store etcd:// and no --image-storage, this replica keeps images in its own storage service, "
+                    + "which the other replicas cannot read: give every replica the same --image-storage URL and --image-storage-key");
+        }
         EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, LocalAddress.require("--listen", listen).getHostAddress(), port, adminKey, hosts, !noStorage)
                 .withForwarding(forwarding).withHostLinkPort(hostLinkPort).withStore(location).withImageStorage(images));
         StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
