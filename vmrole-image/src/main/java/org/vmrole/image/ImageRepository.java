@@ -153,7 +153,7 @@ public final class ImageRepository {
         }
         long have = localReceived(id);
         blobs.startStaging(id, s.metadata());
-        ImageBlobs.Writer w = blobs.stager(id).from(0);
+        ImageBlobs.Writer w = blobs.stager(id, StagedBlocks.NONE);
         byte[] buf = new byte[Sha256.BUFFER];
         try (FileChannel ch = FileChannel.open(dir.resolve("data"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Qcow2Stream qcow2 = streamed.isPresent() ? Qcow2Stream.resume(ch, streamed.get().progress()) : null;
@@ -242,7 +242,7 @@ public final class ImageRepository {
         synchronized (u) {
             StagedBlocks staged = catchUp(u, staged(uploadId));
             if (offset != staged.received()) throw new UploadOffsetException(uploadId, offset, staged.received());
-            ImageBlobs.Writer stager = blobs.stager(uploadId).from(offset);
+            ImageBlobs.Writer stager = blobs.stager(uploadId, staged);
             StagedBlocks[] after = {staged};
             IOException[] refused = {null};
             InputStream tee = new StagingStream(chunk, stager);
