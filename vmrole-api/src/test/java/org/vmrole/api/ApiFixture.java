@@ -24,7 +24,7 @@ final class ApiFixture implements AutoCloseable {
     final StorageService imageStorage;
     final SqliteStore store;
     final FabricController fabric;
-    final ImageRepository images;
+    ImageRepository images;
     ManagementApi api;
     ApiClient client;
     final String admin;
@@ -32,13 +32,24 @@ final class ApiFixture implements AutoCloseable {
     ApiFixture(Path dir) throws Exception {
         store = SqliteStore.open(dir.resolve("store.db"));
         fabric = new FabricController(store, Clock.systemUTC(), HealingPolicy.DEFAULT);
-        ImageLimits limits = ImageLimits.defaults();
         imageStorage = StorageService.start(new StorageConfig(dir.resolve("storage"), "127.0.0.1", 0, 0, 0, List.of(IMAGE_ACCOUNT)));
-        images = new ImageRepository(dir.resolve("images"), limits, QemuImg.fromPath(limits), org.vmrole.api.services.FabricImageUsage.of(fabric), Clock.systemUTC(),
-                ImageBlobs.connect(URI.create("http://127.0.0.1:" + imageStorage.blobPort() + "/" + IMAGE_ACCOUNT.name()),
-                        new BlobCredential.SharedKey(IMAGE_ACCOUNT.name(), IMAGE_ACCOUNT.keys().getFirst())));
+        images = imageRepository(dir.resolve("images"));
         start();
         admin = api.firstAdministratorKey().orElseThrow();
+    }
+
+    /** An image repository working in {@code workDir}, its images in the Blob service as a server's are. */
+    ImageRepository imageRepository(Path workDir) throws java.io.IOException {
+        ImageLimits limits = ImageLimits.defaults();
+        return new ImageRepository(workDir, limits, QemuImg.fromPath(limits), org.vmrole.api.services.FabricImageUsage.of(fabric), Clock.systemUTC(),
+                ImageBlobs.connect(URI.create("http://127.0.0.1:" + imageStorage.blobPort() + "/" + IMAGE_ACCOUNT.name()),
+                        new BlobCredential.SharedKey(IMAGE_ACCOUNT.name(), IMAGE_ACCOUNT.keys().getFirst())));
+    }
+
+    /** Another server over the same store and Blob service: the API restarted with a fresh image repository in {@code workDir}. */
+    void restartAsAnotherServer(Path workDir) throws java.io.IOException {
+        images = imageRepository(workDir);
+        start();
     }
 
     /** Starts (or restarts) the API over the same store. */

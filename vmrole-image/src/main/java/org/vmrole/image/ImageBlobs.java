@@ -34,12 +34,37 @@ public final class ImageBlobs {
     static final int BLOCK = 8 << 20;
     /** Put Block calls in flight per writer: each holds one block in memory. */
     private static final int IN_FLIGHT = 3;
+    /** The unit of zero runs a stager sends as zero blocks. */
+    private static final int ZERO_RUN = 1 << 20;
+    private static final byte[] ZEROS = new byte[ZERO_RUN];
+    private static final byte[] ONE_BYTE = new byte[1];
+    /** Past this many blocks a stager sends whole buffers (8 MiB each keeps any upload under the service's 50,000). */
+    private static final int SPLIT_BELOW = 40_000;
 
     private final BlockBlobClient images;
     private final BlockBlobClient uploads;
     private final BlockBlobClient catalog;
     private final int blockSize;
+    /**
+     * Block buffers are reused: each is 8 MiB, which the G1 collector allocates as a humongous object, and a fresh one
+     * per block made a 1 GiB upload spend seconds in garbage collection on a small heap.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger spares = new java.util.concurrent.atomic.AtomicInteger();
     private final ExecutorService puts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("image-put-block-", 0).factory());
+
+    private byte[] buffer() {
+        byte[] b = spare.poll();
+        if (b == null) return new byte[blockSize];
+        spares.decrementAndGet();
+        return b;
+    }
+
+    /** Keeps a buffer for the next block, up to a few writers' worth. */
+    private void release(byte[] b) {
+        if (b.length == blockSize && spares.incrementAndGet() <= 2 * (IN_FLIGHT + 1)) spare.offer(b);
+        else if (b.length == blockSize) spares.decrementAndGet();
+    }
 
     private ImageBlobs(BlockBlobClient images, BlockBlobClient uploads, BlockBlobClient catalog, int blockSize) {
         this.blockSize = blockSize;
@@ -86,11 +111,11 @@ public final class ImageBlobs {
     void store(String digest, Path qcow2) throws IOException {
         BlockBlobClient blob = image(digest);
         if (blob.exists()) return;
-        Writer w = new Writer(blob);
+        Writer w = new Writer(blob, false);
         try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
-            byte[] buf = new byte[blockSize];
+            byte[] buf = new byte[Sha256.BUFFER];
             int n;
-            while ((n = in.readNBytes(buf, 0, blockSize)) > 0) w.write(buf, 0, n);
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) w.write(buf, 0, n);
         }
         w.commit(StagedBlocks.NONE, Map.of(), false);
     }
@@ -102,7 +127,7 @@ public final class ImageBlobs {
      */
     String storeHashed(Path qcow2, String uploadId) throws IOException {
         BlockBlobClient temp = uploads.sibling(uploadId + TEMPORARY);
-        Writer w = new Writer(temp);
+        Writer w = new Writer(temp, false);
         java.security.MessageDigest md = Sha256.newDigest();
         try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
             byte[] buf = new byte[Sha256.BUFFER];
@@ -210,15 +235,67 @@ public final class ImageBlobs {
         return staging(uploadId).blockList().map(StagedBlocks::of);
     }
 
-    /** The upload's staged bytes from {@code offset} on (blocks still pending are committed first, so they can be read). */
+    /**
+     * The upload's staged bytes from {@code offset} to what {@code staged} holds (blocks still pending are committed
+     * first, so they can be read): a data block's bytes by a ranged Get Blob when the stream reaches it, a zero block's
+     * as zeros.
+     */
     InputStream openStaged(String uploadId, StagedBlocks staged, long offset, Map<String, String> session) {
-        if (staged.pending()) staging(uploadId).putBlockList(staged.blockIds(), session, staged.etag().isEmpty() ? null : staged.etag());
-        return staging(uploadId).open(offset);
+        BlockBlobClient blob = staging(uploadId);
+        if (staged.pending()) blob.putBlockList(staged.blockIds(), session, staged.etag().isEmpty() ? null : staged.etag());
+        List<java.util.function.Supplier<InputStream>> parts = new ArrayList<>();
+        long stored = 0;
+        for (StagedBlocks.Block b : staged.blocks()) {
+            long skip = Math.max(0, offset - b.offset());
+            if (skip < b.length()) {
+                long at = stored + skip;
+                long length = b.length() - skip;
+                parts.add(b.zeros() ? () -> new ZeroStream(length) : () -> blob.open(at, length));
+            }
+            stored += b.stored();
+        }
+        var next = parts.iterator();
+        return new java.io.SequenceInputStream(new java.util.Enumeration<InputStream>() {
+            @Override
+            public boolean hasMoreElements() {
+                return next.hasNext();
+            }
+
+            @Override
+            public InputStream nextElement() {
+                return next.next().get();
+            }
+        });
     }
 
     /** A writer that stages an upload's next bytes, starting where {@code staged} ends. */
-    Writer stager(String uploadId) {
-        return new Writer(staging(uploadId));
+    Writer stager(String uploadId, StagedBlocks staged) {
+        return new Writer(staging(uploadId), true).after(staged);
+    }
+
+    /** {@code length} zero bytes. */
+    private static final class ZeroStream extends InputStream {
+        private long left;
+
+        ZeroStream(long length) {
+            this.left = length;
+        }
+
+        @Override
+        public int read() {
+            if (left <= 0) return -1;
+            left--;
+            return 0;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (left <= 0) return -1;
+            int n = (int) Math.min(len, left);
+            java.util.Arrays.fill(b, off, off + n, (byte) 0);
+            left -= n;
+            return n;
+        }
     }
 
     void deleteStaging(String uploadId) {
@@ -249,27 +326,33 @@ public final class ImageBlobs {
 
     /**
      * Stages bytes as blocks of one blob: buffers a block, sends it with Put Block while the next fills (at most
-     * {@link #IN_FLIGHT} in flight), and at {@link #commit} makes the blob the blocks before plus these.
+     * {@link #IN_FLIGHT} buffers in flight), and at {@link #commit} makes the blob the blocks before plus these. A stager
+     * sends each all-zero MiB of a buffer as a zero block (one byte standing for it), while fewer than
+     * {@link #SPLIT_BELOW} blocks exist (the service takes 50,000 per blob).
      */
     final class Writer {
         private final BlockBlobClient blob;
+        private final boolean zeroRuns;
         private final Semaphore slots = new Semaphore(IN_FLIGHT);
         private final List<Future<?>> sent = new ArrayList<>();
-        private final List<String> ids = new ArrayList<>();
-        private final List<Integer> lengths = new ArrayList<>();
-        private byte[] block = new byte[blockSize];
+        private final List<List<StagedBlocks.Block>> groups = new ArrayList<>();
+        private byte[] block = buffer();
         private int filled;
         private long start;
         private long written;
+        private int existing;
+        private int count;
         private volatile BlobStorageException failed;
 
-        private Writer(BlockBlobClient blob) {
+        private Writer(BlockBlobClient blob, boolean zeroRuns) {
             this.blob = blob;
+            this.zeroRuns = zeroRuns;
         }
 
-        /** Where the first byte written goes: the end of what is staged already. */
-        Writer from(long offset) {
-            this.start = offset;
+        /** Where the first byte written goes: the end of what {@code staged} holds. */
+        Writer after(StagedBlocks staged) {
+            this.start = staged.received();
+            this.existing = staged.blocks().size();
             return this;
         }
 
@@ -285,39 +368,65 @@ public final class ImageBlobs {
             }
         }
 
+        /** The buffer's blocks: runs of data and (for a stager) of whole zero MiBs. */
+        private List<StagedBlocks.Block> split(byte[] buf, int length, long at) {
+            List<StagedBlocks.Block> out = new ArrayList<>();
+            if (!zeroRuns || existing + count > SPLIT_BELOW) {
+                out.add(StagedBlocks.data(at, length));
+                return out;
+            }
+            int runStart = 0;
+            boolean runZeros = false;
+            for (int p = 0; p < length; p += ZERO_RUN) {
+                int n = Math.min(ZERO_RUN, length - p);
+                boolean zeros = n == ZERO_RUN && java.util.Arrays.mismatch(buf, p, p + n, ZEROS, 0, n) == -1;
+                if (p > 0 && zeros != runZeros) {
+                    out.add(runZeros ? StagedBlocks.zeros(at + runStart, p - runStart) : StagedBlocks.data(at + runStart, p - runStart));
+                    runStart = p;
+                }
+                runZeros = zeros;
+            }
+            out.add(runZeros ? StagedBlocks.zeros(at + runStart, length - runStart) : StagedBlocks.data(at + runStart, length - runStart));
+            return out;
+        }
+
         private void send() throws IOException {
             if (filled == 0) return;
             byte[] full = block;
-            int length = filled;
-            String id = StagedBlocks.idAt(start + written);
+            long at = start + written;
+            List<StagedBlocks.Block> group = split(full, filled, at);
             try {
                 slots.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while staging a block");
             }
-            ids.add(id);
-            lengths.add(length);
-            written += length;
+            groups.add(group);
+            count += group.size();
+            written += filled;
             sent.add(puts.submit(() -> {
                 try {
-                    blob.putBlock(id, full, 0, length);
+                    for (StagedBlocks.Block b : group) {
+                        if (b.zeros()) blob.putBlock(b.id(), ONE_BYTE, 0, 1);
+                        else blob.putBlock(b.id(), full, (int) (b.offset() - at), (int) b.length());
+                    }
                 } catch (BlobStorageException e) {
                     failed = e;
                     throw e;
                 } finally {
+                    release(full);
                     slots.release();
                 }
                 return null;
             }));
-            block = new byte[blockSize];
+            block = buffer();
             filled = 0;
         }
 
         /**
          * Sends what is buffered, waits for every block, and commits the blob as {@code before} plus the blocks that
-         * arrived without a gap (all of them, unless one failed: then the ones before it). {@code onlyOver} makes the
-         * commit conditional on the blob being as {@code before} saw it. Returns what is staged now.
+         * arrived without a gap (all of them, unless one failed: then the buffers' blocks before it). {@code onlyOver}
+         * makes the commit conditional on the blob being as {@code before} saw it. Returns what is staged now.
          */
         StagedBlocks commit(StagedBlocks before, Map<String, String> metadata, boolean onlyOver) throws IOException {
             BlobStorageException first = null;
@@ -326,15 +435,11 @@ public final class ImageBlobs {
             } catch (IOException e) {
                 // the blocks sent before are still committed below
             }
-            List<String> done = new ArrayList<>();
-            long bytes = 0;
+            List<StagedBlocks.Block> done = new ArrayList<>();
             for (int i = 0; i < sent.size(); i++) {
                 try {
                     sent.get(i).get();
-                    if (first == null) {
-                        done.add(ids.get(i));
-                        bytes += lengths.get(i);
-                    }
+                    if (first == null) done.addAll(groups.get(i));
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (first == null) first = e.getCause() instanceof BlobStorageException b ? b : new BlobStorageException(0, "PutBlockFailed", String.valueOf(e.getCause()));
                 } catch (InterruptedException e) {
@@ -342,10 +447,12 @@ public final class ImageBlobs {
                     throw new IOException("interrupted while staging blocks");
                 }
             }
-            StagedBlocks after = before.plus(done, bytes);
+            release(block);
+            block = new byte[0];
+            StagedBlocks after = before.plus(done);
             if (!done.isEmpty() || before.pending()) {
                 String etag = blob.putBlockList(after.blockIds(), metadata, onlyOver && !before.etag().isEmpty() ? before.etag() : null);
-                after = new StagedBlocks(after.blockIds(), after.received(), false, etag);
+                after = new StagedBlocks(after.blocks(), after.received(), false, etag);
             }
             if (first != null) throw new IOException("the Blob service refused a block (" + first.getMessage() + "); "
                     + after.received() + " bytes are staged", first);

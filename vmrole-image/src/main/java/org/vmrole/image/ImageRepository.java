@@ -45,11 +45,12 @@ import org.vmrole.image.contents.ImageInspector;
  * state in {@code stream.json}), so its commit has no conversion pass; other formats are kept as they arrive and
  * converted by qemu-img at commit.
  *
- * <p>Layout under the root: {@code uploads/<id>/data} + {@code session.json} for uploads in progress,
- * {@code blobs/<hex>.qcow2} for stored images, {@code images/<subscription>/<name>.json} for their metadata,
- * {@code work/} for conversions (one repository per root: the constructor empties {@code work/}). A blob is fsynced
- * and renamed (or, for a streamed upload, hard-linked) into place before its metadata is written atomically, so a
- * crash leaves at worst an unreferenced blob, which {@link #sweep()} removes.
+ * <p>What lasts is in the Blob service ({@link ImageBlobs}): image blobs, their records, and each upload's staged
+ * bytes, so any server over the same account serves every image and resumes every upload. Under the root are only
+ * working files: {@code uploads/<id>/data} + {@code session.json} (this process's working copy of an upload, rebuilt
+ * from the staged bytes when missing or older than the process) and {@code work/} for conversions (one repository per
+ * root: the constructor empties {@code work/}). An image blob is committed before its record is created, so a crash
+ * leaves at worst an unreferenced blob, which {@link #sweep()} removes.
  *
  * <p>An upload is: {@link #startUpload}, then {@link #append} chunks at the offset {@link #received} reports
  * (resumable: a client that lost its connection asks and continues), then {@link #commit} with the SHA-256 the
@@ -152,7 +153,7 @@ public final class ImageRepository {
         }
         long have = localReceived(id);
         blobs.startStaging(id, s.metadata());
-        ImageBlobs.Writer w = blobs.stager(id).from(0);
+        ImageBlobs.Writer w = blobs.stager(id, StagedBlocks.NONE);
         byte[] buf = new byte[Sha256.BUFFER];
         try (FileChannel ch = FileChannel.open(dir.resolve("data"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Qcow2Stream qcow2 = streamed.isPresent() ? Qcow2Stream.resume(ch, streamed.get().progress()) : null;
@@ -241,7 +242,7 @@ public final class ImageRepository {
         synchronized (u) {
             StagedBlocks staged = catchUp(u, staged(uploadId));
             if (offset != staged.received()) throw new UploadOffsetException(uploadId, offset, staged.received());
-            ImageBlobs.Writer stager = blobs.stager(uploadId).from(offset);
+            ImageBlobs.Writer stager = blobs.stager(uploadId, staged);
             StagedBlocks[] after = {staged};
             IOException[] refused = {null};
             InputStream tee = new StagingStream(chunk, stager);
@@ -265,56 +266,54 @@ public final class ImageRepository {
      */
     private long writeLocal(Upload u, long have, InputStream chunk, Runnable staged) throws IOException {
         String uploadId = u.session.id();
-        {
-            Path data = dataOf(uploadId);
-            Path dir = data.getParent();
-            StreamedUpload streamed = StreamedUpload.read(dir).orElse(null);
-            if (streamed != null && streamed.verified() != null) {
-                throw new ImageRepositoryException("upload " + uploadId + " is being committed and takes no more bytes; commit it again to finish");
-            }
-            InputStream in = chunk;
-            if (have == 0 && streamed == null) {
-                // a raw disk is written straight to qcow2 as it arrives; other formats are converted at commit
-                PeekedStream peeked = PeekedStream.of(chunk, HeaderInspection.HEAD_BYTES);
-                in = peeked;
-                if (StreamedUpload.suits(peeked)) {
-                    streamed = StreamedUpload.start(Math.min(limits.maxVirtualBytes(), Long.MAX_VALUE - HeaderInspection.FOOTER_BYTES)
-                            + HeaderInspection.FOOTER_BYTES);
-                    streamed.write(dir);
-                }
-            }
-            boolean hashing = u.hashed == have;
-            long[] progress = {have};
-            long limit = streamed == null ? limits.maxUploadBytes() : Math.min(limits.maxUploadBytes(), streamed.progress().capacity());
-            boolean tooLarge;
-            long t0 = System.nanoTime();
-            long tReceived = t0;
-            try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                // the working copy is not fsynced: the Blob service holds the upload, and a restarted server starts its copy anew
-                Qcow2Stream qcow2 = streamed == null ? null
-                        : (have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress())).withoutFsync();
-                HashingWriter.Sink sink = qcow2 == null ? HashingWriter.sparseFile(ch) : (buf, n, at) -> qcow2.write(buf, 0, n);
-                try {
-                    tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress, false).tooLarge();
-                } finally {
-                    // a broken connection keeps what arrived: staged, counted and hashed, so the client resumes from there
-                    tReceived = System.nanoTime();
-                    staged.run();
-                    // after a failed write the previous checkpoint stays: resuming from it drops what followed
-                    if (qcow2 != null && !qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
-                    if (hashing) u.hashed = progress[0];
-                }
-            }
-            long tSynced = System.nanoTime();
-            log.debug("upload {}: {} bytes at {} in {} ms (receive+write+hash {} ms, final fsync {} ms){}", uploadId, progress[0] - have, have,
-                    (tSynced - t0) / 1_000_000, (tReceived - t0) / 1_000_000, (tSynced - tReceived) / 1_000_000, streamed == null ? "" : ", as qcow2");
-            if (tooLarge) {
-                discard(uploadId);
-                throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limit
-                        + " bytes; nothing was kept. Upload a smaller image (a sparse format such as qcow2 or dynamic VHD sends less)");
-            }
-            return progress[0];
+        Path data = dataOf(uploadId);
+        Path dir = data.getParent();
+        StreamedUpload streamed = StreamedUpload.read(dir).orElse(null);
+        if (streamed != null && streamed.verified() != null) {
+            throw new ImageRepositoryException("upload " + uploadId + " is being committed and takes no more bytes; commit it again to finish");
         }
+        InputStream in = chunk;
+        if (have == 0 && streamed == null) {
+            // a raw disk is written straight to qcow2 as it arrives; other formats are converted at commit
+            PeekedStream peeked = PeekedStream.of(chunk, HeaderInspection.HEAD_BYTES);
+            in = peeked;
+            if (StreamedUpload.suits(peeked)) {
+                streamed = StreamedUpload.start(Math.min(limits.maxVirtualBytes(), Long.MAX_VALUE - HeaderInspection.FOOTER_BYTES)
+                        + HeaderInspection.FOOTER_BYTES);
+                streamed.write(dir);
+            }
+        }
+        boolean hashing = u.hashed == have;
+        long[] progress = {have};
+        long limit = streamed == null ? limits.maxUploadBytes() : Math.min(limits.maxUploadBytes(), streamed.progress().capacity());
+        boolean tooLarge;
+        long t0 = System.nanoTime();
+        long tReceived = t0;
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // the working copy is not fsynced: the Blob service holds the upload, and a restarted server starts its copy anew
+            Qcow2Stream qcow2 = streamed == null ? null
+                    : (have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress())).withoutFsync();
+            HashingWriter.Sink sink = qcow2 == null ? HashingWriter.sparseFile(ch) : (buf, n, at) -> qcow2.write(buf, 0, n);
+            try {
+                tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress, false).tooLarge();
+            } finally {
+                // a broken connection keeps what arrived: staged, counted and hashed, so the client resumes from there
+                tReceived = System.nanoTime();
+                staged.run();
+                // after a failed write the previous checkpoint stays: resuming from it drops what followed
+                if (qcow2 != null && !qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
+                if (hashing) u.hashed = progress[0];
+            }
+        }
+        long tSynced = System.nanoTime();
+        log.debug("upload {}: {} bytes at {} in {} ms (receive+write+hash+stage {} ms, commit of the staged blocks and checkpoint {} ms){}", uploadId, progress[0] - have, have,
+                (tSynced - t0) / 1_000_000, (tReceived - t0) / 1_000_000, (tSynced - tReceived) / 1_000_000, streamed == null ? "" : ", as qcow2");
+        if (tooLarge) {
+            discard(uploadId);
+            throw new ImageRejectedException("upload " + uploadId + " refused: it exceeds the limit of " + limit
+                    + " bytes; nothing was kept. Upload a smaller image (a sparse format such as qcow2 or dynamic VHD sends less)");
+        }
+        return progress[0];
     }
 
     /** Abandons an upload and deletes what arrived. */

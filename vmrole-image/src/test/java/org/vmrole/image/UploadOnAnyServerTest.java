@@ -113,7 +113,7 @@ class UploadOnAnyServerTest {
         // the server was killed between its Put Block and its Put Block List: the block is in the service, uncommitted
         BlockBlobClient staging = BlockBlobClient.of(java.net.URI.create(storage.accountUrl() + "/uploads/" + id),
                 new BlobCredential.SharedKey(BlobService.ACCOUNT, BlobService.KEY));
-        staging.putBlock(StagedBlocks.idAt(2 * BLOCK), all, 2 * BLOCK, BLOCK);
+        staging.putBlock(StagedBlocks.data(2 * BLOCK, BLOCK).id(), all, 2 * BLOCK, BLOCK);
         assertThat(staging.blockList().orElseThrow().uncommitted()).hasSize(1);
 
         ImageRepository b = server("replica-b");
@@ -175,17 +175,34 @@ class UploadOnAnyServerTest {
     @Test
     void staged_blocks_count_from_byte_zero_without_a_gap() {
         var list = new BlockBlobClient.BlockList("\"e\"",
-                java.util.List.of(block(0, 10), block(10, 5)),
-                java.util.List.of(block(30, 4), block(15, 15), block(15 + 15 + 4 + 1, 9)));
+                java.util.List.of(stored(StagedBlocks.data(0, 10)), stored(StagedBlocks.zeros(10, 5))),
+                java.util.List.of(stored(StagedBlocks.data(30, 4)), stored(StagedBlocks.data(15, 15)), stored(StagedBlocks.data(35, 9))));
         StagedBlocks staged = StagedBlocks.of(list);
         assertThat(staged.received()).isEqualTo(34);
         assertThat(staged.pending()).isTrue();
-        assertThat(staged.blockIds()).containsExactly(StagedBlocks.idAt(0), StagedBlocks.idAt(10), StagedBlocks.idAt(15), StagedBlocks.idAt(30));
-        assertThat(StagedBlocks.of(new BlockBlobClient.BlockList("", java.util.List.of(), java.util.List.of(block(1, 4)))).received())
+        assertThat(staged.blocks()).extracting(StagedBlocks.Block::offset).containsExactly(0L, 10L, 15L, 30L);
+        assertThat(StagedBlocks.of(new BlockBlobClient.BlockList("", java.util.List.of(), java.util.List.of(stored(StagedBlocks.data(1, 4))))).received())
                 .as("a block that does not start at byte 0 leaves a gap").isZero();
+        assertThat(StagedBlocks.of(new BlockBlobClient.BlockList("", java.util.List.of(new BlockBlobClient.BlockList.Block(StagedBlocks.data(0, 8).id(), 5)),
+                java.util.List.of())).received()).as("a block whose stored size does not fit its name does not count").isZero();
     }
 
-    private static BlockBlobClient.BlockList.Block block(long offset, long size) {
-        return new BlockBlobClient.BlockList.Block(StagedBlocks.idAt(offset), size);
+    @Test
+    void the_empty_half_of_a_disk_is_staged_as_zero_blocks_and_read_back_as_zeros() throws IOException {
+        ImageRepository a = server("replica-a");
+        String id = a.startUpload("contoso", "web");
+        a.append(id, 0, new ByteArrayInputStream(all));
+        var blocks = BlockBlobClient.of(java.net.URI.create(storage.accountUrl() + "/uploads/" + id),
+                new BlobCredential.SharedKey(BlobService.ACCOUNT, BlobService.KEY)).blockList().orElseThrow().committed();
+        assertThat(blocks.stream().mapToLong(BlockBlobClient.BlockList.Block::size).sum()).as("3 MiB of data and a byte for each 1 MiB block of zeros")
+                .isEqualTo(3 * BLOCK + 3);
+
+        ImageRepository b = server("replica-b");
+        assertThat(b.commit(id, Sha256.ofFile(raw)).digest()).as("the other server read the zeros back").isEqualTo(reference());
+    }
+
+    /** A block as Get Block List reports it: its id and the bytes stored. */
+    private static BlockBlobClient.BlockList.Block stored(StagedBlocks.Block b) {
+        return new BlockBlobClient.BlockList.Block(b.id(), b.stored());
     }
 }

@@ -34,6 +34,7 @@ import org.vmrole.image.ImageInUseException;
 import org.vmrole.image.ImageNameTakenException;
 import org.vmrole.image.ImageRepositoryException;
 import org.vmrole.image.ImageStorageException;
+import org.vmrole.model.blob.BlobStorageException;
 import org.vmrole.image.NoSuchImageException;
 import org.vmrole.image.UploadOffsetException;
 
@@ -116,6 +117,14 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(ImageNameTakenException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageExists", e.getMessage(), "name")));
             cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
             cfg.routes.exception(ImageStorageException.class, (e, ctx) -> respond(ctx, 503, new ApiError("ImageStorageUnavailable", e.getMessage(), null)));
+            cfg.routes.exception(BlobStorageException.class, (e, ctx) -> {
+                if (e.status() != 0 && e.status() < 500) {
+                    log.error("the Blob service refused a call made for {} {}", ctx.method(), ctx.path(), e);
+                    respond(ctx, 500, new ApiError("InternalError", "the server failed on this request; see the server log", null));
+                    return;
+                }
+                respond(ctx, 503, new ApiError("StorageUnavailable", "the Blob service did not answer (" + e.getMessage() + "); nothing was lost, try again later", null));
+            });
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
                     case 404 -> noRoute(ctx);

@@ -59,7 +59,7 @@ public final class ImageRoutes {
                     ctx.json(Map.of("uploadId", ctx.pathParam("upload"), "name", owner.service(), "received", images.received(ctx.pathParam("upload"))));
                 }),
                 new Route(PUT, "/images/uploads/{upload}", Access.TENANT,
-                        "Append bytes at ?offset=N: a chunk or the whole rest of the file, streamed to disk and fsynced before the answer", 200, (ctx, who) -> {
+                        "Append bytes at ?offset=N: a chunk or the whole rest of the file, staged in the Blob service as blocks, committed there before the answer", 200, (ctx, who) -> {
                     String off = ctx.queryParam("offset");
                     long offset;
                     try {

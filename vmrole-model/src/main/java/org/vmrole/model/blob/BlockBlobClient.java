@@ -150,6 +150,11 @@ public final class BlockBlobClient {
         return transport.exchange("GET", "", h, null, 0, 0, 200, 206).body();
     }
 
+    /** Get Blob of {@code length} bytes from {@code offset}, streamed: close the stream to give the connection back. */
+    public InputStream open(long offset, long length) {
+        return transport.exchange("GET", "", Map.of("x-ms-range", "bytes=" + offset + "-" + (offset + length - 1)), null, 0, 0, 206, 200).body();
+    }
+
     /** The whole blob (for small ones), or empty when there is none. */
     public Optional<byte[]> read() {
         try (InputStream in = open(0)) {

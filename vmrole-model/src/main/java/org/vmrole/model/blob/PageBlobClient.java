@@ -228,7 +228,9 @@ public final class PageBlobClient {
         headers.forEach(b::header);
         String auth = credential.authorization(method, uri, length, headers);
         if (auth != null) b.header("Authorization", auth);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body, from, length));
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : length == 0 ? HttpRequest.BodyPublishers.ofByteArray(body, from, 0)
+                : HttpRequest.BodyPublishers.fromPublisher(new ArrayBody(body, from, length), length));
         HttpResponse<InputStream> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -262,5 +264,80 @@ public final class PageBlobClient {
             // not Azure's XML error body: the status and code already say what happened
         }
         return "";
+    }
+
+    /**
+     * A request body sent straight from the caller's array, in 64 KiB slices as the client asks for them: the JDK's
+     * {@code ofByteArray} copies every byte into fresh buffers first, which for 8 MiB blocks was most of what an image
+     * upload allocated. The caller keeps the array untouched until the call returns.
+     */
+    static final class ArrayBody implements java.util.concurrent.Flow.Publisher<java.nio.ByteBuffer> {
+        private static final int SLICE = 64 << 10;
+        private final byte[] array;
+        private final int from;
+        private final int end;
+
+        ArrayBody(byte[] array, int from, int length) {
+            this.array = array;
+            this.from = from;
+            this.end = from + length;
+        }
+
+        @Override
+        public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
+            subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                private int pos = from;
+                private long demand;
+                private boolean emitting;
+                private boolean done;
+
+                @Override
+                public void request(long n) {
+                    synchronized (this) {
+                        if (done) return;
+                        if (n <= 0) {
+                            done = true;
+                        } else {
+                            demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                            if (emitting) return;
+                            emitting = true;
+                        }
+                    }
+                    if (n <= 0) {
+                        subscriber.onError(new IllegalArgumentException("non-positive request " + n));
+                        return;
+                    }
+                    // a loop, not recursion: onNext may ask for more from within
+                    while (true) {
+                        java.nio.ByteBuffer next;
+                        synchronized (this) {
+                            if (done) return;
+                            if (pos >= end) {
+                                done = true;
+                                next = null;
+                            } else if (demand == 0) {
+                                emitting = false;
+                                return;
+                            } else {
+                                demand--;
+                                int len = Math.min(SLICE, end - pos);
+                                next = java.nio.ByteBuffer.wrap(array, pos, len).slice();
+                                pos += len;
+                            }
+                        }
+                        if (next == null) {
+                            subscriber.onComplete();
+                            return;
+                        }
+                        subscriber.onNext(next);
+                    }
+                }
+
+                @Override
+                public synchronized void cancel() {
+                    done = true;
+                }
+            });
+        }
     }
 }

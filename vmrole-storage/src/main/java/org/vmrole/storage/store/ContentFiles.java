@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  */
 public final class ContentFiles {
     private static final java.util.regex.Pattern CONTENT_ID = java.util.regex.Pattern.compile("[0-9a-f-]{36}");
-    private static final int CHUNK = 1 << 20;
+    /** Below half a G1 region of a small heap (1 MiB regions under 2 GiB), so a buffer per request is not a humongous allocation. */
+    private static final int CHUNK = 256 << 10;
 
     /** A finished content file: its id (file name), length and the digests computed while writing. */
     public record Written(String id, long length, byte[] md5, long crc64) {}
