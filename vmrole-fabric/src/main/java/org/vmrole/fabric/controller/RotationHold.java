@@ -50,9 +50,15 @@ public final class RotationHold {
             out.add(takesAway && serves(hostAddress, old, observed, serving) ? old : w);
         }
         for (Assignment old : lastSent) {
-            if (!now.containsKey(old.key()) && serves(hostAddress, old, observed, serving)) out.add(old);
+            // gone from this host (moved, scaled in, host drained): it drains here, but off the private network,
+            // where a new copy elsewhere has its address and MAC
+            if (!now.containsKey(old.key()) && serves(hostAddress, old, observed, serving)) out.add(offTheNetwork(old));
         }
         return out;
+    }
+
+    private static Assignment offTheNetwork(Assignment a) {
+        return a.network() == null || a.network().detached() ? a : a.withLiveChange(a.settings(), a.network().withDetached(true));
     }
 
     private static boolean serves(String hostAddress, Assignment old, Map<String, ObservedInstance> observed, Serving serving) {

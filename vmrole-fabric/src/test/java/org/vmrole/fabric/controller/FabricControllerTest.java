@@ -244,6 +244,27 @@ class FabricControllerTest {
     }
 
     @Test
+    void draining_a_host_stops_its_vms_only_once_the_load_balancer_no_longer_serves_them() {
+        SimulatedHost a = host("h1", 0);
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
+        controller.holdStopsWhile((address, running) -> balancerServes.get());
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        host("h2", 1);
+
+        controller.drainHost("h1", true);
+        ticks(8);
+        assertThat(instances("d1")).extracting(InstanceView::host).containsOnly("h2");
+        assertThat(a.observe()).as("the drained host's VMs still serve").hasSize(2)
+                .allSatisfy(o -> assertThat(o.state()).isEqualTo(RoleState.ReadyRole));
+
+        balancerServes.set(false);
+        ticks(3);
+        assertThat(a.observe()).isEmpty();
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+    }
+
+    @Test
     void deleting_a_deployment_stops_every_vm_and_removes_it() {
         SimulatedHost h = host("h1", 0);
         controller.createDeployment(deployment("d1", 3));
