@@ -11,7 +11,11 @@ import org.vmrole.server.cli.DriveCommand;
 import org.vmrole.server.cli.LoginCommand;
 import org.vmrole.server.cli.SubscriptionCommand;
 import org.vmrole.server.cli.UpgradeCommands;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,36 +28,40 @@ import picocli.CommandLine.Spec;
         description = "Run VM images as stateless, self-healing, load-balanced roles.")
 public final class Main implements Runnable {
 
-    /** Every subcommand, in the order the usage lists them. */
-    static final List<Class<?>> SUBCOMMANDS = List.of(
-                CommandLine.HelpCommand.class,
-                DemoCommand.class,
-                ServerCommand.class,
-                StorageCommand.class,
-                SampleImageCommand.class,
-                GuestAgentCommand.class,
-                HostAgentCommand.class,
-                ValidateCommand.class,
-                LoginCommand.class,
-                SubscriptionCommand.class,
-                KeyCommand.class,
-                StorageAccountCommand.class,
-                DriveCommand.class,
-                BetaCommand.class,
-                ImageCommand.class,
-                ServiceCommand.class,
-                DeploymentCommands.Deploy.class,
-                DeploymentCommands.Status.class,
-                DeploymentCommands.Scale.class,
-                DeploymentCommands.Reboot.class,
-                DeploymentCommands.Reimage.class,
-                DeploymentCommands.Logs.class,
-                DeploymentCommands.Delete.class,
-                DeploymentCommands.Swap.class,
-                UpgradeCommands.Upgrade.class,
-                UpgradeCommands.Walk.class,
-                DeploymentCommands.Operation.class,
-                AotTraining.class);
+    /**
+     * Every subcommand by its name, in the order the usage lists them. The names are written out (a test holds them to
+     * each class's {@code @Command} name) because reading the annotations of the classes before the one asked for
+     * parsed a dozen annotations and made as many proxies on every start.
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = ordered(
+            Map.entry("help", CommandLine.HelpCommand.class),
+            Map.entry("demo", DemoCommand.class),
+            Map.entry("server", ServerCommand.class),
+            Map.entry("storage", StorageCommand.class),
+            Map.entry("sample-image", SampleImageCommand.class),
+            Map.entry("guest-agent", GuestAgentCommand.class),
+            Map.entry("host", HostAgentCommand.class),
+            Map.entry("validate", ValidateCommand.class),
+            Map.entry("login", LoginCommand.class),
+            Map.entry("subscription", SubscriptionCommand.class),
+            Map.entry("key", KeyCommand.class),
+            Map.entry("storage-account", StorageAccountCommand.class),
+            Map.entry("drive", DriveCommand.class),
+            Map.entry("beta", BetaCommand.class),
+            Map.entry("image", ImageCommand.class),
+            Map.entry("service", ServiceCommand.class),
+            Map.entry("deploy", DeploymentCommands.Deploy.class),
+            Map.entry("status", DeploymentCommands.Status.class),
+            Map.entry("scale", DeploymentCommands.Scale.class),
+            Map.entry("reboot", DeploymentCommands.Reboot.class),
+            Map.entry("reimage", DeploymentCommands.Reimage.class),
+            Map.entry("logs", DeploymentCommands.Logs.class),
+            Map.entry("delete", DeploymentCommands.Delete.class),
+            Map.entry("swap", DeploymentCommands.Swap.class),
+            Map.entry("upgrade", UpgradeCommands.Upgrade.class),
+            Map.entry("walk", UpgradeCommands.Walk.class),
+            Map.entry("operation", DeploymentCommands.Operation.class),
+            Map.entry("aot-training", AotTraining.class));
 
     /** Exit codes the CLI promises: 0 ok, 1 a failed operation, 2 bad usage. */
     public static final int OK = 0, FAILED = 1, USAGE = 2;
@@ -64,7 +72,7 @@ public final class Main implements Runnable {
 
     /** The whole command line: every subcommand. */
     static CommandLine commandLine() {
-        return withSubcommands(SUBCOMMANDS);
+        return withSubcommands(SUBCOMMANDS.values());
     }
 
     /**
@@ -73,16 +81,19 @@ public final class Main implements Runnable {
      * and errors included). Anything else (no argument, help, a typo) gets them all, so usage lists every one.
      */
     public static CommandLine commandLine(String[] args) {
-        if (args.length > 0) {
-            for (Class<?> c : SUBCOMMANDS) {
-                Command command = c.getAnnotation(Command.class);
-                if (c != CommandLine.HelpCommand.class && command != null && command.name().equals(args[0])) return withSubcommands(List.of(c));
-            }
-        }
+        Class<?> named = args.length == 0 || args[0].equals("help") ? null : SUBCOMMANDS.get(args[0]);
+        if (named != null) return withSubcommands(List.of(named));
         return commandLine();
     }
 
-    private static CommandLine withSubcommands(List<Class<?>> subcommands) {
+    @SafeVarargs
+    private static Map<String, Class<?>> ordered(Map.Entry<String, Class<?>>... entries) {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        for (var e : entries) m.put(e.getKey(), e.getValue());
+        return Collections.unmodifiableMap(m);
+    }
+
+    private static CommandLine withSubcommands(Collection<Class<?>> subcommands) {
         CommandLine cl = new CommandLine(new Main());
         for (Class<?> c : subcommands) cl.addSubcommand(c);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILED);

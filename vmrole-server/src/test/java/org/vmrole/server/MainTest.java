@@ -14,6 +14,11 @@ class MainTest {
     }
 
     @Test
+    void every_subcommand_is_listed_under_the_name_its_command_annotation_gives() {
+        Main.SUBCOMMANDS.forEach((name, c) -> assertThat(c.getAnnotation(CommandLine.Command.class).name()).as(c.getName()).isEqualTo(name));
+    }
+
+    @Test
     void no_argument_help_or_a_typo_builds_every_subcommand() {
         int all = Main.SUBCOMMANDS.size();
         assertThat(Main.commandLine(new String[0]).getSubcommands()).hasSize(all);

@@ -2,7 +2,8 @@ package org.vmrole.api.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.security.SecureRandom;
-import java.util.Comparator;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.vmrole.api.store.JsonRecords;
@@ -13,6 +14,8 @@ import org.vmrole.fabric.store.Write;
 public final class AuditLog {
     private final Store store;
     private final JsonRecords<AuditEntry> entries;
+    /** Entries read per step when a subscription's own are picked out of everyone's. */
+    private static final int PAGE = 256;
     private final SecureRandom random = new SecureRandom();
 
     public AuditLog(Store store, ObjectMapper json) {
@@ -30,12 +33,24 @@ public final class AuditLog {
 
     /**
      * The newest entries first; a subscription sees its own since it was created (an earlier subscription of the same
-     * id is another tenant), the administrator (null, null) all.
+     * id is another tenant), the administrator (null, null) all. The log is read back from its newest entry a page at
+     * a time and never further than {@code since}: it grows with every change the platform makes, so no read takes
+     * all of it.
      */
-    public List<AuditEntry> recent(String subscriptionId, java.time.Instant since, int limit) {
-        return entries.list(store).stream().map(JsonRecords.Versioned::value)
-                .filter(e -> subscriptionId == null || subscriptionId.equals(e.subscriptionId()) && !e.at().isBefore(since))
-                .sorted(Comparator.comparing(AuditEntry::at).reversed())
-                .limit(limit).toList();
+    public List<AuditEntry> recent(String subscriptionId, Instant since, int limit) {
+        List<AuditEntry> out = new ArrayList<>();
+        int pageSize = subscriptionId == null ? limit : Math.max(limit, PAGE);
+        String before = null;
+        while (true) {
+            List<JsonRecords.Identified<AuditEntry>> page = entries.newestBefore(store, before, pageSize);
+            for (JsonRecords.Identified<AuditEntry> r : page) {
+                AuditEntry e = r.value();
+                if (since != null && e.at().isBefore(since)) return out;
+                if (subscriptionId == null || subscriptionId.equals(e.subscriptionId())) out.add(e);
+                if (out.size() == limit) return out;
+            }
+            if (page.size() < pageSize) return out;
+            before = page.get(page.size() - 1).id();
+        }
     }
 }

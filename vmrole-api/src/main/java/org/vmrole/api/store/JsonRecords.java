@@ -39,6 +39,15 @@ public final class JsonRecords<T> {
         return out;
     }
 
+    /**
+     * A page of records whose ids sort in time order, newest first: up to {@code limit} with ids before
+     * {@code beforeId} (from the newest when null). Page on with the last id of a page.
+     */
+    public List<Identified<T>> newestBefore(Store store, String beforeId, int limit) {
+        return store.listBefore(prefix, beforeId == null ? null : key(beforeId), limit).stream()
+                .map(r -> new Identified<>(r.key().substring(prefix.length()), read(r).value())).toList();
+    }
+
     public Write put(String id, T value, long expectedRevision) {
         return Write.put(key(id), write(value), expectedRevision);
     }
@@ -62,6 +71,9 @@ public final class JsonRecords<T> {
             throw new IllegalStateException("cannot serialize " + type.getSimpleName(), e);
         }
     }
+
+    /** A record's value and its id (its key without the prefix). */
+    public record Identified<T>(String id, T value) {}
 
     /** A record and the store revision it was read at, for compare-and-set updates. */
     public record Versioned<T>(T value, long revision) {}

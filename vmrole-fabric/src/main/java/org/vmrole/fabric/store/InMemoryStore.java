@@ -38,6 +38,14 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public synchronized List<StoredRecord> listBefore(String prefix, String before, int limit) {
+        String end = prefix + Character.MAX_VALUE;
+        String upper = before != null && before.compareTo(end) < 0 ? before : end;
+        if (upper.compareTo(prefix) <= 0) return List.of();
+        return records.subMap(prefix, true, upper, false).descendingMap().values().stream().limit(limit).toList();
+    }
+
+    @Override
     public synchronized long commit(List<Write> writes) {
         if (writes.isEmpty()) return revision;
         Write.requireDistinctKeys(writes);

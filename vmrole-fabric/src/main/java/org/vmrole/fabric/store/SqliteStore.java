@@ -90,6 +90,24 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public synchronized List<StoredRecord> listBefore(String prefix, String before, int limit) {
+        String end = prefix + Character.MAX_VALUE;
+        try (PreparedStatement q = db.prepareStatement("SELECT key, value, revision FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?")) {
+            q.setString(1, prefix);
+            q.setString(2, before != null && before.compareTo(end) < 0 ? before : end);
+            q.setInt(3, limit);
+            List<StoredRecord> out = new ArrayList<>();
+            try (ResultSet r = q.executeQuery()) {
+                while (r.next()) out.add(new StoredRecord(r.getString(1), r.getString(2), r.getLong(3)));
+            }
+            db.commit();
+            return out;
+        } catch (SQLException e) {
+            throw failure("list '" + prefix + "' before '" + before + "'", e);
+        }
+    }
+
+    @Override
     public synchronized long commit(List<Write> writes) {
         if (writes.isEmpty()) return revision;
         Write.requireDistinctKeys(writes);

@@ -1,5 +1,6 @@
 package org.vmrole.fabric.store;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,6 +23,20 @@ public interface Store extends AutoCloseable {
 
     /** Every record whose key starts with {@code prefix}, in key order. */
     List<StoredRecord> list(String prefix);
+
+    /**
+     * A page of a log whose keys sort in time order, read from its newest end: up to {@code limit} records under
+     * {@code prefix} whose keys sort before {@code before} (from the greatest key when null), greatest key first. A
+     * reader pages back by passing the last key it got as the next {@code before}, so no read takes the whole log.
+     */
+    default List<StoredRecord> listBefore(String prefix, String before, int limit) {
+        List<StoredRecord> all = list(prefix);
+        List<StoredRecord> page = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0 && page.size() < limit; i--) {
+            if (before == null || all.get(i).key().compareTo(before) < 0) page.add(all.get(i));
+        }
+        return page;
+    }
 
     /**
      * Applies all writes atomically, or none when one write's expected revision does not match.

@@ -87,4 +87,16 @@ abstract class StoreContract {
         assertThatThrownBy(() -> store.commit(List.of(Write.put("k", "1", Store.ANY), Write.delete("k", Store.ANY))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'k' appears twice");
     }
+
+    @Test
+    void pages_back_through_a_log_from_its_newest_key_without_leaving_the_prefix() {
+        for (String k : List.of("audit/001", "audit/002", "audit/003", "audit/004", "audit/005", "audits", "audit0", "aaa")) store.put(k, "x", Store.ABSENT);
+
+        assertThat(store.listBefore("audit/", null, 2)).extracting(StoredRecord::key).containsExactly("audit/005", "audit/004");
+        assertThat(store.listBefore("audit/", "audit/004", 2)).extracting(StoredRecord::key).containsExactly("audit/003", "audit/002");
+        assertThat(store.listBefore("audit/", "audit/002", 5)).extracting(StoredRecord::key).containsExactly("audit/001");
+        assertThat(store.listBefore("audit/", "audit/001", 5)).isEmpty();
+        assertThat(store.listBefore("audit/", "zzz", 1)).extracting(StoredRecord::key).containsExactly("audit/005");
+        assertThat(store.listBefore("audit/", "a", 5)).isEmpty();
+    }
 }

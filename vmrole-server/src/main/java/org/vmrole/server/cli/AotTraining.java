@@ -17,19 +17,24 @@ import picocli.CommandLine.Command;
 /**
  * The workload the launcher records the JDK's AOT cache with (hidden; see scripts/lib.sh): a few short commands
  * against a canned API on a loopback port of its own, so the cache holds what a real command loads and links:
- * picocli, the HTTP client's request and response path, Jackson reading a deployment, the table printer.
+ * picocli, the HTTP connection's request and response path, Jackson reading a deployment, the table printer.
  */
 @Command(name = "aot-training", hidden = true, description = "record the AOT cache's workload (used by the launcher)")
 public final class AotTraining implements Callable<Integer> {
     private static final String KEY = "vmr_training";
+    /** The shape {@code GET /services/S/deployments/production} answers today (DeploymentView), so training reads every field. */
     private static final String DEPLOYMENT = """
             {"id":"d-0","service":"training","slot":"production","upgradeDomainCount":5,"deleting":false,"version":1,"upgrade":null,
              "roles":[{"name":"WebVM","size":"ExtraSmall","instanceCount":2,"imageDigest":"sha256:00"}],
+             "sla":{"ok":false,"reason":"WebVM has 1 of 2 instances ready"},
              "loadBalancer":[{"role":"WebVM","endpoint":"Http","protocol":"http","address":"127.0.0.1:80","inRotation":["WebVM_IN_0@1"]}],
              "instances":[{"instance":"WebVM_IN_0","state":"ReadyRole","host":"host-0","faultDomain":0,"updateDomain":0,"incarnation":1,
-               "lastCause":"created","waitingReason":null,"message":null,"endpoints":[{"hostPort":40000,"guestPort":80}],"privateAddress":null},
+               "lastCause":"created","waitingReason":null,"message":null,
+               "endpoints":[{"name":"Http","protocol":"http","guestPort":80,"hostPort":40000,"reachedAt":"127.0.0.1:40000"}],
+               "privateAddress":"10.0.0.4","agent":"vmrole-busybox/1","healthFrom":"agent"},
               {"instance":"WebVM_IN_1","state":"StartingVM","host":"host-1","faultDomain":1,"updateDomain":1,"incarnation":1,
-               "lastCause":"created","waitingReason":null,"message":"booting","endpoints":[],"privateAddress":null}]}""";
+               "lastCause":"created","waitingReason":null,"message":"booting","endpoints":[],"privateAddress":null,"agent":null,"healthFrom":"agent"}]}""";
+
 
     @Override
     public Integer call() throws IOException {

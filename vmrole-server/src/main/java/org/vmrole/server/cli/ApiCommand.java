@@ -1,7 +1,6 @@
 package org.vmrole.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -10,8 +9,6 @@ import picocli.CommandLine.Spec;
 
 /** A CLI command that talks to the management API; failures become a message and the promised exit code. */
 public abstract class ApiCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Mixin
     protected ApiOptions api;
 
@@ -38,11 +35,7 @@ public abstract class ApiCommand implements Callable<Integer> {
     /** Prints the server's JSON as is when {@code -o json}; otherwise lets the command draw its table. */
     protected int show(JsonNode json, Runnable table) {
         if (api.json()) {
-            try {
-                out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new CliFailure(1, "cannot print the answer as JSON: " + e.getMessage());
-            }
+            out().println(JsonTree.write(json, true));
         } else {
             table.run();
         }

@@ -83,7 +83,7 @@ public final class DeploymentCommands {
                 if (upgrade != null) out().println(upgrade);
                 for (JsonNode e : d.path("loadBalancer")) {
                     out().println("  " + text(e, "role") + "/" + text(e, "endpoint") + " (" + text(e, "protocol") + ")  load balancer " + text(e, "address")
-                            + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : e.path("inRotation").toString().replaceAll("@[^\"]+", "")));
+                            + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : inRotation(e.path("inRotation"))));
                 }
                 Table t = new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "AGENT", "ENDPOINT", "NOTE");
                 for (JsonNode i : instances) {
@@ -100,6 +100,16 @@ public final class DeploymentCommands {
                 }
                 t.print(out());
             });
+        }
+
+        /** The instances in rotation, as a JSON array of their names without the incarnation ({@code WebVM_IN_0@3}). */
+        private static String inRotation(JsonNode rotation) {
+            var names = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            for (JsonNode r : rotation) {
+                String s = r.asText();
+                names.add(s.indexOf('@') < 0 ? s : s.substring(0, s.indexOf('@')));
+            }
+            return JsonTree.write(names, false);
         }
 
         /** The agent's version, or "none (probe)" when the load-balancer probe judges an agentless instance. */

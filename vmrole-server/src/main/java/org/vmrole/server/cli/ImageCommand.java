@@ -56,7 +56,7 @@ public final class ImageCommand {
         protected int run(ApiClient client) {
             var i = client.get("/images/" + name + (subscription == null ? "" : "?subscription=" + subscription));
             return show(i, () -> i.fields().forEachRemaining(e -> out().println(e.getKey() + ": "
-                    + (e.getValue().isContainerNode() ? e.getValue().toString() : e.getValue().asText()))));
+                    + (e.getValue().isContainerNode() ? JsonTree.write(e.getValue(), false) : e.getValue().asText()))));
         }
     }
 

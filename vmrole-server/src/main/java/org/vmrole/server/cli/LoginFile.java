@@ -1,6 +1,8 @@
 package org.vmrole.server.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +12,6 @@ import java.util.Optional;
 
 /** Where {@code vmrole login} keeps the API URL and key: {@code ~/.config/vmrole/login.json}, readable by its owner only. */
 public final class LoginFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private LoginFile() {}
 
     /** The saved URL and key. */
@@ -32,17 +32,26 @@ public final class LoginFile {
         Path f = location();
         if (!Files.exists(f)) return Optional.empty();
         try {
-            return Optional.of(JSON.readValue(f.toFile(), Saved.class));
+            // read on every command: parsed without databind (see JsonTree)
+            JsonNode saved = JsonTree.read(Files.readString(f));
+            if (!saved.isObject()) throw new IOException("not a JSON object");
+            return Optional.of(new Saved(text(saved, "url"), text(saved, "key")));
         } catch (IOException e) {
             throw new CliFailure(2, "cannot read " + f + " (" + e.getMessage() + "); run './vmrole login' again");
         }
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 
     public static Path write(Saved saved) throws IOException {
         Path f = location();
         Files.createDirectories(f.getParent());
         Path tmp = Files.createTempFile(f.getParent(), "login", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        JSON.writeValue(tmp.toFile(), saved);
+        ObjectNode json = JsonNodeFactory.instance.objectNode().put("url", saved.url()).put("key", saved.key());
+        Files.writeString(tmp, JsonTree.write(json, false));
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return f;
     }
