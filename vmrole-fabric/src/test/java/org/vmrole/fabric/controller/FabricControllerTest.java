@@ -226,11 +226,17 @@ class FabricControllerTest {
         assertThat(controller.getOperation(reimage.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
     }
 
+    /** A stand-in for the load balancer that serves every copy until the test says otherwise. */
+    private java.util.concurrent.atomic.AtomicBoolean balancerServingEveryCopy() {
+        java.util.concurrent.atomic.AtomicBoolean serves = new java.util.concurrent.atomic.AtomicBoolean(true);
+        controller.holdStopsWhile((address, running) -> serves.get());
+        return serves;
+    }
+
     @Test
     void a_scale_in_stops_the_vm_only_once_the_load_balancer_no_longer_serves_it() {
         SimulatedHost h = host("h1", 0);
-        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
-        controller.holdStopsWhile((address, running) -> balancerServes.get());
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = balancerServingEveryCopy();
         controller.createDeployment(deployment("d1", 2));
         ticks(3);
 
@@ -246,8 +252,7 @@ class FabricControllerTest {
     @Test
     void draining_a_host_stops_its_vms_only_once_the_load_balancer_no_longer_serves_them() {
         SimulatedHost a = host("h1", 0);
-        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
-        controller.holdStopsWhile((address, running) -> balancerServes.get());
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = balancerServingEveryCopy();
         controller.createDeployment(deployment("d1", 2));
         ticks(3);
         host("h2", 1);
