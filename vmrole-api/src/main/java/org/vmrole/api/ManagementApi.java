@@ -56,6 +56,7 @@ public final class ManagementApi implements AutoCloseable {
     private final Deployments deployments;
     private final PlatformMetrics metrics;
     private final PublicEndpoints publicEndpoints;
+    private final InstanceEndpoints instanceEndpoints;
     private final ApiServer server;
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
@@ -84,6 +85,7 @@ public final class ManagementApi implements AutoCloseable {
         this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
         this.drives = new Drives(store, json, audit, parts.clock(), tenants, storageAccounts);
         InstanceEndpoints endpoints = new InstanceEndpoints();
+        this.instanceEndpoints = endpoints;
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
         this.publicEndpoints = new PublicEndpoints();
@@ -180,6 +182,9 @@ public final class ManagementApi implements AutoCloseable {
 
     /** Where the traffic layer publishes each deployment's load-balanced addresses. */
     public PublicEndpoints publicEndpoints() { return publicEndpoints; }
+
+    /** Where each instance's endpoints are published, as its host last reported. */
+    public InstanceEndpoints instanceEndpoints() { return instanceEndpoints; }
 
     public ApiServer server() { return server; }
 

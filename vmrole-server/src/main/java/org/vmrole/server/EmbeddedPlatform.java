@@ -128,7 +128,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
             // make-before-break: a host stops or reimages a serving VM only once the balancer has let go of it
-            fabric.holdStopsWhile((address, running) -> traffic.serving(running.deploymentId(), running.instance(), address));
+            fabric.holdStopsWhile((host, address, running) -> traffic.serving(running.deploymentId(), running.instance(), address,
+                    api.instanceEndpoints().of(host, running.key())));
             StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
             if (storage != null) {
                 opened.add(storage);

@@ -205,7 +205,7 @@ class FabricControllerTest {
         SimulatedHost h = host("h1", 0);
         java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<String> asked = new ArrayList<>();
-        controller.holdStopsWhile((address, running) -> {
+        controller.holdStopsWhile((host, address, running) -> {
             asked.add(address + " " + running.key() + "#" + running.incarnation());
             return balancerServes.get();
         });
@@ -229,7 +229,7 @@ class FabricControllerTest {
     /** A stand-in for the load balancer that serves every copy until the test says otherwise. */
     private java.util.concurrent.atomic.AtomicBoolean balancerServingEveryCopy() {
         java.util.concurrent.atomic.AtomicBoolean serves = new java.util.concurrent.atomic.AtomicBoolean(true);
-        controller.holdStopsWhile((address, running) -> serves.get());
+        controller.holdStopsWhile((host, address, running) -> serves.get());
         return serves;
     }
 

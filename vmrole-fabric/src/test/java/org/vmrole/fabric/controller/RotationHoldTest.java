@@ -34,7 +34,7 @@ class RotationHoldTest {
         List<Assignment> sent = List.of(web(0, 1), web(1, 1));
         List<Assignment> wanted = List.of(web(0, 2));   // WebVM_IN_0 reimaged, WebVM_IN_1 moved away
 
-        List<Assignment> held = RotationHold.toSend("10.0.0.2", wanted, sent, serving(web(0, 1), web(1, 1)), (address, a) -> true);
+        List<Assignment> held = RotationHold.toSend("h1", "10.0.0.2", wanted, sent, serving(web(0, 1), web(1, 1)), (host, address, a) -> true);
 
         assertThat(held).containsExactly(web(0, 1), web(1, 1).withLiveChange(Map.of(), web(1, 1).network().withDetached(true)));
     }
@@ -44,9 +44,9 @@ class RotationHoldTest {
         List<Assignment> sent = List.of(web(0, 1), web(1, 1));
         List<Assignment> wanted = List.of(web(0, 2));
 
-        assertThat(RotationHold.toSend("10.0.0.2", wanted, sent, serving(web(0, 1), web(1, 1)), (address, a) -> false)).containsExactly(web(0, 2));
-        assertThat(RotationHold.toSend("10.0.0.2", wanted, sent, Map.of(), (address, a) -> true)).as("nothing observed serving").containsExactly(web(0, 2));
-        assertThat(RotationHold.toSend("10.0.0.2", wanted, List.of(), serving(web(0, 1)), (address, a) -> true))
+        assertThat(RotationHold.toSend("h1", "10.0.0.2", wanted, sent, serving(web(0, 1), web(1, 1)), (host, address, a) -> false)).containsExactly(web(0, 2));
+        assertThat(RotationHold.toSend("h1", "10.0.0.2", wanted, sent, Map.of(), (host, address, a) -> true)).as("nothing observed serving").containsExactly(web(0, 2));
+        assertThat(RotationHold.toSend("h1", "10.0.0.2", wanted, List.of(), serving(web(0, 1)), (host, address, a) -> true))
                 .as("nothing sent before (a restarted controller)").containsExactly(web(0, 2));
     }
 }
