@@ -36,6 +36,7 @@ import org.vmrole.api.services.UsageRoutes;
 import org.vmrole.api.drives.DriveRoutes;
 import org.vmrole.api.drives.DriveUsers;
 import org.vmrole.api.drives.Drives;
+import org.vmrole.api.drives.FencedLeases;
 import org.vmrole.api.storage.StorageAccountRoutes;
 import org.vmrole.api.storage.StorageAccounts;
 import org.vmrole.api.portal.PortalResources;
@@ -84,6 +85,9 @@ public final class ManagementApi implements AutoCloseable {
         HostedServices services = new HostedServices(store, json, audit, parts.clock(), tenants);
         this.storageAccounts = new StorageAccounts(store, json, audit, parts.clock(), tenants);
         this.drives = new Drives(store, json, audit, parts.clock(), tenants, storageAccounts);
+        FencedLeases fencedLeases = new FencedLeases(storageAccounts);
+        // storage calls: never on the reconciling thread
+        parts.fabric().onHostFenced(fenced -> Thread.ofVirtual().name("break-leases-" + fenced.host()).start(() -> fencedLeases.breakAll(fenced)));
         InstanceEndpoints endpoints = new InstanceEndpoints();
         this.instanceEndpoints = endpoints;
         Ownership operations = new Ownership(store, json, "Operation");
@@ -106,7 +110,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(ServiceRoutes.of(services, deployments, hostRequests, operationWaits));
         routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority(),
-                this::hostLinkPort, drives::withKeys));
+                this::hostLinkPort, a -> drives.withKeys(a, parts.fabric().getDeployment(a.deploymentId())
+                        .map(d -> d.serviceName().substring(0, Math.max(0, d.serviceName().indexOf('/')))).orElse(null))));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());

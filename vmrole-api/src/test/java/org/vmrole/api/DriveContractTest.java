@@ -82,6 +82,25 @@ class DriveContractTest {
     }
 
     @Test
+    void the_writers_lease_of_a_fenced_hosts_drive_is_broken_with_the_accounts_key() throws Exception {
+        String url = create(contoso, "data", "contosofiles", 1 << 20).body().get("url").asText();
+        String key = fx.client.call("GET", "/storage-accounts/contosofiles/keys", contoso, null).body().get("primaryKey").asText();
+        var blob = org.vmrole.model.blob.PageBlobClient.of(java.net.URI.create(url), new org.vmrole.model.blob.BlobCredential.SharedKey("contosofiles", key));
+        blob.acquireLease(60, "11111111-1111-1111-1111-111111111111");
+        var drive = new org.vmrole.model.host.DriveAttachment("data", url, "write", "contosofiles", "", 1 << 20);
+
+        int broken = new org.vmrole.api.drives.FencedLeases(fx.api.storageAccounts())
+                .breakAll(new org.vmrole.fabric.controller.FencedHost("host-a", java.util.List.of(drive)));
+
+        assertThat(broken).isOne();
+        assertThat(blob.acquireLease(60, "22222222-2222-2222-2222-222222222222")).as("a new writer takes it at once")
+                .isEqualTo("22222222-2222-2222-2222-222222222222");
+        assertThat(new org.vmrole.api.drives.FencedLeases(fx.api.storageAccounts())
+                .breakAll(new org.vmrole.fabric.controller.FencedHost("host-b", java.util.List.of(
+                        new org.vmrole.model.host.DriveAttachment("gone", url, "write", "noaccount", "", 1 << 20))))).as("an account gone is skipped").isZero();
+    }
+
+    @Test
     void a_storage_service_that_is_down_is_a_conflict_that_says_so_and_records_nothing() throws Exception {
         storage.close();
         var r = create(contoso, "data", "contosofiles", 1 << 20);

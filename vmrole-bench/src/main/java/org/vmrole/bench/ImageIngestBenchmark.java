@@ -139,14 +139,8 @@ public final class ImageIngestBenchmark {
         }
     }
 
-    /** utime + stime + cutime + cstime of this process from /proc/self/stat, in seconds (USER_HZ is 100 on Linux). */
     private static double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // after the command name: state is field 3, utime..cstime are fields 14..17
-        long ticks = 0;
-        for (int i = 11; i <= 14; i++) ticks += Long.parseLong(f[i]);
-        return ticks / 100.0;
+        return ImageTransferBenchmark.cpuSeconds();
     }
 
     /** Bytes per second SHA-256 reaches on this machine now: the bound on hashing 2 GiB twice. */
@@ -188,7 +182,15 @@ public final class ImageIngestBenchmark {
         Path root = dir.resolve("repo");
         deleteTree(root);
         ImageLimits limits = ImageLimits.defaults();
-        ImageRepository repo = new ImageRepository(root, limits, QemuImg.fromPath(limits), ImageUsage.none(), Clock.systemUTC());
+        // the repository keeps images in a Blob service: the real storage service on this machine, as the platform runs it
+        org.vmrole.storage.StorageAccount account = new org.vmrole.storage.StorageAccount(org.vmrole.image.ImageBlobs.PLATFORM_ACCOUNT,
+                java.util.List.of(java.util.Base64.getEncoder().encodeToString("the image benchmark's account key".getBytes())));
+        org.vmrole.storage.StorageService storage = org.vmrole.storage.StorageService.start(new org.vmrole.storage.StorageConfig(
+                root.resolve("storage"), "127.0.0.1", 0, 0, 0, java.util.List.of(account)));
+        ImageRepository repo = new ImageRepository(root, limits, QemuImg.fromPath(limits), ImageUsage.none(), Clock.systemUTC(),
+                org.vmrole.image.ImageBlobs.connect(java.net.URI.create("http://127.0.0.1:" + storage.blobPort() + "/" + account.name()),
+                        new org.vmrole.model.blob.BlobCredential.SharedKey(account.name(), account.keys().getFirst())));
+        try {
         Mark t0 = Mark.now();
         String id = repo.startUpload("bench", "disk");
         try (InputStream in = Files.newInputStream(source)) {
@@ -200,32 +202,15 @@ public final class ImageIngestBenchmark {
         if (!rec.uploadDigest().equals(sha)) throw new IllegalStateException("ingest stored a different upload digest");
         // the upload's bytes are deleted after commit answers; as with the floor's files, not timed, but not overlapping what comes next
         repo.awaitCleanup();
-        deleteTree(root);
         return new Timing[] {t0.until(t2), t0.until(t1), t1.until(t2)};
+        } finally {
+            storage.close();
+            deleteTree(root);
+        }
     }
 
-    /** 1 MiB blocks: 60% random, 10% repeated text (compressible, non-zero), 30% zeros left as holes. */
     private static void makeDisk(Path p, long mib) throws IOException {
-        SplittableRandom rnd = new SplittableRandom(2026);
-        ByteBuffer block = ByteBuffer.allocate(1 << 20);
-        byte[] text = "vmrole benchmark disk: the quick brown fox jumps over the lazy dog. ".repeat(16).getBytes();
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            for (long i = 0; i < mib; i++) {
-                int kind = rnd.nextInt(10);
-                block.clear();
-                if (kind < 6) {
-                    while (block.hasRemaining()) block.putLong(rnd.nextLong());
-                } else if (kind < 7) {
-                    while (block.remaining() >= text.length) block.put(text);
-                } else {
-                    continue;
-                }
-                block.flip();
-                ch.write(block, i << 20);
-            }
-            ch.truncate(mib << 20);
-            if (ch.size() < mib << 20) ch.write(ByteBuffer.wrap(new byte[1]), (mib << 20) - 1);
-        }
+        Files.move(ImageTransferBenchmark.source(p.getParent().resolve("made"), mib), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void run(String... cmd) throws IOException, InterruptedException {
@@ -234,10 +219,7 @@ public final class ImageIngestBenchmark {
     }
 
     private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (var s = Files.walk(root)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
-        }
+        ImageTransferBenchmark.deleteTree(root);
     }
 
     /**

@@ -57,6 +57,16 @@ class AgentScriptsTest {
         assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_PORT='80'");
     }
 
+    @Test
+    void names_the_roles_drives_in_their_order_with_device_and_mode() throws Exception {
+        String flat = String.join("\n", awk("json.awk", """
+                {"type":"environment","instanceId":"W_IN_0","endpoints":{},"drives":{"logs":{"device":"/dev/disk/by-id/virtio-logs","mode":"write"},\
+                "base":{"device":"/dev/disk/by-id/virtio-base","mode":"snapshot"}}}""", List.of())) + "\n";
+
+        assertThat(awk("environment.awk", flat, List.of())).contains("VMROLE_DRIVE_logs_DEVICE='/dev/disk/by-id/virtio-logs'",
+                "VMROLE_DRIVE_logs_MODE='write'", "VMROLE_DRIVE_base_MODE='snapshot'", "VMROLE_DRIVES='logs base'");
+    }
+
     private static final String NETWORKED = """
             {"type":"environment","instanceId":"Web_IN_0","endpoints":{"HttpIn":{"protocol":"http","port":80}},\
             "network":{"address":"10.128.0.10","prefixLength":9,"mac":"52:54:0a:80:00:0a","instances":[\
@@ -157,6 +167,47 @@ class AgentScriptsTest {
         public void close() {
             server.stop(0);
         }
+    }
+
+    @Test
+    void the_drive_command_sends_a_mount_request_and_prints_the_device_or_the_hosts_refusal() throws Exception {
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        for (String f : List.of("drive", "json.awk")) {
+            try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/" + f)) {
+                Files.write(lib.resolve(f), in.readAllBytes());
+            }
+        }
+        Path run = dir.resolve("run");
+
+        Process mount = drive(lib, run, "mount", "extra", "http://10.0.2.2:10000/acct/drives/x.vhd", "sas=sv=1&se=2027-01-01&sig=a%2Bb");
+        Path request = run.resolve("requests/extra.json");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Files.exists(request));
+        assertThat(Files.readString(request).strip()).isEqualTo("{\"type\":\"mount-drive\",\"name\":\"extra\",\"url\":\"http://10.0.2.2:10000/acct/drives/x.vhd\","
+                + "\"sas\":\"sv=1&se=2027-01-01&sig=a%2Bb\",\"mode\":\"write\"}");
+        Files.writeString(run.resolve("drives/extra.answer"), "{\"type\":\"drive-mounted\",\"name\":\"extra\",\"device\":\"/dev/disk/by-id/virtio-extra\",\"mode\":\"write\"}\n");
+        assertThat(output(mount)).isEqualTo("/dev/disk/by-id/virtio-extra");
+        assertThat(mount.exitValue()).isZero();
+
+        Process refused = drive(lib, run, "mount", "other", "http://10.0.2.2:10000/theirs/drives/x.vhd", "key=a2V5", "snapshot");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Files.exists(run.resolve("requests/other.json")));
+        assertThat(Files.readString(run.resolve("requests/other.json"))).contains("\"accountKey\":\"a2V5\"", "\"mode\":\"snapshot\"");
+        Files.writeString(run.resolve("drives/other.answer"), "{\"type\":\"drive-refused\",\"name\":\"other\",\"error\":\"not this subscription's\"}\n");
+        assertThat(output(refused)).isEqualTo("drive other: not this subscription's");
+        assertThat(refused.exitValue()).isOne();
+    }
+
+    private static Process drive(Path lib, Path run, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("busybox", "sh", lib.resolve("drive").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(java.util.Map.of("VMROLE_RUN", run.toString(), "VMROLE_LIB", lib.toString(), "VMROLE_DRIVE_WAIT", "20"));
+        return pb.start();
+    }
+
+    private static String output(Process p) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     private List<String> awk(String program, String input, List<String> options) throws IOException, InterruptedException {

@@ -51,6 +51,12 @@ class SampleAppTest {
     }
 
     @Test
+    void the_drive_routes_say_when_the_role_has_no_drive_and_check_names() throws Exception {
+        assertThat(request("GET /drive/write?name=f HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 409 Conflict").contains("the role has no drive");
+        assertThat(request("GET /drive/read?name=../x HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 400 Bad Request");
+    }
+
+    @Test
     void refuses_marker_names_that_could_leave_the_marker_directory() throws Exception {
         for (String name : List.of("../etc", ".hidden", "a/b", "")) {
             assertThat(request("GET /write?name=" + name + " HTTP/1.0\r\n\r\n")).as(name).startsWith("HTTP/1.0 400 Bad Request");

@@ -76,8 +76,8 @@ public final class HealthTransitions {
         String text = message == null ? "" : message;
         if (c.state() == state && c.cause() == cause) {
             if (c.message().equals(text)) return c;
-            return new ObservedInstance(c.key(), c.incarnation(), c.rebootGeneration(), state, cause, text, c.sinceEpochMillis(), c.agent());
+            return new ObservedInstance(c.key(), c.incarnation(), c.rebootGeneration(), state, cause, text, c.sinceEpochMillis(), c.agent(), c.drives());
         }
-        return new ObservedInstance(c.key(), c.incarnation(), c.rebootGeneration(), state, cause, text, now, c.agent());
+        return new ObservedInstance(c.key(), c.incarnation(), c.rebootGeneration(), state, cause, text, now, c.agent(), c.drives());
     }
 }

@@ -95,6 +95,7 @@ public final class HostAgent implements AutoCloseable {
     }
 
     private List<HostAction> applyNow(List<Assignment> desired) {
+        driver.credentials(desired);
         Map<String, Assignment> byKey = new HashMap<>();
         for (Assignment a : desired) byKey.put(a.key(), a);
         List<HostAction> actions;

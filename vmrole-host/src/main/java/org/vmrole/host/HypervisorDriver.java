@@ -44,6 +44,10 @@ public interface HypervisorDriver extends AutoCloseable {
      */
     void changeSettings(Assignment assignment);
 
+    /** Takes the current storage account keys from the controller's assignments for drives already attached; nothing else changes. */
+    default void credentials(List<Assignment> desired) {
+    }
+
     /** The UNIX socket of a held VM's private-network NIC, when its deployment has a private network and the hypervisor gives one. */
     Optional<java.nio.file.Path> networkSocket(String key);
 

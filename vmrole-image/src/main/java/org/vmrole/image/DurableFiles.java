@@ -72,4 +72,15 @@ final class DurableFiles {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
+
+    /** Deletes the folders under {@code dir} (and {@code dir}) that hold no files; folders with files stay. */
+    static void deleteEmptyFolders(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                try (java.util.stream.Stream<Path> in = Files.list(p)) {
+                    if (in.findAny().isEmpty()) Files.delete(p);
+                }
+            }
+        }
+    }
 }

@@ -63,6 +63,15 @@ final class HashingWriter {
      * {@code progress[0]}.
      */
     static Outcome append(FileChannel ch, Sink sink, long start, InputStream in, MessageDigest digest, long limit, long[] progress) throws IOException {
+        return append(ch, sink, start, in, digest, limit, progress, true);
+    }
+
+    /**
+     * As above; without {@code writeback} no early fsyncs run (a working copy whose durability lies elsewhere: its
+     * pages may never reach the disk before it is deleted).
+     */
+    static Outcome append(FileChannel ch, Sink sink, long start, InputStream in, MessageDigest digest, long limit, long[] progress,
+                          boolean writeback) throws IOException {
         BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
         BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS);
         for (int i = 0; i < BUFFERS; i++) free.add(new byte[Sha256.BUFFER]);
@@ -78,9 +87,9 @@ final class HashingWriter {
         });
         byte[] only = digest == null ? new byte[Sha256.BUFFER] : null;
         long pos = start;
-        long nextWriteback = start + WRITEBACK_STEP;
+        long nextWriteback = writeback ? start + WRITEBACK_STEP : Long.MAX_VALUE;
         boolean tooLarge = false;
-        Writeback writeback = new Writeback(ch);
+        Writeback early = writeback ? new Writeback(ch) : null;
         try {
             while (true) {
                 byte[] buf = digest == null ? only : take(free);
@@ -100,14 +109,14 @@ final class HashingWriter {
                 pos += n;
                 progress[0] = pos;
                 if (pos >= nextWriteback) {
-                    writeback.request();
+                    early.request();
                     nextWriteback = pos + WRITEBACK_STEP;
                 }
                 if (fill.failure() != null) throw fill.failure();
                 if (fill.ended()) break;
             }
         } finally {
-            writeback.stop();
+            if (early != null) early.stop();
             if (hasher != null) {
                 put(full, new Chunk(END, 0));
                 join(hasher);

@@ -65,8 +65,7 @@ public final class ImageRepository {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path uploads;
-    private final Path blobs;
-    private final Path images;
+    private final ImageBlobs blobs;
     private final Path work;
     private final ImageLimits limits;
     private final QemuImg qemu;
@@ -77,8 +76,22 @@ public final class ImageRepository {
     private final ExecutorService cleanup =
             Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("upload-cleanup").unstarted(r));
 
-    /** The stored description of an upload in progress. */
-    record UploadSession(String id, String subscription, String name, Instant created) {}
+    /** The stored description of an upload in progress (on this server's disk, and as its staging blob's metadata). */
+    record UploadSession(String id, String subscription, String name, Instant created) {
+        Map<String, String> metadata() {
+            return Map.of("subscription", subscription, "name", name, "created", created.toString());
+        }
+
+        static UploadSession of(String id, Map<String, String> metadata) {
+            String sub = metadata.get("subscription");
+            String name = metadata.get("name");
+            String created = metadata.get("created");
+            if (sub == null || name == null || created == null) {
+                throw new ImageRepositoryException("upload " + id + " has a staging blob without its session (" + metadata.keySet() + "); start a new upload");
+            }
+            return new UploadSession(id, sub, name, Instant.parse(created));
+        }
+    }
 
     /** An upload's live state: its session, and the running digest of the bytes received so far in this process. */
     private static final class Upload {
@@ -91,10 +104,14 @@ public final class ImageRepository {
         }
     }
 
-    public ImageRepository(Path root, ImageLimits limits, QemuImg qemu, ImageUsage usage, Clock clock) throws IOException {
+    /**
+     * A repository whose working files are under {@code root} and whose image bytes are in {@code blobs}. Images an
+     * earlier version kept under {@code root/blobs/} are moved into the Blob service here, and uploads it left in
+     * progress are staged there, so an upgrade loses neither.
+     */
+    public ImageRepository(Path root, ImageLimits limits, QemuImg qemu, ImageUsage usage, Clock clock, ImageBlobs blobs) throws IOException {
         this.uploads = Files.createDirectories(root.resolve("uploads"));
-        this.blobs = Files.createDirectories(root.resolve("blobs"));
-        this.images = Files.createDirectories(root.resolve("images"));
+        this.blobs = blobs;
         this.work = Files.createDirectories(root.resolve("work"));
         this.limits = limits;
         this.qemu = qemu;
@@ -102,6 +119,7 @@ public final class ImageRepository {
         this.clock = clock;
         DurableFiles.deleteTree(work);
         Files.createDirectories(work);
+        LocalImages.migrate(root, blobs, this::stageLocalUpload);
     }
 
     // ---- uploads ----
@@ -111,36 +129,146 @@ public final class ImageRepository {
         checkNames(subscription, name);
         if (find(subscription, name).isPresent()) throw nameTaken(subscription, name);
         String id = UUID.randomUUID().toString();
-        Path dir = Files.createDirectories(uploads.resolve(id));
         UploadSession s = new UploadSession(id, subscription, name, clock.instant());
-        Files.createFile(dir.resolve("data"));
-        DurableFiles.writeAtomically(dir.resolve("session.json"), JSON.writeValueAsBytes(s));
-        open.put(id, new Upload(s));
+        blobs.startStaging(id, s.metadata());
+        open.put(id, new Upload(createLocal(s)));
         return id;
     }
 
-    /** How many bytes of the upload have arrived (and are on disk): where the next chunk starts. */
-    public long received(String uploadId) throws IOException {
-        Upload u = upload(uploadId);
-        synchronized (u) {
-            Path data = dataOf(uploadId);
-            Optional<StreamedUpload> streamed = StreamedUpload.read(data.getParent());
-            return streamed.isPresent() ? streamed.get().received() : size(data);
+    /**
+     * Stages an upload an earlier version left in progress on this disk (it has no staging blob yet): the bytes it
+     * received, read back from its data file (a raw disk's from the qcow2 it is being written to), so its client
+     * resumes where it was. One whose commit had begun is left to the idle sweep, and its client starts anew.
+     */
+    private void stageLocalUpload(Path dir) throws IOException {
+        String id = dir.getFileName().toString();
+        Path session = dir.resolve("session.json");
+        if (!UPLOAD_ID.matcher(id).matches() || !Files.exists(session) || blobs.staged(id).isPresent()) return;
+        UploadSession s = JSON.readValue(Files.readAllBytes(session), UploadSession.class);
+        Optional<StreamedUpload> streamed = StreamedUpload.read(dir);
+        if (streamed.isPresent() && streamed.get().verified() != null) {
+            log.warn("upload {} from an earlier version was being committed: it is not moved to the Blob service and goes at the next sweep", id);
+            return;
         }
+        long have = localReceived(id);
+        blobs.startStaging(id, s.metadata());
+        ImageBlobs.Writer w = blobs.stager(id).from(0);
+        byte[] buf = new byte[Sha256.BUFFER];
+        try (FileChannel ch = FileChannel.open(dir.resolve("data"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Qcow2Stream qcow2 = streamed.isPresent() ? Qcow2Stream.resume(ch, streamed.get().progress()) : null;
+            for (long at = 0; at < have; ) {
+                int n = (int) Math.min(buf.length, have - at);
+                if (qcow2 != null) qcow2.read(at, buf, 0, n);
+                else DurableFiles.readAt(ch, ByteBuffer.wrap(buf, 0, n), at);
+                w.write(buf, 0, n);
+                at += n;
+            }
+        }
+        w.commit(StagedBlocks.NONE, s.metadata(), false);
+        log.info("upload {} ({}/{}) from an earlier version: its {} bytes are staged in the Blob service", id, s.subscription(), s.name(), have);
+    }
+
+    /** The working copy of an upload on this server: an empty data file and the session. */
+    private UploadSession createLocal(UploadSession s) throws IOException {
+        Path dir = Files.createDirectories(uploads.resolve(s.id()));
+        Files.deleteIfExists(dir.resolve("data"));
+        Files.deleteIfExists(dir.resolve("stream.json"));
+        Files.createFile(dir.resolve("data"));
+        DurableFiles.writeAtomically(dir.resolve("session.json"), JSON.writeValueAsBytes(s));
+        return s;
+    }
+
+    /** How many bytes of the upload have arrived and are durable in the Blob service: where the next chunk starts. */
+    public long received(String uploadId) throws IOException {
+        upload(uploadId);
+        return staged(uploadId).received();
+    }
+
+    /** How many bytes this server's working copy of the upload holds. */
+    private long localReceived(String uploadId) throws IOException {
+        Path data = dataOf(uploadId);
+        Optional<StreamedUpload> streamed = StreamedUpload.read(data.getParent());
+        return streamed.isPresent() ? streamed.get().received() : size(data);
+    }
+
+    /** What of the upload the Blob service holds; an upload it no longer holds (committed, aborted, expired elsewhere) is gone here too. */
+    private StagedBlocks staged(String uploadId) throws IOException {
+        Optional<StagedBlocks> staged = blobs.staged(uploadId);
+        if (staged.isPresent()) return staged.get();
+        Upload u = open.get(uploadId);
+        if (u == null) discard(uploadId);
+        else synchronized (u) { discard(uploadId); }
+        throw new NoSuchImageException("upload " + uploadId + " does not exist (it was committed, aborted or expired); start a new upload");
     }
 
     /**
-     * Appends a chunk that starts at {@code offset}, streaming it to disk while hashing; returns the bytes received
-     * in total. The chunk is fsynced before returning, so {@link #received} never counts bytes a crash could lose.
+     * Brings this server's working copy up to what the Blob service holds (another replica, or this one before a
+     * crash, may have received more), reading the missing bytes back from the staging blob; a working copy that holds
+     * more than was staged (a crash between writing it and staging) is started again. Answers what is staged.
+     */
+    private StagedBlocks catchUp(Upload u, StagedBlocks staged) throws IOException {
+        String id = u.session.id();
+        long have = localReceived(id);
+        if (have == staged.received()) return staged;
+        if (have > staged.received()) {
+            log.info("upload {}: this server's copy holds {} bytes but {} are staged; taking them from the Blob service again", id, have, staged.received());
+            createLocal(u.session);
+            u.digest = Sha256.newDigest();
+            u.hashed = 0;
+            have = 0;
+        }
+        log.info("upload {}: reading bytes {}-{} back from the Blob service", id, have, staged.received());
+        try (InputStream in = blobs.openStaged(id, staged, have, u.session.metadata())) {
+            writeLocal(u, have, in, () -> { });
+        }
+        long now = localReceived(id);
+        StagedBlocks fresh = staged(id);
+        if (now != fresh.received()) {
+            throw new ImageRepositoryException("upload " + id + ": " + now + " bytes read back from the Blob service, but " + fresh.received()
+                    + " are staged (another server is writing this upload?); send the rest again from 'received'");
+        }
+        return fresh;
+    }
+
+    /**
+     * Appends a chunk that starts at {@code offset}: stages it in the Blob service as blocks while it is written to this
+     * server's working copy and hashed; returns the bytes received in total. It returns once the blocks are committed
+     * to the upload's staging blob, so {@link #received} never counts bytes a crash of this server (or of the whole
+     * machine) could lose. When the body breaks off, what arrived is staged and kept.
      */
     public long append(String uploadId, long offset, InputStream chunk) throws IOException {
         Upload u = upload(uploadId);
         synchronized (u) {
+            StagedBlocks staged = catchUp(u, staged(uploadId));
+            if (offset != staged.received()) throw new UploadOffsetException(uploadId, offset, staged.received());
+            ImageBlobs.Writer stager = blobs.stager(uploadId).from(offset);
+            StagedBlocks[] after = {staged};
+            IOException[] refused = {null};
+            InputStream tee = new StagingStream(chunk, stager);
+            writeLocal(u, offset, tee, () -> {
+                try {
+                    after[0] = stager.commit(staged, u.session.metadata(), true);
+                } catch (IOException | RuntimeException e) {
+                    refused[0] = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                }
+            });
+            if (refused[0] != null) throw new ImageStorageException("upload " + uploadId + ": the Blob service did not keep the bytes ("
+                    + refused[0].getMessage() + "); ask for 'received' and send the rest from there", refused[0]);
+            return after[0].received();
+        }
+    }
+
+    /**
+     * Writes bytes at {@code have} into this server's working copy (a raw disk straight to qcow2, anything else as it
+     * arrives), hashing them when the running digest has seen everything before; {@code staged} runs before the
+     * working copy's checkpoint, so that copy never claims more than the Blob service holds. Returns the bytes it holds.
+     */
+    private long writeLocal(Upload u, long have, InputStream chunk, Runnable staged) throws IOException {
+        String uploadId = u.session.id();
+        {
             Path data = dataOf(uploadId);
             Path dir = data.getParent();
             StreamedUpload streamed = StreamedUpload.read(dir).orElse(null);
-            long have = streamed != null ? streamed.received() : size(data);
-            if (offset != have) throw new UploadOffsetException(uploadId, offset, have);
             if (streamed != null && streamed.verified() != null) {
                 throw new ImageRepositoryException("upload " + uploadId + " is being committed and takes no more bytes; commit it again to finish");
             }
@@ -162,17 +290,18 @@ public final class ImageRepository {
             long t0 = System.nanoTime();
             long tReceived = t0;
             try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                // the working copy is not fsynced: the Blob service holds the upload, and a restarted server starts its copy anew
                 Qcow2Stream qcow2 = streamed == null ? null
-                        : have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress());
+                        : (have == 0 ? Qcow2Stream.create(ch, streamed.progress()) : Qcow2Stream.resume(ch, streamed.progress())).withoutFsync();
                 HashingWriter.Sink sink = qcow2 == null ? HashingWriter.sparseFile(ch) : (buf, n, at) -> qcow2.write(buf, 0, n);
                 try {
-                    tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress).tooLarge();
+                    tooLarge = HashingWriter.append(ch, sink, have, in, hashing ? u.digest : null, limit, progress, false).tooLarge();
                 } finally {
-                    // a broken connection keeps what arrived: durable, counted and hashed, so the client resumes from there
+                    // a broken connection keeps what arrived: staged, counted and hashed, so the client resumes from there
                     tReceived = System.nanoTime();
-                    if (qcow2 == null) ch.force(false);
+                    staged.run();
                     // after a failed write the previous checkpoint stays: resuming from it drops what followed
-                    else if (!qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
+                    if (qcow2 != null && !qcow2.broken()) StreamedUpload.of(qcow2.checkpoint()).write(dir);
                     if (hashing) u.hashed = progress[0];
                 }
             }
@@ -212,6 +341,7 @@ public final class ImageRepository {
         }
         synchronized (u) {
             try {
+                catchUp(u, staged(uploadId));
                 return store(u, expected);
             } catch (ImageRejectedException e) {
                 discard(uploadId);
@@ -376,58 +506,37 @@ public final class ImageRepository {
     }
 
     /**
-     * Stores a finished qcow2: hashes it (while an fsync runs; a {@code streamed} one was fsynced when finished),
-     * places it as the blob of its digest (moved; or, {@code streamed}, hard-linked, as it is still the upload's data,
-     * so a crash before the metadata leaves the upload whole) and writes the image's metadata. Then the upload is
-     * retired.
+     * Stores a finished qcow2: hashes it, stores it in the Blob service as the blob of its digest (committed there, so
+     * durable, before anything else) and writes the image's metadata. Then the upload is retired (its working copy
+     * and its staging blob deleted). A crash before the metadata leaves the upload whole and at worst an unreferenced
+     * image blob, which {@link #sweep()} removes.
      */
     private ImageRecord keep(UploadSession s, Path qcow2, boolean streamed, ImageFormat format, long virtualSize, String uploaded,
                              long t0, long tInspected) throws IOException {
         String image = s.name();
         long tConverted = System.nanoTime();
-        // a streamed upload's qcow2 was fsynced when it was finished
-        var synced = streamed ? CompletableFuture.completedFuture(tConverted) : CompletableFuture.supplyAsync(() -> {
-            try {
-                DurableFiles.fsync(qcow2);
-                return System.nanoTime();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> Thread.ofPlatform().daemon().name("blob-fsync").start(r));
-        String digest = Sha256.ofFile(qcow2);
-        long tHashed = System.nanoTime();
-        long tSynced;
-        try {
-            tSynced = synced.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof UncheckedIOException io ? io.getCause() : new IOException("fsync of the image to store failed", e.getCause());
-        }
+        if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
+        // inspection reads the qcow2 while it is hashed and stored in the same pass
+        var inspected = CompletableFuture.supplyAsync(() -> contentsOf(qcow2, image), r -> Thread.ofPlatform().daemon().name("image-inspect").start(r));
+        String digest = blobs.storeHashed(qcow2, s.id());
+        long tStored = System.nanoTime();
         long actual = size(qcow2);
-        ImageContents contents = contentsOf(qcow2, image);
+        ImageContents contents = inspected.join();
+        long tHashed = System.nanoTime();
         catalog.lock();
         try {
-            if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
-            Path blob = blobOf(digest);
-            if (streamed) {
-                if (!Files.exists(blob)) {
-                    Files.createLink(blob, qcow2);
-                    DurableFiles.syncDirectory(blobs);
-                }
-            } else if (Files.exists(blob)) {
-                Files.delete(qcow2);
-            } else {
-                DurableFiles.moveAtomically(qcow2, blob);
-            }
+            // a delete of another name for the same content may have removed the blob meanwhile: store it again then
+            if (!blobs.has(digest)) blobs.store(digest, qcow2);
+            long tSynced = tStored;
             ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant(), contents);
-            Path meta = metadataOf(s.subscription(), image);
-            Files.createDirectories(meta.getParent());
-            DurableFiles.writeAtomically(meta, JSON.writeValueAsBytes(rec));
+            // created only if absent: another server may have taken the name since this one looked
+            if (!blobs.createRecord(s.subscription(), image, JSON.writeValueAsBytes(rec))) throw nameTaken(s.subscription(), image);
             retire(s.id());
             long tDone = System.nanoTime();
-            log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+sync {} ms: digest {} ms, fsync {} ms)",
+            log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+store {} ms: hash+store {} ms, inspection waited for until {} ms)",
                     s.subscription(), image, format.displayName(), virtualSize, digest, (tDone - t0) / 1_000_000,
                     (tInspected - t0) / 1_000_000, streamed ? "finish+check" : "convert", (tConverted - tInspected) / 1_000_000,
-                    (tDone - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000);
+                    (tDone - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000);
             return rec;
         } finally {
             catalog.unlock();
@@ -483,33 +592,24 @@ public final class ImageRepository {
 
     public Optional<ImageRecord> find(String subscription, String name) throws IOException {
         checkNames(subscription, name);
-        Path meta = metadataOf(subscription, name);
-        try {
-            return Optional.of(JSON.readValue(Files.readAllBytes(meta), ImageRecord.class));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
+        Optional<byte[]> json = blobs.readRecord(subscription, name);
+        return json.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(json.get(), ImageRecord.class));
     }
 
     /** The images of one subscription, by name. */
     public List<ImageRecord> list(String subscription) throws IOException {
         if (!SUBSCRIPTION.matcher(subscription).matches()) throw badSubscription(subscription);
-        return records(images.resolve(subscription));
+        return records(subscription);
     }
 
     /** True when a blob with this digest is stored. */
     public boolean hasBlob(String digest) {
-        return Files.exists(blobOf(Sha256.parse(digest)));
+        return blobs.has(digest);
     }
 
-    /** The stored qcow2 of a digest, for hosts to fetch (see {@link ImageCache}). */
+    /** The stored qcow2 of a digest, streamed from the Blob service, for hosts to fetch (see {@link ImageCache}). */
     public InputStream openBlob(String digest) throws IOException {
-        Path blob = blobOf(Sha256.parse(digest));
-        try {
-            return Files.newInputStream(blob);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchImageException("no image with digest " + digest + " is stored");
-        }
+        return blobs.open(Sha256.parse(digest));
     }
 
     /**
@@ -524,10 +624,8 @@ public final class ImageRepository {
                     new NoSuchImageException("subscription '" + subscription + "' has no image '" + name + "'. List images to see the names"));
             List<String> users = usage.deploymentsUsing(subscription, rec.digest());
             if (!users.isEmpty()) throw new ImageInUseException(name, users);
-            Path meta = metadataOf(subscription, name);
-            Files.delete(meta);
-            DurableFiles.syncDirectory(meta.getParent());
-            if (!referencedDigests().contains(rec.digest())) Files.deleteIfExists(blobOf(rec.digest()));
+            blobs.deleteRecord(subscription, name);
+            if (!referencedDigests().contains(rec.digest())) blobs.delete(rec.digest());
             log.info("deleted image {}/{} ({})", subscription, name, rec.digest());
         } finally {
             catalog.unlock();
@@ -541,32 +639,38 @@ public final class ImageRepository {
      * storing a blob and writing its metadata). Returns the upload ids it deleted.
      */
     public List<String> sweep() throws IOException {
-        Map<String, Instant> activity = new HashMap<>();
-        try (Stream<Path> s = Files.list(uploads)) {
-            for (Path dir : s.toList()) {
-                Path data = dir.resolve("data");
-                Path stamp = Files.exists(data) ? data : dir;
-                activity.put(dir.getFileName().toString(), Files.getLastModifiedTime(stamp).toInstant());
-            }
-        }
+        // an upload's last activity is its staging blob's last Put Block List (every append ends with one)
+        Map<String, Instant> activity = blobs.stagedUploads();
         List<String> expired = UploadExpiry.expired(activity, clock.instant(), limits.uploadIdleTimeout());
+        // a commit killed between storing its qcow2 and copying it into place leaves a temporary blob
+        for (String temp : UploadExpiry.expired(blobs.leftoverTemporaries(), clock.instant(), limits.uploadIdleTimeout())) blobs.deleteTemporary(temp);
         for (String id : expired) {
             Upload u = open.get(id);
             if (u == null) discard(id);
             else synchronized (u) { discard(id); }
         }
+        // a working copy whose staging blob is gone (committed, aborted or expired through another server) goes too;
+        // asked again one by one, as an upload may have started since the listing
+        try (Stream<Path> s = Files.list(uploads)) {
+            for (Path dir : s.toList()) {
+                String id = dir.getFileName().toString();
+                if (activity.containsKey(id) || blobs.staged(id).isPresent()) continue;
+                Upload u = open.get(id);
+                if (u == null) discard(id);
+                else synchronized (u) { discard(id); }
+            }
+        }
         catalog.lock();
         try {
             Set<String> referenced = referencedDigests();
-            try (Stream<Path> s = Files.list(blobs)) {
-                for (Path b : s.toList()) {
-                    String f = b.getFileName().toString();
-                    if (f.endsWith(".qcow2") && !referenced.contains("sha256:" + f.substring(0, f.length() - 6))) {
-                        Files.deleteIfExists(b);
-                        log.info("removed unreferenced blob {}", f);
-                    }
+            // an image blob is stored before its metadata is written: one younger than the idle limit may be a commit in flight
+            Instant settled = clock.instant().minus(limits.uploadIdleTimeout());
+            blobs.stored().forEach((digest, written) -> {
+                if (!referenced.contains(digest) && written.isBefore(settled)) {
+                    blobs.delete(digest);
+                    log.info("removed unreferenced image blob {}", digest);
                 }
-            }
+            });
         } finally {
             catalog.unlock();
         }
@@ -587,13 +691,18 @@ public final class ImageRepository {
         if (id == null || !UPLOAD_ID.matcher(id).matches()) throw new NoSuchImageException("'" + id + "' is not an upload id");
         Upload u = open.get(id);
         if (u != null) return u;
-        Path session = uploads.resolve(id).resolve("session.json");
-        if (!Files.exists(session)) throw new NoSuchImageException("upload " + id + " does not exist (it was committed, aborted or expired); start a new upload");
-        // after a restart the running digest is gone: it is recomputed from the file at commit
-        Upload fresh = new Upload(JSON.readValue(Files.readAllBytes(session), UploadSession.class));
-        fresh.hashed = -1;
-        Upload prior = open.putIfAbsent(id, fresh);
-        return prior == null ? fresh : prior;
+        // a working copy from before this process started is not trusted (it is not fsynced): the copy starts anew and
+        // takes the upload's bytes back from the Blob service, which holds every byte acknowledged
+        synchronized (open) {
+            u = open.get(id);
+            if (u != null) return u;
+            Map<String, String> meta = blobs.session(id).orElseThrow(() ->
+                    new NoSuchImageException("upload " + id + " does not exist (it was committed, aborted or expired); start a new upload"));
+            Upload fresh = new Upload(createLocal(UploadSession.of(id, meta)));
+            fresh.hashed = 0;
+            open.put(id, fresh);
+            return fresh;
+        }
     }
 
     /**
@@ -602,6 +711,7 @@ public final class ImageRepository {
      */
     private void retire(String id) throws IOException {
         open.remove(id);
+        blobs.deleteStaging(id);
         Path retired = work.resolve(id + ".committed");
         Files.move(uploads.resolve(id), retired, StandardCopyOption.ATOMIC_MOVE);
         cleanup.execute(() -> {
@@ -624,6 +734,7 @@ public final class ImageRepository {
 
     private void discard(String id) throws IOException {
         open.remove(id);
+        blobs.deleteStaging(id);
         DurableFiles.deleteTree(uploads.resolve(id));
         Files.deleteIfExists(work.resolve(id + ".qcow2"));
     }
@@ -634,31 +745,19 @@ public final class ImageRepository {
         return data;
     }
 
-    private Path blobOf(String digest) {
-        return blobs.resolve(Sha256.hex(digest) + ".qcow2");
-    }
-
-    private Path metadataOf(String subscription, String name) {
-        return images.resolve(subscription).resolve(name + ".json");
-    }
-
     private Set<String> referencedDigests() throws IOException {
         Set<String> out = new HashSet<>();
-        try (Stream<Path> s = Files.list(images)) {
-            for (Path sub : s.filter(Files::isDirectory).toList()) {
-                for (ImageRecord r : records(sub)) out.add(r.digest());
-            }
-        }
+        for (ImageRecord r : records(null)) out.add(r.digest());
         return out;
     }
 
-    private static List<ImageRecord> records(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
+    /** The records of a subscription's images (every subscription's when null), by name; one vanishing meanwhile is left out. */
+    private List<ImageRecord> records(String subscription) throws IOException {
         List<ImageRecord> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                out.add(JSON.readValue(Files.readAllBytes(p), ImageRecord.class));
-            }
+        for (String path : blobs.recordNames(subscription).stream().sorted().toList()) {
+            int slash = path.indexOf('/');
+            Optional<byte[]> json = blobs.readRecord(path.substring(0, slash), path.substring(slash + 1));
+            if (json.isPresent()) out.add(JSON.readValue(json.get(), ImageRecord.class));
         }
         return out;
     }

@@ -65,6 +65,7 @@ final class Qcow2Stream {
     private long received;
     private long next;
     private boolean broken;
+    private boolean durable = true;
     /** A run of consecutive data clusters from one caller buffer, written with one call. */
     private byte[] runBuf;
     private long runHost = -1;
@@ -173,7 +174,7 @@ final class Qcow2Stream {
         if (broken) throw new IOException("a write to this stream failed; it cannot checkpoint what it did not store");
         storePartial();
         writeMaps();
-        ch.force(false);
+        if (durable) ch.force(false);
         return progress();
     }
 
@@ -282,7 +283,13 @@ final class Qcow2Stream {
         h.putInt(96, REFCOUNT_ORDER);
         h.putInt(100, HEADER_LENGTH);
         DurableFiles.writeAt(ch, h, 0);
-        ch.force(true);
+        if (durable) ch.force(true);
+    }
+
+    /** A stream whose checkpoints and finish write but do not fsync: a working copy whose durability lies elsewhere. */
+    Qcow2Stream withoutFsync() {
+        durable = false;
+        return this;
     }
 
     // ---- internals ----

@@ -11,25 +11,34 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImageCacheTest {
     @TempDir Path tmp;
+    BlobService storage;
     ImageRepository repo;
     ImageRecord image;
     AtomicInteger fetches = new AtomicInteger();
 
     @BeforeEach
     void setUp() throws IOException {
-        repo = new ImageRepository(tmp.resolve("repo"), ImageLimits.defaults(), QemuImg.fromPath(ImageLimits.defaults()), ImageUsage.none(), Clock.systemUTC());
+        storage = new BlobService(tmp.resolve("storage"));
+        repo = new ImageRepository(tmp.resolve("repo"), ImageLimits.defaults(), QemuImg.fromPath(ImageLimits.defaults()), ImageUsage.none(), Clock.systemUTC(),
+                storage.blobs());
         Path raw = Images.raw(tmp, "disk.raw", 2, 7);
         String id = repo.startUpload("contoso", "web");
         try (InputStream in = Files.newInputStream(raw)) {
             repo.append(id, 0, in);
         }
         image = repo.commit(id, Sha256.ofFile(raw));
+    }
+
+    @AfterEach
+    void stopStorage() {
+        storage.close();
     }
 
     private ImageSource counting(ImageSource s) {

@@ -16,15 +16,17 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Every test here runs the real qemu-img on real images of each format. */
+/** Every test here runs the real qemu-img on real images of each format, and keeps them in the real storage service. */
 class ImageRepositoryTest {
     @TempDir Path tmp;
+    BlobService storage;
     Path root;
     Path raw;
     ImageLimits limits = ImageLimits.defaults();
@@ -34,12 +36,32 @@ class ImageRepositoryTest {
     @BeforeEach
     void setUp() throws IOException {
         root = tmp.resolve("repo");
+        storage = new BlobService(tmp.resolve("storage"));
         raw = Images.raw(tmp, "disk.raw", 4, 42);
         repo = repository(limits, Clock.systemUTC());
     }
 
     private ImageRepository repository(ImageLimits l, Clock clock) throws IOException {
-        return new ImageRepository(root, l, QemuImg.fromPath(l), (subscription, digest) -> deployments.getOrDefault(digest, List.of()), clock);
+        return new ImageRepository(root, l, QemuImg.fromPath(l), (subscription, digest) -> deployments.getOrDefault(digest, List.of()), clock,
+                storage.blobs());
+    }
+
+    @AfterEach
+    void stopStorage() {
+        storage.close();
+    }
+
+    /** The stored qcow2 of a digest, fetched from the Blob service into a file. */
+    private Path blobOf(String digest) throws IOException {
+        Path file = tmp.resolve("fetched-" + Sha256.hex(digest) + ".qcow2");
+        try (InputStream in = repo.openBlob(digest)) {
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
+    }
+
+    private Map<String, Instant> storedBlobs() {
+        return storage.blobs().stored();
     }
 
     private ImageRecord upload(String name, Path file) throws IOException {
@@ -57,8 +79,9 @@ class ImageRepositoryTest {
     private void assertNothingKept() throws IOException {
         assertThat(repo.uploadsInProgress()).isEmpty();
         assertThat(repo.list("contoso")).isEmpty();
-        try (Stream<Path> blobs = Files.list(root.resolve("blobs")); Stream<Path> work = Files.list(root.resolve("work"))) {
-            assertThat(blobs).isEmpty();
+        assertThat(storedBlobs()).isEmpty();
+        assertThat(storage.blobs().stagedUploads()).as("no staging blob is left").isEmpty();
+        try (Stream<Path> work = Files.list(root.resolve("work"))) {
             assertThat(work).isEmpty();
         }
     }
@@ -78,7 +101,7 @@ class ImageRepositoryTest {
         assertThat(rec.uploadDigest()).isEqualTo(sha(image));
         assertThat(rec.virtualSize()).isGreaterThanOrEqualTo(4L << 20);
         assertThat(rec.subscription()).isEqualTo("contoso");
-        Path blob = root.resolve("blobs").resolve(Sha256.hex(rec.digest()) + ".qcow2");
+        Path blob = blobOf(rec.digest());
         assertThat(sha(blob)).isEqualTo(rec.digest());
         assertThat(rec.actualSize()).isEqualTo(Files.size(blob));
         assertThat(Images.qemuImg(List.of("info", "--output=json", "-f", "qcow2", blob.toString()))).contains("\"format\": \"qcow2\"");
@@ -92,9 +115,7 @@ class ImageRepositoryTest {
         ImageRecord a = upload("a", raw);
         ImageRecord b = upload("b", raw);
         assertThat(b.digest()).isEqualTo(a.digest());
-        try (Stream<Path> blobs = Files.list(root.resolve("blobs"))) {
-            assertThat(blobs).hasSize(1);
-        }
+        assertThat(storedBlobs()).containsOnlyKeys(a.digest());
     }
 
     @Test
@@ -226,14 +247,14 @@ class ImageRepositoryTest {
             repo.append(id, 0, in);
         }
         ImageRepository broken = new ImageRepository(root, limits, new QemuImg("/nonexistent/qemu-img", limits.qemuMemoryBytes()),
-                ImageUsage.none(), Clock.systemUTC());
+                ImageUsage.none(), Clock.systemUTC(), storage.blobs());
         assertThatThrownBy(() -> broken.commit(id, sha(raw))).isInstanceOf(IOException.class).isNotInstanceOf(ImageRejectedException.class);
         assertThatThrownBy(() -> broken.append(id, Files.size(raw), new ByteArrayInputStream(new byte[1])))
                 .hasMessageContaining("is being committed and takes no more bytes");
 
         repo = repository(limits, Clock.systemUTC());
         ImageRecord rec = repo.commit(id, sha(raw));
-        assertThat(sha(root.resolve("blobs").resolve(Sha256.hex(rec.digest()) + ".qcow2"))).isEqualTo(rec.digest());
+        assertThat(sha(blobOf(rec.digest()))).isEqualTo(rec.digest());
         assertThat(upload("reference", raw).digest()).as("the same image as an upload committed at once").isEqualTo(rec.digest());
     }
 
@@ -246,7 +267,7 @@ class ImageRepositoryTest {
         ImageRecord rec = upload("tiny", tiny);
         assertThat(rec.originalFormat()).isEqualTo(ImageFormat.RAW);
         assertThat(rec.virtualSize()).isEqualTo(bytes.length);
-        Path blob = root.resolve("blobs").resolve(Sha256.hex(rec.digest()) + ".qcow2");
+        Path blob = blobOf(rec.digest());
         assertThat(Images.compare(tiny, "raw", blob, "qcow2")).isZero();
     }
 
@@ -285,10 +306,11 @@ class ImageRepositoryTest {
     void sweeps_uploads_left_idle_past_the_timeout() throws IOException {
         String stale = repo.startUpload("contoso", "stale");
         repo.append(stale, 0, new ByteArrayInputStream(new byte[1000]));
-        Clock later = Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC);
-        repo = repository(limits, later);
+        Instant staleSince = storage.blobs().stagedUploads().get(stale);
+        // the Blob service stamps its changes to the second
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(staleSince.plusSeconds(2)));
         String fresh = repo.startUpload("contoso", "fresh");
-        Files.setLastModifiedTime(root.resolve("uploads").resolve(fresh).resolve("data"), java.nio.file.attribute.FileTime.from(later.instant()));
+        repo = repository(limits, Clock.fixed(staleSince.plus(limits.uploadIdleTimeout()).plusSeconds(1), ZoneOffset.UTC));
 
         assertThat(repo.sweep()).containsExactly(stale);
         assertThat(repo.uploadsInProgress()).containsExactly(fresh);
@@ -310,7 +332,11 @@ class ImageRepositoryTest {
     @Test
     void sweep_removes_a_blob_that_a_crash_left_without_metadata() throws IOException {
         ImageRecord rec = upload("web", raw);
-        Files.delete(root.resolve("images/contoso/web.json"));
+        storage.blobs().deleteRecord("contoso", "web");
+        repo.sweep();
+        assertThat(repo.hasBlob(rec.digest())).as("a blob this young may be a commit in flight on another server").isTrue();
+
+        repo = repository(limits, Clock.fixed(Instant.now().plus(limits.uploadIdleTimeout()).plusSeconds(5), ZoneOffset.UTC));
         repo.sweep();
         assertThat(repo.hasBlob(rec.digest())).isFalse();
     }

@@ -18,13 +18,15 @@ import org.vmrole.api.hostlink.ControllerAuthority;
 import org.vmrole.model.tls.CertificateAuthority;
 import org.vmrole.api.services.FabricImageUsage;
 import org.vmrole.fabric.controller.FabricController;
-import org.vmrole.fabric.controller.ReconcileLoop;
 import org.vmrole.fabric.reconcile.HealingPolicy;
-import org.vmrole.fabric.store.SqliteStore;
+import org.vmrole.etcd.EtcdStore;
+import org.vmrole.etcd.LeaderStore;
+import org.vmrole.fabric.store.Store;
 import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
 import org.vmrole.lb.LoadBalancer;
+import org.vmrole.storage.StorageAccount;
 import org.vmrole.storage.StorageConfig;
 import org.vmrole.storage.StorageService;
 import org.vmrole.server.traffic.TrafficSync;
@@ -40,17 +42,21 @@ public final class EmbeddedPlatform implements AutoCloseable {
     /** A host is declared down after this much silence; it fences itself a second earlier. */
     static final Duration HOST_TIMEOUT = Duration.ofSeconds(4);
     static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    static final Duration RECONCILE_PERIOD = Duration.ofMillis(250);
 
-    private final SqliteStore store;
+    private final Store store;
     private final FabricController fabric;
-    private final ReconcileLoop loop;
+    private final ControllerRole controller;
     private final ImageRepository images;
     private final ManagementApi api;
     private final List<HostRuntime> hosts;
     private final LoadBalancer lb;
     private final TrafficSync traffic;
     private final StorageService storage;
+    private final boolean tenantStorage;
+    private final ImageBlobAccount imageStorage;
     private final String host;
+    private boolean closed;
 
     /** How the load balancer forwards connections: see {@link LoadBalancer#forwardInKernel()}. */
     public enum LbForwarding {
@@ -63,9 +69,18 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** Settings of one embedded platform. */
-    /** Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port). */
+    /**
+     * Settings of one embedded platform; {@code hostLinkPort} is where the host link's TLS listens (0: any free port);
+     * {@code imageStorage} is the storage account that holds the images (null: the platform's own account in the
+     * embedded storage service, which then runs even without {@code storage}, on free ports, for images only).
+     */
     public record Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
-                           int hostLinkPort) {
+                           int hostLinkPort, StoreLocation store, ImageBlobAccount imageStorage) {
+        public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding,
+                        int hostLinkPort) {
+            this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, new StoreLocation.Sqlite(), null);
+        }
+
         public Settings(Path dataDir, String host, int apiPort, String adminKey, int hostCount, boolean storage, LbForwarding forwarding) {
             this(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, 0);
         }
@@ -79,24 +94,36 @@ public final class EmbeddedPlatform implements AutoCloseable {
         }
 
         public Settings withForwarding(LbForwarding f) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, f, hostLinkPort, store, imageStorage);
         }
 
         public Settings withHostLinkPort(int port) {
-            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port);
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, port, store, imageStorage);
+        }
+
+        /** Where the controller's state lives: SQLite in the data folder (the default) or an etcd cluster shared by replicas. */
+        public Settings withStore(StoreLocation location) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, location, imageStorage);
+        }
+
+        public Settings withImageStorage(ImageBlobAccount account) {
+            return new Settings(dataDir, host, apiPort, adminKey, hostCount, storage, forwarding, hostLinkPort, store, account);
         }
     }
 
-    private EmbeddedPlatform(SqliteStore store, FabricController fabric, ReconcileLoop loop, ImageRepository images, ManagementApi api,
-                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, String host) {
+    private EmbeddedPlatform(Store store, FabricController fabric, ControllerRole controller, ImageRepository images, ManagementApi api,
+                             List<HostRuntime> hosts, LoadBalancer lb, TrafficSync traffic, StorageService storage, boolean tenantStorage,
+                             ImageBlobAccount imageStorage, String host) {
+        this.imageStorage = imageStorage;
         this.host = host;
         this.storage = storage;
+        this.tenantStorage = tenantStorage;
         this.hosts = hosts;
         this.lb = lb;
         this.traffic = traffic;
         this.store = store;
         this.fabric = fabric;
-        this.loop = loop;
+        this.controller = controller;
         this.images = images;
         this.api = api;
     }
@@ -108,34 +135,52 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     public static EmbeddedPlatform start(Settings s) throws IOException {
         Files.createDirectories(s.dataDir());
-        SqliteStore store = SqliteStore.open(s.dataDir().resolve("store.db"));
+        Store base = s.store().open(s.dataDir());
+        // on etcd, the controller's writes carry the leader's fence while this replica leads
+        Store store = base instanceof EtcdStore etcd ? new LeaderStore(etcd) : base;
         List<AutoCloseable> opened = new ArrayList<>(List.of(store));
         try {
             FabricController fabric = new FabricController(store, Clock.systemUTC(), healingPolicy());
+            // images live in a storage account: the platform's own in the embedded service, unless the operator names one
+            StorageService storage = null;
+            ImageBlobAccount imageAccount = s.imageStorage();
+            if (s.storage() || imageAccount == null) {
+                StorageAccount platformAccount = ImageBlobAccount.platformAccount(s.dataDir());
+                storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host(), platformAccount)
+                        : StorageService.start(new StorageConfig(s.dataDir().resolve("storage"), s.host(), 0, 0, 0, List.of(platformAccount)));
+                opened.add(storage);
+                if (imageAccount == null) imageAccount = ImageBlobAccount.of(platformAccount, s.host(), storage.blobPort());
+            }
             ImageLimits limits = ImageLimits.defaults();
             ImageRepository images = new ImageRepository(s.dataDir().resolve("images"), limits, QemuImg.fromPath(limits),
-                    FabricImageUsage.of(fabric), Clock.systemUTC());
+                    FabricImageUsage.of(fabric), Clock.systemUTC(), imageAccount.connect());
+            log.info("images are kept in the Blob service at {}", imageAccount.accountUrl());
             List<HostRuntime> hosts = new CopyOnWriteArrayList<>();
-            CertificateAuthority authority = ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
+            // replicas on etcd share one authority, so a host's join token works on each of them
+            CertificateAuthority authority = base instanceof EtcdStore
+                    ? ControllerAuthority.loadOrCreate(store, Clock.systemUTC().instant())
+                    : ControllerAuthority.loadOrCreate(s.dataDir().resolve("host-link"), Clock.systemUTC().instant());
+            java.util.concurrent.atomic.AtomicReference<ControllerRole> role = new java.util.concurrent.atomic.AtomicReference<>();
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
-                    s.adminKey(), List.of()).start(s.host(), s.apiPort(), s.hostLinkPort());
+                    s.adminKey(), ControllerRoutes.of(() -> role.get().status())).start(s.host(), s.apiPort(), s.hostLinkPort());
             opened.add(api);
-            ReconcileLoop loop = new ReconcileLoop(fabric, Duration.ofMillis(250), api.metrics()::reconciled);
-            opened.add(loop);
+            String address = s.host() + ":" + api.port();
+            ControllerRole controller = base instanceof EtcdStore etcd
+                    ? new ReplicatedController((LeaderStore) store, etcd.client(), etcd.root(), fabric, RECONCILE_PERIOD, api.metrics(), address)
+                    : new SoleController(fabric, RECONCILE_PERIOD, api.metrics(), address);
+            role.set(controller);
+            if (controller instanceof ReplicatedController replicated) fabric.serveHostsOnlyWhenLeading(replicated::leads, replicated::leaderAddress);
+            opened.add(controller);
             LoadBalancer lb = LoadBalancer.start(1);
             opened.add(lb);
             forward(lb, s.forwarding());
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
             // make-before-break: a host stops or reimages a serving VM only once the balancer has let go of it
-            fabric.holdStopsWhile((host, address, running) -> traffic.serving(running.deploymentId(), running.instance(), address,
+            fabric.holdStopsWhile((host, hostAddress, running) -> traffic.serving(running.deploymentId(), running.instance(), hostAddress,
                     api.instanceEndpoints().of(host, running.key())));
-            StorageService storage = s.storage() ? startStorage(s.dataDir().resolve("storage"), s.host()) : null;
-            if (storage != null) {
-                opened.add(storage);
-                serveTenantAccounts(api, storage, s.host());
-            }
-            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, loop, images, api, hosts, lb, traffic, storage, s.host());
+            if (s.storage()) serveTenantAccounts(api, storage, s.host());
+            EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, controller, images, api, hosts, lb, traffic, storage, s.storage(), imageAccount, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),
                     (int) (osMemoryMiB() / Math.max(1, s.hostCount())), 512);
             try {
@@ -209,9 +254,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
 
     /** The storage service on the emulator's ports (10000-10002) so UseDevelopmentStorage=true works; elsewhere if they are taken. */
-    private static StorageService startStorage(Path dir, String host) {
+    private static StorageService startStorage(Path dir, String host, StorageAccount platformAccount) {
         StorageConfig local = StorageConfig.development(dir);
-        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), local.accounts());
+        List<StorageAccount> accounts = new ArrayList<>(local.accounts());
+        accounts.add(platformAccount);
+        StorageConfig dev = new StorageConfig(local.dataDir(), host, local.blobPort(), local.queuePort(), local.tablePort(), accounts);
         try {
             return StorageService.start(dev);
         } catch (RuntimeException taken) {
@@ -229,9 +276,14 @@ public final class EmbeddedPlatform implements AutoCloseable {
         });
     }
 
+    /** The storage account that holds the images. */
+    public ImageBlobAccount imageStorage() {
+        return imageStorage;
+    }
+
     /** The storage service, when this platform runs one. */
     public Optional<StorageService> storage() {
-        return Optional.ofNullable(storage);
+        return tenantStorage ? Optional.ofNullable(storage) : Optional.empty();
     }
 
     private static long osMemoryMiB() {
@@ -253,18 +305,23 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     public FabricController fabric() { return fabric; }
 
+    /** This replica's part in the control plane: whether it leads, and who does. */
+    public ControllerRole controller() { return controller; }
+
     public ImageRepository images() { return images; }
 
     public List<HostRuntime> hosts() { return List.copyOf(hosts); }
 
-    /** Stops everything this process runs, VMs included. */
+    /** Stops everything this process runs, VMs included; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         // hosts stop their VMs in parallel: a graceful stop waits for each guest to power off
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (HostRuntime h : hosts) pool.submit(() -> h.close(true));
         }
-        loop.close();
+        controller.close();
         traffic.close();
         lb.close();
         if (storage != null) storage.close();

@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
         subcommands = {HostAdminCommands.ListHosts.class, HostAdminCommands.Token.class, HostAdminCommands.Drain.class,
                 HostAdminCommands.Undrain.class, HostAdminCommands.Revoke.class})
 public final class HostAgentCommand implements Callable<Integer> {
-    @Option(names = "--controller", description = "controller URL, e.g. http://127.0.0.1:8080")
-    URI controller;
+    @Option(names = "--controller", split = ",", description = {"controller URL, e.g. http://127.0.0.1:8080; for replicas on etcd every",
+            "replica's, comma-separated (the host beats to the leader and follows it when another is elected)"})
+    java.util.List<URI> controllers;
 
     @Option(names = "--name", description = "this host's name")
     String name;
@@ -46,9 +47,10 @@ public final class HostAgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (controller == null || name == null || data == null) {
+        if (controllers == null || controllers.isEmpty() || name == null || data == null) {
             throw new IllegalArgumentException("a host needs --controller URL, --name NAME and --data DIR (and --join-token or VMROLE_JOIN_TOKEN)");
         }
+        URI controller = controllers.getFirst();
         if (faultDomain < 0) throw new IllegalArgumentException("--fault-domain must be 0 or more, got " + faultDomain);
         HostCapacity capacity = new HostCapacity(cores != null ? cores : Math.max(2, Runtime.getRuntime().availableProcessors()),
                 memoryMiB != null ? memoryMiB : (int) (((com.sun.management.OperatingSystemMXBean)
@@ -56,10 +58,11 @@ public final class HostAgentCommand implements Callable<Integer> {
         InetAddress endpoints = LocalAddress.orTowards("--address", address, controller);
         InetSocketAddress tunnels = networkListen == null ? new InetSocketAddress(endpoints, 0) : listenAddress(networkListen);
         HostRuntime host = HostRuntime.start(new HostRuntime.Spec(name, faultDomain, data, controller, joinToken, capacity,
-                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT), tunnels, endpoints));
+                EmbeddedPlatform.HEARTBEAT, EmbeddedPlatform.HOST_TIMEOUT.minus(EmbeddedPlatform.HEARTBEAT), tunnels, endpoints)
+                .withOtherControllers(controllers.subList(1, controllers.size())));
         // a stopped host agent leaves its VMs running: the next one re-adopts them, or the controller moves them
         StopSignal stop = StopSignal.onStop("vmrole-host-shutdown", () -> host.close(false));
-        System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controller + "; endpoints on "
+        System.out.println("host " + name + " (fault domain " + faultDomain + ") linked to " + controllers + "; endpoints on "
                 + endpoints.getHostAddress() + "; data in " + data);
         System.out.flush();
         stop.await();

@@ -52,7 +52,24 @@ public final class HostRuntime implements AutoCloseable {
      * on the controller's machine only).
      */
     public record Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
-                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address) {
+                       Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address, List<URI> otherControllers) {
+        /** A host of one controller. */
+        public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
+                    Duration heartbeat, Duration fenceAfter, InetSocketAddress networkListen, InetAddress address) {
+            this(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, networkListen, address, List.of());
+        }
+
+        /** This spec, failing over to {@code others} (the other replicas of a controller on etcd) in turn. */
+        public Spec withOtherControllers(List<URI> others) {
+            return new Spec(name, faultDomain, dataDir, controller, joinToken, capacity, heartbeat, fenceAfter, networkListen, address, List.copyOf(others));
+        }
+
+        /** Every controller URL, the first one first. */
+        public List<URI> controllers() {
+            List<URI> all = new java.util.ArrayList<>(List.of(controller));
+            all.addAll(otherControllers);
+            return all;
+        }
         /** A host on the controller's machine: tunnels on a free loopback port, endpoints on 127.0.0.1. */
         public Spec(String name, int faultDomain, Path dataDir, URI controller, String joinToken, HostCapacity capacity,
                     Duration heartbeat, Duration fenceAfter) {
@@ -72,7 +89,7 @@ public final class HostRuntime implements AutoCloseable {
 
     public static HostRuntime start(Spec spec) throws IOException {
         Files.createDirectories(spec.dataDir());
-        ControllerClient controller = new ControllerClient(spec.controller(), spec.name(), spec.joinToken());
+        ControllerClient controller = new ControllerClient(spec.controllers(), spec.name(), spec.joinToken());
         ImageCache images = new ImageCache(spec.dataDir().resolve("images"), controller::image);
         QemuSettings settings = QemuSettings.defaults(spec.dataDir(), digest -> {
             try {

@@ -2,6 +2,7 @@ package org.vmrole.server;
 
 import org.vmrole.server.cli.AotTraining;
 import org.vmrole.server.cli.BetaCommand;
+import org.vmrole.server.cli.ControllerCommand;
 import org.vmrole.server.cli.DeploymentCommands;
 import org.vmrole.server.cli.ImageCommand;
 import org.vmrole.server.cli.ServiceCommand;
@@ -50,6 +51,7 @@ public final class Main implements Runnable {
             Map.entry("beta", BetaCommand.class),
             Map.entry("image", ImageCommand.class),
             Map.entry("service", ServiceCommand.class),
+            Map.entry("controller", ControllerCommand.class),
             Map.entry("deploy", DeploymentCommands.Deploy.class),
             Map.entry("status", DeploymentCommands.Status.class),
             Map.entry("scale", DeploymentCommands.Scale.class),

@@ -29,11 +29,24 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--no-storage", description = "do not run the storage service (Blob/Queue/Table on 127.0.0.1:10000-10002)")
     boolean noStorage;
 
+    @Option(names = "--image-storage", description = {"the storage account that holds the images, as its path-style Blob URL",
+            "http://HOST:PORT/ACCOUNT; every controller replica names the same one (default: the platform's own account",
+            "'vmroleimages' in this server's storage service)"})
+    String imageStorage;
+
+    @Option(names = "--image-storage-key", description = "that account's key (base64), or VMROLE_IMAGE_STORAGE_KEY", defaultValue = "${env:VMROLE_IMAGE_STORAGE_KEY}")
+    String imageStorageKey;
+
     @Option(names = "--lb-forwarding", description = "how the load balancer forwards connections: kernel (nftables DNAT for clients on "
             + "this machine, as fast as a direct connection; needs root and nft), proxy (through this process only), or auto (kernel "
             + "where it can run, else proxy). Endpoints adding X-Forwarded-For always go through the proxy (default: ${DEFAULT-VALUE})",
             defaultValue = "auto")
     String lbForwarding;
+
+    @Option(names = "--store", description = {"where the controller keeps its state: sqlite (one file in --data; one machine) or",
+            "etcd://HOST:PORT[,HOST:PORT...] (an etcd cluster: run several servers on it; one leads the reconciler, all serve the API)",
+            "(default: ${DEFAULT-VALUE})"}, defaultValue = "sqlite")
+    String store;
 
     @Option(names = "--admin-key", description = {"administrator key to use instead of a generated one (or VMROLE_ADMIN_KEY):",
             "'vmr_' followed by at least 32 of A-Z a-z 0-9 _ -, e.g. vmr_$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9)"},
@@ -51,10 +64,18 @@ public final class ServerCommand implements Callable<Integer> {
             case "proxy" -> EmbeddedPlatform.LbForwarding.PROXY;
             default -> throw new IllegalArgumentException("--lb-forwarding must be auto, kernel or proxy, got '" + lbForwarding + "'");
         };
+        StoreLocation location = StoreLocation.parse(store);
+        ImageBlobAccount images = imageStorage == null ? null : ImageBlobAccount.external(imageStorage, imageStorageKey);
+        if (location instanceof StoreLocation.Etcd && images == null) {
+            // allowed (one replica on etcd works), but replicas that keep images apart cannot serve each other's
+            System.err.println("warning: with --store etcd:// and no --image-storage, this replica keeps images in its own storage service, "
+                    + "which the other replicas cannot read: give every replica the same --image-storage URL and --image-storage-key");
+        }
         EmbeddedPlatform platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(data, LocalAddress.require("--listen", listen).getHostAddress(), port, adminKey, hosts, !noStorage)
-                .withForwarding(forwarding).withHostLinkPort(hostLinkPort));
+                .withForwarding(forwarding).withHostLinkPort(hostLinkPort).withStore(location).withImageStorage(images));
         StopSignal stop = StopSignal.onStop("vmrole-shutdown", platform::close);
-        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + "); host link (TLS) on port "
+        System.out.println("vmrole API listening on " + platform.apiUrl() + " (data in " + data + ", controller state in "
+                + (location instanceof StoreLocation.Etcd e ? e.address() : "SQLite") + "); host link (TLS) on port "
                 + platform.api().hostLinkPort() + ", certificate SHA-256 " + platform.api().authority().fingerprint());
         platform.storage().ifPresent(st -> System.out.printf("storage: blob http://%s:%d  queue http://%s:%d  table http://%s:%d"
                 + " (account devstoreaccount1; UseDevelopmentStorage=true)%n", listen, st.blobPort(), listen, st.queuePort(), listen, st.tablePort()));

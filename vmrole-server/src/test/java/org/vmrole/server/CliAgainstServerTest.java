@@ -194,4 +194,16 @@ class CliAgainstServerTest {
         Run asTenant = vmrole(admin.replace(admin, "vmr_" + "y".repeat(40)), "host", "list");
         assertThat(asTenant.code()).isEqualTo(1);
     }
+
+    @Test
+    void controller_status_on_sqlite_shows_this_replica_as_the_leader_and_no_etcd_members() throws Exception {
+        Run table = vmrole(admin, "controller", "status");
+        String self = platform.apiUrl().substring("http://".length());
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out()).contains("leader " + self, "no etcd members");
+        var json = JSON.readTree(vmrole(admin, "controller", "status", "-o", "json").out());
+        assertThat(json.path("leader").asText()).isEqualTo(self);
+        assertThat(json.path("replicas")).hasSize(1);
+        assertThat(json.path("members")).isEmpty();
+    }
 }

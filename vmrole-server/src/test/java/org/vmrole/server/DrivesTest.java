@@ -1,15 +1,22 @@
 package org.vmrole.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.vmrole.server.StoragePlatform.json;
 
 import com.azure.storage.blob.BlobClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmrole.model.RoleState;
+import org.vmrole.model.host.HealthCause;
+import org.vmrole.model.host.ObservedDrive;
+import org.vmrole.model.host.ObservedInstance;
 
 /** Drives made with the CLI: a fixed VHD in a page blob, downloaded through a read-only SAS and opened by qemu-img. */
 class DrivesTest {
@@ -56,6 +63,19 @@ class DrivesTest {
         assertThat(vmrole(contoso, "drive", "list").out()).startsWith("NAME").contains("data", "contosodrives", "67108864");
         JsonNode snap = json(vmrole(contoso, "drive", "snapshot", "data", "-o", "json"));
         assertThat(snap.get("url").asText()).contains("data.vhd?snapshot=");
+    }
+
+    @Test
+    void a_blob_whose_size_is_not_whole_sectors_is_refused_before_a_host_attaches_it() throws Exception {
+        String key = json(vmrole(contoso, "storage-account", "keys", "contosodrives", "-o", "json")).get("primaryKey").asText();
+        String url = json(vmrole(contoso, "drive", "create", "sectors", "--account", "contosodrives", "--size", "1MiB", "-o", "json")).get("url").asText();
+        String odd = url.replace("sectors.vhd", "odd.vhd");
+        new BlobClientBuilder().endpoint(odd).credential(new com.azure.storage.common.StorageSharedKeyCredential("contosodrives", key)).buildClient()
+                .upload(com.azure.core.util.BinaryData.fromBytes(new byte[1000]));
+
+        var blob = org.vmrole.model.blob.PageBlobClient.of(java.net.URI.create(odd), new org.vmrole.model.blob.BlobCredential.SharedKey("contosodrives", key));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.vmrole.host.drive.PageBlobDisk.open(blob, null, 0))
+                .hasMessageContaining("is 1000 bytes: a drive is a multiple of 512 bytes plus a 512-byte VHD footer");
     }
 
     @Test
@@ -125,10 +145,31 @@ class DrivesTest {
                 org.vmrole.model.VmSize.ExtraSmall, "sha256:00", 0, 0, java.util.Map.of(), java.util.List.of(), java.util.List.of(), null, "", null,
                 deployment.roles().getFirst().drives());
         String accountKey = json(vmrole(key, "storage-account", "keys", "woodgrovefiles", "-o", "json")).get("primaryKey").asText();
-        assertThat(platform.platform.api().drives().withKeys(assignment).drives().getFirst().accountKey()).as("a host gets the current key").isEqualTo(accountKey);
+        var keyed = platform.platform.api().drives().withKeys(assignment, "woodgrove");
+        assertThat(keyed.drives().getFirst().accountKey()).as("a host gets the current key").isEqualTo(accountKey);
+        assertThat(keyed.storageAccounts()).as("and the accounts its guest may mount from").containsExactly("woodgrovefiles");
 
         var inUse = vmrole(key, "drive", "delete", "shared");
         assertThat(inUse.code()).isNotZero();
         assertThat(inUse.err()).contains("drive 'shared' is mounted by deployment " + deployment.id() + " (files production) role WriterVM for writing");
+
+        // the host that runs the instance reports the drive and its lease; status shows them
+        var fabric = platform.platform.fabric();
+        String token = fabric.issueJoinToken("drive-host");
+        fabric.registerHost(token, new org.vmrole.fabric.controller.HostRegistration("drive-host", new org.vmrole.model.host.HostCapacity(4, 8192, 100), 0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> "drive-host".equals(fabric.listInstances(deployment.id()).getFirst().host()));
+        long incarnation = fabric.listInstances(deployment.id()).getFirst().incarnation();
+        var drives = List.of(new ObservedDrive("data", "write", ObservedDrive.HELD, "WriterVM_IN_0#" + incarnation + " on drive-host:/var/lib/vmrole"));
+        fabric.heartbeat("drive-host", token, List.of(new ObservedInstance(deployment.id() + "/WriterVM_IN_0", incarnation, 0, RoleState.ReadyRole,
+                HealthCause.AGENT_READY, "", System.currentTimeMillis(), "vmrole-agent/1", drives)), 0);
+
+        var status = json(vmrole(key, "status", "files", "-o", "json"));
+        JsonNode drive0 = status.path("instances").get(0).path("drives").get(0);
+        assertThat(drive0.path("name").asText()).isEqualTo("data");
+        assertThat(drive0.path("mode").asText()).isEqualTo("write");
+        assertThat(drive0.path("lease").asText()).isEqualTo("held");
+        assertThat(drive0.path("holder").asText()).startsWith("WriterVM_IN_0#");
+        var table = vmrole(key, "status", "files");
+        assertThat(table.out()).contains("DRIVES").contains("data write (lease held)");
     }
 }

@@ -188,13 +188,17 @@ public final class Drives {
         return new DriveAttachment(b.name(), url(d), b.mode(), d.account(), "", d.sizeBytes());
     }
 
-    /** The assignment with the current key of each drive's account filled in (what a host signs its blob calls with). */
-    public Assignment withKeys(Assignment a) {
-        if (a.drives().isEmpty()) return a;
+    /**
+     * The assignment with the current key of each drive's account filled in (what a host signs its blob calls with) and
+     * the names of its subscription's storage accounts (the only ones its guest may mount a drive from at run time).
+     *
+     * @param subscriptionId the owner of the assignment's deployment, null when unknown (no account is then allowed)
+     */
+    public Assignment withKeys(Assignment a, String subscriptionId) {
         List<DriveAttachment> keyed = a.drives().stream().map(d -> new DriveAttachment(d.name(), d.blobUrl(), d.mode(), d.accountName(),
                 accounts.keyOf(d.accountName()).orElse(""), d.sizeBytes())).toList();
-        return new Assignment(a.deploymentId(), a.instance(), a.incarnation(), a.rebootGeneration(), a.size(), a.imageDigest(), a.updateDomain(),
-                a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(), a.network(), a.userData(), a.probe(), keyed);
+        List<String> own = subscriptionId == null ? List.of() : accounts.names(subscriptionId);
+        return a.withStorage(keyed, own);
     }
 
     private String url(DriveRecord d) {

@@ -12,6 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmrole.model.tls.CertificateAuthority;
 import org.vmrole.model.tls.Pem;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.vmrole.fabric.store.RevisionConflict;
+import org.vmrole.fabric.store.Store;
 
 /**
  * Where the controller keeps its certificate authority: {@code authority.crt} and {@code authority.key} (PKCS#8,
@@ -49,6 +52,35 @@ public final class ControllerAuthority {
         Files.writeString(crt, Pem.certificate(made.certificate()), StandardCharsets.US_ASCII);
         log.info("made the controller's host-link certificate authority in {} (SHA-256 fingerprint {})", dir, made.fingerprint());
         return made;
+    }
+
+    /** Where replicas on one shared store keep their one authority, so a join token works on every replica. */
+    static final String STORE_KEY = "secrets/host-link-authority";
+
+    private record Stored(String certificate, String key) {
+    }
+
+    /**
+     * The authority every replica on {@code store} shares (etcd): made by the first replica that starts, read by the
+     * others. The key is kept in the store, so the store must be as well guarded as the controller's data folder.
+     */
+    public static CertificateAuthority loadOrCreate(Store store, Instant now) {
+        ObjectMapper json = new ObjectMapper();
+        try {
+            if (store.get(STORE_KEY).isEmpty()) {
+                CertificateAuthority made = CertificateAuthority.create("vmrole controller", now);
+                try {
+                    store.put(STORE_KEY, json.writeValueAsString(new Stored(Pem.certificate(made.certificate()), Pem.privateKey(made.key()))), Store.ABSENT);
+                    log.info("made the controller's host-link certificate authority in the store (SHA-256 fingerprint {})", made.fingerprint());
+                } catch (RevisionConflict anotherReplicaFirst) {
+                    // read theirs below
+                }
+            }
+            Stored kept = json.readValue(store.get(STORE_KEY).orElseThrow().value(), Stored.class);
+            return new CertificateAuthority(Pem.parsePrivateKey(kept.key()), Pem.parseCertificate(kept.certificate()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the store's '" + STORE_KEY + "' is not an authority vmrole wrote: " + e.getOriginalMessage(), e);
+        }
     }
 
     private static void ownerOnly(Path p, String mode) throws IOException {

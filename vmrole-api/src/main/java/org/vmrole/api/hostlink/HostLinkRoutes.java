@@ -52,6 +52,7 @@ public final class HostLinkRoutes {
     public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests,
                                  CertificateAuthority authority, IntSupplier tlsPort,
                                  java.util.function.UnaryOperator<org.vmrole.model.host.Assignment> credentials) {
+        AssignmentReplies replies = new AssignmentReplies(credentials);
         return List.of(
                 // no secret here: a host checks whatever answers on that port against the fingerprint its token pins
                 new Route(GET, PREFIX + "/tls", Access.PUBLIC, "Where the host link's TLS listens (a host asks before it joins)", 200,
@@ -84,8 +85,7 @@ public final class HostLinkRoutes {
                                             + "] lacks " + (o.key() == null ? "'key'" : "'state'"), "instances[" + i + "]");
                                 }
                             }
-                            var reply = fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion())
-                                    .map(set -> new HostAssignments(set.version(), set.assignments().stream().map(credentials).toList()));
+                            var reply = replies.reply(beat.host(), fabric.heartbeat(beat.host(), token(ctx), beat.instances(), beat.knownAssignmentsVersion()));
                             endpoints.reported(beat.host(), beat.endpoints());
                             reply.ifPresentOrElse(ctx::json, () -> ctx.status(204));
                         }),

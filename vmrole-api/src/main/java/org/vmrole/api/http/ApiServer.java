@@ -26,11 +26,14 @@ import org.vmrole.api.ApiException;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.fabric.controller.HostNotAdmitted;
 import org.vmrole.fabric.controller.NoSuchTarget;
+import org.vmrole.fabric.controller.NotLeader;
 import org.vmrole.fabric.controller.RequestConflict;
 import org.vmrole.fabric.store.RevisionConflict;
+import org.vmrole.fabric.store.StoreUnavailable;
 import org.vmrole.image.ImageInUseException;
 import org.vmrole.image.ImageNameTakenException;
 import org.vmrole.image.ImageRepositoryException;
+import org.vmrole.image.ImageStorageException;
 import org.vmrole.image.NoSuchImageException;
 import org.vmrole.image.UploadOffsetException;
 
@@ -94,6 +97,16 @@ public final class ApiServer implements AutoCloseable {
                 respond(ctx, 409, new ApiError("Conflict", "another request changed '" + what + "' at the same moment; nothing of this request was applied: "
                         + "read it again and retry", what));
             });
+            // the store (etcd without quorum) cannot answer: the caller may retry once it is back; nothing to fix in the request
+            cfg.routes.exception(StoreUnavailable.class, (e, ctx) -> {
+                ctx.header("Retry-After", "5");
+                respond(ctx, 503, new ApiError("StoreUnavailable", e.getMessage(), null));
+            });
+            // a host beat to a replica that does not lead: the header tells it where the leader is
+            cfg.routes.exception(NotLeader.class, (e, ctx) -> {
+                e.leader().ifPresent(leader -> ctx.header("X-Vmrole-Leader", leader));
+                respond(ctx, 503, new ApiError("NotLeader", e.getMessage(), null));
+            });
             cfg.routes.exception(NoSuchTarget.class, (e, ctx) -> respond(ctx, 404, new ApiError("NotFound", e.getMessage(), null)));
             cfg.routes.exception(RequestConflict.class, (e, ctx) -> respond(ctx, 409, new ApiError("Conflict", e.getMessage(), null)));
             cfg.routes.exception(HostNotAdmitted.class, (e, ctx) -> respond(ctx, 401, new ApiError("HostNotAdmitted", e.getMessage(), "Authorization")));
@@ -102,6 +115,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(UploadOffsetException.class, (e, ctx) -> respond(ctx, 409, new ApiError("WrongOffset", e.getMessage(), "offset")));
             cfg.routes.exception(ImageNameTakenException.class, (e, ctx) -> respond(ctx, 409, new ApiError("ImageExists", e.getMessage(), "name")));
             cfg.routes.exception(ImageRepositoryException.class, (e, ctx) -> respond(ctx, 400, new ApiError("ImageRejected", e.getMessage(), null)));
+            cfg.routes.exception(ImageStorageException.class, (e, ctx) -> respond(ctx, 503, new ApiError("ImageStorageUnavailable", e.getMessage(), null)));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
                     case 404 -> noRoute(ctx);

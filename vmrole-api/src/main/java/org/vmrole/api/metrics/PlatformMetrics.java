@@ -34,6 +34,8 @@ public final class PlatformMetrics {
     private final MultiGauge heartbeatAge;
     private final Counter uploadBytes;
     private final Set<String> timedOperations = new HashSet<>();
+    private final java.util.concurrent.atomic.AtomicInteger leading = new java.util.concurrent.atomic.AtomicInteger();
+    private final Timer reconcilePasses;
 
     public PlatformMetrics(FabricController fabric) {
         this.fabric = fabric;
@@ -42,6 +44,21 @@ public final class PlatformMetrics {
         this.hostMemory = MultiGauge.builder("vmrole_host_capacity_memory_mib").description("memory a host offers").register(registry);
         this.heartbeatAge = MultiGauge.builder("vmrole_host_heartbeat_age_seconds").description("time since a host's last heartbeat").register(registry);
         this.uploadBytes = Counter.builder("vmrole_image_upload_bytes").description("image bytes received").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("vmrole_controller_leader", leading, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("1 while this replica leads the controller (runs the reconciler), else 0").register(registry);
+        this.reconcilePasses = Timer.builder("vmrole_reconcile_pass").description("one reconcile pass: deciding and persisting its outcome")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    /** This replica started ({@code true}) or stopped leading the controller. */
+    public void leadership(boolean leads) {
+        leading.set(leads ? 1 : 0);
+        registry.counter("vmrole_controller_leader_changes", "to", leads ? "leader" : "follower").increment();
+    }
+
+    /** How long one reconcile pass of this replica took. */
+    public void reconcilePass(java.time.Duration took) {
+        reconcilePasses.record(took);
     }
 
     /** Counts what a reconcile pass decided: every instance action (start, reimage, relocate, back-off...) and host verdict. */

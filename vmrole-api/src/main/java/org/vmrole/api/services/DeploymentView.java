@@ -7,6 +7,7 @@ import org.vmrole.fabric.model.Upgrade;
 import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.fabric.reconcile.Sla;
 import org.vmrole.model.host.EndpointBinding;
+import org.vmrole.model.host.ObservedDrive;
 
 /**
  * A deployment as its owner sees it: where it sits, its roles, whether it keeps the SLA (and why not), and every
@@ -31,15 +32,16 @@ public record DeploymentView(String id, String service, String slot, int upgrade
     /**
      * An instance: the fabric's view of it, where its endpoints are reachable on its host, and its address on the
      * deployment's private network (null when no role declares an internal endpoint), the guest agent that said hello
-     * and where the state comes from ({@code agent} or {@code probe}).
+     * and where the state comes from ({@code agent} or {@code probe}), and its drives: name, mode and the writer's lease
+     * ({@code held}, {@code lost}, or {@code none} for a snapshot) with its holder.
      */
     public record InstanceStatus(String instance, String state, String host, int faultDomain, int updateDomain, long incarnation,
                                  String lastCause, String waitingReason, String message, List<EndpointStatus> endpoints, String privateAddress,
-                                 String agent, String healthFrom) {
+                                 String agent, String healthFrom, List<ObservedDrive> drives) {
         static InstanceStatus of(InstanceView v, String hostAddress, List<EndpointBinding> endpoints, String privateAddress) {
             return new InstanceStatus(v.instance(), v.state().name(), v.host(), v.faultDomain(), v.updateDomain(), v.incarnation(),
                     v.lastCause(), v.waitingReason(), v.message(), endpoints.stream().map(e -> EndpointStatus.of(hostAddress, e)).toList(), privateAddress,
-                    v.agent(), v.healthFrom());
+                    v.agent(), v.healthFrom(), v.drives());
         }
     }
 

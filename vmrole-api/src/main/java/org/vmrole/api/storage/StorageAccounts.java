@@ -30,7 +30,7 @@ import org.vmrole.storage.StorageEndpoints;
  */
 public final class StorageAccounts {
     /** Names the storage service keeps for itself (the emulator's account). */
-    static final Set<String> RESERVED = Set.of(StorageAccount.DEVELOPMENT.name());
+    static final Set<String> RESERVED = Set.of(StorageAccount.DEVELOPMENT.name(), org.vmrole.image.ImageBlobs.PLATFORM_ACCOUNT);
 
     private final Store store;
     private final AuditLog audit;

@@ -52,10 +52,15 @@ public final class FabricController {
 
     private final InstantSource clock;
     private final Reconciler reconciler;
-    private final FabricState state;
-    private final ActionExecutor executor;
+    private final Store store;
+    private FabricState state;
+    private ActionExecutor executor;
+    private final List<java.util.function.Consumer<FencedHost>> fenceListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
     private final Map<String, Long> knownVersions = new HashMap<>();
+    /** Whether this controller serves hosts now (it leads); the leader's address otherwise (null: none elected yet). */
+    private volatile java.util.function.BooleanSupplier leads = () -> true;
+    private volatile java.util.function.Supplier<String> leader = () -> null;
     /** What each host was last sent, and the hosts from which a change is held back until the balancer lets go. */
     private final Map<String, List<Assignment>> lastSent = new HashMap<>();
     private final java.util.Set<String> holding = new java.util.HashSet<>();
@@ -64,15 +69,45 @@ public final class FabricController {
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
         this.clock = clock;
+        this.store = store;
         this.reconciler = new Reconciler(policy);
         this.state = FabricState.load(store, new StateCodec(), clock.millis());
         this.executor = new ActionExecutor(state);
+    }
+
+    /**
+     * Reads the desired state from the store again, as a replica does when it becomes the leader: another replica may
+     * have changed it since this one loaded. Hosts get a fresh grace period, as after a restart.
+     */
+    public synchronized void reload() {
+        state = FabricState.load(store, new StateCodec(), clock.millis());
+        executor = new ActionExecutor(state);
+        knownVersions.clear();
+    }
+
+    /**
+     * On a replica, hosts are served by the leader only (their heartbeats live in its memory): while {@code leads} is
+     * false, joins and heartbeats are refused with {@link NotLeader} naming {@code leader} (null when none is elected).
+     */
+    public void serveHostsOnlyWhenLeading(java.util.function.BooleanSupplier leads, java.util.function.Supplier<String> leader) {
+        this.leads = leads;
+        this.leader = leader;
+    }
+
+    private void requireServingHosts() {
+        if (!leads.getAsBoolean()) throw new NotLeader(leader.get());
+    }
+
+    /** Takes in what other replicas (or a previous leader) committed; reloads everything when the store forgot that history. */
+    private void catchUp() {
+        if (!state.catchUp()) reload();
     }
 
     // ---- hosts ---------------------------------------------------------------------------------------------
 
     /** Issues the token a host must present to join and on every heartbeat; replaces any earlier token for that name. */
     public synchronized String issueJoinToken(String hostName) {
+        catchUp();
         Host.requireValidName(hostName);
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
@@ -83,6 +118,7 @@ public final class FabricController {
 
     /** Revokes the host's token and forgets the host: it can no longer beat, and its instances move elsewhere. */
     public synchronized void revokeHost(String hostName) {
+        catchUp();
         if (!state.tokens.containsKey(hostName) && !state.hosts.containsKey(hostName)) throw new NoSuchTarget("no host named '" + hostName + "'");
         ChangeSet changes = new ChangeSet();
         if (state.tokens.containsKey(hostName)) changes.delete(StateCodec.tokenKey(hostName));
@@ -97,6 +133,8 @@ public final class FabricController {
 
     /** Admits a host (or updates its capacity when it joins again). */
     public synchronized Host registerHost(String joinToken, HostRegistration registration) {
+        requireServingHosts();
+        catchUp();
         admit(registration.name(), joinToken);
         Host existing = state.hosts.get(registration.name());
         if (existing != null && existing.faultDomain() != registration.faultDomain()) {
@@ -120,6 +158,7 @@ public final class FabricController {
      * @throws HostNotAdmitted when the token is wrong or revoked, or the host never registered
      */
     public synchronized Optional<AssignmentSet> heartbeat(String hostName, String joinToken, List<ObservedInstance> instances, long knownAssignmentsVersion) {
+        requireServingHosts();
         admit(hostName, joinToken);
         if (instances == null) throw new IllegalArgumentException("heartbeat from '" + hostName + "' has no instance list; send an empty list when nothing runs");
         if (!state.hosts.containsKey(hostName)) throw new HostNotAdmitted("host '" + hostName + "' has not registered; register before sending heartbeats");
@@ -162,6 +201,7 @@ public final class FabricController {
 
     /** Draining places nothing new on a host and moves its instances away, one per role at a time; {@code false} takes it back. */
     public synchronized Host drainHost(String hostName, boolean draining) {
+        catchUp();
         Host h = state.hosts.get(hostName);
         if (h == null) throw new NoSuchTarget("no host named '" + hostName + "'");
         if (h.status() == HostStatus.Down) throw new RequestConflict("host '" + hostName + "' is down; drain it once it beats again");
@@ -171,6 +211,7 @@ public final class FabricController {
     }
 
     public synchronized List<Host> listHosts() {
+        catchUp();
         List<Host> out = new ArrayList<>(state.hosts.values());
         out.sort(Comparator.comparing(Host::name));
         return out;
@@ -189,6 +230,7 @@ public final class FabricController {
      * store's {@code RevisionConflict} reaches the caller.
      */
     public synchronized Operation createDeployment(Deployment deployment, List<Write> alongside) {
+        catchUp();
         if (deployment.deleting()) throw new IllegalArgumentException("deployment '" + deployment.id() + "' is marked for deletion; create it with deleting=false");
         if (state.deployments.containsKey(deployment.id())) throw new RequestConflict("deployment '" + deployment.id() + "' already exists; pick another id or delete it first");
         Operation op = newOperation(OperationKind.CreateDeployment, deployment.id(), null, null, 0);
@@ -203,6 +245,7 @@ public final class FabricController {
 
     /** As {@link #deleteDeployment(String)}, with the caller's own writes in the same store transaction (all or none). */
     public synchronized Operation deleteDeployment(String deploymentId, List<Write> alongside) {
+        catchUp();
         Deployment d = deployment(deploymentId);
         Operation op = newOperation(OperationKind.DeleteDeployment, deploymentId, null, null, 0);
         state.commit(new ChangeSet().put(d.markedForDeletion()).put(op).alongside(alongside));
@@ -219,6 +262,7 @@ public final class FabricController {
 
     /** As {@link #upgrade(String, List, UpgradeMode)}, with the caller's own writes in the same store transaction (all or none). */
     public synchronized Operation upgrade(String deploymentId, List<RoleSpec> targetRoles, UpgradeMode mode, List<Write> alongside) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() != null) {
             throw new RequestConflict("deployment '" + deploymentId + "' is already " + describe(d.upgrade())
@@ -245,6 +289,7 @@ public final class FabricController {
 
     /** Permits a manual upgrade to walk {@code domain}, which must be the next one. */
     public synchronized Operation walk(String deploymentId, int domain) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         Upgrade u = d.upgrade();
         if (u == null) throw new RequestConflict("deployment '" + deploymentId + "' has no upgrade under way; start one with ./vmrole upgrade");
@@ -260,6 +305,7 @@ public final class FabricController {
 
     /** Returns the walked update domains to the version before the upgrade, newest first; a failed walk may be rolled back too. */
     public synchronized Operation rollback(String deploymentId) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() == null) throw new RequestConflict("deployment '" + deploymentId + "' has no upgrade to roll back");
         Operation op = newOperation(OperationKind.RollbackUpgrade, deploymentId, null, null, d.version());
@@ -282,6 +328,7 @@ public final class FabricController {
 
     /** As {@link #scale(String, String, int)}, with the caller's own writes in the same store transaction (all or none). */
     public synchronized Operation scale(String deploymentId, String role, int instanceCount, List<Write> alongside) {
+        catchUp();
         Deployment d = liveDeployment(deploymentId);
         if (d.upgrade() != null) throw new RequestConflict("deployment '" + deploymentId + "' is " + describe(d.upgrade()) + "; scale it once the upgrade is done");
         if (instanceCount < 0 || instanceCount > RoleSpec.MAX_INSTANCES) throw new IllegalArgumentException("instance count " + instanceCount + " must be between 0 and " + RoleSpec.MAX_INSTANCES);
@@ -293,6 +340,7 @@ public final class FabricController {
 
     /** Resets one instance's VM, keeping its overlay. */
     public synchronized Operation reboot(String deploymentId, String instanceName) {
+        catchUp();
         RoleInstance ri = instance(deploymentId, instanceName);
         RoleInstance next = ri.nextRebootGeneration(clock.millis(), "reboot requested");
         Operation op = newOperation(OperationKind.RebootInstance, deploymentId, ri.name().role(), ri.name().toString(), next.rebootGeneration());
@@ -302,6 +350,7 @@ public final class FabricController {
 
     /** Starts one instance afresh from its image (a new incarnation on the same host). */
     public synchronized Operation reimage(String deploymentId, String instanceName) {
+        catchUp();
         RoleInstance ri = instance(deploymentId, instanceName);
         RoleInstance next = ri.hasHost() ? ri.nextIncarnation(clock.millis(), "reimage requested") : ri;
         Operation op = newOperation(OperationKind.ReimageInstance, deploymentId, ri.name().role(), ri.name().toString(), next.incarnation());
@@ -310,21 +359,25 @@ public final class FabricController {
     }
 
     public synchronized Optional<Operation> getOperation(String operationId) {
+        catchUp();
         return Optional.ofNullable(state.operations.get(operationId));
     }
 
     /** Every operation the store still holds, oldest first. */
     public synchronized List<Operation> listOperations() {
+        catchUp();
         List<Operation> out = new ArrayList<>(state.operations.values());
         out.sort(Comparator.comparingLong(Operation::startedMillis).thenComparing(Operation::id));
         return out;
     }
 
     public synchronized Optional<Deployment> getDeployment(String deploymentId) {
+        catchUp();
         return Optional.ofNullable(state.deployments.get(deploymentId));
     }
 
     public synchronized List<Deployment> listDeployments() {
+        catchUp();
         List<Deployment> out = new ArrayList<>(state.deployments.values());
         out.sort(Comparator.comparing(Deployment::id));
         return out;
@@ -332,6 +385,7 @@ public final class FabricController {
 
     /** The deployment's instances as people see them, by role and index. */
     public synchronized List<InstanceView> listInstances(String deploymentId) {
+        catchUp();
         deployment(deploymentId);
         List<RoleInstance> mine = new ArrayList<>();
         for (RoleInstance ri : state.instances.values()) if (ri.deploymentId().equals(deploymentId)) mine.add(ri);
@@ -350,6 +404,7 @@ public final class FabricController {
      * domain and incarnation are the copy's; {@code StoppingRole} once released (out of rotation, draining).
      */
     public synchronized List<InstanceView> listHandoverCopies(String deploymentId) {
+        catchUp();
         deployment(deploymentId);
         List<InstanceView> out = new ArrayList<>();
         for (RoleInstance ri : state.instances.values()) {
@@ -365,8 +420,17 @@ public final class FabricController {
 
     // ---- reconciling ---------------------------------------------------------------------------------------
 
+    /**
+     * Calls {@code listener} (on the reconciling thread: it must not block) with each host the controller declares
+     * down and the drives its instances wrote: their leases are to be broken.
+     */
+    public void onHostFenced(java.util.function.Consumer<FencedHost> listener) {
+        fenceListeners.add(listener);
+    }
+
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
+        catchUp();
         long now = clock.millis();
         DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
                 java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
@@ -378,7 +442,20 @@ public final class FabricController {
             if (known == null || known != state.assignmentVersion(h)) behind.add(h);
         }
         List<Action> actions = reconciler.reconcile(desired, new ObservedState(java.util.Collections.unmodifiableMap(observed), behind), now);
+        List<FencedHost> fenced = new ArrayList<>();
+        for (Action a : actions) {
+            if (a instanceof org.vmrole.fabric.reconcile.MarkHostDown m) fenced.add(FencedHost.of(m.host().name(), state.instances.values(), state.deployments));
+        }
         executor.execute(actions);
+        for (FencedHost f : fenced) {
+            for (var l : fenceListeners) {
+                try {
+                    l.accept(f);
+                } catch (RuntimeException e) {
+                    log.warn("a listener for fenced host {} failed", f.host(), e);
+                }
+            }
+        }
         for (Action a : actions) {
             switch (a) {
                 case org.vmrole.fabric.reconcile.MarkHostDown m -> log.info("host {} is down: {}", m.host().name(), m.cause());

@@ -17,6 +17,8 @@ import org.vmrole.fabric.model.HostStatus;
 import org.vmrole.fabric.model.Operation;
 import org.vmrole.fabric.model.RoleInstance;
 import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.fabric.store.Change;
+import org.vmrole.fabric.store.HistoryCompacted;
 import org.vmrole.fabric.store.RevisionConflict;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.StoredRecord;
@@ -44,6 +46,8 @@ final class FabricState {
     private final Store store;
     private final StateCodec codec;
     private long loadedRevision;
+    /** Every change up to this store revision is in memory. */
+    private long seenRevision;
     private byte[] networkSecret;
 
     private FabricState(Store store, StateCodec codec) {
@@ -55,6 +59,7 @@ final class FabricState {
     static FabricState load(Store store, StateCodec codec, long now) {
         FabricState s = new FabricState(store, codec);
         s.loadedRevision = store.revision();
+        s.seenRevision = s.loadedRevision;
         for (StoredRecord r : store.list(StateCodec.DEPLOYMENTS)) s.remember(r, codec.read(r, Deployment.class));
         for (StoredRecord r : store.list(StateCodec.INSTANCES)) s.remember(r, codec.read(r, RoleInstance.class));
         for (StoredRecord r : store.list(StateCodec.HOSTS)) {
@@ -99,44 +104,79 @@ final class FabricState {
         writes.addAll(set.alongside);
         long revision = store.commit(writes);
         Set<String> dirtyHosts = new HashSet<>();
-        for (Map.Entry<String, Object> e : set.changes.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith(StateCodec.DEPLOYMENTS) && e.getValue() instanceof Deployment after) {
-                // an upgrade step may change what instances run without touching their records (new settings only)
-                Deployment before = deployments.get(after.id());
-                if (before != null && (!before.roles().equals(after.roles()) || !java.util.Objects.equals(before.upgrade(), after.upgrade()))) {
-                    for (RoleInstance ri : instances.values()) {
-                        if (ri.deploymentId().equals(after.id()) && ri.host() != null) dirtyHosts.add(ri.host());
-                    }
-                }
-            }
-            if (key.startsWith(StateCodec.HOSTS) && e.getValue() instanceof Host after) {
-                Host before = hosts.get(after.name());
-                if (before != null && !Objects.equals(before.networkAddress(), after.networkAddress())) dirtyHosts.addAll(networkNeighbours(after.name()));
-            }
-            if (key.startsWith(StateCodec.INSTANCES)) {
-                RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
-                RoleInstance after = (RoleInstance) e.getValue();
-                if (changesAssignment(before, after)) {
-                    if (before != null) dirtyHosts.addAll(hostsRunning(before));
-                    if (after != null) dirtyHosts.addAll(hostsRunning(after));
-                    // the deployment's other instances see the topology or the tunnels change
-                    RoleInstance either = after != null ? after : before;
-                    if (changesNetwork(before, after) && PrivateNetworkPlan.hasNetwork(deployments.get(either.deploymentId()))) {
-                        dirtyHosts.addAll(hostsOf(either.deploymentId()));
-                    }
-                }
-            }
-            if (e.getValue() == null) {
-                revisions.remove(key);
-                forget(key);
-            } else {
-                revisions.put(key, revision);
-                applyToMemory(key, e.getValue());
-            }
-        }
+        for (Map.Entry<String, Object> e : set.changes.entrySet()) applyCommitted(e.getKey(), e.getValue(), revision, dirtyHosts);
         for (String h : dirtyHosts) hostVersions.put(h, revision);
         return revision;
+    }
+
+    /**
+     * Applies what others committed since this state last looked: the API of another replica, or a previous leader.
+     * Own writes come back in the feed too and are skipped by their revision.
+     *
+     * @return false when the store no longer keeps that history: the caller must load everything again
+     */
+    boolean catchUp() {
+        long latest = store.revision();
+        if (latest <= seenRevision) return true;
+        List<Change> changes;
+        try {
+            changes = store.changesSince(seenRevision);
+        } catch (HistoryCompacted e) {
+            return false;
+        }
+        Set<String> dirtyHosts = new HashSet<>();
+        long last = latest;
+        for (Change c : changes) {
+            last = Math.max(last, c.revision());
+            Class<?> type = StateCodec.typeOf(c.key());
+            Long known = revisions.get(c.key());
+            if (type == null || (known != null && known >= c.revision()) || (c.isDelete() && known == null)) continue;
+            Object value = c.isDelete() ? null : codec.read(new StoredRecord(c.key(), c.value(), c.revision()), type);
+            // heartbeats are kept in memory only: a host record from the store keeps the time this replica last heard it
+            if (value instanceof Host h && hosts.get(h.name()) instanceof Host heard) value = h.heardAt(heard.lastHeartbeatMillis());
+            applyCommitted(c.key(), value, c.revision(), dirtyHosts);
+            for (String host : dirtyHosts) hostVersions.put(host, c.revision());
+            dirtyHosts.clear();
+        }
+        seenRevision = last;
+        return true;
+    }
+
+    /** One committed change into memory; hosts whose assignments it changes join {@code dirtyHosts}. */
+    private void applyCommitted(String key, Object value, long revision, Set<String> dirtyHosts) {
+        if (key.startsWith(StateCodec.DEPLOYMENTS) && value instanceof Deployment after) {
+            // an upgrade step may change what instances run without touching their records (new settings only)
+            Deployment before = deployments.get(after.id());
+            if (before != null && (!before.roles().equals(after.roles()) || !java.util.Objects.equals(before.upgrade(), after.upgrade()))) {
+                for (RoleInstance ri : instances.values()) {
+                    if (ri.deploymentId().equals(after.id()) && ri.host() != null) dirtyHosts.add(ri.host());
+                }
+            }
+        }
+        if (key.startsWith(StateCodec.HOSTS) && value instanceof Host after) {
+            Host before = hosts.get(after.name());
+            if (before != null && !Objects.equals(before.networkAddress(), after.networkAddress())) dirtyHosts.addAll(networkNeighbours(after.name()));
+        }
+        if (key.startsWith(StateCodec.INSTANCES)) {
+            RoleInstance before = instances.get(key.substring(StateCodec.INSTANCES.length()));
+            RoleInstance after = (RoleInstance) value;
+            if (changesAssignment(before, after)) {
+                if (before != null) dirtyHosts.addAll(hostsRunning(before));
+                if (after != null) dirtyHosts.addAll(hostsRunning(after));
+                // the deployment's other instances see the topology or the tunnels change
+                RoleInstance either = after != null ? after : before;
+                if (changesNetwork(before, after) && PrivateNetworkPlan.hasNetwork(deployments.get(either.deploymentId()))) {
+                    dirtyHosts.addAll(hostsOf(either.deploymentId()));
+                }
+            }
+        }
+        if (value == null) {
+            revisions.remove(key);
+            forget(key);
+        } else {
+            revisions.put(key, revision);
+            applyToMemory(key, value);
+        }
     }
 
     private static boolean changesNetwork(RoleInstance before, RoleInstance after) {

@@ -21,6 +21,17 @@ public final class ReconcileLoop implements AutoCloseable {
 
     /** As above; {@code observer} sees the actions of every pass (metrics). */
     public ReconcileLoop(FabricController controller, Duration period, Consumer<List<Action>> observer) {
+        this(controller, period, (actions, took) -> observer.accept(actions));
+    }
+
+    /** What a pass decided and how long it took (deciding and persisting). */
+    @FunctionalInterface
+    public interface PassObserver {
+        void passed(List<Action> actions, Duration took);
+    }
+
+    /** As above; {@code observer} sees the actions and the duration of every pass. */
+    public ReconcileLoop(FabricController controller, Duration period, PassObserver observer) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fabric-reconcile");
             t.setDaemon(true);
@@ -28,7 +39,9 @@ public final class ReconcileLoop implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(() -> {
             try {
-                observer.accept(controller.reconcileOnce());
+                long started = System.nanoTime();
+                List<Action> actions = controller.reconcileOnce();
+                observer.passed(actions, Duration.ofNanos(System.nanoTime() - started));
             } catch (RuntimeException e) {
                 // a failed pass changed nothing in memory; the next one starts again from the same state
                 log.error("reconcile pass failed: {}", e.getMessage(), e);

@@ -48,6 +48,16 @@ final class StateCodec {
         return TOKENS + hostName;
     }
 
+    /** The record type kept under {@code key}, or null for keys that are not the controller's (the API's, secrets). */
+    static Class<?> typeOf(String key) {
+        if (key.startsWith(DEPLOYMENTS)) return Deployment.class;
+        if (key.startsWith(INSTANCES)) return RoleInstance.class;
+        if (key.startsWith(HOSTS)) return Host.class;
+        if (key.startsWith(OPERATIONS)) return Operation.class;
+        if (key.startsWith(TOKENS)) return JoinToken.class;
+        return null;
+    }
+
     String write(Object value) {
         try {
             return JSON.writeValueAsString(value);

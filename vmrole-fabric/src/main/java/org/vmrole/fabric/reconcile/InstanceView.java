@@ -3,12 +3,14 @@ package org.vmrole.fabric.reconcile;
 import org.vmrole.fabric.model.HostStatus;
 import org.vmrole.fabric.model.RoleInstance;
 import org.vmrole.model.RoleState;
+import java.util.List;
+import org.vmrole.model.host.ObservedDrive;
 import org.vmrole.model.host.ObservedInstance;
 
 /**
  * An instance as people see it: Azure state, host, fault and update domain, incarnation, last cause, why it waits, the
  * guest agent that said hello (empty when none did) and where its health comes from ({@code agent}, {@code probe},
- * or empty while unknown).
+ * or empty while unknown), and the drives its host has attached with their mode and lease.
  */
 public record InstanceView(
         String deploymentId,
@@ -22,13 +24,14 @@ public record InstanceView(
         String waitingReason,
         String message,
         String agent,
-        String healthFrom) {
+        String healthFrom,
+        List<ObservedDrive> drives) {
 
     /** Combines the desired record with its host's status ({@code null} if unknown) and last report ({@code null} if none). */
     public static InstanceView of(RoleInstance ri, HostStatus hostStatus, ObservedInstance obs) {
         return new InstanceView(ri.deploymentId(), ri.name().toString(), state(ri, hostStatus, obs), ri.host(), ri.faultDomain(),
                 ri.updateDomain(), ri.incarnation(), ri.lastCause(), ri.waitingReason(), obs == null ? null : obs.message(),
-                obs == null ? "" : obs.agent(), healthFrom(obs));
+                obs == null ? "" : obs.agent(), healthFrom(obs), obs == null ? List.of() : obs.drives());
     }
 
     /**
@@ -39,7 +42,7 @@ public record InstanceView(
         InstanceView v = of(ri.handoverCopy(), hostStatus, obs);
         if (!ri.handover().released() || !v.state().mayBeLive()) return v;
         return new InstanceView(v.deploymentId, v.instance, RoleState.StoppingRole, v.host, v.faultDomain, v.updateDomain, v.incarnation,
-                v.lastCause, v.waitingReason, v.message, v.agent, v.healthFrom);
+                v.lastCause, v.waitingReason, v.message, v.agent, v.healthFrom, v.drives);
     }
 
     static String healthFrom(ObservedInstance obs) {

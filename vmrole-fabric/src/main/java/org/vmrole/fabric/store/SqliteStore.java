@@ -75,26 +75,23 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized List<StoredRecord> list(String prefix) {
-        try (PreparedStatement q = db.prepareStatement("SELECT key, value, revision FROM kv WHERE key >= ? AND key < ? ORDER BY key")) {
-            q.setString(1, prefix);
-            q.setString(2, prefix + Character.MAX_VALUE);
-            List<StoredRecord> out = new ArrayList<>();
-            try (ResultSet r = q.executeQuery()) {
-                while (r.next()) out.add(new StoredRecord(r.getString(1), r.getString(2), r.getLong(3)));
-            }
-            db.commit();
-            return out;
-        } catch (SQLException e) {
-            throw failure("list '" + prefix + "'", e);
-        }
+        // a negative LIMIT is no limit in SQLite
+        return range("SELECT key, value, revision FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?", prefix, prefix + Character.MAX_VALUE,
+                -1, "list '" + prefix + "'");
     }
 
     @Override
     public synchronized List<StoredRecord> listBefore(String prefix, String before, int limit) {
         String end = prefix + Character.MAX_VALUE;
-        try (PreparedStatement q = db.prepareStatement("SELECT key, value, revision FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?")) {
-            q.setString(1, prefix);
-            q.setString(2, before != null && before.compareTo(end) < 0 ? before : end);
+        return range("SELECT key, value, revision FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?", prefix,
+                before != null && before.compareTo(end) < 0 ? before : end, limit, "list '" + prefix + "' before '" + before + "'");
+    }
+
+    /** The records of a key range query whose parameters are the range's start, its end (excluded) and a limit. */
+    private List<StoredRecord> range(String sql, String from, String to, int limit, String what) {
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            q.setString(1, from);
+            q.setString(2, to);
             q.setInt(3, limit);
             List<StoredRecord> out = new ArrayList<>();
             try (ResultSet r = q.executeQuery()) {
@@ -103,7 +100,7 @@ public final class SqliteStore implements Store {
             db.commit();
             return out;
         } catch (SQLException e) {
-            throw failure("list '" + prefix + "' before '" + before + "'", e);
+            throw failure(what, e);
         }
     }
 

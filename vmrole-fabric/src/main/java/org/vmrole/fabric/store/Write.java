@@ -18,7 +18,7 @@ public record Write(String key, String value, long expectedRevision) {
     }
 
     /** Refuses a commit that names one key twice: its outcome would depend on the order of the writes. */
-    static void requireDistinctKeys(java.util.List<Write> writes) {
+    public static void requireDistinctKeys(java.util.List<Write> writes) {
         java.util.Set<String> keys = new java.util.HashSet<>();
         for (Write w : writes) {
             if (!keys.add(w.key())) throw new IllegalArgumentException("store key '" + w.key() + "' appears twice in one commit; merge the writes");

@@ -187,6 +187,26 @@ class FabricControllerTest {
     }
 
     @Test
+    void names_the_write_drives_of_a_host_it_fences_so_their_leases_can_be_broken() {
+        host("a", 0);
+        host("b", 1);
+        var write = new org.vmrole.model.host.DriveAttachment("data", "http://s/acct/drives/data.vhd", "write", "acct", "", 1 << 20);
+        var snapshot = new org.vmrole.model.host.DriveAttachment("base", "http://s/acct/drives/base.vhd", "snapshot", "acct", "", 1 << 20);
+        controller.createDeployment(new Deployment("d1", "contoso", "production", 5, List.of(
+                new RoleSpec("Writer", VmSize.Small, 1, "sha256:0123", Map.of(), List.of(), List.of(), List.of(), "", null, List.of(write, snapshot)),
+                new RoleSpec("Web", VmSize.Small, 1, "sha256:0123", Map.of(), List.of(), List.of())), false));
+        List<FencedHost> fenced = new ArrayList<>();
+        controller.onHostFenced(fenced::add);
+        ticks(3);
+        String writerHost = instances("d1").stream().filter(i -> i.instance().startsWith("Writer")).findFirst().orElseThrow().host();
+
+        hosts.stream().filter(x -> x.name.equals(writerHost)).findFirst().orElseThrow().partitioned = true;
+        ticks(6);
+
+        assertThat(fenced).containsExactly(new FencedHost(writerHost, List.of(write)));
+    }
+
+    @Test
     void finishes_reboot_and_reimage_operations() {
         host("h1", 0);
         controller.createDeployment(deployment("d1", 1));
@@ -410,5 +430,24 @@ class FabricControllerTest {
         assertThat(handedOver).as("the old copy served while the new one started").isTrue();
         assertThat(controller.listHandoverCopies("d1")).isEmpty();
         assertThat(a.observe()).as("the old copy was stopped").hasSize(1);
+    }
+
+    @Test
+    void a_replica_on_the_same_store_sees_what_another_committed_and_the_leader_acts_on_it() {
+        host("h1", 0);
+        host("h2", 1);
+        FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        var op = follower.createDeployment(deployment("d1", 2));
+        ticks(3);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        // the follower sees the leader's placement and scales on top of it without a conflict
+        assertThat(follower.listInstances("d1")).extracting(InstanceView::host).containsExactlyInAnyOrder("h1", "h2");
+        follower.scale("d1", "WebVM", 3);
+        ticks(3);
+        assertThat(instances("d1")).hasSize(3).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+        follower.deleteDeployment("d1");
+        ticks(3);
+        assertThat(controller.getDeployment("d1")).isEmpty();
     }
 }

@@ -18,6 +18,7 @@ import org.vmrole.fabric.model.RoleSpec;
 import org.vmrole.fabric.reconcile.HealingPolicy;
 import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.fabric.store.InMemoryStore;
+import org.vmrole.fabric.store.Store;
 import org.vmrole.host.sim.SimulatedClock;
 import org.vmrole.host.sim.SimulatedDriver;
 import org.vmrole.model.RoleState;
@@ -30,7 +31,7 @@ import org.vmrole.model.host.ObservedInstance;
  * A chaos phase crashes and hangs VMs, partitions and power-cycles hosts, restarts the controller, scales and
  * deletes deployments; a quiet phase then waits for convergence. Invariants are checked after every second.
  */
-final class FabricSimulation {
+public final class FabricSimulation {
     static final HealingPolicy POLICY = new HealingPolicy(Duration.ofSeconds(3), Duration.ofSeconds(30),
             Duration.ofSeconds(1), Duration.ofSeconds(8), 3, Duration.ofSeconds(20));
     private static final int CHAOS_SECONDS = 45;
@@ -39,7 +40,7 @@ final class FabricSimulation {
     private final long seed;
     private final Random random;
     private final SimulatedClock clock = new SimulatedClock();
-    private final InMemoryStore store = new InMemoryStore();
+    private final Store store;
     private final List<SimulatedHost> hosts = new ArrayList<>();
     private final Map<String, Integer> offUntil = new HashMap<>();
     private final Map<String, Integer> partitionedUntil = new HashMap<>();
@@ -56,12 +57,18 @@ final class FabricSimulation {
     private int events;
 
     FabricSimulation(long seed) {
+        this(seed, new InMemoryStore());
+    }
+
+    /** The same schedule over another store (the etcd store's test runs a few seeds on a real etcd). */
+    public FabricSimulation(long seed, Store store) {
         this.seed = seed;
         this.random = new Random(seed);
+        this.store = store;
     }
 
     /** Runs the schedule; throws {@link AssertionError} naming the seed and the last events when an invariant breaks. */
-    void run() {
+    public void run() {
         controller = new FabricController(store, clock, POLICY);
         faultDomains = 2 + random.nextInt(2);
         int hostCount = faultDomains * 2 + random.nextInt(3);

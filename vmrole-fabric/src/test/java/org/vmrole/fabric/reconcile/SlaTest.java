@@ -8,7 +8,7 @@ import org.vmrole.model.RoleState;
 
 class SlaTest {
     private static InstanceView instance(String name, RoleState state, int faultDomain) {
-        return new InstanceView("d1", name, state, "h" + faultDomain, faultDomain, 0, 1, "", null, null, "", "");
+        return new InstanceView("d1", name, state, "h" + faultDomain, faultDomain, 0, 1, "", null, null, "", "", java.util.List.of());
     }
 
     @Test

@@ -33,13 +33,6 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
-    void forgets_old_history_and_says_so() {
-        for (int i = 0; i < 50; i++) store.put("k" + i, "v", Store.ANY);
-        assertThatThrownBy(() -> store.changesSince(1)).isInstanceOf(HistoryCompacted.class);
-        assertThat(store.changesSince(45)).hasSize(5);
-    }
-
-    @Test
     void keeps_every_acknowledged_write_when_the_writer_is_killed() throws Exception {
         store.close();
         Path file = dir.resolve("killed.db");

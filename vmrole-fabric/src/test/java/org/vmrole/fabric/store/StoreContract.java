@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What every Store implementation promises; each implementation's test extends this. */
-abstract class StoreContract {
+public abstract class StoreContract {
     protected Store store;
 
     protected abstract Store open();
@@ -80,6 +80,21 @@ abstract class StoreContract {
         assertThat(store.changesSince(r1)).containsExactly(
                 new Change(r2, "b", "2"), new Change(r2, "c", "3"), new Change(r3, "a", null));
         assertThat(store.changesSince(r3)).isEmpty();
+    }
+
+    @Test
+    void starts_empty_at_revision_zero() {
+        assertThat(store.revision()).isZero();
+        assertThat(store.changesSince(0)).isEmpty();
+    }
+
+    /** Each implementation's {@link #open()} keeps about 20 revisions of history. */
+    @Test
+    void forgets_old_history_and_says_so() {
+        long[] revisions = new long[50];
+        for (int i = 0; i < 50; i++) revisions[i] = store.put("k" + i, "v", Store.ANY);
+        assertThatThrownBy(() -> store.changesSince(revisions[0])).isInstanceOf(HistoryCompacted.class);
+        assertThat(store.changesSince(revisions[44])).extracting(Change::key).containsExactly("k45", "k46", "k47", "k48", "k49");
     }
 
     @Test

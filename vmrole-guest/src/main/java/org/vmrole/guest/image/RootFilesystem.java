@@ -31,6 +31,15 @@ public final class RootFilesystem {
 
     /** Plans the tree: the busybox binary, a link per applet ({@code busybox --list-full}), and the guest files. */
     static Plan plan(GuestFiles files, byte[] busybox, List<String> appletPaths) {
+        return plan(files, busybox, appletPaths, java.util.Map.of(), java.util.Map.of());
+    }
+
+    /**
+     * The same with programs from Debian packages (path to content, mode 0755 under bin/sbin/lib, else 0644) and links to
+     * them; they replace a busybox applet of the same path.
+     */
+    static Plan plan(GuestFiles files, byte[] busybox, List<String> appletPaths, java.util.Map<String, byte[]> packaged,
+                     java.util.Map<String, String> packagedLinks) {
         TreeMap<String, Integer> modes = new TreeMap<>();
         TreeMap<String, String> links = new TreeMap<>();
         TreeMap<String, byte[]> contents = new TreeMap<>();
@@ -43,6 +52,11 @@ public final class RootFilesystem {
             }
             putLink(modes, links, path, "/bin/busybox");
         }
+        for (var e : new TreeMap<>(packaged).entrySet()) {
+            links.remove(e.getKey());
+            putFile(modes, contents, e.getKey(), e.getKey().startsWith("/etc/") ? 0644 : 0755, e.getValue());
+        }
+        for (var e : new TreeMap<>(packagedLinks).entrySet()) putLink(modes, links, e.getKey(), e.getValue());
         for (GuestFiles.Entry e : files.tree("rootfs")) {
             switch (e.kind()) {
                 case FILE -> putFile(modes, contents, e.path(), e.mode(), e.content());

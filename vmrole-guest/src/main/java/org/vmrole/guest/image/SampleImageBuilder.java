@@ -24,17 +24,36 @@ import java.util.stream.Stream;
 /**
  * Builds the sample VM image from Debian packages without root: MBR (syslinux mbr.bin, sfdisk),
  * a FAT boot partition with syslinux, Debian's kernel and our initramfs, and an ext4 root holding
- * busybox, the vmrole agent and the sample app. The same inputs give the same bytes.
+ * busybox, the vmrole agent, the sample app and Debian's mkfs.ext4 (for drives). The same inputs give the same bytes.
  */
 public final class SampleImageBuilder {
 
     /** Every timestamp inside the image (SOURCE_DATE_EPOCH): 2024-01-01T00:00:00Z. */
     public static final long EPOCH = 1704067200L;
     /** Bump when the build recipe changes in a way the inputs hash cannot see. */
-    static final String RECIPE = "sample-image/4";
+    static final String RECIPE = "sample-image/5";
     static final long ROOT_MIB = 256;
     static final String BUSYBOX_PACKAGE = "busybox-static";
     static final Path MBR_BIN = Path.of("/usr/lib/syslinux/mbr/mbr.bin");
+    /** A file taken from a Debian package: the first regular file whose path starts with {@code debPath}, placed at {@code imagePath}. */
+    record PackagedFile(String pkg, String debPath, String imagePath) {}
+
+    /**
+     * Debian's mkfs.ext4 and the libraries it loads, each at its soname: the sample app formats a blank drive ext4
+     * (busybox's mke2fs makes ext2 only).
+     */
+    static final List<PackagedFile> MKFS_EXT4 = List.of(
+            new PackagedFile("e2fsprogs", "sbin/mke2fs", "/sbin/mke2fs"),
+            new PackagedFile("e2fsprogs", "etc/mke2fs.conf", "/etc/mke2fs.conf"),
+            new PackagedFile("libext2fs2", "lib/x86_64-linux-gnu/libext2fs.so.2", "/lib/x86_64-linux-gnu/libext2fs.so.2"),
+            new PackagedFile("libext2fs2", "lib/x86_64-linux-gnu/libe2p.so.2", "/lib/x86_64-linux-gnu/libe2p.so.2"),
+            new PackagedFile("libcom-err2", "lib/x86_64-linux-gnu/libcom_err.so.2", "/lib/x86_64-linux-gnu/libcom_err.so.2"),
+            new PackagedFile("libblkid1", "usr/lib/x86_64-linux-gnu/libblkid.so.1", "/usr/lib/x86_64-linux-gnu/libblkid.so.1"),
+            new PackagedFile("libuuid1", "usr/lib/x86_64-linux-gnu/libuuid.so.1", "/usr/lib/x86_64-linux-gnu/libuuid.so.1"),
+            new PackagedFile("libc6", "lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"),
+            new PackagedFile("libc6", "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2"));
+    static final Map<String, String> MKFS_EXT4_LINKS = Map.of("/sbin/mkfs.ext4", "/sbin/mke2fs");
+
     private static final byte[] VHD_UNIQUE_ID = "vmrole-sample-1!".getBytes(StandardCharsets.US_ASCII);
 
     private final DebianPackages packages;
@@ -47,9 +66,36 @@ public final class SampleImageBuilder {
         this.packages = new DebianPackages(debCache, tools);
     }
 
-    /** The .deb files the image is made of (downloaded into the cache when missing): kernel, then busybox. */
+    /** The .deb files the image is made of (downloaded into the cache when missing): kernel, busybox, then mkfs.ext4's packages. */
     public List<Path> inputs() {
-        return List.of(packages.fetch(packages.kernelPackage()), packages.fetch(BUSYBOX_PACKAGE));
+        List<Path> debs = new java.util.ArrayList<>(List.of(packages.fetch(packages.kernelPackage()), packages.fetch(BUSYBOX_PACKAGE)));
+        for (String pkg : mkfsPackages()) debs.add(packages.fetch(pkg));
+        return List.copyOf(debs);
+    }
+
+    private static List<String> mkfsPackages() {
+        return MKFS_EXT4.stream().map(PackagedFile::pkg).distinct().toList();
+    }
+
+    /** The files of {@link #MKFS_EXT4} out of their packages ({@code debs} in {@link #mkfsPackages()} order), by image path. */
+    private Map<String, byte[]> packagedFiles(List<Path> debs, Path work) throws IOException {
+        List<String> pkgs = mkfsPackages();
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        for (int i = 0; i < pkgs.size(); i++) {
+            String pkg = pkgs.get(i);
+            Path dir = work.resolve("pkg-" + pkg);
+            List<PackagedFile> wanted = MKFS_EXT4.stream().filter(f -> f.pkg().equals(pkg)).toList();
+            packages.extract(debs.get(i), dir, path -> wanted.stream().anyMatch(f -> path.startsWith(f.debPath())));
+            for (PackagedFile f : wanted) {
+                Path found;
+                try (Stream<Path> walk = Files.walk(dir)) {
+                    found = walk.filter(Files::isRegularFile).filter(p -> dir.relativize(p).toString().startsWith(f.debPath())).sorted().findFirst()
+                            .orElseThrow(() -> new ImageBuildException(debs.get(pkgs.indexOf(pkg)).getFileName() + " holds no " + f.debPath() + "*"));
+                }
+                out.put(f.imagePath(), Files.readAllBytes(found));
+            }
+        }
+        return out;
     }
 
     /** A hash of everything that decides the image's bytes: recipe, guest files, package files, syslinux MBR. */
@@ -110,7 +156,8 @@ public final class SampleImageBuilder {
 
             List<String> applets = tools.runText(work, List.of(busybox.toString(), "--list-full")).lines().toList();
             Path rootImage = work.resolve("root.img");
-            RootFilesystem.build(RootFilesystem.plan(files, Files.readAllBytes(busybox), applets),
+            Map<String, byte[]> packaged = packagedFiles(debs.subList(2, debs.size()), work);
+            RootFilesystem.build(RootFilesystem.plan(files, Files.readAllBytes(busybox), applets, packaged, MKFS_EXT4_LINKS),
                     work.resolve("rootfs"), rootImage, layout.rootSizeBytes(), tools, EPOCH);
 
             Path raw = work.resolve("disk.raw");

@@ -53,10 +53,10 @@ public final class PageBlobDisk implements BlockDevice {
     public static PageBlobDisk open(PageBlobClient blob, Supplier<String> leaseId, long cacheBytes) {
         BlobProperties p = blob.properties();
         String where = blob.url() + blob.snapshot().map(s -> " (snapshot " + s + ")").orElse("");
-        if (!"PageBlob".equals(p.blobType())) throw new IllegalArgumentException("drive blob " + where + " is a " + p.blobType() + ", not a page blob: create drives with `vmrole drive create`");
         if (p.size() < 2L * FixedVhd.FOOTER_BYTES || p.size() % PageBlobClient.PAGE != 0) {
             throw new IllegalArgumentException("drive blob " + where + " is " + p.size() + " bytes: a drive is a multiple of 512 bytes plus a 512-byte VHD footer");
         }
+        if (!"PageBlob".equals(p.blobType())) throw new IllegalArgumentException("drive blob " + where + " is a " + p.blobType() + ", not a page blob: create drives with `vmrole drive create`");
         long disk = p.size() - FixedVhd.FOOTER_BYTES;
         try {
             long footerSays = FixedVhd.diskBytes(blob.read(disk, FixedVhd.FOOTER_BYTES));

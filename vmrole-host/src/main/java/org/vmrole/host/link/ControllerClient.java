@@ -46,7 +46,9 @@ public final class ControllerClient {
      * they began with, and a client that resumed one from before the join would present none (or the old one).
      */
     private volatile HttpClient http;
-    private final URI api;
+    /** The controller's replicas' API URLs; hosts speak to one at a time and move on when it fails or does not lead. */
+    private final List<URI> apis;
+    private volatile int current;
     /** The host link's TLS address, learned at each join. */
     private volatile URI base;
     private final String host;
@@ -54,10 +56,16 @@ public final class ControllerClient {
 
     /** @param controller the controller's API URL as the administrator gives it; the host link's TLS port is asked for there */
     public ControllerClient(URI controller, String host, String joinToken) {
+        this(List.of(controller), host, joinToken);
+    }
+
+    /** A host of a controller with several replicas (on etcd): one join token, pinning the authority they share, works on each. */
+    public ControllerClient(List<URI> controllers, String host, String joinToken) {
+        if (controllers.isEmpty()) throw new IllegalArgumentException("a host needs at least one --controller URL");
         JoinCredentials credentials = JoinCredentials.parse(joinToken);
         this.controllerTrust = new PinnedTrust(credentials.controllerFingerprint());
         this.joining = client(controllerTrust.sslContext());
-        this.api = apiBase(controller);
+        this.apis = controllers.stream().map(ControllerClient::apiBase).toList();
         this.host = host;
         this.token = credentials.secret();
     }
@@ -78,6 +86,7 @@ public final class ControllerClient {
      * answers on that port must present the pinned certificate before this host sends it anything.
      */
     private URI discoverTls() throws IOException, InterruptedException {
+        URI api = controller();
         if ("https".equals(api.getScheme())) return api;
         HttpResponse<String> r = send(joining, HttpRequest.newBuilder(api.resolve(PREFIX + "/tls")).timeout(Duration.ofSeconds(5)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -85,6 +94,22 @@ public final class ControllerClient {
         if (port <= 0 || port > 65535) throw new IOException("the controller at " + api + " named no host-link port (" + r.body() + ")");
         String host = api.getHost().contains(":") ? "[" + api.getHost() + "]" : api.getHost();
         return URI.create("https://" + host + ":" + port);
+    }
+
+    /** The API URL of the replica this host speaks to now. */
+    public URI controller() {
+        return apis.get(current);
+    }
+
+    /**
+     * Moves to another replica before the next join: the one named {@code leader} (host:port) when it is one of this
+     * host's controllers, else the next in turn. Returns whether it moved (a host of one controller stays).
+     */
+    public boolean failOver(String leader) {
+        int was = current;
+        int named = leader == null ? -1 : apis.stream().map(u -> u.getHost() + ":" + u.getPort()).toList().indexOf(leader);
+        current = named >= 0 ? named : (current + 1) % apis.size();
+        return current != was;
     }
 
     /** This host's credentials once it joined: the tunnels to other hosts authenticate with them. */
@@ -189,9 +214,19 @@ public final class ControllerClient {
             Object body = r.body();
             String text = body instanceof String s ? s : body instanceof InputStream in ? new String(in.readNBytes(4096)) : "";
             if (r.statusCode() == 401) throw new NotAdmitted(text);
+            if (r.statusCode() == 503 && "NotLeader".equals(errorCode(text))) throw new NotLeader(r.headers().firstValue("X-Vmrole-Leader").orElse(null), text);
             throw new IOException("controller answered " + r.statusCode() + " to " + req.method() + " " + req.uri().getPath() + ": " + text);
         }
         return r;
+    }
+
+    /** The {@code error.code} of an API error body, or null when the body is no such JSON. */
+    private static String errorCode(String body) {
+        try {
+            return JSON.readTree(body).path("error").path("code").asText(null);
+        } catch (IOException notJson) {
+            return null;
+        }
     }
 
     private static PinnedTrust.Mismatch mismatch(Throwable e) {
@@ -205,6 +240,21 @@ public final class ControllerClient {
     public static final class ControllerNotTrusted extends IOException {
         public ControllerNotTrusted(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** The replica spoken to does not lead the controller; {@link #leader()} names the one that does, when one does. */
+    public static final class NotLeader extends IOException {
+        private final String leader;
+
+        public NotLeader(String leader, String message) {
+            super(message);
+            this.leader = leader;
+        }
+
+        /** The leader's API address (host:port), or null while none is elected. */
+        public String leader() {
+            return leader;
         }
     }
 

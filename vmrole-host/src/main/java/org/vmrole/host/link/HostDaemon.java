@@ -85,6 +85,11 @@ public final class HostDaemon implements AutoCloseable {
     }
 
     private void beat() {
+        beat(true);
+    }
+
+    /** {@code mayFollow}: a replica that names the leader sends this beat on to it at once, without waiting a period. */
+    private void beat(boolean mayFollow) {
         try {
             if (joined && clock.millis() - joinedAtMillis > REJOIN_EVERY.toMillis()) joined = false;
             if (!joined) {
@@ -106,11 +111,30 @@ public final class HostDaemon implements AutoCloseable {
             if (!warned) log.error("host {} refuses to join: {}", join.host(), e.getMessage());
             warned = true;
             fenceIfSilent();
+        } catch (ControllerClient.NotLeader e) {
+            joined = false;
+            boolean moved = controller.failOver(e.leader());
+            log.info("host {}: the replica it spoke to does not lead the controller (leader: {}); trying {}", join.host(),
+                    e.leader() == null ? "none elected yet" : e.leader(), controller.controller());
+            if (e.leader() == null) {
+                // a live replica saw in etcd that nobody leads: nobody can declare this host down now, and the next leader
+                // gives every host a fresh grace period when it takes over, so the VMs may keep running
+                lastContactMillis = clock.millis();
+            } else if (moved && mayFollow) {
+                beat(false);
+                return;
+            }
+            fenceIfSilent();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             if (!warned) log.warn("host {} cannot reach the controller: {}", join.host(), e.toString());
             warned = true;
+            // another replica of the controller, if this host knows several, may lead now: try it at once
+            if (controller.failOver(null) && mayFollow) {
+                beat(false);
+                return;
+            }
             // a controller that restarted may serve the host link on another port: only a join (which asks the API
             // port where it is) finds it again, so the next beat joins anew
             joined = false;

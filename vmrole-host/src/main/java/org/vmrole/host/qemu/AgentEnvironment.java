@@ -35,9 +35,12 @@ public final class AgentEnvironment {
         return m;
     }
 
-    /** The drives the host attaches: where the guest finds each ({@code /dev/disk/by-id/virtio-NAME}) and whether it may write. */
+    /**
+     * The drives the host attaches, in the order the role declares them (the first is the role's "first drive"): where
+     * the guest finds each ({@code /dev/disk/by-id/virtio-NAME}) and whether it may write.
+     */
     static Map<String, Object> drives(Assignment a) {
-        Map<String, Object> m = new TreeMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         for (DriveAttachment d : a.drives()) m.put(d.name(), Map.of("device", "/dev/disk/by-id/virtio-" + d.name(), "mode", d.mode()));
         return m;
     }

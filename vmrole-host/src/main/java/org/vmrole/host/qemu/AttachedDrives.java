@@ -8,6 +8,8 @@ import org.vmrole.host.drive.DriveLease;
 import org.vmrole.model.blob.PageBlobClient;
 import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.nbd.NbdServer;
+import org.vmrole.model.host.DriveAttachment;
+import org.vmrole.model.host.ObservedDrive;
 
 import java.net.InetAddress;
 import java.io.IOException;
@@ -38,12 +40,11 @@ public final class AttachedDrives implements AutoCloseable {
     /** One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted. */
     public record Mount(String name, URI blobUrl, boolean writable, BlobCredential credential) {}
 
-    /** What an attached drive is now: for status and for the guest's environment. */
-    public record Attached(String name, String mode, String holder, String export) {}
-
     private record Open(Mount mount, String export, DriveLease lease, String holder) {}
 
     private final Map<String, List<Open>> byInstance = new ConcurrentHashMap<>();
+    /** Each storage account's key as the controller last gave it, shared by every drive of that account. */
+    private final Map<String, BlobCredential.Current> accountKeys = new ConcurrentHashMap<>();
     private final Path portFile;
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drive-lease").factory());
     private volatile NbdServer nbd;
@@ -77,6 +78,20 @@ public final class AttachedDrives implements AutoCloseable {
             LOG.warn("cannot keep the NBD port in {}: {}", portFile, e.getMessage());
         }
         return nbd;
+    }
+
+    /**
+     * The credential the drives of {@code account} sign with: the key given, which from now on also replaces the key
+     * of the account's drives already attached (a regenerated key reaches them without a detach).
+     */
+    public BlobCredential accountKey(String account, String base64Key) {
+        BlobCredential.SharedKey key = new BlobCredential.SharedKey(account, base64Key);
+        BlobCredential.Current current = accountKeys.computeIfAbsent(account, a -> new BlobCredential.Current(key));
+        if (!key.equals(current.get())) {
+            current.set(key);
+            LOG.info("storage account {}: its drives sign with the key the controller now gives", account);
+        }
+        return current;
     }
 
     /**
@@ -142,6 +157,57 @@ public final class AttachedDrives implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds one drive to a running VM's drives (a guest's {@code mount-drive}): its lease or snapshot, its export and the
+     * hot-plug, all or nothing.
+     *
+     * @throws IllegalArgumentException naming the drive and the reason; nothing of it stays open
+     */
+    public synchronized void add(String key, String holder, Mount m, QmpClient qmp) {
+        List<Open> current = byInstance.getOrDefault(key, List.of());
+        if (current.stream().anyMatch(o -> o.mount().name().equals(m.name()))) {
+            throw new IllegalArgumentException("drive '" + m.name() + "' is already attached to " + key + "; unmount it first or choose another name");
+        }
+        if (current.size() >= DriveHotplug.PORTS) {
+            throw new IllegalArgumentException(key + " has " + current.size() + " drives attached; a VM takes at most " + DriveHotplug.PORTS);
+        }
+        Open o;
+        try {
+            o = open(key, holder, m);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("drive '" + m.name() + "': " + e.getMessage(), e);
+        }
+        try {
+            DriveHotplug.attach(qmp, m.name(), new DriveHotplug.NbdTarget("127.0.0.1", nbd().port(), o.export()), !m.writable());
+        } catch (RuntimeException e) {
+            close(o);
+            throw new IllegalArgumentException("drive '" + m.name() + "' cannot be hot-plugged: " + e.getMessage(), e);
+        }
+        List<Open> next = new ArrayList<>(current);
+        next.add(o);
+        byInstance.put(key, List.copyOf(next));
+    }
+
+    /**
+     * Unplugs one drive from a running VM (the guest has {@code guestWait} to let go) and closes it: export gone, lease released.
+     *
+     * @return false when the VM has no drive of that name
+     */
+    public synchronized boolean remove(String key, String name, QmpClient qmp, Duration guestWait) {
+        List<Open> current = byInstance.getOrDefault(key, List.of());
+        Open o = current.stream().filter(x -> x.mount().name().equals(name)).findFirst().orElse(null);
+        if (o == null) return false;
+        if (!DriveHotplug.detach(qmp, name, guestWait)) {
+            LOG.warn("{}: the guest did not release drive {} within {}; closing its export anyway", key, name, guestWait);
+        }
+        List<Open> next = new ArrayList<>(current);
+        next.remove(o);
+        if (next.isEmpty()) byInstance.remove(key);
+        else byInstance.put(key, List.copyOf(next));
+        close(o);
+        return true;
+    }
+
     /** Hot-plugs the instance's open drives into its running VM. */
     public void plug(String key, QmpClient qmp) {
         for (Open o : byInstance.getOrDefault(key, List.of())) {
@@ -172,10 +238,14 @@ public final class AttachedDrives implements AutoCloseable {
         return server == null ? 0 : server.clients(key + "/" + drive);
     }
 
-    public List<Attached> attached(String key) {
-        return byInstance.getOrDefault(key, List.of()).stream()
-                .map(o -> new Attached(o.mount().name(), o.mount().writable() ? "write" : "snapshot", o.lease() == null ? "" : o.holder(), o.export()))
-                .toList();
+    /** What the instance's drives are now, for its status: name, mode and the writer's lease. */
+    public List<ObservedDrive> attached(String key) {
+        return byInstance.getOrDefault(key, List.of()).stream().map(AttachedDrives::observed).toList();
+    }
+
+    private static ObservedDrive observed(Open o) {
+        if (o.lease() == null) return new ObservedDrive(o.mount().name(), DriveAttachment.SNAPSHOT, ObservedDrive.NONE, "");
+        return new ObservedDrive(o.mount().name(), DriveAttachment.WRITE, o.lease().lost() ? ObservedDrive.LOST : ObservedDrive.HELD, o.holder());
     }
 
     private void close(Open o) {

@@ -46,6 +46,15 @@ final class EnvironmentFile {
             }
             if (!internal.isEmpty()) put(lines, "VMROLE_INTERNAL_PORTS", String.join(" ", internal));
         }
+        if (!a.drives().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (var d : a.drives()) {
+                names.add(d.name());
+                put(lines, "VMROLE_DRIVE_" + name(d.name()) + "_DEVICE", "/dev/disk/by-id/virtio-" + d.name());
+                put(lines, "VMROLE_DRIVE_" + name(d.name()) + "_MODE", d.mode());
+            }
+            put(lines, "VMROLE_DRIVES", String.join(" ", names));
+        }
         put(lines, "VMROLE_PORT", endpoints.isEmpty() ? "80" : Integer.toString(endpoints.values().iterator().next().guestPort()));
         return String.join("\n", lines) + "\n";
     }

@@ -131,10 +131,20 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
-    /** The host-side form of an assignment's drives. */
-    static List<AttachedDrives.Mount> mounts(Assignment a) {
+    /** The host-side form of an assignment's drives, signing with their account's current key. */
+    private List<AttachedDrives.Mount> mounts(Assignment a) {
         return a.drives().stream().map(d -> new AttachedDrives.Mount(d.name(), java.net.URI.create(d.blobUrl()), d.writable(),
-                new org.vmrole.model.blob.BlobCredential.SharedKey(d.accountName(), d.accountKey()))).toList();
+                drives.accountKey(d.accountName(), d.accountKey()))).toList();
+    }
+
+    /** A regenerated account key in the assignments replaces the old one under the drives that sign with it, attached as they are. */
+    @Override
+    public void credentials(List<Assignment> desired) {
+        for (Assignment a : desired) {
+            for (var d : a.drives()) {
+                if (!d.accountKey().isEmpty()) drives.accountKey(d.accountName(), d.accountKey());
+            }
+        }
     }
 
     /** Who holds a writer's lease, as a refused second writer is told: instance, incarnation and this host. */
@@ -216,6 +226,7 @@ public final class QemuDriver implements HypervisorDriver {
         }
         long pid = Long.parseLong(Files.readString(files.pidFile()).strip());
         QemuVm vm = new QemuVm(a, files, pid, ports, clock, this::publish);
+        vm.onDriveRequest(m -> guestDriveRequest(vm, m));
         try {
             vm.attach(settings.consoleLogBytes(), QMP_TIMEOUT);
         } catch (IOException e) {
@@ -350,13 +361,18 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public List<ObservedInstance> observe() {
         List<ObservedInstance> all = new ArrayList<>(vms.size());
-        for (QemuVm vm : vms.values()) all.add(vm.observed());
+        for (QemuVm vm : vms.values()) all.add(observed(vm));
         return all;
+    }
+
+    /** The VM's observation with its drives as they are now (a lease may be lost at any time). */
+    private ObservedInstance observed(QemuVm vm) {
+        return vm.observed().withDrives(drives.attached(vm.key()));
     }
 
     @Override
     public Optional<ObservedInstance> observe(String key) {
-        return Optional.ofNullable(vms.get(key)).map(QemuVm::observed);
+        return Optional.ofNullable(vms.get(key)).map(this::observed);
     }
 
     @Override
@@ -402,6 +418,37 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
+    /** How long a guest has to let go of a drive it asked to unmount (Linux answers the PCIe unplug in about 5 s). */
+    private static final Duration GUEST_UNPLUG_WAIT = Duration.ofSeconds(20);
+
+    /**
+     * A guest's {@code mount-drive} or {@code unmount-drive} (docs/guest-agent.md), carried out: the answer names the
+     * device the guest will see, or why nothing was attached.
+     */
+    Map<String, Object> guestDriveRequest(QemuVm vm, com.fasterxml.jackson.databind.JsonNode m) {
+        String name = m.path("name").asText("");
+        Optional<QmpClient> qmp = qmp(vm.key());
+        if (qmp.isEmpty()) return GuestDriveRequest.refused(name, "the VM is not running");
+        try {
+            if ("unmount-drive".equals(m.path("type").asText())) {
+                if (vm.assignment().drives().stream().anyMatch(d -> d.name().equals(name))) {
+                    return GuestDriveRequest.refused(name, "drive '" + name + "' is one the role declares; it stays attached while the instance runs");
+                }
+                if (!drives.remove(vm.key(), name, qmp.get(), GUEST_UNPLUG_WAIT)) {
+                    return GuestDriveRequest.refused(name, "no drive '" + name + "' is attached");
+                }
+                return GuestDriveRequest.unmounted(name);
+            }
+            GuestDriveRequest request = GuestDriveRequest.read(m, vm.assignment(), clock.instant());
+            drives.add(vm.key(), holder(vm.assignment()), request.mount(), qmp.get());
+            log.info("{}: the guest mounted drive {} ({})", vm.key(), name, request.mount().blobUrl());
+            return GuestDriveRequest.mounted(request.mount());
+        } catch (RuntimeException e) {
+            log.info("{}: the guest's {} of drive '{}' refused: {}", vm.key(), m.path("type").asText(), name, e.getMessage());
+            return GuestDriveRequest.refused(name, e.getMessage());
+        }
+    }
+
     /** Unplugs a running VM's drives (the guest gets {@code guestWait} to let go) and releases their leases. */
     public void detachDrives(String key, Duration guestWait) {
         Optional<QmpClient> qmp = qmp(key);
@@ -415,7 +462,7 @@ public final class QemuDriver implements HypervisorDriver {
     }
 
     /** The drives attached to a VM now. */
-    public List<AttachedDrives.Attached> drives(String key) {
+    public List<org.vmrole.model.host.ObservedDrive> drives(String key) {
         return drives.attached(key);
     }
 
@@ -461,6 +508,7 @@ public final class QemuDriver implements HypervisorDriver {
                 continue;
             }
             QemuVm vm = new QemuVm(record.assignment(), files, pid.get(), record.hostPorts(), clock, this::publish);
+            vm.onDriveRequest(m -> guestDriveRequest(vm, m));
             try {
                 vm.attach(settings.consoleLogBytes(), QMP_TIMEOUT);
             } catch (IOException e) {

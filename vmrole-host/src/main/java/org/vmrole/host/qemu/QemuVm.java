@@ -56,6 +56,8 @@ final class QemuVm {
     /** {@link CpuWait} of the process when the agent last spoke and when the guest last booted. */
     private volatile CpuWait waitAtLastAgent = CpuWait.NONE;
     private volatile CpuWait waitAtBoot = CpuWait.NONE;
+    /** Carries out a guest's {@code mount-drive} / {@code unmount-drive} and answers what the guest is told. */
+    private volatile java.util.function.Function<JsonNode, Map<String, Object>> driveRequests = m -> Map.of();
     /** Set when the driver lets go or replaces the process: its end is then not news. */
     private volatile boolean detached;
 
@@ -83,6 +85,11 @@ final class QemuVm {
 
     String key() {
         return assignment.key();
+    }
+
+    /** Who carries out the guest's drive requests (the driver, which holds the drives). */
+    void onDriveRequest(java.util.function.Function<JsonNode, Map<String, Object>> handler) {
+        driveRequests = handler;
     }
 
     Assignment assignment() {
@@ -141,7 +148,7 @@ final class QemuVm {
         assignment = a.withRebootGeneration(rebootGeneration);
         synchronized (this) {
             ObservedInstance o = observed;
-            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis(), o.agent());
+            observed = new ObservedInstance(o.key(), o.incarnation(), rebootGeneration, o.state(), o.cause(), o.message(), o.sinceEpochMillis(), o.agent(), o.drives());
         }
     }
 
@@ -325,6 +332,17 @@ final class QemuVm {
                 String message = m.path("message").asText("");
                 if (status.equals("Ready")) signal(VmSignal.AGENT_READY, message);
                 else if (status.equals("Busy")) signal(VmSignal.AGENT_BUSY, message);
+            }
+            case "mount-drive", "unmount-drive" -> {
+                // a lease, a snapshot and a hot-plug take seconds: never on the channel's reader
+                var handler = driveRequests;
+                Thread.ofVirtual().name("drive-request-" + key()).start(() -> {
+                    try {
+                        sendToAgent(handler.apply(m));
+                    } catch (IOException ex) {
+                        log.warn("{}: cannot answer the guest's {}: {}", key(), type, ex.getMessage());
+                    }
+                });
             }
             case "change-ack" -> {
                 CompletableFuture<Boolean> ack = changeAck;

@@ -40,6 +40,58 @@ class AttachedDrivesTest {
     }
 
     @Test
+    void a_new_account_key_from_the_controller_replaces_the_key_drives_already_sign_with() {
+        PageBlobClient blob = storage.newDrive(1 << 20);
+        String account = StorageAccount.DEVELOPMENT.name();
+        BlobCredential signing = drives.accountKey(account, StorageAccount.DEVELOPMENT.keys().getFirst());
+        PageBlobClient attached = PageBlobClient.of(blob.url(), signing);
+        assertThat(attached.properties().size()).isEqualTo((1 << 20) + 512);
+
+        drives.accountKey(account, "bm90IHRoZSBrZXk=");
+        assertThatThrownBy(attached::properties).as("the account's key is now another").hasMessageContaining("403");
+
+        drives.accountKey(account, StorageAccount.DEVELOPMENT.keys().getFirst());
+        assertThat(attached.properties().size()).as("signed with the right key again").isEqualTo((1 << 20) + 512);
+    }
+
+    @Test
+    void a_drive_a_guest_asks_for_is_plugged_beside_the_others_and_unplugged_alone() {
+        PageBlobClient declared = storage.newDrive(1 << 20);
+        PageBlobClient extra = storage.newDrive(1 << 20);
+        drives.open("d-1/Web_IN_0", "d-1/Web_IN_0#1 on host-a", List.of(new AttachedDrives.Mount("data", declared.url(), true, KEY)));
+        drives.plug("d-1/Web_IN_0", vm.qmp);
+
+        drives.add("d-1/Web_IN_0", "d-1/Web_IN_0#1 on host-a", new AttachedDrives.Mount("extra", extra.url(), true, KEY), vm.qmp);
+
+        assertThat(DriveHotplug.attached(vm.qmp, "extra")).isTrue();
+        assertThat(drives.attached("d-1/Web_IN_0")).extracting(org.vmrole.model.host.ObservedDrive::name).containsExactly("data", "extra");
+        assertThat(extra.properties().leased()).isTrue();
+
+        assertThat(drives.remove("d-1/Web_IN_0", "extra", vm.qmp, java.time.Duration.ofSeconds(5))).isTrue();
+
+        assertThat(extra.properties().leased()).isFalse();
+        assertThat(declared.properties().leased()).as("the declared drive stays").isTrue();
+        assertThat(drives.remove("d-1/Web_IN_0", "extra", vm.qmp, java.time.Duration.ofSeconds(5))).as("gone already").isFalse();
+    }
+
+    @Test
+    void a_guests_mount_that_cannot_be_had_attaches_nothing_and_says_why() {
+        PageBlobClient held = storage.newDrive(1 << 20);
+        drives.open("d-1/Web_IN_0", "d-1/Web_IN_0#1 on host-a", List.of(new AttachedDrives.Mount("data", held.url(), true, KEY)));
+        PageBlobClient notVhd = storage.newPageBlob(1 << 20);
+        String key = "d-1/Web_IN_1";
+
+        assertThatThrownBy(() -> drives.add(key, "d-1/Web_IN_1#1 on host-b", new AttachedDrives.Mount("data", held.url(), true, KEY), vm.qmp))
+                .hasMessageContaining("attached for writing by d-1/Web_IN_0#1 on host-a");
+        assertThatThrownBy(() -> drives.add(key, "d-1/Web_IN_1#1 on host-b", new AttachedDrives.Mount("raw", notVhd.url(), true, KEY), vm.qmp))
+                .hasMessageContaining("not a fixed VHD");
+
+        assertThat(drives.attached(key)).isEmpty();
+        assertThat(notVhd.properties().leased()).isFalse();
+        for (String name : List.of("data", "raw")) assertThat(DriveHotplug.attached(vm.qmp, name)).as(name).isFalse();
+    }
+
+    @Test
     void a_written_drive_is_leased_to_its_instance_plugged_in_and_released_on_stop() {
         PageBlobClient blob = storage.newDrive(4 << 20);
 
@@ -48,7 +100,7 @@ class AttachedDrivesTest {
 
         assertThat(DriveHotplug.attached(vm.qmp, "data")).isTrue();
         assertThat(blob.properties().metadata()).containsEntry(DriveLease.HOLDER_METADATA, "host-a/d-1/Web_IN_0#1");
-        assertThat(drives.attached("d-1/Web_IN_0")).extracting(AttachedDrives.Attached::mode).containsExactly("write");
+        assertThat(drives.attached("d-1/Web_IN_0")).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("write");
 
         drives.release("d-1/Web_IN_0");
 
@@ -79,7 +131,7 @@ class AttachedDrivesTest {
         drives.open("d-1/Web_IN_1", "host-b/d-1/Web_IN_1#1", List.of(new AttachedDrives.Mount("data", blob.url(), false, KEY)));
         drives.plug("d-1/Web_IN_1", vm.qmp);
 
-        assertThat(drives.attached("d-1/Web_IN_1")).extracting(AttachedDrives.Attached::mode).containsExactly("snapshot");
+        assertThat(drives.attached("d-1/Web_IN_1")).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("snapshot");
         assertThat(DriveHotplug.attached(vm.qmp, "data")).isTrue();
     }
 

@@ -89,24 +89,136 @@ class DriveVmTest {
         assertThat(driver.drives(key)).isEmpty();
     }
 
+    /**
+     * The whole life of a written drive through the sample app: the writer formats it ext4 and writes files; a second
+     * instance mounting a snapshot reads what was synced before the snapshot and nothing after; its guest asking its host
+     * (mount-drive, through the agent) for the drive for writing is refused, naming the writer, and for another drive
+     * gets the device; after a reimage the writer's files are there; stop lets it go.
+     */
     @Test
-    void an_instance_started_with_a_drive_has_it_at_boot_keeps_it_across_reimage_and_lets_it_go_on_stop() {
+    void a_writer_keeps_its_files_across_reimage_while_a_snapshot_reader_sees_what_was_synced_and_a_second_writer_is_refused() throws Exception {
         PageBlobClient blob = storage.newDrive(16 << 20);
-        DriveAttachment data = writable(blob);
+        int writerPort = freePort();
+        int readerPort = freePort();
+        Assignment writer = instance(0, 1, writerPort, writable(blob));
 
-        host.apply(List.of(withDrive(1, data)));
-        awaitReady(1);
-        assertThat(DriveHotplug.guestBound(driver.qmp(key).orElseThrow(), "data")).isTrue();
+        host.apply(List.of(writer));
+        awaitReady(key, 1);
+        assertThat(get(writerPort, "/drive/write?name=before")).isEqualTo("200 wrote before to drive data");
         assertThat(blob.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#1 on ");
 
-        host.apply(List.of(withDrive(2, data)));
-        awaitReady(2);
-        assertThat(DriveHotplug.guestBound(driver.qmp(key).orElseThrow(), "data")).isTrue();
+        String reader = "d-drv/WebVM_IN_1";
+        host.apply(List.of(writer, instance(1, 1, readerPort, snapshotOf(blob))));
+        awaitReady(reader, 1);
+        assertThat(get(writerPort, "/drive/write?name=after")).isEqualTo("200 wrote after to drive data");
+
+        assertThat(get(readerPort, "/drive/read?name=before")).startsWith("200 file before written by WebVM_IN_0 incarnation=1 uptime=");
+        assertThat(get(readerPort, "/drive/read?name=after")).as("written after the snapshot").startsWith("404");
+        assertThat(get(readerPort, "/drive/write?name=x")).as("a snapshot is read-only").isEqualTo("409 drive data is a read-only snapshot");
+
+        // the reader's guest asks its host for drives through the agent channel (mount-drive)
+        String accountKey = "&key=" + enc(StorageAccount.DEVELOPMENT.keys().getFirst());
+        assertThat(get(readerPort, "/drive/mount?name=again&url=" + enc(blob.url().toString()) + accountKey))
+                .startsWith("409 drive again: ").contains("attached for writing by " + key + "#1 on ");
+        assertThat(DriveHotplug.attached(driver.qmp(reader).orElseThrow(), "again")).as("nothing attached").isFalse();
+        PageBlobClient extra = storage.newDrive(4 << 20);
+        assertThat(get(readerPort, "/drive/mount?name=extra&url=" + enc(extra.url().toString()) + accountKey)).isEqualTo("200 /dev/disk/by-id/virtio-extra");
+        assertThat(DriveHotplug.attached(driver.qmp(reader).orElseThrow(), "extra")).isTrue();
+        assertThat(driver.drives(reader)).extracting(org.vmrole.model.host.ObservedDrive::name).containsExactly("data", "extra");
+        assertThat(extra.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(reader + "#1 on ");
+
+        host.apply(List.of(instance(0, 2, writerPort, writable(blob))));
+        awaitReady(key, 2);
+        assertThat(get(writerPort, "/drive/read?name=before")).startsWith("200 file before written by WebVM_IN_0 incarnation=1");
+        assertThat(get(writerPort, "/drive/read?name=after")).startsWith("200 file after written by WebVM_IN_0 incarnation=1");
         assertThat(blob.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#2 on ");
 
         host.apply(List.of());
-        await().atMost(Duration.ofSeconds(60)).until(() -> host.observe(key).isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> host.observe().isEmpty());
         assertThat(blob.properties().leased()).isFalse();
+    }
+
+    /**
+     * SIGKILL of the host agent while its guest writes: every write the guest was told is synced (its HTTP answer came
+     * after {@code sync}) is in the page blob, read back through the Blob API.
+     */
+    @Test
+    void every_write_the_guest_synced_is_in_the_page_blob_after_the_host_agent_is_killed() throws Exception {
+        PageBlobClient blob = storage.newDrive(16 << 20);
+        int port = freePort();
+        host.close();
+        Process agentJvm = HostAgentProcess.launch(settings.dataDir(), image, port, blob.url().toString(), StorageAccount.DEVELOPMENT.name(),
+                StorageAccount.DEVELOPMENT.keys().getFirst(), Long.toString(16 << 20));
+        List<String> synced = new java.util.ArrayList<>();
+        try {
+            HostAgentProcessOutput.awaitLine(agentJvm, "applied", Duration.ofSeconds(60));
+            await().atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> get(port, "/drive/write?name=w0").startsWith("200"));
+            synced.add("w0");
+            java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread killer = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                agentJvm.destroyForcibly(); // SIGKILL, mid-write
+                killed.set(true);
+            });
+            for (int i = 1; i < 1000; i++) {
+                String answer;
+                try {
+                    answer = get(port, "/drive/write?name=w" + i);
+                } catch (java.io.IOException e) {
+                    break; // the guest's I/O hangs on the lost NBD server: no answer, so not acknowledged
+                }
+                if (!answer.startsWith("200")) break;
+                synced.add("w" + i);
+                if (killed.get() && i > 200) break;
+            }
+            killer.join();
+        } finally {
+            agentJvm.destroyForcibly().waitFor();
+        }
+        assertThat(synced.size()).as("writes acknowledged before and around the kill").isGreaterThan(1);
+        System.out.printf("host agent kill -9 mid-write: %d synced writes, each checked in the page blob%n", synced.size());
+
+        byte[] disk = blob.read(0, 16 << 20);
+        String raw = new String(disk, java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String name : synced) assertThat(raw).as("synced file " + name + " is in the page blob").contains("file " + name + " written by Web_IN_0");
+        assertThat(blob.properties().leased()).as("the dead agent's lease stays until it lapses or the controller breaks it").isTrue();
+        // a new agent takes the VM (and the lease, same holder) back, so the sweep after the test ends it
+        driver = new QemuDriver(settings);
+        host = new HostAgent(driver, settings.dataDir());
+    }
+
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    /** GET through the instance's forwarded port: "STATUS body" (body without its newline). */
+    private String get(int port, String path) throws Exception {
+        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body().strip();
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static DriveAttachment snapshotOf(PageBlobClient blob) {
+        return new DriveAttachment("data", blob.url().toString(), DriveAttachment.SNAPSHOT, StorageAccount.DEVELOPMENT.name(),
+                StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
+    }
+
+    private Assignment instance(int index, long incarnation, int port, DriveAttachment drive) {
+        return new Assignment("d-drv", new InstanceName("WebVM", index), incarnation, 0, VmSize.ExtraSmall, "sample", 0, 1, Map.of(),
+                List.of(new org.vmrole.model.host.EndpointBinding("HttpIn", "http", 80, port)), List.of(), null, "", null, List.of(drive),
+                List.of(StorageAccount.DEVELOPMENT.name()));
     }
 
     private static DriveAttachment writable(PageBlobClient blob) {
@@ -120,7 +232,11 @@ class DriveVmTest {
     }
 
     private void awaitReady(long incarnation) {
-        await().atMost(BOOT).pollInterval(Duration.ofMillis(500)).until(() -> host.observe(key)
+        awaitReady(key, incarnation);
+    }
+
+    private void awaitReady(String instance, long incarnation) {
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(500)).until(() -> host.observe(instance)
                 .map(o -> o.state() == RoleState.ReadyRole && o.incarnation() == incarnation).orElse(false));
     }
 
@@ -136,7 +252,7 @@ class DriveVmTest {
         driver = new QemuDriver(settings);
         host = new HostAgent(driver, settings.dataDir());
 
-        assertThat(driver.drives(key)).extracting(AttachedDrives.Attached::mode).containsExactly("write");
+        assertThat(driver.drives(key)).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("write");
         // QEMU reconnects on the next request: read through the guest's own disk device, as its next I/O would
         QmpClient qmp = driver.qmp(key).orElseThrow();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {

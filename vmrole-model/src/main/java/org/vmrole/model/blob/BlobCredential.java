@@ -142,4 +142,40 @@ public sealed interface BlobCredential {
             return "Sas[...]";
         }
     }
+
+    /**
+     * The credential in force now, replaceable while calls go on: a host swaps in a storage account's regenerated key
+     * without closing the drives that sign with it.
+     */
+    final class Current implements BlobCredential {
+        private volatile BlobCredential now;
+
+        public Current(BlobCredential initial) {
+            set(initial);
+        }
+
+        public void set(BlobCredential next) {
+            if (next == null || next instanceof Current) throw new IllegalArgumentException("a current credential holds a key or a SAS");
+            now = next;
+        }
+
+        public BlobCredential get() {
+            return now;
+        }
+
+        @Override
+        public URI address(URI uri) {
+            return now.address(uri);
+        }
+
+        @Override
+        public String authorization(String method, URI uri, long contentLength, Map<String, String> headers) {
+            return now.authorization(method, uri, contentLength, headers);
+        }
+
+        @Override
+        public String toString() {
+            return "Current[" + now + "]";
+        }
+    }
 }

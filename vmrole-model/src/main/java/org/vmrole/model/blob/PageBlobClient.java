@@ -26,7 +26,8 @@ import java.util.Optional;
 /**
  * The page-blob calls a host needs to serve a drive (ranged Get Blob, Put Page, Get Blob Properties,
  * Lease Blob, Snapshot Blob), over the JDK HTTP client, signed with a {@link BlobCredential}.
- * Every call is synchronous and thread-safe; the HTTP client pools connections.
+ * Every call is synchronous and thread-safe; the HTTP client pools connections. {@link BlockBlobClient} speaks block
+ * blobs over the same signed transport.
  */
 public final class PageBlobClient {
     /** The service version every call (and every SAS it signs) speaks. */
@@ -54,6 +55,11 @@ public final class PageBlobClient {
         if (blobUrl.getRawQuery() != null) throw new IllegalArgumentException("blob URL '" + blobUrl + "' has a query: pass the SAS as the credential, not in the URL");
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         return new PageBlobClient(http, blobUrl, null, credential);
+    }
+
+    /** Another blob of the same service, sharing this client's connections and credential (a container's URL for container calls). */
+    PageBlobClient at(URI otherBlob) {
+        return new PageBlobClient(http, otherBlob, null, credential);
     }
 
     /** The same blob as of one snapshot (read-only). */
@@ -180,7 +186,7 @@ public final class PageBlobClient {
         return header(call("PUT", "comp=snapshot", Map.of(), null, 0, 0, 201), "x-ms-snapshot", "");
     }
 
-    private BlobStorageException unreachable(String method, IOException e) {
+    BlobStorageException unreachable(String method, IOException e) {
         return new BlobStorageException(0, "Unreachable", "the storage service did not answer " + method + " " + blob
                 + (e.getMessage() == null ? " (" + e.getClass().getSimpleName() + ")" : ": " + e.getMessage()));
     }
@@ -195,12 +201,12 @@ public final class PageBlobClient {
         return "bytes=" + offset + "-" + (offset + length - 1);
     }
 
-    private static String header(HttpResponse<?> r, String name, String otherwise) {
+    static String header(HttpResponse<?> r, String name, String otherwise) {
         return r.headers().firstValue(name).orElse(otherwise);
     }
 
     /** A call whose answer has no body worth keeping. */
-    private HttpResponse<InputStream> call(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+    HttpResponse<InputStream> call(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
         HttpResponse<InputStream> r = exchange(method, query, extra, body, from, length, expected);
         try (InputStream in = r.body()) {
             in.transferTo(OutputStream.nullOutputStream()); // drained, so the connection goes back to the pool
@@ -211,7 +217,7 @@ public final class PageBlobClient {
     }
 
     /** Sends a signed request; answers the response with its body unread when the status is expected, else throws. */
-    private HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+    HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
         String q = query;
         if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
         URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));

@@ -85,7 +85,10 @@ public final class DeploymentCommands {
                     out().println("  " + text(e, "role") + "/" + text(e, "endpoint") + " (" + text(e, "protocol") + ")  load balancer " + text(e, "address")
                             + "  in rotation: " + (e.path("inRotation").isEmpty() ? "none" : inRotation(e.path("inRotation"))));
                 }
-                Table t = new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "AGENT", "ENDPOINT", "NOTE");
+                boolean withDrives = false;
+                for (JsonNode i : instances) withDrives |= !i.path("drives").isEmpty();
+                Table t = withDrives ? new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "AGENT", "ENDPOINT", "DRIVES", "NOTE")
+                        : new Table("INSTANCE", "STATE", "HOST", "FD", "UD", "INC", "AGENT", "ENDPOINT", "NOTE");
                 for (JsonNode i : instances) {
                     StringBuilder ep = new StringBuilder();
                     for (JsonNode e : i.path("endpoints")) {
@@ -95,8 +98,13 @@ public final class DeploymentCommands {
                     if (i.hasNonNull("privateAddress")) ep.append(ep.isEmpty() ? "" : ", ").append("private ").append(text(i, "privateAddress"));
                     String note = i.hasNonNull("waitingReason") ? "waiting: " + text(i, "waitingReason")
                             : i.hasNonNull("message") && !text(i, "message").isBlank() ? '"' + text(i, "message") + '"' : text(i, "lastCause");
-                    t.row(text(i, "instance"), text(i, "state"), text(i, "host"), fd(i), text(i, "updateDomain"), text(i, "incarnation"),
-                            agent(i), ep.isEmpty() ? "-" : ep, note);
+                    if (withDrives) {
+                        t.row(text(i, "instance"), text(i, "state"), text(i, "host"), fd(i), text(i, "updateDomain"), text(i, "incarnation"),
+                                agent(i), ep.isEmpty() ? "-" : ep, drives(i), note);
+                    } else {
+                        t.row(text(i, "instance"), text(i, "state"), text(i, "host"), fd(i), text(i, "updateDomain"), text(i, "incarnation"),
+                                agent(i), ep.isEmpty() ? "-" : ep, note);
+                    }
                 }
                 t.print(out());
             });
@@ -117,6 +125,17 @@ public final class DeploymentCommands {
             if ("probe".equals(text(i, "healthFrom"))) return "none (probe)";
             String a = text(i, "agent");
             return a == null || a.isBlank() ? "-" : a;
+        }
+
+        /** Each attached drive with its mode and, for a writer, its lease: "data write (lease held), old snapshot". */
+        static String drives(JsonNode i) {
+            StringBuilder b = new StringBuilder();
+            for (JsonNode d : i.path("drives")) {
+                if (!b.isEmpty()) b.append(", ");
+                b.append(text(d, "name")).append(' ').append(text(d, "mode"));
+                if ("write".equals(text(d, "mode"))) b.append(" (lease ").append(text(d, "lease")).append(')');
+            }
+            return b.isEmpty() ? "-" : b.toString();
         }
 
         private static String fd(JsonNode i) {

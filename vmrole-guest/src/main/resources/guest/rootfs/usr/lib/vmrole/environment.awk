@@ -28,8 +28,15 @@ $1 ~ /^network\/instances\/[0-9]+\/endpoints\/[^\/]+\/port$/ {
     internal = internal (internal == "" ? "" : " ") $2
   }
 }
+# Drives (docs/drives.md), in the role's order: the device to mount and write or snapshot.
+$1 ~ /^drives\/[^\/]+\/(device|mode)$/ {
+  split($1, p, "/")
+  put("VMROLE_DRIVE_" var(p[2]) "_" toupper(p[3]), $2)
+  if (p[3] == "device") drives = drives (drives == "" ? "" : " ") p[2]
+}
 END {
   if (port == "") port = 80
   put("VMROLE_PORT", port)
   if (internal != "") put("VMROLE_INTERNAL_PORTS", internal)
+  if (drives != "") put("VMROLE_DRIVES", drives)
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Image upload and host fetch, images in the Blob service (this tree) against images on the controller's disk (a
+# baseline commit), interleaved one JVM per measurement; then the two fetch paths of this tree. Prints figures for BENCHMARKS.md.
+# Usage: vmrole-bench/image-transfer.sh [WORKDIR [SIZE_MIB [ROUNDS [BASELINE_COMMIT]]]]   (WORKDIR needs ~4x SIZE free)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+need_jdk
+WORK=${1:-/tmp/vmrole-bench-transfer}
+MIB=${2:-2048}
+ROUNDS=${3:-3}
+BASE=${4:-51ba060}
+mkdir -p "$WORK"
+classpath() { # module tree -> classpath of its vmrole-bench
+  (cd "$1" && mvn -B -q -o -DskipTests -pl vmrole-bench -am package dependency:build-classpath \
+    -Dmdep.outputFile="$1/vmrole-bench/target/bench.classpath" -Dmdep.includeScope=runtime >&2)
+  echo "$1/vmrole-bench/target/classes:$(cat "$1/vmrole-bench/target/bench.classpath")"
+}
+# the baseline: that commit's tree with this benchmark class added (it uses only what both trees have)
+if [ "$(cat "$WORK/baseline/.commit" 2>/dev/null)" != "$BASE" ]; then
+  rm -rf "$WORK/baseline" && mkdir -p "$WORK/baseline"
+  git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK/baseline"
+  [ -d "$ROOT/.mvn" ] && cp -r "$ROOT/.mvn" "$WORK/baseline/"
+  echo "$BASE" > "$WORK/baseline/.commit"
+fi
+cp "$ROOT/vmrole-bench/src/main/java/org/vmrole/bench/ImageTransferBenchmark.java" "$WORK/baseline/vmrole-bench/src/main/java/org/vmrole/bench/"
+BASE_CP=$(classpath "$WORK/baseline")
+NEW_CP=$(classpath "$ROOT")
+run() { "$JAVA_HOME/bin/java" -Xmx256m -Dlogback.configurationFile="$ROOT/vmrole-bench/target/classes/logback.xml" -cp "$1" "${@:2}"; }
+echo "load average at start: $(cat /proc/loadavg)"
+for r in $(seq 1 "$ROUNDS"); do
+  run "$BASE_CP" org.vmrole.bench.ImageTransferBenchmark "$WORK" "$MIB" "round $r, disk ($BASE)"
+  run "$NEW_CP" org.vmrole.bench.ImageTransferBenchmark "$WORK" "$MIB" "round $r, blob service"
+done
+run "$NEW_CP" org.vmrole.bench.ImageFetchPaths "$WORK" "$MIB" "$ROUNDS"
+echo "load average at end: $(cat /proc/loadavg)"
