@@ -57,6 +57,7 @@ public final class ManagementApi implements AutoCloseable {
     private final Deployments deployments;
     private final PlatformMetrics metrics;
     private final PublicEndpoints publicEndpoints;
+    private final InstanceEndpoints instanceEndpoints;
     private final ApiServer server;
     private final OperationWaits operationWaits = new OperationWaits();
     private final Optional<String> firstAdministratorKey;
@@ -88,6 +89,7 @@ public final class ManagementApi implements AutoCloseable {
         // storage calls: never on the reconciling thread
         parts.fabric().onHostFenced(fenced -> Thread.ofVirtual().name("break-leases-" + fenced.host()).start(() -> fencedLeases.breakAll(fenced)));
         InstanceEndpoints endpoints = new InstanceEndpoints();
+        this.instanceEndpoints = endpoints;
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
         this.publicEndpoints = new PublicEndpoints();
@@ -185,6 +187,9 @@ public final class ManagementApi implements AutoCloseable {
 
     /** Where the traffic layer publishes each deployment's load-balanced addresses. */
     public PublicEndpoints publicEndpoints() { return publicEndpoints; }
+
+    /** Where each instance's endpoints are published, as its host last reported. */
+    public InstanceEndpoints instanceEndpoints() { return instanceEndpoints; }
 
     public ApiServer server() { return server; }
 

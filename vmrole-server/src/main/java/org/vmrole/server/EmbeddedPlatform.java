@@ -177,7 +177,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
             TrafficSync traffic = new TrafficSync(lb, api.deployments()::traffic, api.publicEndpoints(), s.host(), Duration.ofMillis(250));
             opened.add(traffic);
             // make-before-break: a host stops or reimages a serving VM only once the balancer has let go of it
-            fabric.holdStopsWhile((hostAddress, running) -> traffic.serving(running.deploymentId(), running.instance(), hostAddress));
+            fabric.holdStopsWhile((host, hostAddress, running) -> traffic.serving(running.deploymentId(), running.instance(), hostAddress,
+                    api.instanceEndpoints().of(host, running.key())));
             if (s.storage()) serveTenantAccounts(api, storage, s.host());
             EmbeddedPlatform platform = new EmbeddedPlatform(store, fabric, controller, images, api, hosts, lb, traffic, storage, s.storage(), imageAccount, s.host());
             HostCapacity share = new HostCapacity(Math.max(2, Runtime.getRuntime().availableProcessors()),

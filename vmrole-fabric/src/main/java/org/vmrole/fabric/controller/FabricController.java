@@ -173,7 +173,7 @@ public final class FabricController {
         boolean strays = state.runsStrays(hostName, instances);
         if (version == knownAssignmentsVersion && !strays && !holding.contains(hostName)) return Optional.empty();
         List<Assignment> wanted = state.assignmentsFor(hostName);
-        List<Assignment> send = RotationHold.toSend(state.hosts.get(hostName).endpointAddress(), wanted, lastSent.getOrDefault(hostName, List.of()), byKey, serving);
+        List<Assignment> send = RotationHold.toSend(hostName, state.hosts.get(hostName).endpointAddress(), wanted, lastSent.getOrDefault(hostName, List.of()), byKey, serving);
         if (send.equals(wanted)) holding.remove(hostName);
         else holding.add(hostName);
         if (version == knownAssignmentsVersion && !strays && send.equals(lastSent.get(hostName))) return Optional.empty();

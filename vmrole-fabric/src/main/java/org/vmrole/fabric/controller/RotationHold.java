@@ -18,15 +18,15 @@ public final class RotationHold {
 
     /**
      * Whether the load balancer still sends traffic to, or holds connections open to, the copy {@code running} on
-     * the host whose endpoints are published on {@code hostAddress}.
+     * {@code host}, whose endpoints are published on {@code hostAddress} (hosts on one machine share an address).
      */
     @FunctionalInterface
     public interface Serving {
-        boolean test(String hostAddress, Assignment running);
+        boolean test(String host, String hostAddress, Assignment running);
     }
 
     /** No load balancer to wait for: changes go to hosts at once. */
-    public static final Serving NONE = (hostAddress, running) -> false;
+    public static final Serving NONE = (host, hostAddress, running) -> false;
 
     private RotationHold() {
     }
@@ -36,7 +36,7 @@ public final class RotationHold {
      * serving at that incarnation, and is still {@code serving} at the balancer keeps its last assignment instead of
      * a higher incarnation, a reboot, or none. Pure; call again on every heartbeat while it holds something back.
      */
-    public static List<Assignment> toSend(String hostAddress, List<Assignment> wanted, List<Assignment> lastSent,
+    public static List<Assignment> toSend(String host, String hostAddress, List<Assignment> wanted, List<Assignment> lastSent,
                                           Map<String, ObservedInstance> observed, Serving serving) {
         Map<String, Assignment> before = new HashMap<>();
         for (Assignment a : lastSent) before.put(a.key(), a);
@@ -47,18 +47,24 @@ public final class RotationHold {
             Assignment old = before.get(w.key());
             boolean takesAway = old != null && (w.incarnation() > old.incarnation()
                     || w.incarnation() == old.incarnation() && w.rebootGeneration() > old.rebootGeneration());
-            out.add(takesAway && serves(hostAddress, old, observed, serving) ? old : w);
+            out.add(takesAway && serves(host, hostAddress, old, observed, serving) ? old : w);
         }
         for (Assignment old : lastSent) {
-            if (!now.containsKey(old.key()) && serves(hostAddress, old, observed, serving)) out.add(old);
+            // gone from this host (moved, scaled in, host drained): it drains here, but off the private network,
+            // where a new copy elsewhere has its address and MAC
+            if (!now.containsKey(old.key()) && serves(host, hostAddress, old, observed, serving)) out.add(offTheNetwork(old));
         }
         return out;
     }
 
-    private static boolean serves(String hostAddress, Assignment old, Map<String, ObservedInstance> observed, Serving serving) {
+    private static Assignment offTheNetwork(Assignment a) {
+        return a.network() == null || a.network().detached() ? a : a.withLiveChange(a.settings(), a.network().withDetached(true));
+    }
+
+    private static boolean serves(String host, String hostAddress, Assignment old, Map<String, ObservedInstance> observed, Serving serving) {
         ObservedInstance o = observed.get(old.key());
         boolean vmServes = o != null && o.incarnation() == old.incarnation()
                 && (o.state() == RoleState.ReadyRole || o.state() == RoleState.BusyRole);
-        return vmServes && serving.test(hostAddress, old);
+        return vmServes && serving.test(host, hostAddress, old);
     }
 }

@@ -225,7 +225,7 @@ class FabricControllerTest {
         SimulatedHost h = host("h1", 0);
         java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<String> asked = new ArrayList<>();
-        controller.holdStopsWhile((address, running) -> {
+        controller.holdStopsWhile((host, address, running) -> {
             asked.add(address + " " + running.key() + "#" + running.incarnation());
             return balancerServes.get();
         });
@@ -246,11 +246,17 @@ class FabricControllerTest {
         assertThat(controller.getOperation(reimage.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
     }
 
+    /** A stand-in for the load balancer that serves every copy until the test says otherwise. */
+    private java.util.concurrent.atomic.AtomicBoolean balancerServingEveryCopy() {
+        java.util.concurrent.atomic.AtomicBoolean serves = new java.util.concurrent.atomic.AtomicBoolean(true);
+        controller.holdStopsWhile((host, address, running) -> serves.get());
+        return serves;
+    }
+
     @Test
     void a_scale_in_stops_the_vm_only_once_the_load_balancer_no_longer_serves_it() {
         SimulatedHost h = host("h1", 0);
-        java.util.concurrent.atomic.AtomicBoolean balancerServes = new java.util.concurrent.atomic.AtomicBoolean(true);
-        controller.holdStopsWhile((address, running) -> balancerServes.get());
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = balancerServingEveryCopy();
         controller.createDeployment(deployment("d1", 2));
         ticks(3);
 
@@ -261,6 +267,26 @@ class FabricControllerTest {
         balancerServes.set(false);
         ticks(3);
         assertThat(h.observe()).extracting(o -> o.key()).containsExactly("d1/WebVM_IN_0");
+    }
+
+    @Test
+    void draining_a_host_stops_its_vms_only_once_the_load_balancer_no_longer_serves_them() {
+        SimulatedHost a = host("h1", 0);
+        java.util.concurrent.atomic.AtomicBoolean balancerServes = balancerServingEveryCopy();
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        host("h2", 1);
+
+        controller.drainHost("h1", true);
+        ticks(8);
+        assertThat(instances("d1")).extracting(InstanceView::host).containsOnly("h2");
+        assertThat(a.observe()).as("the drained host's VMs still serve").hasSize(2)
+                .allSatisfy(o -> assertThat(o.state()).isEqualTo(RoleState.ReadyRole));
+
+        balancerServes.set(false);
+        ticks(3);
+        assertThat(a.observe()).isEmpty();
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
     }
 
     @Test

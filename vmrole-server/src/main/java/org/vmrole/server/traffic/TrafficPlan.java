@@ -15,6 +15,7 @@ import org.vmrole.api.traffic.TrafficInstance;
 import org.vmrole.api.traffic.TrafficSpec;
 import org.vmrole.lb.Availability;
 import org.vmrole.lb.Backend;
+import org.vmrole.model.InstanceName;
 import org.vmrole.lb.Slot;
 import org.vmrole.model.host.EndpointBinding;
 
@@ -97,11 +98,16 @@ record TrafficPlan(Map<String, Map<String, Pool>> pools, Map<String, Routing> se
                 if (port == 0 || a == Availability.UNAVAILABLE) continue;
                 // an address literal, so no lookup; the id names address and port: an instance back elsewhere is a new
                 // backend, and the two copies of an instance moving make-before-break are two backends
-                backends.add(new Backend(i.name() + "@" + i.address() + ":" + port, new InetSocketAddress(i.address(), port), a));
+                backends.add(new Backend(backendId(i.name(), i.address(), port), new InetSocketAddress(i.address(), port), a));
             }
             out.put(rule.key(), new Pool(rule, backends));
         }
         return out;
+    }
+
+    /** The balancer's id for one copy of an instance: its name, address and host port. */
+    static String backendId(InstanceName instance, String address, int port) {
+        return instance + "@" + address + ":" + port;
     }
 
     private static Slot slot(String name) {

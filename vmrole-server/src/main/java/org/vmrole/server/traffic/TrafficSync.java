@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +21,7 @@ import org.vmrole.api.traffic.PublicEndpoints.PublicEndpoint;
 import org.vmrole.api.traffic.ServiceTraffic;
 import org.vmrole.api.traffic.TrafficSpec;
 import org.vmrole.model.InstanceName;
+import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.lb.BackendPool;
 import org.vmrole.lb.BackendStatus;
 import org.vmrole.lb.Drained;
@@ -118,18 +121,22 @@ public final class TrafficSync implements AutoCloseable {
     }
 
     /**
-     * True while the balancer sends new connections to the copy of {@code instance} published on {@code hostAddress},
-     * or drains the connections it still has: until then the host must not stop or reimage that VM.
+     * True while the balancer sends new connections to the copy of {@code instance} whose endpoints are published at
+     * {@code hostAddress} on {@code endpoints}' host ports, or drains the connections it still has: until then the host
+     * must not stop or reimage that VM. (Two hosts on one machine share an address; the ports tell their copies apart.)
      */
-    public boolean serving(String deploymentId, InstanceName instance, String hostAddress) {
-        String backend = instance + "@" + hostAddress + ":";
+    public boolean serving(String deploymentId, InstanceName instance, String hostAddress, List<EndpointBinding> endpoints) {
+        Set<String> ids = new HashSet<>();
+        for (EndpointBinding e : endpoints) ids.add(TrafficPlan.backendId(instance, hostAddress, e.hostPort()));
         for (BackendPool pool : pools.getOrDefault(deploymentId, Map.of()).values()) {
             for (BackendStatus s : pool.status()) {
-                if (s.id().startsWith(backend) && (s.inRotation() || s.draining())) return true;
+                if (ids.contains(s.id()) && (s.inRotation() || s.draining())) return true;
             }
         }
-        String drained = deploymentId + "\n" + backend;
-        return drains.keySet().stream().anyMatch(k -> k.startsWith(drained));
+        for (String id : ids) {
+            if (drains.containsKey(deploymentId + "\n" + id)) return true;
+        }
+        return false;
     }
 
     private ServiceSlots slotsOf(String service) {
