@@ -43,6 +43,14 @@ public final class ApiClient {
         long length();
 
         void writeTo(OutputStream out) throws IOException;
+
+        /**
+         * Whether the body streams to the socket as it is written (a file) instead of being buffered first (bytes
+         * already in memory). A streamed request cannot read a 401's answer: the connection gives up on it.
+         */
+        default boolean streamed() {
+            return true;
+        }
     }
 
     public String base() { return base; }
@@ -86,6 +94,8 @@ public final class ApiClient {
             @Override public long length() { return length; }
 
             @Override public void writeTo(OutputStream out) throws IOException { out.write(bytes, 0, length); }
+
+            @Override public boolean streamed() { return false; }
         };
     }
 
@@ -110,7 +120,7 @@ public final class ApiClient {
                 }, timeout.toMillis());
                 c.setRequestProperty("Content-Type", contentType);
                 c.setDoOutput(true);
-                c.setFixedLengthStreamingMode(body.length());
+                if (body.streamed()) c.setFixedLengthStreamingMode(body.length());
                 try (OutputStream out = c.getOutputStream()) {
                     body.writeTo(out);
                 }
@@ -120,7 +130,8 @@ public final class ApiClient {
             if (status >= 400) {
                 JsonNode json = json(answer);
                 JsonNode e = json.path("error");
-                String msg = e.path("message").asText(answer);
+                String msg = e.path("message").asText(answer.isBlank() ? "the API answered " + status + " " + c.getResponseMessage()
+                        + (status == 401 ? ": it does not know this key; check --key or VMROLE_KEY, or run './vmrole login'" : "") : answer);
                 // the client got something wrong: bad usage; anything else is a failed operation
                 int exit = status == 400 ? 2 : 1;
                 throw new CliFailure(exit, msg + (e.hasNonNull("code") ? " [" + e.get("code").asText() + "]" : ""));
