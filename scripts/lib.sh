@@ -95,7 +95,9 @@ cli_java_opts() {
 build_jar() {
   if jar_is_stale; then
     say "building vmrole (first use or sources changed; takes a minute)..."
-    (cd "$ROOT" && mvn -B -q -DskipTests -Dmaven.test.skip=true package -pl vmrole-server -am) >&2 \
+    # tests compiled, not run: vmrole-etcd's test-jar (the etcd harness) is a test dependency of vmrole-server, and
+    # Maven cannot resolve a test-jar that -Dmaven.test.skip=true left unbuilt
+    (cd "$ROOT" && mvn -B -q -DskipTests package -pl vmrole-server -am) >&2 \
       || { say "build failed; run 'mvn -DskipTests package' in $ROOT to see why"; exit 3; }
   fi
 }
