@@ -95,8 +95,8 @@ cli_java_opts() {
 build_jar() {
   if jar_is_stale; then
     say "building vmrole (first use or sources changed; takes a minute)..."
-    # tests compiled, not run: vmrole-etcd's test-jar (the etcd harness) is a test dependency of vmrole-server, and
-    # Maven cannot resolve a test-jar that -Dmaven.test.skip=true left unbuilt
+    # tests compiled, not run: some modules' tests depend on others' test-jars (vmrole-fabric's store contract,
+    # vmrole-etcd's harness), and Maven cannot resolve a test-jar that -Dmaven.test.skip=true left unbuilt
     (cd "$ROOT" && mvn -B -q -DskipTests package -pl vmrole-server -am) >&2 \
       || { say "build failed; run 'mvn -DskipTests package' in $ROOT to see why"; exit 3; }
   fi
