@@ -149,19 +149,16 @@ class DriveVmTest {
         host.close();
         Process agentJvm = HostAgentProcess.launch(settings.dataDir(), image, port, blob.url().toString(), StorageAccount.DEVELOPMENT.name(),
                 StorageAccount.DEVELOPMENT.keys().getFirst(), Long.toString(16 << 20));
-        List<String> synced = new java.util.ArrayList<>();
+        List<String> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
             HostAgentProcessOutput.awaitLine(agentJvm, "applied", Duration.ofSeconds(60));
             await().atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> get(port, "/drive/write?name=w0").startsWith("200"));
             synced.add("w0");
             java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
             Thread killer = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(3000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                agentJvm.destroyForcibly(); // SIGKILL, mid-write
+                // mid-write: once a few writes are acknowledged, while the loop below goes on writing
+                await().atMost(BOOT).until(() -> synced.size() >= 3);
+                agentJvm.destroyForcibly(); // SIGKILL
                 killed.set(true);
             });
             for (int i = 1; i < 1000; i++) {
