@@ -68,23 +68,27 @@ PROXY_PORT=$(sed -n 's/.*balancer ready proxy=\([0-9]*\).*/\1/p' "$WORK/lb.out")
 KERNEL_PORT=$(sed -n 's/.*kernel=\([0-9]*\).*/\1/p' "$WORK/lb.out")
 
 # Two more addresses of the backend machine, whose answers go back through the balancer machine (policy routing), for
-# the two reference targets. The client machine takes no ICMP redirects, so it keeps sending those through the
-# balancer machine, which keeps its defaults (as for the kernel path).
+# the two reference targets. The balancer machine keeps its defaults (as for the kernel path); the counters below show
+# that both directions of both targets went through it.
 ROUTED=$NET.104 STATELESS=$NET.105 STATELESS_PORT=9999
 ip -n "vmrb${N}backend" addr add "$ROUTED/32" dev eth0
 ip -n "vmrb${N}backend" addr add "$STATELESS/32" dev eth0
 for a in "$ROUTED" "$STATELESS"; do ip -n "vmrb${N}backend" rule add from "$a" lookup 104; done
 ip -n "vmrb${N}backend" route add "$CLIENT/32" via "$LB" dev eth0 table 104
-ip netns exec "vmrb${N}client" sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.eth0.accept_redirects=0
+# Neither end may take the balancer machine's ICMP redirects ("reach it directly"): a backend that did would send its
+# answers past the balancer machine (the stateless target then fails, the routed one gets cheaper than it is).
+for m in client backend; do
+  ip netns exec "vmrb${N}$m" sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.eth0.accept_redirects=0
+done
 for a in "$ROUTED" "$STATELESS"; do ip -n "vmrb${N}client" route add "$a/32" via "$LB"; done
 ip netns exec "vmrb${N}lb" nft -f - <<RULES
 table ip bench_reference {
   chain raw {
     type filter hook prerouting priority raw; policy accept;
-    ip daddr $ROUTED notrack
-    ip saddr $ROUTED notrack
-    ip daddr $LB tcp dport $STATELESS_PORT notrack ip daddr set $STATELESS tcp dport set $BACKEND_PORT
-    ip saddr $STATELESS tcp sport $BACKEND_PORT notrack
+    ip daddr $ROUTED counter notrack
+    ip saddr $ROUTED counter notrack
+    ip daddr $LB tcp dport $STATELESS_PORT counter notrack ip daddr set $STATELESS tcp dport set $BACKEND_PORT
+    ip saddr $STATELESS tcp sport $BACKEND_PORT counter notrack
   }
   chain out {
     type filter hook postrouting priority 0; policy accept;
@@ -92,6 +96,12 @@ table ip bench_reference {
   }
 }
 RULES
+for url in "$ROUTED:$BACKEND_PORT" "$LB:$STATELESS_PORT"; do
+  if ! ip netns exec "vmrb${N}client" curl -s -m 2 -o /dev/null "http://$url/"; then
+    echo "reference target $url does not answer; the balancer machine's rules, neighbours and the backend's routes:"
+    ip netns exec "vmrb${N}lb" nft list ruleset; ip -n "vmrb${N}lb" neigh; ip -n "vmrb${N}backend" rule; ip -n "vmrb${N}backend" route show table 104
+  fi
+done
 
 uptime
 echo "client $CLIENT, balancer $LB (proxy :$PROXY_PORT, kernel :$KERNEL_PORT, stateless :$STATELESS_PORT), backend $BACKEND:$BACKEND_PORT (routed $ROUTED)"
@@ -99,3 +109,5 @@ ip netns exec "vmrb${N}client" "${JAVA[@]}" client "$ROUNDS" "$CONNECTIONS" "$WA
   "direct=$BACKEND:$BACKEND_PORT" "lb kernel=$LB:$KERNEL_PORT" "lb proxy (tcp)=$LB:$PROXY_PORT" \
   "routed (no NAT, no conntrack)=$ROUTED:$BACKEND_PORT" "stateless nat (no conntrack)=$LB:$STATELESS_PORT"
 uptime
+echo "packets of the reference targets through the balancer machine (to the backend, back; routed, then stateless):"
+ip netns exec "vmrb${N}lb" nft list chain ip bench_reference raw | grep -o 'packets [0-9]*' | tr '\n' ' '; echo

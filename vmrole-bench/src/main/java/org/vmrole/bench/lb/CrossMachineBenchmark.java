@@ -138,7 +138,7 @@ public final class CrossMachineBenchmark {
         System.out.println("Medians over " + rounds + " rounds (vs direct: the median of each round's ratio to that round's direct run):");
         System.out.println();
         System.out.println("| connections | target | req/s | vs direct | p50 µs | added p50 µs | machine busy | bench cpu/req µs | machine cpu/req µs | ratio that machine cpu/req allows |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (String c : connectionCounts) {
             int connections = Integer.parseInt(c.strip());
             List<Run> direct = byTarget.get(connections + " " + targets.keySet().iterator().next());
