@@ -69,6 +69,13 @@ class MultiMachineVmTest {
         throw new AssertionError("no instance " + name);
     }
 
+    /** The role keeps the SLA: one instance on each host machine. */
+    private static void assertSpreadOverBothHosts(ApiClient tenant) {
+        assertThat(tenant.get("/services/web/deployments/production").path("sla").path("ok").asBoolean()).isTrue();
+        assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
+                .containsExactlyInAnyOrder("host-a", "host-b");
+    }
+
     /** One request from the client machine; the answer's first line, or the failure. */
     private String fromClient(String url) throws Exception {
         Process p = new ProcessBuilder(machines.machine("client").command(List.of("curl", "-s", "-m", "5", url))).redirectErrorStream(true).start();
@@ -105,6 +112,13 @@ class MultiMachineVmTest {
                     // the loop was stopped
                 }
             });
+        }
+
+        /** Stops once {@code more} further answers came (at most a minute from now). */
+        List<Answer> stopAfter(int more) throws InterruptedException {
+            int at = results.size();
+            await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= at + more);
+            return stop();
         }
 
         List<Answer> stop() throws InterruptedException {
@@ -186,15 +200,11 @@ class MultiMachineVmTest {
         long joinedAt = System.nanoTime();
         host(machines.machine("host-b"), "host-b", 1, admin);
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(tenant.get("/services/web/deployments/production").path("sla").path("ok").asBoolean()).isTrue();
-            assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
-                    .containsExactlyInAnyOrder("host-a", "host-b");
+            assertSpreadOverBothHosts(tenant);
         });
         long spreadMs = (System.nanoTime() - joinedAt) / 1_000_000;
         // past the old copy's drain and stop
-        int atSpread = spreading.results.size();
-        await().atMost(Duration.ofSeconds(60)).until(() -> spreading.results.size() >= atSpread + 60);
-        List<Answer> duringSpread = spreading.stop();
+        List<Answer> duringSpread = spreading.stopAfter(60);
         long failedDuringSpread = duringSpread.stream().filter(r -> !r.ok()).count();
         System.out.printf("late host: deployment ready on host-a after %d ms; spread over both fault domains %d ms after host-b started; "
                 + "%d requests from the client machine, %d failed%n", bootMs, spreadMs, duringSpread.size(), failedDuringSpread);
@@ -244,15 +254,11 @@ class MultiMachineVmTest {
         admin.post("/hosts/host-b/undrain", Map.of());
         long undrainedAt = System.nanoTime();
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(tenant.get("/services/web/deployments/production").path("sla").path("ok").asBoolean()).isTrue();
-            assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
-                    .containsExactlyInAnyOrder("host-a", "host-b");
+            assertSpreadOverBothHosts(tenant);
             assertThat(ChildJvm.processesMentioning(dir.resolve("host-a") + "/")).as("the moved copy stopped on host-a").hasSize(1);
         });
         long respreadMs = (System.nanoTime() - undrainedAt) / 1_000_000;
-        int atRespread = draining.results.size();
-        await().atMost(Duration.ofSeconds(60)).until(() -> draining.results.size() >= atRespread + 20);
-        List<Answer> duringDrain = draining.stop();
+        List<Answer> duringDrain = draining.stopAfter(20);
         long failedDuringDrain = duringDrain.stream().filter(r -> !r.ok()).count();
         System.out.printf("host drained: %s ReadyRole on host-a, nothing left on host-b, %d ms after the drain; spread again %d ms after the "
                 + "undrain; %d requests from the client machine, %d failed%n", onB, drainMs, respreadMs, duringDrain.size(), failedDuringDrain);
