@@ -450,4 +450,38 @@ class FabricControllerTest {
         ticks(3);
         assertThat(controller.getDeployment("d1")).isEmpty();
     }
+
+    @Test
+    void the_leader_forgets_finished_operations_past_their_retention_with_the_records_that_go_with_them() {
+        host("h1", 0);
+        host("h2", 1);
+        List<String> forgotten = new ArrayList<>();
+        controller.retainOperations(new org.vmrole.fabric.reconcile.OperationRetention(java.time.Duration.ofDays(7), 2, 500), ids -> {
+            forgotten.addAll(ids);
+            return ids.stream().map(id -> org.vmrole.fabric.store.Write.delete("owners/" + id, Store.ANY)).toList();
+        });
+        List<String> ops = new ArrayList<>();
+        ops.add(controller.createDeployment(deployment("d1", 1)).id());
+        ticks(3);
+        for (int count = 2; count <= 4; count++) {
+            ops.add(controller.scale("d1", "WebVM", count).id());
+            ticks(3);
+        }
+        for (String op : ops) store.put("owners/" + op, "contoso", Store.ANY);
+        assertThat(controller.listOperations()).extracting(o -> o.status()).containsOnly(OperationStatus.Succeeded);
+
+        // the next check (a minute on) keeps the newest two of the deployment
+        clock.advance(java.time.Duration.ofMinutes(1));
+        tick();
+        assertThat(controller.listOperations()).extracting(o -> o.id()).containsExactly(ops.get(2), ops.get(3));
+        assertThat(forgotten).containsExactly(ops.get(0), ops.get(1));
+        assertThat(store.get("owners/" + ops.get(0))).isEmpty();
+        assertThat(store.get("owners/" + ops.get(3))).isPresent();
+        assertThat(new FabricController(store, clock, HealingPolicy.DEFAULT).listOperations()).hasSize(2);
+
+        // a week later the rest go too
+        clock.advance(java.time.Duration.ofDays(8));
+        tick();
+        assertThat(controller.listOperations()).isEmpty();
+    }
 }
