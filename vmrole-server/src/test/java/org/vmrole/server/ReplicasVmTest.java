@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmrole.etcd.EtcdCluster;
 import org.vmrole.guest.image.SampleImage;
+import org.vmrole.server.EmulatedMachines.Machine;
 import org.vmrole.server.cli.ApiClient;
 import org.vmrole.server.cli.CliFailure;
 import org.vmrole.server.cli.ImageUploader;
@@ -42,6 +44,7 @@ class ReplicasVmTest {
 
     @TempDir Path dir;
     EtcdCluster etcd;
+    EmulatedMachines machines;
     final List<Process> processes = new ArrayList<>();
     /** The replicas by API URL. */
     final Map<String, Process> replicas = new LinkedHashMap<>();
@@ -50,6 +53,8 @@ class ReplicasVmTest {
     void stop() throws Exception {
         for (Process p : processes) p.destroyForcibly().waitFor();
         for (long pid : ChildJvm.processesMentioning(dir.toString())) ChildJvm.kill9(pid);
+        // namespaces and their links go even when the test failed
+        if (machines != null) machines.close();
         if (etcd != null) etcd.close();
     }
 
@@ -66,48 +71,78 @@ class ReplicasVmTest {
     }
 
     /** A storage service of its own holding the images account every replica names. */
-    private String imageStorage(String key) throws Exception {
+    private String imageStorage(String key, String address) throws Exception {
         int blob = freePort();
-        start("storage.log", "storage", "--data", dir.resolve("storage").toString(), "--blob-port", String.valueOf(blob),
+        start("storage.log", "storage", "--data", dir.resolve("storage").toString(), "--host", address, "--blob-port", String.valueOf(blob),
                 "--queue-port", String.valueOf(freePort()), "--table-port", String.valueOf(freePort()), "--account", "replicaimages:" + key);
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IOException.class).until(() -> {
-            try (Socket ignored = new Socket("127.0.0.1", blob)) {
+            try (Socket ignored = new Socket(address, blob)) {
                 return true;
             }
         });
-        return "http://127.0.0.1:" + blob + "/replicaimages";
+        return "http://" + address + ":" + blob + "/replicaimages";
     }
 
     /** One replica on its own loopback address (each replica's balancer listens on its own address). */
     private String replica(int n, String images, String imagesKey) throws Exception {
-        String address = "127.0.0." + (10 + n);
-        int port = freePort();
-        Process p = start("replica-" + n + ".log", "server", "--store", etcd.url(), "--listen", address, "--port", String.valueOf(port),
+        return replica("replica-" + n, List.of(), "127.0.0." + (10 + n), freePort(), images, imagesKey);
+    }
+
+    /** One replica, run inside {@code wrapper} (another emulated machine) and listening on {@code address}. */
+    private String replica(String name, List<String> wrapper, String address, int port, String images, String imagesKey) throws Exception {
+        Process p = ChildJvm.start(dir.resolve(name + ".log"), wrapper, "server", "--store", etcd.url(), "--listen", address, "--port", String.valueOf(port),
                 "--hosts", "0", "--no-storage", "--image-storage", images, "--image-storage-key", imagesKey, "--lb-forwarding", "proxy",
-                "--admin-key", ADMIN_KEY, "--data", dir.resolve("replica-" + n).toString());
+                "--admin-key", ADMIN_KEY, "--data", dir.resolve(name).toString());
+        processes.add(p);
         String url = "http://" + address + ":" + port;
         replicas.put(url, p);
         ApiClient admin = new ApiClient(url, ADMIN_KEY);
         try {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(CliFailure.class)
-                    .failFast("replica " + n + " exited", () -> !p.isAlive()).until(() -> admin.get("/hosts").has("hosts"));
+                    .failFast(name + " exited", () -> !p.isAlive()).until(() -> admin.get("/hosts").has("hosts"));
         } catch (RuntimeException e) {
-            List<String> log = Files.readAllLines(dir.resolve("replica-" + n + ".log"));
-            throw new AssertionError("replica " + n + " did not answer: " + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size())), e);
+            List<String> log = Files.readAllLines(dir.resolve(name + ".log"));
+            throw new AssertionError(name + " did not answer: " + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size())), e);
         }
         return url;
     }
 
     private void host(String name, int faultDomain, ApiClient admin) throws IOException {
+        host(name, List.of(), faultDomain, admin);
+    }
+
+    private void host(String name, List<String> wrapper, int faultDomain, ApiClient admin) throws IOException {
         String token = admin.post("/hosts/" + name + "/join-token", Map.of()).get("joinToken").asText();
-        start(name + ".log", "host", "--controller", String.join(",", replicas.keySet()), "--name", name, "--fault-domain", String.valueOf(faultDomain),
-                "--data", dir.resolve(name).toString(), "--join-token", token, "--cores", "2", "--memory-mib", "4096");
+        processes.add(ChildJvm.start(dir.resolve(name + ".log"), wrapper, "host", "--controller", String.join(",", replicas.keySet()), "--name", name, "--fault-domain", String.valueOf(faultDomain),
+                "--data", dir.resolve(name).toString(), "--join-token", token, "--cores", "2", "--memory-mib", "4096"));
     }
 
     /** The replica that leads now, by API URL, as the given replica sees it (null while none does). */
     private static String leader(String replica) {
         JsonNode leader = new ApiClient(replica, ADMIN_KEY).get("/controller/status").path("leader");
         return leader.isNull() || leader.isMissingNode() ? null : "http://" + leader.asText();
+    }
+
+    /** Subscription "contoso", admitted to the VM Role and given the sample image through one replica; its client of every replica. */
+    private Map<String, ApiClient> tenantOnEvery(String through) throws Exception {
+        ApiClient admin = new ApiClient(through, ADMIN_KEY);
+        admin.post("/subscriptions", Map.of("id", "contoso"));
+        String key = admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText();
+        Map<String, ApiClient> tenant = new LinkedHashMap<>();
+        for (String u : replicas.keySet()) tenant.put(u, new ApiClient(u, key));
+        ApiClient first = tenant.get(through);
+        admin.post("/beta/requests/" + first.post("/beta/programs/vm-role/requests", Map.of("reason", "test")).get("id").asText() + "/approve", Map.of());
+        new ImageUploader(first, new PrintWriter(Writer.nullWriter())).upload(SampleImage.ensure(), "sample-v1", null);
+        return tenant;
+    }
+
+    /** Deploys service "web" of {@code instances} sample instances; returns the operation. */
+    private String deploy(ApiClient tenant, int instances) throws Exception {
+        tenant.post("/services", Map.of("name", "web"));
+        return tenant.post("/services/web/deployments/production", Map.of(
+                "definition", Files.readString(Path.of(getClass().getResource("/demo/ServiceDefinition.csdef").toURI())),
+                "configuration", Files.readString(Path.of(getClass().getResource("/demo/ServiceConfiguration.cscfg").toURI()))
+                        .replace("<Instances count=\"2\"/>", "<Instances count=\"" + instances + "\"/>"))).path("id").asText();
     }
 
     /** The answer of a call that a loaded etcd may refuse for a moment with a 503 (its 3 s timeout), asked again until it answers. */
@@ -129,7 +164,7 @@ class ReplicasVmTest {
         byte[] keyBytes = new byte[64];
         new SecureRandom().nextBytes(keyBytes);
         String imagesKey = Base64.getEncoder().encodeToString(keyBytes);
-        String images = imageStorage(imagesKey);
+        String images = imageStorage(imagesKey, "127.0.0.1");
         for (int n = 1; n <= 3; n++) replica(n, images, imagesKey);
         List<String> urls = List.copyOf(replicas.keySet());
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
@@ -146,19 +181,9 @@ class ReplicasVmTest {
         // the tenant and its image come in through one follower, the deployment through another replica
         String leaderBefore = leader(urls.getFirst());
         List<String> followers = urls.stream().filter(u -> !u.equals(leaderBefore)).toList();
-        ApiClient admin = new ApiClient(followers.getFirst(), ADMIN_KEY);
-        admin.post("/subscriptions", Map.of("id", "contoso"));
-        String tenantKey = admin.post("/subscriptions/contoso/keys", Map.of()).get("key").asText();
-        Map<String, ApiClient> tenant = new LinkedHashMap<>();
-        for (String u : urls) tenant.put(u, new ApiClient(u, tenantKey));
-        ApiClient first = tenant.get(followers.getFirst());
-        admin.post("/beta/requests/" + first.post("/beta/programs/vm-role/requests", Map.of("reason", "test")).get("id").asText() + "/approve", Map.of());
-        new ImageUploader(first, new PrintWriter(Writer.nullWriter())).upload(SampleImage.ensure(), "sample-v1", null);
+        Map<String, ApiClient> tenant = tenantOnEvery(followers.getFirst());
         String through = followers.getLast();
-        tenant.get(through).post("/services", Map.of("name", "web"));
-        String operation = tenant.get(through).post("/services/web/deployments/production", Map.of(
-                "definition", Files.readString(Path.of(getClass().getResource("/demo/ServiceDefinition.csdef").toURI())),
-                "configuration", Files.readString(Path.of(getClass().getResource("/demo/ServiceConfiguration.cscfg").toURI())))).path("id").asText();
+        String operation = deploy(tenant.get(through), 2);
         String deployment = tenant.get(through).get("/services/web/deployments/production").path("id").asText();
         for (String u : urls) {
             assertThat(answered(() -> tenant.get(u).get("/services/web/deployments/production").path("id").asText()))
@@ -228,6 +253,88 @@ class ReplicasVmTest {
         } finally {
             census.stop();
         }
+    }
+
+    @Test
+    void a_replica_cut_off_from_etcd_stops_reconciling_within_its_lease_and_its_host_goes_on_with_another_replica() throws Exception {
+        machines = EmulatedMachines.create("replica-a", "replica-b", "host-a");
+        String operator = machines.operatorAddress();
+        etcd = EtcdCluster.start(3, operator);
+        byte[] keyBytes = new byte[64];
+        new SecureRandom().nextBytes(keyBytes);
+        String imagesKey = Base64.getEncoder().encodeToString(keyBytes);
+        String images = imageStorage(imagesKey, operator);
+        Map<String, Machine> machineOf = new LinkedHashMap<>();
+        for (String name : List.of("replica-a", "replica-b")) {
+            Machine m = machines.machine(name);
+            machineOf.put(replica(name, m.command(List.of()), m.address(), 8080, images, imagesKey), m);
+        }
+        List<String> urls = List.copyOf(replicas.keySet());
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(CliFailure.class)
+                .until(() -> leader(urls.getFirst()) != null);
+        ApiClient firstAdmin = new ApiClient(urls.getFirst(), ADMIN_KEY);
+        host("host-a", machines.machine("host-a").command(List.of()), 0, firstAdmin);
+        Map<String, ApiClient> tenant = tenantOnEvery(urls.getFirst());
+        deploy(tenant.get(urls.getFirst()), 1);
+        String[] leading = new String[1];
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(CliFailure.class).untilAsserted(() -> {
+            leading[0] = leader(urls.getFirst());
+            assertThat(tenant.get(leading[0]).get("/services/web/deployments/production").path("instances").findValuesAsText("state"))
+                    .containsExactly("ReadyRole");
+        });
+        String cut = leading[0];
+        String other = urls.stream().filter(u -> !u.equals(cut)).findFirst().orElseThrow();
+        Machine cutMachine = machineOf.get(cut);
+        String deployment = tenant.get(other).get("/services/web/deployments/production").path("id").asText();
+
+        // the leader's machine loses its link: etcd, the other replica and the host are all beyond it
+        long cutAt = System.nanoTime();
+        long cutAtMillis = System.currentTimeMillis();
+        machines.unplug(cutMachine.name());
+        // cut off from etcd it cannot even authenticate a call (keys are in etcd): its log says when its reconciler stopped
+        Path cutLog = dir.resolve(cutMachine.name() + ".log");
+        String stopped = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(
+                () -> Files.readAllLines(cutLog).stream().filter(l -> l.contains("reconciler stopped: this replica no longer leads")).findFirst().orElse(null),
+                java.util.Objects::nonNull);
+        long stoppedMs = java.time.LocalTime.parse(stopped.substring(0, stopped.indexOf(' '))).atDate(java.time.LocalDate.now())
+                .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli() - cutAtMillis;
+        String why = Files.readAllLines(cutLog).stream().filter(l -> l.contains("stops leading")).findFirst().orElse("");
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> other.equals(leader(other)));
+        long electedMs = (System.nanoTime() - cutAt) / 1_000_000;
+        // the host beats to the new leader: Up and heard within the last seconds, for longer than a silent host stays Up
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(CliFailure.class).untilAsserted(() -> {
+            JsonNode host = new ApiClient(other, ADMIN_KEY).get("/hosts").path("hosts").path(0);
+            assertThat(host.path("status").asText()).isEqualTo("Up");
+            assertThat(Instant.parse(host.path("lastHeartbeat").asText()).toEpochMilli()).isGreaterThan(cutAtMillis + 2 * EmbeddedPlatform.HEARTBEAT.toMillis());
+        });
+        long hostMovedMs = (System.nanoTime() - cutAt) / 1_000_000;
+        await().during(EmbeddedPlatform.HOST_TIMEOUT.plusSeconds(2)).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptionsInstanceOf(CliFailure.class).until(() -> {
+                    JsonNode host = new ApiClient(other, ADMIN_KEY).get("/hosts").path("hosts").path(0);
+                    return host.path("status").asText().equals("Up") && host.path("heartbeatAgeMillis").asLong() < 3_000;
+                });
+
+        // and its instance is still healed: a killed VM comes back, by the new leader's decision
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(CliFailure.class).untilAsserted(() ->
+                assertThat(tenant.get(other).get("/services/web/deployments/production").path("instances").findValuesAsText("state"))
+                        .containsExactly("ReadyRole"));
+        long incarnation = tenant.get(other).get("/services/web/deployments/production").path("instances").path(0).path("incarnation").asLong();
+        List<Long> qemu = ChildJvm.processesMentioning("vmrole:" + deployment + "/WebVM_IN_0 ");
+        qemu.forEach(ChildJvm::kill9);
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(CliFailure.class).untilAsserted(() -> {
+            JsonNode instance = tenant.get(other).get("/services/web/deployments/production").path("instances").path(0);
+            assertThat(instance.path("incarnation").asLong()).isGreaterThan(incarnation);
+            assertThat(instance.path("state").asText()).isEqualTo("ReadyRole");
+        });
+        boolean fenced = Files.readString(dir.resolve("host-a.log")).contains("stopping its VMs");
+        System.out.printf("replica cut off from etcd: its reconciler stopped %d ms after its link went down (lease %d s; %s); the other replica "
+                        + "led after %d ms; the host's heartbeats reached it after %d ms%s; a VM killed then was healed; load %s%n", stoppedMs,
+                ReplicatedController.LEASE.toSeconds(), why.substring(why.indexOf(" - ") + 3), electedMs, hostMovedMs,
+                fenced ? " (the host had stopped its VMs, out of contact for its fence time)" : " (the host kept its VMs)",
+                Files.readString(Path.of("/proc/loadavg")).strip());
+        assertThat(Duration.ofMillis(stoppedMs)).as("a replica cut off from etcd stops reconciling within its lease").isLessThanOrEqualTo(
+                ReplicatedController.LEASE.plusMillis(1_500));
     }
 
     /** Counts the QEMU processes of each instance of a deployment from /proc, on a thread of its own, until stopped. */
