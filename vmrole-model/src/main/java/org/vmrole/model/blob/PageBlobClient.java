@@ -117,15 +117,16 @@ public final class PageBlobClient {
     /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob. */
     public byte[] read(long offset, int length) {
         HttpResponse<InputStream> r = exchange("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
-        byte[] body;
-        // read straight into an array of the exact size: no buffer list to join, which a 1 MiB read would pay for
+        byte[] body = new byte[length];
+        int got;
+        // read straight into an array of the exact size: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
         try (InputStream in = r.body()) {
-            body = in.readNBytes(length);
-            if (body.length == length && in.read() != -1) body = new byte[length + 1];
+            got = in.readNBytes(body, 0, length);
+            if (got == length && in.read() != -1) got = length + 1;
         } catch (IOException e) {
             throw unreachable("GET", e);
         }
-        if (body.length != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + body.length);
+        if (got != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + got);
         return body;
     }
 
