@@ -36,6 +36,11 @@ public final class AttachedDrives implements AutoCloseable {
     public static final long CACHE_BYTES = 64L << 20;
     /** Longest wait for a lease an earlier incarnation of the same instance still holds: one lease length and a margin. */
     static final Duration LEASE_WAIT = Duration.ofSeconds(70);
+    /**
+     * How long a drive's call refused with the old key waits for the regenerated one: the controller sends it within
+     * about 2 s of the regeneration (docs/drives.md), more on a loaded machine; meanwhile the guest's I/O stalls, not fails.
+     */
+    static final Duration KEY_ROTATION_WAIT = Duration.ofSeconds(20);
 
     /**
      * One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted; a read-only mount
@@ -93,7 +98,7 @@ public final class AttachedDrives implements AutoCloseable {
      */
     public BlobCredential accountKey(String account, String base64Key) {
         BlobCredential.SharedKey key = new BlobCredential.SharedKey(account, base64Key);
-        BlobCredential.Current current = accountKeys.computeIfAbsent(account, a -> new BlobCredential.Current(key));
+        BlobCredential.Current current = accountKeys.computeIfAbsent(account, a -> new BlobCredential.Current(key, KEY_ROTATION_WAIT));
         if (!key.equals(current.get())) {
             current.set(key);
             LOG.info("storage account {}: its drives sign with the key the controller now gives", account);

@@ -217,17 +217,32 @@ public final class PageBlobClient {
         return r;
     }
 
-    /** Sends a signed request; answers the response with its body unread when the status is expected, else throws. */
+    /**
+     * Sends a signed request; answers the response with its body unread when the status is expected, else throws. A
+     * replaceable credential's refused signature is sent once more with the credential that replaces it.
+     */
     HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+        // sign with the credential in force at this moment, so a refusal tells which one the service turned down
+        BlobCredential signer = credential instanceof BlobCredential.Current c ? c.get() : credential;
+        try {
+            return exchange(signer, method, query, extra, body, from, length, expected);
+        } catch (BlobStorageException e) {
+            if (e.status() != 403 || !(credential instanceof BlobCredential.Current c) || !c.awaitOther(signer)) throw e;
+            return exchange(c.get(), method, query, extra, body, from, length, expected);
+        }
+    }
+
+    private HttpResponse<InputStream> exchange(BlobCredential signer, String method, String query, Map<String, String> extra, byte[] body, int from, int length,
+                                               int... expected) {
         String q = query;
         if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
         URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));
         Map<String, String> headers = new LinkedHashMap<>(extra);
         headers.put("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
         headers.put("x-ms-version", VERSION);
-        HttpRequest.Builder b = HttpRequest.newBuilder(credential.address(uri)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(signer.address(uri)).timeout(Duration.ofSeconds(60));
         headers.forEach(b::header);
-        String auth = credential.authorization(method, uri, length, headers);
+        String auth = signer.authorization(method, uri, length, headers);
         if (auth != null) b.header("Authorization", auth);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                 : length == 0 ? HttpRequest.BodyPublishers.ofByteArray(body, from, 0)
