@@ -149,7 +149,14 @@ public final class Database implements AutoCloseable {
                 if (first == null) continue;
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
-                for (Task t : group) outcomes.add(runInSavepoint(t.work()));
+                if (group.size() == 1) {
+                    // alone in its transaction, a unit of work needs no savepoint: if it fails, the rollback undoes it
+                    Object o = runAlone(first.work());
+                    if (o instanceof Failure) rollbackQuietly();
+                    outcomes.add(o);
+                } else {
+                    for (Task t : group) outcomes.add(runInSavepoint(t.work()));
+                }
                 connection.commit();
                 for (int i = 0; i < group.size(); i++) {
                     Object o = outcomes.get(i);
@@ -186,6 +193,14 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException | SQLException e) {
             execute("ROLLBACK TO work");
             execute("RELEASE work");
+            return new Failure(e);
+        }
+    }
+
+    private Object runAlone(Work<?> work) {
+        try {
+            return work.run(connection);
+        } catch (RuntimeException | SQLException e) {
             return new Failure(e);
         }
     }
