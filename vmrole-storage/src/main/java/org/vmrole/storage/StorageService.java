@@ -10,6 +10,7 @@ import org.vmrole.storage.auth.Authenticator;
 import org.vmrole.storage.auth.StoredPolicies;
 import org.vmrole.storage.blob.BlobApi;
 import org.vmrole.storage.blob.BlobStore;
+import org.vmrole.storage.http.RequestsInProgress;
 import org.vmrole.storage.http.Service;
 import org.vmrole.storage.http.ServiceApi;
 import org.vmrole.storage.http.StorageHandler;
@@ -58,9 +59,11 @@ public final class StorageService implements AutoCloseable {
     public static StorageService start(StorageConfig config) {
         Path data = config.dataDir().toAbsolutePath();
         Clock clock = Clock.systemUTC();
-        Database blobDb = new Database(data.resolve("blob.db"), BlobStore.SCHEMA);
-        Database queueDb = new Database(data.resolve("queue.db"), QueueStore.SCHEMA);
-        Database tableDb = new Database(data.resolve("table.db"), TableStore.SCHEMA);
+        // each committer waits briefly for writes its service is still handling, so they share one commit
+        RequestsInProgress inProgress = new RequestsInProgress();
+        Database blobDb = new Database(data.resolve("blob.db"), BlobStore.SCHEMA, inProgress.of(Service.BLOB));
+        Database queueDb = new Database(data.resolve("queue.db"), QueueStore.SCHEMA, inProgress.of(Service.QUEUE));
+        Database tableDb = new Database(data.resolve("table.db"), TableStore.SCHEMA, inProgress.of(Service.TABLE));
         ContentFiles content = new ContentFiles(data.resolve("content"));
         BlobStore blobs = new BlobStore(blobDb, content, clock);
         blobs.collectGarbage();
@@ -77,7 +80,7 @@ public final class StorageService implements AutoCloseable {
             case QUEUE -> queueStore.aclIfExists(account, resource);
             case TABLE -> tableStore.acl(account, resource);
         };
-        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts);
+        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts, inProgress);
 
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("storage");

@@ -32,11 +32,13 @@ public final class StorageHandler extends Handler.Abstract {
     private final Map<Service, ServiceApi> apis;
     private final Authenticator authenticator;
     private final AccountDirectory accounts;
+    private final RequestsInProgress inProgress;
 
-    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, AccountDirectory accounts) {
+    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, AccountDirectory accounts, RequestsInProgress inProgress) {
         this.apis = apis;
         this.authenticator = authenticator;
         this.accounts = accounts;
+        this.inProgress = inProgress;
     }
 
     /** Binds a listening port to the service it serves (ports are known only after the connectors start). */
@@ -56,12 +58,15 @@ public final class StorageHandler extends Handler.Abstract {
             Response.writeError(req, resp, callback, 404);
             return true;
         }
+        inProgress.enter(service);
         try (ResponseStream body = new ResponseStream(resp)) {
             dispatch(service, () -> new StorageRequest(JettyExchange.source(req), service, req.getHttpURI().getPath(), req.getHttpURI().getQuery()),
                     req.getMethod(), name -> req.getHeaders().get(name), new StorageResponse(JettyExchange.sink(resp, body)));
         } catch (Throwable t) {
             callback.failed(t);
             return true;
+        } finally {
+            inProgress.exit(service);
         }
         callback.succeeded();
         return true;
