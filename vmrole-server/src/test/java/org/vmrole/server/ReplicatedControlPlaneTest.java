@@ -144,6 +144,19 @@ class ReplicatedControlPlaneTest {
     }
 
     @Test
+    void a_host_in_a_followers_process_told_of_that_replica_only_beats_to_the_leader_it_names() throws Exception {
+        try (EmbeddedPlatform a = replica("ia"); EmbeddedPlatform b = replica("ib")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> a.controller().leads() != b.controller().leads());
+            EmbeddedPlatform leading = a.controller().leads() ? a : b;
+            EmbeddedPlatform following = leading == a ? b : a;
+            HostRuntime host = following.startHost("host-in", 0, dir.resolve("host-in"), new HostCapacity(2, 2048, 512));
+            await().atMost(Duration.ofSeconds(20)).until(() -> leading.fabric().listHosts().stream()
+                    .anyMatch(h -> h.name().equals("host-in") && h.status() == HostStatus.Up));
+            assertThat(host.spec().controller()).isEqualTo(URI.create(following.apiUrl()));
+        }
+    }
+
+    @Test
     void refuses_a_store_option_it_cannot_use_naming_the_option_and_the_fix() {
         assertThatThrownBy(() -> StoreLocation.parse("etcd://10.0.0.1")).hasMessageContaining("--store").hasMessageContaining("port");
         assertThatThrownBy(() -> StoreLocation.parse("mysql://db:3306")).hasMessageContaining("--store")

@@ -102,6 +102,15 @@ public final class FabricController {
         this.leader = leader;
     }
 
+    private String leaderOrNone() {
+        try {
+            String named = leader.get();
+            return named == null ? "none elected now" : named;
+        } catch (RuntimeException unreachable) {
+            return "the store cannot tell now";
+        }
+    }
+
     private void requireServingHosts() {
         if (!leads.getAsBoolean()) throw new NotLeader(leader.get());
     }
@@ -399,10 +408,15 @@ public final class FabricController {
         for (RoleInstance ri : state.instances.values()) if (ri.deploymentId().equals(deploymentId)) mine.add(ri);
         mine.sort(Comparator.comparing(RoleInstance::name));
         List<InstanceView> out = new ArrayList<>(mine.size());
+        // what hosts report reaches the leader only: a replica that does not lead says so rather than show a stale state
+        String notHeardHere = leads.getAsBoolean() ? null : "this replica does not lead: what hosts report is known to the leader ("
+                + leaderOrNone() + ")";
         for (RoleInstance ri : mine) {
             Host h = ri.host() == null ? null : state.hosts.get(ri.host());
             Map<String, ObservedInstance> onHost = ri.host() == null ? null : observed.get(ri.host());
-            out.add(InstanceView.of(ri, h == null ? null : h.status(), onHost == null ? null : onHost.get(ri.key())));
+            InstanceView view = InstanceView.of(ri, h == null ? null : h.status(), onHost == null ? null : onHost.get(ri.key()));
+            boolean stale = notHeardHere != null && ri.hasHost() && !ri.retiring() && onHost == null && view.state() == org.vmrole.model.RoleState.CreatingVM;
+            out.add(stale ? view.unknownHere(notHeardHere) : view);
         }
         return out;
     }

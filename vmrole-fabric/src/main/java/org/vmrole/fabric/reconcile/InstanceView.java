@@ -45,6 +45,12 @@ public record InstanceView(
                 v.lastCause, v.waitingReason, v.message, v.agent, v.healthFrom, v.drives);
     }
 
+    /** This view with its state unknown here, and why (a replica that does not lead hears no host). */
+    public InstanceView unknownHere(String why) {
+        return new InstanceView(deploymentId, instance, RoleState.RoleStateUnknown, host, faultDomain, updateDomain, incarnation, lastCause,
+                waitingReason, why, agent, healthFrom, drives);
+    }
+
     static String healthFrom(ObservedInstance obs) {
         if (obs == null) return "";
         if (obs.judgedByProbe()) return "probe";

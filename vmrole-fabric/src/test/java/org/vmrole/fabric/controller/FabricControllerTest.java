@@ -585,4 +585,20 @@ class FabricControllerTest {
         assertThat(FabricState.commitOrder(set)).extracting(e -> e.getKey().substring(0, e.getKey().indexOf('/')))
                 .containsExactly("instances", "hosts", "deployments", "operations");
     }
+
+    @Test
+    void a_replica_that_does_not_lead_shows_placed_instances_as_unknown_naming_the_leader() {
+        host("h1", 0);
+        host("h2", 1);
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        follower.serveHostsOnlyWhenLeading(() -> false, () -> "10.0.0.1:8080");
+        assertThat(follower.listInstances("d1")).hasSize(2).allSatisfy(i -> {
+            assertThat(i.state()).isEqualTo(RoleState.RoleStateUnknown);
+            assertThat(i.host()).isNotNull();
+            assertThat(i.message()).contains("does not lead").contains("10.0.0.1:8080");
+        });
+        assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+    }
 }

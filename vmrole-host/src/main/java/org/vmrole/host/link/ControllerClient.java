@@ -46,7 +46,10 @@ public final class ControllerClient {
      * they began with, and a client that resumed one from before the join would present none (or the old one).
      */
     private volatile HttpClient http;
-    /** The controller's replicas' API URLs; hosts speak to one at a time and move on when it fails or does not lead. */
+    /**
+     * The controller's replicas' API URLs; hosts speak to one at a time and move on when it fails or does not lead. A
+     * leader a replica names that the host was not told of joins the list (an in-process host knows its own replica only).
+     */
     private final List<URI> apis;
     private volatile int current;
     /** The host link's TLS address, learned at each join. */
@@ -65,7 +68,7 @@ public final class ControllerClient {
         JoinCredentials credentials = JoinCredentials.parse(joinToken);
         this.controllerTrust = new PinnedTrust(credentials.controllerFingerprint());
         this.joining = client(controllerTrust.sslContext());
-        this.apis = controllers.stream().map(ControllerClient::apiBase).toList();
+        this.apis = new java.util.concurrent.CopyOnWriteArrayList<>(controllers.stream().map(ControllerClient::apiBase).toList());
         this.host = host;
         this.token = credentials.secret();
     }
@@ -102,14 +105,34 @@ public final class ControllerClient {
     }
 
     /**
-     * Moves to another replica before the next join: the one named {@code leader} (host:port) when it is one of this
-     * host's controllers, else the next in turn. Returns whether it moved (a host of one controller stays).
+     * Moves to another replica before the next join: the one named {@code leader} (host:port of its API), added to this
+     * host's controllers when it was not one of them, else the next in turn. Returns whether it moved (a host of one
+     * controller stays). A named leader is trusted no more than any: it must present the pinned authority's certificate.
      */
-    public boolean failOver(String leader) {
+    public synchronized boolean failOver(String leader) {
         int was = current;
         int named = leader == null ? -1 : apis.stream().map(u -> u.getHost() + ":" + u.getPort()).toList().indexOf(leader);
+        if (named < 0 && leader != null) named = learn(leader);
         current = named >= 0 ? named : (current + 1) % apis.size();
         return current != was;
+    }
+
+    /** Adds a replica's API address (host:port) to this host's controllers; -1 when it is no such address. */
+    private int learn(String address) {
+        URI api;
+        try {
+            api = apiBase(URI.create("http://" + address));
+        } catch (IllegalArgumentException notAnAddress) {
+            return -1;
+        }
+        if (api.getPort() <= 0) return -1;
+        apis.add(api);
+        return apis.size() - 1;
+    }
+
+    /** The replicas this host knows now, in the order it tries them. */
+    public List<URI> controllers() {
+        return List.copyOf(apis);
     }
 
     /** This host's credentials once it joined: the tunnels to other hosts authenticate with them. */
