@@ -35,8 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One run of the storage scenario against vmrole's storage service and against Azurite, with the same
- * Azure SDK clients: large-blob throughput, small-blob, table and queue rates, and each server's peak RSS.
- * Usage: StorageBenchmark WORKDIR PATH_TO_AZURITE_JS [seconds-per-rate-test]
+ * Azure SDK clients: large-blob throughput, small-blob, table and queue rates, the server's CPU per operation
+ * (its own process, read from /proc), and each server's peak RSS. Both servers run side by side; after a warm-up
+ * every phase runs twice, interleaved (vmrole, Azurite, vmrole, Azurite), so both see the same load window.
+ * Usage: StorageBenchmark WORKDIR PATH_TO_AZURITE_JS [seconds-per-rate-test] [big-blob-MiB]
  */
 public final class StorageBenchmark {
     private static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -53,6 +55,13 @@ public final class StorageBenchmark {
                     + ";TableEndpoint=http://127.0.0.1:" + (basePort + 2) + "/devstoreaccount1;";
         }
 
+        /** The server's CPU time so far (user + kernel, all threads), in ms. */
+        double cpuMs() throws IOException {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(") ") + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0; // clock ticks of 10 ms (USER_HZ 100)
+        }
+
         long peakRssKiB() throws IOException {
             for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
                 if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
@@ -66,33 +75,39 @@ public final class StorageBenchmark {
         Path work = Path.of(args[0]);
         Path azurite = Path.of(args[1]);
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        long big = args.length > 3 ? Long.parseLong(args[3]) << 20 : BIG;
         Files.createDirectories(work);
         Path bigFile = work.resolve("big.bin");
-        writeRandomFile(bigFile, BIG);
+        writeRandomFile(bigFile, big);
+        Path warmFile = work.resolve("warm.bin");
+        writeRandomFile(warmFile, Math.min(big, 64L << 20));
 
-        Map<String, Map<String, Double>> results = new LinkedHashMap<>();
-        Path ourData = work.resolve("vmrole-data");
-        Target ours = startOurs(ourData, 21000);
-        results.put("vmrole", run(ours, bigFile, work, seconds));
-        ours.process().destroy();
-        ours.process().waitFor();
-
-        Path azData = work.resolve("azurite-data");
-        Target az = startAzurite(azurite, azData, 22000);
-        results.put("Azurite 3.35.0", run(az, bigFile, work, seconds));
-        az.process().destroy();
-        az.process().waitFor();
-
+        List<Target> targets = List.of(startOurs(work.resolve("vmrole-data"), 21000), startAzurite(azurite, work.resolve("azurite-data"), 22000));
+        Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
+        try {
+            // every workload once briefly first (JIT and caches warm, for both servers alike)
+            for (Target t : targets) measure(t, warmFile, Math.min(big, 64L << 20), work, 3, "warm");
+            for (int round = 1; round <= 2; round++) {
+                for (Target t : targets) {
+                    System.err.printf("round %d %s (load average %.1f)%n", round, t.name(), loadAverage());
+                    results.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(measure(t, bigFile, big, work, seconds, "bench" + round));
+                }
+            }
+            for (Target t : targets) {
+                for (Map<String, Double> r : results.get(t.name())) r.put("peak RSS MiB", t.peakRssKiB() / 1024.0);
+            }
+        } finally {
+            for (Target t : targets) {
+                t.process().destroy();
+                t.process().waitFor();
+            }
+        }
         double dd = ddFsyncMBps(work.resolve("dd.bin"));
-        print(results, dd);
+        print(results, big, dd);
     }
 
-    /** Runs every workload once briefly (JIT and caches warm, for both servers alike), then measures. */
-    private static Map<String, Double> run(Target t, Path bigFile, Path work, int seconds) throws Exception {
-        Path warmFile = work.resolve("warm.bin");
-        writeRandomFile(warmFile, 64L << 20);
-        measure(t, warmFile, 64L << 20, work, 3, "warm");
-        return measure(t, bigFile, BIG, work, seconds, "bench");
+    private static double loadAverage() throws IOException {
+        return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     }
 
     private static Map<String, Double> measure(Target t, Path bigFile, long bigSize, Path work, int seconds, String prefix) throws Exception {
@@ -114,13 +129,13 @@ public final class StorageBenchmark {
         container.getBlobClient("big.bin").delete();
 
         byte[] small = new byte[4096];
-        r.put("4 KiB blob puts/s (16 clients)", rate(16, seconds, (id, i) ->
-                container.getBlobClient("small/" + id + "/" + i).upload(BinaryData.fromBytes(small))));
+        rate(r, t, "4 KiB blob put", 16, seconds, (id, i) ->
+                container.getBlobClient("small/" + id + "/" + i).upload(BinaryData.fromBytes(small)));
 
         TableClient table = new TableServiceClientBuilder().connectionString(cs).buildClient().createTable(prefix);
-        r.put("table inserts/s, single (16 clients)", rate(16, seconds, (id, i) ->
-                table.createEntity(new TableEntity("s" + id, String.format("%09d", i)).addProperty("V", i).addProperty("S", "value " + i))));
-        double batches = rate(4, seconds, (id, i) -> {
+        rate(r, t, "single table insert", 16, seconds, (id, i) ->
+                table.createEntity(new TableEntity("s" + id, String.format("%09d", i)).addProperty("V", i).addProperty("S", "value " + i)));
+        rate(r, t, "batch of 100 inserts", 4, seconds, (id, i) -> {
             List<TableTransactionAction> ops = new ArrayList<>(100);
             for (int k = 0; k < 100; k++) {
                 ops.add(new TableTransactionAction(TableTransactionActionType.CREATE,
@@ -128,7 +143,6 @@ public final class StorageBenchmark {
             }
             table.submitTransaction(ops);
         });
-        r.put("table inserts/s, batches of 100 (4 clients)", batches * 100);
         for (int b = 0; b < 10; b++) {
             List<TableTransactionAction> ops = new ArrayList<>(100);
             for (int k = 0; k < 100; k++) {
@@ -145,12 +159,11 @@ public final class StorageBenchmark {
         r.put("1,000-row partition query, ms", (System.nanoTime() - t0) / 1e6 / rounds);
 
         QueueClient queue = new QueueServiceClientBuilder().connectionString(cs).buildClient().createQueue(prefix);
-        r.put("queue put+get+delete cycles/s (16 clients)", rate(16, seconds, (id, i) -> {
+        rate(r, t, "queue put+get+delete", 16, seconds, (id, i) -> {
             queue.sendMessage("message " + id + "-" + i);
             QueueMessageItem m = queue.receiveMessage();
             if (m != null) queue.deleteMessage(m.getMessageId(), m.getPopReceipt());
-        }));
-        r.put("peak RSS MiB", t.peakRssKiB() / 1024.0);
+        });
         return r;
     }
 
@@ -160,7 +173,9 @@ public final class StorageBenchmark {
         void run(int id, long i) throws Exception;
     }
 
-    private static double rate(int clients, int seconds, Op op) throws InterruptedException {
+    /** Runs {@code op} from {@code clients} threads for {@code seconds}; records operations per second and the server's CPU ms per operation. */
+    private static void rate(Map<String, Double> r, Target t, String name, int clients, int seconds, Op op) throws InterruptedException, IOException {
+        double cpu0 = t.cpuMs();
         AtomicLong done = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> threads = new ArrayList<>();
@@ -181,8 +196,10 @@ public final class StorageBenchmark {
         }
         Thread.sleep(Duration.ofSeconds(seconds));
         stop.set(true);
-        for (Thread t : threads) t.join();
-        return done.get() / ((System.nanoTime() - t0) / 1e9);
+        for (Thread thread : threads) thread.join();
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        r.put(name + ": ops/s (" + clients + " clients)", done.get() / elapsed);
+        r.put(name + ": server CPU ms/op", (t.cpuMs() - cpu0) / Math.max(1, done.get()));
     }
 
     private static double mbps(long bytes, long nanos) {
@@ -244,16 +261,18 @@ public final class StorageBenchmark {
         return m.find() ? Long.parseLong(m.group(1)) / 1e6 / Double.parseDouble(m.group(2)) : -1;
     }
 
-    private static void print(Map<String, Map<String, Double>> results, double dd) {
+    /** One row per measure: both rounds of each server, and vmrole / Azurite per round. */
+    private static void print(Map<String, List<Map<String, Double>>> results, long big, double dd) {
         List<String> names = new ArrayList<>(results.keySet());
-        System.out.println("| measure | " + String.join(" | ", names) + " | ratio |");
+        System.out.println("| measure (round 1 / round 2) | " + String.join(" | ", names) + " | vmrole / Azurite |");
         System.out.println("|---|" + "---|".repeat(names.size() + 1));
-        for (String key : results.get(names.get(0)).keySet()) {
-            double a = results.get(names.get(0)).get(key);
-            double b = results.get(names.get(1)).getOrDefault(key, Double.NaN);
-            boolean lowerIsBetter = key.contains("ms") || key.contains("RSS");
-            double ratio = lowerIsBetter ? b / a : a / b;
-            System.out.printf("| %s | %.1f | %.1f | %.2fx%s |%n", key, a, b, ratio, lowerIsBetter ? " (lower is better)" : "");
+        List<Map<String, Double>> a = results.get(names.get(0));
+        List<Map<String, Double>> b = results.get(names.get(1));
+        for (String key : a.getFirst().keySet()) {
+            String label = key.replace("1 GiB", (big >> 20) + " MiB");
+            String ratios = String.format("%.2f / %.2f", a.get(0).get(key) / b.get(0).get(key), a.get(1).get(key) / b.get(1).get(key));
+            System.out.printf("| %s | %.2f / %.2f | %.2f / %.2f | %s |%n", label, a.get(0).get(key), a.get(1).get(key),
+                    b.get(0).get(key), b.get(1).get(key), ratios);
         }
         System.out.printf("| disk, dd bs=1M count=1024 conv=fsync, MB/s | %.1f | | |%n", dd);
     }

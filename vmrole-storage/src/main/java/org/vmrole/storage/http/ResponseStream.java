@@ -7,16 +7,20 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * A response body written through Jetty's core API: buffered, so a small answer leaves in one write together with
  * its headers, and closed with the last write, so a complete response needs no extra round through the connection.
+ * The buffer is allocated at the first write and grows with the body: most answers are empty or a few hundred
+ * bytes, and a 32 KiB array zeroed for each of them is CPU and garbage for nothing.
  */
 final class ResponseStream extends OutputStream {
     private static final int BUFFER = 32 * 1024;
+    private static final byte[] NONE = new byte[0];
 
     private final Response response;
-    private final byte[] buffer = new byte[BUFFER];
+    private byte[] buffer = NONE;
     private int buffered;
     private boolean closed;
 
@@ -27,6 +31,7 @@ final class ResponseStream extends OutputStream {
     @Override
     public void write(int b) throws IOException {
         if (buffered == BUFFER) send(false);
+        room(1);
         buffer[buffered++] = (byte) b;
     }
 
@@ -39,8 +44,15 @@ final class ResponseStream extends OutputStream {
             return;
         }
         if (buffered + len > BUFFER) send(false);
+        room(len);
         System.arraycopy(b, off, buffer, buffered, len);
         buffered += len;
+    }
+
+    /** Makes room for {@code len} more bytes (the caller keeps the total within BUFFER). */
+    private void room(int len) {
+        if (buffered + len <= buffer.length) return;
+        buffer = Arrays.copyOf(buffer, Math.min(BUFFER, Math.max(Math.max(1024, buffer.length * 2), buffered + len)));
     }
 
     @Override
