@@ -37,17 +37,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Workloads: 1 MiB sequential, queue depth 8; 4 KiB scattered (offsets step 4099 x 4 KiB modulo
  * the disk, so every 4 KiB block is visited once in a non-sequential order), queue depth 16.
  *
- * <p>Usage: {@code DriveBenchmark WORKDIR [DISK_MIB [ROUNDS]]}
+ * <p>Usage: {@code DriveBenchmark WORKDIR [DISK_MIB [ROUNDS [WORKLOAD]]]}: WORKLOAD picks the workloads whose
+ * name contains it (for example {@code "sequential read"}). Every round prints its row with the load average, so a
+ * round taken while the machine was busier can be told apart.
  */
 public final class DriveBenchmark {
     private static final int MIB = 1 << 20;
     private static final long SCATTER_STEP = 4099L * 4096;
+    private static final int PASSES = 4;
 
     private DriveBenchmark() {}
 
     record Workload(String name, int bufferSize, long step, int depth, boolean write) {
+        /** Sequential reads go over the disk {@link #PASSES} times: one pass takes a second or less, which one burst of other work on a shared machine can halve. */
         long count(long diskBytes) {
-            return bufferSize >= MIB ? diskBytes / bufferSize : Math.min(diskBytes / bufferSize, 8192);
+            if (bufferSize < MIB) return Math.min(diskBytes / bufferSize, 8192);
+            return diskBytes / bufferSize * (write ? 1 : PASSES);
         }
     }
 
@@ -55,12 +60,14 @@ public final class DriveBenchmark {
         Path work = Path.of(args[0]);
         long disk = (args.length > 1 ? Long.parseLong(args[1]) : 512) * MIB;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        String only = args.length > 3 ? args[3] : "";
         Files.createDirectories(work);
         List<Workload> workloads = List.of(
                 new Workload("sequential write 1 MiB", MIB, MIB, 8, true),
                 new Workload("sequential read 1 MiB", MIB, MIB, 8, false),
                 new Workload("4 KiB scattered write", 4096, SCATTER_STEP, 16, true),
-                new Workload("4 KiB scattered read", 4096, SCATTER_STEP, 16, false));
+                new Workload("4 KiB scattered read", 4096, SCATTER_STEP, 16, false))
+                .stream().filter(w -> w.name().contains(only)).toList();
         Map<String, List<double[]>> rows = new LinkedHashMap<>();
         try (StorageService storage = StorageService.start(StorageConfig.development(work.resolve("storage")).withEphemeralPorts());
              NbdServer nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0)) {
@@ -84,6 +91,13 @@ public final class DriveBenchmark {
             run("qemu-img", "create", "-q", "-f", "qcow2", baseImage.toString(), disk + "");
             run("qemu-img", "create", "-q", "-f", "qcow2", "-b", baseImage.toString(), "-F", "qcow2", overlay.toString());
 
+            // a read workload reads what was written: fill both blobs once when only reads are measured
+            if (workloads.stream().noneMatch(Workload::write)) {
+                Workload fill = new Workload("fill", MIB, MIB, 8, true);
+                pageBlobRate(raw, fill, disk);
+                qemuBench(nbdUrl, "raw", "writeback", fill, disk);
+            }
+            System.out.printf("%-6s %-26s %10s %10s %10s %10s %8s %10s  %s%n", "round", "workload (MB/s)", "API", "NBD", "qcow2", "NBD-mem", "NBD/API", "API 4 MiB", "load average");
             // round 0 warms the JIT, the storage service's SQLite and the files and is not counted; the median of the rest is reported
             for (int round = 0; round < rounds; round++) {
                 for (Workload w : workloads) {
@@ -91,15 +105,29 @@ public final class DriveBenchmark {
                     double overNbd = qemuBench(nbdUrl, "raw", "writeback", w, disk);
                     double local = qemuBench(overlay.toString(), "qcow2", "none", w, disk);
                     double memory = qemuBench("nbd://127.0.0.1:" + nbd.port() + "/memory", "raw", "writeback", w, disk);
+                    // the drive's read-ahead fetches 4 MiB windows: the API's rate at that GET size, for reference
+                    String window = w.bufferSize() >= MIB && !w.write()
+                            ? String.format("%10.1f", pageBlobRate(raw, new Workload("window", 4 * MIB, 4 * MIB, 2, false), disk)) : String.format("%10s", "-");
+                    System.out.printf("%-6s %-26s %10.1f %10.1f %10.1f %10.1f %7.0f%% %s  %s%n", round == 0 && rounds > 1 ? "warm" : round, w.name(),
+                            pageBlob, overNbd, local, memory, 100 * overNbd / pageBlob, window, loadAverage());
                     if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local, memory});
                 }
             }
+            System.out.println("median of the counted rounds:");
             System.out.printf("%-26s %14s %14s %14s %14s %10s%n", "workload (MB/s)", "page blob API", "drive (NBD)", "local qcow2", "NBD to memory", "NBD/API");
             rows.forEach((name, runs) -> {
                 double api = median(runs, 0), over = median(runs, 1), local = median(runs, 2), memory = median(runs, 3);
                 System.out.printf("%-26s %14.1f %14.1f %14.1f %14.1f %9.0f%%%n", name, api, over, local, memory, 100 * over / api);
             });
             System.out.printf("read cache held %d MiB at the end (bound 64 MiB)%n", device.cachedBytes() / MIB);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "?";
         }
     }
 

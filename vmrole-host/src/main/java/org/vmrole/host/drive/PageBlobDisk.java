@@ -31,24 +31,28 @@ public final class PageBlobDisk implements BlockDevice {
     private final boolean readOnly;
     private final Supplier<String> leaseId;
     private final ReadCache cache;
+    private final ReadAhead readAhead;
     private final ReadWriteLock mergeLock = new ReentrantReadWriteLock();
     // A read may fill the cache only if no write ran while it fetched: writes bump the epoch on both ends.
     private final AtomicLong writeEpoch = new AtomicLong();
     private final AtomicInteger writesInFlight = new AtomicInteger();
 
-    private PageBlobDisk(PageBlobClient blob, long size, boolean readOnly, Supplier<String> leaseId, ReadCache cache) {
+    private PageBlobDisk(PageBlobClient blob, long size, boolean readOnly, Supplier<String> leaseId, long cacheBytes) {
         this.blob = blob;
         this.size = size;
         this.readOnly = readOnly;
         this.leaseId = leaseId;
-        this.cache = cache;
+        // a quarter of the bound for read-ahead windows (16 MiB of the 64 MiB a drive gets), the rest for small reads
+        long windows = cacheBytes / 4 / ReadAhead.WINDOW * ReadAhead.WINDOW;
+        this.cache = new ReadCache(CHUNK, cacheBytes - windows);
+        this.readAhead = new ReadAhead(size, windows, blob::read);
     }
 
     /**
      * Opens a drive after checking that its blob is a fixed VHD in a page blob.
      *
      * @param leaseId the writer's lease id, or null to open read-only
-     * @param cacheBytes the most memory the read cache may hold (0: no cache)
+     * @param cacheBytes the most memory the read cache and the read-ahead windows may hold together (0: neither)
      */
     public static PageBlobDisk open(PageBlobClient blob, Supplier<String> leaseId, long cacheBytes) {
         BlobProperties p = blob.properties();
@@ -65,7 +69,7 @@ public final class PageBlobDisk implements BlockDevice {
             throw new IllegalArgumentException("drive blob " + where + " is not a fixed VHD: " + e.getMessage(), e);
         }
         boolean readOnly = leaseId == null || blob.snapshot().isPresent();
-        return new PageBlobDisk(blob, disk, readOnly, leaseId, new ReadCache(CHUNK, cacheBytes));
+        return new PageBlobDisk(blob, disk, readOnly, leaseId, cacheBytes);
     }
 
     @Override
@@ -78,16 +82,19 @@ public final class PageBlobDisk implements BlockDevice {
         return readOnly;
     }
 
-    /** Bytes the read cache holds now (never above the bound given at open). */
+    /** Bytes the read cache and the read-ahead windows hold now (never above the bound given at open). */
     public long cachedBytes() {
-        return cache.bytes();
+        return cache.bytes() + readAhead.bytes();
     }
 
     @Override
     public byte[] read(long offset, int length) {
         checkRange(offset, length);
-        // a large read is streaming (the guest caches it itself): one GET, no chunk copies, and the cache keeps the small reads
-        if (length >= DIRECT_READ) return blob.read(offset, length);
+        // a large read is streaming (the guest caches it itself): read-ahead windows or one GET of its own, and the cache keeps the small reads
+        if (length >= DIRECT_READ) {
+            byte[] streamed = readAhead.read(offset, length);
+            return streamed != null ? streamed : blob.read(offset, length);
+        }
         byte[] out = new byte[length];
         int chunk = cache.chunkSize();
         long first = offset / chunk;
@@ -181,7 +188,7 @@ public final class PageBlobDisk implements BlockDevice {
 
     private void clear(long offset, long length) {
         mergeLock.readLock().lock();
-        writing();
+        writing(offset, length);
         try {
             blob.clearPages(offset, length, leaseId.get());
         } finally {
@@ -191,7 +198,7 @@ public final class PageBlobDisk implements BlockDevice {
     }
 
     private void put(long offset, byte[] data) {
-        writing();
+        writing(offset, data.length);
         try {
             for (int from = 0; from < data.length; from += PageBlobClient.MAX_PUT_PAGE) {
                 int n = Math.min(PageBlobClient.MAX_PUT_PAGE, data.length - from);
@@ -202,13 +209,15 @@ public final class PageBlobDisk implements BlockDevice {
         }
     }
 
-    private void writing() {
+    private void writing(long offset, long length) {
         writesInFlight.incrementAndGet();
         writeEpoch.incrementAndGet();
+        readAhead.invalidate(offset, length);
     }
 
     private void written(long offset, long length) {
         cache.invalidate(offset, length);
+        readAhead.invalidate(offset, length);
         writeEpoch.incrementAndGet();
         writesInFlight.decrementAndGet();
     }

@@ -36,9 +36,21 @@ public final class AttachedDrives implements AutoCloseable {
     public static final long CACHE_BYTES = 64L << 20;
     /** Longest wait for a lease an earlier incarnation of the same instance still holds: one lease length and a margin. */
     static final Duration LEASE_WAIT = Duration.ofSeconds(70);
+    /**
+     * How long a drive's call refused with the old key waits for the regenerated one: the controller sends it within
+     * about 2 s of the regeneration (docs/drives.md), more on a loaded machine; meanwhile the guest's I/O stalls, not fails.
+     */
+    static final Duration KEY_ROTATION_WAIT = Duration.ofSeconds(20);
 
-    /** One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted. */
-    public record Mount(String name, URI blobUrl, boolean writable, BlobCredential credential) {}
+    /**
+     * One drive to attach: its name in the role (the guest's serial), its blob, and how it is mounted; a read-only mount
+     * serves {@code snapshot}, or a snapshot taken when it opens when that is null.
+     */
+    public record Mount(String name, URI blobUrl, boolean writable, BlobCredential credential, String snapshot) {
+        public Mount(String name, URI blobUrl, boolean writable, BlobCredential credential) {
+            this(name, blobUrl, writable, credential, null);
+        }
+    }
 
     private record Open(Mount mount, String export, DriveLease lease, String holder) {}
 
@@ -86,7 +98,7 @@ public final class AttachedDrives implements AutoCloseable {
      */
     public BlobCredential accountKey(String account, String base64Key) {
         BlobCredential.SharedKey key = new BlobCredential.SharedKey(account, base64Key);
-        BlobCredential.Current current = accountKeys.computeIfAbsent(account, a -> new BlobCredential.Current(key));
+        BlobCredential.Current current = accountKeys.computeIfAbsent(account, a -> new BlobCredential.Current(key, KEY_ROTATION_WAIT));
         if (!key.equals(current.get())) {
             current.set(key);
             LOG.info("storage account {}: its drives sign with the key the controller now gives", account);
@@ -129,9 +141,9 @@ public final class AttachedDrives implements AutoCloseable {
             }
             return new Open(m, export, lease, holder);
         }
-        PageBlobClient snapshot = blob.atSnapshot(blob.createSnapshot());
-        nbd().export(export, PageBlobDisk.open(snapshot, null, CACHE_BYTES));
-        return new Open(m, export, null, holder);
+        String time = m.snapshot() != null ? m.snapshot() : blob.createSnapshot();
+        nbd().export(export, PageBlobDisk.open(blob.atSnapshot(time), null, CACHE_BYTES));
+        return new Open(new Mount(m.name(), m.blobUrl(), false, m.credential(), time), export, null, holder);
     }
 
     /**
@@ -161,9 +173,10 @@ public final class AttachedDrives implements AutoCloseable {
      * Adds one drive to a running VM's drives (a guest's {@code mount-drive}): its lease or snapshot, its export and the
      * hot-plug, all or nothing.
      *
+     * @return the drive as mounted (a read-only one with the snapshot it serves)
      * @throws IllegalArgumentException naming the drive and the reason; nothing of it stays open
      */
-    public synchronized void add(String key, String holder, Mount m, QmpClient qmp) {
+    public synchronized Mount add(String key, String holder, Mount m, QmpClient qmp) {
         List<Open> current = byInstance.getOrDefault(key, List.of());
         if (current.stream().anyMatch(o -> o.mount().name().equals(m.name()))) {
             throw new IllegalArgumentException("drive '" + m.name() + "' is already attached to " + key + "; unmount it first or choose another name");
@@ -185,6 +198,18 @@ public final class AttachedDrives implements AutoCloseable {
         }
         List<Open> next = new ArrayList<>(current);
         next.add(o);
+        byInstance.put(key, List.copyOf(next));
+        return o.mount();
+    }
+
+    /**
+     * Serves one drive again that a VM still has plugged (a guest's mount-drive from before this agent started): its
+     * lease (the same holder takes it back) or a new snapshot, and its export under the same name; no hot-plug.
+     */
+    public synchronized void reopen(String key, String holder, Mount m) {
+        List<Open> next = new ArrayList<>(byInstance.getOrDefault(key, List.of()));
+        if (next.stream().anyMatch(o -> o.mount().name().equals(m.name()))) return;
+        next.add(open(key, holder, m));
         byInstance.put(key, List.copyOf(next));
     }
 

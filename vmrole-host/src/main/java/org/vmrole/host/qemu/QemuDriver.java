@@ -131,6 +131,24 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
+    /**
+     * Serves again the drives the guest of a VM that outlived the previous agent had mounted with mount-drive, from what
+     * {@link GuestMounts} kept: each is checked as when it was asked for (a SAS that has expired since is not served again).
+     */
+    private void reserveGuestDrives(QemuVm vm) {
+        for (com.fasterxml.jackson.databind.JsonNode request : GuestMounts.requests(vm.files.guestMounts())) {
+            String name = request.path("name").asText();
+            try {
+                AttachedDrives.Mount m = GuestDriveRequest.read(request, vm.assignment(), clock.instant()).mount();
+                String snapshot = request.path(GuestMounts.SNAPSHOT).asText(null);
+                drives.reopen(vm.key(), holder(vm.assignment()), new AttachedDrives.Mount(m.name(), m.blobUrl(), m.writable(), m.credential(), snapshot));
+                log.info("{}: serving drive {} the guest mounted again", vm.key(), name);
+            } catch (RuntimeException e) {
+                log.warn("{}: drive {} the guest mounted cannot be served again ({}); its I/O to it will fail", vm.key(), name, e.getMessage());
+            }
+        }
+    }
+
     /** The host-side form of an assignment's drives, signing with their account's current key. */
     private List<AttachedDrives.Mount> mounts(Assignment a) {
         return a.drives().stream().map(d -> new AttachedDrives.Mount(d.name(), java.net.URI.create(d.blobUrl()), d.writable(),
@@ -437,10 +455,16 @@ public final class QemuDriver implements HypervisorDriver {
                 if (!drives.remove(vm.key(), name, qmp.get(), GUEST_UNPLUG_WAIT)) {
                     return GuestDriveRequest.refused(name, "no drive '" + name + "' is attached");
                 }
+                GuestMounts.forget(vm.files.guestMounts(), name);
                 return GuestDriveRequest.unmounted(name);
             }
             GuestDriveRequest request = GuestDriveRequest.read(m, vm.assignment(), clock.instant());
-            drives.add(vm.key(), holder(vm.assignment()), request.mount(), qmp.get());
+            AttachedDrives.Mount mounted = drives.add(vm.key(), holder(vm.assignment()), request.mount(), qmp.get());
+            try {
+                GuestMounts.remember(vm.files.guestMounts(), m, mounted.snapshot());
+            } catch (java.io.UncheckedIOException e) {
+                log.warn("{}: drive {} is mounted, but a restarted agent will not serve it again: {}", vm.key(), name, e.getMessage());
+            }
             log.info("{}: the guest mounted drive {} ({})", vm.key(), name, request.mount().blobUrl());
             return GuestDriveRequest.mounted(request.mount());
         } catch (RuntimeException e) {
@@ -522,6 +546,7 @@ public final class QemuDriver implements HypervisorDriver {
             vms.put(key, vm);
             found.add(record.assignment());
             reserveDrives(record.assignment());
+            reserveGuestDrives(vm);
         }
         return found;
     }

@@ -30,5 +30,8 @@ public record VmFiles(Path dir) {
 
     public Path instanceFile() { return dir.resolve("instance.json"); }
 
+    /** The drives the guest asked for with mount-drive ({@link GuestMounts}). */
+    public Path guestMounts() { return dir.resolve("guest-drives.json"); }
+
     public Path qemuErrors() { return dir.resolve("qemu.err"); }
 }

@@ -11,12 +11,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.vmrole.storage.StorageAccount;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class PageBlobClientTest extends WithBlobService {
 
@@ -25,6 +31,39 @@ class PageBlobClientTest extends WithBlobService {
         byte[] b = new byte[length];
         Arrays.fill(b, (byte) value);
         return b;
+    }
+
+    @Test
+    void a_write_refused_after_a_key_regeneration_waits_for_the_new_key_and_is_sent_again_with_it() throws Exception {
+        String oldKey = randomKey(), secondary = randomKey(), newKey = randomKey();
+        storage.accounts().replaceManaged(List.of(new StorageAccount("rotating", List.of(oldKey, secondary))));
+        BlobCredential.Current current = new BlobCredential.Current(new BlobCredential.SharedKey("rotating", oldKey), Duration.ofSeconds(30));
+        PageBlobClient blob = PageBlobClient.of(storage.url("rotating", "drives", "r.vhd"), current);
+        blob.createContainer();
+        blob.create(4096);
+        storage.accounts().replaceManaged(List.of(new StorageAccount("rotating", List.of(newKey, secondary)))); // primary regenerated
+
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> blob.writePages(0, filled(512, 7), 0, 512, null));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !write.isDone()); // stalled, not failed
+        current.set(new BlobCredential.SharedKey("rotating", newKey)); // as the controller's next answer brings it
+
+        write.get(30, TimeUnit.SECONDS);
+        assertThat(PageBlobClient.of(blob.url(), new BlobCredential.SharedKey("rotating", newKey)).read(0, 512)).isEqualTo(filled(512, 7));
+    }
+
+    @Test
+    void a_refused_key_with_no_newer_one_coming_fails_after_its_patience() {
+        storage.accounts().replaceManaged(List.of(new StorageAccount("stale", List.of(randomKey()))));
+        BlobCredential.Current current = new BlobCredential.Current(new BlobCredential.SharedKey("stale", randomKey()), Duration.ofMillis(200));
+
+        assertThatThrownBy(() -> PageBlobClient.of(storage.url("stale", "drives", "s.vhd"), current).createContainer())
+                .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(403));
+    }
+
+    private static String randomKey() {
+        byte[] k = new byte[64];
+        new java.security.SecureRandom().nextBytes(k);
+        return java.util.Base64.getEncoder().encodeToString(k);
     }
 
     @Test

@@ -66,6 +66,33 @@ class PageBlobDiskTest extends WithBlobService {
     }
 
     @Test
+    void a_stream_of_large_reads_is_served_from_read_ahead_windows_within_the_bound() {
+        PageBlobClient blob = storage.newDrive(16 << 20);
+        for (int mib = 0; mib < 16; mib++) blob.writePages((long) mib << 20, filled(1 << 20, mib + 1), 0, 1 << 20, null);
+        PageBlobDisk disk = PageBlobDisk.open(blob, () -> null, 32 << 20);
+
+        for (int mib = 0; mib < 16; mib++) {
+            assertThat(Arrays.equals(disk.read((long) mib << 20, 1 << 20), filled(1 << 20, mib + 1))).as("MiB %d", mib).isTrue();
+        }
+
+        assertThat(disk.cachedBytes()).isPositive().isLessThanOrEqualTo(8 << 20);
+    }
+
+    @Test
+    void a_read_after_an_acknowledged_write_never_sees_the_window_from_before_it() {
+        PageBlobClient blob = storage.newDrive(8 << 20);
+        PageBlobDisk disk = PageBlobDisk.open(blob, () -> null, 32 << 20);
+        disk.read(0, 1 << 20);
+        assertThat(disk.read(1 << 20, 1 << 20)).isEqualTo(new byte[1 << 20]); // the window of MiB 0-3 is held now
+
+        disk.write((2 << 20) + 4096, filled(4096, 0x5a));
+
+        byte[] back = disk.read(2 << 20, 1 << 20);
+        assertThat(Arrays.copyOfRange(back, 4096, 8192)).isEqualTo(filled(4096, 0x5a));
+        assertThat(Arrays.copyOfRange(back, 0, 4096)).isEqualTo(new byte[4096]);
+    }
+
+    @Test
     void zeroing_clears_whole_pages_and_zeroes_the_partial_ends() {
         PageBlobClient blob = storage.newDrive(1 << 20);
         blob.writePages(0, filled(4096, 0x77), 0, 4096, null);

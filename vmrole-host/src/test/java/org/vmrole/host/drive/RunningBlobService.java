@@ -42,6 +42,16 @@ public final class RunningBlobService implements AutoCloseable {
         return c;
     }
 
+    /** The accounts the service serves: a test makes a tenant's account or regenerates its key here. */
+    public org.vmrole.storage.AccountDirectory accounts() {
+        return storage.accounts();
+    }
+
+    /** The URL of a blob in another account. */
+    public URI url(String account, String container, String blob) {
+        return URI.create("http://127.0.0.1:" + storage.blobPort() + "/" + account + "/" + container + "/" + blob);
+    }
+
     @Override
     public void close() {
         storage.close();

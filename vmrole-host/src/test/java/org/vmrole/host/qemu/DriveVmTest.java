@@ -223,11 +223,6 @@ class DriveVmTest {
                 StorageAccount.DEVELOPMENT.keys().getFirst(), 16 << 20);
     }
 
-    private Assignment withDrive(long incarnation, DriveAttachment drive) {
-        return new Assignment("d-drv", new InstanceName("WebVM", 0), incarnation, 0, VmSize.ExtraSmall, "sample", 0, 1,
-                Map.of(), List.of(), List.of(), null, "", null, List.of(drive));
-    }
-
     private void awaitReady(long incarnation) {
         awaitReady(key, incarnation);
     }
@@ -237,26 +232,47 @@ class DriveVmTest {
                 .map(o -> o.state() == RoleState.ReadyRole && o.incarnation() == incarnation).orElse(false));
     }
 
+    /**
+     * A guest's mount-drive refused before anything is attached (an expired SAS, another tenant's account), then one
+     * carried out; a restarted agent serves both the declared drive and the one the guest mounted again.
+     */
     @Test
-    void a_restarted_host_agent_serves_the_drives_of_the_vms_that_outlived_it_again() {
+    void a_restarted_host_agent_serves_the_declared_and_the_guest_mounted_drives_of_the_vms_that_outlived_it_again() throws Exception {
         PageBlobClient blob = storage.newDrive(16 << 20);
-        DriveAttachment data = writable(blob);
-        host.apply(List.of(withDrive(1, data)));
+        PageBlobClient extra = storage.newDrive(4 << 20);
+        int port = freePort();
+        host.apply(List.of(instance(0, 1, port, writable(blob))));
         awaitReady(1);
         assertThat(driver.driveClients(key, "data")).isEqualTo(1);
 
-        host.close(); // the agent goes away; the VM keeps running, its NBD client loses the server
+        String expired = ((BlobCredential.SharedKey) KEY).readSas(extra.url(), null, java.time.Instant.now().minus(Duration.ofHours(1)));
+        assertThat(get(port, "/drive/mount?name=old&url=" + enc(extra.url() + "?" + expired)))
+                .startsWith("409 drive old: the SAS expired at ").contains("ask for a new one");
+        String foreign = extra.url().toString().replace("/" + StorageAccount.DEVELOPMENT.name() + "/", "/othertenant/");
+        String accountKey = "&key=" + enc(StorageAccount.DEVELOPMENT.keys().getFirst());
+        assertThat(get(port, "/drive/mount?name=foreign&url=" + enc(foreign) + accountKey))
+                .startsWith("409 drive foreign: the blob is in storage account 'othertenant', which is not one of this subscription's");
+        QmpClient before = driver.qmp(key).orElseThrow();
+        assertThat(DriveHotplug.attached(before, "old") || DriveHotplug.attached(before, "foreign")).as("nothing attached").isFalse();
+        assertThat(extra.properties().leased()).isFalse();
+        assertThat(get(port, "/drive/mount?name=extra&url=" + enc(extra.url().toString()) + accountKey)).isEqualTo("200 /dev/disk/by-id/virtio-extra");
+
+        host.close(); // the agent goes away; the VM keeps running, its NBD clients lose the server
         driver = new QemuDriver(settings);
         host = new HostAgent(driver, settings.dataDir());
 
-        assertThat(driver.drives(key)).extracting(org.vmrole.model.host.ObservedDrive::mode).containsExactly("write");
-        // QEMU reconnects on the next request: read through the guest's own disk device, as its next I/O would
+        assertThat(driver.drives(key)).extracting(org.vmrole.model.host.ObservedDrive::name).containsExactly("data", "extra");
+        // QEMU reconnects on the next request: read through each device, as the guest's next I/O would
         QmpClient qmp = driver.qmp(key).orElseThrow();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            qmp.execute("human-monitor-command", Map.of("command-line", "qemu-io -d /machine/peripheral/drive-data/virtio-backend \"read 0 4k\""));
-            return driver.driveClients(key, "data") == 1;
-        });
+        for (String drive : List.of("data", "extra")) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                qmp.execute("human-monitor-command", Map.of("command-line", "qemu-io -d /machine/peripheral/drive-" + drive + "/virtio-backend \"read 0 4k\""));
+                return driver.driveClients(key, drive) == 1;
+            });
+        }
         assertThat(blob.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#1 on ");
-        assertThat(blob.properties().leased()).isTrue();
+        assertThat(extra.properties().metadata().get(DriveLease.HOLDER_METADATA)).startsWith(key + "#1 on ");
+        assertThat(extra.properties().leased()).isTrue();
+        assertThat(get(port, "/drive/write?name=after-restart")).as("the guest's own I/O to its drive").isEqualTo("200 wrote after-restart to drive data");
     }
 }

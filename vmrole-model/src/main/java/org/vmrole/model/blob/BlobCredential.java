@@ -145,22 +145,51 @@ public sealed interface BlobCredential {
 
     /**
      * The credential in force now, replaceable while calls go on: a host swaps in a storage account's regenerated key
-     * without closing the drives that sign with it.
+     * without closing the drives that sign with it. A call this credential signed that the storage service refuses
+     * (403: the key was regenerated) waits up to {@code patience} for the next key and is sent once more with it, so
+     * the seconds between a regeneration and the new key's arrival stall the drive's I/O instead of failing it.
      */
     final class Current implements BlobCredential {
+        private final java.time.Duration patience;
         private volatile BlobCredential now;
 
         public Current(BlobCredential initial) {
+            this(initial, java.time.Duration.ZERO);
+        }
+
+        public Current(BlobCredential initial, java.time.Duration patience) {
+            this.patience = patience;
             set(initial);
         }
 
         public void set(BlobCredential next) {
             if (next == null || next instanceof Current) throw new IllegalArgumentException("a current credential holds a key or a SAS");
-            now = next;
+            synchronized (this) {
+                now = next;
+                notifyAll();
+            }
         }
 
         public BlobCredential get() {
             return now;
+        }
+
+        /** Waits up to the patience for a credential other than {@code refused}; true when one is in force. */
+        public boolean awaitOther(BlobCredential refused) {
+            long deadline = System.nanoTime() + patience.toNanos();
+            synchronized (this) {
+                while (now.equals(refused)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return false;
+                    try {
+                        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                return true;
+            }
         }
 
         @Override

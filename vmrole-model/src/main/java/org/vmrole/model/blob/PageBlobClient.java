@@ -117,15 +117,16 @@ public final class PageBlobClient {
     /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob. */
     public byte[] read(long offset, int length) {
         HttpResponse<InputStream> r = exchange("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
-        byte[] body;
-        // read straight into an array of the exact size: no buffer list to join, which a 1 MiB read would pay for
+        byte[] body = new byte[length];
+        int got;
+        // read straight into an array of the exact size: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
         try (InputStream in = r.body()) {
-            body = in.readNBytes(length);
-            if (body.length == length && in.read() != -1) body = new byte[length + 1];
+            got = in.readNBytes(body, 0, length);
+            if (got == length && in.read() != -1) got = length + 1;
         } catch (IOException e) {
             throw unreachable("GET", e);
         }
-        if (body.length != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + body.length);
+        if (got != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + got);
         return body;
     }
 
@@ -216,17 +217,32 @@ public final class PageBlobClient {
         return r;
     }
 
-    /** Sends a signed request; answers the response with its body unread when the status is expected, else throws. */
+    /**
+     * Sends a signed request; answers the response with its body unread when the status is expected, else throws. A
+     * replaceable credential's refused signature is sent once more with the credential that replaces it.
+     */
     HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+        // sign with the credential in force at this moment, so a refusal tells which one the service turned down
+        BlobCredential signer = credential instanceof BlobCredential.Current c ? c.get() : credential;
+        try {
+            return exchange(signer, method, query, extra, body, from, length, expected);
+        } catch (BlobStorageException e) {
+            if (e.status() != 403 || !(credential instanceof BlobCredential.Current c) || !c.awaitOther(signer)) throw e;
+            return exchange(c.get(), method, query, extra, body, from, length, expected);
+        }
+    }
+
+    private HttpResponse<InputStream> exchange(BlobCredential signer, String method, String query, Map<String, String> extra, byte[] body, int from, int length,
+                                               int... expected) {
         String q = query;
         if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
         URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));
         Map<String, String> headers = new LinkedHashMap<>(extra);
         headers.put("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
         headers.put("x-ms-version", VERSION);
-        HttpRequest.Builder b = HttpRequest.newBuilder(credential.address(uri)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(signer.address(uri)).timeout(Duration.ofSeconds(60));
         headers.forEach(b::header);
-        String auth = credential.authorization(method, uri, length, headers);
+        String auth = signer.authorization(method, uri, length, headers);
         if (auth != null) b.header("Authorization", auth);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                 : length == 0 ? HttpRequest.BodyPublishers.ofByteArray(body, from, 0)
