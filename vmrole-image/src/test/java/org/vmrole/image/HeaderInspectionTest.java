@@ -5,9 +5,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HeaderInspectionTest {
+    @TempDir Path tmp;
+
+    /** A qcow2 header of {@code version} with these incompatible feature bits and internal snapshots, in a file. */
+    private Path qcow2Header(int version, long incompatible, int snapshots) throws Exception {
+        ByteBuffer h = ByteBuffer.allocate(512);
+        h.put(new byte[] {'Q', 'F', 'I', (byte) 0xfb});
+        h.putInt(4, version);
+        h.putLong(24, 1 << 20);
+        h.putInt(60, snapshots);
+        if (version == 3) h.putLong(72, incompatible);
+        return Files.write(tmp.resolve("v" + version + "-" + incompatible + "-" + snapshots + ".qcow2"), h.array());
+    }
+
+    @Test
+    void keeps_as_uploaded_only_a_plain_qcow2() throws Exception {
+        assertThat(HeaderInspection.plainQcow2(qcow2Header(3, 0, 0))).isTrue();
+        assertThat(HeaderInspection.plainQcow2(qcow2Header(2, 0, 0))).isTrue();
+        assertThat(HeaderInspection.plainQcow2(qcow2Header(3, 1, 0))).as("dirty").isFalse();
+        assertThat(HeaderInspection.plainQcow2(qcow2Header(3, 1 << 4, 0))).as("extended L2").isFalse();
+        assertThat(HeaderInspection.plainQcow2(qcow2Header(3, 0, 1))).as("an internal snapshot").isFalse();
+        assertThat(HeaderInspection.plainQcow2(Files.write(tmp.resolve("raw"), new byte[512]))).isFalse();
+    }
     private static byte[] vhdFooter(int diskType, long size) {
         ByteBuffer b = ByteBuffer.allocate(512);
         b.put("conectix".getBytes(StandardCharsets.US_ASCII));
