@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Load balancer between machines: a client machine, a balancer machine and a backend machine, emulated with network
 # namespaces on one bridge in a switch namespace (created here, removed on exit). The client measures keep-alive load straight to the
-# backend and through the balancer (its kernel path and its proxy) in one run. Needs root.
-#   scripts/bench-lb-machines.sh [CONNECTIONS (1,8)] [SECONDS (6)] [WARMUP_SECONDS (3)]
+# backend and through the balancer (its kernel path and its proxy) in one run, interleaved over rounds. Two more targets
+# show what the emulation itself allows: "routed" (the balancer machine only routes: no NAT, no connection tracking) and
+# "stateless nat" (rewrites both ways by hand-written nftables rules, no connection tracking; the backend machine routes
+# its answers back through the balancer machine, as LVS-NAT needs). Needs root.
+#   scripts/bench-lb-machines.sh [CONNECTIONS (1,8)] [SECONDS (5)] [WARMUP_SECONDS (2)] [ROUNDS (3)]
+# 5 targets x connection counts x rounds x (SECONDS + WARMUP) seconds: about 4 minutes with the defaults.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 CONNECTIONS=${1:-1,8}
-SECONDS_MEASURED=${2:-6}
-WARMUP=${3:-3}
+SECONDS_MEASURED=${2:-5}
+WARMUP=${3:-2}
+ROUNDS=${4:-3}
 need_jdk
 cd "$ROOT"
-mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+mvn -B -q -o -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 CP="vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)"
 JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx512m
       -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml -cp "$CP" org.vmrole.bench.lb.CrossMachineBenchmark)
@@ -50,15 +55,59 @@ ip netns exec "vmrb${N}lb" sysctl -qw net.ipv4.ip_forward=1
 
 # backend and balancer serve until the fifos feeding their standard input close (on exit)
 mkfifo "$WORK/backend.in" "$WORK/lb.in"
-ip netns exec "vmrb${N}backend" "${JAVA[@]}" backend "$BACKEND" < "$WORK/backend.in" > "$WORK/backend.out" 2>&1 &
+ip netns exec "vmrb${N}backend" "${JAVA[@]}" backend 0.0.0.0 < "$WORK/backend.in" > "$WORK/backend.out" 2>&1 &
+BACKEND_PID=$!
 exec 3> "$WORK/backend.in"
 until grep -q "backend ready" "$WORK/backend.out"; do sleep 0.2; kill -0 $! 2>/dev/null || { cat "$WORK/backend.out"; exit 1; }; done
 BACKEND_PORT=$(sed -n 's/.*backend ready port=\([0-9]*\).*/\1/p' "$WORK/backend.out")
 ip netns exec "vmrb${N}lb" "${JAVA[@]}" balancer "$LB" "$BACKEND" "$BACKEND_PORT" < "$WORK/lb.in" > "$WORK/lb.out" 2>&1 &
+LB_PID=$!
 exec 4> "$WORK/lb.in"
 until grep -q "balancer ready" "$WORK/lb.out"; do sleep 0.2; kill -0 $! 2>/dev/null || { cat "$WORK/lb.out"; exit 1; }; done
 PROXY_PORT=$(sed -n 's/.*balancer ready proxy=\([0-9]*\).*/\1/p' "$WORK/lb.out")
 KERNEL_PORT=$(sed -n 's/.*kernel=\([0-9]*\).*/\1/p' "$WORK/lb.out")
+
+# Two more addresses of the backend machine, whose answers go back through the balancer machine (policy routing), for
+# the two reference targets. The balancer machine keeps its defaults (as for the kernel path); the counters below show
+# that both directions of both targets went through it.
+ROUTED=$NET.104 STATELESS=$NET.105 STATELESS_PORT=9999
+ip -n "vmrb${N}backend" addr add "$ROUTED/32" dev eth0
+ip -n "vmrb${N}backend" addr add "$STATELESS/32" dev eth0
+for a in "$ROUTED" "$STATELESS"; do ip -n "vmrb${N}backend" rule add from "$a" lookup 104; done
+ip -n "vmrb${N}backend" route add "$CLIENT/32" via "$LB" dev eth0 table 104
+# Neither end may take the balancer machine's ICMP redirects ("reach it directly"): a backend that did would send its
+# answers past the balancer machine (the stateless target then fails, the routed one gets cheaper than it is).
+for m in client backend; do
+  ip netns exec "vmrb${N}$m" sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.eth0.accept_redirects=0
+done
+for a in "$ROUTED" "$STATELESS"; do ip -n "vmrb${N}client" route add "$a/32" via "$LB"; done
+ip netns exec "vmrb${N}lb" nft -f - <<RULES
+table ip bench_reference {
+  chain raw {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr $ROUTED counter notrack
+    ip saddr $ROUTED counter notrack
+    ip daddr $LB tcp dport $STATELESS_PORT counter notrack ip daddr set $STATELESS tcp dport set $BACKEND_PORT
+    ip saddr $STATELESS tcp sport $BACKEND_PORT counter notrack
+  }
+  chain out {
+    type filter hook postrouting priority 0; policy accept;
+    ip saddr $STATELESS tcp sport $BACKEND_PORT ip saddr set $LB tcp sport set $STATELESS_PORT
+  }
+}
+RULES
+for url in "$ROUTED:$BACKEND_PORT" "$LB:$STATELESS_PORT"; do
+  if ! ip netns exec "vmrb${N}client" curl -s -m 2 -o /dev/null "http://$url/"; then
+    echo "reference target $url does not answer; the balancer machine's rules, neighbours and the backend's routes:"
+    ip netns exec "vmrb${N}lb" nft list ruleset; ip -n "vmrb${N}lb" neigh; ip -n "vmrb${N}backend" rule; ip -n "vmrb${N}backend" route show table 104
+  fi
+done
+
 uptime
-echo "client $CLIENT, balancer $LB (proxy :$PROXY_PORT, kernel :$KERNEL_PORT), backend $BACKEND:$BACKEND_PORT"
-ip netns exec "vmrb${N}client" "${JAVA[@]}" client "$BACKEND" "$BACKEND_PORT" "$LB" "$PROXY_PORT" "$KERNEL_PORT" "$CONNECTIONS" "$WARMUP" "$SECONDS_MEASURED"
+echo "client $CLIENT, balancer $LB (proxy :$PROXY_PORT, kernel :$KERNEL_PORT, stateless :$STATELESS_PORT), backend $BACKEND:$BACKEND_PORT (routed $ROUTED)"
+ip netns exec "vmrb${N}client" "${JAVA[@]}" client "$ROUNDS" "$CONNECTIONS" "$WARMUP" "$SECONDS_MEASURED" "$BACKEND_PID,$LB_PID" \
+  "direct=$BACKEND:$BACKEND_PORT" "lb kernel=$LB:$KERNEL_PORT" "lb proxy (tcp)=$LB:$PROXY_PORT" \
+  "routed (no NAT, no conntrack)=$ROUTED:$BACKEND_PORT" "stateless nat (no conntrack)=$LB:$STATELESS_PORT"
+uptime
+echo "packets of the reference targets through the balancer machine (to the backend, back; routed, then stateless):"
+ip netns exec "vmrb${N}lb" nft list chain ip bench_reference raw | grep -o 'packets [0-9]*' | tr '\n' ' '; echo

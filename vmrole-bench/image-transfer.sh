@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Image upload and host fetch, images in the Blob service (this tree) against images on the controller's disk (a
 # baseline commit), interleaved one JVM per measurement; then the two fetch paths of this tree. Prints figures for BENCHMARKS.md.
-# Usage: vmrole-bench/image-transfer.sh [WORKDIR [SIZE_MIB [ROUNDS [BASELINE_COMMIT]]]]   (WORKDIR needs ~4x SIZE free)
+# Usage: vmrole-bench/image-transfer.sh [WORKDIR [SIZE_MIB [ROUNDS [BASELINE_COMMIT [raw|qcow2]]]]]   (WORKDIR needs ~5x SIZE free)
+# The disk is sent raw (written straight to qcow2 as it arrives) or as a qcow2 from qemu-img (kept as uploaded).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
@@ -10,6 +11,7 @@ WORK=${1:-/tmp/vmrole-bench-transfer}
 MIB=${2:-2048}
 ROUNDS=${3:-3}
 BASE=${4:-51ba060}
+FORMAT=${5:-raw}
 mkdir -p "$WORK"
 classpath() { # module tree -> classpath of its vmrole-bench
   (cd "$1" && mvn -B -q -o -DskipTests -pl vmrole-bench -am package dependency:build-classpath \
@@ -29,8 +31,8 @@ NEW_CP=$(classpath "$ROOT")
 run() { "$JAVA_HOME/bin/java" -Xmx256m -Dlogback.configurationFile="$ROOT/vmrole-bench/target/classes/logback.xml" -cp "$1" "${@:2}"; }
 echo "load average at start: $(cat /proc/loadavg)"
 for r in $(seq 1 "$ROUNDS"); do
-  run "$BASE_CP" org.vmrole.bench.ImageTransferBenchmark "$WORK" "$MIB" "round $r, disk ($BASE)"
-  run "$NEW_CP" org.vmrole.bench.ImageTransferBenchmark "$WORK" "$MIB" "round $r, blob service"
+  run "$BASE_CP" org.vmrole.bench.ImageTransferBenchmark "$WORK" "$MIB" "round $r, $FORMAT, disk ($BASE)" "$FORMAT"
+  run "$NEW_CP" org.vmrole.bench.ImageTransferBenchmark "$WORK" "$MIB" "round $r, $FORMAT, blob service" "$FORMAT"
 done
-run "$NEW_CP" org.vmrole.bench.ImageFetchPaths "$WORK" "$MIB" "$ROUNDS"
+[ "${FETCH_PATHS:-yes}" = no ] || run "$NEW_CP" org.vmrole.bench.ImageFetchPaths "$WORK" "$MIB" "$ROUNDS"
 echo "load average at end: $(cat /proc/loadavg)"

@@ -16,9 +16,10 @@ const OPS = Number(opsArg ?? 2000);
 const CONCURRENCY = Number(concurrencyArg ?? 8);
 const TICK_MS = 10; // /proc/<pid>/stat counts CPU in clock ticks of 10 ms (USER_HZ 100)
 
-function cpuMs(pid) {
+/** A process's CPU time so far: user (utime) and kernel (stime) ms, threads included. */
+function cpuTimes(pid) {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime + stime
+  return { user: Number(fields[11]) * TICK_MS, sys: Number(fields[12]) * TICK_MS };
 }
 
 function peakRssMiB(pid) {
@@ -91,20 +92,23 @@ function threadCpu(pid) {
 async function measure(server, count, op) {
   let next = 0;
   const threads0 = process.env.VMROLE_BENCH_THREADS ? threadCpu(server.child.pid) : null;
-  const cpu0 = cpuMs(server.child.pid);
+  const cpu0 = cpuTimes(server.child.pid);
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < count) await op(next++);
   }));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = cpuMs(server.child.pid) - cpu0;
+  const cpu1 = cpuTimes(server.child.pid);
+  const user = cpu1.user - cpu0.user;
+  const sys = cpu1.sys - cpu0.sys;
+  const cpu = user + sys;
   if (threads0) {
     const t1 = threadCpu(server.child.pid);
     const per = Object.entries(t1).map(([k, v]) => [k, (v - (threads0[k] ?? 0)) / count]).filter(([, v]) => v > 0.005)
       .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(3)}`);
     console.error(`  ${server.name} CPU ms/op by thread: ${per.join(', ')}`);
   }
-  return { cpuPerOp: cpu / count, perSecond: count / seconds };
+  return { cpuPerOp: cpu / count, sysShare: cpu > 0 ? sys / cpu : 0, perSecond: count / seconds };
 }
 
 async function workloads(server, tag) {
@@ -150,7 +154,8 @@ async function main() {
           const r = await measure(s, OPS, loads[s.name][phase]);
           (results[phase] ??= {})[s.name] ??= [];
           results[phase][s.name].push(r);
-          console.error(`round ${round} ${phase} ${s.name}: ${r.cpuPerOp.toFixed(3)} ms CPU/op, ${r.perSecond.toFixed(0)} ops/s`);
+          console.error(`round ${round} ${phase} ${s.name}: ${r.cpuPerOp.toFixed(3)} ms CPU/op (${(r.sysShare * 100).toFixed(0)}% in the kernel), `
+            + `${r.perSecond.toFixed(0)} ops/s, load average ${os.loadavg()[0].toFixed(1)}`);
         }
       }
     }

@@ -27,6 +27,7 @@ import org.vmrole.api.services.HostedServices;
 import org.vmrole.api.services.ImageRoutes;
 import org.vmrole.api.services.OperationWaits;
 import org.vmrole.api.services.Ownership;
+import org.vmrole.fabric.reconcile.OperationRetention;
 import org.vmrole.api.services.ServiceRoutes;
 import org.vmrole.api.services.SubscriptionContents;
 import org.vmrole.api.tenancy.TenancyRoutes;
@@ -92,6 +93,8 @@ public final class ManagementApi implements AutoCloseable {
         this.instanceEndpoints = endpoints;
         Ownership operations = new Ownership(store, json, "Operation");
         Ownership uploads = new Ownership(store, json, "Upload");
+        // finished operations are forgotten after a while, and who owned them with them
+        parts.fabric().retainOperations(OperationRetention.DEFAULT, operations::forgetting);
         this.publicEndpoints = new PublicEndpoints();
         this.deployments = new Deployments(store, parts.fabric(), services, tenants, beta, audit, operations,
                 (subscription, href) -> digestOf(parts.images(), subscription, href),

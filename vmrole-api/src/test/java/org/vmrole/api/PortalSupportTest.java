@@ -9,7 +9,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.vmrole.fabric.model.Deployment;
+import org.vmrole.fabric.model.RoleSpec;
+import org.vmrole.model.VmSize;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What the Management Portal needs of the API: its own files under a strict CSP, whoami, usage against limits, recent operations. */
@@ -79,5 +86,25 @@ class PortalSupportTest {
     void recent_operations_are_the_callers_own_and_bounded() throws Exception {
         assertThat(f.client.call("GET", "/operations?limit=5", contoso, null).body().get("operations")).isEmpty();
         assertThat(f.client.call("GET", "/operations?limit=0", contoso, null).status()).isEqualTo(400);
+    }
+
+    @Test
+    void operations_are_listed_a_page_at_a_time_newest_first_each_page_naming_the_next() throws Exception {
+        List<String> started = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            started.add(f.fabric.createDeployment(new Deployment("d" + i, "contoso", "production", 5,
+                    List.of(new RoleSpec("WebVM", VmSize.Small, 1, "sha256:0123", Map.of(), List.of(), List.of())), false)).id());
+        }
+        JsonNode first = f.client.call("GET", "/operations?limit=2", f.admin, null).body();
+        assertThat(first.path("operations").findValuesAsText("id")).containsExactly(started.get(4), started.get(3));
+        JsonNode second = f.client.call("GET", "/operations?limit=2&before=" + first.path("next").asText(), f.admin, null).body();
+        assertThat(second.path("operations").findValuesAsText("id")).containsExactly(started.get(2), started.get(1));
+        JsonNode last = f.client.call("GET", "/operations?limit=2&before=" + second.path("next").asText(), f.admin, null).body();
+        assertThat(last.path("operations").findValuesAsText("id")).containsExactly(started.get(0));
+        assertThat(last.has("next")).as("the last page names no next").isFalse();
+
+        var gone = f.client.call("GET", "/operations?before=op-999999", f.admin, null);
+        assertThat(gone.status()).isEqualTo(400);
+        assertThat(gone.body().toString()).contains("before").contains("list from the newest");
     }
 }

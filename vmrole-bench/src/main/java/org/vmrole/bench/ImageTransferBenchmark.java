@@ -29,7 +29,8 @@ import org.vmrole.server.cli.ImageUploader;
  * measurement per JVM, so runs of two builds (images on the controller's disk; images in the Blob service) can be
  * interleaved by {@code vmrole-bench/image-transfer.sh}. Uses only what both builds have.
  *
- * <p>Usage: {@code ImageTransferBenchmark WORKDIR SIZE_MIB LABEL}; prints one line of figures.
+ * <p>Usage: {@code ImageTransferBenchmark WORKDIR SIZE_MIB LABEL [raw|qcow2]}; prints one line of figures. With {@code qcow2}
+ * the disk is sent as qemu-img made it from the raw one (as {@code image prepare} and most image builders hand it over).
  */
 public final class ImageTransferBenchmark {
     private ImageTransferBenchmark() {}
@@ -38,7 +39,7 @@ public final class ImageTransferBenchmark {
         Path dir = Path.of(args[0]);
         long mib = Long.parseLong(args[1]);
         String label = args[2];
-        Path source = source(dir, mib);
+        Path source = args.length > 3 && args[3].equals("qcow2") ? qcow2Source(dir, mib) : source(dir, mib);
         System.setProperty("vmrole.config.dir", dir.resolve("cli-" + label).toString());
         Path data = dir.resolve("platform-" + label);
         deleteTree(data);
@@ -88,6 +89,17 @@ public final class ImageTransferBenchmark {
         long t = System.nanoTime();
         new ImageCache(cacheDir, source).get(digest);
         return (System.nanoTime() - t) / 1e9;
+    }
+
+    /** The benchmark's disk as a qcow2 written by qemu-img (made once). */
+    static Path qcow2Source(Path dir, long mib) throws IOException, InterruptedException {
+        Path raw = source(dir, mib);
+        Path p = dir.resolve("source.qcow2");
+        if (Files.exists(p) && Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(raw)) > 0) return p;
+        Files.deleteIfExists(p);
+        Process q = new ProcessBuilder("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), p.toString()).inheritIO().start();
+        if (q.waitFor() != 0) throw new IOException("qemu-img convert of the benchmark disk failed");
+        return p;
     }
 
     /** The benchmark's raw disk (made once): 1 MiB blocks, 60% random, 10% repeated text, 30% zeros left as holes. */

@@ -49,6 +49,11 @@ public final class EtcdStore implements Store {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
     private static final long DEFAULT_RETAINED_REVISIONS = 100_000;
     private static final int PAGE = 1_000;
+    /**
+     * etcd takes at most {@code --max-txn-ops} (128 by default) operations in each part of a transaction; a commit of n
+     * writes puts n + 1 (the revision marker) and compares up to n + 1 (the fence): 127 writes fit any etcd.
+     */
+    public static final int DEFAULT_MAX_WRITES = 127;
 
     private final Client client;
     private final boolean ownsClient;
@@ -58,13 +63,14 @@ public final class EtcdStore implements Store {
     private final Duration timeout;
     private final long retainedRevisions;
     private final Fence fence;
+    private final int maxWrites;
     private volatile long compactedAt;
 
     /** A commit also requires {@code key} to hold {@code value}: a deposed leader's writes are refused. */
     public record Fence(String key, String value) {
     }
 
-    private EtcdStore(Client client, boolean ownsClient, String root, Duration timeout, long retainedRevisions, Fence fence) {
+    private EtcdStore(Client client, boolean ownsClient, String root, Duration timeout, long retainedRevisions, Fence fence, int maxWrites) {
         if (!root.startsWith("/") || !root.endsWith("/")) throw new IllegalArgumentException("etcd root '" + root + "' must start and end with '/', e.g. /vmrole/");
         this.client = client;
         this.ownsClient = ownsClient;
@@ -74,21 +80,33 @@ public final class EtcdStore implements Store {
         this.timeout = timeout;
         this.retainedRevisions = retainedRevisions;
         this.fence = fence;
+        this.maxWrites = maxWrites;
     }
 
     /** A store over its own client to {@code address}, with records under {@code root} (e.g. {@code /vmrole/}). */
     public static EtcdStore open(EtcdAddress address, String root) {
-        return new EtcdStore(address.connect(), true, root, DEFAULT_TIMEOUT, DEFAULT_RETAINED_REVISIONS, null);
+        return new EtcdStore(address.connect(), true, root, DEFAULT_TIMEOUT, DEFAULT_RETAINED_REVISIONS, null, DEFAULT_MAX_WRITES);
     }
 
     /** A store over a client its caller keeps (and closes). */
     public static EtcdStore over(Client client, String root, Duration timeout, long retainedRevisions) {
-        return new EtcdStore(client, false, root, timeout, retainedRevisions, null);
+        return new EtcdStore(client, false, root, timeout, retainedRevisions, null, DEFAULT_MAX_WRITES);
     }
 
     /** The same records, but every commit also requires the fence to hold (the leader's lease key still naming it). */
     public EtcdStore fencedBy(Fence fence) {
-        return new EtcdStore(client, false, root, timeout, retainedRevisions, fence);
+        return new EtcdStore(client, false, root, timeout, retainedRevisions, fence, maxWrites);
+    }
+
+    /** The same records, with commits of up to {@code writes} (for members run with a larger {@code --max-txn-ops}). */
+    public EtcdStore withMaxWritesPerCommit(int writes) {
+        if (writes < 1) throw new IllegalArgumentException("writes per commit must be at least 1, got " + writes);
+        return new EtcdStore(client, ownsClient, root, timeout, retainedRevisions, fence, writes);
+    }
+
+    @Override
+    public int maxWritesPerCommit() {
+        return maxWrites;
     }
 
     /** The client this store talks through (leader election and member health share it). */
@@ -263,12 +281,13 @@ public final class EtcdStore implements Store {
 
     private static StoreFailure failure(String what, Throwable cause) {
         if (cause instanceof CompactedException) return new StoreFailure("etcd could not " + what + ": its history is compacted", cause);
+        // jetcd reports this refusal as an EtcdException or as the bare gRPC status, depending on the call
+        if (String.valueOf(cause).contains("too many operations in txn request")) {
+            return new StoreFailure("etcd refused to " + what + ": more operations than its --max-txn-ops allows (128 by default); "
+                    + "start its members with --max-txn-ops 10000", cause);
+        }
         if (cause instanceof EtcdException etcd) {
             String message = String.valueOf(etcd.getMessage());
-            if (message.contains("too many operations in txn request")) {
-                return new StoreFailure("etcd refused to " + what + ": more operations than its --max-txn-ops allows (128 by default); "
-                        + "start its members with --max-txn-ops 10000", cause);
-            }
             return switch (etcd.getErrorCode()) {
                 case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, PERMISSION_DENIED, UNAUTHENTICATED ->
                         new StoreFailure("etcd refused to " + what + ": " + message, cause);

@@ -47,6 +47,11 @@ public final class LeaderStore implements Store {
     }
 
     @Override
+    public int maxWritesPerCommit() {
+        return base.maxWritesPerCommit();
+    }
+
+    @Override
     public List<Change> changesSince(long revision) {
         return base.changesSince(revision);
     }

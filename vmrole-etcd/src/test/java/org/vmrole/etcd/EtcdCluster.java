@@ -31,18 +31,23 @@ public final class EtcdCluster implements AutoCloseable {
     private final Thread cleanup;
     private Client client;
 
-    private record Member(String name, int clientPort, int peerPort) {
+    private record Member(String name, String address, int clientPort, int peerPort) {
         String clientUrl() {
-            return "http://127.0.0.1:" + clientPort;
+            return "http://" + address + ":" + clientPort;
         }
 
         String peerUrl() {
-            return "http://127.0.0.1:" + peerPort;
+            return "http://" + address + ":" + peerPort;
         }
     }
 
-    private EtcdCluster(Path dir, List<Member> members) {
+    private final String address;
+    private final List<String> limits;
+
+    private EtcdCluster(Path dir, String address, List<Member> members, List<String> limits) {
         this.dir = dir;
+        this.address = address;
+        this.limits = limits;
         this.members = members;
         this.processes = new Process[members.size()];
         this.cleanup = new Thread(this::destroy, "etcd-cluster-cleanup");
@@ -51,6 +56,20 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** Starts {@code size} members and waits until the cluster has a leader and answers. */
     public static EtcdCluster start(int size) {
+        return start(size, "127.0.0.1");
+    }
+
+    /** The same, listening on {@code address} (one of this machine's, e.g. a bridge that emulated machines reach it on). */
+    public static EtcdCluster start(int size, String address) {
+        return start(size, address, List.of("--max-txn-ops", "10000"));
+    }
+
+    /** Members with etcd's own limits, as a cluster an operator did not tune has (128 operations per transaction). */
+    public static EtcdCluster startAsShipped(int size) {
+        return start(size, "127.0.0.1", List.of());
+    }
+
+    private static EtcdCluster start(int size, String address, List<String> limits) {
         if (!Files.isExecutable(ETCD)) {
             throw new IllegalStateException(ETCD + " is missing: the etcd store's tests run a real etcd; install it with apt-get install etcd-server");
         }
@@ -58,8 +77,8 @@ public final class EtcdCluster implements AutoCloseable {
             Path dir = Files.createTempDirectory("vmrole-etcd-");
             List<Member> members = new ArrayList<>();
             List<Integer> ports = freePorts(2 * size);
-            for (int i = 0; i < size; i++) members.add(new Member("m" + i, ports.get(2 * i), ports.get(2 * i + 1)));
-            EtcdCluster cluster = new EtcdCluster(dir, members);
+            for (int i = 0; i < size; i++) members.add(new Member("m" + i, address, ports.get(2 * i), ports.get(2 * i + 1)));
+            EtcdCluster cluster = new EtcdCluster(dir, address, members, limits);
             try {
                 for (int i = 0; i < size; i++) cluster.startMember(i);
                 cluster.awaitQuorum(Duration.ofSeconds(60));
@@ -75,7 +94,7 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** {@code etcd://127.0.0.1:P1,...}: every member, as the server's {@code --store} takes it. */
     public String url() {
-        return "etcd://" + String.join(",", members.stream().map(m -> "127.0.0.1:" + m.clientPort()).toList());
+        return "etcd://" + String.join(",", members.stream().map(m -> address + ":" + m.clientPort()).toList());
     }
 
     public EtcdAddress address() {
@@ -99,11 +118,13 @@ public final class EtcdCluster implements AutoCloseable {
         String initial = String.join(",", members.stream().map(o -> o.name() + "=" + o.peerUrl()).toList());
         try {
             Path log = dir.resolve(m.name() + ".log");
-            processes[i] = new ProcessBuilder(ETCD.toString(), "--name", m.name(), "--data-dir", dir.resolve(m.name()).toString(),
+            List<String> command = new ArrayList<>(List.of(ETCD.toString(), "--name", m.name(), "--data-dir", dir.resolve(m.name()).toString(),
                     "--listen-client-urls", m.clientUrl(), "--advertise-client-urls", m.clientUrl(),
                     "--listen-peer-urls", m.peerUrl(), "--initial-advertise-peer-urls", m.peerUrl(),
                     "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", dir.getFileName().toString(),
-                    "--heartbeat-interval", "100", "--election-timeout", "1000", "--max-txn-ops", "10000")
+                    "--heartbeat-interval", "100", "--election-timeout", "1000"));
+            command.addAll(limits);
+            processes[i] = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start etcd member " + m.name(), e);

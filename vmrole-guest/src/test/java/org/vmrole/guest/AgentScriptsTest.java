@@ -114,6 +114,53 @@ class AgentScriptsTest {
         }
     }
 
+    @Test
+    void the_agents_listening_check_sees_a_listening_port_and_not_a_closed_one() throws Exception {
+        try (AnsweringServer app = new AnsweringServer(200)) {
+            assertThat(agentFunction("listening", app.port())).isZero();
+            assertThat(agentFunction("listening", freePort())).isOne();
+        }
+    }
+
+    @Test
+    void the_agent_looks_for_its_app_four_times_a_second_and_stops_at_its_first_answer() throws Exception {
+        try (AnsweringServer ready = new AnsweringServer(200); AnsweringServer starting = new AnsweringServer(503)) {
+            assertThat(agentFunction("await_app", ready.port())).isZero();
+            assertThat(ready.requests()).as("stopped at the first answer").isEqualTo(1);
+            assertThat(agentFunction("await_app", starting.port())).isZero();
+            assertThat(starting.requests()).as("a probe every quarter second for a second").isEqualTo(4);
+            assertThat(agentFunction("await_app", freePort())).as("nothing listens: no probe at all").isZero();
+        }
+    }
+
+    /**
+     * Runs one function of the agent script under busybox sh (as the sample image does), with the script's other
+     * functions defined and its main part left out, and {@code VMROLE_PORT} set; its exit status.
+     */
+    private int agentFunction(String name, int port) throws IOException, InterruptedException {
+        String agent;
+        try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/agent")) {
+            agent = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Path probe = dir.resolve("http-probe");
+        try (var in = AgentScriptsTest.class.getResourceAsStream("/guest/rootfs/usr/lib/vmrole/http-probe")) {
+            Files.write(probe, in.readAllBytes());
+        }
+        String functions = agent.substring(0, agent.indexOf("\nstart_without_host\n"));
+        Path script = dir.resolve("agent-" + name);
+        Files.writeString(script, functions.replace("RUN=/run/vmrole", "RUN=" + dir) + "\nLIB=" + dir + "\nchmod +x $LIB/http-probe\nVMROLE_PORT=" + port + "\n" + name + " \"$VMROLE_PORT\"\n");
+        Path busybox = binDirectory();
+        for (String applet : List.of("sh", "nc", "timeout", "head", "grep", "printf", "sleep", "mkdir", "cat", "chmod")) {
+            Files.createSymbolicLink(busybox.resolve(applet), Path.of("/usr/bin/busybox"));
+        }
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/busybox", "sh", script.toString()).redirectErrorStream(true);
+        pb.environment().put("PATH", busybox.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).as(out).isTrue();
+        return p.exitValue();
+    }
+
     /** A directory holding links to only these host programs: the PATH of a guest that lacks the rest. */
     private Path binDirectory(String... programs) throws IOException {
         Path bin = Files.createTempDirectory(dir, "bin");
@@ -149,10 +196,12 @@ class AgentScriptsTest {
     /** An HTTP server on 127.0.0.1 that answers every request with one status. */
     private static final class AnsweringServer implements AutoCloseable {
         private final com.sun.net.httpserver.HttpServer server;
+        private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
         AnsweringServer(int status) throws IOException {
             server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/", exchange -> {
+                requests.incrementAndGet();
                 exchange.sendResponseHeaders(status, -1);
                 exchange.close();
             });
@@ -161,6 +210,10 @@ class AgentScriptsTest {
 
         int port() {
             return server.getAddress().getPort();
+        }
+
+        int requests() {
+            return requests.get();
         }
 
         @Override

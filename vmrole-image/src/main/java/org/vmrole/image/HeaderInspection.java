@@ -42,6 +42,21 @@ public final class HeaderInspection {
     }
 
     /**
+     * True when a file that {@link #inspect} accepted as qcow2 can be kept exactly as it is: version 2, or version 3 with
+     * no incompatible feature bit set (not dirty, not marked corrupt, no extended L2 or other compression type), and no
+     * internal snapshots. Anything else is converted, which gives a plain qcow2.
+     */
+    public static boolean plainQcow2(Path file) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(104);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (h.hasRemaining() && ch.read(h, h.position()) > 0) { /* fill */ }
+        }
+        if (h.position() < 72 || !startsWith(h.array(), 0, "QFI\u00fb") || h.getInt(60) != 0) return false;
+        int version = h.getInt(4);
+        return version == 2 || (version == 3 && h.position() == 104 && h.getLong(72) == 0);
+    }
+
+    /**
      * Pure: decides from the first bytes (up to {@link #HEAD_BYTES}), the last 512 bytes and the length.
      *
      * @throws ImageRejectedException naming what is wrong and how to make an acceptable image

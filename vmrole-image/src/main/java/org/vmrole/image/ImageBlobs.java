@@ -268,9 +268,28 @@ public final class ImageBlobs {
         });
     }
 
-    /** A writer that stages an upload's next bytes, starting where {@code staged} ends. */
-    Writer stager(String uploadId, StagedBlocks staged) {
-        return new Writer(staging(uploadId), true).after(staged);
+    /**
+     * A writer that stages an upload's next bytes, starting where {@code staged} ends. {@code zeroRuns}: all-zero MiBs go
+     * as zero blocks (a raw disk's empty parts); without it the staging blob holds the bytes as they are, so it can
+     * become the image itself ({@link #storeStaged}).
+     */
+    Writer stager(String uploadId, StagedBlocks staged, boolean zeroRuns) {
+        return new Writer(staging(uploadId), zeroRuns).after(staged);
+    }
+
+    /**
+     * Stores an upload's staged bytes, as they are, as the image blob of {@code digest} (the caller checked that they are
+     * a qcow2 to keep unchanged and that {@code digest} is their SHA-256): a server-side copy of the staging blob, so no
+     * byte is sent again. False, storing nothing, when the staging blob does not hold exactly {@code size} bytes as they
+     * are (a zero block stands for zeros, or blocks are pending).
+     */
+    boolean storeStaged(String uploadId, StagedBlocks staged, long size, String digest) {
+        if (staged.pending() || staged.received() != size || staged.blocks().stream().anyMatch(StagedBlocks.Block::zeros)) return false;
+        BlockBlobClient source = staging(uploadId);
+        if (source.properties().size() != size) return false;
+        BlockBlobClient target = image(digest);
+        if (!target.exists()) target.copyFrom(source.url());
+        return true;
     }
 
     /** {@code length} zero bytes. */

@@ -2,7 +2,6 @@ package org.vmrole.image;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,16 +75,11 @@ public final class ImageCache {
         Path part = dir.resolve(Sha256.hex(digest) + ".part-" + UUID.randomUUID());
         try {
             MessageDigest md = Sha256.newDigest();
-            byte[] buf = new byte[Sha256.BUFFER];
+            // hashed on a second thread while it is written; not fsynced: a file in the cache is hashed again before its
+            // first use by a process, so one a crash left torn is fetched anew, never booted
             try (InputStream in = source.open(digest);
-                 FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                int n;
-                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-                    md.update(buf, 0, n);
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    while (bb.hasRemaining()) out.write(bb);
-                }
-                out.force(true);
+                 FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                HashingWriter.append(out, HashingWriter.sparseFile(out), 0, in, md, Long.MAX_VALUE, new long[1], false);
             }
             String actual = Sha256.format(md.digest());
             if (!actual.equals(digest)) {

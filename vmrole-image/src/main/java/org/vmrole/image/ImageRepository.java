@@ -153,7 +153,7 @@ public final class ImageRepository {
         }
         long have = localReceived(id);
         blobs.startStaging(id, s.metadata());
-        ImageBlobs.Writer w = blobs.stager(id, StagedBlocks.NONE);
+        ImageBlobs.Writer w = blobs.stager(id, StagedBlocks.NONE, true);
         byte[] buf = new byte[Sha256.BUFFER];
         try (FileChannel ch = FileChannel.open(dir.resolve("data"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Qcow2Stream qcow2 = streamed.isPresent() ? Qcow2Stream.resume(ch, streamed.get().progress()) : null;
@@ -242,10 +242,22 @@ public final class ImageRepository {
         synchronized (u) {
             StagedBlocks staged = catchUp(u, staged(uploadId));
             if (offset != staged.received()) throw new UploadOffsetException(uploadId, offset, staged.received());
-            ImageBlobs.Writer stager = blobs.stager(uploadId, staged);
+            // a raw disk's all-zero MiBs are staged as zero blocks; anything else as it is, so a qcow2 kept unchanged can be
+            // stored by a server-side copy of its staging blob (see storeConverted)
+            Path dir = dataOf(uploadId).getParent();
+            InputStream body = chunk;
+            boolean raw;
+            if (staged.received() == 0 && StreamedUpload.read(dir).isEmpty()) {
+                PeekedStream peeked = PeekedStream.of(chunk, HeaderInspection.HEAD_BYTES);
+                body = peeked;
+                raw = StreamedUpload.suits(peeked);
+            } else {
+                raw = StreamedUpload.read(dir).isPresent();
+            }
+            ImageBlobs.Writer stager = blobs.stager(uploadId, staged, raw);
             StagedBlocks[] after = {staged};
             IOException[] refused = {null};
-            InputStream tee = new StagingStream(chunk, stager);
+            InputStream tee = new StagingStream(body, stager);
             writeLocal(u, offset, tee, () -> {
                 try {
                     after[0] = stager.commit(staged, u.session.metadata(), true);
@@ -368,16 +380,27 @@ public final class ImageRepository {
         ImageFormat format = sniffed.format();
         if (sniffed.declaredVirtualSize().isPresent()) checkVirtualSize(image, sniffed.declaredVirtualSize().getAsLong());
         QemuImg.Info info = inspect(data, format, image);
+        boolean clean = false;
         if (format.checkable()) {
             QemuImg.Result check = qemu.check(data, format, limits.inspectTimeout());
+            clean = check.exitCode() == 0;
             switch (check.exitCode()) {
                 case 0, 3 -> { /* clean, or only leaked clusters, which conversion drops */ }
                 case 2 -> throw damaged(image, "qemu-img check found corruptions: " + check.reason());
                 default -> throw damaged(image, "qemu-img check could not complete: " + check.reason());
             }
         }
-        Path converted = work.resolve(s.id() + ".qcow2");
         long tInspected = System.nanoTime();
+        if (format == ImageFormat.QCOW2 && clean && HeaderInspection.plainQcow2(data)) {
+            // a clean, self-contained qcow2 is kept as it was uploaded: its staging blob already holds it, so storing it is a
+            // server-side copy (no conversion, no byte sent again), and its digest is the one the client gave
+            StagedBlocks staged = staged(s.id());
+            if (staged.received() == size) {
+                return keep(s, data, "kept as uploaded", format, info.virtualSize(), uploaded, t0, tInspected,
+                        () -> blobs.storeStaged(s.id(), staged, size, uploaded) ? uploaded : blobs.storeHashed(data, s.id()));
+            }
+        }
+        Path converted = work.resolve(s.id() + ".qcow2");
         try {
             try {
                 qemu.convertToQcow2(data, format, converted, limits.conversionTimeout());
@@ -385,7 +408,7 @@ public final class ImageRepository {
                 throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
                         + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
             }
-            return keep(s, converted, false, format, info.virtualSize(), uploaded, t0, tInspected);
+            return keep(s, converted, "convert", format, info.virtualSize(), uploaded, t0, tInspected, () -> blobs.storeHashed(converted, s.id()));
         } finally {
             Files.deleteIfExists(converted);
         }
@@ -442,7 +465,8 @@ public final class ImageRepository {
                             : "has virtual size " + info.virtualSize() + " instead of " + streamed.virtualSize())
                     + "; the upload is kept. Report this as a vmrole bug");
         }
-        return keep(s, data, true, streamed.format(), streamed.virtualSize(), streamed.verified(), t0, tInspected);
+        return keep(s, data, "finish+check", streamed.format(), streamed.virtualSize(), streamed.verified(), t0, tInspected,
+                () -> blobs.storeHashed(data, s.id()));
     }
 
     /**
@@ -504,20 +528,26 @@ public final class ImageRepository {
         return Sha256.format(((MessageDigest) cloneDigest(u.digest)).digest());
     }
 
+    /** How a commit puts its qcow2 into the Blob service; answers the qcow2's digest once it is stored there. */
+    @FunctionalInterface
+    private interface Storing {
+        String store() throws IOException;
+    }
+
     /**
      * Stores a finished qcow2: hashes it, stores it in the Blob service as the blob of its digest (committed there, so
      * durable, before anything else) and writes the image's metadata. Then the upload is retired (its working copy
      * and its staging blob deleted). A crash before the metadata leaves the upload whole and at worst an unreferenced
      * image blob, which {@link #sweep()} removes.
      */
-    private ImageRecord keep(UploadSession s, Path qcow2, boolean streamed, ImageFormat format, long virtualSize, String uploaded,
-                             long t0, long tInspected) throws IOException {
+    private ImageRecord keep(UploadSession s, Path qcow2, String prepared, ImageFormat format, long virtualSize, String uploaded,
+                             long t0, long tInspected, Storing storing) throws IOException {
         String image = s.name();
         long tConverted = System.nanoTime();
         if (find(s.subscription(), image).isPresent()) throw nameTaken(s.subscription(), image);
         // inspection reads the qcow2 while it is hashed and stored in the same pass
         var inspected = CompletableFuture.supplyAsync(() -> contentsOf(qcow2, image), r -> Thread.ofPlatform().daemon().name("image-inspect").start(r));
-        String digest = blobs.storeHashed(qcow2, s.id());
+        String digest = storing.store();
         long tStored = System.nanoTime();
         long actual = size(qcow2);
         ImageContents contents = inspected.join();
@@ -534,7 +564,7 @@ public final class ImageRepository {
             long tDone = System.nanoTime();
             log.info("stored image {}/{} ({} {} bytes virtual) as {} in {} ms (verify+inspect {} ms, {} {} ms, digest+store {} ms: hash+store {} ms, inspection waited for until {} ms)",
                     s.subscription(), image, format.displayName(), virtualSize, digest, (tDone - t0) / 1_000_000,
-                    (tInspected - t0) / 1_000_000, streamed ? "finish+check" : "convert", (tConverted - tInspected) / 1_000_000,
+                    (tInspected - t0) / 1_000_000, prepared, (tConverted - tInspected) / 1_000_000,
                     (tDone - tConverted) / 1_000_000, (tSynced - tConverted) / 1_000_000, (tHashed - tConverted) / 1_000_000);
             return rec;
         } finally {

@@ -59,6 +59,17 @@ class ImageCacheTest {
     }
 
     @Test
+    void two_instances_that_need_one_image_at_once_share_one_fetch() throws Exception {
+        ImageCache cache = new ImageCache(tmp.resolve("cache"), counting(repo::openBlob));
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var a = pool.submit(() -> cache.get(image.digest()));
+            var b = pool.submit(() -> cache.get(image.digest()));
+            assertThat(a.get()).isEqualTo(b.get());
+        }
+        assertThat(fetches).hasValue(1);
+    }
+
+    @Test
     void a_tampered_cache_file_is_caught_before_first_use_and_fetched_again() throws IOException {
         Path file = new ImageCache(tmp.resolve("cache"), repo::openBlob).get(image.digest());
         Files.write(file, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.WRITE);

@@ -111,6 +111,42 @@ class ImageRepositoryTest {
     }
 
     @Test
+    void keeps_a_clean_qcow2_exactly_as_it_was_uploaded() throws Exception {
+        Path qcow2 = Images.convert(raw, "qcow2", null, tmp.resolve("disk.qcow2"));
+        ImageRecord rec = upload("web-v1", qcow2);
+
+        assertThat(rec.digest()).as("no conversion: the stored qcow2 is the upload").isEqualTo(rec.uploadDigest()).isEqualTo(sha(qcow2));
+        assertThat(Files.mismatch(blobOf(rec.digest()), qcow2)).isEqualTo(-1L);
+        assertThat(storage.blobs().stagedUploads()).as("no staging blob is left").isEmpty();
+        assertThat(storage.blobs().leftoverTemporaries()).isEmpty();
+    }
+
+    @Test
+    void keeps_a_qcow2_resumed_on_a_restarted_server_as_it_was_uploaded() throws Exception {
+        Path qcow2 = Images.convert(raw, "qcow2", null, tmp.resolve("disk.qcow2"));
+        byte[] all = Files.readAllBytes(qcow2);
+        String id = repo.startUpload("contoso", "web");
+        repo.append(id, 0, new ByteArrayInputStream(all, 0, 300_000));
+
+        repo = repository(limits, Clock.systemUTC());
+        repo.append(id, 300_000, new ByteArrayInputStream(all, 300_000, all.length - 300_000));
+        ImageRecord rec = repo.commit(id, sha(qcow2));
+        assertThat(rec.digest()).isEqualTo(sha(qcow2));
+        assertThat(Files.mismatch(blobOf(rec.digest()), qcow2)).isEqualTo(-1L);
+    }
+
+    @Test
+    void converts_a_qcow2_that_carries_internal_snapshots() throws Exception {
+        Path qcow2 = Images.convert(raw, "qcow2", null, tmp.resolve("disk.qcow2"));
+        Images.qemuImg(List.of("snapshot", "-c", "before", qcow2.toString()));
+        ImageRecord rec = upload("web-v1", qcow2);
+
+        assertThat(rec.digest()).as("converted, which drops the snapshot").isNotEqualTo(rec.uploadDigest());
+        assertThat(Images.qemuImg(List.of("snapshot", "-l", blobOf(rec.digest()).toString()))).doesNotContain("before");
+        assertThat(Images.compare(raw, "raw", blobOf(rec.digest()), "qcow2")).isZero();
+    }
+
+    @Test
     void the_same_content_gives_the_same_digest_and_one_blob() throws IOException {
         ImageRecord a = upload("a", raw);
         ImageRecord b = upload("b", raw);

@@ -30,7 +30,8 @@ import org.vmrole.server.cli.ApiClient;
  * host had joined is spread make-before-break when the second joins, failing none of the client's requests;
  * instances on both hosts carry the client's traffic through the load balancer and reach each other's internal
  * endpoints across the machines, their consoles come over the host link, a host whose address the controller cannot
- * reach is refused, and when a whole host machine dies its instance comes back on the other while the client goes on.
+ * reach is refused, a host taken out of service (drained) hands its instance to the other failing none of the client's
+ * requests, and when a whole host machine dies its instance comes back on the other while the client goes on.
  */
 @Tag("vm")
 class MultiMachineVmTest {
@@ -66,6 +67,13 @@ class MultiMachineVmTest {
             if (name.equals(i.path("instance").asText())) return i;
         }
         throw new AssertionError("no instance " + name);
+    }
+
+    /** The role keeps the SLA: one instance on each host machine. */
+    private static void assertSpreadOverBothHosts(ApiClient tenant) {
+        assertThat(tenant.get("/services/web/deployments/production").path("sla").path("ok").asBoolean()).isTrue();
+        assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
+                .containsExactlyInAnyOrder("host-a", "host-b");
     }
 
     /** One request from the client machine; the answer's first line, or the failure. */
@@ -104,6 +112,13 @@ class MultiMachineVmTest {
                     // the loop was stopped
                 }
             });
+        }
+
+        /** Stops once {@code more} further answers came (at most a minute from now). */
+        List<Answer> stopAfter(int more) throws InterruptedException {
+            int at = results.size();
+            await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= at + more);
+            return stop();
         }
 
         List<Answer> stop() throws InterruptedException {
@@ -185,15 +200,11 @@ class MultiMachineVmTest {
         long joinedAt = System.nanoTime();
         host(machines.machine("host-b"), "host-b", 1, admin);
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(tenant.get("/services/web/deployments/production").path("sla").path("ok").asBoolean()).isTrue();
-            assertThat(List.of(instance(tenant, "WebVM_IN_0").path("host").asText(), instance(tenant, "WebVM_IN_1").path("host").asText()))
-                    .containsExactlyInAnyOrder("host-a", "host-b");
+            assertSpreadOverBothHosts(tenant);
         });
         long spreadMs = (System.nanoTime() - joinedAt) / 1_000_000;
-        // past the old copy's drain (5 s) and stop
-        int atSpread = spreading.results.size();
-        await().atMost(Duration.ofSeconds(60)).until(() -> spreading.results.size() >= atSpread + 60);
-        List<Answer> duringSpread = spreading.stop();
+        // past the old copy's drain and stop
+        List<Answer> duringSpread = spreading.stopAfter(60);
         long failedDuringSpread = duringSpread.stream().filter(r -> !r.ok()).count();
         System.out.printf("late host: deployment ready on host-a after %d ms; spread over both fault domains %d ms after host-b started; "
                 + "%d requests from the client machine, %d failed%n", bootMs, spreadMs, duringSpread.size(), failedDuringSpread);
@@ -228,7 +239,33 @@ class MultiMachineVmTest {
         String onB = instance(tenant, "WebVM_IN_0").path("host").asText().equals("host-b") ? "WebVM_IN_0" : "WebVM_IN_1";
         assertThat(tenant.getText("/services/web/deployments/production/instances/" + onB + "/console?bytes=65536")).contains("vmrole-agent: started");
 
+        // host-b is taken out of service while the client machine keeps asking: its instance moves to host-a and no
+        // request fails; back in service, the role is spread over both machines again, make-before-break
+        ClientLoop draining = new ClientLoop(lb);
+        await().atMost(Duration.ofSeconds(30)).until(() -> draining.results.size() >= 20);
+        long drainedAt = System.nanoTime();
+        admin.post("/hosts/host-b/drain", Map.of());
+        await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(instance(tenant, onB).path("host").asText()).isEqualTo("host-a");
+            assertThat(instance(tenant, onB).path("state").asText()).isEqualTo("ReadyRole");
+            assertThat(ChildJvm.processesMentioning(dir.resolve("host-b") + "/")).as("no VM left on the drained host").isEmpty();
+        });
+        long drainMs = (System.nanoTime() - drainedAt) / 1_000_000;
+        admin.post("/hosts/host-b/undrain", Map.of());
+        long undrainedAt = System.nanoTime();
+        await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertSpreadOverBothHosts(tenant);
+            assertThat(ChildJvm.processesMentioning(dir.resolve("host-a") + "/")).as("the moved copy stopped on host-a").hasSize(1);
+        });
+        long respreadMs = (System.nanoTime() - undrainedAt) / 1_000_000;
+        List<Answer> duringDrain = draining.stopAfter(20);
+        long failedDuringDrain = duringDrain.stream().filter(r -> !r.ok()).count();
+        System.out.printf("host drained: %s ReadyRole on host-a, nothing left on host-b, %d ms after the drain; spread again %d ms after the "
+                + "undrain; %d requests from the client machine, %d failed%n", onB, drainMs, respreadMs, duringDrain.size(), failedDuringDrain);
+        assertThat(failedDuringDrain).as("failed requests from the client machine while host-b was drained and the role spread again").isZero();
+
         // host-b's machine dies (every process killed, its cable pulled) while the client keeps asking
+        String onBNow = instance(tenant, "WebVM_IN_0").path("host").asText().equals("host-b") ? "WebVM_IN_0" : "WebVM_IN_1";
         ClientLoop loop = new ClientLoop(lb);
         List<Answer> results = loop.results;
         await().atMost(Duration.ofSeconds(30)).until(() -> results.size() >= 20);
@@ -239,8 +276,8 @@ class MultiMachineVmTest {
         machines.killAll("host-b");
         machines.unplug("host-b");
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(instance(tenant, onB).path("host").asText()).isEqualTo("host-a");
-            assertThat(instance(tenant, onB).path("state").asText()).isEqualTo("ReadyRole");
+            assertThat(instance(tenant, onBNow).path("host").asText()).isEqualTo("host-a");
+            assertThat(instance(tenant, onBNow).path("state").asText()).isEqualTo("ReadyRole");
         });
         long recoveredMs = (System.nanoTime() - killedAt) / 1_000_000;
         int before = results.size();

@@ -10,6 +10,7 @@ import org.vmrole.storage.auth.Authenticator;
 import org.vmrole.storage.auth.StoredPolicies;
 import org.vmrole.storage.blob.BlobApi;
 import org.vmrole.storage.blob.BlobStore;
+import org.vmrole.storage.http.RequestsInProgress;
 import org.vmrole.storage.http.Service;
 import org.vmrole.storage.http.ServiceApi;
 import org.vmrole.storage.http.StorageHandler;
@@ -58,9 +59,11 @@ public final class StorageService implements AutoCloseable {
     public static StorageService start(StorageConfig config) {
         Path data = config.dataDir().toAbsolutePath();
         Clock clock = Clock.systemUTC();
-        Database blobDb = new Database(data.resolve("blob.db"), BlobStore.SCHEMA);
-        Database queueDb = new Database(data.resolve("queue.db"), QueueStore.SCHEMA);
-        Database tableDb = new Database(data.resolve("table.db"), TableStore.SCHEMA);
+        // each committer waits briefly for writes its service is still handling, so they share one commit
+        RequestsInProgress inProgress = new RequestsInProgress();
+        Database blobDb = new Database(data.resolve("blob.db"), BlobStore.SCHEMA, inProgress.of(Service.BLOB));
+        Database queueDb = new Database(data.resolve("queue.db"), QueueStore.SCHEMA, inProgress.of(Service.QUEUE));
+        Database tableDb = new Database(data.resolve("table.db"), TableStore.SCHEMA, inProgress.of(Service.TABLE));
         ContentFiles content = new ContentFiles(data.resolve("content"));
         BlobStore blobs = new BlobStore(blobDb, content, clock);
         blobs.collectGarbage();
@@ -77,7 +80,7 @@ public final class StorageService implements AutoCloseable {
             case QUEUE -> queueStore.aclIfExists(account, resource);
             case TABLE -> tableStore.acl(account, resource);
         };
-        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts);
+        StorageHandler handler = new StorageHandler(apis, new Authenticator(accounts, clock, policies), accounts, inProgress);
 
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("storage");
@@ -87,6 +90,9 @@ public final class StorageService implements AutoCloseable {
         http.setRequestHeaderSize(64 * 1024);
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
+        // no cache of whole header fields per connection: the SDKs' headers (dates, request ids, signatures) change on
+        // every request, so the cache's lookups only cost (a measured share of a small call's CPU)
+        http.setHeaderCacheSize(0);
         ServerConnector[] connectors = new ServerConnector[3];
         int[] ports = {config.blobPort(), config.queuePort(), config.tablePort()};
         for (int i = 0; i < 3; i++) {
@@ -123,6 +129,8 @@ public final class StorageService implements AutoCloseable {
             return t;
         });
         janitor.scheduleWithFixedDelay(blobs::collectGarbage, 10, 10, TimeUnit.MINUTES);
+        // dequeues skip expired messages; this removes them (a full scan once a minute, not one per dequeue)
+        janitor.scheduleWithFixedDelay(queueStore::purgeExpired, 1, 1, TimeUnit.MINUTES);
         accounts.onRemoved(name -> {
             blobDb.deleteAccount(name, List.of("containers", "blobs", "blocks", "service_properties"));
             queueDb.deleteAccount(name, List.of("queues", "messages", "service_properties"));

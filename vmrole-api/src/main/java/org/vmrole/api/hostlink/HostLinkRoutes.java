@@ -16,6 +16,7 @@ import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
 import org.vmrole.model.host.HostJoin;
 import org.vmrole.model.host.HostRequest;
+import org.vmrole.api.http.LongPoll;
 import org.vmrole.api.http.QueryParams;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -93,7 +94,7 @@ public final class HostLinkRoutes {
                         + " instances; answered with the list, empty when none came", 200, (ctx, who) -> {
                     String host = admittedHost(ctx, fabric);
                     int wait = QueryParams.intParam(ctx, "wait", 20, 0, 30);
-                    ctx.future(() -> requests.next(host, Duration.ofSeconds(wait)).thenAccept(ctx::json));
+                    LongPoll.answer(ctx, requests.next(host, Duration.ofSeconds(wait)));
                 }),
                 new Route(POST, PREFIX + "/requests/{id}", Access.HOST, "A host answers one question (text, at most 1 MiB)", 204, (ctx, who) -> {
                     String host = admittedHost(ctx, fabric);

@@ -10,6 +10,7 @@ import io.javalin.router.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -141,6 +142,8 @@ public final class ApiServer implements AutoCloseable {
                             + " (send one valid Content-Length, or well-formed chunks)", "body"));
                     return;
                 }
+                // a long poll abandoned because its request ended (LongPoll): nobody is left to answer
+                if (e instanceof CancellationException) return;
                 log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 respond(ctx, 500, new ApiError("InternalError", "the server failed on this request; see the server log", null));
             });

@@ -41,6 +41,8 @@ public final class OperationWaits implements AutoCloseable {
         if (!now.inProgress() || wait.isZero()) return CompletableFuture.completedFuture(now);
         Waiting w = new Waiting(read, System.nanoTime() + wait.toNanos(), new CompletableFuture<>());
         waiting.add(w);
+        // a wait abandoned by its request (LongPoll) stops being read at once, not at its deadline
+        w.done().whenComplete((op, failure) -> waiting.remove(w));
         return w.done();
     }
 

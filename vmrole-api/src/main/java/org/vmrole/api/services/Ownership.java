@@ -43,6 +43,11 @@ public final class Ownership {
                 .map(e -> owners.delete(e.getKey(), e.getValue().revision())).toList();
     }
 
+    /** The writes that remove the owner records of ids the store no longer keeps (forgotten operations). */
+    public java.util.List<Write> forgetting(java.util.List<String> ids) {
+        return ids.stream().map(id -> owners.delete(id, Store.ANY)).toList();
+    }
+
     /** Throws "not found" unless the caller is the administrator or the owner. */
     public Owner require(Principal who, String id) {
         return visible(who, id).orElseThrow(() -> ApiException.notFound(kind, id));

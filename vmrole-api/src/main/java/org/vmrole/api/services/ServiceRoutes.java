@@ -10,6 +10,7 @@ import java.util.Map;
 import org.vmrole.api.ApiException;
 import org.vmrole.api.auth.Principal;
 import org.vmrole.api.http.Access;
+import org.vmrole.api.http.LongPoll;
 import org.vmrole.api.http.QueryParams;
 import org.vmrole.api.http.Route;
 import org.slf4j.Logger;
@@ -89,7 +90,7 @@ public final class ServiceRoutes {
                     String id = ctx.pathParam("operation");
                     Operation now = deployments.operation(who, id);
                     var done = waits.until(now, () -> deployments.operationAgain(id), java.time.Duration.ofSeconds(wait));
-                    ctx.future(() -> done.thenAccept(ctx::json));
+                    LongPoll.answer(ctx, done);
                 }).answering(Operation.class));
     }
 

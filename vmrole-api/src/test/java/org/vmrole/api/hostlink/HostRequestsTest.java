@@ -67,4 +67,17 @@ class HostRequestsTest {
     void a_poll_with_nothing_asked_ends_empty_after_its_wait() throws Exception {
         assertThat(requests.next("host-b", Duration.ofMillis(100)).get()).isEmpty();
     }
+
+    @Test
+    void a_question_arriving_after_a_poll_was_abandoned_waits_for_the_next_poll() throws Exception {
+        CompletableFuture<List<HostRequest>> abandoned = requests.next("host-b", Duration.ofSeconds(30));
+        abandoned.cancel(false);
+        CompletableFuture<Optional<String>> asked = CompletableFuture.supplyAsync(() -> requests.tail("host-b", "d1/WebVM_IN_0", 10));
+
+        List<HostRequest> got = List.of();
+        while (got.isEmpty()) got = requests.next("host-b", Duration.ofSeconds(5)).get();
+        requests.answer("host-b", got.get(0).id(), "taken by the live poll");
+
+        assertThat(asked.get()).contains("taken by the live poll");
+    }
 }

@@ -1,7 +1,10 @@
 package org.vmrole.bench.lb;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,10 +24,15 @@ import org.vmrole.lb.ProbeSpec;
  * emulates the three machines with network namespaces and runs one role of this class in each.
  *
  * <p>Roles: {@code backend BIND_ADDRESS}; {@code balancer LISTEN_ADDRESS BACKEND_ADDRESS BACKEND_PORT};
- * {@code client BACKEND_ADDRESS BACKEND_PORT LB_ADDRESS PROXY_PORT KERNEL_PORT CONNECTIONS WARMUP_S SECONDS}. The
- * backend and the balancer print one ready line, then serve until their standard input closes.
+ * {@code client ROUNDS CONNECTIONS WARMUP_S SECONDS OTHER_PIDS NAME=ADDRESS:PORT...} (the first target is the direct
+ * one the others are compared with; OTHER_PIDS are the backend's and the balancer's processes, whose CPU time is
+ * counted with the client's). The backend and the balancer print one ready line, then serve until their standard
+ * input closes.
  */
 public final class CrossMachineBenchmark {
+
+    /** USER_HZ, the unit of /proc/stat: 100 on Linux on x86. */
+    private static final int CLOCK_TICKS_PER_SECOND = 100;
 
     private CrossMachineBenchmark() {
     }
@@ -81,30 +89,147 @@ public final class CrossMachineBenchmark {
         return lb.listen(EndpointSpec.tcp(name, 0).withBind(new InetSocketAddress(listen, 0)), pool);
     }
 
-    private static void client(String[] a) throws InterruptedException {
-        InetSocketAddress backend = new InetSocketAddress(a[1], Integer.parseInt(a[2]));
+    /**
+     * Rounds of every connection count and every target in turn (direct first), so the load of the moment touches all
+     * of them alike. Per run: throughput, latency, how busy the machine was ({@code /proc/stat}), and the CPU time per
+     * request of the benchmark's processes plus the kernel's softirq threads: every "machine" of the emulation shares
+     * the two vCPUs, and the forwarding is softirq work, charged (tick accounting) to the process it interrupted or to
+     * {@code ksoftirqd}; and the whole machine's busy time per request. On a busy machine the first misses the softirq
+     * work done while another process or the idle task ran, and the second counts other processes' work: read the
+     * second on a quiet machine. Then medians over the rounds, and the ratio each target's machine CPU per request
+     * allows when the run is CPU-bound (direct's cost over the target's).
+     */
+    private static void client(String[] a) throws InterruptedException, IOException {
+        int rounds = Integer.parseInt(a[1]);
+        String[] connectionCounts = a[2].split(",");
+        Duration warmup = Duration.ofSeconds(Long.parseLong(a[3]));
+        Duration measure = Duration.ofSeconds(Long.parseLong(a[4]));
+        List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
+        for (String pid : a[5].split(",")) pids.add(Long.parseLong(pid.strip()));
+        pids.addAll(softirqThreads());
         Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
-        targets.put("direct", backend);
-        targets.put("lb kernel", new InetSocketAddress(a[3], Integer.parseInt(a[5])));
-        targets.put("lb proxy (tcp)", new InetSocketAddress(a[3], Integer.parseInt(a[4])));
-        Duration warmup = Duration.ofSeconds(Long.parseLong(a[7]));
-        Duration measure = Duration.ofSeconds(Long.parseLong(a[8]));
-        System.out.println("| connections | target | req/s | p50 µs | p99 µs | errors | vs direct | added p50 µs |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
-        for (String c : a[6].split(",")) {
-            int connections = Integer.parseInt(c.strip());
-            List<LoadGenerator.Result> results = new ArrayList<>();
-            for (var t : targets.entrySet()) {
-                results.add(LoadGenerator.run(t.getKey(), t.getValue(), connections, 0, warmup, measure, () -> Double.NaN, () -> Double.NaN));
-            }
-            LoadGenerator.Result direct = results.get(0);
-            for (LoadGenerator.Result r : results) {
-                boolean lb = r != direct;
-                System.out.printf(Locale.ROOT, "| %d | %s | %,.0f | %.1f | %.1f | %d | %s | %s |%n", connections, r.target(), r.requestsPerSecond(),
-                        r.p50Micros(), r.p99Micros(), r.errors(), lb ? String.format(Locale.ROOT, "%.1f%%", 100 * r.requestsPerSecond() / direct.requestsPerSecond()) : "",
-                        lb ? String.format(Locale.ROOT, "%+.1f", r.p50Micros() - direct.p50Micros()) : "");
+        for (int i = 6; i < a.length; i++) {
+            String[] t = a[i].split("=", 2);
+            int colon = t[1].lastIndexOf(':');
+            targets.put(t[0], new InetSocketAddress(t[1].substring(0, colon), Integer.parseInt(t[1].substring(colon + 1))));
+        }
+        LoadGenerator.CpuClock ours = () -> processNanos(pids);
+        LoadGenerator.CpuClock machine = () -> machineTicks()[0] * 1e9 / CLOCK_TICKS_PER_SECOND;
+        Map<String, List<Run>> byTarget = new LinkedHashMap<>();
+        System.out.println("| round | connections | target | req/s | p50 µs | p99 µs | errors | machine busy | bench cpu/req µs | machine cpu/req µs | load average |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (int round = 1; round <= rounds; round++) {
+            for (String c : connectionCounts) {
+                int connections = Integer.parseInt(c.strip());
+                for (var t : targets.entrySet()) {
+                    long[] ticksBefore = machineTicks();
+                    LoadGenerator.Result r = LoadGenerator.run(t.getKey(), t.getValue(), connections, 0, warmup, measure, ours, machine);
+                    long[] ticksAfter = machineTicks();
+                    double busy = (double) (ticksAfter[0] - ticksBefore[0]) / Math.max(1, ticksAfter[1] - ticksBefore[1]);
+                    String load = loadAverage();
+                    System.out.printf(Locale.ROOT, "| %d | %d | %s | %,.0f | %.1f | %.1f | %d | %.0f%% | %.1f | %.1f | %s |%n", round, connections, r.target(),
+                            r.requestsPerSecond(), r.p50Micros(), r.p99Micros(), r.errors(), 100 * busy, r.loadCpuMicrosPerRequest(),
+                            r.lbCpuMicrosPerRequest(), load);
+                    byTarget.computeIfAbsent(connections + " " + t.getKey(), k -> new ArrayList<>()).add(new Run(r, busy));
+                }
             }
         }
+        System.out.println();
+        System.out.println("Medians over " + rounds + " rounds (vs direct: the median of each round's ratio to that round's direct run):");
+        System.out.println();
+        System.out.println("| connections | target | req/s | vs direct | p50 µs | added p50 µs | machine busy | bench cpu/req µs | machine cpu/req µs | ratio that machine cpu/req allows |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        for (String c : connectionCounts) {
+            int connections = Integer.parseInt(c.strip());
+            List<Run> direct = byTarget.get(connections + " " + targets.keySet().iterator().next());
+            for (String target : targets.keySet()) {
+                List<Run> runs = byTarget.get(connections + " " + target);
+                List<Double> ratio = new ArrayList<>();
+                List<Double> added = new ArrayList<>();
+                List<Double> allowed = new ArrayList<>();
+                for (int i = 0; i < runs.size(); i++) {
+                    LoadGenerator.Result r = runs.get(i).result();
+                    LoadGenerator.Result d = direct.get(i).result();
+                    ratio.add(r.requestsPerSecond() / d.requestsPerSecond());
+                    added.add(r.p50Micros() - d.p50Micros());
+                    allowed.add(d.lbCpuMicrosPerRequest() / r.lbCpuMicrosPerRequest());
+                }
+                boolean isDirect = runs == direct;
+                System.out.printf(Locale.ROOT, "| %d | %s | %,.0f | %s | %.1f | %s | %.0f%% | %.1f | %.1f | %s |%n", connections, target,
+                        median(runs.stream().map(r -> r.result().requestsPerSecond()).toList()),
+                        isDirect ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * median(ratio)),
+                        median(runs.stream().map(r -> r.result().p50Micros()).toList()),
+                        isDirect ? "" : String.format(Locale.ROOT, "%+.1f", median(added)),
+                        100 * median(runs.stream().map(Run::busy).toList()),
+                        median(runs.stream().map(r -> r.result().loadCpuMicrosPerRequest()).toList()),
+                        median(runs.stream().map(r -> r.result().lbCpuMicrosPerRequest()).toList()),
+                        isDirect ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * median(allowed)));
+            }
+        }
+    }
+
+    /** The kernel's softirq threads ({@code ksoftirqd/N}), which do the forwarding that no process' system call finishes. */
+    private static List<Long> softirqThreads() throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    if (Files.readString(p.resolve("comm")).startsWith("ksoftirqd/")) pids.add(Long.parseLong(p.getFileName().toString()));
+                } catch (IOException gone) {
+                    // ended while we looked
+                }
+            }
+        }
+        return pids;
+    }
+
+    /** One measured run and the share of the machine's CPU time that was busy meanwhile. */
+    private record Run(LoadGenerator.Result result, double busy) {
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Busy and total CPU time of the whole machine so far, in clock ticks (the first line of /proc/stat). */
+    private static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            // cpu user nice system idle iowait irq softirq steal (guest time is counted in user already)
+            long busy = 0;
+            long total = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) {
+                long v = Long.parseLong(f[i]);
+                total += v;
+                if (i != 4 && i != 5) busy += v;
+            }
+            return new long[] {busy, total};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** CPU time (user + system) of the given processes so far, in nanoseconds. */
+    private static double processNanos(List<Long> pids) {
+        long ticks = 0;
+        for (long pid : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                // after "pid (comm) ": state is field 3, utime 14 and stime 15
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (IOException gone) {
+                return Double.NaN;
+            }
+        }
+        return ticks * 1e9 / CLOCK_TICKS_PER_SECOND;
+    }
+
+    private static String loadAverage() throws IOException {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
     }
 
     private static void awaitEndOfInput() throws IOException {

@@ -17,7 +17,8 @@ import org.vmrole.fabric.reconcile.UpdateOperation;
 /**
  * Carries the reconciler's actions out. Hosts pull their assignments, so starting, stopping, reimaging or moving
  * an instance is a change to desired state that the affected hosts see at their next heartbeat: executing a
- * pass is one atomic store commit.
+ * pass is one store commit, split into transactions only when it is larger than the store takes in one (see
+ * {@code FabricState.commit}).
  */
 final class ActionExecutor {
     private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);

@@ -31,6 +31,7 @@ import org.vmrole.fabric.reconcile.DesiredState;
 import org.vmrole.fabric.reconcile.HealingPolicy;
 import org.vmrole.fabric.reconcile.InstanceView;
 import org.vmrole.fabric.reconcile.ObservedState;
+import org.vmrole.fabric.reconcile.OperationRetention;
 import org.vmrole.fabric.reconcile.Reconciler;
 import org.vmrole.fabric.store.Store;
 import org.vmrole.fabric.store.Write;
@@ -65,6 +66,11 @@ public final class FabricController {
     private final Map<String, List<Assignment>> lastSent = new HashMap<>();
     private final java.util.Set<String> holding = new java.util.HashSet<>();
     private RotationHold.Serving serving = RotationHold.NONE;
+    /** How often the leader looks for finished operations to forget, and what it forgets with them. */
+    static final long RETENTION_EVERY_MILLIS = 60_000;
+    private OperationRetention retention = OperationRetention.DEFAULT;
+    private java.util.function.Function<List<String>, List<Write>> forgottenAlongside = ids -> List.of();
+    private long retentionCheckedMillis = Long.MIN_VALUE;
 
     /** Loads the desired state from {@code store}; hosts get {@code policy.hostTimeout()} to report again. */
     public FabricController(Store store, InstantSource clock, HealingPolicy policy) {
@@ -449,6 +455,7 @@ public final class FabricController {
             if (a instanceof org.vmrole.fabric.reconcile.MarkHostDown m) fenced.add(FencedHost.of(m.host().name(), state.instances.values(), state.deployments));
         }
         executor.execute(actions);
+        forgetExpiredOperations(now);
         for (FencedHost f : fenced) {
             for (var l : fenceListeners) {
                 try {
@@ -466,6 +473,37 @@ public final class FabricController {
             }
         }
         return actions;
+    }
+
+    /**
+     * Finished operations are forgotten by the leader's reconcile passes as {@code retention} says (once a minute);
+     * {@code alongside} gives, for the ids forgotten, writes of the caller's own to commit with them (its records of
+     * who owns each operation).
+     */
+    public synchronized void retainOperations(OperationRetention retention, java.util.function.Function<List<String>, List<Write>> alongside) {
+        this.retention = retention;
+        this.forgottenAlongside = alongside;
+        this.retentionCheckedMillis = Long.MIN_VALUE;
+    }
+
+    private void forgetExpiredOperations(long now) {
+        if (now - retentionCheckedMillis < RETENTION_EVERY_MILLIS && retentionCheckedMillis != Long.MIN_VALUE) return;
+        retentionCheckedMillis = now;
+        List<Operation> expired = retention.expired(state.operations.values(), state.deployments.values(), now);
+        if (expired.isEmpty()) return;
+        List<String> ids = expired.stream().map(Operation::id).toList();
+        ChangeSet set = new ChangeSet();
+        for (Operation op : expired) set.delete(StateCodec.key(op));
+        set.alongside(forgottenAlongside.apply(ids));
+        try {
+            state.commit(set);
+        } catch (RuntimeException e) {
+            // the pass's own work is done; forgetting waits for the next check
+            log.warn("could not forget {} finished operations: {}", ids.size(), e.getMessage());
+            return;
+        }
+        log.info("forgot {} finished operations ({} .. {}): kept are those of the last {} and the newest {} of each deployment",
+                ids.size(), ids.getFirst(), ids.getLast(), retention.keepFinished(), retention.keepPerDeployment());
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

@@ -93,20 +93,53 @@ final class FabricState {
         applyToMemory(r.key(), value);
     }
 
-    /** Commits the changes to the store, then to memory; returns the store revision (unchanged when empty). */
+    /**
+     * Commits the changes to the store, then to memory; returns the store revision (unchanged when empty).
+     *
+     * <p>A set larger than the store takes in one transaction ({@link Store#maxWritesPerCommit()}, etcd's
+     * {@code --max-txn-ops}) is committed in transactions of that size, in the order of {@link #commitOrder}: instances
+     * and hosts first, then deployments, then operations, so that any prefix (a controller that dies between two
+     * transactions, a conflict or an unreachable store in the middle) is a state the reconciler goes on from: a
+     * deployment is removed only after its instances, and an operation says it finished only after what it waited for.
+     * Each transaction that went through is in memory before the next is sent, so memory never lags the store.
+     */
     long commit(ChangeSet set) {
         if (set.isEmpty()) return store.revision();
-        List<Write> writes = new ArrayList<>(set.changes.size());
-        for (Map.Entry<String, Object> e : set.changes.entrySet()) {
+        List<Map.Entry<String, Object>> changes = commitOrder(set);
+        int limit = Math.max(1, store.maxWritesPerCommit());
+        if (changes.size() + set.alongside.size() <= limit) return commitChunk(changes, set.alongside);
+        long revision = 0;
+        for (int from = 0; from < changes.size(); from += limit) {
+            List<Map.Entry<String, Object>> chunk = changes.subList(from, Math.min(changes.size(), from + limit));
+            revision = commitChunk(chunk, List.of());
+        }
+        // a caller's own writes follow the fabric's (records that name them, such as who owns a forgotten operation)
+        for (int from = 0; from < set.alongside.size(); from += limit) {
+            revision = commitChunk(List.of(), set.alongside.subList(from, Math.min(set.alongside.size(), from + limit)));
+        }
+        return revision;
+    }
+
+    /** The changes in the order a split commit makes them: instances, hosts and tokens; deployments; operations. */
+    static List<Map.Entry<String, Object>> commitOrder(ChangeSet set) {
+        List<Map.Entry<String, Object>> out = new ArrayList<>(set.changes.entrySet());
+        out.sort(java.util.Comparator.comparingInt(e -> e.getKey().startsWith(StateCodec.OPERATIONS) ? 2
+                : e.getKey().startsWith(StateCodec.DEPLOYMENTS) ? 1 : 0));
+        return out;
+    }
+
+    private long commitChunk(List<Map.Entry<String, Object>> changes, List<Write> alongside) {
+        List<Write> writes = new ArrayList<>(changes.size() + alongside.size());
+        for (Map.Entry<String, Object> e : changes) {
             long expected = revisions.getOrDefault(e.getKey(), Store.ABSENT);
             writes.add(e.getValue() == null ? Write.delete(e.getKey(), expected) : Write.put(e.getKey(), codec.write(e.getValue()), expected));
         }
-        writes.addAll(set.alongside);
+        writes.addAll(alongside);
         long revision = store.commit(writes);
         // the revision right after the last one seen: nobody else wrote in between, so there is nothing to catch up on
         if (revision == seenRevision + 1) seenRevision = revision;
         Set<String> dirtyHosts = new HashSet<>();
-        for (Map.Entry<String, Object> e : set.changes.entrySet()) applyCommitted(e.getKey(), e.getValue(), revision, dirtyHosts);
+        for (Map.Entry<String, Object> e : changes) applyCommitted(e.getKey(), e.getValue(), revision, dirtyHosts);
         for (String h : dirtyHosts) hostVersions.put(h, revision);
         return revision;
     }

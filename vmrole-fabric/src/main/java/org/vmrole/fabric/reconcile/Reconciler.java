@@ -30,12 +30,6 @@ import org.vmrole.model.host.ObservedInstance;
  * Carrying the actions out (and feeding the results back as the next desired state) is the caller's job.
  */
 public final class Reconciler {
-    /**
-     * How long a released handover copy keeps running out of rotation: the load balancer's sync (every 250 ms) takes
-     * it out of its pools first, and requests already on it finish.
-     */
-    static final long HANDOVER_DRAIN_MILLIS = 5_000;
-
     private final HealingPolicy policy;
 
     public Reconciler(HealingPolicy policy) {
@@ -218,8 +212,9 @@ public final class Reconciler {
         }
 
         /**
-         * Steps a make-before-break move: the old copy is released once the new one is ready, and dropped (its host
-         * stops it) once it had time to drain, or at once when its host is gone. True when it decided a step.
+         * Steps a make-before-break move: the old copy is released once the new one is ready, and dropped on the next
+         * pass, or at once when its host is gone. Its host stops it only once the load balancer has drained it
+         * ({@code RotationHold} holds the stop back until then), so no delay is guessed here. True when it decided a step.
          */
         private boolean handOver(RoleInstance ri) {
             Handover h = ri.handover();
@@ -229,8 +224,7 @@ public final class Reconciler {
                 return true;
             }
             if (h.released()) {
-                if (now - h.releasedAtMillis() < HANDOVER_DRAIN_MILLIS) return false;
-                String cause = "stopping the copy on " + h.host() + " after " + seconds(HANDOVER_DRAIN_MILLIS) + " out of rotation";
+                String cause = "stopping the copy on " + h.host() + " once the load balancer has drained it";
                 add(new HandOver(ri.withHandover(null, cause), cause));
                 return true;
             }

@@ -46,6 +46,14 @@ public interface Store extends AutoCloseable {
      */
     long commit(List<Write> writes);
 
+    /**
+     * The most writes one {@link #commit} takes (etcd's {@code --max-txn-ops}); a caller with more splits them into
+     * several commits and stays correct for any prefix of them. Unbounded for the embedded stores.
+     */
+    default int maxWritesPerCommit() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Every change after {@code revision}, oldest first; a store may forget changes older than its retention. */
     List<Change> changesSince(long revision);
 

@@ -450,4 +450,139 @@ class FabricControllerTest {
         ticks(3);
         assertThat(controller.getDeployment("d1")).isEmpty();
     }
+
+    @Test
+    void the_leader_forgets_finished_operations_past_their_retention_with_the_records_that_go_with_them() {
+        host("h1", 0);
+        host("h2", 1);
+        List<String> forgotten = new ArrayList<>();
+        controller.retainOperations(new org.vmrole.fabric.reconcile.OperationRetention(java.time.Duration.ofDays(7), 2, 500), ids -> {
+            forgotten.addAll(ids);
+            return ids.stream().map(id -> org.vmrole.fabric.store.Write.delete("owners/" + id, Store.ANY)).toList();
+        });
+        List<String> ops = new ArrayList<>();
+        ops.add(controller.createDeployment(deployment("d1", 1)).id());
+        ticks(3);
+        for (int count = 2; count <= 4; count++) {
+            ops.add(controller.scale("d1", "WebVM", count).id());
+            ticks(3);
+        }
+        for (String op : ops) store.put("owners/" + op, "contoso", Store.ANY);
+        assertThat(controller.listOperations()).extracting(o -> o.status()).containsOnly(OperationStatus.Succeeded);
+
+        // the next check (a minute on) keeps the newest two of the deployment
+        clock.advance(java.time.Duration.ofMinutes(1));
+        tick();
+        assertThat(controller.listOperations()).extracting(o -> o.id()).containsExactly(ops.get(2), ops.get(3));
+        assertThat(forgotten).containsExactly(ops.get(0), ops.get(1));
+        assertThat(store.get("owners/" + ops.get(0))).isEmpty();
+        assertThat(store.get("owners/" + ops.get(3))).isPresent();
+        assertThat(new FabricController(store, clock, HealingPolicy.DEFAULT).listOperations()).hasSize(2);
+
+        // a week later the rest go too
+        clock.advance(java.time.Duration.ofDays(8));
+        tick();
+        assertThat(controller.listOperations()).isEmpty();
+    }
+
+    /** A store that takes at most {@code limit} writes per commit, as etcd does, and can fail every commit after the next {@code n}. */
+    private static final class BoundedStore implements Store {
+        final Store base;
+        final int limit;
+        int commits;
+        int largest;
+        int failAfter = Integer.MAX_VALUE;
+
+        BoundedStore(Store base, int limit) {
+            this.base = base;
+            this.limit = limit;
+        }
+
+        @Override
+        public java.util.Optional<org.vmrole.fabric.store.StoredRecord> get(String key) {
+            return base.get(key);
+        }
+
+        @Override
+        public List<org.vmrole.fabric.store.StoredRecord> list(String prefix) {
+            return base.list(prefix);
+        }
+
+        @Override
+        public List<org.vmrole.fabric.store.Change> changesSince(long revision) {
+            return base.changesSince(revision);
+        }
+
+        @Override
+        public long revision() {
+            return base.revision();
+        }
+
+        @Override
+        public void close() {
+            base.close();
+        }
+
+        @Override
+        public int maxWritesPerCommit() {
+            return limit;
+        }
+
+        @Override
+        public long commit(List<org.vmrole.fabric.store.Write> writes) {
+            if (writes.size() > limit) throw new AssertionError("a commit of " + writes.size() + " writes, over the limit of " + limit);
+            if (failAfter-- <= 0) throw new org.vmrole.fabric.store.StoreUnavailable("the controller died between two transactions", null);
+            commits++;
+            largest = Math.max(largest, writes.size());
+            return base.commit(writes);
+        }
+    }
+
+    private SimulatedHost bigHost(String name, int faultDomain) {
+        SimulatedHost h = new SimulatedHost(name, faultDomain, new HostCapacity(64, 262144, 100_000), clock, SimulatedDriver.Timings.instant());
+        h.join(controller);
+        hosts.add(h);
+        return h;
+    }
+
+    @Test
+    void a_pass_larger_than_one_transaction_commits_in_bounded_ones_and_a_controller_dying_between_them_converges_with_one_copy_each() {
+        BoundedStore bounded = new BoundedStore(new InMemoryStore(), 10);
+        store = bounded;
+        controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        bigHost("h1", 0);
+        bigHost("h2", 1);
+        var op = controller.createDeployment(deployment("d1", 50));
+
+        // the placing pass dies after three of its transactions: 30 of its 50 instances are in the store
+        bounded.failAfter = 3;
+        clock.advance(java.time.Duration.ofSeconds(1));
+        assertThatThrownBy(controller::reconcileOnce).isInstanceOf(org.vmrole.fabric.store.StoreUnavailable.class);
+        assertThat(store.list("instances/")).hasSize(30);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.InProgress);
+
+        // another controller takes over from that prefix
+        bounded.failAfter = Integer.MAX_VALUE;
+        controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        ticks(6);
+        assertThat(controller.getOperation(op.id()).orElseThrow().status()).isEqualTo(OperationStatus.Succeeded);
+        assertThat(instances("d1")).hasSize(50).allSatisfy(i -> assertThat(i.state()).isEqualTo(RoleState.ReadyRole));
+        Map<String, Long> copies = new java.util.HashMap<>();
+        for (SimulatedHost h : hosts) {
+            for (var o : h.observe()) if (o.state().mayBeLive()) copies.merge(o.key(), 1L, Long::sum);
+        }
+        assertThat(copies).hasSize(50).allSatisfy((key, n) -> assertThat(n).as("copies of %s", key).isEqualTo(1L));
+        assertThat(bounded.largest).isLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void a_split_commit_removes_a_deployment_only_after_its_instances() {
+        ChangeSet set = new ChangeSet();
+        set.put(org.vmrole.fabric.model.Operation.started("op-1", org.vmrole.fabric.model.OperationKind.DeleteDeployment, "d1", null, null, 0, 0));
+        set.delete(StateCodec.deploymentKey("d1"));
+        set.delete("instances/d1/WebVM_IN_0");
+        set.put(new org.vmrole.fabric.model.Host("h1", new HostCapacity(1, 1, 1), 0, HostStatus.Up, 0, null, null));
+        assertThat(FabricState.commitOrder(set)).extracting(e -> e.getKey().substring(0, e.getKey().indexOf('/')))
+                .containsExactly("instances", "hosts", "deployments", "operations");
+    }
 }

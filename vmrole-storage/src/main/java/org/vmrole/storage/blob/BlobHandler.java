@@ -460,15 +460,17 @@ final class BlobHandler {
         try {
             sums.check(w.md5(), w.crc64());
             String leaseId = r.header("x-ms-lease-id");
+            // the lease check and the block's row in one transaction: one group commit (one WAL fsync) per Put Block,
+            // where a check of its own waited for a commit before the row's
             store.transaction(c -> {
                 BlobRow existing = store.findBlob(c, account, container, blob, null);
                 if (existing != null) {
                     requireBlockBlob(existing);
                     existing.lease().checkWrite(leaseId, "Blob");
                 }
+                store.stageBlock(c, account, container, blob, blockId, w);
                 return null;
             });
-            store.stageBlock(account, container, blob, blockId, w);
         } finally {
             store.content().release(w.id());
         }

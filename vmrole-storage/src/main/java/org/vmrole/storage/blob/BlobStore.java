@@ -321,21 +321,19 @@ public final class BlobStore {
     /** A staged (uncommitted) block. */
     public record Block(String id, String content, long size) {}
 
-    public void stageBlock(String account, String container, String blob, String blockId, ContentFiles.Written w) {
-        db.transaction(c -> {
-            container(c, account, container);
-            try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO blocks(account, container, blob, block_id, content, size, created) VALUES (?,?,?,?,?,?,?)")) {
-                ps.setString(1, account);
-                ps.setString(2, container);
-                ps.setString(3, blob);
-                ps.setString(4, blockId);
-                ps.setString(5, w.id());
-                ps.setLong(6, w.length());
-                ps.setLong(7, now());
-                ps.executeUpdate();
-            }
-            return null;
-        });
+    /** Records a staged (uncommitted) block of a blob, inside the caller's transaction. */
+    public void stageBlock(Connection c, String account, String container, String blob, String blockId, ContentFiles.Written w) throws SQLException {
+        container(c, account, container);
+        try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO blocks(account, container, blob, block_id, content, size, created) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setString(1, account);
+            ps.setString(2, container);
+            ps.setString(3, blob);
+            ps.setString(4, blockId);
+            ps.setString(5, w.id());
+            ps.setLong(6, w.length());
+            ps.setLong(7, now());
+            ps.executeUpdate();
+        }
     }
 
     public Map<String, Block> uncommittedBlocks(Connection c, String account, String container, String blob) throws SQLException {

@@ -1,5 +1,6 @@
 package org.vmrole.storage.http;
 
+import org.vmrole.storage.RandomIds;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
 
@@ -70,7 +71,7 @@ final class BlobBatch {
             // a body that cannot be split is answered, as Azure does, by one part without a Content-ID
             BufferedResponse buffer = new BufferedResponse();
             StorageResponse failed = buffer.response();
-            String id = StorageHandler.requestId();
+            String id = RandomIds.uuid();
             failed.header("x-ms-request-id", id).header("x-ms-version", ApiVersion.LATEST);
             StorageHandler.writeError("POST", name -> null, null, failed, ServiceApi.ErrorFormat.XML, e, id);
             out.setLength(0);

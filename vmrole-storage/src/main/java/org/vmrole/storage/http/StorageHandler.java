@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmrole.storage.RandomIds;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.auth.Access;
 import org.vmrole.storage.auth.Authenticator;
@@ -15,9 +16,7 @@ import org.vmrole.storage.auth.Authenticator;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -33,11 +32,13 @@ public final class StorageHandler extends Handler.Abstract {
     private final Map<Service, ServiceApi> apis;
     private final Authenticator authenticator;
     private final AccountDirectory accounts;
+    private final RequestsInProgress inProgress;
 
-    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, AccountDirectory accounts) {
+    public StorageHandler(Map<Service, ServiceApi> apis, Authenticator authenticator, AccountDirectory accounts, RequestsInProgress inProgress) {
         this.apis = apis;
         this.authenticator = authenticator;
         this.accounts = accounts;
+        this.inProgress = inProgress;
     }
 
     /** Binds a listening port to the service it serves (ports are known only after the connectors start). */
@@ -57,12 +58,15 @@ public final class StorageHandler extends Handler.Abstract {
             Response.writeError(req, resp, callback, 404);
             return true;
         }
+        inProgress.enter(service);
         try (ResponseStream body = new ResponseStream(resp)) {
             dispatch(service, () -> new StorageRequest(JettyExchange.source(req), service, req.getHttpURI().getPath(), req.getHttpURI().getQuery()),
                     req.getMethod(), name -> req.getHeaders().get(name), new StorageResponse(JettyExchange.sink(resp, body)));
         } catch (Throwable t) {
             callback.failed(t);
             return true;
+        } finally {
+            inProgress.exit(service);
         }
         callback.succeeded();
         return true;
@@ -72,7 +76,7 @@ public final class StorageHandler extends Handler.Abstract {
     void dispatch(Service service, Supplier<StorageRequest> requestOf, String method, Function<String, String> header,
                   StorageResponse response) {
         ServiceApi api = apis.get(service);
-        String requestId = requestId();
+        String requestId = RandomIds.uuid();
         response.header("x-ms-request-id", requestId).header("Server", "vmrole-storage")
                 .header("x-ms-client-request-id", header.apply("x-ms-client-request-id"))
                 .date("Date", Instant.now());
@@ -111,14 +115,6 @@ public final class StorageHandler extends Handler.Abstract {
         } finally {
             response.complete();
         }
-    }
-
-    /** A version-4 UUID for x-ms-request-id; it only has to be unique, so no SecureRandom per request. */
-    static String requestId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(high, low).toString();
     }
 
     /** Answers {@code e} in the service's error format (a batch reports a malformed body this way). */

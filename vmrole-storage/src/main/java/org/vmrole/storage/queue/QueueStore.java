@@ -2,6 +2,7 @@ package org.vmrole.storage.queue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import org.vmrole.storage.RandomIds;
 import org.vmrole.storage.StorageException;
 import org.vmrole.storage.http.Json;
 import org.vmrole.storage.store.Database;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /** Queues and their messages in the metadata database; every acknowledged change is a committed transaction. */
 public final class QueueStore {
@@ -81,7 +81,8 @@ public final class QueueStore {
     /** The queue's metadata and its approximate message count. */
     public Map.Entry<QueueRow, Long> properties(String account, String name) {
         return db.transaction(c -> {
-            QueueRow q = require(c, account, name);
+            QueueRow q = find(c, account, name);
+            if (q == null) throw queueNotFound();
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM messages WHERE account=? AND queue=? AND expires>?")) {
                 ps.setString(1, account);
                 ps.setString(2, name);
@@ -145,11 +146,11 @@ public final class QueueStore {
 
     public Message put(String account, String queue, String body, long visibilityMs, long ttlMs) {
         return db.transaction(c -> {
-            require(c, account, queue);
             long now = now();
-            Message m = new Message(UUID.randomUUID().toString(), now, ttlMs < 0 ? Long.MAX_VALUE : now + ttlMs, now + visibilityMs, 0,
-                    UUID.randomUUID().toString(), body);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages(account, queue, id, inserted, expires, visible, dequeues, pop, body, seq) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+            Message m = new Message(RandomIds.uuid(), now, ttlMs < 0 ? Long.MAX_VALUE : now + ttlMs, now + visibilityMs, 0, RandomIds.uuid(), body);
+            // one statement that also checks the queue exists: a put is one step, not a lookup and an insert
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages(account, queue, id, inserted, expires, visible, dequeues, pop, body, seq) "
+                    + "SELECT ?,?,?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM queues WHERE account=? AND name=?)")) {
                 ps.setString(1, account);
                 ps.setString(2, queue);
                 ps.setString(3, m.id());
@@ -160,24 +161,31 @@ public final class QueueStore {
                 ps.setString(8, m.pop());
                 ps.setString(9, body);
                 ps.setLong(10, ++seq);
-                ps.executeUpdate();
+                ps.setString(11, account);
+                ps.setString(12, queue);
+                if (ps.executeUpdate() == 0) throw queueNotFound();
             }
             return m;
         });
     }
 
-    /** Dequeues up to {@code count} visible messages, hiding them for {@code visibilityMs} with new pop receipts. */
+    /**
+     * Dequeues up to {@code count} visible messages, hiding them for {@code visibilityMs} with new pop receipts. Expired
+     * messages are skipped here and removed by {@link #purgeExpired} (a delete of every expired message of the queue on
+     * each dequeue would scan the whole queue every time).
+     */
     public List<Message> get(String account, String queue, int count, long visibilityMs, boolean peek) {
         return db.transaction(c -> {
             require(c, account, queue);
             long now = now();
-            exec(c, "DELETE FROM messages WHERE account=? AND queue=? AND expires<=?", account, queue, now);
             List<Message> found = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, inserted, expires, visible, dequeues, pop, body FROM messages WHERE account=? AND queue=? AND visible<=? ORDER BY visible, seq LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, inserted, expires, visible, dequeues, pop, body FROM messages "
+                    + "WHERE account=? AND queue=? AND visible<=? AND expires>? ORDER BY visible, seq LIMIT ?")) {
                 ps.setString(1, account);
                 ps.setString(2, queue);
                 ps.setLong(3, now);
-                ps.setInt(4, count);
+                ps.setLong(4, now);
+                ps.setInt(5, count);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         found.add(new Message(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6), rs.getString(7)));
@@ -187,7 +195,7 @@ public final class QueueStore {
             if (peek) return found;
             List<Message> out = new ArrayList<>();
             for (Message m : found) {
-                Message next = new Message(m.id(), m.inserted(), m.expires(), now + visibilityMs, m.dequeues() + 1, UUID.randomUUID().toString(), m.body());
+                Message next = new Message(m.id(), m.inserted(), m.expires(), now + visibilityMs, m.dequeues() + 1, RandomIds.uuid(), m.body());
                 exec(c, "UPDATE messages SET visible=?, dequeues=?, pop=? WHERE account=? AND queue=? AND id=?",
                         next.visible(), next.dequeues(), next.pop(), account, queue, m.id());
                 out.add(next);
@@ -196,21 +204,26 @@ public final class QueueStore {
         });
     }
 
+    /** Deletes a message; the usual case (the receipt matches) is one statement, and only a miss looks up why. */
     public void deleteMessage(String account, String queue, String id, String pop) {
         db.transaction(c -> {
-            Message m = message(c, account, queue, id);
-            if (!m.pop().equals(pop)) throw StorageException.badRequest("PopReceiptMismatch", "The specified pop receipt did not match the pop receipt for a dequeued message.");
-            exec(c, "DELETE FROM messages WHERE account=? AND queue=? AND id=?", account, queue, id);
-            return null;
+            if (exec(c, "DELETE FROM messages WHERE account=? AND queue=? AND id=? AND pop=? AND expires>?", account, queue, id, pop, now()) == 1) return null;
+            message(c, account, queue, id); // QueueNotFound or MessageNotFound
+            throw popReceiptMismatch();
         });
+    }
+
+    /** Removes every expired message; the service's janitor calls it, so dequeues never have to. */
+    public int purgeExpired() {
+        return db.transaction(c -> exec(c, "DELETE FROM messages WHERE expires<=?", now()));
     }
 
     /** Update Message: new visibility (and optionally text); returns the message with its new pop receipt. */
     public Message update(String account, String queue, String id, String pop, long visibilityMs, String body) {
         return db.transaction(c -> {
             Message m = message(c, account, queue, id);
-            if (!m.pop().equals(pop)) throw StorageException.badRequest("PopReceiptMismatch", "The specified pop receipt did not match the pop receipt for a dequeued message.");
-            Message next = new Message(m.id(), m.inserted(), m.expires(), now() + visibilityMs, m.dequeues(), UUID.randomUUID().toString(),
+            if (!m.pop().equals(pop)) throw popReceiptMismatch();
+            Message next = new Message(m.id(), m.inserted(), m.expires(), now() + visibilityMs, m.dequeues(), RandomIds.uuid(),
                     body == null ? m.body() : body);
             exec(c, "UPDATE messages SET visible=?, pop=?, body=? WHERE account=? AND queue=? AND id=?", next.visible(), next.pop(), next.body(), account, queue, id);
             return next;
@@ -249,16 +262,30 @@ public final class QueueStore {
         }
     }
 
-    private QueueRow require(Connection c, String account, String name) throws SQLException {
-        QueueRow q = find(c, account, name);
-        if (q == null) throw StorageException.notFound("QueueNotFound", "The specified queue does not exist.");
-        return q;
+    /** Fails with QueueNotFound unless the queue exists (its metadata is not read: most callers do not need it). */
+    private static void require(Connection c, String account, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM queues WHERE account=? AND name=?")) {
+            ps.setString(1, account);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) throw queueNotFound();
+            }
+        }
     }
 
-    private static void exec(Connection c, String sql, Object... args) throws SQLException {
+    private static StorageException queueNotFound() {
+        return StorageException.notFound("QueueNotFound", "The specified queue does not exist.");
+    }
+
+    private static StorageException popReceiptMismatch() {
+        return StorageException.badRequest("PopReceiptMismatch", "The specified pop receipt did not match the pop receipt for a dequeued message.");
+    }
+
+    /** Runs an update; returns the number of rows it changed. */
+    private static int exec(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-            ps.executeUpdate();
+            return ps.executeUpdate();
         }
     }
 
