@@ -159,10 +159,13 @@ public final class DriveBenchmark {
         List<Future<?>> jobs = new ArrayList<>();
         for (int t = 0; t < w.depth(); t++) {
             jobs.add(pool.submit(() -> {
+                // each thread reads into one buffer of its own: a fresh 1 MiB array per GET is a humongous allocation in G1 and
+                // would charge the API column a cost that is the client's, not the storage service's
+                byte[] into = new byte[w.bufferSize()];
                 for (long i; (i = next.getAndIncrement()) < count; ) {
                     long offset = Math.floorMod(i * w.step(), disk);
                     if (w.write()) blob.writePages(offset, data, 0, data.length, null);
-                    else blob.read(offset, data.length);
+                    else blob.read(offset, data.length, into);
                 }
                 return null;
             }));

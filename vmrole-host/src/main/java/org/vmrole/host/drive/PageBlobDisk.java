@@ -90,11 +90,28 @@ public final class PageBlobDisk implements BlockDevice {
     @Override
     public byte[] read(long offset, int length) {
         checkRange(offset, length);
-        // a large read is streaming (the guest caches it itself): read-ahead windows or one GET of its own, and the cache keeps the small reads
-        if (length >= DIRECT_READ) {
-            byte[] streamed = readAhead.read(offset, length);
-            return streamed != null ? streamed : blob.read(offset, length);
+        if (length < DIRECT_READ) return readCached(offset, length);
+        byte[] copy = new byte[length];
+        // the caller owns what it gets (a merge writes into it): never a read-ahead window itself
+        try {
+            if (readAhead.read(offset, length, (b, from, n) -> System.arraycopy(b, from, copy, 0, n))) return copy;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a copy into an array throws none
         }
+        return blob.read(offset, length, copy);
+    }
+
+    /** As {@link #read}; a large read that continues a stream is sent straight from a read-ahead window. */
+    @Override
+    public void read(long offset, int length, Sink sink) throws java.io.IOException {
+        checkRange(offset, length);
+        // a large read is streaming (the guest caches it itself): read-ahead windows or one GET of its own, and the cache keeps the small reads
+        if (length >= DIRECT_READ && readAhead.read(offset, length, sink)) return;
+        byte[] b = length >= DIRECT_READ ? blob.read(offset, length) : readCached(offset, length);
+        sink.accept(b, 0, b.length);
+    }
+
+    private byte[] readCached(long offset, int length) {
         byte[] out = new byte[length];
         int chunk = cache.chunkSize();
         long first = offset / chunk;

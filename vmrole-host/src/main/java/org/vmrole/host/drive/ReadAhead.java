@@ -1,7 +1,10 @@
 package org.vmrole.host.drive;
 
+import org.vmrole.host.nbd.BlockDevice;
 import org.vmrole.model.blob.BlobStorageException;
 
+import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,8 +16,12 @@ import java.util.concurrent.CompletionException;
  * Read-ahead for streams of large reads: a read that continues a stream is served from 4 MiB windows of the drive,
  * each fetched once with one ranged GET and shared by the reads that fall in it. A ranged GET costs the storage
  * service and the HTTP client a fixed price per request (signing, the blob's metadata row, the exchange) on top of
- * its bytes, so four 1 MiB reads from one 4 MiB GET cost about a fifth less CPU than four 1 MiB GETs (measured with
- * the page-blob client alone). A read far from where the last one ended is not a stream and is left to the caller.
+ * its bytes, so four 1 MiB reads from one 4 MiB GET cost less CPU than four 1 MiB GETs. A read far from where the last
+ * one ended is not a stream and is left to the caller.
+ *
+ * <p>A window's array is reused once the window is dropped and no read still sends from it (each read pins the window
+ * while its bytes go out): a fresh 4 MiB array per window is a humongous allocation in G1, and allocating them was most
+ * of what a stream cost (measured: BENCHMARKS.md, drives third session).
  *
  * <p>Never stale: a write drops the windows it overlaps when it starts and again when it is acknowledged, so a read
  * that begins after a write was answered fetches the window anew; only reads concurrent with the write may see
@@ -25,15 +32,23 @@ final class ReadAhead {
     /** A stream's next reads arrive out of order by up to QEMU's requests in flight (8-16 of 1 MiB): this much slack. */
     private static final long STREAM_SLACK = 2L * WINDOW;
 
-    /** How one window's bytes are fetched (one ranged GET). */
+    /** How one window's bytes are fetched (one ranged GET into the array given). */
     interface Fetch {
-        byte[] read(long offset, int length);
+        void read(long offset, int length, byte[] into);
+    }
+
+    /** One window: its bytes once fetched, and how many reads are sending from them. Guarded by the ReadAhead. */
+    private static final class Window {
+        final CompletableFuture<byte[]> bytes = new CompletableFuture<>();
+        int pins;
+        boolean dropped;
     }
 
     private final long size;
     private final int maxWindows;
     private final Fetch fetch;
-    private final LinkedHashMap<Long, CompletableFuture<byte[]>> windows = new LinkedHashMap<>();
+    private final LinkedHashMap<Long, Window> windows = new LinkedHashMap<>();
+    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
     private long streamEnd = -1;
 
     /** @param maxBytes the most memory the windows may hold; below one window, read-ahead is off */
@@ -43,30 +58,52 @@ final class ReadAhead {
         this.fetch = fetch;
     }
 
-    /** The bytes asked for when the read continues a stream, or null when the caller should read them itself. */
-    byte[] read(long offset, int length) {
-        if (maxWindows == 0 || !continuesStream(offset, length)) return null;
+    /**
+     * Hands the bytes asked for to {@code sink} when the read continues a stream (straight from the window when they lie
+     * in one, else copied from the windows) and answers true; answers false, having done nothing, when the caller
+     * should read them itself. The sink must be done with the array when it returns.
+     */
+    boolean read(long offset, int length, BlockDevice.Sink sink) throws IOException {
+        if (maxWindows == 0 || !continuesStream(offset, length)) return false;
+        long first = offset / WINDOW;
+        long last = (offset + length - 1) / WINDOW;
+        if (first == last) {
+            Window w = pinned(first);
+            try {
+                sink.accept(join(w), (int) (offset - first * WINDOW), length);
+            } finally {
+                unpin(w);
+            }
+            return true;
+        }
         byte[] out = new byte[length];
         long end = offset + length;
-        for (long w = offset / WINDOW; w * WINDOW < end; w++) {
-            byte[] window = window(w);
-            long from = Math.max(offset, w * WINDOW);
-            long to = Math.min(end, w * WINDOW + window.length);
-            System.arraycopy(window, (int) (from - w * WINDOW), out, (int) (from - offset), (int) (to - from));
+        for (long i = first; i <= last; i++) {
+            Window w = pinned(i);
+            try {
+                long from = Math.max(offset, i * WINDOW);
+                long to = Math.min(end, Math.min(size, (i + 1) * WINDOW));
+                System.arraycopy(join(w), (int) (from - i * WINDOW), out, (int) (from - offset), (int) (to - from));
+            } finally {
+                unpin(w);
+            }
         }
-        return out;
+        sink.accept(out, 0, length);
+        return true;
     }
 
     /** Drops the windows that overlap the range: called when a write to it starts and when it has been acknowledged. */
     synchronized void invalidate(long offset, long length) {
         long first = offset / WINDOW;
         long last = (offset + length - 1) / WINDOW;
-        windows.keySet().removeIf(w -> w >= first && w <= last);
+        List<Long> hit = new ArrayList<>();
+        for (long i : windows.keySet()) if (i >= first && i <= last) hit.add(i);
+        hit.forEach(this::drop);
     }
 
-    /** Bytes the windows held or being fetched take. */
+    /** Bytes the windows held or being fetched take (arrays kept for reuse included). */
     synchronized long bytes() {
-        return (long) windows.size() * WINDOW;
+        return (long) (windows.size() + free.size()) * WINDOW;
     }
 
     private synchronized boolean continuesStream(long offset, int length) {
@@ -76,36 +113,79 @@ final class ReadAhead {
         return stream;
     }
 
-    private byte[] window(long index) {
-        CompletableFuture<byte[]> mine = new CompletableFuture<>();
-        CompletableFuture<byte[]> shared;
+    /** The window, pinned for the caller; the caller that finds it not held fetches it. */
+    private Window pinned(long index) {
+        Window w;
+        byte[] buffer = null;
+        boolean fetcher = false;
         synchronized (this) {
-            shared = windows.putIfAbsent(index, mine);
-            if (shared == null) evictBeyondBound();
+            w = windows.get(index);
+            if (w != null) {
+                w.pins++;
+            } else {
+                buffer = free.poll();
+                w = hold(index);
+                fetcher = true;
+            }
         }
-        if (shared != null) return join(shared);
+        if (fetcher) fetchInto(index, w, buffer);
+        return w;
+    }
+
+    /** A new window, pinned once for whoever fetches it; the oldest go when beyond the bound. Called holding the lock. */
+    private Window hold(long index) {
+        Window w = new Window();
+        w.pins = 1;
+        windows.put(index, w);
+        evictBeyondBound();
+        return w;
+    }
+
+    private void fetchInto(long index, Window w, byte[] buffer) {
+        byte[] into = buffer != null ? buffer : new byte[WINDOW];
         long start = index * WINDOW;
         try {
-            mine.complete(fetch.read(start, (int) Math.min(WINDOW, size - start)));
+            fetch.read(start, (int) Math.min(WINDOW, size - start), into);
+            w.bytes.complete(into);
         } catch (RuntimeException e) {
             synchronized (this) {
-                windows.remove(index, mine);
+                windows.remove(index, w);
+                w.dropped = true;
+                if (windows.size() + free.size() < maxWindows) free.push(into);
             }
-            mine.completeExceptionally(e);
+            w.bytes.completeExceptionally(e);
         }
-        return join(mine);
+    }
+
+    private synchronized void unpin(Window w) {
+        w.pins--;
+        recycle(w);
+    }
+
+    private void drop(long index) {
+        Window w = windows.remove(index);
+        if (w == null) return;
+        w.dropped = true;
+        recycle(w);
+    }
+
+    /** A dropped window nobody sends from gives its array back, while the windows held and the arrays kept stay within the bound. */
+    private void recycle(Window w) {
+        if (!w.dropped || w.pins > 0 || !w.bytes.isDone() || w.bytes.isCompletedExceptionally()) return;
+        byte[] b = w.bytes.getNow(null);
+        if (b != null && windows.size() + free.size() < maxWindows && !free.contains(b)) free.push(b);
     }
 
     private void evictBeyondBound() {
         List<Long> oldest = new ArrayList<>();
         Iterator<Long> it = windows.keySet().iterator();
-        for (int excess = windows.size() - maxWindows; excess > 0 && it.hasNext(); excess--) oldest.add(it.next());
-        oldest.forEach(windows::remove);
+        for (int excess = windows.size() + free.size() - maxWindows; excess > 0 && it.hasNext(); excess--) oldest.add(it.next());
+        oldest.forEach(this::drop);
     }
 
-    private static byte[] join(CompletableFuture<byte[]> window) {
+    private static byte[] join(Window w) {
         try {
-            return window.join();
+            return w.bytes.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof BlobStorageException b) throw b;
             if (e.getCause() instanceof RuntimeException r) throw r;

@@ -13,6 +13,20 @@ public interface BlockDevice {
 
     byte[] read(long offset, int length) throws IOException;
 
+    /** Where a read's bytes go: the caller is done with the array when this returns. */
+    interface Sink {
+        void accept(byte[] bytes, int offset, int length) throws IOException;
+    }
+
+    /**
+     * The same bytes as {@link #read}, handed to {@code sink}, possibly straight from a buffer the device keeps (a server
+     * sends them without a copy or an array of its own); the sink only reads them.
+     */
+    default void read(long offset, int length, Sink sink) throws IOException {
+        byte[] b = read(offset, length);
+        sink.accept(b, 0, b.length);
+    }
+
     void write(long offset, byte[] data) throws IOException;
 
     /** Makes the range read as zeros. */

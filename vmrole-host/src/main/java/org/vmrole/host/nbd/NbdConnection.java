@@ -208,10 +208,7 @@ final class NbdConnection {
 
     private void dispatch(ExecutorService workers, BlockDevice device, int type, long handle, long offset, int length, byte[] payload) {
         switch (type) {
-            case Nbd.CMD_READ -> workers.execute(() -> answer(handle, () -> {
-                int err = checkRange(device, offset, length, false);
-                return err != 0 ? new Result(err, null) : new Result(0, device.read(offset, length));
-            }));
+            case Nbd.CMD_READ -> workers.execute(() -> read(device, handle, offset, length));
             case Nbd.CMD_WRITE, Nbd.CMD_WRITE_ZEROES, Nbd.CMD_TRIM -> {
                 long seq = sequence.incrementAndGet();
                 CompletableFuture<Boolean> done = new CompletableFuture<>();
@@ -266,17 +263,38 @@ final class NbdConnection {
         } finally {
             inFlight.release();
         }
+        reply(handle, r.error(), r.data(), 0, r.data() == null ? 0 : r.data().length);
+        return r.error();
+    }
+
+    /** A READ: its reply is sent from wherever the device hands the bytes over (a read-ahead window: no copy). */
+    private void read(BlockDevice device, long handle, long offset, int length) {
+        try {
+            int err = checkRange(device, offset, length, false);
+            if (err != 0) {
+                reply(handle, err, null, 0, 0);
+                return;
+            }
+            device.read(offset, length, (bytes, from, n) -> reply(handle, 0, bytes, from, n));
+        } catch (Exception e) {
+            LOG.warn("NBD read on '{}' failed: {}", exportName, e.getMessage());
+            reply(handle, e instanceof IllegalArgumentException ? Nbd.EINVAL : Nbd.EIO, null, 0, 0);
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private void reply(long handle, int error, byte[] data, int from, int length) {
         try {
             synchronized (out) {
                 out.writeInt(Nbd.SIMPLE_REPLY_MAGIC);
-                out.writeInt(r.error());
+                out.writeInt(error);
                 out.writeLong(handle);
-                if (r.error() == 0 && r.data() != null) out.write(r.data());
+                if (error == 0 && data != null) out.write(data, from, length);
                 out.flush();
             }
         } catch (IOException e) {
             close();
         }
-        return r.error();
     }
 }

@@ -116,8 +116,13 @@ public final class PageBlobClient {
 
     /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob. */
     public byte[] read(long offset, int length) {
+        return read(offset, length, new byte[length]);
+    }
+
+    /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob into the start of {@code body} (a caller's reused buffer); answers it. */
+    public byte[] read(long offset, int length, byte[] body) {
+        if (body.length < length) throw new IllegalArgumentException("a buffer of " + body.length + " bytes cannot take " + length);
         HttpResponse<InputStream> r = exchange("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
-        byte[] body = new byte[length];
         int got;
         // read straight into an array of the exact size: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
         try (InputStream in = r.body()) {
