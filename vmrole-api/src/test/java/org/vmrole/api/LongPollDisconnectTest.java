@@ -37,15 +37,20 @@ class LongPollDisconnectTest {
         fx.close();
     }
 
+    /** A client that asks for an operation with {@code ?wait=2} on a raw socket, parked once the API holds its wait. */
+    private Socket parkedWait() throws Exception {
+        String create = fx.client.call("POST", "/services/web/deployments/production", key, Samples.deployBody(Samples.CSCFG)).body().path("id").asText();
+        Socket s = new Socket("127.0.0.1", fx.api.port());
+        OutputStream out = s.getOutputStream();
+        out.write(("GET /operations/" + create + "?wait=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fx.api.operationWaits().waiting() == 1);
+        return s;
+    }
+
     @Test
     void an_operation_wait_whose_client_hung_up_ends_without_an_error() throws Exception {
-        String create = fx.client.call("POST", "/services/web/deployments/production", key, Samples.deployBody(Samples.CSCFG)).body().path("id").asText();
-        try (Socket s = new Socket("127.0.0.1", fx.api.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /operations/" + create + "?wait=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            await().atMost(Duration.ofSeconds(30)).until(() -> fx.api.operationWaits().waiting() == 1);
-        }
+        parkedWait().close();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> fx.api.operationWaits().waiting() == 0);
         nothingFailsPastTheWaitsEnd();
@@ -53,12 +58,7 @@ class LongPollDisconnectTest {
 
     @Test
     void an_operation_wait_parked_when_the_server_stops_ends_without_an_error() throws Exception {
-        String create = fx.client.call("POST", "/services/web/deployments/production", key, Samples.deployBody(Samples.CSCFG)).body().path("id").asText();
-        try (Socket s = new Socket("127.0.0.1", fx.api.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /operations/" + create + "?wait=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            await().atMost(Duration.ofSeconds(30)).until(() -> fx.api.operationWaits().waiting() == 1);
+        try (Socket s = parkedWait()) {
             fx.api.close();
             nothingFailsPastTheWaitsEnd();
         }
