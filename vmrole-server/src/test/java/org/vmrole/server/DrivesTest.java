@@ -157,7 +157,8 @@ class DrivesTest {
         var fabric = platform.platform.fabric();
         String token = fabric.issueJoinToken("drive-host");
         fabric.registerHost(token, new org.vmrole.fabric.controller.HostRegistration("drive-host", new org.vmrole.model.host.HostCapacity(4, 8192, 100), 0));
-        await().atMost(Duration.ofSeconds(30)).until(() -> "drive-host".equals(fabric.listInstances(deployment.id()).getFirst().host()));
+        // the reconciler places the instance on its next pass: until then the deployment has no instance to list
+        await().atMost(Duration.ofSeconds(30)).until(() -> fabric.listInstances(deployment.id()).stream().anyMatch(i -> "drive-host".equals(i.host())));
         long incarnation = fabric.listInstances(deployment.id()).getFirst().incarnation();
         var drives = List.of(new ObservedDrive("data", "write", ObservedDrive.HELD, "WriterVM_IN_0#" + incarnation + " on drive-host:/var/lib/vmrole"));
         fabric.heartbeat("drive-host", token, List.of(new ObservedInstance(deployment.id() + "/WriterVM_IN_0", incarnation, 0, RoleState.ReadyRole,

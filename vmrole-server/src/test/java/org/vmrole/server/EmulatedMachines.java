@@ -57,12 +57,13 @@ final class EmulatedMachines implements AutoCloseable {
         String ns = PREFIX + pid + "-" + name;
         String link = "vmr" + pid + "h" + n;
         ip("netns", "add", ns);
+        // known from here on, so that a failure below still removes what was made
+        machines.put(name, new Machine(name, ns, subnet + n, link));
         ip("-n", ns, "link", "set", "lo", "up");
         ip("link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", ns);
         ip("link", "set", link, "master", bridge, "up");
         ip("-n", ns, "addr", "add", subnet + n + "/24", "dev", "eth0");
         ip("-n", ns, "link", "set", "eth0", "up");
-        machines.put(name, new Machine(name, ns, subnet + n, link));
     }
 
     Machine machine(String name) {
@@ -116,6 +117,9 @@ final class EmulatedMachines implements AutoCloseable {
         for (Machine m : machines.values()) {
             try {
                 killAll(m.name());
+                // the kernel destroys a deleted namespace, and the veth in it, later and on its own: the next set of
+                // machines in this process reuses the link's name, so the link goes now, synchronously
+                deleteLink(m.hostLink());
                 ip("netns", "del", m.namespace());
             } catch (IOException | RuntimeException e) {
                 System.err.println("could not remove emulated machine " + m.namespace() + ": " + e.getMessage());
@@ -126,6 +130,10 @@ final class EmulatedMachines implements AutoCloseable {
         } catch (IOException | RuntimeException ignored) {
             // never created, or already gone
         }
+    }
+
+    private static void deleteLink(String link) throws IOException {
+        if (run(List.of("ip", "-br", "link", "show")).lines().anyMatch(l -> l.split("[\\s@]")[0].equals(link))) ip("link", "del", link);
     }
 
     /** Namespaces left by a test process that died before its cleanup ran (kill -9, a crashed JVM). */
