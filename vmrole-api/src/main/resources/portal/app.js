@@ -33,10 +33,17 @@ function context(me) {
   return {me, onLeave: fn => leaving.push(fn), rerender: () => render()};
 }
 
+/** Counts renders: one that waited while a later navigation started its own leaves the page to that one. */
+let renders = 0;
+
 async function render() {
+  const mine = ++renders;
   leaving.forEach(fn => fn());
   leaving = [];
   const me = await session.whoami().catch(() => null);
+  // without this, a slow render for the page left behind drew the new page a second time, replacing what the user
+  // had already started on it (a delete button armed for confirmation lost its state)
+  if (mine !== renders) return;
   if (!me) return signIn();
   const hash = location.hash || '#/home';
   drawChrome(me, hash);
