@@ -108,7 +108,8 @@ run_bench() {
   local main=$1; shift
   need_jdk
   cd "$ROOT"
-  mvn -B -q -pl vmrole-bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+  # package, not compile: vmrole-etcd's tests use vmrole-fabric's test-jar, which only 'package' makes in the reactor
+  mvn -B -q -pl vmrole-bench -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
   uptime
   # shellcheck disable=SC2086
   exec java ${BENCH_JAVA_OPTS:-} -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml \
