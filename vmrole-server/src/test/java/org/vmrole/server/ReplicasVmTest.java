@@ -20,6 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -360,9 +363,9 @@ class ReplicasVmTest {
         private final List<String> instances;
         private final Map<String, Integer> max = new ConcurrentHashMap<>();
         private final Map<String, Integer> last = new ConcurrentHashMap<>();
-        private final Thread thread;
+        private final ScheduledExecutorService sampler =
+                Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("qemu-census").factory());
         private volatile long samples;
-        private volatile boolean running = true;
 
         private QemuCensus(String marker, List<String> instances, Duration every) {
             this.marker = marker;
@@ -371,16 +374,7 @@ class ReplicasVmTest {
                 max.put(i, 0);
                 last.put(i, 0);
             }
-            this.thread = Thread.ofPlatform().daemon().name("qemu-census").start(() -> {
-                while (running) {
-                    sample();
-                    try {
-                        Thread.sleep(every.toMillis());
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
+            sampler.scheduleWithFixedDelay(this::sample, 0, every.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         static QemuCensus start(String marker, List<String> instances, Duration every) {
@@ -454,8 +448,8 @@ class ReplicasVmTest {
         }
 
         Result stop() throws InterruptedException {
-            running = false;
-            thread.join(10_000);
+            sampler.shutdown();
+            sampler.awaitTermination(10, TimeUnit.SECONDS);
             return new Result(Map.copyOf(max), Map.copyOf(last), samples);
         }
     }
