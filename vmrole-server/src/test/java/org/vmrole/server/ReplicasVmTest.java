@@ -312,12 +312,21 @@ class ReplicasVmTest {
         String stopped = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(
                 () -> Files.readAllLines(cutLog).stream().filter(l -> l.contains("reconciler stopped: this replica no longer leads")).findFirst().orElse(null),
                 java.util.Objects::nonNull);
-        long stoppedMs = java.time.LocalTime.parse(stopped.substring(0, stopped.indexOf(' '))).atDate(java.time.LocalDate.now())
-                .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli() - cutAtMillis;
-        String why = Files.readAllLines(cutLog).stream().filter(l -> l.contains("stops leading")).findFirst().orElse("");
+        String why = Files.readAllLines(cutLog).stream().filter(l -> l.contains("stops leading")).findFirst().orElseThrow();
+        // it stops at its step-down: no pass starts after it and the fence refuses every write; a pass already blocked on
+        // the unreachable etcd ends later ("reconciler stopped"), having written nothing
+        long stoppedMs = logMillis(why) - cutAtMillis;
+        long drainedMs = logMillis(stopped) - cutAtMillis;
 
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> other.equals(leader(other)));
         long electedMs = (System.nanoTime() - cutAt) / 1_000_000;
+        // what fencing is for: the cut-off replica stopped acting before its successor's first pass (one clock, one machine)
+        Path otherLog = dir.resolve(machineOf.get(other).name() + ".log");
+        String successorPass = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(
+                () -> Files.readAllLines(otherLog).stream().filter(l -> l.contains("first reconcile pass as leader done")).reduce((a, b) -> b).orElse(null),
+                java.util.Objects::nonNull);
+        assertThat(logMillis(why)).as("the cut-off replica stepped down before its successor's first pass")
+                .isLessThanOrEqualTo(logMillis(successorPass));
         // the host beats to the new leader: Up and heard within the last seconds, for longer than a silent host stays Up
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(CliFailure.class).untilAsserted(() -> {
             JsonNode host = new ApiClient(other, ADMIN_KEY).get("/hosts").path("hosts").path(0);
@@ -344,13 +353,19 @@ class ReplicasVmTest {
             assertThat(instance.path("state").asText()).isEqualTo("ReadyRole");
         });
         boolean fenced = Files.readString(dir.resolve("host-a.log")).contains("stopping its VMs");
-        System.out.printf("replica cut off from etcd: its reconciler stopped %d ms after its link went down (lease %d s; %s); the other replica "
-                        + "led after %d ms; the host's heartbeats reached it after %d ms%s; a VM killed then was healed; load %s%n", stoppedMs,
-                ReplicatedController.LEASE.toSeconds(), why.substring(why.indexOf(" - ") + 3), electedMs, hostMovedMs,
+        System.out.printf("replica cut off from etcd: it stepped down %d ms after its link went down (lease %d s; %s), its last pass ended after %d ms; "
+                        + "the other replica led after %d ms; the host's heartbeats reached it after %d ms%s; a VM killed then was healed; load %s%n", stoppedMs,
+                ReplicatedController.LEASE.toSeconds(), why.substring(why.indexOf(" - ") + 3), drainedMs, electedMs, hostMovedMs,
                 fenced ? " (the host had stopped its VMs, out of contact for its fence time)" : " (the host kept its VMs)",
                 Files.readString(Path.of("/proc/loadavg")).strip());
         assertThat(Duration.ofMillis(stoppedMs)).as("a replica cut off from etcd stops reconciling within its lease").isLessThanOrEqualTo(
                 ReplicatedController.LEASE.plusMillis(1_500));
+    }
+
+    /** When a child's log line was written (its lines start with the local time of day). */
+    private static long logMillis(String line) {
+        return java.time.LocalTime.parse(line.substring(0, line.indexOf(' '))).atDate(java.time.LocalDate.now())
+                .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
     }
 
     /** Counts the QEMU processes of each instance of a deployment from /proc, on a thread of its own, until stopped. */
