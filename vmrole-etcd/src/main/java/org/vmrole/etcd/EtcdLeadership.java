@@ -27,13 +27,15 @@ import org.slf4j.LoggerFactory;
  * bound to the lease, so it vanishes {@code ttl} after the leader stops renewing).
  *
  * <p>A leader steps down when its last confirmed renewal is older than {@code ttl} minus a safety margin: before the
- * lease can expire in etcd, so before another replica can be elected. Its writes are fenced besides
- * ({@link #fence()}): a write that arrives late still fails when the leader key no longer holds this term.
+ * lease can expire in etcd, so before another replica can be elected. No call to etcd may outlast that deadline (an
+ * unreachable etcd does not answer at all), so the step-down is on time however etcd fails. Its writes are fenced
+ * besides ({@link #fence()}): a write that arrives late still fails when the leader key no longer holds this term.
  */
 public final class EtcdLeadership implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EtcdLeadership.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TICK = Duration.ofMillis(100);
+    private static final long CALL_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** A leader's term as the leader key holds it: its API address, the lease it holds, since when. */
     public record Term(String address, long lease, Instant since) {
@@ -121,14 +123,27 @@ public final class EtcdLeadership implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("leader election tick failed: {}", e.toString());
             }
-            if (leading != null && System.nanoTime() - renewedAtNanos > ttl.minus(margin).toNanos()) stepDown("its lease was last renewed over "
+            if (leading != null && System.nanoTime() >= stepDownAtNanos()) stepDown("its lease was last renewed over "
                     + ttl.minus(margin).toMillis() + " ms ago (etcd unreachable or without quorum)");
             try {
-                Thread.sleep(TICK);
+                TimeUnit.NANOSECONDS.sleep(Math.min(TICK.toNanos(), leading == null ? Long.MAX_VALUE : Math.max(0, stepDownAtNanos() - System.nanoTime())));
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    private long stepDownAtNanos() {
+        return renewedAtNanos + ttl.minus(margin).toNanos();
+    }
+
+    /** How long the next call to etcd may take: a leader's calls end by its step-down deadline. */
+    private long callLimitNanos() {
+        return leading == null ? CALL_LIMIT_NANOS : Math.max(0, Math.min(CALL_LIMIT_NANOS, stepDownAtNanos() - System.nanoTime()));
+    }
+
+    private <T> T call(java.util.concurrent.CompletableFuture<T> f) {
+        return call(f, callLimitNanos());
     }
 
     private void tick() {
@@ -190,14 +205,14 @@ public final class EtcdLeadership implements AutoCloseable {
 
     /** The current leader's term, as etcd holds it now. */
     public static Optional<Term> leader(Client client, String root) {
-        List<KeyValue> kvs = call(client.getKVClient().get(bytes(root + "leader"))).getKvs();
+        List<KeyValue> kvs = call(client.getKVClient().get(bytes(root + "leader")), CALL_LIMIT_NANOS).getKvs();
         return kvs.isEmpty() ? Optional.empty() : Optional.of(Term.parse(string(kvs.getFirst().getValue())));
     }
 
     /** Every replica alive now (holding its lease), by address, with since when it runs. */
     public static List<Term> replicas(Client client, String root) {
         List<Term> out = new ArrayList<>();
-        for (KeyValue kv : call(client.getKVClient().get(bytes(root + "replicas/"), GetOption.builder().isPrefix(true).build())).getKvs()) {
+        for (KeyValue kv : call(client.getKVClient().get(bytes(root + "replicas/"), GetOption.builder().isPrefix(true).build()), CALL_LIMIT_NANOS).getKvs()) {
             out.add(Term.parse(string(kv.getValue())));
         }
         return out;
@@ -210,7 +225,7 @@ public final class EtcdLeadership implements AutoCloseable {
         stepDown("the replica is shutting down");
         if (lease != 0) {
             try {
-                call(client.getLeaseClient().revoke(lease));
+                call(client.getLeaseClient().revoke(lease), CALL_LIMIT_NANOS);
             } catch (RuntimeException e) {
                 log.info("could not give the lease back ({}); it expires within {} s", e.getMessage(), ttl.toSeconds());
             }
@@ -237,9 +252,9 @@ public final class EtcdLeadership implements AutoCloseable {
         }
     }
 
-    private static <T> T call(java.util.concurrent.CompletableFuture<T> f) {
+    private static <T> T call(java.util.concurrent.CompletableFuture<T> f, long limitNanos) {
         try {
-            return f.get(1, TimeUnit.SECONDS);
+            return f.get(limitNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

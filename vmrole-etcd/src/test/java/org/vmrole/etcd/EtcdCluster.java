@@ -144,6 +144,31 @@ public final class EtcdCluster implements AutoCloseable {
         processes[i] = null;
     }
 
+    /** Stops every member with SIGSTOP: etcd as a machine beyond a cut link, which answers nothing and refuses nothing. */
+    public synchronized void freeze() {
+        signalAll("-STOP");
+    }
+
+    /** Lets frozen members run on (SIGCONT). */
+    public synchronized void thaw() {
+        signalAll("-CONT");
+    }
+
+    private void signalAll(String signal) {
+        for (Process p : processes) {
+            if (p == null) continue;
+            try {
+                int exit = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+                if (exit != 0) throw new IllegalStateException("kill " + signal + " " + p.pid() + " exited with " + exit);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** Waits until a write through every running member's client port succeeds. */
     public void awaitQuorum(Duration limit) {
         Instant deadline = Instant.now().plus(limit);

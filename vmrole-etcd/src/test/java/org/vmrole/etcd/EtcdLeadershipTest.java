@@ -90,4 +90,26 @@ class EtcdLeadershipTest {
             assertThat(store.get("instances/WebVM_IN_0").orElseThrow().value()).isEqualTo("on host-c");
         }
     }
+
+    @Test
+    void a_leader_that_etcd_stops_answering_steps_down_before_its_lease_can_expire() {
+        try (EtcdCluster silent = EtcdCluster.start(1)) {
+            Events events = new Events();
+            try (EtcdLeadership only = EtcdLeadership.start(silent.client(), "/election-3/", "10.0.0.1:8080", TTL, events)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> only.leading().isPresent());
+                long frozen = System.nanoTime();
+                silent.freeze();
+                try {
+                    await().atMost(TTL.multipliedBy(5)).pollInterval(Duration.ofMillis(10)).until(() -> only.leading().isEmpty());
+                    Duration ledOn = Duration.ofNanos(System.nanoTime() - frozen);
+                    System.out.printf("leader stepped down %d ms after etcd stopped answering (lease %d s)%n", ledOn.toMillis(), TTL.toSeconds());
+                    // its last renewal was before the freeze, so etcd may let the lease expire TTL after it and elect another
+                    assertThat(ledOn).as("how long it led on with etcd silent").isLessThan(TTL);
+                    assertThat(events.seen).last().asString().startsWith("deposed");
+                } finally {
+                    silent.thaw();
+                }
+            }
+        }
+    }
 }
