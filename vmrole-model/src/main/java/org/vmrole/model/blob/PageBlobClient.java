@@ -119,20 +119,14 @@ public final class PageBlobClient {
         return read(offset, length, new byte[length]);
     }
 
-    /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob into the start of {@code body} (a caller's reused buffer); answers it. */
+    /**
+     * Reads {@code length} bytes at {@code offset} with one ranged Get Blob into the start of {@code body} (a caller's reused
+     * buffer); answers it. A blocking GET ({@link RangedGet}), not the JDK HTTP client: that client hands a body over from
+     * its selector thread in 16 KiB buffers, one wake-up each, which was the largest cost of a drive's sequential reads.
+     */
     public byte[] read(long offset, int length, byte[] body) {
         if (body.length < length) throw new IllegalArgumentException("a buffer of " + body.length + " bytes cannot take " + length);
-        HttpResponse<InputStream> r = exchange("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
-        int got;
-        // read straight into an array of the exact size: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
-        try (InputStream in = r.body()) {
-            got = in.readNBytes(body, 0, length);
-            if (got == length && in.read() != -1) got = length + 1;
-        } catch (IOException e) {
-            throw unreachable("GET", e);
-        }
-        if (got != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + got);
-        return body;
+        return signed(signer -> RangedGet.read(this, request(signer, "GET", "", Map.of("x-ms-range", range(offset, length)), 0), offset, length, body));
     }
 
     /** Put Page (update) of {@code length} bytes, 512-aligned and at most 4 MiB; {@code leaseId} may be null on an unleased blob. */
@@ -227,28 +221,40 @@ public final class PageBlobClient {
      * replaceable credential's refused signature is sent once more with the credential that replaces it.
      */
     HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+        return signed(signer -> exchange(request(signer, method, query, extra, length), body, from, length, expected));
+    }
+
+    /** Runs a call signed with the credential in force; a 403 from a replaceable credential is run once more with the one replacing it. */
+    private <T> T signed(java.util.function.Function<BlobCredential, T> call) {
         // sign with the credential in force at this moment, so a refusal tells which one the service turned down
         BlobCredential signer = credential instanceof BlobCredential.Current c ? c.get() : credential;
         try {
-            return exchange(signer, method, query, extra, body, from, length, expected);
+            return call.apply(signer);
         } catch (BlobStorageException e) {
             if (e.status() != 403 || !(credential instanceof BlobCredential.Current c) || !c.awaitOther(signer)) throw e;
-            return exchange(c.get(), method, query, extra, body, from, length, expected);
+            return call.apply(c.get());
         }
     }
 
-    private HttpResponse<InputStream> exchange(BlobCredential signer, String method, String query, Map<String, String> extra, byte[] body, int from, int length,
-                                               int... expected) {
+    /** A signed request: the address (with a SAS, if that is the credential) and every header, Authorization included. */
+    record Request(String method, String query, URI address, Map<String, String> headers) {}
+
+    Request request(BlobCredential signer, String method, String query, Map<String, String> extra, int length) {
         String q = query;
         if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
         URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));
         Map<String, String> headers = new LinkedHashMap<>(extra);
         headers.put("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
         headers.put("x-ms-version", VERSION);
-        HttpRequest.Builder b = HttpRequest.newBuilder(signer.address(uri)).timeout(Duration.ofSeconds(60));
-        headers.forEach(b::header);
         String auth = signer.authorization(method, uri, length, headers);
-        if (auth != null) b.header("Authorization", auth);
+        if (auth != null) headers.put("Authorization", auth);
+        return new Request(method, query, signer.address(uri), headers);
+    }
+
+    private HttpResponse<InputStream> exchange(Request request, byte[] body, int from, int length, int... expected) {
+        String method = request.method();
+        HttpRequest.Builder b = HttpRequest.newBuilder(request.address()).timeout(Duration.ofSeconds(60));
+        request.headers().forEach(b::header);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                 : length == 0 ? HttpRequest.BodyPublishers.ofByteArray(body, from, 0)
                 : HttpRequest.BodyPublishers.fromPublisher(new ArrayBody(body, from, length), length));
@@ -268,9 +274,14 @@ public final class PageBlobClient {
         } catch (IOException e) {
             error = new byte[0];
         }
-        String code = header(r, "x-ms-error-code", "");
-        throw new BlobStorageException(r.statusCode(), code, method + " " + blob + (query.isEmpty() ? "" : "?" + query) + " answered "
-                + r.statusCode() + (code.isEmpty() ? "" : " " + code) + errorMessage(error));
+        throw refused(request, r.statusCode(), header(r, "x-ms-error-code", ""), error);
+    }
+
+    /** The error for an unexpected status: the call, the status, the service's code and its message. */
+    BlobStorageException refused(Request request, int status, String code, byte[] error) {
+        String query = request.query();
+        return new BlobStorageException(status, code, request.method() + " " + blob + (query.isEmpty() ? "" : "?" + query) + " answered "
+                + status + (code.isEmpty() ? "" : " " + code) + errorMessage(error));
     }
 
     /** The {@code <Message>} of Azure's XML error body, as ": text", or nothing. */
