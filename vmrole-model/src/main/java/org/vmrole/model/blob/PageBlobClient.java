@@ -35,6 +35,8 @@ public final class PageBlobClient {
     /** Put Page carries at most 4 MiB. */
     public static final int MAX_PUT_PAGE = 4 << 20;
     public static final int PAGE = 512;
+    /** Reads of at least this many bytes are blocking GETs ({@link #read(long, int, byte[])} says why). */
+    static final int BLOCKING_GET = 256 << 10;
     private static final String VERSION = SERVICE_VERSION;
     private static final DateTimeFormatter RFC1123 = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US);
 
@@ -121,12 +123,32 @@ public final class PageBlobClient {
 
     /**
      * Reads {@code length} bytes at {@code offset} with one ranged Get Blob into the start of {@code body} (a caller's reused
-     * buffer); answers it. A blocking GET ({@link RangedGet}), not the JDK HTTP client: that client hands a body over from
-     * its selector thread in 16 KiB buffers, one wake-up each, which was the largest cost of a drive's sequential reads.
+     * buffer); answers it. A large read is a blocking GET ({@link RangedGet}), not the JDK HTTP client's: that client hands
+     * a body over from its selector thread in 16 KiB buffers, one wake-up each, which was the largest cost of a drive's
+     * sequential reads. A small read stays with the HTTP client: from a virtual thread a blocking GET parks on the JDK's
+     * poller for its connection and its few reads, and {@code HttpURLConnection} keeps at most 5 idle connections per
+     * server, so 16 concurrent 4 KiB reads opened connections anew (4 KiB scattered reads fell from 80-88% to 62% of the
+     * page-blob rate when all reads were blocking GETs; BENCHMARKS.md, drives fourth session).
      */
     public byte[] read(long offset, int length, byte[] body) {
         if (body.length < length) throw new IllegalArgumentException("a buffer of " + body.length + " bytes cannot take " + length);
-        return signed(signer -> RangedGet.read(this, request(signer, "GET", "", Map.of("x-ms-range", range(offset, length)), 0), offset, length, body));
+        Map<String, String> range = Map.of("x-ms-range", range(offset, length));
+        if (length >= BLOCKING_GET) return signed(signer -> RangedGet.read(this, request(signer, "GET", "", range, 0), offset, length, body));
+        HttpResponse<InputStream> r = exchange("GET", "", range, null, 0, 0, 206, 200);
+        int got;
+        // read straight into the caller's array: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
+        try (InputStream in = r.body()) {
+            got = in.readNBytes(body, 0, length);
+            if (got == length && in.read() != -1) got = length + 1;
+        } catch (IOException e) {
+            throw unreachable("GET", e);
+        }
+        if (got != length) throw shortRead(r.statusCode(), offset, length, got);
+        return body;
+    }
+
+    BlobStorageException shortRead(int status, long offset, int length, int got) {
+        return new BlobStorageException(status, "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + got);
     }
 
     /** Put Page (update) of {@code length} bytes, 512-aligned and at most 4 MiB; {@code leaseId} may be null on an unleased blob. */

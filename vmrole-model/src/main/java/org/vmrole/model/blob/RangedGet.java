@@ -42,7 +42,7 @@ final class RangedGet {
             c.disconnect(); // a connection that failed mid-body is not reused
             throw blob.unreachable("GET", e);
         }
-        if (got != length) throw new BlobStorageException(status, "ShortRead", "asked " + blob.url() + " for " + length + " bytes at " + offset + ", got " + got);
+        if (got != length) throw blob.shortRead(status, offset, length, got);
         return body;
     }
 
