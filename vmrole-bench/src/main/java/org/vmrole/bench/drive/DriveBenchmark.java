@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Usage: {@code DriveBenchmark WORKDIR [DISK_MIB [ROUNDS [WORKLOAD]]]}: WORKLOAD picks the workloads whose
  * name contains it (for example {@code "sequential read"}). Every round prints its row with the load average, so a
- * round taken while the machine was busier can be told apart.
+ * round taken while the machine was busier can be told apart, and with the CPU seconds per GB that the API, NBD and
+ * NBD-to-memory columns cost (this JVM and the qemu-img children it waited for): where a column's time goes.
  */
 public final class DriveBenchmark {
     private static final int MIB = 1 << 20;

@@ -138,13 +138,18 @@ public final class PageBlobClient {
         int got;
         // read straight into the caller's array: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
         try (InputStream in = r.body()) {
-            got = in.readNBytes(body, 0, length);
-            if (got == length && in.read() != -1) got = length + 1;
+            got = readBody(in, body, length);
         } catch (IOException e) {
             throw unreachable("GET", e);
         }
         if (got != length) throw shortRead(r.statusCode(), offset, length, got);
         return body;
+    }
+
+    /** Reads a body of {@code length} bytes to its end into {@code into}; answers the bytes it had (more than asked: length + 1). */
+    static int readBody(InputStream in, byte[] into, int length) throws IOException {
+        int got = in.readNBytes(into, 0, length);
+        return got == length && in.read() != -1 ? length + 1 : got;
     }
 
     BlobStorageException shortRead(int status, long offset, int length, int got) {

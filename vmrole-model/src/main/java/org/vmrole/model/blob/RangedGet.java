@@ -36,8 +36,7 @@ final class RangedGet {
         int got;
         // read to the end of the body: only a body read to its end returns the connection to the keep-alive pool
         try (InputStream in = c.getInputStream()) {
-            got = in.readNBytes(body, 0, length);
-            if (got == length && in.read() != -1) got = length + 1;
+            got = PageBlobClient.readBody(in, body, length);
         } catch (IOException e) {
             c.disconnect(); // a connection that failed mid-body is not reused
             throw blob.unreachable("GET", e);
