@@ -62,6 +62,28 @@ public final class ImageCache {
         return Files.exists(dir.resolve(Sha256.hex(digest) + ".qcow2"));
     }
 
+    /** The images in the cache (verified or not): digest to the file's size in bytes. Fetches in progress are not in it. */
+    public Map<String, Long> cached() throws IOException {
+        Map<String, Long> out = new java.util.HashMap<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".qcow2")) continue;
+                try {
+                    out.put(Sha256.parse(name.substring(0, name.length() - ".qcow2".length())), Files.size(f));
+                } catch (IllegalArgumentException | java.nio.file.NoSuchFileException notAnImage) {
+                    // not a file this cache wrote, or evicted meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The bytes still free for this cache on its disk. */
+    public long freeBytes() throws IOException {
+        return Files.getFileStore(dir).getUsableSpace();
+    }
+
     /** Drops an image from the cache. */
     public void evict(String digest) throws IOException {
         String d = Sha256.parse(digest);
