@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,11 @@ public final class ImageCache {
     private final Path dir;
     private final ImageSource source;
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /**
+     * One lock per digest: a boot that needs an image being fetched (by a prefetch, or another boot) waits for that fetch.
+     * Locks, not monitors: a virtual thread waiting here for seconds must not hold its carrier (JDK 21 pins on monitors).
+     */
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public ImageCache(Path dir, ImageSource source) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -40,7 +45,9 @@ public final class ImageCache {
     public Path get(String digest) throws IOException {
         String d = Sha256.parse(digest);
         Path file = dir.resolve(Sha256.hex(d) + ".qcow2");
-        synchronized (locks.computeIfAbsent(d, k -> new Object())) {
+        ReentrantLock lock = locks.computeIfAbsent(d, k -> new ReentrantLock());
+        lock.lock();
+        try {
             if (verified.contains(d) && Files.exists(file)) return file;
             if (Files.exists(file)) {
                 String actual = Sha256.ofFile(file);
@@ -54,6 +61,8 @@ public final class ImageCache {
             fetch(d, file);
             verified.add(d);
             return file;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -87,9 +96,13 @@ public final class ImageCache {
     /** Drops an image from the cache. */
     public void evict(String digest) throws IOException {
         String d = Sha256.parse(digest);
-        synchronized (locks.computeIfAbsent(d, k -> new Object())) {
+        ReentrantLock lock = locks.computeIfAbsent(d, k -> new ReentrantLock());
+        lock.lock();
+        try {
             verified.remove(d);
             Files.deleteIfExists(dir.resolve(Sha256.hex(d) + ".qcow2"));
+        } finally {
+            lock.unlock();
         }
     }
 
