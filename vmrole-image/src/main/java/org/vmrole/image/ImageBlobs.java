@@ -34,8 +34,11 @@ public final class ImageBlobs {
     static final int BLOCK = 8 << 20;
     /** Put Block calls in flight per writer: each holds one block in memory. */
     private static final int IN_FLIGHT = 3;
-    /** The unit of zero runs a stager sends as zero blocks. */
-    private static final int ZERO_RUN = 1 << 20;
+    /**
+     * The unit of zero runs a stager sends as zero blocks: a qcow2 cluster, aligned in the upload, so that a raw disk's
+     * data blocks are the data clusters of the qcow2 it is stored as ({@link ComposedQcow2}).
+     */
+    private static final int ZERO_RUN = Qcow2Stream.CLUSTER;
     private static final byte[] ZEROS = new byte[ZERO_RUN];
     private static final byte[] ONE_BYTE = new byte[1];
     /** Past this many blocks a stager sends whole buffers (8 MiB each keeps any upload under the service's 50,000). */
@@ -126,17 +129,63 @@ public final class ImageBlobs {
      * the digest is known. Returns the digest; the image is committed, so durable, when this returns.
      */
     String storeHashed(Path qcow2, String uploadId) throws IOException {
+        return storeWritten(uploadId, sink -> {
+            try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
+                byte[] buf = new byte[Sha256.BUFFER];
+                int n;
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) sink.accept(buf, 0, n);
+            }
+        });
+    }
+
+    /**
+     * Stores a raw upload's qcow2 as the blob of {@code digest} by assembling it in the Blob service from the staging
+     * blob's data blocks (which the caller checked are its clusters, {@link ComposedQcow2#assembledBy}) and three small new
+     * blocks: its head, the padding of its last cluster, its tail. The staging blob is copied to a temporary blob (the
+     * service shares the blocks), which gets the image's block list and is then copied into place, so the upload stays
+     * whole until the image is stored. False, storing nothing, when blocks are pending (not in the copy) or the assembled
+     * blob does not have the image's size.
+     */
+    boolean storeAssembled(String uploadId, StagedBlocks staged, ComposedQcow2 image, long pad, String digest) {
+        if (staged.pending()) return false;
+        BlockBlobClient target = image(digest);
+        if (target.exists()) return true;
+        BlockBlobClient temp = uploads.sibling(uploadId + TEMPORARY);
+        try {
+            temp.copyFrom(staging(uploadId).url());
+            List<String> ids = new ArrayList<>();
+            ids.add(putPart(temp, 'h', image.head()));
+            for (StagedBlocks.Block b : staged.blocks()) if (!b.zeros()) ids.add(b.id());
+            if (pad > 0) ids.add(putPart(temp, 'p', new byte[Math.toIntExact(pad)]));
+            ids.add(putPart(temp, 't', image.tail()));
+            temp.putBlockList(ids, Map.of(), null);
+            // a defence: blocks that are not what their names say give another size, and the image is then sent instead
+            if (temp.properties().size() != image.size()) return false;
+            target.copyFrom(temp.url());
+        } finally {
+            temp.delete();
+        }
+        return true;
+    }
+
+    private static String putPart(BlockBlobClient blob, char kind, byte[] bytes) {
+        String id = StagedBlocks.part(kind, bytes.length).id();
+        blob.putBlock(id, bytes, 0, bytes.length);
+        return id;
+    }
+
+    /**
+     * Stores an image whose bytes a writer produces, hashing them as they go to a temporary blob that then becomes the
+     * blob of their digest (as {@link #storeHashed}). Answers the digest.
+     */
+    String storeWritten(String uploadId, ImageWriting image) throws IOException {
         BlockBlobClient temp = uploads.sibling(uploadId + TEMPORARY);
         Writer w = new Writer(temp, false);
         java.security.MessageDigest md = Sha256.newDigest();
-        try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
-            byte[] buf = new byte[Sha256.BUFFER];
-            int n;
-            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-                md.update(buf, 0, n);
-                w.write(buf, 0, n);
-            }
-        }
+        image.writeTo((buf, off, len) -> {
+            md.update(buf, off, len);
+            w.write(buf, off, len);
+        });
         w.commit(StagedBlocks.NONE, Map.of(), false);
         String digest = Sha256.format(md.digest());
         try {
@@ -146,6 +195,12 @@ public final class ImageBlobs {
             temp.delete();
         }
         return digest;
+    }
+
+    /** Something that writes an image's bytes in order. */
+    @FunctionalInterface
+    interface ImageWriting {
+        void writeTo(ComposedQcow2.Sink sink) throws IOException;
     }
 
     boolean has(String digest) {
@@ -396,14 +451,15 @@ public final class ImageBlobs {
             }
             int runStart = 0;
             boolean runZeros = false;
-            for (int p = 0; p < length; p += ZERO_RUN) {
-                int n = Math.min(ZERO_RUN, length - p);
+            for (int p = 0; p < length; ) {
+                int n = (int) Math.min(length - p, ZERO_RUN - Math.floorMod(at + p, ZERO_RUN));
                 boolean zeros = n == ZERO_RUN && java.util.Arrays.mismatch(buf, p, p + n, ZEROS, 0, n) == -1;
                 if (p > 0 && zeros != runZeros) {
                     out.add(runZeros ? StagedBlocks.zeros(at + runStart, p - runStart) : StagedBlocks.data(at + runStart, p - runStart));
                     runStart = p;
                 }
                 runZeros = zeros;
+                p += n;
             }
             out.add(runZeros ? StagedBlocks.zeros(at + runStart, length - runStart) : StagedBlocks.data(at + runStart, length - runStart));
             return out;

@@ -50,6 +50,14 @@ record StagedBlocks(List<Block> blocks, long received, boolean pending, String e
         return new Block(id('z', offset, length), offset, length, true);
     }
 
+    /**
+     * A block of an image assembled from staged blocks that is not one of the upload's bytes (its head, padding or tail):
+     * its id has the same length, and it is never counted as received.
+     */
+    static Block part(char kind, long length) {
+        return new Block(id(kind, 0, length), 0, length, false);
+    }
+
     private static String id(char kind, long offset, long length) {
         return BlockBlobClient.blockId(kind + String.format("%015d%010d", offset, length));
     }

@@ -201,6 +201,50 @@ class UploadOnAnyServerTest {
         assertThat(b.commit(id, Sha256.ofFile(raw)).digest()).as("the other server read the zeros back").isEqualTo(reference());
     }
 
+    @Test
+    void a_raw_disk_is_stored_as_a_qcow2_the_blob_service_assembles_from_the_staged_blocks() throws Exception {
+        ImageRepository a = server("replica-a");
+        String id = a.startUpload("contoso", "web");
+        a.append(id, 0, new ByteArrayInputStream(all));
+        var staged = blockList("uploads/" + id).committed().stream().map(BlockBlobClient.BlockList.Block::id)
+                .filter(b -> !StagedBlocks.parse(b).orElseThrow().zeros()).toList();
+        ImageRecord rec = a.commit(id, Sha256.ofFile(raw));
+
+        var image = blockList("images/" + Sha256.hex(Sha256.parse(rec.digest())) + ".qcow2").committed().stream()
+                .map(BlockBlobClient.BlockList.Block::id).toList();
+        assertThat(image.subList(1, image.size() - 1)).as("the data blocks staged, not sent again, between the image's head and tail").isEqualTo(staged);
+        Path stored = tmp.resolve("stored.qcow2");
+        try (InputStream in = a.openBlob(rec.digest())) {
+            Files.copy(in, stored);
+        }
+        assertThat(Sha256.ofFile(stored)).isEqualTo(rec.digest());
+        assertThat(Files.size(stored)).isEqualTo(rec.actualSize());
+        assertThat(Images.qemuImg(java.util.List.of("check", "-f", "qcow2", stored.toString()))).contains("No errors were found");
+        assertThat(Images.compare(raw, "raw", stored, "qcow2")).isZero();
+        assertThat(storage.blobs().leftoverTemporaries()).isEmpty();
+    }
+
+    @Test
+    void an_all_zero_cluster_split_between_two_requests_gives_the_same_image_sent_whole() throws IOException {
+        ImageRepository a = server("replica-a");
+        String id = a.startUpload("contoso", "web");
+        // the disk's second half is zeros: this request ends in the middle of one of its clusters
+        int cut = all.length - 3 * Qcow2Stream.CLUSTER - 1000;
+        a.append(id, 0, new ByteArrayInputStream(all, 0, cut));
+        a.append(id, cut, new ByteArrayInputStream(all, cut, all.length - cut));
+
+        String digest = a.commit(id, Sha256.ofFile(raw)).digest();
+
+        assertThat(digest).isEqualTo(reference());
+        String first = blockList("images/" + Sha256.hex(Sha256.parse(digest)) + ".qcow2").committed().getFirst().id();
+        assertThat(BlockBlobClient.blockText(first)).as("sent as blocks of its own, not assembled").startsWith("o");
+    }
+
+    private BlockBlobClient.BlockList blockList(String path) {
+        return BlockBlobClient.of(java.net.URI.create(storage.accountUrl() + "/" + path),
+                new BlobCredential.SharedKey(BlobService.ACCOUNT, BlobService.KEY)).blockList().orElseThrow();
+    }
+
     /** A block as Get Block List reports it: its id and the bytes stored. */
     private static BlockBlobClient.BlockList.Block stored(StagedBlocks.Block b) {
         return new BlockBlobClient.BlockList.Block(b.id(), b.stored());
