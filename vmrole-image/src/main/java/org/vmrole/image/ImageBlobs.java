@@ -417,6 +417,8 @@ public final class ImageBlobs {
         private int existing;
         private int count;
         private volatile BlobStorageException failed;
+        /** Nanoseconds the writer waited for a Put Block to finish before it could send the next: the Blob service's lag. */
+        private long waited;
 
         private Writer(BlockBlobClient blob, boolean zeroRuns) {
             this.blob = blob;
@@ -471,7 +473,9 @@ public final class ImageBlobs {
             long at = start + written;
             List<StagedBlocks.Block> group = split(full, filled, at);
             try {
+                long t = System.nanoTime();
                 slots.acquire();
+                waited += System.nanoTime() - t;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while staging a block");
@@ -496,6 +500,11 @@ public final class ImageBlobs {
             }));
             block = buffer();
             filled = 0;
+        }
+
+        /** Milliseconds spent waiting for the Blob service to take a block before the next could go. */
+        long waitedMillis() {
+            return waited / 1_000_000;
         }
 
         /**

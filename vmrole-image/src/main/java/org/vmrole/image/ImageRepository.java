@@ -265,6 +265,7 @@ public final class ImageRepository {
                     refused[0] = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
                 }
             });
+            log.debug("upload {}: waited {} ms in all for the Blob service to take blocks", uploadId, stager.waitedMillis());
             if (refused[0] != null) throw new ImageStorageException("upload " + uploadId + ": the Blob service did not keep the bytes ("
                     + refused[0].getMessage() + "); ask for 'received' and send the rest from there", refused[0]);
             return after[0].received();
