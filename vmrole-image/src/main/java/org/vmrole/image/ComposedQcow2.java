@@ -90,26 +90,24 @@ final class ComposedQcow2 {
      * True when the staged blocks are this image's data exactly: the data blocks, in order, cover the stored clusters
      * {@code guest} and nothing else (every cluster wholly by data or wholly by zero blocks; the last one may end at
      * {@code received}, its padding being the image's). False when a cluster was split between kinds, e.g. an all-zero
-     * cluster that arrived in two requests, or when blocks past the service's block count were sent whole: then the
-     * image is sent rather than assembled.
+     * cluster that arrived in two requests: then the image is sent rather than assembled.
      */
     static boolean assembledBy(List<StagedBlocks.Block> blocks, long received, long[] guest) {
         int next = 0;
         long cluster = -1;
         boolean data = false;
         for (StagedBlocks.Block b : blocks) {
-            long end = b.offset() + b.length();
-            for (long pos = b.offset(); pos < end; ) {
+            for (int i = 0; i < b.pieces(); i++) {
+                long pos = b.pieceStart(i);
                 long g = pos / CLUSTER;
                 if (g != cluster) {
                     if (pos % CLUSTER != 0) return false;
                     if (cluster >= 0 && data && (next >= guest.length || guest[next++] != cluster)) return false;
                     cluster = g;
-                    data = !b.zeros();
-                } else if (data == b.zeros()) {
+                    data = b.present(i);
+                } else if (data != b.present(i)) {
                     return false;
                 }
-                pos = Math.min(end, (g + 1) * CLUSTER);
             }
         }
         if (cluster >= 0 && data && (next >= guest.length || guest[next++] != cluster)) return false;

@@ -34,15 +34,8 @@ public final class ImageBlobs {
     static final int BLOCK = 8 << 20;
     /** Put Block calls in flight per writer: each holds one block in memory. */
     private static final int IN_FLIGHT = 3;
-    /**
-     * The unit of zero runs a stager sends as zero blocks: a qcow2 cluster, aligned in the upload, so that a raw disk's
-     * data blocks are the data clusters of the qcow2 it is stored as ({@link ComposedQcow2}).
-     */
-    private static final int ZERO_RUN = Qcow2Stream.CLUSTER;
-    private static final byte[] ZEROS = new byte[ZERO_RUN];
+    private static final byte[] ZEROS = new byte[StagedBlocks.PIECE];
     private static final byte[] ONE_BYTE = new byte[1];
-    /** Past this many blocks a stager sends whole buffers (8 MiB each keeps any upload under the service's 50,000). */
-    private static final int SPLIT_BELOW = 40_000;
 
     private final BlockBlobClient images;
     private final BlockBlobClient uploads;
@@ -298,17 +291,32 @@ public final class ImageBlobs {
     InputStream openStaged(String uploadId, StagedBlocks staged, long offset, Map<String, String> session) {
         BlockBlobClient blob = staging(uploadId);
         if (staged.pending()) blob.putBlockList(staged.blockIds(), session, staged.etag().isEmpty() ? null : staged.etag());
-        List<java.util.function.Supplier<InputStream>> parts = new ArrayList<>();
+        // runs of zeros, and of stored bytes that follow each other in the blob, each read as one part
+        record Part(boolean present, long blobAt, long length) {}
+        List<Part> runs = new ArrayList<>();
         long stored = 0;
         for (StagedBlocks.Block b : staged.blocks()) {
-            long skip = Math.max(0, offset - b.offset());
-            if (skip < b.length()) {
-                long at = stored + skip;
-                long length = b.length() - skip;
-                parts.add(b.zeros() ? () -> new ZeroStream(length) : () -> blob.open(at, length));
+            long at = stored;
+            for (int i = 0; i < b.pieces(); i++) {
+                long start = b.pieceStart(i);
+                long end = b.pieceEnd(i);
+                boolean present = b.present(i);
+                long from = Math.max(start, offset);
+                if (from < end) {
+                    long blobAt = at + (from - start);
+                    Part last = runs.isEmpty() ? null : runs.getLast();
+                    if (last != null && last.present() == present && (!present || last.blobAt() + last.length() == blobAt)) {
+                        runs.set(runs.size() - 1, new Part(present, last.blobAt(), last.length() + end - from));
+                    } else {
+                        runs.add(new Part(present, blobAt, end - from));
+                    }
+                }
+                if (present) at += end - start;
             }
             stored += b.stored();
         }
+        List<java.util.function.Supplier<InputStream>> parts = new ArrayList<>();
+        for (Part p : runs) parts.add(p.present() ? () -> blob.open(p.blobAt(), p.length()) : () -> new ZeroStream(p.length()));
         var next = parts.iterator();
         return new java.io.SequenceInputStream(new java.util.Enumeration<InputStream>() {
             @Override
@@ -401,21 +409,22 @@ public final class ImageBlobs {
     /**
      * Stages bytes as blocks of one blob: buffers a block, sends it with Put Block while the next fills (at most
      * {@link #IN_FLIGHT} buffers in flight), and at {@link #commit} makes the blob the blocks before plus these. A stager
-     * sends each all-zero MiB of a buffer as a zero block (one byte standing for it), while fewer than
-     * {@link #SPLIT_BELOW} blocks exist (the service takes 50,000 per blob).
+     * leaves out of each block the all-zero clusters of its buffer ({@link StagedBlocks#without}; a buffer of zeros
+     * alone goes as a zero block, one byte standing for it), and its buffers end at multiples of the block size in the
+     * upload, so a block spans at most {@link StagedBlocks#MAX_PIECES} clusters.
      */
     final class Writer {
         private final BlockBlobClient blob;
         private final boolean zeroRuns;
         private final Semaphore slots = new Semaphore(IN_FLIGHT);
         private final List<Future<?>> sent = new ArrayList<>();
-        private final List<List<StagedBlocks.Block>> groups = new ArrayList<>();
+        private final List<StagedBlocks.Block> inFlight = new ArrayList<>();
         private byte[] block = buffer();
+        /** Where the current buffer ends: the block size, or less for a stager's first buffer when it starts mid-block. */
+        private int limit = block.length;
         private int filled;
         private long start;
         private long written;
-        private int existing;
-        private int count;
         private volatile BlobStorageException failed;
         /** Nanoseconds the writer waited for a Put Block to finish before it could send the next: the Blob service's lag. */
         private long waited;
@@ -423,55 +432,62 @@ public final class ImageBlobs {
         private Writer(BlockBlobClient blob, boolean zeroRuns) {
             this.blob = blob;
             this.zeroRuns = zeroRuns;
+            if (zeroRuns && (blockSize % StagedBlocks.PIECE != 0 || blockSize / StagedBlocks.PIECE > StagedBlocks.MAX_PIECES)) {
+                throw new IllegalStateException("a stager's block size must be a multiple of " + StagedBlocks.PIECE + " up to "
+                        + StagedBlocks.MAX_PIECES + " of them, not " + blockSize);
+            }
         }
 
         /** Where the first byte written goes: the end of what {@code staged} holds. */
         Writer after(StagedBlocks staged) {
             this.start = staged.received();
-            this.existing = staged.blocks().size();
+            if (zeroRuns) limit = (int) (block.length - start % block.length);
             return this;
         }
 
         void write(byte[] b, int off, int len) throws IOException {
             while (len > 0) {
                 if (failed != null) throw new IOException("the Blob service refused a block of the upload: " + failed.getMessage(), failed);
-                int n = Math.min(len, block.length - filled);
+                int n = Math.min(len, limit - filled);
                 System.arraycopy(b, off, block, filled, n);
                 filled += n;
                 off += n;
                 len -= n;
-                if (filled == block.length) send();
+                if (filled == limit) send();
             }
         }
 
-        /** The buffer's blocks: runs of data and (for a stager) of whole zero MiBs. */
-        private List<StagedBlocks.Block> split(byte[] buf, int length, long at) {
-            List<StagedBlocks.Block> out = new ArrayList<>();
-            if (!zeroRuns || existing + count > SPLIT_BELOW) {
-                out.add(StagedBlocks.data(at, length));
-                return out;
+        /**
+         * The buffer's block: for a stager, its all-zero clusters are left out and the other pieces moved to the front of
+         * the buffer, in order, which is what the block then holds.
+         */
+        private StagedBlocks.Block pack(byte[] buf, int length, long at) {
+            StagedBlocks.Block whole = StagedBlocks.data(at, length);
+            if (!zeroRuns) return whole;
+            java.util.BitSet absent = new java.util.BitSet();
+            for (int i = 0; i < whole.pieces(); i++) {
+                int from = (int) (whole.pieceStart(i) - at);
+                int n = (int) (whole.pieceEnd(i) - whole.pieceStart(i));
+                if (n == StagedBlocks.PIECE && java.util.Arrays.mismatch(buf, from, from + n, ZEROS, 0, n) == -1) absent.set(i);
             }
-            int runStart = 0;
-            boolean runZeros = false;
-            for (int p = 0; p < length; ) {
-                int n = (int) Math.min(length - p, ZERO_RUN - Math.floorMod(at + p, ZERO_RUN));
-                boolean zeros = n == ZERO_RUN && java.util.Arrays.mismatch(buf, p, p + n, ZEROS, 0, n) == -1;
-                if (p > 0 && zeros != runZeros) {
-                    out.add(runZeros ? StagedBlocks.zeros(at + runStart, p - runStart) : StagedBlocks.data(at + runStart, p - runStart));
-                    runStart = p;
-                }
-                runZeros = zeros;
-                p += n;
+            StagedBlocks.Block b = StagedBlocks.without(at, length, absent);
+            if (b.zeros() || absent.isEmpty()) return b;
+            int to = 0;
+            for (int i = 0; i < b.pieces(); i++) {
+                if (!b.present(i)) continue;
+                int from = (int) (b.pieceStart(i) - at);
+                int n = (int) (b.pieceEnd(i) - b.pieceStart(i));
+                System.arraycopy(buf, from, buf, to, n);
+                to += n;
             }
-            out.add(runZeros ? StagedBlocks.zeros(at + runStart, length - runStart) : StagedBlocks.data(at + runStart, length - runStart));
-            return out;
+            return b;
         }
 
         private void send() throws IOException {
             if (filled == 0) return;
             byte[] full = block;
             long at = start + written;
-            List<StagedBlocks.Block> group = split(full, filled, at);
+            StagedBlocks.Block b = pack(full, filled, at);
             try {
                 long t = System.nanoTime();
                 slots.acquire();
@@ -480,15 +496,12 @@ public final class ImageBlobs {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while staging a block");
             }
-            groups.add(group);
-            count += group.size();
+            inFlight.add(b);
             written += filled;
             sent.add(puts.submit(() -> {
                 try {
-                    for (StagedBlocks.Block b : group) {
-                        if (b.zeros()) blob.putBlock(b.id(), ONE_BYTE, 0, 1);
-                        else blob.putBlock(b.id(), full, (int) (b.offset() - at), (int) b.length());
-                    }
+                    if (b.zeros()) blob.putBlock(b.id(), ONE_BYTE, 0, 1);
+                    else blob.putBlock(b.id(), full, 0, (int) b.stored());
                 } catch (BlobStorageException e) {
                     failed = e;
                     throw e;
@@ -499,6 +512,7 @@ public final class ImageBlobs {
                 return null;
             }));
             block = buffer();
+            limit = block.length;
             filled = 0;
         }
 
@@ -523,7 +537,7 @@ public final class ImageBlobs {
             for (int i = 0; i < sent.size(); i++) {
                 try {
                     sent.get(i).get();
-                    if (first == null) done.addAll(groups.get(i));
+                    if (first == null) done.add(inFlight.get(i));
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (first == null) first = e.getCause() instanceof BlobStorageException b ? b : new BlobStorageException(0, "PutBlockFailed", String.valueOf(e.getCause()));
                 } catch (InterruptedException e) {

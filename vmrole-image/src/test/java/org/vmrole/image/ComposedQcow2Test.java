@@ -94,6 +94,26 @@ class ComposedQcow2Test {
     }
 
     @Test
+    void a_block_names_the_zero_clusters_it_leaves_out() {
+        java.util.BitSet absent = new java.util.BitSet();
+        absent.set(1);
+        absent.set(3);
+        // from the middle of cluster 7 to past cluster 11: pieces 7 (partial), 8, 9, 10, 11, 12 (partial)
+        var b = StagedBlocks.without(7L * CLUSTER + 100, 5L * CLUSTER, absent);
+        var parsed = StagedBlocks.parse(b.id()).orElseThrow();
+
+        assertThat(parsed).isEqualTo(b);
+        assertThat(parsed.pieces()).isEqualTo(6);
+        assertThat(parsed.stored()).isEqualTo(3L * CLUSTER);
+        assertThat(parsed.present(1)).isFalse();
+        assertThat(parsed.present(2)).isTrue();
+        java.util.BitSet partial = new java.util.BitSet();
+        partial.set(0);
+        assertThat(StagedBlocks.parse(StagedBlocks.without(7L * CLUSTER + 100, 5L * CLUSTER, partial).id()))
+                .as("only whole clusters can be left out").isEmpty();
+    }
+
+    @Test
     void staged_blocks_assemble_the_image_only_when_each_cluster_is_wholly_data_or_wholly_zeros() {
         long[] guest = {0, 2, 3};
         long end = 3L * CLUSTER + 100;

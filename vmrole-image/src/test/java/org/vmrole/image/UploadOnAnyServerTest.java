@@ -240,6 +240,47 @@ class UploadOnAnyServerTest {
         assertThat(BlockBlobClient.blockText(first)).as("sent as blocks of its own, not assembled").startsWith("o");
     }
 
+    @Test
+    void a_disk_with_zero_clusters_among_its_data_is_staged_without_them_resumed_elsewhere_and_assembled() throws Exception {
+        // clusters of random data, of zeros, and zero but for one byte, in every block; 3.5 MiB and 700 bytes
+        int cluster = Qcow2Stream.CLUSTER;
+        byte[] disk = new byte[56 * cluster + 700];
+        java.util.Random r = new java.util.Random(12);
+        int[] kinds = new int[57];
+        for (int at = 0; at < disk.length; at += cluster) {
+            int kind = r.nextInt(3);
+            kinds[at / cluster] = kind;
+            if (kind == 0) continue;
+            byte[] c = new byte[Math.min(cluster, disk.length - at)];
+            if (kind == 1) r.nextBytes(c);
+            else c[c.length / 3] = 1;
+            System.arraycopy(c, 0, disk, at, c.length);
+        }
+        Path file = Files.write(tmp.resolve("speckled.raw"), disk);
+        ImageRepository a = server("replica-a");
+        ImageRepository b = server("replica-b");
+        String id = a.startUpload("contoso", "web");
+        // the connection breaks in the middle of a cluster of data (a cluster of zeros cut in two is sent whole instead)
+        int broken = 20;
+        while (kinds[broken] != 1) broken++;
+        int cut = broken * cluster + 12_345;
+        assertThatThrownBy(() -> a.append(id, 0, breakingAfter(disk, 0, cut))).hasMessage("connection reset");
+        var staged = blockList("uploads/" + id).committed();
+        assertThat(staged.stream().mapToLong(BlockBlobClient.BlockList.Block::size).sum()).as("zero clusters are not sent").isLessThan(cut);
+
+        b.append(id, cut, new ByteArrayInputStream(disk, cut, disk.length - cut));
+        ImageRecord rec = b.commit(id, Sha256.ofFile(file));
+
+        String first = blockList("images/" + Sha256.hex(Sha256.parse(rec.digest())) + ".qcow2").committed().getFirst().id();
+        assertThat(BlockBlobClient.blockText(first)).as("assembled from the staged blocks").startsWith("h");
+        Path stored = tmp.resolve("speckled.qcow2");
+        try (InputStream in = a.openBlob(rec.digest())) {
+            Files.copy(in, stored);
+        }
+        assertThat(Sha256.ofFile(stored)).isEqualTo(rec.digest());
+        assertThat(Images.compare(file, "raw", stored, "qcow2")).isZero();
+    }
+
     private BlockBlobClient.BlockList blockList(String path) {
         return BlockBlobClient.of(java.net.URI.create(storage.accountUrl() + "/" + path),
                 new BlobCredential.SharedKey(BlobService.ACCOUNT, BlobService.KEY)).blockList().orElseThrow();
