@@ -34,12 +34,8 @@ public final class ImageBlobs {
     static final int BLOCK = 8 << 20;
     /** Put Block calls in flight per writer: each holds one block in memory. */
     private static final int IN_FLIGHT = 3;
-    /** The unit of zero runs a stager sends as zero blocks. */
-    private static final int ZERO_RUN = 1 << 20;
-    private static final byte[] ZEROS = new byte[ZERO_RUN];
+    private static final byte[] ZEROS = new byte[StagedBlocks.PIECE];
     private static final byte[] ONE_BYTE = new byte[1];
-    /** Past this many blocks a stager sends whole buffers (8 MiB each keeps any upload under the service's 50,000). */
-    private static final int SPLIT_BELOW = 40_000;
 
     private final BlockBlobClient images;
     private final BlockBlobClient uploads;
@@ -126,17 +122,63 @@ public final class ImageBlobs {
      * the digest is known. Returns the digest; the image is committed, so durable, when this returns.
      */
     String storeHashed(Path qcow2, String uploadId) throws IOException {
+        return storeWritten(uploadId, sink -> {
+            try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
+                byte[] buf = new byte[Sha256.BUFFER];
+                int n;
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) sink.accept(buf, 0, n);
+            }
+        });
+    }
+
+    /**
+     * Stores a raw upload's qcow2 as the blob of {@code digest} by assembling it in the Blob service from the staging
+     * blob's data blocks (which the caller checked are its clusters, {@link ComposedQcow2#assembledBy}) and three small new
+     * blocks: its head, the padding of its last cluster, its tail. The staging blob is copied to a temporary blob (the
+     * service shares the blocks), which gets the image's block list and is then copied into place, so the upload stays
+     * whole until the image is stored. False, storing nothing, when blocks are pending (not in the copy) or the assembled
+     * blob does not have the image's size.
+     */
+    boolean storeAssembled(String uploadId, StagedBlocks staged, ComposedQcow2 image, long pad, String digest) {
+        if (staged.pending()) return false;
+        BlockBlobClient target = image(digest);
+        if (target.exists()) return true;
+        BlockBlobClient temp = uploads.sibling(uploadId + TEMPORARY);
+        try {
+            temp.copyFrom(staging(uploadId).url());
+            List<String> ids = new ArrayList<>();
+            ids.add(putPart(temp, 'h', image.head()));
+            for (StagedBlocks.Block b : staged.blocks()) if (!b.zeros()) ids.add(b.id());
+            if (pad > 0) ids.add(putPart(temp, 'p', new byte[Math.toIntExact(pad)]));
+            ids.add(putPart(temp, 't', image.tail()));
+            temp.putBlockList(ids, Map.of(), null);
+            // a defence: blocks that are not what their names say give another size, and the image is then sent instead
+            if (temp.properties().size() != image.size()) return false;
+            target.copyFrom(temp.url());
+        } finally {
+            temp.delete();
+        }
+        return true;
+    }
+
+    private static String putPart(BlockBlobClient blob, char kind, byte[] bytes) {
+        String id = StagedBlocks.part(kind, bytes.length).id();
+        blob.putBlock(id, bytes, 0, bytes.length);
+        return id;
+    }
+
+    /**
+     * Stores an image whose bytes a writer produces, hashing them as they go to a temporary blob that then becomes the
+     * blob of their digest (as {@link #storeHashed}). Answers the digest.
+     */
+    String storeWritten(String uploadId, ImageWriting image) throws IOException {
         BlockBlobClient temp = uploads.sibling(uploadId + TEMPORARY);
         Writer w = new Writer(temp, false);
         java.security.MessageDigest md = Sha256.newDigest();
-        try (InputStream in = java.nio.file.Files.newInputStream(qcow2)) {
-            byte[] buf = new byte[Sha256.BUFFER];
-            int n;
-            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-                md.update(buf, 0, n);
-                w.write(buf, 0, n);
-            }
-        }
+        image.writeTo((buf, off, len) -> {
+            md.update(buf, off, len);
+            w.write(buf, off, len);
+        });
         w.commit(StagedBlocks.NONE, Map.of(), false);
         String digest = Sha256.format(md.digest());
         try {
@@ -146,6 +188,12 @@ public final class ImageBlobs {
             temp.delete();
         }
         return digest;
+    }
+
+    /** Something that writes an image's bytes in order. */
+    @FunctionalInterface
+    interface ImageWriting {
+        void writeTo(ComposedQcow2.Sink sink) throws IOException;
     }
 
     boolean has(String digest) {
@@ -243,17 +291,32 @@ public final class ImageBlobs {
     InputStream openStaged(String uploadId, StagedBlocks staged, long offset, Map<String, String> session) {
         BlockBlobClient blob = staging(uploadId);
         if (staged.pending()) blob.putBlockList(staged.blockIds(), session, staged.etag().isEmpty() ? null : staged.etag());
-        List<java.util.function.Supplier<InputStream>> parts = new ArrayList<>();
+        // runs of zeros, and of stored bytes that follow each other in the blob, each read as one part
+        record Part(boolean present, long blobAt, long length) {}
+        List<Part> runs = new ArrayList<>();
         long stored = 0;
         for (StagedBlocks.Block b : staged.blocks()) {
-            long skip = Math.max(0, offset - b.offset());
-            if (skip < b.length()) {
-                long at = stored + skip;
-                long length = b.length() - skip;
-                parts.add(b.zeros() ? () -> new ZeroStream(length) : () -> blob.open(at, length));
+            long at = stored;
+            for (int i = 0; i < b.pieces(); i++) {
+                long start = b.pieceStart(i);
+                long end = b.pieceEnd(i);
+                boolean present = b.present(i);
+                long from = Math.max(start, offset);
+                if (from < end) {
+                    long blobAt = at + (from - start);
+                    Part last = runs.isEmpty() ? null : runs.getLast();
+                    if (last != null && last.present() == present && (!present || last.blobAt() + last.length() == blobAt)) {
+                        runs.set(runs.size() - 1, new Part(present, last.blobAt(), last.length() + end - from));
+                    } else {
+                        runs.add(new Part(present, blobAt, end - from));
+                    }
+                }
+                if (present) at += end - start;
             }
             stored += b.stored();
         }
+        List<java.util.function.Supplier<InputStream>> parts = new ArrayList<>();
+        for (Part p : runs) parts.add(p.present() ? () -> blob.open(p.blobAt(), p.length()) : () -> new ZeroStream(p.length()));
         var next = parts.iterator();
         return new java.io.SequenceInputStream(new java.util.Enumeration<InputStream>() {
             @Override
@@ -346,89 +409,99 @@ public final class ImageBlobs {
     /**
      * Stages bytes as blocks of one blob: buffers a block, sends it with Put Block while the next fills (at most
      * {@link #IN_FLIGHT} buffers in flight), and at {@link #commit} makes the blob the blocks before plus these. A stager
-     * sends each all-zero MiB of a buffer as a zero block (one byte standing for it), while fewer than
-     * {@link #SPLIT_BELOW} blocks exist (the service takes 50,000 per blob).
+     * leaves out of each block the all-zero clusters of its buffer ({@link StagedBlocks#without}; a buffer of zeros
+     * alone goes as a zero block, one byte standing for it), and its buffers end at multiples of the block size in the
+     * upload, so a block spans at most {@link StagedBlocks#MAX_PIECES} clusters.
      */
     final class Writer {
         private final BlockBlobClient blob;
         private final boolean zeroRuns;
         private final Semaphore slots = new Semaphore(IN_FLIGHT);
         private final List<Future<?>> sent = new ArrayList<>();
-        private final List<List<StagedBlocks.Block>> groups = new ArrayList<>();
+        private final List<StagedBlocks.Block> inFlight = new ArrayList<>();
         private byte[] block = buffer();
+        /** Where the current buffer ends: the block size, or less for a stager's first buffer when it starts mid-block. */
+        private int limit = block.length;
         private int filled;
         private long start;
         private long written;
-        private int existing;
-        private int count;
         private volatile BlobStorageException failed;
+        /** Nanoseconds the writer waited for a Put Block to finish before it could send the next: the Blob service's lag. */
+        private long waited;
 
         private Writer(BlockBlobClient blob, boolean zeroRuns) {
             this.blob = blob;
             this.zeroRuns = zeroRuns;
+            if (zeroRuns && (blockSize % StagedBlocks.PIECE != 0 || blockSize / StagedBlocks.PIECE > StagedBlocks.MAX_PIECES)) {
+                throw new IllegalStateException("a stager's block size must be a multiple of " + StagedBlocks.PIECE + " up to "
+                        + StagedBlocks.MAX_PIECES + " of them, not " + blockSize);
+            }
         }
 
         /** Where the first byte written goes: the end of what {@code staged} holds. */
         Writer after(StagedBlocks staged) {
             this.start = staged.received();
-            this.existing = staged.blocks().size();
+            if (zeroRuns) limit = (int) (block.length - start % block.length);
             return this;
         }
 
         void write(byte[] b, int off, int len) throws IOException {
             while (len > 0) {
                 if (failed != null) throw new IOException("the Blob service refused a block of the upload: " + failed.getMessage(), failed);
-                int n = Math.min(len, block.length - filled);
+                int n = Math.min(len, limit - filled);
                 System.arraycopy(b, off, block, filled, n);
                 filled += n;
                 off += n;
                 len -= n;
-                if (filled == block.length) send();
+                if (filled == limit) send();
             }
         }
 
-        /** The buffer's blocks: runs of data and (for a stager) of whole zero MiBs. */
-        private List<StagedBlocks.Block> split(byte[] buf, int length, long at) {
-            List<StagedBlocks.Block> out = new ArrayList<>();
-            if (!zeroRuns || existing + count > SPLIT_BELOW) {
-                out.add(StagedBlocks.data(at, length));
-                return out;
+        /**
+         * The buffer's block: for a stager, its all-zero clusters are left out and the other pieces moved to the front of
+         * the buffer, in order, which is what the block then holds.
+         */
+        private StagedBlocks.Block pack(byte[] buf, int length, long at) {
+            StagedBlocks.Block whole = StagedBlocks.data(at, length);
+            if (!zeroRuns) return whole;
+            java.util.BitSet absent = new java.util.BitSet();
+            for (int i = 0; i < whole.pieces(); i++) {
+                int from = (int) (whole.pieceStart(i) - at);
+                int n = (int) (whole.pieceEnd(i) - whole.pieceStart(i));
+                if (n == StagedBlocks.PIECE && java.util.Arrays.mismatch(buf, from, from + n, ZEROS, 0, n) == -1) absent.set(i);
             }
-            int runStart = 0;
-            boolean runZeros = false;
-            for (int p = 0; p < length; p += ZERO_RUN) {
-                int n = Math.min(ZERO_RUN, length - p);
-                boolean zeros = n == ZERO_RUN && java.util.Arrays.mismatch(buf, p, p + n, ZEROS, 0, n) == -1;
-                if (p > 0 && zeros != runZeros) {
-                    out.add(runZeros ? StagedBlocks.zeros(at + runStart, p - runStart) : StagedBlocks.data(at + runStart, p - runStart));
-                    runStart = p;
-                }
-                runZeros = zeros;
+            StagedBlocks.Block b = StagedBlocks.without(at, length, absent);
+            if (b.zeros() || absent.isEmpty()) return b;
+            int to = 0;
+            for (int i = 0; i < b.pieces(); i++) {
+                if (!b.present(i)) continue;
+                int from = (int) (b.pieceStart(i) - at);
+                int n = (int) (b.pieceEnd(i) - b.pieceStart(i));
+                System.arraycopy(buf, from, buf, to, n);
+                to += n;
             }
-            out.add(runZeros ? StagedBlocks.zeros(at + runStart, length - runStart) : StagedBlocks.data(at + runStart, length - runStart));
-            return out;
+            return b;
         }
 
         private void send() throws IOException {
             if (filled == 0) return;
             byte[] full = block;
             long at = start + written;
-            List<StagedBlocks.Block> group = split(full, filled, at);
+            StagedBlocks.Block b = pack(full, filled, at);
             try {
+                long t = System.nanoTime();
                 slots.acquire();
+                waited += System.nanoTime() - t;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while staging a block");
             }
-            groups.add(group);
-            count += group.size();
+            inFlight.add(b);
             written += filled;
             sent.add(puts.submit(() -> {
                 try {
-                    for (StagedBlocks.Block b : group) {
-                        if (b.zeros()) blob.putBlock(b.id(), ONE_BYTE, 0, 1);
-                        else blob.putBlock(b.id(), full, (int) (b.offset() - at), (int) b.length());
-                    }
+                    if (b.zeros()) blob.putBlock(b.id(), ONE_BYTE, 0, 1);
+                    else blob.putBlock(b.id(), full, 0, (int) b.stored());
                 } catch (BlobStorageException e) {
                     failed = e;
                     throw e;
@@ -439,7 +512,13 @@ public final class ImageBlobs {
                 return null;
             }));
             block = buffer();
+            limit = block.length;
             filled = 0;
+        }
+
+        /** Milliseconds spent waiting for the Blob service to take a block before the next could go. */
+        long waitedMillis() {
+            return waited / 1_000_000;
         }
 
         /**
@@ -458,7 +537,7 @@ public final class ImageBlobs {
             for (int i = 0; i < sent.size(); i++) {
                 try {
                     sent.get(i).get();
-                    if (first == null) done.addAll(groups.get(i));
+                    if (first == null) done.add(inFlight.get(i));
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (first == null) first = e.getCause() instanceof BlobStorageException b ? b : new BlobStorageException(0, "PutBlockFailed", String.valueOf(e.getCause()));
                 } catch (InterruptedException e) {

@@ -266,6 +266,7 @@ public final class ImageRepository {
                     refused[0] = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
                 }
             });
+            log.debug("upload {}: waited {} ms in all for the Blob service to take blocks", uploadId, stager.waitedMillis());
             if (refused[0] != null) throw new ImageStorageException("upload " + uploadId + ": the Blob service did not keep the bytes ("
                     + refused[0].getMessage() + "); ask for 'received' and send the rest from there", refused[0]);
             return after[0].received();
@@ -399,7 +400,7 @@ public final class ImageRepository {
             // server-side copy (no conversion, no byte sent again), and its digest is the one the client gave
             StagedBlocks staged = staged(s.id());
             if (staged.received() == size) {
-                return keep(s, data, "kept as uploaded", format, info.virtualSize(), uploaded, t0, tInspected,
+                return keep(s, data, size, "kept as uploaded", format, info.virtualSize(), uploaded, t0, tInspected,
                         () -> blobs.storeStaged(s.id(), staged, size, uploaded) ? uploaded : blobs.storeHashed(data, s.id()));
             }
         }
@@ -411,7 +412,7 @@ public final class ImageRepository {
                 throw new ImageRejectedException("image '" + image + "' refused: qemu-img could not convert it to qcow2 (" + e.getMessage()
                         + "). Check the image with qemu-img check, or convert it to qcow2 yourself and upload that");
             }
-            return keep(s, converted, "convert", format, info.virtualSize(), uploaded, t0, tInspected, () -> blobs.storeHashed(converted, s.id()));
+            return keep(s, converted, size(converted), "convert", format, info.virtualSize(), uploaded, t0, tInspected, () -> blobs.storeHashed(converted, s.id()));
         } finally {
             Files.deleteIfExists(converted);
         }
@@ -459,6 +460,7 @@ public final class ImageRepository {
             streamed = streamed.asFinished();
             streamed.write(data.getParent());
         }
+        if (streamed.format() == ImageFormat.RAW) return storeComposed(s, data, streamed, t0, tInspected);
         // our own writer's output must satisfy qemu-img like any image
         QemuImg.Info info = qemu.info(data, ImageFormat.QCOW2, limits.inspectTimeout());
         QemuImg.Result check = qemu.check(data, ImageFormat.QCOW2, limits.inspectTimeout());
@@ -468,8 +470,61 @@ public final class ImageRepository {
                             : "has virtual size " + info.virtualSize() + " instead of " + streamed.virtualSize())
                     + "; the upload is kept. Report this as a vmrole bug");
         }
-        return keep(s, data, "finish+check", streamed.format(), streamed.virtualSize(), streamed.verified(), t0, tInspected,
+        return keep(s, data, size(data), "finish+check", streamed.format(), streamed.virtualSize(), streamed.verified(), t0, tInspected,
                 () -> blobs.storeHashed(data, s.id()));
+    }
+
+    /**
+     * Stores a raw disk written to qcow2 as the {@link ComposedQcow2} of its clusters: when the staging blob's data
+     * blocks are those clusters (the usual case), the Blob service assembles the image from them and only the
+     * digest is computed here (one read of the working copy, as a disk-only repository hashes its file); otherwise
+     * the same image is sent. Either way the same disk gives the same image and digest.
+     */
+    private ImageRecord storeComposed(UploadSession s, Path data, StreamedUpload streamed, long t0, long tInspected) throws IOException {
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ)) {
+            Qcow2Stream qcow2 = Qcow2Stream.resume(ch, streamed.progress());
+            Qcow2Stream.Allocation clusters = qcow2.allocation(streamed.virtualSize());
+            ComposedQcow2 image = ComposedQcow2.of(streamed.virtualSize(), clusters.guest());
+            checkComposed(s, image, streamed.virtualSize());
+            ImageBlobs.ImageWriting writing = sink -> image.writeTo(sink, qcow2.file(), clusters.host());
+            long received = streamed.received();
+            long fill = received % Qcow2Stream.CLUSTER;
+            long[] guest = clusters.guest();
+            long pad = fill > 0 && guest.length > 0 && guest[guest.length - 1] == received / Qcow2Stream.CLUSTER ? Qcow2Stream.CLUSTER - fill : 0;
+            StagedBlocks staged = staged(s.id());
+            boolean assembled = ComposedQcow2.assembledBy(staged.blocks(), received, guest);
+            return keep(s, data, image.size(), assembled ? "hash, assemble" : "compose", streamed.format(), streamed.virtualSize(), streamed.verified(),
+                    t0, tInspected, () -> {
+                        if (!assembled) return blobs.storeWritten(s.id(), writing);
+                        MessageDigest md = Sha256.newDigest();
+                        writing.writeTo(md::update);
+                        String digest = Sha256.format(md.digest());
+                        return blobs.storeAssembled(s.id(), staged, image, pad, digest) ? digest : blobs.storeWritten(s.id(), writing);
+                    });
+        }
+    }
+
+    /**
+     * Our own composition must satisfy qemu-img like any image: its metadata (head and tail) in a sparse file of its size,
+     * as qemu-img info and check read only metadata.
+     */
+    private void checkComposed(UploadSession s, ComposedQcow2 image, long virtualSize) throws IOException {
+        Path probe = work.resolve(s.id() + ".composed.qcow2");
+        try {
+            try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                DurableFiles.writeAt(ch, ByteBuffer.wrap(image.head()), 0);
+                DurableFiles.writeAt(ch, ByteBuffer.wrap(image.tail()), image.tailOffset());
+            }
+            QemuImg.Info info = qemu.info(probe, ImageFormat.QCOW2, limits.inspectTimeout());
+            QemuImg.Result check = qemu.check(probe, ImageFormat.QCOW2, limits.inspectTimeout());
+            if (check.exitCode() != 0 || info.virtualSize() != virtualSize) {
+                throw new ImageRepositoryException("upload " + s.id() + " could not be stored: the qcow2 composed from it "
+                        + (check.exitCode() != 0 ? "fails qemu-img check (" + check.reason() + ")" : "has virtual size " + info.virtualSize() + " instead of " + virtualSize)
+                        + "; the upload is kept. Report this as a vmrole bug");
+            }
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     /**
@@ -543,7 +598,7 @@ public final class ImageRepository {
      * and its staging blob deleted). A crash before the metadata leaves the upload whole and at worst an unreferenced
      * image blob, which {@link #sweep()} removes.
      */
-    private ImageRecord keep(UploadSession s, Path qcow2, String prepared, ImageFormat format, long virtualSize, String uploaded,
+    private ImageRecord keep(UploadSession s, Path qcow2, long storedBytes, String prepared, ImageFormat format, long virtualSize, String uploaded,
                              long t0, long tInspected, Storing storing) throws IOException {
         String image = s.name();
         long tConverted = System.nanoTime();
@@ -552,15 +607,14 @@ public final class ImageRepository {
         var inspected = CompletableFuture.supplyAsync(() -> contentsOf(qcow2, image), r -> Thread.ofPlatform().daemon().name("image-inspect").start(r));
         String digest = storing.store();
         long tStored = System.nanoTime();
-        long actual = size(qcow2);
         ImageContents contents = inspected.join();
         long tHashed = System.nanoTime();
         catalog.lock();
         try {
             // a delete of another name for the same content may have removed the blob meanwhile: store it again then
-            if (!blobs.has(digest)) blobs.store(digest, qcow2);
+            if (!blobs.has(digest)) storing.store();
             long tSynced = tStored;
-            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, actual, digest, uploaded, clock.instant(), contents);
+            ImageRecord rec = new ImageRecord(s.subscription(), image, format, virtualSize, storedBytes, digest, uploaded, clock.instant(), contents);
             // created only if absent: another server may have taken the name since this one looked
             if (!blobs.createRecord(s.subscription(), image, JSON.writeValueAsBytes(rec))) throw nameTaken(s.subscription(), image);
             retire(s.id());

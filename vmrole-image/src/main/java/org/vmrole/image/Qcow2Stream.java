@@ -28,7 +28,7 @@ final class Qcow2Stream {
     private static final int REFCOUNT_ORDER = 4;
     private static final int HEADER_LENGTH = 104;
     /** Set on L1 and L2 entries whose cluster has refcount 1: qemu-img check counts its absence as corruption. */
-    private static final long COPIED = 1L << 63;
+    static final long COPIED = 1L << 63;
     private static final long OFFSET_MASK = 0x00ff_ffff_ffff_fe00L;
     private static final byte[] ZEROS = new byte[CLUSTER];
 
@@ -244,16 +244,9 @@ final class Qcow2Stream {
 
         int l1Size = (int) ((virtualSize + L2_SPAN - 1) / L2_SPAN);
         int l1Used = (l1Size * 8 + CLUSTER - 1) / CLUSTER;
-        long blocks = 0;
-        long tableClusters = 0;
-        while (true) {
-            long total = end + blocks + tableClusters;
-            long needBlocks = (total + REFCOUNTS_PER_BLOCK - 1) / REFCOUNTS_PER_BLOCK;
-            long needTable = (needBlocks * 8 + CLUSTER - 1) / CLUSTER;
-            if (needBlocks == blocks && needTable == tableClusters) break;
-            blocks = needBlocks;
-            tableClusters = needTable;
-        }
+        long[] refcounts = refcountClusters(end);
+        long blocks = refcounts[0];
+        long tableClusters = refcounts[1];
         long total = end + blocks + tableClusters;
         ByteBuffer block = ByteBuffer.allocate(CLUSTER);
         for (long b = 0; b < blocks; b++) {
@@ -271,6 +264,26 @@ final class Qcow2Stream {
         for (long b = 0; b < blocks; b++) table.putLong((int) (b * 8), (end + b) * CLUSTER);
         DurableFiles.writeAt(ch, table, (end + blocks) * CLUSTER);
 
+        DurableFiles.writeAt(ch, header(virtualSize, l1Size, (end + blocks) * CLUSTER, (int) tableClusters), 0);
+        if (durable) ch.force(true);
+    }
+
+    /** How many refcount blocks and refcount table clusters an image of {@code end} other clusters needs: {blocks, table}. */
+    static long[] refcountClusters(long end) {
+        long blocks = 0;
+        long tableClusters = 0;
+        while (true) {
+            long total = end + blocks + tableClusters;
+            long needBlocks = (total + REFCOUNTS_PER_BLOCK - 1) / REFCOUNTS_PER_BLOCK;
+            long needTable = (needBlocks * 8 + CLUSTER - 1) / CLUSTER;
+            if (needBlocks == blocks && needTable == tableClusters) return new long[]{blocks, tableClusters};
+            blocks = needBlocks;
+            tableClusters = needTable;
+        }
+    }
+
+    /** Cluster 0 of a version 3 qcow2 with 64 KiB clusters, its L1 table in cluster 1 and 16-bit refcounts. */
+    static ByteBuffer header(long virtualSize, int l1Size, long refcountTableOffset, int refcountTableClusters) {
         ByteBuffer h = ByteBuffer.allocate(CLUSTER);
         h.putInt(0, 0x514649fb);
         h.putInt(4, 3);
@@ -278,12 +291,47 @@ final class Qcow2Stream {
         h.putLong(24, virtualSize);
         h.putInt(36, l1Size);
         h.putLong(40, CLUSTER);
-        h.putLong(48, (end + blocks) * CLUSTER);
-        h.putInt(56, (int) tableClusters);
+        h.putLong(48, refcountTableOffset);
+        h.putInt(56, refcountTableClusters);
         h.putInt(96, REFCOUNT_ORDER);
         h.putInt(100, HEADER_LENGTH);
-        DurableFiles.writeAt(ch, h, 0);
-        if (durable) ch.force(true);
+        return h;
+    }
+
+    /** The clusters a stream stores: guest cluster indices in ascending order, and where each is in the stream's file. */
+    record Allocation(long[] guest, long[] host) {}
+
+    /** Which guest clusters of the first {@code virtualSize} bytes are stored, and where (after {@link #finish}). */
+    Allocation allocation(long virtualSize) throws IOException {
+        long keep = (virtualSize + CLUSTER - 1) / CLUSTER;
+        long[] guest = new long[1024];
+        long[] host = new long[1024];
+        int n = 0;
+        for (int r = 0; r < l1.length && (long) r * L2_ENTRIES < keep; r++) {
+            if (l1[r] == 0) continue;
+            long[] t = r == region ? l2 : tableOf(r);
+            for (int i = 0; i < L2_ENTRIES && (long) r * L2_ENTRIES + i < keep; i++) {
+                if (t[i] == 0) continue;
+                if (n == guest.length) {
+                    guest = Arrays.copyOf(guest, n * 2);
+                    host = Arrays.copyOf(host, n * 2);
+                }
+                guest[n] = (long) r * L2_ENTRIES + i;
+                host[n++] = t[i];
+            }
+        }
+        return new Allocation(Arrays.copyOf(guest, n), Arrays.copyOf(host, n));
+    }
+
+    /** Reads {@code len} bytes of the stream's file at {@code at}. */
+    @FunctionalInterface
+    interface Reader {
+        void read(long at, byte[] dst, int len) throws IOException;
+    }
+
+    /** Reads this stream's file as it is. */
+    Reader file() {
+        return (at, dst, len) -> DurableFiles.readAt(ch, ByteBuffer.wrap(dst, 0, len), at);
     }
 
     /** A stream whose checkpoints and finish write but do not fsync: a working copy whose durability lies elsewhere. */

@@ -201,6 +201,91 @@ class UploadOnAnyServerTest {
         assertThat(b.commit(id, Sha256.ofFile(raw)).digest()).as("the other server read the zeros back").isEqualTo(reference());
     }
 
+    @Test
+    void a_raw_disk_is_stored_as_a_qcow2_the_blob_service_assembles_from_the_staged_blocks() throws Exception {
+        ImageRepository a = server("replica-a");
+        String id = a.startUpload("contoso", "web");
+        a.append(id, 0, new ByteArrayInputStream(all));
+        var staged = blockList("uploads/" + id).committed().stream().map(BlockBlobClient.BlockList.Block::id)
+                .filter(b -> !StagedBlocks.parse(b).orElseThrow().zeros()).toList();
+        ImageRecord rec = a.commit(id, Sha256.ofFile(raw));
+
+        var image = blockList("images/" + Sha256.hex(Sha256.parse(rec.digest())) + ".qcow2").committed().stream()
+                .map(BlockBlobClient.BlockList.Block::id).toList();
+        assertThat(image.subList(1, image.size() - 1)).as("the data blocks staged, not sent again, between the image's head and tail").isEqualTo(staged);
+        Path stored = tmp.resolve("stored.qcow2");
+        try (InputStream in = a.openBlob(rec.digest())) {
+            Files.copy(in, stored);
+        }
+        assertThat(Sha256.ofFile(stored)).isEqualTo(rec.digest());
+        assertThat(Files.size(stored)).isEqualTo(rec.actualSize());
+        assertThat(Images.qemuImg(java.util.List.of("check", "-f", "qcow2", stored.toString()))).contains("No errors were found");
+        assertThat(Images.compare(raw, "raw", stored, "qcow2")).isZero();
+        assertThat(storage.blobs().leftoverTemporaries()).isEmpty();
+    }
+
+    @Test
+    void an_all_zero_cluster_split_between_two_requests_gives_the_same_image_sent_whole() throws IOException {
+        ImageRepository a = server("replica-a");
+        String id = a.startUpload("contoso", "web");
+        // the disk's second half is zeros: this request ends in the middle of one of its clusters
+        int cut = all.length - 3 * Qcow2Stream.CLUSTER - 1000;
+        a.append(id, 0, new ByteArrayInputStream(all, 0, cut));
+        a.append(id, cut, new ByteArrayInputStream(all, cut, all.length - cut));
+
+        String digest = a.commit(id, Sha256.ofFile(raw)).digest();
+
+        assertThat(digest).isEqualTo(reference());
+        String first = blockList("images/" + Sha256.hex(Sha256.parse(digest)) + ".qcow2").committed().getFirst().id();
+        assertThat(BlockBlobClient.blockText(first)).as("sent as blocks of its own, not assembled").startsWith("o");
+    }
+
+    @Test
+    void a_disk_with_zero_clusters_among_its_data_is_staged_without_them_resumed_elsewhere_and_assembled() throws Exception {
+        // clusters of random data, of zeros, and zero but for one byte, in every block; 3.5 MiB and 700 bytes
+        int cluster = Qcow2Stream.CLUSTER;
+        byte[] disk = new byte[56 * cluster + 700];
+        java.util.Random r = new java.util.Random(12);
+        int[] kinds = new int[57];
+        for (int at = 0; at < disk.length; at += cluster) {
+            int kind = r.nextInt(3);
+            kinds[at / cluster] = kind;
+            if (kind == 0) continue;
+            byte[] c = new byte[Math.min(cluster, disk.length - at)];
+            if (kind == 1) r.nextBytes(c);
+            else c[c.length / 3] = 1;
+            System.arraycopy(c, 0, disk, at, c.length);
+        }
+        Path file = Files.write(tmp.resolve("speckled.raw"), disk);
+        ImageRepository a = server("replica-a");
+        ImageRepository b = server("replica-b");
+        String id = a.startUpload("contoso", "web");
+        // the connection breaks in the middle of a cluster of data (a cluster of zeros cut in two is sent whole instead)
+        int broken = 20;
+        while (kinds[broken] != 1) broken++;
+        int cut = broken * cluster + 12_345;
+        assertThatThrownBy(() -> a.append(id, 0, breakingAfter(disk, 0, cut))).hasMessage("connection reset");
+        var staged = blockList("uploads/" + id).committed();
+        assertThat(staged.stream().mapToLong(BlockBlobClient.BlockList.Block::size).sum()).as("zero clusters are not sent").isLessThan(cut);
+
+        b.append(id, cut, new ByteArrayInputStream(disk, cut, disk.length - cut));
+        ImageRecord rec = b.commit(id, Sha256.ofFile(file));
+
+        String first = blockList("images/" + Sha256.hex(Sha256.parse(rec.digest())) + ".qcow2").committed().getFirst().id();
+        assertThat(BlockBlobClient.blockText(first)).as("assembled from the staged blocks").startsWith("h");
+        Path stored = tmp.resolve("speckled.qcow2");
+        try (InputStream in = a.openBlob(rec.digest())) {
+            Files.copy(in, stored);
+        }
+        assertThat(Sha256.ofFile(stored)).isEqualTo(rec.digest());
+        assertThat(Images.compare(file, "raw", stored, "qcow2")).isZero();
+    }
+
+    private BlockBlobClient.BlockList blockList(String path) {
+        return BlockBlobClient.of(java.net.URI.create(storage.accountUrl() + "/" + path),
+                new BlobCredential.SharedKey(BlobService.ACCOUNT, BlobService.KEY)).blockList().orElseThrow();
+    }
+
     /** A block as Get Block List reports it: its id and the bytes stored. */
     private static BlockBlobClient.BlockList.Block stored(StagedBlocks.Block b) {
         return new BlockBlobClient.BlockList.Block(b.id(), b.stored());
