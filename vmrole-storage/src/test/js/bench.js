@@ -140,22 +140,25 @@ async function workloads(server, tag) {
 }
 
 /**
- * Warms a server until it is steady: full rounds of every phase until a round's CPU per operation, summed over the
- * phases, is no more than 5 % below the round before (the JIT compilers, the JVM's and V8's, have settled),
- * at least VMROLE_BENCH_WARMUP (4) and at most VMROLE_BENCH_MAX_WARMUP (10) rounds. Returns the rounds run.
+ * Warms a server until it is steady: full rounds of every phase until two rounds in a row fail to bring the CPU per
+ * operation, summed over the phases, 5 % below the best round so far (the JIT compilers, the JVM's and V8's, have
+ * settled; one round alone is too noisy on a shared machine to decide), at least VMROLE_BENCH_WARMUP (3) and at most
+ * VMROLE_BENCH_MAX_WARMUP (10) rounds. Returns the rounds run.
  */
 async function warm(s, only) {
-  const minRounds = Number(process.env.VMROLE_BENCH_WARMUP ?? 4);
+  const minRounds = Number(process.env.VMROLE_BENCH_WARMUP ?? 3);
   const maxRounds = Number(process.env.VMROLE_BENCH_MAX_WARMUP ?? 10);
-  let last = Infinity;
+  let best = Infinity;
+  let flat = 0;
   for (let w = 0; w < maxRounds; w++) {
     const load = await workloads(s, `warm${w}`);
     let total = 0;
     for (const [phase, op] of Object.entries(load.phases)) if (!only || phase.includes(only)) total += (await measure(s, OPS, op)).cpuPerOp;
     await load.cleanup();
     console.error(`${new Date().toISOString()} warm-up round ${w + 1} ${s.name}: ${total.toFixed(3)} ms CPU/op summed over the phases`);
-    if (w + 1 >= minRounds && total > last * 0.95) return w + 1;
-    last = total;
+    flat = total < best * 0.95 ? 0 : flat + 1;
+    best = Math.min(best, total);
+    if (w + 1 >= minRounds && flat >= 2) return w + 1;
   }
   return maxRounds;
 }
