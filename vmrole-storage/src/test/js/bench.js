@@ -174,6 +174,8 @@ async function main() {
     const only = process.env.VMROLE_BENCH_ONLY; // a phase name part, to profile one workload
     const warmRounds = {};
     for (const s of servers) warmRounds[s.name] = await warm(s, only); // not measured
+    const idle = Number(process.env.VMROLE_BENCH_IDLE_MS ?? 0); // to see what a pause does to a warm server
+    if (idle > 0) await new Promise((resolve) => setTimeout(resolve, idle));
     for (let round = 1; round <= 2; round++) {
       const loads = {};
       for (const s of servers) loads[s.name] = await workloads(s, `r${round}`);
