@@ -90,11 +90,11 @@ public final class HostAgent implements AutoCloseable {
      */
     public List<HostAction> apply(List<Assignment> desired) {
         synchronized (applying) {
-            return applyNow(desired);
+            return applyNow(desired, false);
         }
     }
 
-    private List<HostAction> applyNow(List<Assignment> desired) {
+    private List<HostAction> applyNow(List<Assignment> desired, boolean hard) {
         driver.credentials(desired);
         Map<String, Assignment> byKey = new HashMap<>();
         for (Assignment a : desired) byKey.put(a.key(), a);
@@ -106,7 +106,7 @@ public final class HostAgent implements AutoCloseable {
         }
         List<Future<?>> work = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (HostAction action : actions) work.add(pool.submit(() -> carryOut(action, byKey.get(action.key()))));
+            for (HostAction action : actions) work.add(pool.submit(() -> carryOut(action, byKey.get(action.key()), hard)));
         }
         for (Future<?> f : work) {
             try {
@@ -119,7 +119,7 @@ public final class HostAgent implements AutoCloseable {
         return actions;
     }
 
-    private void carryOut(HostAction action, Assignment a) {
+    private void carryOut(HostAction action, Assignment a, boolean hard) {
         String key = action.key();
         switch (action.kind()) {
             case START, REIMAGE -> {
@@ -146,7 +146,8 @@ public final class HostAgent implements AutoCloseable {
                 record(key, a);
             }
             case STOP -> {
-                driver.stop(key);
+                if (hard) driver.kill(key);
+                else driver.stop(key);
                 forget(key);
             }
         }
@@ -190,10 +191,20 @@ public final class HostAgent implements AutoCloseable {
         return driver;
     }
 
-    /** Stops every VM of this host at once (the host is being taken out of service, or fences itself). */
+    /** Stops every VM of this host (the host is being taken out of service). */
     public List<HostAction> stopAll() {
         synchronized (applying) {
-            return applyNow(List.of());
+            return applyNow(List.of(), false);
+        }
+    }
+
+    /**
+     * Ends every VM of this host at once, without asking the guests: the host fences itself, and must be done before the
+     * controller starts the same instances elsewhere (a graceful stop can take as long as the guest likes).
+     */
+    public List<HostAction> fence() {
+        synchronized (applying) {
+            return applyNow(List.of(), true);
         }
     }
 

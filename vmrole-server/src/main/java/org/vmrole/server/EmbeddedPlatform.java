@@ -164,6 +164,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
             ManagementApi api = new ManagementApi(new ManagementApi.Parts(store, Clock.systemUTC(), fabric, images, authority),
                     s.adminKey(), ControllerRoutes.of(() -> role.get().status())).start(s.host(), s.apiPort(), s.hostLinkPort());
             opened.add(api);
+            fabric.hostsCanReachFromNow();
             String address = s.host() + ":" + api.port();
             ControllerRole controller = base instanceof EtcdStore etcd
                     ? new ReplicatedController((LeaderStore) store, etcd.client(), etcd.root(), fabric, RECONCILE_PERIOD, api.metrics(), address)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.ServerSocket;
@@ -22,7 +23,10 @@ import org.vmrole.server.cli.ApiClient;
 import org.vmrole.server.cli.CliFailure;
 import org.vmrole.server.cli.ImageUploader;
 
-/** kill -9 of the controller in the middle of a deployment on real QEMU: restarted, it converges with no duplicate and no lost instance. */
+/**
+ * kill -9 of the controller in the middle of a deployment on real QEMU: its hosts keep their VMs running while it is down,
+ * and restarted, it adopts them and converges with no duplicate and no lost instance.
+ */
 @Tag("vm")
 class ControllerRestartVmTest {
     private static final String ADMIN_KEY = "vmr_restart-test-administrator-key-0123456789";
@@ -43,6 +47,20 @@ class ControllerRestartVmTest {
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(CliFailure.class)
                 .until(() -> admin.get("/hosts").has("hosts"));
         return p;
+    }
+
+    /** The QEMU processes of a deployment once daemonized (while QEMU forks, parent and child show the same command line). */
+    private List<Long> daemonizedQemus(String deployment) throws IOException {
+        List<Long> running = ChildJvm.processesMentioning("vmrole:" + deployment + "/");
+        try (var files = Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().equals("qemu.pid")).map(f -> {
+                try {
+                    return Long.parseLong(Files.readString(f).strip());
+                } catch (IOException | NumberFormatException notYetWritten) {
+                    return -1L;
+                }
+            }).filter(running::contains).toList();
+        }
     }
 
     private static int freePort() throws Exception {
@@ -74,9 +92,12 @@ class ControllerRestartVmTest {
         String deployment = tenant.get("/services/web/deployments/production").path("id").asText();
 
         // the controller dies once the hosts have started booting the instances, before they are ready
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
-                .until(() -> ChildJvm.processesMentioning("vmrole:" + deployment + "/").size() == 2);
+        List<Long> booted = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> daemonizedQemus(deployment), pids -> pids.size() == 2);
         controller.destroyForcibly().waitFor();
+        // with no controller running nothing can declare the hosts down: their VMs run on past the hosts' fence window
+        await().during(EmbeddedPlatform.HOST_TIMEOUT.plusSeconds(1)).atMost(EmbeddedPlatform.HOST_TIMEOUT.plusSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> ChildJvm.processesMentioning("vmrole:" + deployment + "/").containsAll(booted));
         server(port, "server-2.log");
 
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -87,6 +108,8 @@ class ControllerRestartVmTest {
         for (String name : List.of("WebVM_IN_0", "WebVM_IN_1")) {
             assertThat(ChildJvm.processesMentioning("vmrole:" + deployment + "/" + name + " ")).as("QEMU processes of " + name).hasSize(1);
         }
+        assertThat(ChildJvm.processesMentioning("vmrole:" + deployment + "/")).as("the VMs that booted before the restart, adopted, not restarted")
+                .containsExactlyInAnyOrderElementsOf(booted);
         JsonNode hosts = admin.get("/hosts").path("hosts");
         assertThat(hosts.findValuesAsText("status")).containsOnly("Up");
     }

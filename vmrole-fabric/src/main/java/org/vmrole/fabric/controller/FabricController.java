@@ -55,6 +55,7 @@ public final class FabricController {
     private final Reconciler reconciler;
     private final Store store;
     private FabricState state;
+    private StartupGrace grace;
     private ActionExecutor executor;
     private final List<java.util.function.Consumer<FencedHost>> fenceListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Map<String, ObservedInstance>> observed = new HashMap<>();
@@ -78,19 +79,30 @@ public final class FabricController {
         this.store = store;
         this.reconciler = new Reconciler(policy);
         this.state = FabricState.load(store, new StateCodec(), clock.millis());
+        this.grace = new StartupGrace(clock.millis(), StartupGrace.DEFAULT);
         this.executor = new ActionExecutor(state);
     }
 
     /**
      * Reads the desired state from the store again, as a replica does when it becomes the leader: another replica may
-     * have changed it since this one loaded. Hosts get a fresh grace period, as after a restart.
+     * have changed it since this one loaded. Hosts get a fresh {@link StartupGrace}, as after a restart.
      */
     public synchronized void reload() {
         state = FabricState.load(store, new StateCodec(), clock.millis());
+        grace = new StartupGrace(clock.millis(), StartupGrace.DEFAULT);
         executor = new ActionExecutor(state);
         // what hosts were told belongs to another leadership: start as a restarted controller does
         knownVersions.clear();
         lastSent.clear();
+    }
+
+    /**
+     * Hosts can reach this controller from now on (its host link listens): their {@link StartupGrace} counts from now, not
+     * from when the state was loaded. A controller that took seconds to start would otherwise declare its hosts down
+     * before they could beat to it, and restart VMs that kept running through its restart.
+     */
+    public synchronized void hostsCanReachFromNow() {
+        grace = new StartupGrace(clock.millis(), StartupGrace.DEFAULT);
     }
 
     /**
@@ -455,7 +467,7 @@ public final class FabricController {
         catchUp();
         long now = clock.millis();
         DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
-                java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(state.hosts),
+                java.util.Collections.unmodifiableMap(state.instances), java.util.Collections.unmodifiableMap(grace.judge(state.hosts, now)),
                 java.util.Collections.unmodifiableMap(state.operations));
         // a host not heard since this controller started has confirmed nothing yet
         java.util.Set<String> behind = new java.util.HashSet<>();

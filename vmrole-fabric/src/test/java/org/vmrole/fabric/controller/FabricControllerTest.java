@@ -359,6 +359,27 @@ class FabricControllerTest {
     }
 
     @Test
+    void a_controller_slow_to_start_counts_its_hosts_grace_from_when_they_can_reach_it(@TempDir Path dir) {
+        store = SqliteStore.open(dir.resolve("fabric.db"));
+        controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        host("h1", 0);
+        controller.createDeployment(deployment("d1", 1));
+        ticks(3);
+        store.close();
+
+        store = SqliteStore.open(dir.resolve("fabric.db"));
+        controller = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        // loading took longer than its hosts' startup grace, and no host could beat to it meanwhile
+        clock.advance(StartupGrace.DEFAULT.plusSeconds(1));
+        controller.hostsCanReachFromNow();
+        assertThat(controller.reconcileOnce()).noneMatch(a -> a instanceof StartInstance);
+        assertThat(controller.listHosts()).extracting(x -> x.status()).doesNotContain(HostStatus.Down);
+        ticks(3);
+        assertThat(instances("d1")).singleElement().satisfies(v -> assertThat(v.incarnation()).isEqualTo(1));
+        store.close();
+    }
+
+    @Test
     void places_nothing_new_on_a_draining_host_and_moves_what_runs_there_away() {
         host("h1", 0);
         controller.createDeployment(deployment("d1", 1));

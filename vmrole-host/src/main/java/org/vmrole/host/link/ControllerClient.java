@@ -142,9 +142,16 @@ public final class ControllerClient {
 
     /** Joins with a new key pair; the certificate the controller answers with replaces any earlier one. */
     public void join(HostJoin join) throws IOException, InterruptedException {
-        URI tls = discoverTls();
+        URI tls;
+        try {
+            tls = discoverTls();
+        } catch (java.net.ConnectException refused) {
+            // the API port is fixed: a refusal there means no controller process runs on that machine now
+            throw new CannotAct(CannotAct.Reason.NOT_RUNNING, controller() + " refuses connections: no controller runs there", refused);
+        }
         KeyPair key = CertificateAuthority.newKeyPair();
-        HttpRequest req = post(tls, "/join", join.withPublicKey(Pem.publicKey(key.getPublic()))).build();
+        // bounded like a heartbeat, so a controller that accepts but never answers cannot stall this host's beats
+        HttpRequest req = post(tls, "/join", join.withPublicKey(Pem.publicKey(key.getPublic()))).timeout(Duration.ofSeconds(10)).build();
         HostAdmission admitted = JSON.readValue(send(joining, req, HttpResponse.BodyHandlers.ofString()).body(), HostAdmission.class);
         if (admitted.certificate() == null) throw new IOException("the controller admitted host " + host + " but issued it no certificate");
         X509Certificate certificate = Pem.parseCertificate(admitted.certificate());
@@ -238,6 +245,7 @@ public final class ControllerClient {
             String text = body instanceof String s ? s : body instanceof InputStream in ? new String(in.readNBytes(4096)) : "";
             if (r.statusCode() == 401) throw new NotAdmitted(text);
             if (r.statusCode() == 503 && "NotLeader".equals(errorCode(text))) throw new NotLeader(r.headers().firstValue("X-Vmrole-Leader").orElse(null), text);
+            if (r.statusCode() == 503 && "StoreUnavailable".equals(errorCode(text))) throw new CannotAct(CannotAct.Reason.NO_STORE, req.uri().getHost() + ":" + req.uri().getPort() + ": " + text, null);
             throw new IOException("controller answered " + r.statusCode() + " to " + req.method() + " " + req.uri().getPath() + ": " + text);
         }
         return r;
@@ -278,6 +286,26 @@ public final class ControllerClient {
         /** The leader's API address (host:port), or null while none is elected. */
         public String leader() {
             return leader;
+        }
+    }
+
+    /**
+     * The replica answered, and its answer means it cannot declare this host down now: no controller process listens on
+     * its API port, or it cannot reach its store. To act it must first take over, which gives every host a fresh grace period.
+     */
+    public static final class CannotAct extends IOException {
+        /** Why: no controller process runs there, or the replica runs without its store. */
+        public enum Reason { NOT_RUNNING, NO_STORE }
+
+        private final Reason reason;
+
+        public CannotAct(Reason reason, String message, Throwable cause) {
+            super(message, cause);
+            this.reason = reason;
+        }
+
+        public Reason reason() {
+            return reason;
         }
     }
 

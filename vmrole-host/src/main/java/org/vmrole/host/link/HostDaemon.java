@@ -1,5 +1,6 @@
 package org.vmrole.host.link;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -25,7 +26,9 @@ import org.vmrole.model.host.HostJoin;
  * Keeps one host in the fabric: joins, beats every {@code interval} with what the host agent observes, and
  * hands new assignments to the host agent on a thread of their own, so a slow VM start never delays a
  * heartbeat. When the controller has been out of reach for {@code fenceAfter}, the host stops its VMs
- * itself: by then the controller is about to declare it down and start them elsewhere.
+ * itself: by then the controller is about to declare it down and start them elsewhere. A controller that says it cannot
+ * act (not running, or without its store) cannot do that, so a restart or a store outage leaves the VMs running
+ * ({@link ControllerSilence}).
  */
 public final class HostDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HostDaemon.class);
@@ -46,6 +49,7 @@ public final class HostDaemon implements AutoCloseable {
     private boolean fenced;
     private volatile long knownVersion = -1;
     private long lastContactMillis;
+    private final Map<URI, ControllerSilence.Answer> cannotAct = new java.util.HashMap<>();
     private long joinedAtMillis;
     /** A host joins again (a new key pair, a new certificate) this often; the controller's certificates last longer. */
     static final Duration REJOIN_EVERY = Duration.ofDays(1);
@@ -102,6 +106,17 @@ public final class HostDaemon implements AutoCloseable {
             lastContactMillis = clock.millis();
             fenced = false;
             warned = false;
+        } catch (ControllerClient.CannotAct e) {
+            if (!warned) log.warn("host {}: {}; its VMs keep running", join.host(), e.getMessage());
+            warned = true;
+            cannotAct.put(controller.controller(), new ControllerSilence.Answer(e.reason(), clock.millis()));
+            joined = false;
+            // every replica must say so before the silence is safe: ask the next one at once
+            if (controller.failOver(null) && mayFollow) {
+                beat(false);
+                return;
+            }
+            fenceIfSilent();
         } catch (ControllerClient.NotAdmitted e) {
             if (!warned) log.error("host {} is not admitted by the controller: {}", join.host(), e.getMessage());
             warned = true;
@@ -143,12 +158,21 @@ public final class HostDaemon implements AutoCloseable {
     }
 
     private void fenceIfSilent() {
-        if (!fenced && clock.millis() - lastContactMillis > fenceAfter.toMillis()) {
+        if (!fenced && clock.millis() > ControllerSilence.fenceAtMillis(lastContactMillis, fenceAfter, cannotAct, controller.controllers())) {
             fenced = true;
             log.warn("host {} has not reached the controller for {} ms: stopping its VMs so that no instance runs twice",
                     join.host(), clock.millis() - lastContactMillis);
             knownVersion = -1;
-            offer(new HostAssignments(-1, List.of()));
+            // after whatever apply is under way: the applier is one thread
+            pending.set(null);
+            applier.execute(() -> {
+                try {
+                    agent.fence();
+                    applied.accept(List.of());
+                } catch (RuntimeException e) {
+                    log.error("host {} failed to fence its VMs: {}", join.host(), e.getMessage(), e);
+                }
+            });
         }
     }
 
