@@ -15,6 +15,8 @@ import org.vmrole.api.beta.BetaPrograms;
 import org.vmrole.api.beta.BetaRoutes;
 import org.vmrole.api.fabric.HostRoutes;
 import org.vmrole.api.hostlink.HostLinkRoutes;
+import org.vmrole.api.hostlink.ImagesToWarm;
+import org.vmrole.api.hostlink.WantedImages;
 import org.vmrole.api.hostlink.InstanceEndpoints;
 import io.javalin.http.HandlerType;
 import org.vmrole.api.http.Access;
@@ -114,7 +116,8 @@ public final class ManagementApi implements AutoCloseable {
         routes.addAll(HostRoutes.of(parts.fabric(), parts.authority()));
         routes.addAll(HostLinkRoutes.of(parts.fabric(), parts.images()::openBlob, endpoints, hostRequests, parts.authority(),
                 this::hostLinkPort, a -> drives.withKeys(a, parts.fabric().getDeployment(a.deploymentId())
-                        .map(d -> d.serviceName().substring(0, Math.max(0, d.serviceName().indexOf('/')))).orElse(null))));
+                        .map(d -> d.serviceName().substring(0, Math.max(0, d.serviceName().indexOf('/')))).orElse(null)),
+                new WantedImages(parts.images(), parts.fabric(), ImagesToWarm.DEFAULT, parts.clock(), WantedImages.EVERY)));
         routes.add(new Route(HandlerType.GET, "/metrics", Access.ADMIN, "Prometheus metrics of the platform", 200,
                 (ctx, who) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
         routes.addAll(WhoAmIRoutes.of());

@@ -123,8 +123,15 @@ public final class EtcdLeadership implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("leader election tick failed: {}", e.toString());
             }
-            if (leading != null && System.nanoTime() >= stepDownAtNanos()) stepDown("its lease was last renewed over "
-                    + ttl.minus(margin).toMillis() + " ms ago (etcd unreachable or without quorum)");
+            if (leading != null && System.nanoTime() >= stepDownAtNanos()) {
+                // the lease goes with the term: kept and renewed once etcd answers again, it would keep the leader key
+                // alive, naming a replica that no longer leads, and nobody could be elected
+                long abandoned = lease;
+                lease = 0;
+                stepDown("its lease was last renewed over " + ttl.minus(margin).toMillis() + " ms ago (etcd unreachable or without quorum)");
+                // given back when etcd answers (the key goes at once), else it lapses within the TTL
+                client.getLeaseClient().revoke(abandoned);
+            }
             try {
                 TimeUnit.NANOSECONDS.sleep(Math.min(TICK.toNanos(), leading == null ? Long.MAX_VALUE : Math.max(0, stepDownAtNanos() - System.nanoTime())));
             } catch (InterruptedException e) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,11 @@ public final class ImageCache {
     private final Path dir;
     private final ImageSource source;
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /**
+     * One lock per digest: a boot that needs an image being fetched (by a prefetch, or another boot) waits for that fetch.
+     * Locks, not monitors: a virtual thread waiting here for seconds must not hold its carrier (JDK 21 pins on monitors).
+     */
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public ImageCache(Path dir, ImageSource source) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -40,7 +45,9 @@ public final class ImageCache {
     public Path get(String digest) throws IOException {
         String d = Sha256.parse(digest);
         Path file = dir.resolve(Sha256.hex(d) + ".qcow2");
-        synchronized (locks.computeIfAbsent(d, k -> new Object())) {
+        ReentrantLock lock = locks.computeIfAbsent(d, k -> new ReentrantLock());
+        lock.lock();
+        try {
             if (verified.contains(d) && Files.exists(file)) return file;
             if (Files.exists(file)) {
                 String actual = Sha256.ofFile(file);
@@ -54,6 +61,8 @@ public final class ImageCache {
             fetch(d, file);
             verified.add(d);
             return file;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -62,12 +71,38 @@ public final class ImageCache {
         return Files.exists(dir.resolve(Sha256.hex(digest) + ".qcow2"));
     }
 
+    /** The images in the cache (verified or not): digest to the file's size in bytes. Fetches in progress are not in it. */
+    public Map<String, Long> cached() throws IOException {
+        Map<String, Long> out = new java.util.HashMap<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".qcow2")) continue;
+                try {
+                    out.put(Sha256.parse(name.substring(0, name.length() - ".qcow2".length())), Files.size(f));
+                } catch (IllegalArgumentException | java.nio.file.NoSuchFileException notAnImage) {
+                    // not a file this cache wrote, or evicted meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The bytes still free for this cache on its disk. */
+    public long freeBytes() throws IOException {
+        return Files.getFileStore(dir).getUsableSpace();
+    }
+
     /** Drops an image from the cache. */
     public void evict(String digest) throws IOException {
         String d = Sha256.parse(digest);
-        synchronized (locks.computeIfAbsent(d, k -> new Object())) {
+        ReentrantLock lock = locks.computeIfAbsent(d, k -> new ReentrantLock());
+        lock.lock();
+        try {
             verified.remove(d);
             Files.deleteIfExists(dir.resolve(Sha256.hex(d) + ".qcow2"));
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -74,6 +74,7 @@ public final class ImageRepository {
     private final Clock clock;
     private final ReentrantLock catalog = new ReentrantLock();
     private final Map<String, Upload> open = new ConcurrentHashMap<>();
+    private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService cleanup =
             Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("upload-cleanup").unstarted(r));
 
@@ -353,7 +354,9 @@ public final class ImageRepository {
         synchronized (u) {
             try {
                 catchUp(u, staged(uploadId));
-                return store(u, expected);
+                ImageRecord stored = store(u, expected);
+                changed();
+                return stored;
             } catch (ImageRejectedException e) {
                 discard(uploadId);
                 log.info("refused upload {} ({}/{}): {}", uploadId, u.session.subscription(), u.session.name(), e.getMessage());
@@ -658,6 +661,27 @@ public final class ImageRepository {
             log.info("deleted image {}/{} ({})", subscription, name, rec.digest());
         } finally {
             catalog.unlock();
+        }
+        changed();
+    }
+
+    /** Every subscription's images. */
+    public List<ImageRecord> all() throws IOException {
+        return records(null);
+    }
+
+    /** Runs {@code listener} after each image this repository stores or deletes (it must not block: it runs on the caller's thread). */
+    public void onChange(Runnable listener) {
+        changeListeners.add(listener);
+    }
+
+    private void changed() {
+        for (Runnable l : changeListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                log.warn("an image change listener failed", e);
+            }
         }
     }
 

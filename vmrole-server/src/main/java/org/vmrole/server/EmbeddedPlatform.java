@@ -22,6 +22,7 @@ import org.vmrole.fabric.reconcile.HealingPolicy;
 import org.vmrole.etcd.EtcdStore;
 import org.vmrole.etcd.LeaderStore;
 import org.vmrole.fabric.store.Store;
+import org.vmrole.fabric.store.StoreUnavailable;
 import org.vmrole.image.ImageLimits;
 import org.vmrole.image.ImageRepository;
 import org.vmrole.image.QemuImg;
@@ -133,7 +134,29 @@ public final class EmbeddedPlatform implements AutoCloseable {
         return new HealingPolicy(HOST_TIMEOUT, d.startTimeout(), d.backoffBase(), d.backoffMax(), d.relocateAfterFailures(), d.stableAfter());
     }
 
+    /** How long a replica starting while its store does not answer (etcd electing, or slow on a busy machine) waits for it. */
+    static final Duration STORE_WAIT = Duration.ofSeconds(60);
+
     public static EmbeddedPlatform start(Settings s) throws IOException {
+        long deadline = System.nanoTime() + STORE_WAIT.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(s);
+            } catch (StoreUnavailable e) {
+                // everything opened was closed again: a later attempt starts from nothing
+                if (System.nanoTime() > deadline) throw e;
+                log.warn("the store does not answer (attempt {}): {}; trying again for up to {} s", attempt, e.getMessage(), STORE_WAIT.toSeconds());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static EmbeddedPlatform startOnce(Settings s) throws IOException {
         Files.createDirectories(s.dataDir());
         Store base = s.store().open(s.dataDir());
         // on etcd, the controller's writes carry the leader's fence while this replica leads

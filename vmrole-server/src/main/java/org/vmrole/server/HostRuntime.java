@@ -28,6 +28,8 @@ import org.vmrole.host.qemu.QemuDriver;
 import org.vmrole.host.qemu.QemuSettings;
 import org.vmrole.host.qemu.VmFiles;
 import org.vmrole.image.ImageCache;
+import org.vmrole.host.image.ImagePrefetcher;
+import org.vmrole.host.image.PrefetchPolicy;
 import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HostCapacity;
 import org.vmrole.model.host.ObservedInstance;
@@ -38,12 +40,16 @@ import java.util.function.Supplier;
 
 /** One host of the fabric on this machine: QEMU driver, image cache, host agent and the daemon that links them to the controller. */
 public final class HostRuntime implements AutoCloseable {
+    /** How often a host looks again at what to prefetch when nothing else told it to (a failed fetch's retry). */
+    static final Duration PREFETCH_TICK = Duration.ofSeconds(5);
     private final Spec spec;
     private final QemuDriver driver;
     private final HostAgent agent;
     private final HostDaemon daemon;
     private final PrivateNetworks networks;
     private final EndpointRelay relay;
+    private final ImageCache images;
+    private final ImagePrefetcher prefetcher;
     private HostRequestLoop requests;
 
     /** What one host needs to know to run. */
@@ -78,7 +84,10 @@ public final class HostRuntime implements AutoCloseable {
         }
     }
 
-    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks, EndpointRelay relay) {
+    private HostRuntime(Spec spec, QemuDriver driver, HostAgent agent, HostDaemon daemon, PrivateNetworks networks, EndpointRelay relay,
+                        ImageCache images, ImagePrefetcher prefetcher) {
+        this.images = images;
+        this.prefetcher = prefetcher;
         this.spec = spec;
         this.driver = driver;
         this.agent = agent;
@@ -105,9 +114,10 @@ public final class HostRuntime implements AutoCloseable {
         EndpointRelay relay = spec.address().isLoopbackAddress() ? null : new EndpointRelay(spec.address());
         Supplier<Map<String, List<EndpointBinding>>> endpoints = relay == null ? () -> forwardedPorts(driver) : () -> relay.publish(forwardedPorts(driver));
         String address = spec.address().isLoopbackAddress() ? null : spec.address().getHostAddress();
+        ImagePrefetcher prefetcher = new ImagePrefetcher(spec.name(), images, PrefetchPolicy.DEFAULT, java.time.Clock.systemUTC(), PREFETCH_TICK);
         HostDaemon daemon = new HostDaemon(controller, new HostJoin(spec.name(), spec.faultDomain(), spec.capacity(), networks.address(), address),
-                agent, networks::apply, endpoints, spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
-        HostRuntime runtime = new HostRuntime(spec, driver, agent, daemon, networks, relay);
+                agent, networks::apply, endpoints, prefetcher::want, spec.heartbeat(), spec.fenceAfter(), InstantSource.system());
+        HostRuntime runtime = new HostRuntime(spec, driver, agent, daemon, networks, relay, images, prefetcher);
         runtime.requests = new HostRequestLoop(controller, runtime::answer);
         return runtime;
     }
@@ -130,6 +140,9 @@ public final class HostRuntime implements AutoCloseable {
     }
 
     public QemuDriver driver() { return driver; }
+
+    /** This host's image cache (warmed ahead of need by its prefetcher). */
+    public ImageCache images() { return images; }
 
     public String name() { return spec.name(); }
 
@@ -162,6 +175,7 @@ public final class HostRuntime implements AutoCloseable {
     public void close(boolean stopVms) {
         if (requests != null) requests.close();
         daemon.close();
+        prefetcher.close();
         if (stopVms) agent.stopAll();
         if (relay != null) relay.close();
         networks.close();

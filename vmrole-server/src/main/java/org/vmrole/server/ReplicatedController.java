@@ -51,7 +51,7 @@ final class ReplicatedController implements ControllerRole, EtcdLeadership.Liste
         firstPassNanos = 0;
         store.fenceWith(Optional.of(EtcdLeadership.fenceFor(root, term)));
         // the previous leader changed the desired state since this replica read it
-        fabric.reload();
+        fabric.reloadAtNextPass();
         metrics.leadership(true);
         loop = new ReconcileLoop(fabric, period, (actions, took) -> {
             if (firstPassNanos == 0) {

@@ -49,11 +49,15 @@ public final class HostLinkRoutes {
     /** What {@code GET /hostlink/v1/tls} answers: where the host link's TLS listens. */
     public record TlsPort(int port) {}
 
-    /** @param credentials fills in what an assignment carries only on its way to the host (drives' current account keys) */
+    /**
+     * @param credentials fills in what an assignment carries only on its way to the host (drives' current account keys)
+     * @param wanted      the images hosts should warm ahead of need, sent with the assignments (see {@link WantedImages})
+     */
     public static List<Route> of(FabricController fabric, ImageBlobs images, InstanceEndpoints endpoints, HostRequests requests,
                                  CertificateAuthority authority, IntSupplier tlsPort,
-                                 java.util.function.UnaryOperator<org.vmrole.model.host.Assignment> credentials) {
-        AssignmentReplies replies = new AssignmentReplies(credentials);
+                                 java.util.function.UnaryOperator<org.vmrole.model.host.Assignment> credentials,
+                                 java.util.function.Supplier<List<org.vmrole.model.host.WantedImage>> wanted) {
+        AssignmentReplies replies = new AssignmentReplies(credentials, wanted);
         return List.of(
                 // no secret here: a host checks whatever answers on that port against the fingerprint its token pins
                 new Route(GET, PREFIX + "/tls", Access.PUBLIC, "Where the host link's TLS listens (a host asks before it joins)", 200,

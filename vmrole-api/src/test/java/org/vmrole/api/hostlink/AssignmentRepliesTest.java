@@ -13,14 +13,16 @@ import org.vmrole.model.VmSize;
 import org.vmrole.model.host.Assignment;
 import org.vmrole.model.host.DriveAttachment;
 import org.vmrole.model.host.HostAssignments;
+import org.vmrole.model.host.WantedImage;
 
 class AssignmentRepliesTest {
     private final Map<String, String> keys = new HashMap<>(Map.of("acct", "a2V5MQ=="));
     private long now = 0;
+    private List<WantedImage> wanted = List.of();
     private final AssignmentReplies replies = new AssignmentReplies(a -> new Assignment(a.deploymentId(), a.instance(), a.incarnation(),
             a.rebootGeneration(), a.size(), a.imageDigest(), a.updateDomain(), a.faultDomain(), a.settings(), a.endpoints(), a.localDisks(),
             a.network(), a.userData(), a.probe(), a.drives().stream().map(d -> new DriveAttachment(d.name(), d.blobUrl(), d.mode(), d.accountName(),
-                    keys.get(d.accountName()), d.sizeBytes())).toList()), () -> now);
+                    keys.get(d.accountName()), d.sizeBytes())).toList()), () -> wanted, () -> now);
 
     private static AssignmentSet set(List<DriveAttachment> drives) {
         return new AssignmentSet(7, List.of(new Assignment("d-1", new InstanceName("Writer", 0), 1, 0, VmSize.ExtraSmall, "sha256:00", 0, 0, Map.of(),
@@ -54,5 +56,19 @@ class AssignmentRepliesTest {
         now += AssignmentReplies.RECHECK_NANOS;
         assertThat(replies.reply("host-b", Optional.empty())).isEmpty();
         assertThat(replies.reply("host-c", Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void an_uploaded_image_is_sent_at_the_next_heartbeat_without_an_assignment_change_and_only_once() {
+        replies.reply("host-d", Optional.of(set(List.of())));
+        assertThat(replies.reply("host-d", Optional.empty())).isEmpty();
+
+        wanted = List.of(new WantedImage("sha256:" + "ab".repeat(32), 1 << 20));
+        Optional<HostAssignments> told = replies.reply("host-d", Optional.empty());
+        assertThat(told.orElseThrow().images()).as("no wait for the key recheck").isEqualTo(wanted);
+        assertThat(told.orElseThrow().version()).as("the same assignments").isEqualTo(7);
+        assertThat(told.orElseThrow().assignments()).hasSize(1);
+        now += AssignmentReplies.RECHECK_NANOS;
+        assertThat(replies.reply("host-d", Optional.empty())).as("sent once").isEmpty();
     }
 }

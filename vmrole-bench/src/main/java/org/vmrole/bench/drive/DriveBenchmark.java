@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Usage: {@code DriveBenchmark WORKDIR [DISK_MIB [ROUNDS [WORKLOAD]]]}: WORKLOAD picks the workloads whose
  * name contains it (for example {@code "sequential read"}). Every round prints its row with the load average, so a
- * round taken while the machine was busier can be told apart.
+ * round taken while the machine was busier can be told apart, and with the CPU seconds per GB that the API, NBD and
+ * NBD-to-memory columns cost (this JVM and the qemu-img children it waited for): where a column's time goes.
  */
 public final class DriveBenchmark {
     private static final int MIB = 1 << 20;
@@ -97,19 +98,28 @@ public final class DriveBenchmark {
                 pageBlobRate(raw, fill, disk);
                 qemuBench(nbdUrl, "raw", "writeback", fill, disk);
             }
-            System.out.printf("%-6s %-26s %10s %10s %10s %10s %8s %10s  %s%n", "round", "workload (MB/s)", "API", "NBD", "qcow2", "NBD-mem", "NBD/API", "API 4 MiB", "load average");
+            System.out.printf("%-6s %-26s %10s %10s %10s %10s %8s %10s %17s  %s%n", "round", "workload (MB/s)", "API", "NBD", "qcow2", "NBD-mem", "NBD/API", "API 4 MiB",
+                    "CPU s/GB A|N|M", "load average");
             // round 0 warms the JIT, the storage service's SQLite and the files and is not counted; the median of the rest is reported
             for (int round = 0; round < rounds; round++) {
                 for (Workload w : workloads) {
+                    // CPU seconds per GB of the JVM (storage service, NBD server, client) and its waited-for children (qemu-img)
+                    double cpu0 = cpuSeconds();
                     double pageBlob = pageBlobRate(raw, w, disk);
+                    double cpu1 = cpuSeconds();
                     double overNbd = qemuBench(nbdUrl, "raw", "writeback", w, disk);
+                    double cpu2 = cpuSeconds();
+                    double gb = w.count(disk) * (double) w.bufferSize() / 1e9;
                     double local = qemuBench(overlay.toString(), "qcow2", "none", w, disk);
+                    double cpu3 = cpuSeconds();
                     double memory = qemuBench("nbd://127.0.0.1:" + nbd.port() + "/memory", "raw", "writeback", w, disk);
+                    double cpu4 = cpuSeconds();
+                    String cpu = String.format("%5.2f|%5.2f|%-5.2f", (cpu1 - cpu0) / gb, (cpu2 - cpu1) / gb, (cpu4 - cpu3) / gb);
                     // the drive's read-ahead fetches 4 MiB windows: the API's rate at that GET size, for reference
                     String window = w.bufferSize() >= MIB && !w.write()
                             ? String.format("%10.1f", pageBlobRate(raw, new Workload("window", 4 * MIB, 4 * MIB, 2, false), disk)) : String.format("%10s", "-");
-                    System.out.printf("%-6s %-26s %10.1f %10.1f %10.1f %10.1f %7.0f%% %s  %s%n", round == 0 && rounds > 1 ? "warm" : round, w.name(),
-                            pageBlob, overNbd, local, memory, 100 * overNbd / pageBlob, window, loadAverage());
+                    System.out.printf("%-6s %-26s %10.1f %10.1f %10.1f %10.1f %7.0f%% %s %17s  %s%n", round == 0 && rounds > 1 ? "warm" : round, w.name(),
+                            pageBlob, overNbd, local, memory, 100 * overNbd / pageBlob, window, cpu, loadAverage());
                     if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local, memory});
                 }
             }
@@ -121,6 +131,16 @@ public final class DriveBenchmark {
             });
             System.out.printf("read cache held %d MiB at the end (bound 64 MiB)%n", device.cachedBytes() / MIB);
         }
+    }
+
+    /** User + system CPU of this process and of its children that were waited for ({@code /proc/self/stat}, 100 ticks a second). */
+    private static double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields 14-17 of proc(5) (utime stime cutime cstime) are 11-14 after the command name
+        long ticks = 0;
+        for (int i = 11; i <= 14; i++) ticks += Long.parseLong(f[i]);
+        return ticks / 100.0;
     }
 
     private static String loadAverage() {

@@ -47,6 +47,11 @@ final class ChangeSet {
         return this;
     }
 
+    ChangeSet put(HostReport r) {
+        changes.put(StateCodec.reportKey(r.host()), r);
+        return this;
+    }
+
     ChangeSet delete(String storeKey) {
         changes.put(storeKey, null);
         return this;

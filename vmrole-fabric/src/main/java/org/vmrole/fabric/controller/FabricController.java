@@ -62,6 +62,11 @@ public final class FabricController {
     private final Map<String, Long> knownVersions = new HashMap<>();
     /** Whether this controller serves hosts now (it leads); the leader's address otherwise (null: none elected yet). */
     private volatile java.util.function.BooleanSupplier leads = () -> true;
+    /** Replicated: the leader stores what hosts report ({@link HostReport}) for the replicas that do not lead. */
+    private boolean shareReports;
+    /** Hosts whose report changed since the leader last stored it. */
+    private final java.util.Set<String> reportsChanged = new java.util.HashSet<>();
+    private boolean reloadPending;
     private volatile java.util.function.Supplier<String> leader = () -> null;
     /** What each host was last sent, and the hosts from which a change is held back until the balancer lets go. */
     private final Map<String, List<Assignment>> lastSent = new HashMap<>();
@@ -84,10 +89,16 @@ public final class FabricController {
     }
 
     /**
-     * Reads the desired state from the store again, as a replica does when it becomes the leader: another replica may
-     * have changed it since this one loaded. Hosts get a fresh {@link StartupGrace}, as after a restart.
+     * Has the next reconcile pass read the desired state from the store again first, as a replica does when it becomes
+     * the leader: another replica may have changed it since this one loaded. Hosts get a fresh {@link StartupGrace}, as
+     * after a restart. Deferred to the pass, so that a store too slow to answer now fails that pass, which the next one
+     * retries, and never the election that asked for it (a leader that never reconciled).
      */
-    public synchronized void reload() {
+    public synchronized void reloadAtNextPass() {
+        reloadPending = true;
+    }
+
+    private void reload() {
         state = FabricState.load(store, new StateCodec(), clock.millis());
         grace = new StartupGrace(clock.millis(), StartupGrace.DEFAULT);
         executor = new ActionExecutor(state);
@@ -109,8 +120,9 @@ public final class FabricController {
      * On a replica, hosts are served by the leader only (their heartbeats live in its memory): while {@code leads} is
      * false, joins and heartbeats are refused with {@link NotLeader} naming {@code leader} (null when none is elected).
      */
-    public void serveHostsOnlyWhenLeading(java.util.function.BooleanSupplier leads, java.util.function.Supplier<String> leader) {
+    public synchronized void serveHostsOnlyWhenLeading(java.util.function.BooleanSupplier leads, java.util.function.Supplier<String> leader) {
         this.leads = leads;
+        this.shareReports = true;
         this.leader = leader;
     }
 
@@ -152,7 +164,9 @@ public final class FabricController {
         ChangeSet changes = new ChangeSet();
         if (state.tokens.containsKey(hostName)) changes.delete(StateCodec.tokenKey(hostName));
         if (state.hosts.containsKey(hostName)) changes.delete(StateCodec.HOSTS + hostName);
+        if (state.reports.containsKey(hostName)) changes.delete(StateCodec.reportKey(hostName));
         state.commit(changes);
+        reportsChanged.remove(hostName);
         observed.remove(hostName);
         knownVersions.remove(hostName);
         lastSent.remove(hostName);
@@ -194,7 +208,9 @@ public final class FabricController {
         state.heard(hostName, clock.millis());
         Map<String, ObservedInstance> byKey = new HashMap<>(instances.size() * 2);
         for (ObservedInstance o : instances) byKey.put(o.key(), o);
-        observed.put(hostName, byKey);
+        Map<String, ObservedInstance> before = observed.put(hostName, byKey);
+        // a host's first beat to this leader may differ from what the previous leader stored
+        if (shareReports && (!byKey.equals(before) || !knownVersions.containsKey(hostName))) reportsChanged.add(hostName);
         knownVersions.put(hostName, knownAssignmentsVersion);
         long version = state.assignmentVersion(hostName);
         boolean strays = state.runsStrays(hostName, instances);
@@ -425,12 +441,42 @@ public final class FabricController {
                 + leaderOrNone() + ")";
         for (RoleInstance ri : mine) {
             Host h = ri.host() == null ? null : state.hosts.get(ri.host());
-            Map<String, ObservedInstance> onHost = ri.host() == null ? null : observed.get(ri.host());
+            Map<String, ObservedInstance> onHost = ri.host() == null ? null : reported(ri.host(), notHeardHere == null);
             InstanceView view = InstanceView.of(ri, h == null ? null : h.status(), onHost == null ? null : onHost.get(ri.key()));
             boolean stale = notHeardHere != null && ri.hasHost() && !ri.retiring() && onHost == null && view.state() == org.vmrole.model.RoleState.CreatingVM;
             out.add(stale ? view.unknownHere(notHeardHere) : view);
         }
         return out;
+    }
+
+    /** Stores the reports that changed since the last pass, for the replicas that do not lead: one commit, not one per beat. */
+    private void storeReports() {
+        if (reportsChanged.isEmpty()) return;
+        ChangeSet set = new ChangeSet();
+        for (String host : reportsChanged) {
+            Map<String, ObservedInstance> heard = observed.get(host);
+            if (heard == null || !state.hosts.containsKey(host)) continue;
+            HostReport report = HostReport.of(host, heard);
+            if (!report.equals(state.reports.get(host))) set.put(report);
+        }
+        try {
+            state.commit(set);
+            reportsChanged.clear();
+        } catch (RuntimeException e) {
+            // the next pass tries again; what hosts report is for display on the other replicas, never for decisions
+            log.debug("could not store {} host reports: {}", set.changes.size(), e.toString());
+        }
+    }
+
+    /**
+     * What {@code host} reports of its instances: as heard here while this replica leads (or as the last leader stored it,
+     * until the host's first heartbeat here), as the leader stored it otherwise; null when nothing is known.
+     */
+    private Map<String, ObservedInstance> reported(String host, boolean leading) {
+        Map<String, ObservedInstance> heard = leading ? observed.get(host) : null;
+        if (heard != null) return heard;
+        HostReport stored = state.reports.get(host);
+        return stored == null ? null : stored.byKey();
     }
 
     /**
@@ -445,7 +491,7 @@ public final class FabricController {
             if (!ri.deploymentId().equals(deploymentId) || ri.handover() == null) continue;
             String copyHost = ri.handover().host();
             Host h = state.hosts.get(copyHost);
-            Map<String, ObservedInstance> onHost = observed.get(copyHost);
+            Map<String, ObservedInstance> onHost = reported(copyHost, leads.getAsBoolean());
             out.add(InstanceView.ofHandoverCopy(ri, h == null ? null : h.status(), onHost == null ? null : onHost.get(ri.key())));
         }
         out.sort(Comparator.comparing(InstanceView::instance));
@@ -464,6 +510,10 @@ public final class FabricController {
 
     /** Runs one reconcile pass and persists its outcome; returns the actions taken. */
     public synchronized List<Action> reconcileOnce() {
+        if (reloadPending) {
+            reload();
+            reloadPending = false;
+        }
         catchUp();
         long now = clock.millis();
         DesiredState desired = new DesiredState(java.util.Collections.unmodifiableMap(state.deployments),
@@ -481,6 +531,7 @@ public final class FabricController {
             if (a instanceof org.vmrole.fabric.reconcile.MarkHostDown m) fenced.add(FencedHost.of(m.host().name(), state.instances.values(), state.deployments));
         }
         executor.execute(actions);
+        storeReports();
         forgetExpiredOperations(now);
         for (FencedHost f : fenced) {
             for (var l : fenceListeners) {

@@ -40,6 +40,8 @@ final class FabricState {
     final Map<String, Host> hosts = new HashMap<>();
     final Map<String, Operation> operations = new HashMap<>();
     final Map<String, JoinToken> tokens = new HashMap<>();
+    /** What each host last reported, as the leader stored it (on replicas; see {@link HostReport}). */
+    final Map<String, HostReport> reports = new HashMap<>();
     private final Map<String, Long> revisions = new HashMap<>();
     private final Map<String, Set<String>> instancesByHost = new HashMap<>();
     private final Map<String, Long> hostVersions = new HashMap<>();
@@ -68,6 +70,7 @@ final class FabricState {
         }
         for (StoredRecord r : store.list(StateCodec.OPERATIONS)) s.remember(r, codec.read(r, Operation.class));
         for (StoredRecord r : store.list(StateCodec.TOKENS)) s.remember(r, codec.read(r, JoinToken.class));
+        for (StoredRecord r : store.list(StateCodec.REPORTS)) s.remember(r, codec.read(r, HostReport.class));
         s.networkSecret = loadNetworkSecret(store);
         return s;
     }
@@ -269,6 +272,7 @@ final class FabricState {
             case Host h -> hosts.put(h.name(), h);
             case Operation op -> operations.put(op.id(), op);
             case JoinToken t -> tokens.put(t.hostName(), t);
+            case HostReport r -> reports.put(r.host(), r);
             default -> throw new IllegalStateException("no place in memory for " + value.getClass().getSimpleName() + " at '" + key + "'");
         }
     }
@@ -286,6 +290,7 @@ final class FabricState {
             case StateCodec.HOSTS -> hosts.remove(id);
             case StateCodec.OPERATIONS -> operations.remove(id);
             case StateCodec.TOKENS -> tokens.remove(id);
+            case StateCodec.REPORTS -> reports.remove(id);
             default -> throw new IllegalStateException("unknown store key '" + key + "'");
         }
     }

@@ -16,6 +16,7 @@ final class StateCodec {
     static final String HOSTS = "hosts/";
     static final String OPERATIONS = "operations/";
     static final String TOKENS = "join-tokens/";
+    static final String REPORTS = "host-reports/";
 
     // shared: a mapper builds its serialisers on first use, which costs far more than the writes themselves
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -48,6 +49,10 @@ final class StateCodec {
         return TOKENS + hostName;
     }
 
+    static String reportKey(String hostName) {
+        return REPORTS + hostName;
+    }
+
     /** The record type kept under {@code key}, or null for keys that are not the controller's (the API's, secrets). */
     static Class<?> typeOf(String key) {
         if (key.startsWith(DEPLOYMENTS)) return Deployment.class;
@@ -55,6 +60,7 @@ final class StateCodec {
         if (key.startsWith(HOSTS)) return Host.class;
         if (key.startsWith(OPERATIONS)) return Operation.class;
         if (key.startsWith(TOKENS)) return JoinToken.class;
+        if (key.startsWith(REPORTS)) return HostReport.class;
         return null;
     }
 

@@ -380,6 +380,19 @@ class FabricControllerTest {
     }
 
     @Test
+    void a_new_leader_whose_store_cannot_be_read_yet_reloads_at_its_next_pass_instead() {
+        BoundedStore slow = new BoundedStore(store, 1_000);
+        controller = new FabricController(slow, clock, HealingPolicy.DEFAULT);
+        host("h1", 0);
+        controller.createDeployment(deployment("d1", 1));
+        controller.reloadAtNextPass();
+        slow.failLists = 1;
+        assertThatThrownBy(controller::reconcileOnce).isInstanceOf(org.vmrole.fabric.store.StoreUnavailable.class);
+        ticks(3);
+        assertThat(instances("d1")).singleElement().satisfies(v -> assertThat(v.state()).isEqualTo(RoleState.ReadyRole));
+    }
+
+    @Test
     void places_nothing_new_on_a_draining_host_and_moves_what_runs_there_away() {
         host("h1", 0);
         controller.createDeployment(deployment("d1", 1));
@@ -513,6 +526,7 @@ class FabricControllerTest {
         int commits;
         int largest;
         int failAfter = Integer.MAX_VALUE;
+        int failLists;
 
         BoundedStore(Store base, int limit) {
             this.base = base;
@@ -526,6 +540,10 @@ class FabricControllerTest {
 
         @Override
         public List<org.vmrole.fabric.store.StoredRecord> list(String prefix) {
+            if (failLists > 0) {
+                failLists--;
+                throw new org.vmrole.fabric.store.StoreUnavailable("the store did not answer within 3 s", null);
+            }
             return base.list(prefix);
         }
 
@@ -621,5 +639,30 @@ class FabricControllerTest {
             assertThat(i.message()).contains("does not lead").contains("10.0.0.1:8080");
         });
         assertThat(instances("d1")).extracting(InstanceView::state).containsOnly(RoleState.ReadyRole);
+    }
+
+    @Test
+    void a_replica_that_does_not_lead_shows_each_instance_as_its_host_last_reported_it_to_the_leader() {
+        controller.serveHostsOnlyWhenLeading(() -> true, () -> "10.0.0.1:8080");
+        SimulatedHost h1 = host("h1", 0);
+        host("h2", 1);
+        controller.createDeployment(deployment("d1", 2));
+        ticks(3);
+        FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
+        follower.serveHostsOnlyWhenLeading(() -> false, () -> "10.0.0.1:8080");
+        assertThat(follower.listInstances("d1")).hasSize(2).allSatisfy(i -> {
+            assertThat(i.state()).isEqualTo(RoleState.ReadyRole);
+            assertThat(i.host()).isNotNull();
+        });
+
+        String onH1 = instances("d1").stream().filter(i -> i.host().equals("h1")).findFirst().orElseThrow().instance();
+        h1.driver().crash("d1/" + onH1);
+        ticks(3);
+        assertThat(follower.listInstances("d1")).filteredOn(i -> i.instance().equals(onH1)).singleElement().satisfies(i -> {
+            assertThat(i.incarnation()).isEqualTo(2);
+            assertThat(i.state()).isEqualTo(RoleState.ReadyRole);
+            assertThat(i.lastCause()).contains("VM exited");
+        });
+        assertThat(follower.listInstances("d1")).usingRecursiveFieldByFieldElementComparator().isEqualTo(instances("d1"));
     }
 }

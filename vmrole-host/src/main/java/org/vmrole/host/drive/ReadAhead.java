@@ -1,7 +1,6 @@
 package org.vmrole.host.drive;
 
 import org.vmrole.host.nbd.BlockDevice;
-import org.vmrole.model.blob.BlobStorageException;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -11,13 +10,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Read-ahead for streams of large reads: a read that continues a stream is served from 4 MiB windows of the drive,
- * each fetched once with one ranged GET and shared by the reads that fall in it. A ranged GET costs the storage
- * service and the HTTP client a fixed price per request (signing, the blob's metadata row, the exchange) on top of
- * its bytes, so four 1 MiB reads from one 4 MiB GET cost less CPU than four 1 MiB GETs. A read far from where the last
- * one ended is not a stream and is left to the caller.
+ * each fetched once with one ranged GET and shared by the reads that fall in it, and the windows after it are fetched
+ * ahead on threads of their own, so a sequential reader finds its next bytes in memory or on their way ({@link
+ * StreamPlan} decides). A ranged GET costs the storage service and the HTTP client a fixed price per request (signing,
+ * the blob's metadata row, the exchange) on top of its bytes, so four 1 MiB reads from one 4 MiB GET cost less CPU than
+ * four 1 MiB GETs. A read far from where the last one ended is not a stream and is left to the caller, as is a read
+ * whose window could not be fetched (the caller's own GET then succeeds or reports why not).
  *
  * <p>A window's array is reused once the window is dropped and no read still sends from it (each read pins the window
  * while its bytes go out): a fresh 4 MiB array per window is a humongous allocation in G1, and allocating them was most
@@ -31,6 +34,8 @@ final class ReadAhead {
     static final int WINDOW = 4 << 20;
     /** A stream's next reads arrive out of order by up to QEMU's requests in flight (8-16 of 1 MiB): this much slack. */
     private static final long STREAM_SLACK = 2L * WINDOW;
+    /** Windows fetched ahead of a stream's read: QEMU keeps 8 MiB of 1 MiB reads in flight, two windows. */
+    private static final int AHEAD = 2;
 
     /** How one window's bytes are fetched (one ranged GET into the array given). */
     interface Fetch {
@@ -46,15 +51,20 @@ final class ReadAhead {
 
     private final long size;
     private final int maxWindows;
+    private final int ahead;
     private final Fetch fetch;
     private final LinkedHashMap<Long, Window> windows = new LinkedHashMap<>();
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
     private long streamEnd = -1;
+    /** Window fetches of every drive: threads come as fetches need them and go after a minute idle. */
+    private static final ExecutorService FETCHERS = Executors.newCachedThreadPool(Thread.ofPlatform().name("drive-read-ahead-", 0).daemon().factory());
 
     /** @param maxBytes the most memory the windows may hold; below one window, read-ahead is off */
     ReadAhead(long size, long maxBytes, Fetch fetch) {
         this.size = size;
         this.maxWindows = (int) Math.min(64, maxBytes / WINDOW);
+        // the read's own window and the one before it (still sending) stay while the next ones come
+        this.ahead = Math.max(0, Math.min(AHEAD, maxWindows - 2));
         this.fetch = fetch;
     }
 
@@ -64,13 +74,17 @@ final class ReadAhead {
      * should read them itself. The sink must be done with the array when it returns.
      */
     boolean read(long offset, int length, BlockDevice.Sink sink) throws IOException {
-        if (maxWindows == 0 || !continuesStream(offset, length)) return false;
-        long first = offset / WINDOW;
-        long last = (offset + length - 1) / WINDOW;
+        if (maxWindows == 0) return false;
+        StreamPlan plan = plan(offset, length);
+        if (!plan.stream()) return false;
+        long first = plan.firstWindow();
+        long last = plan.lastWindow();
         if (first == last) {
             Window w = pinned(first);
             try {
-                sink.accept(join(w), (int) (offset - first * WINDOW), length);
+                byte[] bytes = fetched(w);
+                if (bytes == null) return false;
+                sink.accept(bytes, (int) (offset - first * WINDOW), length);
             } finally {
                 unpin(w);
             }
@@ -81,9 +95,11 @@ final class ReadAhead {
         for (long i = first; i <= last; i++) {
             Window w = pinned(i);
             try {
+                byte[] bytes = fetched(w);
+                if (bytes == null) return false;
                 long from = Math.max(offset, i * WINDOW);
                 long to = Math.min(end, Math.min(size, (i + 1) * WINDOW));
-                System.arraycopy(join(w), (int) (from - i * WINDOW), out, (int) (from - offset), (int) (to - from));
+                System.arraycopy(bytes, (int) (from - i * WINDOW), out, (int) (from - offset), (int) (to - from));
             } finally {
                 unpin(w);
             }
@@ -106,33 +122,63 @@ final class ReadAhead {
         return (long) (windows.size() + free.size()) * WINDOW;
     }
 
-    private synchronized boolean continuesStream(long offset, int length) {
-        boolean stream = streamEnd >= 0 && Math.abs(offset - streamEnd) <= STREAM_SLACK;
-        streamEnd = Math.max(streamEnd, offset + length);
-        if (!stream) streamEnd = offset + length;
-        return stream;
+    /** Decides the read against the stream so far, and starts fetching the windows ahead of it that are not held yet. */
+    private StreamPlan plan(long offset, int length) {
+        List<Long> starts = new ArrayList<>();
+        List<Window> started = new ArrayList<>();
+        List<byte[]> buffers = new ArrayList<>();
+        StreamPlan plan;
+        synchronized (this) {
+            plan = StreamPlan.of(streamEnd, offset, length, size, WINDOW, ahead, STREAM_SLACK);
+            streamEnd = plan.streamEnd();
+            for (long i = plan.lastWindow() + 1; i <= plan.aheadTo(); i++) {
+                if (windows.containsKey(i)) continue;
+                // fetching ahead never evicts a window the stream may still read: only one it has left behind
+                if (windows.size() >= maxWindows && !dropOneBehind()) break;
+                buffers.add(free.poll());
+                started.add(hold(i));
+                starts.add(i);
+            }
+        }
+        for (int k = 0; k < starts.size(); k++) startFetch(starts.get(k), started.get(k), buffers.get(k));
+        return plan;
     }
 
-    /** The window, pinned for the caller; the caller that finds it not held fetches it. */
+    /** The window, pinned for the caller; a window not held yet is fetched now. */
     private Window pinned(long index) {
         Window w;
         byte[] buffer = null;
-        boolean fetcher = false;
+        boolean fetch = false;
         synchronized (this) {
             w = windows.get(index);
-            if (w != null) {
-                w.pins++;
-            } else {
+            if (w == null) {
                 buffer = free.poll();
                 w = hold(index);
-                fetcher = true;
+                fetch = true;
             }
+            w.pins++;
         }
-        if (fetcher) fetchInto(index, w, buffer);
+        if (fetch) startFetch(index, w, buffer);
         return w;
     }
 
-    /** A new window, pinned once for whoever fetches it; the oldest go when beyond the bound. Called holding the lock. */
+    /**
+     * Fetches a window on a platform thread, which then holds the window's pin until its bytes are in (so a window
+     * dropped meanwhile is recycled only then). Not on a virtual thread: a virtual thread reading a socket parks whenever
+     * the socket has nothing to read and is woken by the JDK's poller, once per 64-128 KiB of a 4 MiB body; a platform
+     * thread waits in the kernel.
+     */
+    private void startFetch(long index, Window w, byte[] buffer) {
+        FETCHERS.execute(() -> {
+            try {
+                fetchInto(index, w, buffer);
+            } finally {
+                unpin(w);
+            }
+        });
+    }
+
+    /** A new window, pinned once for its fetch; the oldest go when beyond the bound. Called holding the lock. */
     private Window hold(long index) {
         Window w = new Window();
         w.pins = 1;
@@ -176,6 +222,17 @@ final class ReadAhead {
         if (b != null && windows.size() + free.size() < maxWindows && !free.contains(b)) free.push(b);
     }
 
+    /** Drops the first window the stream has left behind, if any; answers whether one was. Called holding the lock. */
+    private boolean dropOneBehind() {
+        for (long i : windows.keySet()) {
+            if (StreamPlan.behind(i, streamEnd, WINDOW, STREAM_SLACK)) {
+                drop(i);
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void evictBeyondBound() {
         List<Long> oldest = new ArrayList<>();
         Iterator<Long> it = windows.keySet().iterator();
@@ -183,13 +240,12 @@ final class ReadAhead {
         oldest.forEach(this::drop);
     }
 
-    private static byte[] join(Window w) {
+    /** The window's bytes, or null when its fetch failed (the caller then reads by itself). */
+    private static byte[] fetched(Window w) {
         try {
             return w.bytes.join();
         } catch (CompletionException e) {
-            if (e.getCause() instanceof BlobStorageException b) throw b;
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw e;
+            return null;
         }
     }
 }

@@ -34,7 +34,9 @@ import javax.net.ssl.SSLHandshakeException;
  * token and the private key never leave this class and the {@link TlsIdentity} it fills.
  */
 public final class ControllerClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // a controller is upgraded before its hosts: what a newer one adds to its answers (such as the images to prefetch) an
+    // older host ignores rather than refuse every heartbeat reply
+    private static final ObjectMapper JSON = new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final String PREFIX = "/hostlink/v1";
 
     private final PinnedTrust controllerTrust;

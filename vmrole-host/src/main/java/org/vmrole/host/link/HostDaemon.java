@@ -21,6 +21,7 @@ import org.vmrole.model.host.EndpointBinding;
 import org.vmrole.model.host.HostAssignments;
 import org.vmrole.model.host.HostHeartbeat;
 import org.vmrole.model.host.HostJoin;
+import org.vmrole.model.host.WantedImage;
 
 /**
  * Keeps one host in the fabric: joins, beats every {@code interval} with what the host agent observes, and
@@ -36,6 +37,7 @@ public final class HostDaemon implements AutoCloseable {
     private final ControllerClient controller;
     private final HostJoin join;
     private final Consumer<List<Assignment>> applied;
+    private final Consumer<List<WantedImage>> imagesWanted;
     private final HostAgent agent;
     private final Supplier<Map<String, List<EndpointBinding>>> endpoints;
     private final Duration fenceAfter;
@@ -57,10 +59,14 @@ public final class HostDaemon implements AutoCloseable {
     /**
      * @param applied   hears every set of assignments once the host agent applied it (the private networks follow it)
      * @param endpoints the host ports of each running instance's endpoints, reported with every heartbeat
+     * @param imagesWanted hears the images the controller wants this host to hold ahead of need, with every set of
+     *                     assignments (on the heartbeat's thread, before they are applied: it must return at once)
      */
     public HostDaemon(ControllerClient controller, HostJoin join, HostAgent agent, Consumer<List<Assignment>> applied,
-                      Supplier<Map<String, List<EndpointBinding>>> endpoints, Duration interval, Duration fenceAfter, InstantSource clock) {
+                      Supplier<Map<String, List<EndpointBinding>>> endpoints, Consumer<List<WantedImage>> imagesWanted,
+                      Duration interval, Duration fenceAfter, InstantSource clock) {
         this.controller = controller;
+        this.imagesWanted = imagesWanted;
         this.join = join;
         this.agent = agent;
         this.applied = applied;
@@ -179,6 +185,11 @@ public final class HostDaemon implements AutoCloseable {
     /** Latest wins: a set that arrives while another is being applied replaces any set still waiting. */
     private void offer(HostAssignments next) {
         knownVersion = next.version();
+        try {
+            imagesWanted.accept(next.images());
+        } catch (RuntimeException e) {
+            log.warn("host {} could not take the list of images to warm: {}", join.host(), e.getMessage());
+        }
         if (pending.getAndSet(next) == null) applier.execute(this::applyPending);
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One client of an {@link NbdServer}: the option haggling, then requests. Reads and writes run
@@ -40,6 +41,12 @@ final class NbdConnection {
     private final Map<Long, CompletableFuture<Boolean>> pendingWrites = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    /**
+     * One reply at a time on the socket. A lock, not {@code synchronized}: a virtual thread waiting for a monitor spins
+     * before it parks, and with 8 replies of 1 MiB queued behind a socket write that spinning was a seventh of the CPU
+     * a sequential read took (JFR, BENCHMARKS.md drives); a thread waiting for this lock parks.
+     */
+    private final ReentrantLock replying = new ReentrantLock();
     private volatile String exportName;
 
     NbdConnection(NbdServer server, Socket socket) throws IOException {
@@ -286,12 +293,15 @@ final class NbdConnection {
 
     private void reply(long handle, int error, byte[] data, int from, int length) {
         try {
-            synchronized (out) {
+            replying.lock();
+            try {
                 out.writeInt(Nbd.SIMPLE_REPLY_MAGIC);
                 out.writeInt(error);
                 out.writeLong(handle);
                 if (error == 0 && data != null) out.write(data, from, length);
                 out.flush();
+            } finally {
+                replying.unlock();
             }
         } catch (IOException e) {
             close();

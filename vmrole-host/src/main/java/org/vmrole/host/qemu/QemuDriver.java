@@ -39,6 +39,8 @@ import org.vmrole.model.host.ObservedInstance;
 public final class QemuDriver implements HypervisorDriver {
     private static final Logger log = LoggerFactory.getLogger(QemuDriver.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a stop waits for an exited QEMU to be reaped by init (which here takes up to a second). */
+    private static final Duration REAP_LIMIT = Duration.ofSeconds(3);
     /** sun_path holds 108 bytes; leave room for the terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
 
@@ -283,6 +285,9 @@ public final class QemuDriver implements HypervisorDriver {
         }
         if (!done) killProcess(vm.pid, vm.files);
         awaitExit(vm, Duration.ofSeconds(10));
+        // a stop returns once the process is gone from the process table too, not only exited: no QEMU outlives a
+        // shutdown (a reimage's kill does not wait: its new VM need not)
+        if (!QemuVm.awaitReaped(vm.pid, REAP_LIMIT)) log.info("{}: QEMU pid {} exited but is not reaped yet", key, vm.pid);
         forget(vm);
     }
 

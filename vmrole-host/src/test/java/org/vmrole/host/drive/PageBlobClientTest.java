@@ -183,4 +183,24 @@ class PageBlobClientTest extends WithBlobService {
         assertThatThrownBy(() -> stranger.read(0, 512))
                 .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(403));
     }
+
+    @Test
+    void a_large_read_goes_by_a_blocking_get_with_the_same_signing_and_refusals() {
+        PageBlobClient blob = storage.newPageBlob(2 << 20);
+        blob.writePages(1 << 20, filled(1 << 20, 0x3c), 0, 1 << 20, null);
+        String snapshot = blob.createSnapshot();
+        blob.clearPages(1 << 20, 1 << 20, null);
+        BlobCredential.SharedKey key = (BlobCredential.SharedKey) RunningBlobService.KEY;
+        Instant inAnHour = Instant.now().plus(1, ChronoUnit.HOURS);
+
+        assertThat(blob.read(1 << 20, 1 << 20)).isEqualTo(new byte[1 << 20]);
+        assertThat(blob.atSnapshot(snapshot).read(1 << 20, 1 << 20)).isEqualTo(filled(1 << 20, 0x3c));
+        assertThat(PageBlobClient.of(blob.url(), new BlobCredential.Sas(key.readSas(blob.url(), snapshot, inAnHour))).atSnapshot(snapshot)
+                .read(1 << 20, 1 << 20)).isEqualTo(filled(1 << 20, 0x3c));
+        assertThatThrownBy(() -> PageBlobClient.of(blob.url(), new BlobCredential.SharedKey("devstoreaccount1", "AAAA")).read(0, 1 << 20))
+                .isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(403));
+        assertThatThrownBy(() -> PageBlobClient.of(blob.url(), new BlobCredential.Sas(key.readSas(blob.url(), null, Instant.now().minus(1, ChronoUnit.MINUTES))))
+                .read(0, 1 << 20)).isInstanceOfSatisfying(BlobStorageException.class, e -> assertThat(e.status()).isEqualTo(403));
+        assertThatThrownBy(() -> blob.read((2 << 20) - 4096, 1 << 20)).isInstanceOf(BlobStorageException.class);
+    }
 }

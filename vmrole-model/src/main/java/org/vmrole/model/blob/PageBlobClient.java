@@ -35,6 +35,8 @@ public final class PageBlobClient {
     /** Put Page carries at most 4 MiB. */
     public static final int MAX_PUT_PAGE = 4 << 20;
     public static final int PAGE = 512;
+    /** Reads of at least this many bytes are blocking GETs ({@link #read(long, int, byte[])} says why). */
+    static final int BLOCKING_GET = 256 << 10;
     private static final String VERSION = SERVICE_VERSION;
     private static final DateTimeFormatter RFC1123 = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US);
 
@@ -119,20 +121,39 @@ public final class PageBlobClient {
         return read(offset, length, new byte[length]);
     }
 
-    /** Reads {@code length} bytes at {@code offset} with one ranged Get Blob into the start of {@code body} (a caller's reused buffer); answers it. */
+    /**
+     * Reads {@code length} bytes at {@code offset} with one ranged Get Blob into the start of {@code body} (a caller's reused
+     * buffer); answers it. A large read is a blocking GET ({@link RangedGet}), not the JDK HTTP client's: that client hands
+     * a body over from its selector thread in 16 KiB buffers, one wake-up each, which was the largest cost of a drive's
+     * sequential reads. A small read stays with the HTTP client: from a virtual thread a blocking GET parks on the JDK's
+     * poller for its connection and its few reads, and {@code HttpURLConnection} keeps at most 5 idle connections per
+     * server, so 16 concurrent 4 KiB reads opened connections anew (4 KiB scattered reads fell from 80-88% to 62% of the
+     * page-blob rate when all reads were blocking GETs; BENCHMARKS.md, drives fourth session).
+     */
     public byte[] read(long offset, int length, byte[] body) {
         if (body.length < length) throw new IllegalArgumentException("a buffer of " + body.length + " bytes cannot take " + length);
-        HttpResponse<InputStream> r = exchange("GET", "", Map.of("x-ms-range", range(offset, length)), null, 0, 0, 206, 200);
+        Map<String, String> range = Map.of("x-ms-range", range(offset, length));
+        if (length >= BLOCKING_GET) return signed(signer -> RangedGet.read(this, request(signer, "GET", "", range, 0), offset, length, body));
+        HttpResponse<InputStream> r = exchange("GET", "", range, null, 0, 0, 206, 200);
         int got;
-        // read straight into an array of the exact size: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
+        // read straight into the caller's array: readNBytes(int) would read 16 KiB arrays and join them (one more copy of every byte)
         try (InputStream in = r.body()) {
-            got = in.readNBytes(body, 0, length);
-            if (got == length && in.read() != -1) got = length + 1;
+            got = readBody(in, body, length);
         } catch (IOException e) {
             throw unreachable("GET", e);
         }
-        if (got != length) throw new BlobStorageException(r.statusCode(), "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + got);
+        if (got != length) throw shortRead(r.statusCode(), offset, length, got);
         return body;
+    }
+
+    /** Reads a body of {@code length} bytes to its end into {@code into}; answers the bytes it had (more than asked: length + 1). */
+    static int readBody(InputStream in, byte[] into, int length) throws IOException {
+        int got = in.readNBytes(into, 0, length);
+        return got == length && in.read() != -1 ? length + 1 : got;
+    }
+
+    BlobStorageException shortRead(int status, long offset, int length, int got) {
+        return new BlobStorageException(status, "ShortRead", "asked " + blob + " for " + length + " bytes at " + offset + ", got " + got);
     }
 
     /** Put Page (update) of {@code length} bytes, 512-aligned and at most 4 MiB; {@code leaseId} may be null on an unleased blob. */
@@ -227,28 +248,40 @@ public final class PageBlobClient {
      * replaceable credential's refused signature is sent once more with the credential that replaces it.
      */
     HttpResponse<InputStream> exchange(String method, String query, Map<String, String> extra, byte[] body, int from, int length, int... expected) {
+        return signed(signer -> exchange(request(signer, method, query, extra, length), body, from, length, expected));
+    }
+
+    /** Runs a call signed with the credential in force; a 403 from a replaceable credential is run once more with the one replacing it. */
+    private <T> T signed(java.util.function.Function<BlobCredential, T> call) {
         // sign with the credential in force at this moment, so a refusal tells which one the service turned down
         BlobCredential signer = credential instanceof BlobCredential.Current c ? c.get() : credential;
         try {
-            return exchange(signer, method, query, extra, body, from, length, expected);
+            return call.apply(signer);
         } catch (BlobStorageException e) {
             if (e.status() != 403 || !(credential instanceof BlobCredential.Current c) || !c.awaitOther(signer)) throw e;
-            return exchange(c.get(), method, query, extra, body, from, length, expected);
+            return call.apply(c.get());
         }
     }
 
-    private HttpResponse<InputStream> exchange(BlobCredential signer, String method, String query, Map<String, String> extra, byte[] body, int from, int length,
-                                               int... expected) {
+    /** A signed request: the address (with a SAS, if that is the credential) and every header, Authorization included. */
+    record Request(String method, String query, URI address, Map<String, String> headers) {}
+
+    Request request(BlobCredential signer, String method, String query, Map<String, String> extra, int length) {
         String q = query;
         if (snapshot != null) q = (q.isEmpty() ? "" : q + "&") + "snapshot=" + URLEncoder.encode(snapshot, StandardCharsets.UTF_8);
         URI uri = URI.create(blob + (q.isEmpty() ? "" : "?" + q));
         Map<String, String> headers = new LinkedHashMap<>(extra);
         headers.put("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
         headers.put("x-ms-version", VERSION);
-        HttpRequest.Builder b = HttpRequest.newBuilder(signer.address(uri)).timeout(Duration.ofSeconds(60));
-        headers.forEach(b::header);
         String auth = signer.authorization(method, uri, length, headers);
-        if (auth != null) b.header("Authorization", auth);
+        if (auth != null) headers.put("Authorization", auth);
+        return new Request(method, query, signer.address(uri), headers);
+    }
+
+    private HttpResponse<InputStream> exchange(Request request, byte[] body, int from, int length, int... expected) {
+        String method = request.method();
+        HttpRequest.Builder b = HttpRequest.newBuilder(request.address()).timeout(Duration.ofSeconds(60));
+        request.headers().forEach(b::header);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                 : length == 0 ? HttpRequest.BodyPublishers.ofByteArray(body, from, 0)
                 : HttpRequest.BodyPublishers.fromPublisher(new ArrayBody(body, from, length), length));
@@ -268,9 +301,14 @@ public final class PageBlobClient {
         } catch (IOException e) {
             error = new byte[0];
         }
-        String code = header(r, "x-ms-error-code", "");
-        throw new BlobStorageException(r.statusCode(), code, method + " " + blob + (query.isEmpty() ? "" : "?" + query) + " answered "
-                + r.statusCode() + (code.isEmpty() ? "" : " " + code) + errorMessage(error));
+        throw refused(request, r.statusCode(), header(r, "x-ms-error-code", ""), error);
+    }
+
+    /** The error for an unexpected status: the call, the status, the service's code and its message. */
+    BlobStorageException refused(Request request, int status, String code, byte[] error) {
+        String query = request.query();
+        return new BlobStorageException(status, code, request.method() + " " + blob + (query.isEmpty() ? "" : "?" + query) + " answered "
+                + status + (code.isEmpty() ? "" : " " + code) + errorMessage(error));
     }
 
     /** The {@code <Message>} of Azure's XML error body, as ": text", or nothing. */
