@@ -114,7 +114,8 @@ async function measure(server, count, op) {
 async function workloads(server, tag) {
   const c = clients(server);
   const tableName = `bench${tag}`;
-  await new TableServiceClient(c.tableUrl, c.tableCredential, { allowInsecureConnection: true }).createTable(tableName);
+  const tables = new TableServiceClient(c.tableUrl, c.tableCredential, { allowInsecureConnection: true });
+  await tables.createTable(tableName);
   const table = new TableClient(c.tableUrl, tableName, c.tableCredential, { allowInsecureConnection: true });
   const q = c.queues.getQueueClient(`bench${tag}`);
   await q.create();
@@ -122,43 +123,87 @@ async function workloads(server, tag) {
   await container.create();
   const body = Buffer.alloc(4096, 7);
   return {
-    'single table insert': (i) => table.createEntity({ partitionKey: 'p', rowKey: `r${tag}-${i}`, n: i, s: 'some text' }),
-    'queue put+get+delete': async () => {
-      await q.sendMessage('hello queue');
-      const got = await q.receiveMessages();
-      const m = got.receivedMessageItems[0];
-      if (m) await q.deleteMessage(m.messageId, m.popReceipt);
+    phases: {
+      'single table insert': (i) => table.createEntity({ partitionKey: 'p', rowKey: `r${tag}-${i}`, n: i, s: 'some text' }),
+      'queue put+get+delete': async () => {
+        await q.sendMessage('hello queue');
+        const got = await q.receiveMessages();
+        const m = got.receivedMessageItems[0];
+        if (m) await q.deleteMessage(m.messageId, m.popReceipt);
+      },
+      '4 KiB blob put': (i) => container.getBlockBlobClient(`b${tag}-${i}`).upload(body, body.length),
     },
-    '4 KiB blob put': (i) => container.getBlockBlobClient(`b${tag}-${i}`).upload(body, body.length),
+    // every round starts from empty resources: Azurite's CPU per call grows with what it holds in memory, which
+    // would otherwise flatter later rounds (not measured)
+    cleanup: () => Promise.all([tables.deleteTable(tableName), q.delete(), container.delete()]),
   };
+}
+
+/** CPU ms of a JVM's JIT compiler threads so far (0 for a server whose compiler threads have no name of their own). */
+function compilerCpu(pid) {
+  return Object.entries(threadCpu(pid)).filter(([name]) => name.includes('CompilerThre')).reduce((sum, [, ms]) => sum + ms, 0);
+}
+
+/**
+ * Warms a server until it is steady: full rounds of every phase until two rounds in a row fail to bring the CPU per
+ * operation, summed over the phases, 5 % below the best round so far (one round alone is too noisy on a shared
+ * machine to decide), and, where the JIT compiler threads can be told apart (a JVM's), until they spent less than
+ * 10 % of the round's CPU: a round can be slower than the best while the compiler is still at work. V8's compiler
+ * threads share the name of Node's other threads, so Azurite is held to the first condition alone. At least
+ * VMROLE_BENCH_WARMUP (3) and at most VMROLE_BENCH_MAX_WARMUP (12) rounds. Returns the rounds run.
+ */
+async function warm(s, only) {
+  const minRounds = Number(process.env.VMROLE_BENCH_WARMUP ?? 3);
+  const maxRounds = Number(process.env.VMROLE_BENCH_MAX_WARMUP ?? 12);
+  let best = Infinity;
+  let flat = 0;
+  for (let w = 0; w < maxRounds; w++) {
+    const load = await workloads(s, `warm${w}`);
+    const compiler0 = compilerCpu(s.child.pid);
+    const cpu0 = cpuTimes(s.child.pid);
+    let total = 0;
+    for (const [phase, op] of Object.entries(load.phases)) if (!only || phase.includes(only)) total += (await measure(s, OPS, op)).cpuPerOp;
+    const cpu1 = cpuTimes(s.child.pid);
+    const compilerShare = (compilerCpu(s.child.pid) - compiler0) / Math.max(1, cpu1.user + cpu1.sys - cpu0.user - cpu0.sys);
+    await load.cleanup();
+    console.error(`${new Date().toISOString()} warm-up round ${w + 1} ${s.name}: ${total.toFixed(3)} ms CPU/op summed over the phases, `
+      + `${(compilerShare * 100).toFixed(0)}% of it in JIT compiler threads`);
+    flat = total < best * 0.95 ? 0 : flat + 1;
+    best = Math.min(best, total);
+    if (w + 1 >= minRounds && flat >= 2 && compilerShare < 0.10) return w + 1;
+  }
+  return maxRounds;
 }
 
 async function main() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vmrole-jsbench-'));
-  const servers = [await startVmrole(path.join(root, 'vmrole')), await startAzurite(path.join(root, 'azurite'))];
+  const which = process.env.VMROLE_BENCH_SERVERS ?? 'vmrole,Azurite'; // one server alone, to profile it
+  const servers = [];
+  if (which.includes('vmrole')) servers.push(await startVmrole(path.join(root, 'vmrole')));
+  if (which.includes('Azurite')) servers.push(await startAzurite(path.join(root, 'azurite')));
   const results = {};
   try {
-    const warmRounds = Number(process.env.VMROLE_BENCH_WARMUP ?? 1);
     const only = process.env.VMROLE_BENCH_ONLY; // a phase name part, to profile one workload
-    for (const s of servers) { // warm-up, not measured: full rounds, so the JVM's JIT compiler has settled
-      for (let w = 0; w < warmRounds; w++) {
-        const load = await workloads(s, `warm${w}`);
-        for (const [phase, op] of Object.entries(load)) if (!only || phase.includes(only)) await measure(s, OPS, op);
-      }
-    }
+    const warmRounds = {};
+    for (const s of servers) warmRounds[s.name] = await warm(s, only); // not measured
+    const idle = Number(process.env.VMROLE_BENCH_IDLE_MS ?? 0); // to see what a pause does to a warm server
+    if (idle > 0) await new Promise((resolve) => setTimeout(resolve, idle));
     for (let round = 1; round <= 2; round++) {
       const loads = {};
       for (const s of servers) loads[s.name] = await workloads(s, `r${round}`);
-      for (const phase of Object.keys(loads.vmrole).filter((p) => !only || p.includes(only))) {
+      for (const phase of Object.keys(loads[servers[0].name].phases).filter((p) => !only || p.includes(only))) {
         for (const s of servers) { // interleaved: each phase runs on both servers back to back
-          const r = await measure(s, OPS, loads[s.name][phase]);
+          const r = await measure(s, OPS, loads[s.name].phases[phase]);
           (results[phase] ??= {})[s.name] ??= [];
           results[phase][s.name].push(r);
-          console.error(`round ${round} ${phase} ${s.name}: ${r.cpuPerOp.toFixed(3)} ms CPU/op (${(r.sysShare * 100).toFixed(0)}% in the kernel), `
+          console.error(`${new Date().toISOString()} round ${round} ${phase} ${s.name}: ${r.cpuPerOp.toFixed(3)} ms CPU/op (${(r.sysShare * 100).toFixed(0)}% in the kernel), `
             + `${r.perSecond.toFixed(0)} ops/s, load average ${os.loadavg()[0].toFixed(1)}`);
         }
       }
+      for (const s of servers) await loads[s.name].cleanup();
     }
+    if (servers.length < 2) return;
+    console.log(`Warm-up rounds until steady: vmrole ${warmRounds.vmrole}, Azurite ${warmRounds.Azurite}`);
     const rss = Object.fromEntries(servers.map((s) => [s.name, peakRssMiB(s.child.pid)]));
     console.log(`| measure (${OPS} ops, ${CONCURRENCY} in flight, 2 rounds) | vmrole | Azurite 3.35.0 | vmrole / Azurite |`);
     console.log('|---|---|---|---|');

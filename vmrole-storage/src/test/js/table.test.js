@@ -174,3 +174,28 @@ test('a batch whose second operation fails names it and applies nothing', async 
   await assert.rejects(client.getEntity('p', 'x'), (e) => e.statusCode === 404);
   assert.equal((await client.getEntity('p', 'taken')).v, 2);
 });
+
+test('a connection stays open across table calls, errors included, as Azure keeps it alive', async () => {
+  const http = require('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (path) => new Promise((resolve, reject) => {
+    const req = http.get(`${env.tableUrl}/${path}?${env.accountSas()}`,
+      { agent, headers: { 'x-ms-version': '2020-12-06', Accept: 'application/json;odata=nometadata' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, reused: req.reusedSocket }));
+      });
+    req.on('error', reject);
+  });
+  try {
+    const first = await get('Tables');
+    const missing = await get(`${env.unique('none')}()`);
+    const after = await get('Tables');
+    assert.equal(first.status, 200);
+    assert.equal(missing.status, 404);
+    assert.equal(after.status, 200);
+    for (const r of [first, missing, after]) assert.notEqual(r.connection, 'close');
+    assert.deepEqual([first.reused, missing.reused, after.reused], [false, true, true]);
+  } finally {
+    agent.destroy();
+  }
+});

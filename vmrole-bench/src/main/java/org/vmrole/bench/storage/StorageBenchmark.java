@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.azure.core.util.BinaryData;
 import com.azure.data.tables.TableClient;
+import com.azure.data.tables.TableServiceClient;
 import com.azure.data.tables.TableServiceClientBuilder;
 import com.azure.data.tables.models.ListEntitiesOptions;
 import com.azure.data.tables.models.TableEntity;
@@ -38,7 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Azure SDK clients: large-blob throughput, small-blob, table and queue rates, the server's CPU per operation
  * (its own process, read from /proc), and each server's peak RSS. Both servers run side by side; after a warm-up
  * every phase runs twice, interleaved (vmrole, Azurite, vmrole, Azurite), so both see the same load window.
- * Usage: StorageBenchmark WORKDIR PATH_TO_AZURITE_JS [seconds-per-rate-test] [big-blob-MiB]
+ * Usage: StorageBenchmark WORKDIR PATH_TO_AZURITE_JS [seconds-per-rate-test] [big-blob-MiB] [small]
+ * ({@code small}: only the issue's three small operations, 4 KiB puts, single inserts and queue cycles, each server
+ * warmed until steady, see {@link #warmUntilSteady}). Every pass deletes what it created, so Azurite, which keeps
+ * tables in memory and slows as they grow, starts each round as empty as vmrole.
  */
 public final class StorageBenchmark {
     private static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -62,6 +66,24 @@ public final class StorageBenchmark {
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0; // clock ticks of 10 ms (USER_HZ 100)
         }
 
+        /** CPU ms of the JVM's JIT compiler threads so far (0 where no thread is named so). */
+        double compilerCpuMs() throws IOException {
+            double ms = 0;
+            try (var tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        if (!stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).contains("CompilerThre")) continue;
+                        String[] f = stat.substring(stat.lastIndexOf(") ") + 2).split(" ");
+                        ms += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+                    } catch (java.nio.file.NoSuchFileException ended) {
+                        // the thread ended between listing and reading
+                    }
+                }
+            }
+            return ms;
+        }
+
         long peakRssKiB() throws IOException {
             for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
                 if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
@@ -76,21 +98,27 @@ public final class StorageBenchmark {
         Path azurite = Path.of(args[1]);
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         long big = args.length > 3 ? Long.parseLong(args[3]) << 20 : BIG;
+        boolean small = args.length > 4 && args[4].equals("small");
         Files.createDirectories(work);
         Path bigFile = work.resolve("big.bin");
-        writeRandomFile(bigFile, big);
         Path warmFile = work.resolve("warm.bin");
-        writeRandomFile(warmFile, Math.min(big, 64L << 20));
+        if (!small) {
+            writeRandomFile(bigFile, big);
+            writeRandomFile(warmFile, Math.min(big, 64L << 20));
+        }
 
         List<Target> targets = List.of(startOurs(work.resolve("vmrole-data"), 21000), startAzurite(azurite, work.resolve("azurite-data"), 22000));
         Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
         try {
             // every workload once briefly first (JIT and caches warm, for both servers alike)
-            for (Target t : targets) measure(t, warmFile, Math.min(big, 64L << 20), work, 3, "warm");
+            for (Target t : targets) {
+                if (small) warmUntilSteady(t, work);
+                else measure(t, warmFile, Math.min(big, 64L << 20), work, 3, "warm", false);
+            }
             for (int round = 1; round <= 2; round++) {
                 for (Target t : targets) {
                     System.err.printf("round %d %s (load average %.1f)%n", round, t.name(), loadAverage());
-                    results.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(measure(t, bigFile, big, work, seconds, "bench" + round));
+                    results.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(measure(t, bigFile, big, work, seconds, "bench" + round, small));
                 }
             }
             for (Target t : targets) {
@@ -102,18 +130,68 @@ public final class StorageBenchmark {
                 t.process().waitFor();
             }
         }
-        double dd = ddFsyncMBps(work.resolve("dd.bin"));
-        print(results, big, dd);
+        double dd = small ? 0 : ddFsyncMBps(work.resolve("dd.bin"));
+        print(results, big, dd, small);
+    }
+
+    /**
+     * Warm-up passes of the small operations until the server is steady: two passes in a row that fail to bring the
+     * CPU per operation, summed over the phases, 5 % below the best pass so far, and, where the JIT compiler threads
+     * can be told apart (a JVM's; V8's share the name of Node's other threads), they spent less than 10 % of the
+     * pass's CPU; 3-12 passes.
+     */
+    private static void warmUntilSteady(Target t, Path work) throws Exception {
+        double best = Double.MAX_VALUE;
+        int flat = 0;
+        for (int pass = 1; pass <= 12; pass++) {
+            double compiler0 = t.compilerCpuMs();
+            double cpu0 = t.cpuMs();
+            double total = measure(t, work, 0, work, 3, "warm" + pass, true).entrySet().stream()
+                    .filter(e -> e.getKey().endsWith("server CPU ms/op")).mapToDouble(Map.Entry::getValue).sum();
+            double compilerShare = (t.compilerCpuMs() - compiler0) / Math.max(1, t.cpuMs() - cpu0);
+            System.err.printf("warm-up pass %d %s: %.3f ms CPU/op summed over the phases, %.0f%% of it in JIT compiler threads%n",
+                    pass, t.name(), total, compilerShare * 100);
+            flat = total < best * 0.95 ? 0 : flat + 1;
+            best = Math.min(best, total);
+            if (pass >= 3 && flat >= 2 && compilerShare < 0.10) return;
+        }
     }
 
     private static double loadAverage() throws IOException {
         return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     }
 
-    private static Map<String, Double> measure(Target t, Path bigFile, long bigSize, Path work, int seconds, String prefix) throws Exception {
+    private static Map<String, Double> measure(Target t, Path bigFile, long bigSize, Path work, int seconds, String prefix, boolean small)
+            throws Exception {
         Map<String, Double> r = new LinkedHashMap<>();
         String cs = t.connectionString();
         BlobContainerClient container = new BlobServiceClientBuilder().connectionString(cs).buildClient().createBlobContainer(prefix);
+        if (!small) bigBlob(r, t, container, bigFile, bigSize, work);
+        byte[] body = new byte[4096];
+        rate(r, t, "4 KiB blob put", 16, seconds, (id, i) ->
+                container.getBlobClient("small/" + id + "/" + i).upload(BinaryData.fromBytes(body)));
+
+        TableServiceClient tables = new TableServiceClientBuilder().connectionString(cs).buildClient();
+        TableClient table = tables.createTable(prefix);
+        rate(r, t, "single table insert", 16, seconds, (id, i) ->
+                table.createEntity(new TableEntity("s" + id, String.format("%09d", i)).addProperty("V", i).addProperty("S", "value " + i)));
+        if (!small) batchesAndQuery(r, t, table, seconds);
+
+        QueueClient queue = new QueueServiceClientBuilder().connectionString(cs).buildClient().createQueue(prefix);
+        rate(r, t, "queue put+get+delete", 16, seconds, (id, i) -> {
+            queue.sendMessage("message " + id + "-" + i);
+            QueueMessageItem m = queue.receiveMessage();
+            if (m != null) queue.deleteMessage(m.getMessageId(), m.getPopReceipt());
+        });
+        // not measured: the next pass starts from empty resources on both servers
+        container.delete();
+        tables.deleteTable(prefix);
+        queue.delete();
+        return r;
+    }
+
+    private static void bigBlob(Map<String, Double> r, Target t, BlobContainerClient container, Path bigFile, long bigSize, Path work)
+            throws IOException {
         ParallelTransferOptions transfer = new ParallelTransferOptions().setBlockSizeLong(8L << 20).setMaxConcurrency(4).setMaxSingleUploadSizeLong(8L << 20);
         long t0 = System.nanoTime();
         container.getBlobClient("big.bin").uploadFromFile(bigFile.toString(), transfer, null, null, null, null, null);
@@ -127,14 +205,9 @@ public final class StorageBenchmark {
         if (Files.size(down) != bigSize) throw new IllegalStateException(t.name() + " returned " + Files.size(down) + " bytes");
         Files.delete(down);
         container.getBlobClient("big.bin").delete();
+    }
 
-        byte[] small = new byte[4096];
-        rate(r, t, "4 KiB blob put", 16, seconds, (id, i) ->
-                container.getBlobClient("small/" + id + "/" + i).upload(BinaryData.fromBytes(small)));
-
-        TableClient table = new TableServiceClientBuilder().connectionString(cs).buildClient().createTable(prefix);
-        rate(r, t, "single table insert", 16, seconds, (id, i) ->
-                table.createEntity(new TableEntity("s" + id, String.format("%09d", i)).addProperty("V", i).addProperty("S", "value " + i)));
+    private static void batchesAndQuery(Map<String, Double> r, Target t, TableClient table, int seconds) throws InterruptedException, IOException {
         rate(r, t, "batch of 100 inserts", 4, seconds, (id, i) -> {
             List<TableTransactionAction> ops = new ArrayList<>(100);
             for (int k = 0; k < 100; k++) {
@@ -151,20 +224,12 @@ public final class StorageBenchmark {
             table.submitTransaction(ops);
         }
         int rounds = 20;
-        t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         for (int i = 0; i < rounds; i++) {
             long n = table.listEntities(new ListEntitiesOptions().setFilter("PartitionKey eq 'query'"), null, null).stream().count();
             if (n != 1000) throw new IllegalStateException(t.name() + " returned " + n + " rows");
         }
         r.put("1,000-row partition query, ms", (System.nanoTime() - t0) / 1e6 / rounds);
-
-        QueueClient queue = new QueueServiceClientBuilder().connectionString(cs).buildClient().createQueue(prefix);
-        rate(r, t, "queue put+get+delete", 16, seconds, (id, i) -> {
-            queue.sendMessage("message " + id + "-" + i);
-            QueueMessageItem m = queue.receiveMessage();
-            if (m != null) queue.deleteMessage(m.getMessageId(), m.getPopReceipt());
-        });
-        return r;
     }
 
     /** An operation a benchmark client repeats: (client id, iteration). */
@@ -242,7 +307,13 @@ public final class StorageBenchmark {
         String line;
         while ((line = out.readLine()) != null) {
             if (line.contains(marker)) {
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+                Thread drain = new Thread(() -> {
+                    try {
+                        out.lines().forEach(l -> { });
+                    } catch (java.io.UncheckedIOException ended) {
+                        // the server was stopped at the end of the run
+                    }
+                });
                 drain.setDaemon(true);
                 drain.start();
                 return;
@@ -262,7 +333,7 @@ public final class StorageBenchmark {
     }
 
     /** One row per measure: both rounds of each server, and vmrole / Azurite per round. */
-    private static void print(Map<String, List<Map<String, Double>>> results, long big, double dd) {
+    private static void print(Map<String, List<Map<String, Double>>> results, long big, double dd, boolean small) {
         List<String> names = new ArrayList<>(results.keySet());
         System.out.println("| measure (round 1 / round 2) | " + String.join(" | ", names) + " | vmrole / Azurite |");
         System.out.println("|---|" + "---|".repeat(names.size() + 1));
@@ -274,6 +345,6 @@ public final class StorageBenchmark {
             System.out.printf("| %s | %.2f / %.2f | %.2f / %.2f | %s |%n", label, a.get(0).get(key), a.get(1).get(key),
                     b.get(0).get(key), b.get(1).get(key), ratios);
         }
-        System.out.printf("| disk, dd bs=1M count=1024 conv=fsync, MB/s | %.1f | | |%n", dd);
+        if (!small) System.out.printf("| disk, dd bs=1M count=1024 conv=fsync, MB/s | %.1f | | |%n", dd);
     }
 }
