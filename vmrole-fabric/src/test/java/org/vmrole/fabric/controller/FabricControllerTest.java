@@ -625,14 +625,21 @@ class FabricControllerTest {
                 .containsExactly("instances", "hosts", "deployments", "operations");
     }
 
-    @Test
-    void a_replica_that_does_not_lead_shows_placed_instances_as_unknown_naming_the_leader() {
+    /** Two instances of d1 ready on hosts h1 and h2, and a replica of the same store that does not lead. */
+    private FabricController followerOfTwoReadyInstances() {
         host("h1", 0);
         host("h2", 1);
         controller.createDeployment(deployment("d1", 2));
         ticks(3);
         FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
         follower.serveHostsOnlyWhenLeading(() -> false, () -> "10.0.0.1:8080");
+        return follower;
+    }
+
+    @Test
+    void a_replica_that_does_not_lead_shows_placed_instances_as_unknown_naming_the_leader_until_it_stored_their_reports() {
+        // this leader never stores what hosts report, as a leader that has not yet heard them
+        FabricController follower = followerOfTwoReadyInstances();
         assertThat(follower.listInstances("d1")).hasSize(2).allSatisfy(i -> {
             assertThat(i.state()).isEqualTo(RoleState.RoleStateUnknown);
             assertThat(i.host()).isNotNull();
@@ -644,12 +651,8 @@ class FabricControllerTest {
     @Test
     void a_replica_that_does_not_lead_shows_each_instance_as_its_host_last_reported_it_to_the_leader() {
         controller.serveHostsOnlyWhenLeading(() -> true, () -> "10.0.0.1:8080");
-        SimulatedHost h1 = host("h1", 0);
-        host("h2", 1);
-        controller.createDeployment(deployment("d1", 2));
-        ticks(3);
-        FabricController follower = new FabricController(store, clock, HealingPolicy.DEFAULT);
-        follower.serveHostsOnlyWhenLeading(() -> false, () -> "10.0.0.1:8080");
+        FabricController follower = followerOfTwoReadyInstances();
+        SimulatedHost h1 = hosts.stream().filter(h -> h.name.equals("h1")).findFirst().orElseThrow();
         assertThat(follower.listInstances("d1")).hasSize(2).allSatisfy(i -> {
             assertThat(i.state()).isEqualTo(RoleState.ReadyRole);
             assertThat(i.host()).isNotNull();
