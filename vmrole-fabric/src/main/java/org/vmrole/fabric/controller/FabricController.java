@@ -412,7 +412,7 @@ public final class FabricController {
     public synchronized List<Operation> listOperations() {
         catchUp();
         List<Operation> out = new ArrayList<>(state.operations.values());
-        out.sort(Comparator.comparingLong(Operation::startedMillis).thenComparing(Operation::id));
+        out.sort(Comparator.comparingLong(Operation::startedMillis).thenComparing(Operation.BY_ID_AGE));
         return out;
     }
 

@@ -17,6 +17,10 @@ public record Operation(
         long startedMillis,
         long finishedMillis) {
 
+    /** Older first among operations of the same millisecond: ids are op-<store revision>, so op-9 comes before op-10. */
+    public static final java.util.Comparator<Operation> BY_ID_AGE =
+            java.util.Comparator.comparingInt((Operation op) -> op.id().length()).thenComparing(Operation::id);
+
     public static Operation started(String id, OperationKind kind, String deploymentId, String role, String instance, long goal, long now) {
         return new Operation(id, kind, deploymentId, role, instance, goal, OperationStatus.InProgress, "accepted", null, now, 0);
     }

@@ -35,7 +35,7 @@ public record OperationRetention(Duration keepFinished, int keepPerDeployment, i
         for (Operation op : operations) {
             if (!op.inProgress() && !named.contains(op.id())) finishedByDeployment.computeIfAbsent(String.valueOf(op.deploymentId()), k -> new ArrayList<>()).add(op);
         }
-        Comparator<Operation> newestFirst = Comparator.comparingLong(Operation::finishedMillis).thenComparing(Operation::id).reversed();
+        Comparator<Operation> newestFirst = Comparator.comparingLong(Operation::finishedMillis).thenComparing(Operation.BY_ID_AGE).reversed();
         List<Operation> out = new ArrayList<>();
         for (List<Operation> finished : finishedByDeployment.values()) {
             finished.sort(newestFirst);

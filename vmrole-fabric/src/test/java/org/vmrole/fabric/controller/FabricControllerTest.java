@@ -393,6 +393,14 @@ class FabricControllerTest {
     }
 
     @Test
+    void operations_started_in_the_same_millisecond_are_listed_in_the_order_they_started() {
+        List<String> started = new ArrayList<>();
+        for (int i = 0; i < 12; i++) started.add(controller.createDeployment(deployment("d" + i, 1)).id());
+        assertThat(started).contains("op-9", "op-10");
+        assertThat(controller.listOperations()).extracting(o -> o.id()).containsExactlyElementsOf(started);
+    }
+
+    @Test
     void places_nothing_new_on_a_draining_host_and_moves_what_runs_there_away() {
         host("h1", 0);
         controller.createDeployment(deployment("d1", 1));
