@@ -285,9 +285,6 @@ public final class QemuDriver implements HypervisorDriver {
         }
         if (!done) killProcess(vm.pid, vm.files);
         awaitExit(vm, Duration.ofSeconds(10));
-        // a stop returns once the process is gone from the process table too, not only exited: no QEMU outlives a
-        // shutdown (a reimage's kill does not wait: its new VM need not)
-        if (!QemuVm.awaitReaped(vm.pid, REAP_LIMIT)) log.info("{}: QEMU pid {} exited but is not reaped yet", key, vm.pid);
         forget(vm);
     }
 
@@ -302,6 +299,8 @@ public final class QemuDriver implements HypervisorDriver {
     }
 
     private void forget(QemuVm vm) {
+        // a stop returns once the process is gone from the process table too, not only exited: no QEMU outlives a shutdown
+        if (!QemuVm.awaitReaped(vm.pid, REAP_LIMIT)) log.info("{}: QEMU pid {} exited but is not reaped yet", vm.key(), vm.pid);
         // the VM is gone: nothing can write through its drives any more, so their leases can go
         drives.release(vm.key());
         vm.detach();
