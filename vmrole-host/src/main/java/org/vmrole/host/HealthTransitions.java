@@ -48,13 +48,12 @@ public final class HealthTransitions {
             case AGENT_SILENT -> with(current, RoleState.UnresponsiveRole, HealthCause.AGENT_SILENT, message, now);
             case GUEST_RESET -> with(current, RoleState.RestartingRole, HealthCause.GUEST_RESET, message, now);
             case GUEST_PANICKED -> with(current, RoleState.StoppedVM, HealthCause.GUEST_PANICKED, message, now);
-            // powered off is not yet stopped: QEMU is still exiting, and the VM is StoppedVM only once its process is gone
             case GUEST_SHUTDOWN -> stopping
-                    ? with(current, RoleState.StoppingVM, current.cause(), message, now)
-                    : with(current, RoleState.StoppingVM, HealthCause.GUEST_SHUTDOWN, message, now);
+                    ? with(current, RoleState.StoppedVM, HealthCause.STOPPED_BY_REQUEST, message, now)
+                    : with(current, RoleState.StoppedVM, HealthCause.GUEST_SHUTDOWN, message, now);
             case STOP_REQUESTED -> with(current, RoleState.StoppingVM, HealthCause.STOPPED_BY_REQUEST, message, now);
             case PROCESS_EXITED -> stopping
-                    ? with(current, RoleState.StoppedVM, current.cause(), current.message().isEmpty() ? message : current.message() + "; " + message, now)
+                    ? with(current, RoleState.StoppedVM, HealthCause.STOPPED_BY_REQUEST, message, now)
                     : with(current, RoleState.StoppedVM, HealthCause.PROCESS_EXITED, message, now);
         };
         return next;

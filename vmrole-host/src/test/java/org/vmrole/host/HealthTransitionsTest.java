@@ -110,23 +110,4 @@ class HealthTransitionsTest {
         ObservedInstance o = after(created, VmSignal.LAUNCHED, VmSignal.AGENT_HELLO, VmSignal.AGENT_BUSY, VmSignal.PROBE_PASSED);
         assertThat(o.state()).isEqualTo(RoleState.BusyRole);
     }
-
-    @Test
-    void a_guest_that_powers_off_is_stopping_until_its_qemu_process_is_gone() {
-        ObservedInstance off = after(created, VmSignal.LAUNCHED, VmSignal.AGENT_READY, VmSignal.GUEST_SHUTDOWN);
-        assertThat(off.state()).isEqualTo(RoleState.StoppingVM);
-        assertThat(off.cause()).isEqualTo(HealthCause.GUEST_SHUTDOWN);
-        ObservedInstance gone = after(off, VmSignal.PROCESS_EXITED);
-        assertThat(gone.state()).isEqualTo(RoleState.StoppedVM);
-        assertThat(gone.cause()).isEqualTo(HealthCause.GUEST_SHUTDOWN);
-    }
-
-    @Test
-    void a_requested_stop_is_reported_stopped_only_when_the_process_exits_after_the_guest_powered_off() {
-        ObservedInstance off = after(created, VmSignal.LAUNCHED, VmSignal.STOP_REQUESTED, VmSignal.GUEST_SHUTDOWN);
-        assertThat(off.state()).isEqualTo(RoleState.StoppingVM);
-        ObservedInstance gone = after(off, VmSignal.PROCESS_EXITED);
-        assertThat(gone.state()).isEqualTo(RoleState.StoppedVM);
-        assertThat(gone.cause()).isEqualTo(HealthCause.STOPPED_BY_REQUEST);
-    }
 }

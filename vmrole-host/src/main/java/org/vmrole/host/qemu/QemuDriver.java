@@ -39,8 +39,6 @@ import org.vmrole.model.host.ObservedInstance;
 public final class QemuDriver implements HypervisorDriver {
     private static final Logger log = LoggerFactory.getLogger(QemuDriver.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-    /** How long a stop waits for an exited QEMU to be reaped by init (which here takes up to a second). */
-    private static final Duration REAP_LIMIT = Duration.ofSeconds(3);
     /** sun_path holds 108 bytes; leave room for the terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
 
@@ -299,8 +297,6 @@ public final class QemuDriver implements HypervisorDriver {
     }
 
     private void forget(QemuVm vm) {
-        // a stop returns once the process is gone from the process table too, not only exited: no QEMU outlives a shutdown
-        if (!QemuVm.awaitReaped(vm.pid, REAP_LIMIT)) log.info("{}: QEMU pid {} exited but is not reaped yet", vm.key(), vm.pid);
         // the VM is gone: nothing can write through its drives any more, so their leases can go
         drives.release(vm.key());
         vm.detach();

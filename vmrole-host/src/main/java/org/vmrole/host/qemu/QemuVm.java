@@ -30,8 +30,6 @@ import org.vmrole.model.host.ObservedInstance;
 final class QemuVm {
     private static final Logger log = LoggerFactory.getLogger(QemuVm.class);
     private static final int MAX_AGENT_LINE = 64 * 1024;
-    /** How long QEMU may take to exit after its guest powered off before it is killed. */
-    static final Duration EXIT_AFTER_POWER_OFF = Duration.ofSeconds(10);
 
     final VmFiles files;
     final long pid;
@@ -295,11 +293,7 @@ final class QemuVm {
             case "SHUTDOWN" -> {
                 String reason = e.data().path("reason").asText("");
                 if (reason.equals("guest-panic")) signal(VmSignal.GUEST_PANICKED, "guest kernel panic (pvpanic)");
-                else if (reason.equals("guest-shutdown")) {
-                    signal(VmSignal.GUEST_SHUTDOWN, "the guest powered off");
-                    // QEMU exits by itself once its guest powered off; one that does not is ended, so the VM does not stay StoppingVM
-                    Thread.ofVirtual().name("exit-" + key()).start(() -> awaitExitOrKill(EXIT_AFTER_POWER_OFF));
-                }
+                else if (reason.equals("guest-shutdown")) signal(VmSignal.GUEST_SHUTDOWN, "the guest powered off");
             }
             case "RESET" -> {
                 agentHeard = false;
@@ -368,57 +362,6 @@ final class QemuVm {
             }
         }
         if (!alive()) processEnded();
-    }
-
-    /** Waits up to {@code limit} for the process to exit, then kills it (if it is still this VM's QEMU). */
-    private void awaitExitOrKill(Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (alive() && System.nanoTime() < deadline && !detached) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-        if (detached) return;
-        if (alive() && isOurQemu(pid, files)) {
-            log.warn("{}: QEMU pid {} did not exit within {} s of its guest's power-off; killing it", key(), pid, limit.toSeconds());
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            awaitProcessEnd();
-            return;
-        }
-        if (!alive()) processEnded();
-    }
-
-    /**
-     * Waits up to {@code limit} until an exited QEMU is reaped (no longer listed as a zombie under {@code /proc}): it was
-     * daemonized, so init reaps it, and some inits do so only every second or so. True when it is gone.
-     */
-    static boolean awaitReaped(long pid, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (unreapedQemu(pid)) {
-            if (System.nanoTime() > deadline) return false;
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** True while {@code pid} is a QEMU that exited and awaits its parent (a pid reused by another program is not). */
-    private static boolean unreapedQemu(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            int open = stat.indexOf('(');
-            int close = stat.lastIndexOf(')');
-            if (open < 0 || close < 0 || close + 2 >= stat.length()) return false;
-            return stat.substring(open + 1, close).startsWith("qemu-system") && stat.charAt(close + 2) == 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
     }
 
     private void processEnded() {
