@@ -108,25 +108,27 @@ public final class DriveBenchmark {
             for (int round = 0; round < rounds; round++) {
                 for (Workload w : workloads) {
                     // CPU seconds per GB of the JVM (storage service, NBD server, client) and its waited-for children (qemu-img)
-                    double cpu0 = cpuSeconds();
-                    double pageBlob = pageBlobRate(raw, w, disk);
-                    double cpu1 = cpuSeconds();
-                    double overNbd = qemuBench(nbdUrl, "raw", "writeback", w, disk);
-                    double cpu2 = cpuSeconds();
-                    double overTcp = qemuBench(tcp.url("bench"), "raw", "writeback", w, disk);
-                    double cpu3 = cpuSeconds();
                     double gb = w.count(disk) * (double) w.bufferSize() / 1e9;
+                    double[] api = timed(() -> pageBlobRate(raw, w, disk));
+                    // the two transports take turns going first, so neither always follows the API column
+                    double[] unix, overTcp;
+                    if (round % 2 == 0) {
+                        unix = timed(() -> qemuBench(nbdUrl, "raw", "writeback", w, disk));
+                        overTcp = timed(() -> qemuBench(tcp.url("bench"), "raw", "writeback", w, disk));
+                    } else {
+                        overTcp = timed(() -> qemuBench(tcp.url("bench"), "raw", "writeback", w, disk));
+                        unix = timed(() -> qemuBench(nbdUrl, "raw", "writeback", w, disk));
+                    }
                     double local = qemuBench(overlay.toString(), "qcow2", "none", w, disk);
-                    double cpu4 = cpuSeconds();
-                    double memory = qemuBench(nbd.url("memory"), "raw", "writeback", w, disk);
-                    double cpu5 = cpuSeconds();
-                    String cpu = String.format("%5.2f|%5.2f|%5.2f|%-5.2f", (cpu1 - cpu0) / gb, (cpu2 - cpu1) / gb, (cpu3 - cpu2) / gb, (cpu5 - cpu4) / gb);
+                    double[] memory = timed(() -> qemuBench(nbd.url("memory"), "raw", "writeback", w, disk));
+                    double pageBlob = api[0], overNbd = unix[0];
+                    String cpu = String.format("%5.2f|%5.2f|%5.2f|%-5.2f", api[1] / gb, unix[1] / gb, overTcp[1] / gb, memory[1] / gb);
                     // the drive's read-ahead fetches 4 MiB windows: the API's rate at that GET size, for reference
                     String window = w.bufferSize() >= MIB && !w.write()
                             ? String.format("%10.1f", pageBlobRate(raw, new Workload("window", 4 * MIB, 4 * MIB, 2, false), disk)) : String.format("%10s", "-");
                     System.out.printf("%-6s %-26s %10.1f %10.1f %10.1f %10.1f %10.1f %7.0f%% %7.0f%% %s %23s  %s%n", round == 0 && rounds > 1 ? "warm" : round, w.name(),
-                            pageBlob, overNbd, overTcp, local, memory, 100 * overNbd / pageBlob, 100 * overTcp / pageBlob, window, cpu, loadAverage());
-                    if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local, memory, overTcp});
+                            pageBlob, overNbd, overTcp[0], local, memory[0], 100 * overNbd / pageBlob, 100 * overTcp[0] / pageBlob, window, cpu, loadAverage());
+                    if (round > 0 || rounds == 1) rows.computeIfAbsent(w.name(), k -> new ArrayList<>()).add(new double[] {pageBlob, overNbd, local, memory[0], overTcp[0]});
                 }
             }
             System.out.println("median of the counted rounds:");
@@ -139,6 +141,17 @@ public final class DriveBenchmark {
             });
             System.out.printf("read cache held %d MiB at the end (bound 64 MiB)%n", device.cachedBytes() / MIB);
         }
+    }
+
+    private interface Measured {
+        double run() throws Exception;
+    }
+
+    /** The measurement and the CPU seconds it took: this JVM (storage service, NBD server, client) and the qemu-img children it waited for. */
+    private static double[] timed(Measured m) throws Exception {
+        double cpu = cpuSeconds();
+        double value = m.run();
+        return new double[] {value, cpuSeconds() - cpu};
     }
 
     /** User + system CPU of this process and of its children that were waited for ({@code /proc/self/stat}, 100 ticks a second). */

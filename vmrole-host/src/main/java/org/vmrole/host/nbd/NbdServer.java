@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
+    private static final int SEND_BUFFER = 2 << 20;
 
     private final ServerSocketChannel socket;
     private final Path socketPath;
@@ -133,6 +134,9 @@ public final class NbdServer implements AutoCloseable {
             try {
                 SocketChannel client = socket.accept();
                 if (socketPath == null) client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                // a Unix socket takes as much as its send buffer (212992 bytes by default) before the writer waits: room
+                // for a whole 1 MiB reply lets it go in one write, one wake-up of QEMU (the kernel caps this at wmem_max)
+                else client.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
                 NbdConnection c = new NbdConnection(this, client, socketPath == null ? client.getRemoteAddress().toString() : "unix client " + (++n));
                 connections.add(c);
                 // a platform thread: it reads the requests and sends the replies that are ready at once (NbdConnection),
