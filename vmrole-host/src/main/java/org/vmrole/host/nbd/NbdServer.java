@@ -137,7 +137,8 @@ public final class NbdServer implements AutoCloseable {
                 // a Unix socket takes as much as its send buffer (212992 bytes by default) before the writer waits: room
                 // for a whole 1 MiB reply lets it go in one write, one wake-up of QEMU (the kernel caps this at wmem_max)
                 else client.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
-                NbdConnection c = new NbdConnection(this, client, socketPath == null ? client.getRemoteAddress().toString() : "unix client " + (++n));
+                n++;
+                NbdConnection c = new NbdConnection(this, client, socketPath == null ? client.getRemoteAddress().toString() : "unix client " + n);
                 connections.add(c);
                 // a platform thread: it reads the requests and sends the replies that are ready at once (NbdConnection),
                 // and a platform thread waits for the socket in the kernel where a virtual one is parked and woken by the poller
