@@ -49,7 +49,7 @@ class Crc64Test {
     }
 
     @Test
-    void eight_bytes_at_a_time_give_the_same_crc_as_one_at_a_time_over_large_buffers() {
+    void four_interleaved_streams_give_the_same_crc_as_one_at_a_time_over_large_buffers() {
         byte[] data = new byte[3 * 16384 + 1000];
         new SplittableRandom(11).nextBytes(data);
         for (int off : new int[] {0, 1, 7, 4093}) {
