@@ -88,7 +88,10 @@ public final class BlockBlobClient {
      */
     public void putBlock(String blockId, byte[] data, int from, int length) {
         String query = "comp=block&blockid=" + URLEncoder.encode(blockId, StandardCharsets.UTF_8);
-        transport.signed(signer -> BlockPut.put(transport, transport.request(signer, "PUT", query, Map.of(), length), data, from, length));
+        transport.signed(signer -> {
+            BlockPut.put(transport, transport.request(signer, "PUT", query, Map.of(), length), data, from, length);
+            return null;
+        });
     }
 
     /**

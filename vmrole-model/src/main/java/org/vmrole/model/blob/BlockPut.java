@@ -24,7 +24,7 @@ final class BlockPut {
      * once the body is written, and a streamed body cannot be replayed by the JDK (staging a block again under its id
      * replaces it, so the second try is safe).
      */
-    static Void put(PageBlobClient blob, PageBlobClient.Request request, byte[] data, int from, int length) {
+    static void put(PageBlobClient blob, PageBlobClient.Request request, byte[] data, int from, int length) {
         try {
             send(blob, request, data, from, length);
         } catch (IOException first) {
@@ -34,7 +34,6 @@ final class BlockPut {
                 throw blob.unreachable("PUT", e);
             }
         }
-        return null;
     }
 
     private static void send(PageBlobClient blob, PageBlobClient.Request request, byte[] data, int from, int length) throws IOException {
