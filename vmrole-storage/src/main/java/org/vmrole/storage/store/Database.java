@@ -126,6 +126,8 @@ public final class Database implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public <T> T transaction(Work<T> work) {
         if (!open) throw new IllegalStateException("metadata database is closed");
+        // work that opened a transaction of its own would lead a group inside the group it belongs to
+        if (leader.isHeldByCurrentThread()) throw new IllegalStateException("a metadata transaction cannot nest another");
         Task task = new Task(work);
         queue.add(task);
         boolean interrupted = false;
