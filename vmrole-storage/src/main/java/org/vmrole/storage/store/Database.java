@@ -309,6 +309,7 @@ public final class Database implements AutoCloseable {
             // closing at shutdown: nothing left to protect
         } finally {
             leader.unlock();
+            promoteNext(); // work queued while closing fails on the closed connection instead of waiting forever
         }
     }
 }
