@@ -60,6 +60,31 @@ class DatabaseTest {
     }
 
     @Test
+    void writers_still_running_when_the_database_closes_get_an_answer_not_a_hang(@TempDir Path dir) throws Exception {
+        int threads = 8;
+        Database db = new Database(dir.resolve("t.db"), SCHEMA, () -> threads);
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<?>> writers = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+            for (int t = 0; t < threads; t++) {
+                writers.add(pool.submit(() -> {
+                    while (true) {
+                        int id = ids.incrementAndGet();
+                        try {
+                            db.transaction(c -> insert(c, id, "writer"));
+                        } catch (IllegalStateException closed) {
+                            return; // the database closed under it: refused or failed, but answered
+                        }
+                    }
+                }));
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> ids.get() > 200);
+            db.close();
+            for (Future<?> w : writers) w.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void a_transaction_cannot_open_another_inside_itself(@TempDir Path dir) {
         try (Database db = new Database(dir.resolve("t.db"), SCHEMA)) {
             assertThatThrownBy(() -> db.transaction(c -> db.transaction(inner -> 1)))
