@@ -47,7 +47,11 @@ public final class ImageBlobs {
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger spares = new java.util.concurrent.atomic.AtomicInteger();
-    private final ExecutorService puts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("image-put-block-", 0).factory());
+    /**
+     * Put Blocks run on platform threads (kept 60 s when idle): each writes its 8 MiB block to a blocking socket, which
+     * a virtual thread would do by parking on the JDK's poller every time the socket's buffer fills.
+     */
+    private final ExecutorService puts = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("image-put-block-", 0).factory());
 
     private byte[] buffer() {
         byte[] b = spare.poll();

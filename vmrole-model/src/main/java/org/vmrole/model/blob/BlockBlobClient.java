@@ -81,9 +81,17 @@ public final class BlockBlobClient {
         return PageBlobClient.header(transport.call("PUT", "", h, data, 0, data.length, 201), "ETag", "");
     }
 
-    /** Put Block: stages {@code length} bytes under {@code blockId}; they belong to the blob once a block list names them. */
+    /**
+     * Put Block: stages {@code length} bytes under {@code blockId}; they belong to the blob once a block list names them.
+     * A blocking exchange that writes {@code data} straight to the socket ({@link BlockPut}); best from a platform thread
+     * (a virtual thread parks on the JDK's poller each time the socket's buffer is full).
+     */
     public void putBlock(String blockId, byte[] data, int from, int length) {
-        transport.call("PUT", "comp=block&blockid=" + URLEncoder.encode(blockId, StandardCharsets.UTF_8), Map.of(), data, from, length, 201);
+        String query = "comp=block&blockid=" + URLEncoder.encode(blockId, StandardCharsets.UTF_8);
+        transport.signed(signer -> {
+            BlockPut.put(transport, transport.request(signer, "PUT", query, Map.of(), length), data, from, length);
+            return null;
+        });
     }
 
     /**

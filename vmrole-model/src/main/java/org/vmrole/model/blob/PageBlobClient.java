@@ -252,7 +252,7 @@ public final class PageBlobClient {
     }
 
     /** Runs a call signed with the credential in force; a 403 from a replaceable credential is run once more with the one replacing it. */
-    private <T> T signed(java.util.function.Function<BlobCredential, T> call) {
+    <T> T signed(java.util.function.Function<BlobCredential, T> call) {
         // sign with the credential in force at this moment, so a refusal tells which one the service turned down
         BlobCredential signer = credential instanceof BlobCredential.Current c ? c.get() : credential;
         try {

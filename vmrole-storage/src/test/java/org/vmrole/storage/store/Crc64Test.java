@@ -41,4 +41,32 @@ class Crc64Test {
         pieces.update(data, 22, data.length - 22);
         assertThat(pieces.value()).isEqualTo(bytewise(data, 0, data.length)).isEqualTo(crc(data, 0, data.length));
     }
+
+    @Test
+    void the_check_value_of_the_crc_catalogue_is_crc_64_nvme_s() {
+        // reveng's CRC catalogue, CRC-64/NVME (Azure's x-ms-content-crc64): "123456789" -> 0xAE8B14860A799888
+        assertThat(crc("123456789".getBytes(StandardCharsets.US_ASCII), 0, 9)).isEqualTo(0xAE8B14860A799888L);
+    }
+
+    @Test
+    void four_interleaved_streams_give_the_same_crc_as_one_at_a_time_over_large_buffers() {
+        byte[] data = new byte[3 * 16384 + 1000];
+        new SplittableRandom(11).nextBytes(data);
+        for (int off : new int[] {0, 1, 7, 4093}) {
+            for (int len : new int[] {16383, 16384, 16385, 2 * 16384 + 9, data.length - off}) {
+                assertThat(crc(data, off, len)).as("offset %d length %d", off, len).isEqualTo(bytewise(data, off, len));
+            }
+        }
+    }
+
+    @Test
+    void a_large_buffer_in_uneven_pieces_gives_the_crc_of_the_whole() {
+        byte[] data = new byte[100_000];
+        new SplittableRandom(3).nextBytes(data);
+        Crc64 pieces = new Crc64();
+        pieces.update(data, 0, 3);
+        pieces.update(data, 3, 20_000);
+        pieces.update(data, 20_003, data.length - 20_003);
+        assertThat(pieces.value()).isEqualTo(bytewise(data, 0, data.length));
+    }
 }
