@@ -5,7 +5,7 @@
 # queue put+get+delete cycles and 4 KiB blob puts twice, interleaved (vmrole, Azurite, vmrole, Azurite).
 #   scripts/bench-storage-cpu.sh            # both clients (estimated 5 minutes on a quiet 2-core machine; 18.6 at load 15-30)
 #   scripts/bench-storage-cpu.sh js         # JavaScript SDK only;  scripts/bench-storage-cpu.sh java: Java SDK only
-# Environment: OPS (JS operations per phase, 1500; 2000 gives finer figures: /proc counts CPU in 10 ms ticks),
+# Environment: VMROLE_BENCH_ONLY (JS: one phase, e.g. table: about 1.5 minutes), OPS (JS operations per phase, 1500; 2000 gives finer figures: /proc counts CPU in 10 ms ticks),
 # SECONDS_PER_PHASE (Java, 4), AZURITE_DIR (/tmp/azurite). BENCHMARKS.md, "third pass", explains the method.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

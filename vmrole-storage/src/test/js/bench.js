@@ -83,6 +83,8 @@ function threadCpu(pid) {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+/g, '#');
       const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
       out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) * TICK_MS;
+      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      for (const m of status.matchAll(/^(voluntary|nonvoluntary)_ctxt_switches:\s+(\d+)/gm)) out[`ctx ${m[1]}`] = (out[`ctx ${m[1]}`] ?? 0) + Number(m[2]);
     } catch { /* the thread ended */ }
   }
   return out;
@@ -104,6 +106,12 @@ async function measure(server, count, op) {
   const cpu = user + sys;
   if (threads0) {
     const t1 = threadCpu(server.child.pid);
+    const [voluntary, involuntary] = ['voluntary', 'nonvoluntary'].map((k) => {
+      const n = ((t1[`ctx ${k}`] ?? 0) - (threads0[`ctx ${k}`] ?? 0)) / count;
+      delete t1[`ctx ${k}`];
+      return n;
+    });
+    console.error(`  ${server.name} context switches per op, all threads: ${voluntary.toFixed(2)} voluntary, ${involuntary.toFixed(2)} involuntary`);
     const per = Object.entries(t1).map(([k, v]) => [k, (v - (threads0[k] ?? 0)) / count]).filter(([, v]) => v > 0.005)
       .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(3)}`);
     console.error(`  ${server.name} CPU ms/op by thread: ${per.join(', ')}`);

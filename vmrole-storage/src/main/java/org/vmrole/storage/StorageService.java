@@ -59,7 +59,7 @@ public final class StorageService implements AutoCloseable {
     public static StorageService start(StorageConfig config) {
         Path data = config.dataDir().toAbsolutePath();
         Clock clock = Clock.systemUTC();
-        // each committer waits briefly for writes its service is still handling, so they share one commit
+        // each group commit's leader waits briefly for writes its service is still handling, so they share one commit
         RequestsInProgress inProgress = new RequestsInProgress();
         Database blobDb = new Database(data.resolve("blob.db"), BlobStore.SCHEMA, inProgress.of(Service.BLOB));
         Database queueDb = new Database(data.resolve("queue.db"), QueueStore.SCHEMA, inProgress.of(Service.QUEUE));

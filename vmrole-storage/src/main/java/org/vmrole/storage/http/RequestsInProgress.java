@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
- * How many calls each service is handling right now: a database's committer reads it to know whether more writes
- * are on their way, so it can wait a moment and commit them together with one fsync.
+ * How many calls each service is handling right now: the leader of a database's group commit reads it to know
+ * whether more writes are on their way, so it can wait a moment and commit them together with one fsync.
  */
 public final class RequestsInProgress {
     private final Map<Service, AtomicInteger> counts = new EnumMap<>(Service.class);

@@ -12,23 +12,26 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 
 /**
  * The metadata store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit that
  * returned is in the fsync'd WAL and survives both {@code kill -9} and power loss.
  *
- * <p>SQLite has one writer, and each commit costs an fsync. A single committer thread therefore takes
- * every waiting unit of work, runs each inside its own savepoint (a failing one is rolled back alone),
- * and commits the group once: concurrent requests share one fsync (group commit). No caller is told
- * its work succeeded before the commit that holds it has returned.
+ * <p>SQLite has one writer, and each commit costs an fsync. Every unit of work is queued; the first caller to
+ * find no commit under way becomes the leader: it takes every waiting unit (its own among them), runs each inside
+ * its own savepoint (a failing one is rolled back alone), commits the group once and wakes the others, whose work
+ * is then done: concurrent requests share one fsync (group commit). No caller is told its work succeeded before the
+ * commit that holds it has returned. The leader is a request thread, not a committer thread of its own: a lone
+ * request commits its work without waking another thread and being woken by it (two hand-offs per write, a measured
+ * share of a small call's CPU).
  *
  * <p>A commit costs about as much CPU as the statements of several requests (the WAL write, the fsync, the locks),
- * so while fewer units are waiting than the service has calls in progress, the committer waits up to
+ * so while fewer units are waiting than the service has calls in progress, the leader waits up to
  * {@link #GATHER_NANOS} for the rest: those calls are being parsed and will most likely write. A lone caller
  * never waits.
  */
@@ -42,18 +45,40 @@ public final class Database implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    private record Task(Work<?> work, CompletableFuture<Object> result) {}
+    /** A caller's unit of work: done once a leader committed it (or failed it), promoted when it may lead next. */
+    private static final class Task {
+        final Work<?> work;
+        final Thread owner = Thread.currentThread();
+        Object result;
+        Throwable error;
+        volatile boolean done;
+        volatile boolean promoted;
+
+        Task(Work<?> work) {
+            this.work = work;
+        }
+
+        void finish(Object result, Throwable error) {
+            this.result = result;
+            this.error = error;
+            done = true;
+            if (owner != Thread.currentThread()) LockSupport.unpark(owner);
+        }
+    }
 
     private static final int READERS = 4;
 
     private final Connection connection;
     private final java.util.concurrent.ArrayBlockingQueue<Connection> readers = new java.util.concurrent.ArrayBlockingQueue<>(READERS);
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
-    private final Thread committer;
+    /** Held by the leader while it runs and commits a group; the connection is used only under it. */
+    private final ReentrantLock leader = new ReentrantLock();
     private final IntSupplier callsInProgress;
+    private final List<Task> group = new ArrayList<>();
+    private final List<Object> outcomes = new ArrayList<>();
     private volatile boolean open = true;
 
-    /** A database whose committer never waits for more work (tools, tests). */
+    /** A database whose leader never waits for more work (tools, tests). */
     public Database(Path file, String schema) {
         this(file, schema, () -> 0);
     }
@@ -88,7 +113,6 @@ public final class Database implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot open metadata database " + file + ": " + e.getMessage(), e);
         }
-        committer = Thread.ofPlatform().name("sqlite-" + file.getFileName()).daemon().start(this::commitLoop);
     }
 
     /** The driver would query last_insert_rowid() after every write for getGeneratedKeys(), which nothing here calls. */
@@ -102,16 +126,42 @@ public final class Database implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public <T> T transaction(Work<T> work) {
         if (!open) throw new IllegalStateException("metadata database is closed");
-        CompletableFuture<Object> result = new CompletableFuture<>();
-        queue.add(new Task(work, result));
-        try {
-            return (T) result.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the metadata commit", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException("metadata database error: " + e.getCause().getMessage(), e.getCause());
+        // work that opened a transaction of its own would lead a group inside the group it belongs to
+        if (leader.isHeldByCurrentThread()) throw new IllegalStateException("a metadata transaction cannot nest another");
+        Task task = new Task(work);
+        queue.add(task);
+        boolean interrupted = false;
+        while (!task.done) {
+            task.promoted = false;
+            if (leader.tryLock()) {
+                try {
+                    // not done, so no leader has taken it: it is still queued and this group holds it (or the next)
+                    if (!task.done) commitGroup();
+                } finally {
+                    leader.unlock();
+                    promoteNext();
+                }
+            } else {
+                // the leader now running will either take this task or, when it ends, promote the queue's first
+                while (!task.done && !task.promoted) {
+                    LockSupport.park(this);
+                    // the work is queued and will be committed; an interrupt cannot withdraw it, so it is kept for later
+                    if (Thread.interrupted()) interrupted = true;
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (task.error == null) return (T) task.result;
+        if (task.error instanceof RuntimeException re) throw re;
+        throw new IllegalStateException("metadata database error: " + task.error.getMessage(), task.error);
+    }
+
+    /** After a leader ends: work queued meanwhile gets a leader (its caller is woken to lead), so none is stranded. */
+    private void promoteNext() {
+        Task next = queue.peek();
+        if (next != null && !next.done) {
+            next.promoted = true;
+            LockSupport.unpark(next.owner);
         }
     }
 
@@ -129,7 +179,7 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs read-only {@code work} on one of a few reader connections, beside the committer: in WAL
+     * Runs read-only {@code work} on one of a few reader connections, beside the leader's commits: in WAL
      * mode a reader sees the last commit and neither waits for nor delays writers.
      */
     public <T> T read(Work<T> work) {
@@ -155,50 +205,50 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private void commitLoop() {
-        List<Task> group = new ArrayList<>();
-        List<Object> outcomes = new ArrayList<>();
-        while (open || !queue.isEmpty()) {
-            try {
-                Task first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
-                group.add(first);
-                queue.drainTo(group, MAX_GROUP - 1);
-                gather(group);
-                if (group.size() == 1) {
-                    // alone in its transaction, a unit of work needs no savepoint: if it fails, the rollback undoes it
-                    Object o = runAlone(first.work());
-                    if (o instanceof Failure) rollbackQuietly();
-                    outcomes.add(o);
-                } else {
-                    for (Task t : group) outcomes.add(runInSavepoint(t.work()));
-                }
-                connection.commit();
-                for (int i = 0; i < group.size(); i++) {
-                    Object o = outcomes.get(i);
-                    if (o instanceof Failure f) group.get(i).result().completeExceptionally(f.error());
-                    else group.get(i).result().complete(o);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly();
-                for (Task t : group) t.result().completeExceptionally(new IllegalStateException("metadata commit failed: " + e.getMessage(), e));
-            } finally {
-                group.clear();
-                outcomes.clear();
+    /** Runs the waiting work as one transaction and commits it once; called by the leader only. */
+    private void commitGroup() {
+        try {
+            queue.drainTo(group, MAX_GROUP);
+            if (group.isEmpty()) return;
+            gather(group);
+            if (group.size() == 1) {
+                // alone in its transaction, a unit of work needs no savepoint: if it fails, the rollback undoes it
+                Object o = runAlone(group.getFirst().work);
+                if (o instanceof Failure) rollbackQuietly();
+                outcomes.add(o);
+            } else {
+                for (Task t : group) outcomes.add(runInSavepoint(t.work));
             }
+            connection.commit();
+            for (int i = 0; i < group.size(); i++) {
+                Object o = outcomes.get(i);
+                if (o instanceof Failure f) group.get(i).finish(null, f.error());
+                else group.get(i).finish(o, null);
+            }
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            for (Task t : group) {
+                if (!t.done) t.finish(null, new IllegalStateException("metadata commit failed: " + e.getMessage(), e));
+            }
+        } finally {
+            group.clear();
+            outcomes.clear();
         }
     }
 
     /** Adds work that arrives while the group is smaller than the number of calls in progress, for at most GATHER_NANOS. */
-    private void gather(List<Task> group) throws InterruptedException {
+    private void gather(List<Task> group) {
         long deadline = System.nanoTime() + GATHER_NANOS;
         while (group.size() < MAX_GROUP && group.size() < callsInProgress.getAsInt()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) return;
-            Task next = queue.poll(left, TimeUnit.NANOSECONDS);
+            Task next;
+            try {
+                next = queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // commit what is gathered; the caller keeps the interrupt
+                return;
+            }
             if (next == null) return;
             group.add(next);
             queue.drainTo(group, MAX_GROUP - group.size());
@@ -251,16 +301,15 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         open = false;
-        try {
-            committer.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        leader.lock(); // the commit under way, if any, ends first
         try {
             connection.close();
             for (Connection r : readers) r.close();
         } catch (SQLException ignored) {
             // closing at shutdown: nothing left to protect
+        } finally {
+            leader.unlock();
+            promoteNext(); // work queued while closing fails on the closed connection instead of waiting forever
         }
     }
 }

@@ -16,7 +16,8 @@ import java.util.Map;
  * Callers keep writing {@code try (PreparedStatement ps = c.prepareStatement(sql))}; closing returns
  * the statement (result set closed, parameters cleared) instead of finalising it. A statement still
  * in use when the same SQL is prepared again (a nested query) gets a fresh, uncached one. A
- * connection is used by one thread at a time (the committer, or a reader taken from the pool).
+ * connection is used by one thread at a time (the group commit's leader, under its lock, or a reader
+ * taken from the pool).
  */
 final class StatementCache {
     private StatementCache() {}
