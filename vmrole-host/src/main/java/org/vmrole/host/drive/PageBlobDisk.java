@@ -5,6 +5,8 @@ import org.vmrole.model.blob.BlobProperties;
 import org.vmrole.host.nbd.BlockDevice;
 import org.vmrole.model.drive.FixedVhd;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -94,8 +96,8 @@ public final class PageBlobDisk implements BlockDevice {
         byte[] copy = new byte[length];
         // the caller owns what it gets (a merge writes into it): never a read-ahead window itself
         try {
-            if (readAhead.read(offset, length, (b, from, n) -> System.arraycopy(b, from, copy, 0, n))) return copy;
-        } catch (java.io.IOException e) {
+            if (readAhead.read(offset, length, b -> b.get(copy))) return copy;
+        } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // a copy into an array throws none
         }
         return blob.read(offset, length, copy);
@@ -103,12 +105,18 @@ public final class PageBlobDisk implements BlockDevice {
 
     /** As {@link #read}; a large read that continues a stream is sent straight from a read-ahead window. */
     @Override
-    public void read(long offset, int length, Sink sink) throws java.io.IOException {
+    public void read(long offset, int length, Sink sink) throws IOException {
         checkRange(offset, length);
         // a large read is streaming (the guest caches it itself): read-ahead windows or one GET of its own, and the cache keeps the small reads
         if (length >= DIRECT_READ && readAhead.read(offset, length, sink)) return;
-        byte[] b = length >= DIRECT_READ ? blob.read(offset, length) : readCached(offset, length);
-        sink.accept(b, 0, b.length);
+        sink.accept(ByteBuffer.wrap(length >= DIRECT_READ ? blob.read(offset, length) : readCached(offset, length)));
+    }
+
+    /** A large read that continues a stream whose read-ahead windows are already in memory. */
+    @Override
+    public boolean readIfReady(long offset, int length, Sink sink) throws IOException {
+        checkRange(offset, length);
+        return length >= DIRECT_READ && readAhead.readIfReady(offset, length, sink);
     }
 
     private byte[] readCached(long offset, int length) {

@@ -3,6 +3,7 @@ package org.vmrole.host.drive;
 import org.vmrole.host.nbd.BlockDevice;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -22,9 +23,10 @@ import java.util.concurrent.Executors;
  * four 1 MiB GETs. A read far from where the last one ended is not a stream and is left to the caller, as is a read
  * whose window could not be fetched (the caller's own GET then succeeds or reports why not).
  *
- * <p>A window's array is reused once the window is dropped and no read still sends from it (each read pins the window
+ * <p>A window's buffer is reused once the window is dropped and no read still sends from it (each read pins the window
  * while its bytes go out): a fresh 4 MiB array per window is a humongous allocation in G1, and allocating them was most
- * of what a stream cost (measured: BENCHMARKS.md, drives third session).
+ * of what a stream cost (measured: BENCHMARKS.md, drives third session). Windows are direct buffers, so a reply written
+ * from one to a channel is not first copied into a temporary direct buffer by the JDK.
  *
  * <p>Never stale: a write drops the windows it overlaps when it starts and again when it is acknowledged, so a read
  * that begins after a write was answered fetches the window anew; only reads concurrent with the write may see
@@ -37,14 +39,14 @@ final class ReadAhead {
     /** Windows fetched ahead of a stream's read: QEMU keeps 8 MiB of 1 MiB reads in flight, two windows. */
     private static final int AHEAD = 2;
 
-    /** How one window's bytes are fetched (one ranged GET into the array given). */
+    /** How one window's bytes are fetched (one ranged GET into the start of the buffer given). */
     interface Fetch {
-        void read(long offset, int length, byte[] into);
+        void read(long offset, int length, ByteBuffer into);
     }
 
     /** One window: its bytes once fetched, and how many reads are sending from them. Guarded by the ReadAhead. */
     private static final class Window {
-        final CompletableFuture<byte[]> bytes = new CompletableFuture<>();
+        final CompletableFuture<ByteBuffer> bytes = new CompletableFuture<>();
         int pins;
         boolean dropped;
     }
@@ -54,7 +56,7 @@ final class ReadAhead {
     private final int ahead;
     private final Fetch fetch;
     private final LinkedHashMap<Long, Window> windows = new LinkedHashMap<>();
-    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private long streamEnd = -1;
     /** Window fetches of every drive: threads come as fetches need them and go after a minute idle. */
     private static final ExecutorService FETCHERS = Executors.newCachedThreadPool(Thread.ofPlatform().name("drive-read-ahead-", 0).daemon().factory());
@@ -82,30 +84,42 @@ final class ReadAhead {
         if (first == last) {
             Window w = pinned(first);
             try {
-                byte[] bytes = fetched(w);
+                ByteBuffer bytes = fetched(w);
                 if (bytes == null) return false;
-                sink.accept(bytes, (int) (offset - first * WINDOW), length);
+                sink.accept(bytes.slice((int) (offset - first * WINDOW), length));
             } finally {
                 unpin(w);
             }
             return true;
         }
-        byte[] out = new byte[length];
+        ByteBuffer out = ByteBuffer.allocate(length);
         long end = offset + length;
         for (long i = first; i <= last; i++) {
             Window w = pinned(i);
             try {
-                byte[] bytes = fetched(w);
+                ByteBuffer bytes = fetched(w);
                 if (bytes == null) return false;
                 long from = Math.max(offset, i * WINDOW);
                 long to = Math.min(end, Math.min(size, (i + 1) * WINDOW));
-                System.arraycopy(bytes, (int) (from - i * WINDOW), out, (int) (from - offset), (int) (to - from));
+                out.put((int) (from - offset), bytes, (int) (from - i * WINDOW), (int) (to - from));
             } finally {
                 unpin(w);
             }
         }
-        sink.accept(out, 0, length);
+        sink.accept(out);
         return true;
+    }
+
+    /** As {@link #read}, but only when every window the read needs is in memory now; false (nothing done) otherwise. */
+    boolean readIfReady(long offset, int length, BlockDevice.Sink sink) throws IOException {
+        synchronized (this) {
+            if (maxWindows == 0) return false;
+            for (long i = offset / WINDOW; i <= (offset + length - 1) / WINDOW; i++) {
+                Window w = windows.get(i);
+                if (w == null || !w.bytes.isDone() || w.bytes.isCompletedExceptionally()) return false;
+            }
+        }
+        return read(offset, length, sink);
     }
 
     /** Drops the windows that overlap the range: called when a write to it starts and when it has been acknowledged. */
@@ -126,7 +140,7 @@ final class ReadAhead {
     private StreamPlan plan(long offset, int length) {
         List<Long> starts = new ArrayList<>();
         List<Window> started = new ArrayList<>();
-        List<byte[]> buffers = new ArrayList<>();
+        List<ByteBuffer> buffers = new ArrayList<>();
         StreamPlan plan;
         synchronized (this) {
             plan = StreamPlan.of(streamEnd, offset, length, size, WINDOW, ahead, STREAM_SLACK);
@@ -147,7 +161,7 @@ final class ReadAhead {
     /** The window, pinned for the caller; a window not held yet is fetched now. */
     private Window pinned(long index) {
         Window w;
-        byte[] buffer = null;
+        ByteBuffer buffer = null;
         boolean fetch = false;
         synchronized (this) {
             w = windows.get(index);
@@ -168,7 +182,7 @@ final class ReadAhead {
      * the socket has nothing to read and is woken by the JDK's poller, once per 64-128 KiB of a 4 MiB body; a platform
      * thread waits in the kernel.
      */
-    private void startFetch(long index, Window w, byte[] buffer) {
+    private void startFetch(long index, Window w, ByteBuffer buffer) {
         FETCHERS.execute(() -> {
             try {
                 fetchInto(index, w, buffer);
@@ -187,8 +201,8 @@ final class ReadAhead {
         return w;
     }
 
-    private void fetchInto(long index, Window w, byte[] buffer) {
-        byte[] into = buffer != null ? buffer : new byte[WINDOW];
+    private void fetchInto(long index, Window w, ByteBuffer buffer) {
+        ByteBuffer into = buffer != null ? buffer : ByteBuffer.allocateDirect(WINDOW);
         long start = index * WINDOW;
         try {
             fetch.read(start, (int) Math.min(WINDOW, size - start), into);
@@ -218,8 +232,9 @@ final class ReadAhead {
     /** A dropped window nobody sends from gives its array back, while the windows held and the arrays kept stay within the bound. */
     private void recycle(Window w) {
         if (!w.dropped || w.pins > 0 || !w.bytes.isDone() || w.bytes.isCompletedExceptionally()) return;
-        byte[] b = w.bytes.getNow(null);
-        if (b != null && windows.size() + free.size() < maxWindows && !free.contains(b)) free.push(b);
+        ByteBuffer b = w.bytes.getNow(null);
+        // identity, not equals: a ByteBuffer's equals compares its 4 MiB of content
+        if (b != null && windows.size() + free.size() < maxWindows && free.stream().noneMatch(f -> f == b)) free.push(b);
     }
 
     /** Drops the first window the stream has left behind, if any; answers whether one was. Called holding the lock. */
@@ -241,7 +256,7 @@ final class ReadAhead {
     }
 
     /** The window's bytes, or null when its fetch failed (the caller then reads by itself). */
-    private static byte[] fetched(Window w) {
+    private static ByteBuffer fetched(Window w) {
         try {
             return w.bytes.join();
         } catch (CompletionException e) {

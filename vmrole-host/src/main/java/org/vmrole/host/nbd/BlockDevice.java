@@ -1,6 +1,7 @@
 package org.vmrole.host.nbd;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * What an NBD export serves: a fixed-size range of bytes. Calls may come from many threads at once;
@@ -13,9 +14,9 @@ public interface BlockDevice {
 
     byte[] read(long offset, int length) throws IOException;
 
-    /** Where a read's bytes go: the caller is done with the array when this returns. */
+    /** Where a read's bytes go: the buffer's remaining bytes; the sink reads them before it returns and keeps nothing. */
     interface Sink {
-        void accept(byte[] bytes, int offset, int length) throws IOException;
+        void accept(ByteBuffer bytes) throws IOException;
     }
 
     /**
@@ -23,8 +24,15 @@ public interface BlockDevice {
      * sends them without a copy or an array of its own); the sink only reads them.
      */
     default void read(long offset, int length, Sink sink) throws IOException {
-        byte[] b = read(offset, length);
-        sink.accept(b, 0, b.length);
+        sink.accept(ByteBuffer.wrap(read(offset, length)));
+    }
+
+    /**
+     * Hands the bytes to {@code sink} and answers true only when the device has them in memory now (no I/O to wait
+     * for); answers false, having done nothing, otherwise. A server calls it on the thread that reads its requests.
+     */
+    default boolean readIfReady(long offset, int length, Sink sink) throws IOException {
+        return false;
     }
 
     void write(long offset, byte[] data) throws IOException;

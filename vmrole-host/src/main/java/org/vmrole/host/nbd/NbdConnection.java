@@ -9,8 +9,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * concurrently; a FLUSH is answered only after every write, trim and zeroing received before it has
  * been answered, which (since the device acknowledges a write only once it is durable) makes the
  * flush a true barrier.
+ *
+ * <p>The connection's own (platform) thread reads the requests and answers at once a read whose bytes the device holds
+ * in memory ({@link BlockDevice#readIfReady}): a sequential stream served from read-ahead windows then costs no hand-off
+ * to another thread per request. Other requests run on virtual threads. Replies are written to the channel with one
+ * gathering write each, from the device's buffer itself (a direct one is sent without a copy in the JDK).
  */
 final class NbdConnection {
     private static final Logger LOG = LoggerFactory.getLogger(NbdConnection.class);
@@ -35,8 +41,10 @@ final class NbdConnection {
     private static final int MAX_IN_FLIGHT = 64;
 
     private final NbdServer server;
-    private final Socket socket;
+    private final SocketChannel socket;
+    private final String peer;
     private final DataInputStream in;
+    /** The handshake's output; transmission replies go to the channel directly ({@link #reply}). */
     private final DataOutputStream out;
     private final Map<Long, CompletableFuture<Boolean>> pendingWrites = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -47,13 +55,16 @@ final class NbdConnection {
      * a sequential read took (JFR, BENCHMARKS.md drives); a thread waiting for this lock parks.
      */
     private final ReentrantLock replying = new ReentrantLock();
+    /** A simple reply's header, reused: guarded by {@link #replying}. */
+    private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(16);
     private volatile String exportName;
 
-    NbdConnection(NbdServer server, Socket socket) throws IOException {
+    NbdConnection(NbdServer server, SocketChannel socket, String peer) {
         this.server = server;
         this.socket = socket;
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 256 * 1024));
-        this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 256 * 1024));
+        this.peer = peer;
+        this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(socket), 256 * 1024));
+        this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(socket), 4096));
     }
 
     String exportName() {
@@ -65,9 +76,9 @@ final class NbdConnection {
             BlockDevice device = handshake();
             if (device != null) transmit(device);
         } catch (EOFException e) {
-            LOG.debug("NBD client {} went away", socket.getRemoteSocketAddress());
+            LOG.debug("NBD client {} went away", peer);
         } catch (IOException e) {
-            if (!socket.isClosed()) LOG.info("NBD client {} dropped: {}", socket.getRemoteSocketAddress(), e.getMessage());
+            if (socket.isOpen()) LOG.info("NBD client {} dropped: {}", peer, e.getMessage());
         } finally {
             close();
         }
@@ -89,7 +100,7 @@ final class NbdConnection {
         out.flush();
         int clientFlags = in.readInt();
         if ((clientFlags & Nbd.FLAG_C_FIXED_NEWSTYLE) == 0) {
-            LOG.info("NBD client {} does not speak fixed newstyle; closing", socket.getRemoteSocketAddress());
+            LOG.info("NBD client {} does not speak fixed newstyle; closing", peer);
             return null;
         }
         boolean noZeroes = (clientFlags & Nbd.FLAG_C_NO_ZEROES) != 0;
@@ -186,7 +197,7 @@ final class NbdConnection {
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             while (true) {
                 if (in.readInt() != Nbd.REQUEST_MAGIC) {
-                    LOG.info("NBD client {} sent a request without the magic; closing", socket.getRemoteSocketAddress());
+                    LOG.info("NBD client {} sent a request without the magic; closing", peer);
                     return;
                 }
                 in.readShort(); // command flags: FUA needs nothing extra, every write is durable when answered
@@ -199,9 +210,10 @@ final class NbdConnection {
                     return;
                 }
                 if (length < 0 || Integer.toUnsignedLong(length) > Nbd.MAX_PAYLOAD) {
-                    LOG.info("NBD client {} asked for {} bytes, above the advertised maximum; closing", socket.getRemoteSocketAddress(), Integer.toUnsignedLong(length));
+                    LOG.info("NBD client {} asked for {} bytes, above the advertised maximum; closing", peer, Integer.toUnsignedLong(length));
                     return;
                 }
+                if (type == Nbd.CMD_READ && readNow(device, handle, offset, length)) continue;
                 byte[] payload = null;
                 if (type == Nbd.CMD_WRITE) {
                     payload = in.readNBytes(length);
@@ -223,13 +235,13 @@ final class NbdConnection {
                 workers.execute(() -> {
                     int err = answer(handle, () -> {
                         int e = checkRange(device, offset, length, true);
-                        if (e != 0) return new Result(e, null);
+                        if (e != 0) return new Result(e);
                         switch (type) {
                             case Nbd.CMD_WRITE -> device.write(offset, payload);
                             case Nbd.CMD_WRITE_ZEROES -> device.writeZeroes(offset, length);
                             default -> device.trim(offset, length);
                         }
-                        return new Result(0, null);
+                        return new Result(0);
                     });
                     pendingWrites.remove(seq);
                     done.complete(err == 0);
@@ -240,10 +252,10 @@ final class NbdConnection {
                 workers.execute(() -> answer(handle, () -> {
                     boolean allOk = true;
                     for (CompletableFuture<Boolean> w : before) allOk &= w.join();
-                    return new Result(allOk ? 0 : Nbd.EIO, null);
+                    return new Result(allOk ? 0 : Nbd.EIO);
                 }));
             }
-            default -> workers.execute(() -> answer(handle, () -> new Result(Nbd.EINVAL, null)));
+            default -> workers.execute(() -> answer(handle, () -> new Result(Nbd.EINVAL)));
         }
     }
 
@@ -253,7 +265,7 @@ final class NbdConnection {
         return 0;
     }
 
-    private record Result(int error, byte[] data) {}
+    private record Result(int error) {}
 
     private interface Work {
         Result run() throws Exception;
@@ -266,12 +278,22 @@ final class NbdConnection {
             r = work.run();
         } catch (Exception e) {
             LOG.warn("NBD request on '{}' failed: {}", exportName, e.getMessage());
-            r = new Result(e instanceof IllegalArgumentException ? Nbd.EINVAL : Nbd.EIO, null);
+            r = new Result(e instanceof IllegalArgumentException ? Nbd.EINVAL : Nbd.EIO);
         } finally {
             inFlight.release();
         }
-        reply(handle, r.error(), r.data(), 0, r.data() == null ? 0 : r.data().length);
+        reply(handle, r.error(), null);
         return r.error();
+    }
+
+    /** Answers a READ on this thread if the device holds its bytes in memory; false when it must be read on a worker. */
+    private boolean readNow(BlockDevice device, long handle, long offset, int length) {
+        if (checkRange(device, offset, length, false) != 0) return false;
+        try {
+            return device.readIfReady(offset, length, bytes -> reply(handle, 0, bytes));
+        } catch (Exception e) {
+            return false; // the worker's read reports it
+        }
     }
 
     /** A READ: its reply is sent from wherever the device hands the bytes over (a read-ahead window: no copy). */
@@ -279,32 +301,30 @@ final class NbdConnection {
         try {
             int err = checkRange(device, offset, length, false);
             if (err != 0) {
-                reply(handle, err, null, 0, 0);
+                reply(handle, err, null);
                 return;
             }
-            device.read(offset, length, (bytes, from, n) -> reply(handle, 0, bytes, from, n));
+            device.read(offset, length, bytes -> reply(handle, 0, bytes));
         } catch (Exception e) {
             LOG.warn("NBD read on '{}' failed: {}", exportName, e.getMessage());
-            reply(handle, e instanceof IllegalArgumentException ? Nbd.EINVAL : Nbd.EIO, null, 0, 0);
+            reply(handle, e instanceof IllegalArgumentException ? Nbd.EINVAL : Nbd.EIO, null);
         } finally {
             inFlight.release();
         }
     }
 
-    private void reply(long handle, int error, byte[] data, int from, int length) {
+    /** Sends a simple reply: the header and, for a successful read, {@code data}'s remaining bytes (left as they were). */
+    private void reply(long handle, int error, ByteBuffer data) {
+        ByteBuffer body = error == 0 && data != null ? data.duplicate() : ByteBuffer.allocate(0);
+        replying.lock();
         try {
-            replying.lock();
-            try {
-                out.writeInt(Nbd.SIMPLE_REPLY_MAGIC);
-                out.writeInt(error);
-                out.writeLong(handle);
-                if (error == 0 && data != null) out.write(data, from, length);
-                out.flush();
-            } finally {
-                replying.unlock();
-            }
+            replyHeader.clear().putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(handle).flip();
+            ByteBuffer[] parts = {replyHeader, body};
+            while (body.hasRemaining() || replyHeader.hasRemaining()) socket.write(parts);
         } catch (IOException e) {
             close();
+        } finally {
+            replying.unlock();
         }
     }
 }

@@ -7,8 +7,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,38 +27,76 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code doc/proto.md}: NBD_OPT_EXPORT_NAME, NBD_OPT_INFO, NBD_OPT_GO, NBD_OPT_LIST and NBD_OPT_ABORT
  * in the handshake; READ, WRITE, FLUSH, TRIM, WRITE_ZEROES and DISC in transmission. Each connection
  * serves requests concurrently on virtual threads and answers them as they finish.
+ *
+ * <p>A host serves its drives on a Unix domain socket ({@link #startUnix}): QEMU runs on the same host, the socket's
+ * permissions say who may connect (no port any local user can reach), and a byte costs less CPU through it than
+ * through loopback TCP (BENCHMARKS.md, drives fifth session). TCP ({@link #start}) is kept for the benchmark's
+ * comparison column.
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
+    private static final int SEND_BUFFER = 2 << 20;
 
-    private final ServerSocket socket;
+    private final ServerSocketChannel socket;
+    private final Path socketPath;
+    private final int port;
     private final Map<String, BlockDevice> exports = new ConcurrentHashMap<>();
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
 
-    private NbdServer(ServerSocket socket) {
+    private NbdServer(ServerSocketChannel socket, Path socketPath, int port) {
         this.socket = socket;
-        this.acceptor = Thread.ofVirtual().name("nbd-accept-" + socket.getLocalPort()).start(this::accept);
+        this.socketPath = socketPath;
+        this.port = port;
+        this.acceptor = Thread.ofVirtual().name("nbd-accept").start(this::accept);
     }
 
-    /** Listens on {@code address:port} (port 0: the OS picks one, see {@link #port()}). */
+    /** Listens on TCP {@code address:port} (port 0: the OS picks one, see {@link #port()}). */
     public static NbdServer start(InetAddress address, int port) {
         try {
-            ServerSocket s = new ServerSocket();
-            s.setReuseAddress(true);
+            ServerSocketChannel s = ServerSocketChannel.open();
+            s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             s.bind(new InetSocketAddress(address, port));
-            return new NbdServer(s);
+            return new NbdServer(s, null, ((InetSocketAddress) s.getLocalAddress()).getPort());
         } catch (IOException e) {
             throw new UncheckedIOException("NBD server cannot listen on " + address.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
         }
     }
 
-    public int port() {
-        return socket.getLocalPort();
+    /**
+     * Listens on a Unix domain socket at {@code path}, which only this user may connect to: its directory is made
+     * owner-only (0700) and the socket file 0600. A socket file left by an earlier server (an agent that was killed)
+     * is replaced, so QEMU's NBD clients reconnect to the same path.
+     */
+    public static NbdServer startUnix(Path path) {
+        try {
+            Path dir = path.toAbsolutePath().getParent();
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Files.deleteIfExists(path);
+            ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            s.bind(UnixDomainSocketAddress.of(path));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            return new NbdServer(s, path, -1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("NBD server cannot listen on Unix socket " + path + " (" + path.toString().length()
+                    + " characters; at most 107): " + e.getMessage(), e);
+        }
     }
 
-    public InetAddress address() {
-        return socket.getInetAddress();
+    /** The TCP port listened on; -1 on a Unix socket. */
+    public int port() {
+        return port;
+    }
+
+    /** The Unix socket listened on, if it is one. */
+    public Optional<Path> socketPath() {
+        return Optional.ofNullable(socketPath);
+    }
+
+    /** The URL QEMU's tools open the export with ({@code nbd+unix:///NAME?socket=PATH} or {@code nbd://127.0.0.1:PORT/NAME}). */
+    public String url(String export) {
+        return socketPath != null ? "nbd+unix:///" + export + "?socket=" + socketPath : "nbd://127.0.0.1:" + port + "/" + export;
     }
 
     /** Offers a device under {@code name}; a name already exported is refused. */
@@ -80,14 +124,25 @@ public final class NbdServer implements AutoCloseable {
         return Optional.ofNullable(exports.get(name));
     }
 
+    private String where() {
+        return socketPath != null ? socketPath.toString() : "port " + port;
+    }
+
     private void accept() {
-        while (!socket.isClosed()) {
+        int n = 0;
+        while (socket.isOpen()) {
             try {
-                Socket client = socket.accept();
-                client.setTcpNoDelay(true);
-                NbdConnection c = new NbdConnection(this, client);
+                SocketChannel client = socket.accept();
+                if (socketPath == null) client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                // a Unix socket takes as much as its send buffer (212992 bytes by default) before the writer waits: room
+                // for a whole 1 MiB reply lets it go in one write, one wake-up of QEMU (the kernel caps this at wmem_max)
+                else client.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
+                n++;
+                NbdConnection c = new NbdConnection(this, client, socketPath == null ? client.getRemoteAddress().toString() : "unix client " + n);
                 connections.add(c);
-                Thread.ofVirtual().name("nbd-" + client.getPort()).start(() -> {
+                // a platform thread: it reads the requests and sends the replies that are ready at once (NbdConnection),
+                // and a platform thread waits for the socket in the kernel where a virtual one is parked and woken by the poller
+                Thread.ofPlatform().daemon().name("nbd-" + n).start(() -> {
                     try {
                         c.run();
                     } finally {
@@ -95,7 +150,7 @@ public final class NbdServer implements AutoCloseable {
                     }
                 });
             } catch (IOException e) {
-                if (!socket.isClosed()) LOG.warn("NBD accept on port {} failed: {}", port(), e.getMessage());
+                if (socket.isOpen()) LOG.warn("NBD accept on {} failed: {}", where(), e.getMessage());
             }
         }
     }
@@ -109,5 +164,12 @@ public final class NbdServer implements AutoCloseable {
         }
         connections.forEach(NbdConnection::close);
         acceptor.interrupt();
+        if (socketPath != null) {
+            try {
+                Files.deleteIfExists(socketPath);
+            } catch (IOException e) {
+                LOG.debug("NBD socket {} left behind: {}", socketPath, e.getMessage());
+            }
+        }
     }
 }

@@ -11,10 +11,7 @@ import org.vmrole.host.nbd.NbdServer;
 import org.vmrole.model.host.DriveAttachment;
 import org.vmrole.model.host.ObservedDrive;
 
-import java.net.InetAddress;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,39 +54,26 @@ public final class AttachedDrives implements AutoCloseable {
     private final Map<String, List<Open>> byInstance = new ConcurrentHashMap<>();
     /** Each storage account's key as the controller last gave it, shared by every drive of that account. */
     private final Map<String, BlobCredential.Current> accountKeys = new ConcurrentHashMap<>();
-    private final Path portFile;
+    private final Path socket;
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drive-lease").factory());
     private volatile NbdServer nbd;
 
     /**
-     * @param portFile where the NBD server's port is kept: a restarted agent listens on the same port, so the
-     *                 NBD clients of VMs that outlived it reconnect (QEMU retries for 15 s) to the exports it serves again
+     * @param socket the NBD server's Unix socket, in a directory of the host's own (made owner-only): a restarted agent
+     *               listens on the same path, so the NBD clients of VMs that outlived it reconnect (QEMU retries for
+     *               15 s) to the exports it serves again
      */
-    public AttachedDrives(Path portFile) {
-        this.portFile = portFile;
+    public AttachedDrives(Path socket) {
+        this.socket = socket;
     }
 
     private synchronized NbdServer nbd() {
-        if (nbd != null) return nbd;
-        int previous = 0;
-        try {
-            if (Files.exists(portFile)) previous = Integer.parseInt(Files.readString(portFile).strip());
-        } catch (IOException | NumberFormatException e) {
-            LOG.info("NBD port file {} unreadable ({}); taking a new port", portFile, e.getMessage());
-        }
-        try {
-            nbd = NbdServer.start(InetAddress.getLoopbackAddress(), previous);
-        } catch (java.io.UncheckedIOException e) {
-            LOG.warn("NBD port {} is taken ({}); drives of VMs from before cannot reconnect", previous, e.getMessage());
-            nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
-        }
-        try {
-            Files.createDirectories(portFile.getParent());
-            Files.writeString(portFile, Integer.toString(nbd.port()));
-        } catch (IOException e) {
-            LOG.warn("cannot keep the NBD port in {}: {}", portFile, e.getMessage());
-        }
+        if (nbd == null) nbd = NbdServer.startUnix(socket);
         return nbd;
+    }
+
+    private DriveHotplug.NbdTarget target(Open o) {
+        return new DriveHotplug.NbdTarget(nbd().socketPath().orElseThrow(), o.export());
     }
 
     /**
@@ -191,7 +175,7 @@ public final class AttachedDrives implements AutoCloseable {
             throw new IllegalArgumentException("drive '" + m.name() + "': " + e.getMessage(), e);
         }
         try {
-            DriveHotplug.attach(qmp, m.name(), new DriveHotplug.NbdTarget("127.0.0.1", nbd().port(), o.export()), !m.writable());
+            DriveHotplug.attach(qmp, m.name(), target(o), !m.writable());
         } catch (RuntimeException e) {
             close(o);
             throw new IllegalArgumentException("drive '" + m.name() + "' cannot be hot-plugged: " + e.getMessage(), e);
@@ -237,7 +221,7 @@ public final class AttachedDrives implements AutoCloseable {
     public void plug(String key, QmpClient qmp) {
         for (Open o : byInstance.getOrDefault(key, List.of())) {
             if (DriveHotplug.attached(qmp, o.mount().name())) continue;
-            DriveHotplug.attach(qmp, o.mount().name(), new DriveHotplug.NbdTarget("127.0.0.1", nbd().port(), o.export()), !o.mount().writable());
+            DriveHotplug.attach(qmp, o.mount().name(), target(o), !o.mount().writable());
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 /**
  * Plugs a drive served over NBD into a running VM and unplugs it again, over QMP.
  *
- * <p>Attach: {@code blockdev-add} (driver nbd, the host's NBD server, the export name) and then
+ * <p>Attach: {@code blockdev-add} (driver nbd, the host's NBD server's Unix socket, the export name) and then
  * {@code device_add virtio-blk-pci} with {@code serial} set to the drive's name, so the guest finds
  * it at {@code /dev/disk/by-id/virtio-<name>}. The q35 root bus cannot take hot-plugged devices, so
  * every VM is started with {@link #PORTS} empty PCIe root ports ({@link #commandLine()}) and a drive
@@ -28,8 +28,8 @@ public final class DriveHotplug {
 
     private DriveHotplug() {}
 
-    /** Where QEMU reaches a drive: the NBD server's address and the export's name. */
-    public record NbdTarget(String host, int port, String export) {}
+    /** Where QEMU reaches a drive: the NBD server's Unix socket and the export's name. */
+    public record NbdTarget(java.nio.file.Path socket, String export) {}
 
     /** The options that give a VM its empty hot-plug ports. */
     static java.util.List<String> commandLine() {
@@ -63,9 +63,8 @@ public final class DriveHotplug {
         }
         String port = freePort(qmp).orElseThrow(() -> new QmpException("VM has no free drive port: at most " + PORTS + " drives can be attached at once"));
         Map<String, Object> server = new LinkedHashMap<>();
-        server.put("type", "inet");
-        server.put("host", target.host());
-        server.put("port", Integer.toString(target.port()));
+        server.put("type", "unix");
+        server.put("path", target.socket().toString());
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("driver", "nbd");
         node.put("node-name", nodeName(drive));
@@ -77,7 +76,7 @@ public final class DriveHotplug {
         try {
             qmp.execute("blockdev-add", node);
         } catch (QmpException e) {
-            throw new QmpException("drive " + drive + ": QEMU cannot open NBD export '" + target.export() + "' on " + target.host() + ":" + target.port()
+            throw new QmpException("drive " + drive + ": QEMU cannot open NBD export '" + target.export() + "' on " + target.socket()
                     + " (" + e.getMessage() + ")", e);
         }
         try {

@@ -57,7 +57,7 @@ public final class QemuDriver implements HypervisorDriver {
         this.settings = settings;
         this.clock = clock;
         QemuCommandLine.checkPath(settings.dataDir());
-        this.drives = new AttachedDrives(settings.dataDir().resolve("nbd.port"));
+        this.drives = new AttachedDrives(settings.dataDir().resolve("nbd").resolve("drives.sock"));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qemu-watchdog");
             t.setDaemon(true);

@@ -8,9 +8,9 @@ import org.vmrole.host.nbd.NbdServer;
 import org.vmrole.model.drive.FixedVhd;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.vmrole.host.drive.PageBlobClientTest.filled;
-import static org.vmrole.host.drive.QemuTool.nbdUrl;
 
 /** QEMU's own NBD client (qemu-io, qemu-img) against drives exported from the real storage service. */
 class NbdDriveExportTest extends WithBlobService {
@@ -28,7 +27,7 @@ class NbdDriveExportTest extends WithBlobService {
 
     @BeforeAll
     static void startNbd() {
-        nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
+        nbd = NbdServer.startUnix(dir.resolve("nbd").resolve("drives.sock"));
     }
 
     @AfterAll
@@ -47,7 +46,7 @@ class NbdDriveExportTest extends WithBlobService {
         PageBlobClient blob = storage.newDrive(16 * MIB);
         exportWritable("flushed", blob);
 
-        QemuTool io = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "flushed"), "-c", "write -P 0xab 0 1M", "-c", "flush");
+        QemuTool io = QemuTool.run("qemu-io", "-f", "raw", nbd.url("flushed"), "-c", "write -P 0xab 0 1M", "-c", "flush");
 
         assertThat(io.exitCode()).as(io.output()).isZero();
         assertThat(io.failedVerification()).as(io.output()).isFalse();
@@ -59,7 +58,7 @@ class NbdDriveExportTest extends WithBlobService {
     void qemu_reads_back_what_it_wrote_through_the_cache() {
         PageBlobClient blob = storage.newDrive(16 * MIB);
         exportWritable("readback", blob);
-        String url = nbdUrl(nbd.port(), "readback");
+        String url = nbd.url("readback");
 
         QemuTool io = QemuTool.run("qemu-io", "-f", "raw", url, "-c", "read -P 0 0 1M", "-c", "write -P 0x5a 4k 8k",
                 "-c", "read -P 0x5a 4k 8k", "-c", "read -P 0 0 4k", "-c", "write -P 0x11 1000 100", "-c", "read -P 0x11 1000 100",
@@ -77,9 +76,9 @@ class NbdDriveExportTest extends WithBlobService {
         exportWritable("footer", blob);
         byte[] footer = blob.read(4 * MIB, FixedVhd.FOOTER_BYTES);
 
-        QemuTool info = QemuTool.run("qemu-img", "info", "--output=json", nbdUrl(nbd.port(), "footer"));
-        QemuTool beyond = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "footer"), "-c", "write -P 0xee 4M 512");
-        QemuTool last = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "footer"), "-c", "write -P 0xee 4190208 512");
+        QemuTool info = QemuTool.run("qemu-img", "info", "--output=json", nbd.url("footer"));
+        QemuTool beyond = QemuTool.run("qemu-io", "-f", "raw", nbd.url("footer"), "-c", "write -P 0xee 4M 512");
+        QemuTool last = QemuTool.run("qemu-io", "-f", "raw", nbd.url("footer"), "-c", "write -P 0xee 4190208 512");
 
         assertThat(info.output()).contains("\"virtual-size\": " + 4 * MIB);
         assertThat(beyond.output()).contains("write failed");
@@ -97,8 +96,8 @@ class NbdDriveExportTest extends WithBlobService {
         Path in = Files.write(dir.resolve("in.raw"), content);
         Path out = dir.resolve("out.raw");
 
-        QemuTool to = QemuTool.run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", in.toString(), nbdUrl(nbd.port(), "convert"));
-        QemuTool from = QemuTool.run("qemu-img", "convert", "-f", "raw", "-O", "raw", nbdUrl(nbd.port(), "convert"), out.toString());
+        QemuTool to = QemuTool.run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", in.toString(), nbd.url("convert"));
+        QemuTool from = QemuTool.run("qemu-img", "convert", "-f", "raw", "-O", "raw", nbd.url("convert"), out.toString());
 
         assertThat(to.exitCode()).as(to.output()).isZero();
         assertThat(from.exitCode()).as(from.output()).isZero();
@@ -113,8 +112,8 @@ class NbdDriveExportTest extends WithBlobService {
         PageBlobClient snapshot = blob.atSnapshot(blob.createSnapshot());
         nbd.export("snap", PageBlobDisk.open(snapshot, null, MIB));
 
-        QemuTool read = QemuTool.run("qemu-io", "-r", "-f", "raw", nbdUrl(nbd.port(), "snap"), "-c", "read -P 0x42 0 4k");
-        QemuTool write = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "snap"), "-c", "write -P 1 0 4k");
+        QemuTool read = QemuTool.run("qemu-io", "-r", "-f", "raw", nbd.url("snap"), "-c", "read -P 0x42 0 4k");
+        QemuTool write = QemuTool.run("qemu-io", "-f", "raw", nbd.url("snap"), "-c", "write -P 1 0 4k");
 
         assertThat(read.failedVerification()).as(read.output()).isFalse();
         assertThat(read.exitCode()).isZero();
@@ -128,15 +127,24 @@ class NbdDriveExportTest extends WithBlobService {
         blob.acquireLease(60, java.util.UUID.randomUUID().toString());
         nbd.export("stolen", PageBlobDisk.open(blob, () -> java.util.UUID.randomUUID().toString(), MIB));
 
-        QemuTool io = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "stolen"), "-c", "write -P 7 0 4k", "-c", "flush");
+        QemuTool io = QemuTool.run("qemu-io", "-f", "raw", nbd.url("stolen"), "-c", "write -P 7 0 4k", "-c", "flush");
 
         assertThat(io.output()).containsIgnoringCase("Input/output error");
         assertThat(blob.read(0, 4096)).isEqualTo(new byte[4096]);
     }
 
     @Test
+    void only_its_owner_may_connect_to_the_servers_socket() throws IOException {
+        Path socket = nbd.socketPath().orElseThrow();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
+        assertThat(nbd.url("data")).isEqualTo("nbd+unix:///data?socket=" + socket);
+    }
+
+    @Test
     void an_unknown_export_is_refused_by_name() {
-        QemuTool io = QemuTool.run("qemu-io", "-f", "raw", nbdUrl(nbd.port(), "nosuch"), "-c", "read 0 512");
+        QemuTool io = QemuTool.run("qemu-io", "-f", "raw", nbd.url("nosuch"), "-c", "read 0 512");
 
         assertThat(io.exitCode()).isNotZero();
         assertThat(io.output()).contains("no export named 'nosuch'");
@@ -145,10 +153,10 @@ class NbdDriveExportTest extends WithBlobService {
     @Test
     void stopping_the_server_mid_write_loses_nothing_that_was_flushed() throws Exception {
         PageBlobClient blob = storage.newDrive(64 * MIB);
-        NbdServer doomed = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
+        NbdServer doomed = NbdServer.startUnix(dir.resolve("doomed").resolve("drives.sock"));
         String lease = blob.acquireLease(60, java.util.UUID.randomUUID().toString());
         doomed.export("doomed", PageBlobDisk.open(blob, () -> lease, MIB));
-        Process io = new ProcessBuilder("qemu-io", "-f", "raw", nbdUrl(doomed.port(), "doomed"),
+        Process io = new ProcessBuilder("qemu-io", "-f", "raw", doomed.url("doomed"),
                 "-c", "write -P 0xa1 0 4M", "-c", "flush", "-c", "write -P 0xb2 4M 60M", "-c", "flush")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("doomed.log").toFile()).start();
         try {

@@ -25,10 +25,6 @@ record QemuTool(int exitCode, String output) {
         }
     }
 
-    static String nbdUrl(int port, String export) {
-        return "nbd://127.0.0.1:" + port + "/" + export;
-    }
-
     boolean failedVerification() {
         return output.contains("Pattern verification failed") || output.contains("failed:");
     }

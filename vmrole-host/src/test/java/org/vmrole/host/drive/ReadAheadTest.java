@@ -3,6 +3,7 @@ package org.vmrole.host.drive;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -28,10 +29,10 @@ class ReadAheadTest {
         }
 
         @Override
-        public synchronized void read(long offset, int length, byte[] into) {
+        public synchronized void read(long offset, int length, ByteBuffer into) {
             fetches.incrementAndGet();
             if (failing) throw new IllegalStateException("the storage service is away");
-            System.arraycopy(bytes, (int) offset, into, 0, length);
+            into.put(into.position(), bytes, (int) offset, length);
         }
 
         synchronized void write(int offset, byte[] data) {
@@ -42,7 +43,10 @@ class ReadAheadTest {
     /** Reads through the read-ahead as the disk does; null when the read-ahead left it to the caller. */
     private static byte[] read(ReadAhead readAhead, long offset, int length) throws Exception {
         byte[][] got = new byte[1][];
-        boolean served = readAhead.read(offset, length, (b, from, n) -> got[0] = Arrays.copyOfRange(b, from, from + n));
+        boolean served = readAhead.read(offset, length, b -> {
+            got[0] = new byte[b.remaining()];
+            b.get(got[0]);
+        });
         return served ? got[0] : null;
     }
 

@@ -29,7 +29,7 @@ class AttachedDrivesTest {
     void start() throws Exception {
         storage = new RunningBlobService(dir.resolve("storage"));
         vm = new GuestlessQemu(dir);
-        drives = new AttachedDrives(dir.resolve("nbd.port"));
+        drives = new AttachedDrives(dir.resolve("nbd").resolve("drives.sock"));
     }
 
     @AfterEach

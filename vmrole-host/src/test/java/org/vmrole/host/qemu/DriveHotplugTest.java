@@ -10,7 +10,6 @@ import org.vmrole.host.drive.PageBlobDisk;
 import org.vmrole.host.drive.RunningBlobService;
 import org.vmrole.host.nbd.NbdServer;
 
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -31,7 +30,7 @@ class DriveHotplugTest {
     @BeforeEach
     void start() throws Exception {
         storage = new RunningBlobService(dir.resolve("storage"));
-        nbd = NbdServer.start(InetAddress.getLoopbackAddress(), 0);
+        nbd = NbdServer.startUnix(dir.resolve("nbd").resolve("drives.sock"));
         qemu = new GuestlessQemu(dir);
         qmp = qemu.qmp;
     }
@@ -51,7 +50,7 @@ class DriveHotplugTest {
     }
 
     private DriveHotplug.NbdTarget target(String export) {
-        return new DriveHotplug.NbdTarget("127.0.0.1", nbd.port(), export);
+        return new DriveHotplug.NbdTarget(nbd.socketPath().orElseThrow(), export);
     }
 
     /** The block node QEMU made for a drive, as query-named-block-nodes describes it. */
@@ -71,7 +70,7 @@ class DriveHotplugTest {
         assertThat(DriveHotplug.attached(qmp, "data")).isTrue();
         assertThat(qmp.execute("qom-get", Map.of("path", "/machine/peripheral/drive-data", "property", "serial")).asText()).isEqualTo("data");
         assertThat(node("data").path("drv").asText()).isEqualTo("nbd");
-        assertThat(node("data").path("file").asText()).isEqualTo("nbd://127.0.0.1:" + nbd.port() + "/data");
+        assertThat(node("data").path("file").asText()).isEqualTo(nbd.url("data"));
         assertThat(node("data").path("ro").asBoolean()).isFalse();
         assertThat(node("data").path("image").path("virtual-size").asLong()).isEqualTo(4 << 20);
     }

@@ -7,6 +7,7 @@ import javax.xml.stream.XMLStreamReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -144,6 +145,38 @@ public final class PageBlobClient {
         }
         if (got != length) throw shortRead(r.statusCode(), offset, length, got);
         return body;
+    }
+
+    /**
+     * As {@link #read(long, int, byte[])} into {@code into} from its position (which is left as it was): a heap buffer
+     * gets the bytes in its array, a direct one through a 64 KiB array per call (the HTTP body is an {@link InputStream},
+     * so a direct buffer costs the same one copy per byte as an array).
+     */
+    public void read(long offset, int length, ByteBuffer into) {
+        if (into.remaining() < length) throw new IllegalArgumentException("a buffer of " + into.remaining() + " bytes cannot take " + length);
+        if (into.hasArray() && into.arrayOffset() + into.position() == 0) {
+            read(offset, length, into.array());
+            return;
+        }
+        Map<String, String> range = Map.of("x-ms-range", range(offset, length));
+        ByteBuffer target = into.duplicate();
+        signed(signer -> {
+            target.position(into.position());
+            RangedGet.read(this, request(signer, "GET", "", range, 0), offset, length, (in, n) -> readBody(in, target, n));
+            return null;
+        });
+    }
+
+    private static int readBody(InputStream in, ByteBuffer into, int length) throws IOException {
+        byte[] chunk = new byte[Math.min(length, 64 * 1024)];
+        int got = 0;
+        while (got < length) {
+            int r = in.read(chunk, 0, Math.min(chunk.length, length - got));
+            if (r < 0) return got;
+            into.put(chunk, 0, r);
+            got += r;
+        }
+        return in.read() != -1 ? length + 1 : got;
     }
 
     /** Reads a body of {@code length} bytes to its end into {@code into}; answers the bytes it had (more than asked: length + 1). */

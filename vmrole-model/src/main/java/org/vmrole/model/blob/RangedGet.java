@@ -17,8 +17,19 @@ final class RangedGet {
 
     private RangedGet() {}
 
+    /** How the body is taken from the socket's stream: answers the bytes read (more than asked: length + 1). */
+    interface Body {
+        int read(InputStream in, int length) throws IOException;
+    }
+
     /** Reads {@code length} bytes into the start of {@code body}; a status other than 206/200 or a short body throws. */
     static byte[] read(PageBlobClient blob, PageBlobClient.Request request, long offset, int length, byte[] body) {
+        read(blob, request, offset, length, (in, n) -> PageBlobClient.readBody(in, body, n));
+        return body;
+    }
+
+    /** Reads {@code length} bytes into {@code body} through {@code reader}; a status other than 206/200 or a short body throws. */
+    static void read(PageBlobClient blob, PageBlobClient.Request request, long offset, int length, Body body) {
         HttpURLConnection c;
         int status;
         try {
@@ -36,13 +47,12 @@ final class RangedGet {
         int got;
         // read to the end of the body: only a body read to its end returns the connection to the keep-alive pool
         try (InputStream in = c.getInputStream()) {
-            got = PageBlobClient.readBody(in, body, length);
+            got = body.read(in, length);
         } catch (IOException e) {
             c.disconnect(); // a connection that failed mid-body is not reused
             throw blob.unreachable("GET", e);
         }
         if (got != length) throw blob.shortRead(status, offset, length, got);
-        return body;
     }
 
     private static BlobStorageException refusal(PageBlobClient blob, PageBlobClient.Request request, HttpURLConnection c, int status) {
