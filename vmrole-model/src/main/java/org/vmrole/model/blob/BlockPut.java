@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.Proxy;
 
 /**
  * A Put Block as one blocking HTTP/1.1 exchange ({@link HttpURLConnection} in fixed-length streaming mode, its
@@ -13,9 +12,6 @@ import java.net.Proxy;
  * asks for and writes, a hand-over per 64 KiB slice: 15-20% of an image upload's CPU (BENCHMARKS.md, images).
  */
 final class BlockPut {
-    private static final int CONNECT_MILLIS = 10_000;
-    private static final int READ_MILLIS = 60_000;
-
     private BlockPut() {}
 
     /**
@@ -37,17 +33,12 @@ final class BlockPut {
     }
 
     private static void send(PageBlobClient blob, PageBlobClient.Request request, byte[] data, int from, int length) throws IOException {
-        // no proxy, as the JDK HttpClient the other calls use: the storage service is reached directly
-        HttpURLConnection c = (HttpURLConnection) request.address().toURL().openConnection(Proxy.NO_PROXY);
+        HttpURLConnection c = BlockingExchange.open(request);
         int status;
         try {
-            c.setConnectTimeout(CONNECT_MILLIS);
-            c.setReadTimeout(READ_MILLIS);
-            c.setUseCaches(false);
             c.setRequestMethod(request.method());
             c.setDoOutput(true);
             c.setFixedLengthStreamingMode(length);
-            request.headers().forEach(c::setRequestProperty);
             try (OutputStream out = c.getOutputStream()) {
                 out.write(data, from, length);
             }
@@ -56,21 +47,10 @@ final class BlockPut {
             c.disconnect(); // a connection that failed mid-exchange is not reused
             throw e;
         }
-        if (status != 201) throw refusal(blob, request, c, status);
+        if (status != 201) throw BlockingExchange.refusal(blob, request, c, status);
         // read to the end of the (empty) body: only then does the connection go back to the keep-alive pool
         try (InputStream in = c.getInputStream()) {
             in.transferTo(OutputStream.nullOutputStream());
         }
-    }
-
-    private static BlobStorageException refusal(PageBlobClient blob, PageBlobClient.Request request, HttpURLConnection c, int status) {
-        byte[] error = new byte[0];
-        try (InputStream in = c.getErrorStream()) {
-            if (in != null) error = in.readAllBytes();
-        } catch (IOException e) {
-            // the status and code say what happened without the message
-        }
-        String code = c.getHeaderField("x-ms-error-code");
-        return blob.refused(request, status, code == null ? "" : code, error);
     }
 }

@@ -3,7 +3,6 @@ package org.vmrole.model.blob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
-import java.net.Proxy;
 
 /**
  * A ranged Get Blob as one blocking HTTP/1.1 exchange ({@link HttpURLConnection}, whose connections the JDK keeps alive
@@ -12,9 +11,6 @@ import java.net.Proxy;
  * for each: for a drive's sequential reads this hand-over cost more than the bytes (BENCHMARKS.md, drives).
  */
 final class RangedGet {
-    private static final int CONNECT_MILLIS = 10_000;
-    private static final int READ_MILLIS = 60_000;
-
     private RangedGet() {}
 
     /** How the body is taken from the socket's stream: answers the bytes read (more than asked: length + 1). */
@@ -33,17 +29,12 @@ final class RangedGet {
         HttpURLConnection c;
         int status;
         try {
-            // no proxy, as the JDK HttpClient the other calls use: the storage service is reached directly
-            c = (HttpURLConnection) request.address().toURL().openConnection(Proxy.NO_PROXY);
-            c.setConnectTimeout(CONNECT_MILLIS);
-            c.setReadTimeout(READ_MILLIS);
-            c.setUseCaches(false);
-            request.headers().forEach(c::setRequestProperty);
+            c = BlockingExchange.open(request);
             status = c.getResponseCode();
         } catch (IOException e) {
             throw blob.unreachable("GET", e);
         }
-        if (status != 206 && status != 200) throw refusal(blob, request, c, status);
+        if (status != 206 && status != 200) throw BlockingExchange.refusal(blob, request, c, status);
         int got;
         // read to the end of the body: only a body read to its end returns the connection to the keep-alive pool
         try (InputStream in = c.getInputStream()) {
@@ -53,16 +44,5 @@ final class RangedGet {
             throw blob.unreachable("GET", e);
         }
         if (got != length) throw blob.shortRead(status, offset, length, got);
-    }
-
-    private static BlobStorageException refusal(PageBlobClient blob, PageBlobClient.Request request, HttpURLConnection c, int status) {
-        byte[] error = new byte[0];
-        try (InputStream in = c.getErrorStream()) {
-            if (in != null) error = in.readAllBytes();
-        } catch (IOException e) {
-            // the status and code say what happened without the message
-        }
-        String code = c.getHeaderField("x-ms-error-code");
-        return blob.refused(request, status, code == null ? "" : code, error);
     }
 }
