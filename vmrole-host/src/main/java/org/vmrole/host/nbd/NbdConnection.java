@@ -216,8 +216,9 @@ final class NbdConnection {
                 if (type == Nbd.CMD_READ && readNow(device, handle, offset, length)) continue;
                 byte[] payload = null;
                 if (type == Nbd.CMD_WRITE) {
-                    payload = in.readNBytes(length);
-                    if (payload.length != length) throw new EOFException();
+                    // read in place: readNBytes would gather 16 KiB chunks and copy them again into an array of its own
+                    payload = new byte[length];
+                    in.readFully(payload);
                 }
                 inFlight.acquireUninterruptibly();
                 dispatch(workers, device, type, handle, offset, length, payload);
