@@ -26,6 +26,31 @@ final class BlockingExchange {
         return c;
     }
 
+    /**
+     * A GET whose body is read by the caller from the socket, on the caller's thread: close the stream to give the
+     * connection back (kept alive when the body was read to its end). A status not expected throws.
+     */
+    static InputStream stream(PageBlobClient blob, PageBlobClient.Request request, int... expected) {
+        HttpURLConnection c;
+        int status;
+        try {
+            c = open(request);
+            status = c.getResponseCode();
+        } catch (IOException e) {
+            throw blob.unreachable(request.method(), e);
+        }
+        for (int ok : expected) {
+            if (status != ok) continue;
+            try {
+                return c.getInputStream();
+            } catch (IOException e) {
+                c.disconnect();
+                throw blob.unreachable(request.method(), e);
+            }
+        }
+        throw refusal(blob, request, c, status);
+    }
+
     /** The service's refusal: its status, error code and message. */
     static BlobStorageException refusal(PageBlobClient blob, PageBlobClient.Request request, HttpURLConnection c, int status) {
         byte[] error = new byte[0];
