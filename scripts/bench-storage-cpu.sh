@@ -11,6 +11,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 WHICH=${1:-both}
+# the server runs with the JVM options `./vmrole storage` uses (scripts/lib.sh)
+export VMROLE_STORAGE_JAVA_OPTS="${STORAGE_JAVA_OPTS[*]}"
 AZURITE_DIR=${AZURITE_DIR:-/tmp/azurite}
 AZURITE_JS=$AZURITE_DIR/node_modules/azurite/dist/src/azurite.js
 need_jdk

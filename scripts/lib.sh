@@ -71,6 +71,13 @@ jar_is_stale() {
 }
 
 # JVM options for the short commands of the CLI (not demo/server/host/storage, which run long and want C2 and G1):
+# The standalone storage service (`./vmrole storage`): small requests whose garbage dies young, on a few cores. The
+# serial collector with a 24 MiB young generation touches a small heap over and over; G1 on two cores spread each
+# young collection over a young generation of up to a third of the heap and kept it resident: peak RSS 300 MiB against
+# 175 under the same single-insert load, with no CPU to show for it (BENCHMARKS.md, storage, fifth pass). The
+# storage benchmarks start the server with these options too.
+STORAGE_JAVA_OPTS=(-XX:+UseSerialGC -Xmn24m)
+
 # C1 only, a small serial heap, and the JDK's AOT cache (JEP 483/514, JDK 25+) of the classes a command loads.
 # The cache is made by one training run in the background the first time after a build; until it exists, and on
 # JDKs without AOT caches, the command simply starts without it.

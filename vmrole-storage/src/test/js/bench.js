@@ -47,8 +47,10 @@ function start(cmd, args, ready) {
 }
 
 async function startVmrole(dir) {
-  const extra = (process.env.VMROLE_JAVA_OPTS ?? '').split(' ').filter(Boolean); // e.g. -XX:StartFlightRecording=...
-  const { child, ports } = await start('java', ['-Xmx256m', ...extra, '-cp', classpath, 'org.vmrole.storage.CrashTestServer', dir], (out) => {
+  // the options `./vmrole storage` runs with (scripts/lib.sh), then any of one's own, e.g. -XX:StartFlightRecording=...
+  const product = (process.env.VMROLE_STORAGE_JAVA_OPTS ?? '').split(' ').filter(Boolean);
+  const extra = (process.env.VMROLE_JAVA_OPTS ?? '').split(' ').filter(Boolean);
+  const { child, ports } = await start('java', [...product, ...extra, '-cp', classpath, 'org.vmrole.storage.CrashTestServer', dir], (out) => {
     const m = /PORTS (\d+) (\d+) (\d+)/.exec(out);
     return m && m.slice(1).map(Number);
   });

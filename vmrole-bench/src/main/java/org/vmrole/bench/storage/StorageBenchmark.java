@@ -288,8 +288,12 @@ public final class StorageBenchmark {
 
     private static Target startOurs(Path data, int port) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), OurStorageServer.class.getName(), data.toString(), String.valueOf(port))
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of(java));
+        // the JVM options `./vmrole storage` runs with (scripts/lib.sh exports them for the benchmark scripts)
+        String product = System.getenv("VMROLE_STORAGE_JAVA_OPTS");
+        if (product != null) for (String o : product.trim().split("\\s+")) if (!o.isEmpty()) command.add(o);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), OurStorageServer.class.getName(), data.toString(), String.valueOf(port)));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         awaitLine(p, "READY");
         return new Target("vmrole", p, port);
     }
