@@ -14,11 +14,16 @@ public final class ImageInspector {
     private ImageInspector() {
     }
 
-    /** Inspects a read-only raw copy made in {@code work}; never throws for what the disk holds, only says it. */
+    /**
+     * Inspects the image without changing it (read where it is, through a FUSE view, or from a raw copy made in
+     * {@code work}: {@link LinuxDisk#view}); never throws for what the disk holds, only says it.
+     */
     public static ImageContents inspect(Path image, Path work) throws IOException {
-        Optional<LinuxDisk> disk = LinuxDisk.open(image, work);
+        Optional<LinuxDisk> disk = LinuxDisk.view(image, work);
         if (disk.isEmpty()) return ImageContents.unreadable(noLinuxRoot(image));
-        return inspect(disk.get());
+        try (LinuxDisk d = disk.get()) {
+            return inspect(d);
+        }
     }
 
     static String noLinuxRoot(Path image) {

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * no mount, no loop device, and the input is never written. Finds the root as the ext2/3/4 partition (or whole disk)
  * that holds {@code /etc}; other filesystems (xfs, btrfs, NTFS) are not read.
  */
-final class LinuxDisk {
+final class LinuxDisk implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One directory entry as {@code debugfs ls -p} prints it. */
@@ -36,21 +36,61 @@ final class LinuxDisk {
 
     private final Path raw;
     private final String device;
+    /** What keeps {@link #raw} readable (a FUSE view), closed with the disk; null for a file of its own. */
+    private final AutoCloseable keeper;
 
-    private LinuxDisk(Path raw, long offset) {
+    private LinuxDisk(Path raw, long offset, AutoCloseable keeper) {
         this.raw = raw;
         this.device = raw + "?offset=" + offset;
+        this.keeper = keeper;
+    }
+
+    /**
+     * The Linux root of {@code image} to read only: a raw image is read where it is, another format through a FUSE view
+     * of it ({@link FuseView}), and only where that is not available through a raw copy in {@code work}, as
+     * {@link #open}. Close it when done.
+     */
+    static Optional<LinuxDisk> view(Path image, Path work) throws IOException {
+        Result r = exec(List.of("qemu-img", "info", "--output=json", image.toString()), 60);
+        if (r.code != 0) throw new IOException("qemu-img info failed: " + firstLine(r.err.isBlank() ? r.out : r.err));
+        JsonNode info = JSON.readTree(r.out);
+        String format = info.path("format").asText("");
+        if (format.equals("raw")) return root(image, null);
+        Optional<FuseView> view = FuseView.open(image, format, info.path("virtual-size").asLong(-1), work);
+        if (view.isEmpty()) return open(image, work);
+        try {
+            Optional<LinuxDisk> disk = root(view.get().file(), view.get());
+            if (disk.isEmpty()) view.get().close();
+            return disk;
+        } catch (IOException | RuntimeException e) {
+            view.get().close();
+            throw e;
+        }
+    }
+
+    private static Optional<LinuxDisk> root(Path raw, AutoCloseable keeper) throws IOException {
+        for (long offset : candidateOffsets(raw)) {
+            LinuxDisk disk = new LinuxDisk(raw, offset, keeper);
+            if (disk.isExtRootAt()) return Optional.of(disk);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        if (keeper == null) return;
+        try {
+            keeper.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot release " + raw + ": " + e.getMessage(), e);
+        }
     }
 
     /** Copies {@code image} (any format qemu-img reads) to a sparse raw file in {@code work} and finds its Linux root. */
     static Optional<LinuxDisk> open(Path image, Path work) throws IOException {
         Path raw = work.resolve("disk.raw");
         run(List.of("qemu-img", "convert", "-O", "raw", image.toString(), raw.toString()), 600);
-        for (long offset : candidateOffsets(raw)) {
-            LinuxDisk disk = new LinuxDisk(raw, offset);
-            if (disk.isExtRootAt()) return Optional.of(disk);
-        }
-        return Optional.empty();
+        return root(raw, null);
     }
 
     /** The partitions' starts (sfdisk's JSON), then the whole disk (a filesystem without a partition table). */

@@ -2,6 +2,7 @@ package org.vmrole.image.contents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +86,22 @@ class ImagePrepareTest {
         assertThat(contents.os()).isEqualTo("Debian GNU/Linux 12 (bookworm)");
         assertThat(contents.agent()).isEqualTo("vmrole-agent/1.0.0");
         assertThat(Files.readAllBytes(in)).isEqualTo(before);
+    }
+
+    @Test
+    void inspection_reads_a_qcow2_through_a_fuse_view_without_copying_it_and_unmounts_the_view() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "this machine has no /dev/fuse: inspection copies the image instead");
+        Path in = usedServer();
+        Path work = Files.createDirectory(dir.resolve("work"));
+
+        ImageContents contents = ImageInspector.inspect(in, work);
+
+        assertThat(contents.os()).isEqualTo("Debian GNU/Linux 12 (bookworm)");
+        assertThat(contents.kernels()).containsExactly("6.1.0-28-amd64");
+        assertThat(work.resolve("disk.view")).exists();
+        assertThat(work.resolve("disk.raw")).doesNotExist();
+        assertThat(Files.size(work.resolve("disk.view"))).as("the view is unmounted: the empty file under it shows again").isZero();
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(work.toString());
     }
 
     @Test
