@@ -19,9 +19,11 @@ export async function imagesPage(view, ctx) {
   const sub = ctx.me.subscription;
   const list = h('div');
   const resumable = h('div');
+  // interrupted uploads are drawn above the list, so first: drawn after it, they pushed the list down under a
+  // pointer about to click one of its buttons (a browser test's click landed beside the Delete button it aimed at)
   const refresh = async () => {
-    await drawImages(list);
     await drawPending(resumable, sub, refresh);
+    await drawImages(list);
   };
   fill(view, h('h1', null, 'Images'), uploadForm(sub, refresh), resumable, h('section', {class: 'card'}, h('h2', null, 'Your images'), list));
   await refresh();
