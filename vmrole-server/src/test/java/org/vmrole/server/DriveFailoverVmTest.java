@@ -79,6 +79,23 @@ class DriveFailoverVmTest {
         return r.statusCode() + " " + r.body().strip();
     }
 
+    /** What the guest's kernel and host-b said about errors: a failed write's cause, for the failure message. */
+    private String whyAWriteFailed(ApiClient tenant) {
+        StringBuilder why = new StringBuilder();
+        try {
+            tenant.getText("/services/files/deployments/production/instances/WriterVM_IN_0/console").lines()
+                    .filter(l -> l.contains("EXT4-fs") || l.contains("I/O error") || l.contains("error")).forEach(l -> why.append("console: ").append(l).append('\n'));
+        } catch (RuntimeException e) {
+            why.append("console unavailable: ").append(e.getMessage()).append('\n');
+        }
+        try (var lines = java.nio.file.Files.lines(dir.resolve("host-b.log"))) {
+            lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).forEach(l -> why.append("host-b: ").append(l).append('\n'));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            why.append("host-b.log unreadable: ").append(e.getMessage()).append('\n');
+        }
+        return why.toString();
+    }
+
     @Test
     void the_writers_files_come_back_on_the_other_host_after_its_host_is_killed_and_the_fence_breaks_the_lease() throws Exception {
         platform = EmbeddedPlatform.start(new EmbeddedPlatform.Settings(dir.resolve("controller"), "127.0.0.1", 0, null, 0, true));
@@ -149,6 +166,9 @@ class DriveFailoverVmTest {
             assertThat(get(writer(tenant), "/drive/read?name=" + name)).startsWith("200 file " + name + " written by WriterVM_IN_0 incarnation=");
         }
         assertThat(String.valueOf(blob.properties().holder())).contains("WriterVM_IN_0#" + writer(tenant).path("incarnation").asLong()).contains("host-b");
+        // the writer died mid-write on host-a: the file system was checked (and repaired) before it was written to again
+        assertThat(tenant.getText("/services/files/deployments/production/instances/WriterVM_IN_0/console"))
+                .contains("vmrole-sample: drive data checked before mounting it for writing: data: ");
 
         // the guest writes on while the account's primary key is regenerated: host-b's calls refused with the old key wait
         // for the new one, which the controller sends without a detach, so no write fails
@@ -163,7 +183,7 @@ class DriveFailoverVmTest {
                 try {
                     String answer = get(onB, "/drive/write?name=k" + i);
                     if (!answer.startsWith("200")) {
-                        failed.add("k" + i + ": " + answer);
+                        failed.add("k" + i + ": " + answer + "\n" + whyAWriteFailed(tenant));
                         return;
                     }
                 } catch (Exception e) {

@@ -39,11 +39,12 @@ public final class SampleImageBuilder {
     record PackagedFile(String pkg, String debPath, String imagePath) {}
 
     /**
-     * Debian's mkfs.ext4 and the libraries it loads, each at its soname: the sample app formats a blank drive ext4
-     * (busybox's mke2fs makes ext2 only).
+     * Debian's mkfs.ext4 and e2fsck and the libraries they load, each at its soname: the sample app formats a blank drive
+     * ext4 (busybox's mke2fs makes ext2 only) and checks one that was not cleanly unmounted before it writes to it.
      */
     static final List<PackagedFile> MKFS_EXT4 = List.of(
             new PackagedFile("e2fsprogs", "sbin/mke2fs", "/sbin/mke2fs"),
+            new PackagedFile("e2fsprogs", "sbin/e2fsck", "/sbin/e2fsck"),
             new PackagedFile("e2fsprogs", "etc/mke2fs.conf", "/etc/mke2fs.conf"),
             new PackagedFile("libext2fs2", "lib/x86_64-linux-gnu/libext2fs.so.2", "/lib/x86_64-linux-gnu/libext2fs.so.2"),
             new PackagedFile("libext2fs2", "lib/x86_64-linux-gnu/libe2p.so.2", "/lib/x86_64-linux-gnu/libe2p.so.2"),
