@@ -13,7 +13,11 @@ import org.vmrole.fabric.reconcile.Action;
 /** Runs the controller's reconcile passes on a fixed period on one daemon thread, until closed. */
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
+    /** A pass, or a delay before one, longer than this is logged: a quarter of the hosts' heartbeat timeout. */
+    private static final Duration SLOW = Duration.ofSeconds(1);
     private final ScheduledExecutorService timer;
+    /** When the last pass ended (System.nanoTime), 0 before the first; read and written on the timer's thread only. */
+    private long lastEnded;
 
     public ReconcileLoop(FabricController controller, Duration period) {
         this(controller, period, actions -> { });
@@ -40,8 +44,15 @@ public final class ReconcileLoop implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> {
             try {
                 long started = System.nanoTime();
+                long late = lastEnded == 0 ? 0 : (started - lastEnded) / 1_000_000 - period.toMillis();
                 List<Action> actions = controller.reconcileOnce();
-                observer.passed(actions, Duration.ofNanos(System.nanoTime() - started));
+                lastEnded = System.nanoTime();
+                Duration took = Duration.ofNanos(lastEnded - started);
+                // hosts' heartbeats wait while a pass holds the controller: a long one is why hosts are declared down
+                if (took.compareTo(SLOW) > 0 || late > SLOW.toMillis()) {
+                    log.warn("reconcile pass took {} ms and started {} ms late ({} actions): heartbeats wait meanwhile", took.toMillis(), Math.max(0, late), actions.size());
+                }
+                observer.passed(actions, took);
             } catch (RuntimeException e) {
                 // a failed pass changed nothing in memory; the next one starts again from the same state
                 log.error("reconcile pass failed: {}", e.getMessage(), e);
