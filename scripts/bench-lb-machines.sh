@@ -4,9 +4,10 @@
 # backend and through the balancer (its kernel path and its proxy) in one run, interleaved over rounds. Two more targets
 # show what the emulation itself allows: "routed" (the balancer machine only routes: no NAT, no connection tracking) and
 # "stateless nat" (rewrites both ways by hand-written nftables rules, no connection tracking; the backend machine routes
-# its answers back through the balancer machine, as LVS-NAT needs). Needs root.
+# its answers back through the balancer machine, as LVS-NAT needs). One more, "lb kernel + bpf fast path", is the kernel
+# path with the eBPF fast path for established connections (needs clang and bpftool; left out without). Needs root.
 #   scripts/bench-lb-machines.sh [CONNECTIONS (1,8)] [SECONDS (5)] [WARMUP_SECONDS (2)] [ROUNDS (3)]
-# 5 targets x connection counts x rounds x (SECONDS + WARMUP) seconds: about 4 minutes with the defaults.
+# 6 targets x connection counts x rounds x (SECONDS + WARMUP) seconds: about 5 minutes with the defaults.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
@@ -67,6 +68,30 @@ exec 4> "$WORK/lb.in"
 until grep -q "balancer ready" "$WORK/lb.out"; do sleep 0.2; kill -0 $! 2>/dev/null || { cat "$WORK/lb.out"; exit 1; }; done
 PROXY_PORT=$(sed -n 's/.*balancer ready proxy=\([0-9]*\).*/\1/p' "$WORK/lb.out")
 KERNEL_PORT=$(sed -n 's/.*kernel=\([0-9]*\).*/\1/p' "$WORK/lb.out")
+FASTPATH_PORT=$(sed -n 's/.*fastpath=\([0-9]*\).*/\1/p' "$WORK/lb.out")
+
+# The eBPF fast path (vmrole-lb/src/main/bpf/fastpath.bpf.c) at the ingress of the balancer machine's interface, for
+# the second kernel-forwarded endpoint only (its address and port in the program's "endpoints" map): that endpoint's
+# established connections are rewritten and sent out by the program, the first one's go through netfilter as before.
+# Connection tracking sees only the beginning and the end of a fast-pathed connection, so its TCP window tracking must
+# be liberal in that namespace (else the FIN, far beyond the window it last saw, is INVALID and not translated); set
+# for the whole balancer machine, it applies to the "lb kernel" target too.
+FASTPATH=()
+if command -v clang >/dev/null && command -v bpftool >/dev/null; then
+  clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c vmrole-lb/src/main/bpf/fastpath.bpf.c -o "$WORK/fastpath.o"
+  ip netns exec "vmrb${N}lb" sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=1
+  ip netns exec "vmrb${N}lb" tc qdisc add dev eth0 clsact
+  ip netns exec "vmrb${N}lb" tc filter add dev eth0 ingress bpf direct-action obj "$WORK/fastpath.o" sec tc
+  FASTPATH_PROG=$(ip netns exec "vmrb${N}lb" tc -j filter show dev eth0 ingress | jq -r '.[] | select(.options.prog.id) | .options.prog.id')
+  map_id() { for id in $(bpftool prog show id "$FASTPATH_PROG" -j | jq -r '.map_ids[]'); do
+    [ "$(bpftool map show id "$id" -j | jq -r .name)" = "$1" ] && echo "$id"; done; }
+  IFS=. read -r a b c d <<< "$LB"
+  bpftool map update id "$(map_id addresses)" key "$a" "$b" "$c" "$d" value 1
+  bpftool map update id "$(map_id endpoints)" key "$a" "$b" "$c" "$d" $((FASTPATH_PORT >> 8)) $((FASTPATH_PORT & 255)) 0 0 value 1
+  FASTPATH=("lb kernel + bpf fast path=$LB:$FASTPATH_PORT")
+else
+  echo "no clang or bpftool (apt-get install clang libbpf-dev bpftool): the eBPF fast path target is left out"
+fi
 
 # Two more addresses of the backend machine, whose answers go back through the balancer machine (policy routing), for
 # the two reference targets. The balancer machine keeps its defaults (as for the kernel path); the counters below show
@@ -107,8 +132,12 @@ done
 uptime
 echo "client $CLIENT, balancer $LB (proxy :$PROXY_PORT, kernel :$KERNEL_PORT, stateless :$STATELESS_PORT), backend $BACKEND:$BACKEND_PORT (routed $ROUTED)"
 ip netns exec "vmrb${N}client" "${JAVA[@]}" client "$ROUNDS" "$CONNECTIONS" "$WARMUP" "$SECONDS_MEASURED" "$BACKEND_PID,$LB_PID" \
-  "direct=$BACKEND:$BACKEND_PORT" "lb kernel=$LB:$KERNEL_PORT" "lb proxy (tcp)=$LB:$PROXY_PORT" \
+  "direct=$BACKEND:$BACKEND_PORT" "lb kernel=$LB:$KERNEL_PORT" "${FASTPATH[@]}" "lb proxy (tcp)=$LB:$PROXY_PORT" \
   "routed (no NAT, no conntrack)=$ROUTED:$BACKEND_PORT" "stateless nat (no conntrack)=$LB:$STATELESS_PORT"
 uptime
 echo "packets of the reference targets through the balancer machine (to the backend, back; routed, then stateless):"
 ip netns exec "vmrb${N}lb" nft list chain ip bench_reference raw | grep -o 'packets [0-9]*' | tr '\n' ' '; echo
+if [ ${#FASTPATH[@]} -gt 0 ]; then
+  # per-CPU counters of the program: packets it forwarded, packets it left to the stack, entry timeout refreshes
+  echo "eBPF fast path: $(bpftool map dump id "$(map_id stats)" -j | jq -r '[.[] | [.formatted.values[].value] | add] | "forwarded \(.[0]), to the stack \(.[1]), timeout refreshes \(.[2])"')"
+fi

@@ -23,7 +23,7 @@ import org.vmrole.lb.ProbeSpec;
  * through a balancer on a third (its kernel path and its proxy), in one run. {@code scripts/bench-lb-machines.sh}
  * emulates the three machines with network namespaces and runs one role of this class in each.
  *
- * <p>Roles: {@code backend BIND_ADDRESS}; {@code balancer LISTEN_ADDRESS BACKEND_ADDRESS BACKEND_PORT};
+ * <p>Roles: {@code backend BIND_ADDRESS}; {@code balancer LISTEN_ADDRESS BACKEND_ADDRESS BACKEND_PORT} (a proxy endpoint and two kernel-forwarded ones);
  * {@code client ROUNDS CONNECTIONS WARMUP_S SECONDS OTHER_PIDS NAME=ADDRESS:PORT...} (the first target is the direct
  * one the others are compared with; OTHER_PIDS are the backend's and the balancer's processes, whose CPU time is
  * counted with the client's). The backend and the balancer print one ready line, then serve until their standard
@@ -64,12 +64,14 @@ public final class CrossMachineBenchmark {
             int proxyPort = endpoint(proxy, listen, backend, "proxy").port();
             kernel.forwardInKernel();
             InputEndpoint k = endpoint(kernel, listen, backend, "kernel");
+            // a second kernel-forwarded endpoint, the same rules: the script puts only this one on the eBPF fast path
+            InputEndpoint f = endpoint(kernel, listen, backend, "fastpath");
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!kernel.forwardsInKernel(k)) {
+            while (!kernel.forwardsInKernel(k) || !kernel.forwardsInKernel(f)) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("the kernel never started forwarding to " + backend);
                 Thread.onSpinWait();
             }
-            System.out.println("balancer ready proxy=" + proxyPort + " kernel=" + k.port());
+            System.out.println("balancer ready proxy=" + proxyPort + " kernel=" + k.port() + " fastpath=" + f.port());
             System.out.flush();
             awaitEndOfInput();
         } finally {
