@@ -9,6 +9,9 @@
  * not ours, a next hop without a neighbour entry) goes on through the normal stack, so nftables still decides every
  * new connection and sees every connection's end.
  *
+ * Whatever it does not forward it leaves with TC_ACT_UNSPEC, so the next filter on the interface (another balancer's
+ * program, say) still sees the packet; with none, the packet goes on as if there were no filter.
+ *
  * Only connections whose original destination is in the "endpoints" map are taken: the balancer fills it with its
  * kernel-forwarded endpoints, so other NATed connections on the machine (a firewall's, a container runtime's) keep
  * their netfilter rules.
@@ -158,7 +161,7 @@ static __always_inline void count(__u32 what)
 static __always_inline int slow(void)
 {
 	count(1);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")
@@ -171,12 +174,12 @@ int fastpath(struct __sk_buff *skb)
 	struct tcphdr *tcp = data + TCP_OFF;
 
 	if ((void *)(tcp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	/* options or fragments: the offsets above would be wrong; the stack handles them */
 	if (ip->ihl != 5 || ip->protocol != IPPROTO_TCP || (ip->frag_off & bpf_htons(0x3fff)) || ip->ttl <= 1)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (!bpf_map_lookup_elem(&addresses, &ip->daddr))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	/* a connection's beginning and end go through connection tracking, which must see them */
 	if (tcp->syn || tcp->fin || tcp->rst)
 		return slow();
@@ -192,7 +195,7 @@ int fastpath(struct __sk_buff *skb)
 	if (!ct)
 		return slow();
 	unsigned long status = ct->status;
-	int verdict = TC_ACT_OK;
+	int verdict = TC_ACT_UNSPEC;
 	if (!(status & IPS_CONFIRMED) || (status & IPS_DYING) || !(status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
 	    || ct->proto.tcp.state != TCP_CONNTRACK_ESTABLISHED) {
 		count(1);
@@ -243,6 +246,16 @@ int fastpath(struct __sk_buff *skb)
 		__u32 now = (__u32)bpf_jiffies64();
 		__u64 full = full_timeout_jiffies;
 		__s32 left = (__s32)(ct->timeout - now);
+		/*
+		 * Under a minute left (of 5 days): connection tracking cut it short itself (an RST it let through with a
+		 * sequence number it could not check keeps the entry ESTABLISHED for 10 s, for a challenge ACK), or it sat
+		 * idle under a short timeout. Refreshing would keep a dead connection's entry for days and hold up a drain:
+		 * the packet goes through connection tracking, which decides.
+		 */
+		if (full != 0 && left < (__s64)(full / 7200)) {
+			count(1);
+			goto out;
+		}
 		if (full == 0 || left < (__s64)(full - full / 64)) {
 			bpf_ct_change_timeout(ct, ESTABLISHED_TIMEOUT_MS);
 			/* read again after the call, which changed it */
