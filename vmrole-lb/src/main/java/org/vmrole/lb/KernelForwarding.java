@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +37,10 @@ final class KernelForwarding implements AutoCloseable {
     private final String table;
     private final Supplier<List<ForwardingRules.Forward>> desired;
     private final boolean fastPathWanted;
-    /** The eBPF fast path, once an endpoint serves other machines and it could be prepared; null before. */
+    /** The eBPF fast path, once an endpoint serves other machines and it was prepared; null before. */
     private BpfFastPath fastPath;
+    /** Its preparation (compiling takes seconds), off this loop so rotation changes go on meanwhile; null before. */
+    private CompletableFuture<BpfFastPath> preparing;
     /** Why the fast path cannot run here (logged once); null while it can or was not tried. */
     private String fastPathUnavailable;
     private int syncs;
@@ -95,7 +99,13 @@ final class KernelForwarding implements AutoCloseable {
         }
         try {
             if (fastPath == null) {
-                fastPath = BpfFastPath.prepare(table);
+                if (preparing == null) {
+                    preparing = CompletableFuture.supplyAsync(() -> BpfFastPath.prepare(table), r -> Thread.ofVirtual().start(r));
+                }
+                if (!preparing.isDone()) {
+                    return;
+                }
+                fastPath = preparing.join();
                 syncs = 0;
             }
             if (syncs++ % INTERFACE_SCAN_PERIOD == 0) {
@@ -103,7 +113,7 @@ final class KernelForwarding implements AutoCloseable {
             }
             fastPath.apply(plan);
         } catch (RuntimeException e) {
-            fastPathUnavailable = e.getMessage();
+            fastPathUnavailable = (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage();
             log.info("kernel forwarding goes on without the eBPF fast path: {}", fastPathUnavailable);
             if (fastPath != null) {
                 fastPath.close();
@@ -176,6 +186,10 @@ final class KernelForwarding implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         synchronized (this) {
+            if (fastPath == null && preparing != null) {
+                // a preparation still running leaves a compiled program in a directory of its own: remove it when done
+                preparing.thenAccept(BpfFastPath::close);
+            }
             if (fastPath != null) {
                 fastPath.close();
                 fastPath = null;
