@@ -123,6 +123,30 @@ class KernelFastPathTest {
         for (Role c : others) c.send("close");
     }
 
+    @Test
+    void a_balancer_killed_without_closing_leaves_its_program_and_the_next_one_removes_it() throws Exception {
+        backendMachine("a=9001");
+        Role killed = balancerMachine("a=" + BACKEND + ":9001");
+        List<String> before = fastPathFilters();
+        assertThat(before).hasSize(1);
+        killed.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        assertThat(fastPathFilters()).as("the kernel keeps a filter whose process is gone").isEqualTo(before);
+
+        balancerMachine("a=" + BACKEND + ":9001");
+
+        List<String> after = fastPathFilters();
+        assertThat(after).hasSize(1).doesNotContainAnyElementsOf(before);
+    }
+
+    /** The names of the fast path programs on the balancer machine's interface. */
+    private List<String> fastPathFilters() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (JsonNode f : JSON.readTree(run("ip", "netns", "exec", ns("lb"), "tc", "-j", "filter", "show", "dev", "eth0", "ingress"))) {
+            if (f.path("options").has("bpf_name")) names.add(f.path("options").path("bpf_name").asText());
+        }
+        return names;
+    }
+
     private void backendMachine(String... namesAndPorts) throws Exception {
         List<String> args = new ArrayList<>(List.of("backend"));
         args.addAll(List.of(namesAndPorts));
