@@ -39,6 +39,8 @@ final class BpfFastPath implements AutoCloseable {
     private static final Path LIBERAL = Path.of("/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal");
     /** The name tc shows for a balancer's program: its object file's, {@code vmrole_lb_<pid>_<start>_<n>.o:[tc]}. */
     private static final Pattern FILTER = Pattern.compile("^vmrole_lb_(\\d+)_(\\d+)_\\d+\\.o:\\[tc]$");
+    /** A balancer's directory for the compiled program, in the temporary directory: {@code vmrole_lb_<pid>_<start>_<n>-<random>}. */
+    private static final Pattern DIRECTORY = Pattern.compile("^vmrole_lb_(\\d+)_(\\d+)_\\d+-\\d+$");
     private static final String PACKAGES = "the eBPF fast path needs clang, libbpf-dev and bpftool (apt-get install clang libbpf-dev bpftool)";
 
     /** One interface's instance of the program: its filter's priority and its two maps. */
@@ -66,7 +68,8 @@ final class BpfFastPath implements AutoCloseable {
         requireLiberalWindowTracking();
         Path dir;
         try {
-            dir = Files.createTempDirectory("vmrole-fastpath");
+            // named after the balancer, so the directory of one that died is found and removed as its filters are
+            dir = Files.createTempDirectory(name + "-");
             try (InputStream source = BpfFastPath.class.getResourceAsStream("bpf/fastpath.bpf.c")) {
                 if (source == null) {
                     throw new IllegalStateException("the fast path's source is not on the class path (org/vmrole/lb/bpf/fastpath.bpf.c)");
@@ -254,6 +257,7 @@ final class BpfFastPath implements AutoCloseable {
      * nftables tables) from every interface; returns how many. Best effort: 0 where tc cannot run.
      */
     static int removeLeftovers(BiPredicate<Long, Long> alive) {
+        removeDirectoriesOfDeadBalancers(alive);
         int removed = 0;
         try {
             for (JsonNode link : json(Command.run(List.of("ip", "-j", "link", "show"), "", 10, "needs iproute2"))) {
@@ -281,6 +285,19 @@ final class BpfFastPath implements AutoCloseable {
             log.debug("no eBPF fast path leftovers looked for: {}", e.getMessage());
         }
         return removed;
+    }
+
+    private static void removeDirectoriesOfDeadBalancers(BiPredicate<Long, Long> alive) {
+        try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            for (Path d : dirs.toList()) {
+                Matcher m = DIRECTORY.matcher(d.getFileName().toString());
+                if (m.matches() && !alive.test(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)))) {
+                    new BpfFastPath("", d, d).deleteDirectory();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("no fast path directories of gone balancers looked for: {}", e.getMessage());
+        }
     }
 
     private static String tc(String... args) {

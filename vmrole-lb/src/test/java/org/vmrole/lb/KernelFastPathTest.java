@@ -136,6 +136,16 @@ class KernelFastPathTest {
 
         List<String> after = fastPathFilters();
         assertThat(after).hasSize(1).doesNotContainAnyElementsOf(before);
+        assertThat(compiledIn(before.getFirst())).as("the killed balancer's compiled program").isEmpty();
+        assertThat(compiledIn(after.getFirst())).as("the running one's").hasSize(1);
+    }
+
+    /** The directories holding the program named {@code filterName} ({@code <table>.o:[tc]}). */
+    private static List<Path> compiledIn(String filterName) throws IOException {
+        String table = filterName.substring(0, filterName.indexOf(".o:"));
+        try (var dirs = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith(table + "-")).toList();
+        }
     }
 
     /** The names of the fast path programs on the balancer machine's interface. */
