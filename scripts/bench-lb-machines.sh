@@ -82,8 +82,11 @@ FASTPATH_PORT=$(sed -n 's/.*fastpath=\([0-9]*\).*/\1/p' "$WORK/lb.out")
 FASTPATH=()
 if [ "$FASTPATH_PORT" != 0 ]; then
   FASTPATH=("lb kernel + bpf fast path=$LB_FAST:$FASTPATH_PORT")
-  # the program the balancer attached, to read its counters at the end
-  FASTPATH_PROG=$(ip netns exec "vmrb${N}lb" tc -j filter show dev eth0 ingress | jq -r '.[] | select(.options.prog.id) | .options.prog.id')
+  # the program the balancer attached, to read its counters at the end (with jq, where installed)
+  FASTPATH_PROG=
+  if command -v jq >/dev/null; then
+    FASTPATH_PROG=$(ip netns exec "vmrb${N}lb" tc -j filter show dev eth0 ingress | jq -r '.[] | select(.options.prog.id) | .options.prog.id')
+  fi
   map_id() { for id in $(bpftool prog show id "$FASTPATH_PROG" -j | jq -r '.map_ids[]'); do
     [ "$(bpftool map show id "$id" -j | jq -r .name)" = "$1" ] && echo "$id"; done; }
 else
@@ -135,7 +138,7 @@ ip netns exec "vmrb${N}client" "${JAVA[@]}" client "$ROUNDS" "$CONNECTIONS" "$WA
 uptime
 echo "packets of the reference targets through the balancer machine (to the backend, back; routed, then stateless):"
 ip netns exec "vmrb${N}lb" nft list chain ip bench_reference raw | grep -o 'packets [0-9]*' | tr '\n' ' '; echo
-if [ ${#FASTPATH[@]} -gt 0 ]; then
+if [ -n "${FASTPATH_PROG:-}" ]; then
   # per-CPU counters of the program: packets it forwarded, packets it left to the stack, entry timeout refreshes
   echo "eBPF fast path: $(bpftool map dump id "$(map_id stats)" -j | jq -r '[.[] | [.formatted.values[].value] | add] | "forwarded \(.[0]), to the stack \(.[1]), timeout refreshes \(.[2])"')"
 fi
