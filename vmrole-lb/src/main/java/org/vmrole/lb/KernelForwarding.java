@@ -1,11 +1,11 @@
 package org.vmrole.lb;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +31,19 @@ final class KernelForwarding implements AutoCloseable {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final long PERIOD_MILLIS = 20;
 
+    /** Every 50 syncs (about a second) the fast path is put on the interfaces there are now. */
+    private static final int INTERFACE_SCAN_PERIOD = 50;
+
     private final String table;
     private final Supplier<List<ForwardingRules.Forward>> desired;
+    private final boolean fastPathWanted;
+    /** The eBPF fast path, once an endpoint serves other machines and it was prepared; null before. */
+    private BpfFastPath fastPath;
+    /** Its preparation (compiling takes seconds), off this loop so rotation changes go on meanwhile; null before. */
+    private CompletableFuture<BpfFastPath> preparing;
+    /** Why the fast path cannot run here (logged once); null while it can or was not tried. */
+    private String fastPathUnavailable;
+    private int syncs;
     private final ScheduledExecutorService loop =
             Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("lb-kernel-forwarding").unstarted(r));
     /** What the table holds now; null until it was first written. */
@@ -41,9 +52,10 @@ final class KernelForwarding implements AutoCloseable {
     private boolean appliedOtherMachines;
     private boolean failing;
 
-    private KernelForwarding(String table, Supplier<List<ForwardingRules.Forward>> desired) {
+    private KernelForwarding(String table, Supplier<List<ForwardingRules.Forward>> desired, boolean fastPath) {
         this.table = table;
         this.desired = desired;
+        this.fastPathWanted = fastPath;
     }
 
     /**
@@ -51,10 +63,10 @@ final class KernelForwarding implements AutoCloseable {
      *
      * @throws IllegalStateException saying what is missing when nft cannot run or is not permitted
      */
-    static KernelForwarding start(Supplier<List<ForwardingRules.Forward>> desired) {
+    static KernelForwarding start(Supplier<List<ForwardingRules.Forward>> desired, boolean fastPath) {
         removeTablesOfDeadProcesses();
         ProcessHandle self = ProcessHandle.current();
-        KernelForwarding f = new KernelForwarding(PREFIX + self.pid() + "_" + startedAt(self) + "_" + SEQUENCE.incrementAndGet(), desired);
+        KernelForwarding f = new KernelForwarding(PREFIX + self.pid() + "_" + startedAt(self) + "_" + SEQUENCE.incrementAndGet(), desired, fastPath);
         f.sync();
         f.loop.scheduleWithFixedDelay(f::syncQuietly, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         return f;
@@ -64,16 +76,55 @@ final class KernelForwarding implements AutoCloseable {
         return table;
     }
 
-    /** Applies the desired rules now if they changed. */
+    /** Applies the desired rules now if they changed, and keeps the fast path in step with them. */
     synchronized void sync() {
         List<ForwardingRules.Forward> forwards = desired.get();
         boolean otherMachines = routesPackets();
-        if (forwards.equals(applied) && otherMachines == appliedOtherMachines) {
+        if (!forwards.equals(applied) || otherMachines != appliedOtherMachines) {
+            nft(ForwardingRules.render(table, forwards, otherMachines), "-f", "-");
+            applied = forwards;
+            appliedOtherMachines = otherMachines;
+        }
+        syncFastPath(FastPathPlan.of(forwards, otherMachines));
+    }
+
+    /**
+     * Puts the endpoints that serve other machines on the eBPF fast path: prepared when the first such endpoint comes,
+     * on the interfaces there are (looked at again about every second). Where it cannot run, kernel forwarding goes on
+     * through nftables alone, and the reason is logged once.
+     */
+    private void syncFastPath(FastPathPlan plan) {
+        if (!fastPathWanted || fastPathUnavailable != null || (fastPath == null && plan.isEmpty())) {
             return;
         }
-        nft(ForwardingRules.render(table, forwards, otherMachines), "-f", "-");
-        applied = forwards;
-        appliedOtherMachines = otherMachines;
+        try {
+            if (fastPath == null) {
+                if (preparing == null) {
+                    preparing = CompletableFuture.supplyAsync(() -> BpfFastPath.prepare(table), r -> Thread.ofVirtual().start(r));
+                }
+                if (!preparing.isDone()) {
+                    return;
+                }
+                fastPath = preparing.join();
+                syncs = 0;
+            }
+            if (syncs++ % INTERFACE_SCAN_PERIOD == 0) {
+                fastPath.attachTo(BpfFastPath.forwardingInterfaces());
+            }
+            fastPath.apply(plan);
+        } catch (RuntimeException e) {
+            fastPathUnavailable = (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage();
+            log.info("kernel forwarding goes on without the eBPF fast path: {}", fastPathUnavailable);
+            if (fastPath != null) {
+                fastPath.close();
+                fastPath = null;
+            }
+        }
+    }
+
+    /** The interfaces the eBPF fast path is on (none when it is off or cannot run here). */
+    synchronized Set<String> fastPathInterfaces() {
+        return fastPath == null ? Set.of() : fastPath.interfaces();
     }
 
     /**
@@ -135,6 +186,14 @@ final class KernelForwarding implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         synchronized (this) {
+            if (fastPath == null && preparing != null) {
+                // a preparation still running leaves a compiled program in a directory of its own: remove it when done
+                preparing.thenAccept(BpfFastPath::close);
+            }
+            if (fastPath != null) {
+                fastPath.close();
+                fastPath = null;
+            }
             try {
                 nft("", "delete", "table", "ip", table);
             } catch (RuntimeException e) {
@@ -150,12 +209,10 @@ final class KernelForwarding implements AutoCloseable {
      */
     static int removeTablesOfDeadProcesses() {
         Matcher m = TABLE.matcher(nft("", "list", "tables", "ip"));
-        int removed = 0;
+        int removed = BpfFastPath.removeLeftovers(KernelForwarding::alive);
         while (m.find()) {
             long pid = Long.parseLong(m.group(2));
-            long started = Long.parseLong(m.group(3));
-            boolean alive = ProcessHandle.of(pid).map(p -> startedAt(p) == started).orElse(false);
-            if (alive) {
+            if (alive(pid, Long.parseLong(m.group(3)))) {
                 continue;
             }
             try {
@@ -169,6 +226,11 @@ final class KernelForwarding implements AutoCloseable {
         return removed;
     }
 
+    /** The balancer process {@code pid} that started at {@code started} (epoch seconds) still runs: not a reused pid. */
+    private static boolean alive(long pid, long started) {
+        return ProcessHandle.of(pid).map(p -> startedAt(p) == started).orElse(false);
+    }
+
     private static long startedAt(ProcessHandle p) {
         return p.info().startInstant().map(java.time.Instant::getEpochSecond).orElse(0L);
     }
@@ -178,34 +240,10 @@ final class KernelForwarding implements AutoCloseable {
         List<String> cmd = new java.util.ArrayList<>(List.of("nft"));
         cmd.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            // read on a thread of its own, so a hung nft is caught by the timeout below instead of blocking the read
-            java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try (InputStream o = p.getInputStream()) {
-                    return new String(o.readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return "(output unreadable: " + e.getMessage() + ")";
-                }
-            }, r -> Thread.ofVirtual().start(r));
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("nft " + String.join(" ", args) + " did not finish within 10 s");
-            }
-            String out = output.join();
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("nft " + String.join(" ", args) + " failed: " + out.strip()
-                        + " (kernel forwarding needs root or CAP_NET_ADMIN)");
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run nft (" + e.getMessage() + "): kernel forwarding needs the nftables package "
-                    + "(apt-get install nftables)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while nft ran", e);
+            return Command.run(cmd, input, 10, "kernel forwarding needs the nftables package (apt-get install nftables)");
+        } catch (IllegalStateException e) {
+            throw e.getMessage().startsWith("cannot run") ? e
+                    : new IllegalStateException(e.getMessage() + " (kernel forwarding needs root or CAP_NET_ADMIN)", e);
         }
     }
 }

@@ -88,15 +88,33 @@ public final class LoadBalancer implements AutoCloseable {
      * from connection tracking (it ends when none is left to the backend; its deadline cannot close them); HTTP responses are not marked {@code Connection: close} while draining. Needs root
      * (CAP_NET_ADMIN) and the nft command.
      *
+     * <p>Where this machine forwards connections of other machines, their established packets take an eBPF fast path
+     * (see {@code BpfFastPath}) when the machine allows it: clang, libbpf-dev and bpftool installed, and
+     * {@code net.netfilter.nf_conntrack_tcp_be_liberal=1}. Otherwise they go through nftables, and the log says why once.
+     *
      * @throws IllegalStateException saying what is missing when nft cannot run here
      */
     public synchronized void forwardInKernel() {
+        forwardInKernel(true);
+    }
+
+    /** As {@link #forwardInKernel()}, through nftables alone: no eBPF fast path (to compare the two). */
+    public synchronized void forwardInKernelWithoutFastPath() {
+        forwardInKernel(false);
+    }
+
+    private void forwardInKernel(boolean fastPath) {
         if (closed) {
             throw new IllegalStateException("this load balancer is closed");
         }
         if (forwarding == null) {
-            forwarding = KernelForwarding.start(this::forwards);
+            forwarding = KernelForwarding.start(this::forwards, fastPath);
         }
+    }
+
+    /** The interfaces this balancer's eBPF fast path is attached to; empty when it has none. */
+    public synchronized java.util.Set<String> fastPathInterfaces() {
+        return forwarding == null ? java.util.Set.of() : forwarding.fastPathInterfaces();
     }
 
     /**

@@ -23,7 +23,8 @@ import org.vmrole.lb.ProbeSpec;
  * through a balancer on a third (its kernel path and its proxy), in one run. {@code scripts/bench-lb-machines.sh}
  * emulates the three machines with network namespaces and runs one role of this class in each.
  *
- * <p>Roles: {@code backend BIND_ADDRESS}; {@code balancer LISTEN_ADDRESS BACKEND_ADDRESS BACKEND_PORT};
+ * <p>Roles: {@code backend BIND_ADDRESS}; {@code balancer LISTEN_ADDRESS BACKEND_ADDRESS BACKEND_PORT [FAST_PATH_LISTEN_ADDRESS]} (a proxy endpoint and two
+ * kernel-forwarded ones, the second with the eBPF fast path);
  * {@code client ROUNDS CONNECTIONS WARMUP_S SECONDS OTHER_PIDS NAME=ADDRESS:PORT...} (the first target is the direct
  * one the others are compared with; OTHER_PIDS are the backend's and the balancer's processes, whose CPU time is
  * counted with the client's). The backend and the balancer print one ready line, then serve until their standard
@@ -46,7 +47,7 @@ public final class CrossMachineBenchmark {
                     awaitEndOfInput();
                 }
             }
-            case "balancer" -> balancer(args[1], new InetSocketAddress(args[2], Integer.parseInt(args[3])));
+            case "balancer" -> balancer(args[1], new InetSocketAddress(args[2], Integer.parseInt(args[3])), args.length > 4 ? args[4] : args[1]);
             case "client" -> client(args);
             default -> {
                 System.err.println("usage: CrossMachineBenchmark backend|balancer|client ... (see the class comment)");
@@ -56,23 +57,38 @@ public final class CrossMachineBenchmark {
         System.exit(0);
     }
 
-    /** A proxy TCP endpoint and, on a second balancer, a kernel-forwarded one, both on {@code listen}. */
-    private static void balancer(String listen, InetSocketAddress backend) throws IOException {
+    /**
+     * A proxy TCP endpoint and a kernel-forwarded one through nftables alone on a second balancer, both on
+     * {@code listen}, and one with the eBPF fast path on a third, on {@code fastListen} (another address of the machine,
+     * so the other targets' packets pass the program's first check, the address, and are not looked up in connection
+     * tracking). The fast path's port is 0 when it cannot run here (the third balancer's log says why).
+     */
+    private static void balancer(String listen, InetSocketAddress backend, String fastListen) throws IOException {
         LoadBalancer proxy = LoadBalancer.start(1);
         LoadBalancer kernel = LoadBalancer.start(1);
+        LoadBalancer fast = LoadBalancer.start(1);
         try {
             int proxyPort = endpoint(proxy, listen, backend, "proxy").port();
-            kernel.forwardInKernel();
+            kernel.forwardInKernelWithoutFastPath();
+            fast.forwardInKernel();
             InputEndpoint k = endpoint(kernel, listen, backend, "kernel");
+            InputEndpoint f = endpoint(fast, fastListen, backend, "fastpath");
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!kernel.forwardsInKernel(k)) {
+            while (!kernel.forwardsInKernel(k) || !fast.forwardsInKernel(f)) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("the kernel never started forwarding to " + backend);
                 Thread.onSpinWait();
             }
-            System.out.println("balancer ready proxy=" + proxyPort + " kernel=" + k.port());
+            // compiling the program takes a few seconds
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (fast.fastPathInterfaces().isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            int fastPort = fast.fastPathInterfaces().isEmpty() ? 0 : f.port();
+            System.out.println("balancer ready proxy=" + proxyPort + " kernel=" + k.port() + " fastpath=" + fastPort);
             System.out.flush();
             awaitEndOfInput();
         } finally {
+            fast.close();
             kernel.close();
             proxy.close();
         }

@@ -1,0 +1,54 @@
+package org.vmrole.lb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a system command (nft, tc, bpftool, clang) with input, a timeout, and its output or a failure that says why. */
+final class Command {
+
+    private Command() {
+    }
+
+    /**
+     * Runs {@code cmd} with {@code input} on its stdin; returns its output (stdout and stderr).
+     *
+     * @param missing what to tell when the command cannot be started at all (which package to install)
+     * @throws IllegalStateException when it cannot start, fails (with its output) or runs over {@code timeoutSeconds}
+     */
+    static String run(List<String> cmd, String input, int timeoutSeconds, String missing) {
+        String line = String.join(" ", cmd);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            // read on a thread of its own, so a hung command is caught by the timeout below instead of blocking the read
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+                try (InputStream o = p.getInputStream()) {
+                    return new String(o.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "(output unreadable: " + e.getMessage() + ")";
+                }
+            }, r -> Thread.ofVirtual().start(r));
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(line + " did not finish within " + timeoutSeconds + " s");
+            }
+            String out = output.join();
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(line + " failed: " + out.strip());
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + cmd.getFirst() + " (" + e.getMessage() + "): " + missing, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + cmd.getFirst() + " ran", e);
+        }
+    }
+}
