@@ -165,9 +165,12 @@ class MultiMachineVmTest {
         stray.destroyForcibly().waitFor();
         assertThat(admin.get("/hosts").path("hosts").toString()).doesNotContain("host-x");
 
-        // the controller machine routes, so the balancer forwards the client machine's connections in the kernel
-        Process routes = new ProcessBuilder(controller.command(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))).inheritIO().start();
-        assertThat(routes.waitFor()).as("sysctl net.ipv4.ip_forward=1 on the controller machine").isZero();
+        // the controller machine routes, so the balancer forwards the client machine's connections in the kernel, and
+        // tracks TCP windows liberally, so their established packets take the eBPF fast path (docs/load-balancer.md)
+        for (String setting : List.of("net.ipv4.ip_forward=1", "net.netfilter.nf_conntrack_tcp_be_liberal=1")) {
+            Process sysctl = new ProcessBuilder(controller.command(List.of("sysctl", "-qw", setting))).inheritIO().start();
+            assertThat(sysctl.waitFor()).as("sysctl " + setting + " on the controller machine").isZero();
+        }
 
         // deployed while only host-a (fault domain 0) has joined: both instances there, the SLA at risk
         host(machines.machine("host-a"), "host-a", 0, admin);
@@ -193,6 +196,12 @@ class MultiMachineVmTest {
             assertThat(ruleset).as("the client machine's connections are forwarded in the kernel")
                     .contains("hook prerouting").containsPattern("ip daddr " + controller.address().replace(".", "\\.") + " tcp dport " + lbPort + " dnat");
         });
+
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            String log = Files.readString(dir.resolve("server.log"));
+            return log.contains("eBPF fast path of vmrole_lb_") || log.contains("without the eBPF fast path");
+        });
+        assertThat(Files.readString(dir.resolve("server.log"))).as("the fast path is on the controller machine's interface").containsPattern("eBPF fast path of vmrole_lb_\\S+ attached to ");
 
         // host-b (fault domain 1) joins while the client machine keeps asking: the role is spread make-before-break
         ClientLoop spreading = new ClientLoop(lb);
