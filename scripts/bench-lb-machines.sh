@@ -19,7 +19,7 @@ ROUNDS=${4:-3}
 need_jdk
 cd "$ROOT"
 # package, not compile: vmrole-etcd's tests use vmrole-fabric's test-jar, which only 'package' makes in the reactor
-mvn -B -q -o -pl vmrole-bench -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+mvn -B -q -pl vmrole-bench -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 CP="vmrole-bench/target/classes:$(cat vmrole-bench/target/bench.classpath)"
 JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx512m
       -Dlogback.configurationFile=org/vmrole/bench/lb/logback.xml -cp "$CP" org.vmrole.bench.lb.CrossMachineBenchmark)

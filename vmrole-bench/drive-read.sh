@@ -11,7 +11,7 @@ WORK=${1:-/tmp/vmrole-bench-drive}
 MIB=${2:-256}
 ROUNDS=${3:-7}
 WORKLOAD=${4-sequential read}
-(cd "$ROOT" && mvn -B -q -o -DskipTests -pl vmrole-bench -am install dependency:build-classpath \
+(cd "$ROOT" && mvn -B -q -DskipTests -pl vmrole-bench -am install dependency:build-classpath \
   -Dmdep.outputFile="$ROOT/vmrole-bench/target/bench.classpath" -Dmdep.includeScope=runtime >&2)
 rm -rf "$WORK"   # a fresh storage service: the blobs of an earlier run are leased
 timeout 600 java -Xmx1g -cp "$ROOT/vmrole-bench/target/classes:$(cat "$ROOT/vmrole-bench/target/bench.classpath")" \

@@ -17,7 +17,7 @@ classpath() { # module tree -> classpath of its vmrole-bench
   # the shaded server jar comes first on the classpath; made again from scratch, or the shade plugin shades the old
   # shaded jar again (vmrole-server's own classes unchanged) and keeps the other modules' classes as they were then
   rm -f "$1/vmrole-server/target/vmrole.jar"
-  (cd "$1" && mvn -B -q -o -DskipTests -pl vmrole-bench -am package dependency:build-classpath \
+  (cd "$1" && mvn -B -q -DskipTests -pl vmrole-bench -am package dependency:build-classpath \
     -Dmdep.outputFile="$1/vmrole-bench/target/bench.classpath" -Dmdep.includeScope=runtime >&2)
   echo "$1/vmrole-bench/target/classes:$(cat "$1/vmrole-bench/target/bench.classpath")"
 }
