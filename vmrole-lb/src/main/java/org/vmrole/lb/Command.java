@@ -22,8 +22,13 @@ final class Command {
      */
     static String run(List<String> cmd, String input, int timeoutSeconds, String missing) {
         String line = String.join(" ", cmd);
+        Process p;
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + cmd.getFirst() + " (" + e.getMessage() + "): " + missing, e);
+        }
+        try {
             // read on a thread of its own, so a hung command is caught by the timeout below instead of blocking the read
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
                 try (InputStream o = p.getInputStream()) {
@@ -47,8 +52,22 @@ final class Command {
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + cmd.getFirst() + " (" + e.getMessage() + "): " + missing, e);
         } catch (InterruptedException e) {
+            // the command must be over when this returns: an nft left running would, say, write back the table that
+            // the balancer's close deletes next (a demo stopped with Ctrl-C once left its table forwarding port 80)
+            endUninterruptibly(p);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while " + cmd.getFirst() + " ran", e);
+        }
+    }
+
+    private static void endUninterruptibly(Process p) {
+        p.destroyForcibly();
+        while (p.isAlive()) {
+            try {
+                p.waitFor();
+            } catch (InterruptedException again) {
+                // the caller's interrupt is restored once the process is gone
+            }
         }
     }
 }
