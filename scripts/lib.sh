@@ -32,10 +32,12 @@ need_jdk() {
   export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 }
 
-# Debian packages the platform and its tests use. Installed only when missing. clang, libbpf-dev and bpftool build and
-# load the load balancer's eBPF fast path for connections it forwards between machines (vmrole-lb/src/main/bpf); without
-# them the balancer forwards through nftables alone.
-VMROLE_PACKAGES="qemu-system-x86 qemu-utils busybox-static syslinux syslinux-common mtools e2fsprogs fdisk dosfstools maven nftables iproute2 curl clang libbpf-dev bpftool"
+# Debian packages the platform and its tests use. Installed only when missing.
+VMROLE_PACKAGES="qemu-system-x86 qemu-utils busybox-static syslinux syslinux-common mtools e2fsprogs fdisk dosfstools maven nftables iproute2 curl"
+# What builds and loads the load balancer's eBPF fast path for connections it forwards between machines
+# (vmrole-lb/src/main/bpf): only a server that balances for other machines uses it (not the demo, whose endpoints are
+# on loopback); without it the balancer forwards through nftables alone.
+FAST_PATH_PACKAGES="clang libbpf-dev bpftool"
 
 ensure_packages() {
   local missing=() p

@@ -243,6 +243,10 @@ final class BpfFastPath implements AutoCloseable {
     }
 
     private void deleteDirectory() {
+        deleteTree(directory);
+    }
+
+    private static void deleteTree(Path directory) {
         try (Stream<Path> files = Files.walk(directory)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -251,6 +255,7 @@ final class BpfFastPath implements AutoCloseable {
             log.debug("could not delete {}: {}", directory, e.getMessage());
         }
     }
+
 
     /**
      * Removes the fast path filters of balancers that are gone ({@code alive} tells by pid and start time, as for their
@@ -292,7 +297,7 @@ final class BpfFastPath implements AutoCloseable {
             for (Path d : dirs.toList()) {
                 Matcher m = DIRECTORY.matcher(d.getFileName().toString());
                 if (m.matches() && !alive.test(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)))) {
-                    new BpfFastPath("", d, d).deleteDirectory();
+                    deleteTree(d);
                 }
             }
         } catch (IOException | RuntimeException e) {

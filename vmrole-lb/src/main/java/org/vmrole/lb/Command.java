@@ -14,6 +14,13 @@ final class Command {
     private Command() {
     }
 
+    /** The command ran and failed: a non-zero exit or over its time (not: it could not be started at all). */
+    static final class Failed extends IllegalStateException {
+        Failed(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Runs {@code cmd} with {@code input} on its stdin; returns its output (stdout and stderr).
      *
@@ -42,11 +49,11 @@ final class Command {
             }
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException(line + " did not finish within " + timeoutSeconds + " s");
+                throw new Failed(line + " did not finish within " + timeoutSeconds + " s");
             }
             String out = output.join();
             if (p.exitValue() != 0) {
-                throw new IllegalStateException(line + " failed: " + out.strip());
+                throw new Failed(line + " failed: " + out.strip());
             }
             return out;
         } catch (IOException e) {

@@ -85,7 +85,9 @@ final class KernelForwarding implements AutoCloseable {
             applied = forwards;
             appliedOtherMachines = otherMachines;
         }
-        syncFastPath(FastPathPlan.of(forwards, otherMachines));
+        if (fastPathWanted) {
+            syncFastPath(FastPathPlan.of(forwards, otherMachines));
+        }
     }
 
     /**
@@ -94,7 +96,7 @@ final class KernelForwarding implements AutoCloseable {
      * through nftables alone, and the reason is logged once.
      */
     private void syncFastPath(FastPathPlan plan) {
-        if (!fastPathWanted || fastPathUnavailable != null || (fastPath == null && plan.isEmpty())) {
+        if (fastPathUnavailable != null || (fastPath == null && plan.isEmpty())) {
             return;
         }
         try {
@@ -241,9 +243,8 @@ final class KernelForwarding implements AutoCloseable {
         cmd.addAll(List.of(args));
         try {
             return Command.run(cmd, input, 10, "kernel forwarding needs the nftables package (apt-get install nftables)");
-        } catch (IllegalStateException e) {
-            throw e.getMessage().startsWith("cannot run") ? e
-                    : new IllegalStateException(e.getMessage() + " (kernel forwarding needs root or CAP_NET_ADMIN)", e);
+        } catch (Command.Failed e) {
+            throw new IllegalStateException(e.getMessage() + " (kernel forwarding needs root or CAP_NET_ADMIN)", e);
         }
     }
 }

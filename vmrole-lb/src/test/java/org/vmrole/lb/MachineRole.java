@@ -91,7 +91,7 @@ final class MachineRole {
     private static void balancer(String[] args, BufferedReader in) throws IOException {
         try (LoadBalancer lb = LoadBalancer.start(1)) {
             lb.forwardInKernel();
-            BackendPool pool = lb.newPool("pool", ProbeSpec.tcp().withInterval(Duration.ofSeconds(2)).withTimeout(Duration.ofMillis(500)));
+            BackendPool pool = lb.newPool("pool", ProbeSpec.tcp().withInterval(Duration.ofSeconds(5)).withTimeout(Duration.ofSeconds(3)));
             List<Backend> backends = new ArrayList<>();
             for (int i = 2; i < args.length; i++) {
                 String[] nameAndAddress = args[i].split("=");
@@ -100,10 +100,11 @@ final class MachineRole {
             }
             pool.setBackends(backends);
             InputEndpoint endpoint = lb.listen(EndpointSpec.tcp("tcp", 0).withBind(new InetSocketAddress(args[1], 0)), pool);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            // compiling the fast path takes seconds of CPU on a busy machine: wait without spinning, which would take it
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while ((!lb.forwardsInKernel(endpoint) || pool.inRotation().size() < backends.size() || lb.fastPathInterfaces().isEmpty())
                     && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
             }
             say("ready " + endpoint.port() + " " + (lb.fastPathInterfaces().isEmpty() ? "none" : String.join(",", lb.fastPathInterfaces())));
             String line;

@@ -167,8 +167,9 @@ class DriveFailoverVmTest {
         }
         assertThat(String.valueOf(blob.properties().holder())).contains("WriterVM_IN_0#" + writer(tenant).path("incarnation").asLong()).contains("host-b");
         // the writer died mid-write on host-a: the file system was checked (and repaired) before it was written to again
-        assertThat(tenant.getText("/services/files/deployments/production/instances/WriterVM_IN_0/console"))
-                .contains("vmrole-sample: drive data checked before mounting it for writing: data: ");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> // the console reaches the host's log a moment later
+                assertThat(tenant.getText("/services/files/deployments/production/instances/WriterVM_IN_0/console"))
+                        .contains("vmrole-sample: drive data checked before mounting it for writing: data: "));
 
         // the guest writes on while the account's primary key is regenerated: host-b's calls refused with the old key wait
         // for the new one, which the controller sends without a detach, so no write fails

@@ -197,7 +197,7 @@ class MultiMachineVmTest {
                     .contains("hook prerouting").containsPattern("ip daddr " + controller.address().replace(".", "\\.") + " tcp dport " + lbPort + " dnat");
         });
 
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
             String log = Files.readString(dir.resolve("server.log"));
             return log.contains("eBPF fast path of vmrole_lb_") || log.contains("without the eBPF fast path");
         });

@@ -42,7 +42,7 @@ public final class SampleImageBuilder {
      * Debian's mkfs.ext4 and e2fsck and the libraries they load, each at its soname: the sample app formats a blank drive
      * ext4 (busybox's mke2fs makes ext2 only) and checks one that was not cleanly unmounted before it writes to it.
      */
-    static final List<PackagedFile> MKFS_EXT4 = List.of(
+    static final List<PackagedFile> EXT4_TOOLS = List.of(
             new PackagedFile("e2fsprogs", "sbin/mke2fs", "/sbin/mke2fs"),
             new PackagedFile("e2fsprogs", "sbin/e2fsck", "/sbin/e2fsck"),
             new PackagedFile("e2fsprogs", "etc/mke2fs.conf", "/etc/mke2fs.conf"),
@@ -67,25 +67,25 @@ public final class SampleImageBuilder {
         this.packages = new DebianPackages(debCache, tools);
     }
 
-    /** The .deb files the image is made of (downloaded into the cache when missing): kernel, busybox, then mkfs.ext4's packages. */
+    /** The .deb files the image is made of (downloaded into the cache when missing): kernel, busybox, then those of mkfs.ext4 and e2fsck. */
     public List<Path> inputs() {
         List<Path> debs = new java.util.ArrayList<>(List.of(packages.fetch(packages.kernelPackage()), packages.fetch(BUSYBOX_PACKAGE)));
-        for (String pkg : mkfsPackages()) debs.add(packages.fetch(pkg));
+        for (String pkg : ext4ToolPackages()) debs.add(packages.fetch(pkg));
         return List.copyOf(debs);
     }
 
-    private static List<String> mkfsPackages() {
-        return MKFS_EXT4.stream().map(PackagedFile::pkg).distinct().toList();
+    private static List<String> ext4ToolPackages() {
+        return EXT4_TOOLS.stream().map(PackagedFile::pkg).distinct().toList();
     }
 
-    /** The files of {@link #MKFS_EXT4} out of their packages ({@code debs} in {@link #mkfsPackages()} order), by image path. */
+    /** The files of {@link #EXT4_TOOLS} out of their packages ({@code debs} in {@link #ext4ToolPackages()} order), by image path. */
     private Map<String, byte[]> packagedFiles(List<Path> debs, Path work) throws IOException {
-        List<String> pkgs = mkfsPackages();
+        List<String> pkgs = ext4ToolPackages();
         Map<String, byte[]> out = new java.util.TreeMap<>();
         for (int i = 0; i < pkgs.size(); i++) {
             String pkg = pkgs.get(i);
             Path dir = work.resolve("pkg-" + pkg);
-            List<PackagedFile> wanted = MKFS_EXT4.stream().filter(f -> f.pkg().equals(pkg)).toList();
+            List<PackagedFile> wanted = EXT4_TOOLS.stream().filter(f -> f.pkg().equals(pkg)).toList();
             packages.extract(debs.get(i), dir, path -> wanted.stream().anyMatch(f -> path.startsWith(f.debPath())));
             for (PackagedFile f : wanted) {
                 Path found;
